@@ -1,0 +1,266 @@
+"""Model presets: which diffusers pipeline renders a model, its native sizes and sane defaults.
+
+Defaults follow each model's diffusers documentation and model card (sizes, frame counts, fps, steps,
+guidance, dtype); size_multiple is the VAE's spatial compression times the transformer's patch size, and
+valid frame counts are k*frame_step+1 because the VAEs compress time causally by frame_step.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from generation.errors import RecipeError
+from generation.recipe import ShotRender
+
+Family = Literal["wan", "ltx", "cogvideox"]
+Aspect = Literal["16:9", "9:16", "1:1"]
+
+ASPECTS: dict[str, float] = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}
+MAX_STEPS = 150
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    name: str
+    family: Family
+    repo_id: str
+    description: str
+    width: int
+    height: int
+    num_frames: int
+    max_frames: int
+    fps: int
+    steps: int
+    guidance: float
+    # torch dtype name used on a GPU; on CPU everything runs in float32.
+    dtype: str
+    size_multiple: int
+    frame_step: int
+    cpu_offload: bool
+    vae_tiling: bool
+    supports_i2v: bool
+    # Built on this machine (the tiny test model) rather than downloaded.
+    local: bool
+    pipeline_class: str
+    i2v_pipeline_class: str | None = None
+    # Trained at a single resolution: every aspect renders at width x height.
+    fixed_size: bool = False
+    min_frames: int | None = None
+    # Some VAEs decode visibly better in a wider dtype than the transformer's.
+    vae_dtype: str | None = None
+
+    @property
+    def shortest_frames(self) -> int:
+        return self.min_frames if self.min_frames is not None else self.frame_step + 1
+
+    def size_for(self, aspect: str | None) -> tuple[int, int]:
+        """Native size for the aspect: the preset's own size, transposed, or an equal-area snap."""
+        if aspect is not None and aspect not in ASPECTS:
+            raise RecipeError(f"Unknown aspect ratio '{aspect}'. Use one of: {', '.join(ASPECTS)}.")
+        if aspect is None or self.fixed_size:
+            return self.width, self.height
+        wanted, native = _orientation(ASPECTS[aspect]), _orientation(self.width / self.height)
+        if wanted == native:
+            return self.width, self.height
+        if wanted == -native:
+            return self.height, self.width
+        ratio = ASPECTS[aspect]
+        area = self.width * self.height
+        return self._snap(math.sqrt(area * ratio)), self._snap(math.sqrt(area / ratio))
+
+    def frames_for(self, duration: float | None) -> int:
+        """Closest valid frame count for a duration in seconds, clamped to what the model can render."""
+        if duration is None:
+            return self.num_frames
+        if not math.isfinite(duration) or duration <= 0:
+            raise RecipeError("A shot's duration must be a positive number of seconds.")
+        k = round((duration * self.fps - 1) / self.frame_step)
+        lowest = (self.shortest_frames - 1) // self.frame_step
+        highest = (self.max_frames - 1) // self.frame_step
+        return min(max(k, lowest), highest) * self.frame_step + 1
+
+    def recipe(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seed: int,
+        *,
+        duration: float | None = None,
+        aspect: str | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        init_image: str | Path | None = None,
+    ) -> ShotRender:
+        width, height = self.size_for(aspect)
+        shot = ShotRender(
+            model=self.name,
+            prompt=prompt.strip(),
+            negative_prompt=negative_prompt.strip(),
+            seed=seed,
+            width=width,
+            height=height,
+            num_frames=self.frames_for(duration),
+            fps=self.fps,
+            steps=self.steps if steps is None else steps,
+            guidance=self.guidance if guidance is None else float(guidance),
+            init_image=None if init_image is None else str(init_image),
+        )
+        validate_recipe(shot)
+        return shot
+
+    def _snap(self, value: float) -> int:
+        return max(self.size_multiple, round(value / self.size_multiple) * self.size_multiple)
+
+
+PRESETS: dict[str, ModelPreset] = {
+    preset.name: preset
+    for preset in (
+        ModelPreset(
+            name="tiny",
+            family="wan",
+            repo_id="",
+            description="Tiny random-weight Wan pipeline built offline: renders noise in a blink (tests, demos).",
+            width=64,
+            height=64,
+            num_frames=9,
+            max_frames=17,
+            fps=8,
+            steps=3,
+            guidance=5.0,
+            dtype="float32",
+            size_multiple=16,
+            frame_step=4,
+            cpu_offload=False,
+            vae_tiling=False,
+            # Built Wan2.2-TI2V style (expand_timesteps), so image-to-video needs no image encoder.
+            supports_i2v=True,
+            local=True,
+            pipeline_class="WanPipeline",
+            i2v_pipeline_class="WanImageToVideoPipeline",
+        ),
+        ModelPreset(
+            name="wan-1.3b",
+            family="wan",
+            repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+            description="Wan 2.1 text-to-video, 1.3B parameters: 480p, 5 s at 16 fps. Runs on ~8 GB GPUs with offload.",
+            width=832,
+            height=480,
+            num_frames=81,
+            max_frames=81,
+            fps=16,
+            steps=50,
+            guidance=5.0,
+            dtype="bfloat16",
+            size_multiple=16,
+            frame_step=4,
+            cpu_offload=True,
+            vae_tiling=True,
+            # There is no official 1.3B image-to-video checkpoint.
+            supports_i2v=False,
+            local=False,
+            pipeline_class="WanPipeline",
+            vae_dtype="float32",
+        ),
+        ModelPreset(
+            name="ltx-video",
+            family="ltx",
+            repo_id="Lightricks/LTX-Video",
+            description="LTX-Video: fast DiT video model, 704x480 at 24 fps; can continue from an image.",
+            width=704,
+            height=480,
+            num_frames=121,
+            max_frames=257,
+            fps=24,
+            steps=50,
+            guidance=3.0,
+            dtype="bfloat16",
+            size_multiple=32,
+            frame_step=8,
+            cpu_offload=True,
+            vae_tiling=True,
+            supports_i2v=True,
+            local=False,
+            pipeline_class="LTXPipeline",
+            i2v_pipeline_class="LTXImageToVideoPipeline",
+        ),
+        ModelPreset(
+            name="cogvideox-2b",
+            family="cogvideox",
+            repo_id="THUDM/CogVideoX-2b",
+            description="CogVideoX 2B: 720x480, 6 s at 8 fps (fixed size and length).",
+            width=720,
+            height=480,
+            num_frames=49,
+            max_frames=49,
+            fps=8,
+            steps=50,
+            guidance=6.0,
+            dtype="float16",
+            size_multiple=16,
+            frame_step=4,
+            cpu_offload=True,
+            vae_tiling=True,
+            supports_i2v=False,
+            local=False,
+            pipeline_class="CogVideoXPipeline",
+            fixed_size=True,
+            min_frames=49,
+        ),
+    )
+}
+
+
+def _orientation(ratio: float) -> int:
+    return (ratio > 1) - (ratio < 1)
+
+
+def get_preset(name: str) -> ModelPreset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise RecipeError(f"Unknown model '{name}'. Available models: {', '.join(PRESETS)}.") from None
+
+
+def validate_recipe(recipe: ShotRender) -> None:
+    """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
+    preset = get_preset(recipe.model)
+    if not recipe.prompt.strip():
+        raise RecipeError("The prompt is empty: describe what should happen in the shot.")
+    if recipe.width <= 0 or recipe.height <= 0:
+        raise RecipeError("The video size must be positive.")
+    if preset.fixed_size and (recipe.width, recipe.height) != (preset.width, preset.height):
+        raise RecipeError(f"{preset.name} only renders at {preset.width}x{preset.height}.")
+    if recipe.width % preset.size_multiple or recipe.height % preset.size_multiple:
+        raise RecipeError(
+            f"{recipe.width}x{recipe.height} doesn't work with {preset.name}: "
+            f"width and height must be multiples of {preset.size_multiple}."
+        )
+    if recipe.fps <= 0:
+        raise RecipeError("The frame rate must be positive.")
+    if recipe.num_frames > preset.max_frames:
+        raise RecipeError(
+            f"Too many frames: {preset.name} renders at most {preset.max_frames} frames "
+            f"({preset.max_frames / preset.fps:.1f} s at {preset.fps} fps)."
+        )
+    if recipe.num_frames < preset.shortest_frames or (recipe.num_frames - 1) % preset.frame_step:
+        raise RecipeError(
+            f"{recipe.num_frames} frames doesn't work with {preset.name}: use a multiple of "
+            f"{preset.frame_step} plus one, from {preset.shortest_frames} to {preset.max_frames}."
+        )
+    if recipe.steps < 1:
+        raise RecipeError("At least one denoising step is needed.")
+    if recipe.steps > MAX_STEPS:
+        raise RecipeError(f"At most {MAX_STEPS} denoising steps are allowed.")
+    if not math.isfinite(recipe.guidance) or recipe.guidance < 0:
+        raise RecipeError("Guidance must be zero or a positive number.")
+    if not 0 <= recipe.seed <= MAX_SEED:
+        raise RecipeError(f"The seed must be between 0 and {MAX_SEED}.")
+    if recipe.init_image is not None:
+        if not preset.supports_i2v:
+            able = ", ".join(p.name for p in PRESETS.values() if p.supports_i2v and not p.local)
+            raise RecipeError(f"{preset.name} can't continue from an image. Models that can: {able}.")
+        if not Path(recipe.init_image).is_file():
+            raise RecipeError("The starting image for this shot is missing; it may have been deleted.")

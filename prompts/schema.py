@@ -1,0 +1,49 @@
+"""The shot-list schema: what an LLM (or the rule-based expander) must produce for one request."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+MAX_SHOTS = 6
+MIN_SHOT_SECONDS = 1.0
+MAX_SHOT_SECONDS = 8.0
+
+Backend = Literal["transformers", "openai", "rules"]
+
+
+class StyleBible(BaseModel):
+    """What must stay the same across shots so a multi-shot clip reads as one film."""
+
+    style: str = Field(..., min_length=1, max_length=300, description="look: medium, palette, era, lens")
+    characters: str = Field("", max_length=400, description="recurring subjects and how they look")
+    setting: str = Field("", max_length=300)
+
+
+class Shot(BaseModel):
+    subject: str = Field(..., min_length=1, max_length=200)
+    action: str = Field(..., min_length=1, max_length=200)
+    camera: str = Field(..., min_length=1, max_length=120, description="shot size + movement")
+    lighting: str = Field(..., min_length=1, max_length=120)
+    style: str = Field(..., min_length=1, max_length=200)
+    duration: float = Field(..., ge=MIN_SHOT_SECONDS, le=MAX_SHOT_SECONDS, description="seconds")
+    prompt: str = Field(..., min_length=1, max_length=1200, description="full English model prompt")
+    negative_prompt: str = Field("", max_length=600)
+
+    @field_validator("subject", "action", "camera", "lighting", "style", "prompt", "negative_prompt")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return " ".join(value.split())
+
+
+class ShotList(BaseModel):
+    title: str = Field(..., min_length=1, max_length=100)
+    logline: str = Field(..., min_length=1, max_length=300)
+    bible: StyleBible
+    shots: list[Shot] = Field(..., min_length=1, max_length=MAX_SHOTS)
+    language: str = Field("en", description="language of the original request (ISO 639-1)")
+    backend: Backend = "rules"
+
+    @property
+    def duration(self) -> float:
+        return sum(shot.duration for shot in self.shots)

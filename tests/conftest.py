@@ -1,0 +1,24 @@
+"""Shared fixtures. Keep this file small: add fixtures here only when several test modules need them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models dir holding the tiny Wan model, built once per test session."""
+    from generation.tiny import ensure_tiny_model
+
+    models_dir = tmp_path_factory.mktemp("models")
+    ensure_tiny_model(models_dir)
+    return models_dir
+
+
+@pytest.fixture(scope="session")
+def pipelines(tiny_models_dir: Path):
+    """A CPU PipelineCache shared by the session, so the tiny model loads once (text and image-to-video)."""
+    from generation.pipelines import PipelineCache
+
+    return PipelineCache(tiny_models_dir, device="cpu", max_loaded=2)

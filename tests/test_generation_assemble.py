@@ -1,0 +1,99 @@
+import dataclasses
+
+import pytest
+from PIL import Image
+
+import generation.assemble as assemble
+from generation.assemble import render_clip
+from generation.encoding import probe
+from generation.errors import RecipeError, RenderCancelled
+from generation.registry import get_preset
+
+
+def recipes():
+    tiny = get_preset("tiny")
+    return [
+        tiny.recipe("a small robot walks slowly along the beach at sunset", "", seed=1, duration=0.6),
+        tiny.recipe("一条红龙飞过积雪的松林", "", seed=2, duration=1.1),
+    ]
+
+
+class RenderCache:
+    """The render-cache half of the contract, in memory."""
+
+    def __init__(self):
+        self.paths = {}
+        self.recorded = []
+
+    def lookup(self, recipe_hash):
+        return self.paths.get(recipe_hash)
+
+    def record(self, recipe_hash, path, gpu_seconds):
+        self.recorded.append((recipe_hash, path, gpu_seconds))
+        self.paths[recipe_hash] = path
+
+
+def test_render_clip_renders_stitches_and_reuses(pipelines, tmp_path, monkeypatch):
+    shots = recipes()
+    cache = RenderCache()
+    progress = []
+    out = render_clip(
+        shots,
+        ["Robot on the beach", "龙飞过森林"],
+        pipelines=pipelines,
+        out_dir=tmp_path / "clip1",
+        lookup=cache.lookup,
+        record=cache.record,
+        on_progress=lambda fraction, stage: progress.append((fraction, stage)),
+        title="Robot & Dragon",
+    )
+    assert (out.rendered, out.reused) == (2, 0) and out.gpu_seconds > 0
+    assert [h for h, _, _ in cache.recorded] == [s.content_hash() for s in shots]
+    assert [p for _, p, _ in cache.recorded] == out.shot_paths
+    assert [probe(p).frame_count for p in out.shot_paths] == [s.num_frames for s in shots]
+    clip = probe(out.video_path)
+    assert clip.frame_count == sum(s.num_frames for s in shots) and clip.fps == pytest.approx(8)
+    assert Image.open(out.storyboard_path).size[0] > 0
+    fractions = [f for f, _ in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("step 3/3" in stage for _, stage in progress)
+
+    # Same recipes again: every shot comes from the render cache, nothing is rendered.
+    def no_render(*args, **kwargs):
+        raise AssertionError("render_shot called on a cache hit")
+
+    monkeypatch.setattr(assemble, "render_shot", no_render)
+    again = render_clip(
+        shots,
+        ["Robot on the beach", "龙飞过森林"],
+        pipelines=pipelines,
+        out_dir=tmp_path / "clip2",
+        lookup=cache.lookup,
+        record=cache.record,
+    )
+    assert (again.rendered, again.reused, again.gpu_seconds) == (0, 2, 0.0)
+    assert again.shot_paths == out.shot_paths and len(cache.recorded) == 2
+    assert probe(again.video_path).frame_count == clip.frame_count
+
+
+def test_missing_cached_file_is_rendered_again(pipelines, tmp_path):
+    shot = recipes()[0]
+    cache = RenderCache()
+    out = render_clip(
+        [shot], ["x"], pipelines=pipelines, out_dir=tmp_path, lookup=lambda h: tmp_path / "gone.mp4",
+        record=cache.record,
+    )
+    assert (out.rendered, out.reused) == (1, 0) and len(cache.recorded) == 1
+
+
+def test_bad_or_cancelled_clips_render_nothing(pipelines, tmp_path):
+    shots = recipes()
+    cache = RenderCache()
+    kwargs = dict(pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup, record=cache.record)
+    with pytest.raises(RecipeError):
+        render_clip([shots[0], dataclasses.replace(shots[1], steps=0)], ["a", "b"], **kwargs)
+    with pytest.raises(RenderCancelled):
+        render_clip(shots, ["a", "b"], should_cancel=lambda: True, **kwargs)
+    assert cache.recorded == []
+    with pytest.raises(ValueError):
+        render_clip(shots, ["only one caption"], **kwargs)

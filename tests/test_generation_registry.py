@@ -1,0 +1,92 @@
+import dataclasses
+
+import pytest
+
+from generation.errors import RecipeError
+from generation.registry import MAX_STEPS, PRESETS, get_preset, validate_recipe
+
+
+def test_presets_cover_the_supported_models():
+    assert set(PRESETS) == {"tiny", "wan-1.3b", "ltx-video", "cogvideox-2b"}
+    assert get_preset("wan-1.3b").repo_id == "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    assert get_preset("ltx-video").supports_i2v and get_preset("ltx-video").size_multiple == 32
+    assert get_preset("cogvideox-2b").dtype == "float16"
+    for preset in PRESETS.values():
+        assert preset.width % preset.size_multiple == 0 and preset.height % preset.size_multiple == 0
+        assert (preset.num_frames - 1) % preset.frame_step == 0 and preset.num_frames <= preset.max_frames
+        assert preset.supports_i2v == (preset.i2v_pipeline_class is not None)
+        validate_recipe(preset.recipe("a cat on a beach", "", seed=1))
+
+
+def test_unknown_model_lists_the_valid_ones():
+    with pytest.raises(RecipeError) as info:
+        get_preset("sora")
+    assert "sora" in info.value.user_message and "wan-1.3b" in info.value.user_message
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+@pytest.mark.parametrize("aspect", [None, "16:9", "9:16", "1:1"])
+@pytest.mark.parametrize("duration", [None, 0.2, 2.0, 3.3, 60.0])
+def test_recipe_snaps_to_a_valid_size_and_frame_count(name, aspect, duration):
+    preset = get_preset(name)
+    recipe = preset.recipe("  a cat  ", "blurry", seed=7, duration=duration, aspect=aspect)
+    validate_recipe(recipe)
+    assert recipe.prompt == "a cat" and recipe.model == name and recipe.fps == preset.fps
+    if aspect and not preset.fixed_size:
+        wide, tall = recipe.width > recipe.height, recipe.height > recipe.width
+        assert (wide, tall) == {"16:9": (True, False), "9:16": (False, True), "1:1": (False, False)}[aspect]
+
+
+def test_recipe_duration_maps_to_nearest_valid_frame_count():
+    wan = get_preset("wan-1.3b")
+    assert wan.recipe("x", "", 0, duration=2.0).num_frames == 33  # 2 s at 16 fps, as 4k+1
+    assert wan.recipe("x", "", 0, duration=60).num_frames == 81  # clamped to the model's maximum
+    assert get_preset("ltx-video").recipe("x", "", 0, duration=5).num_frames == 121
+    assert get_preset("cogvideox-2b").recipe("x", "", 0, duration=1).num_frames == 49  # fixed length
+    with pytest.raises(RecipeError):
+        wan.recipe("x", "", 0, duration=0)
+
+
+def test_recipe_overrides_and_native_sizes():
+    wan = get_preset("wan-1.3b")
+    assert (wan.recipe("x", "", 0, aspect="9:16").width, wan.recipe("x", "", 0, aspect="9:16").height) == (480, 832)
+    assert get_preset("cogvideox-2b").size_for("9:16") == (720, 480)
+    recipe = wan.recipe("x", "", 0, steps=12, guidance=0)
+    assert (recipe.steps, recipe.guidance) == (12, 0.0)
+    with pytest.raises(RecipeError, match="aspect"):
+        wan.recipe("x", "", 0, aspect="4:3")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(model="nope"), "Unknown model"),
+        (dict(prompt="   "), "prompt is empty"),
+        (dict(width=65), "multiples of 16"),
+        (dict(height=40), "multiples of 16"),
+        (dict(num_frames=21), "Too many frames"),
+        (dict(num_frames=8), "multiple of 4 plus one"),
+        (dict(num_frames=1), "multiple of 4 plus one"),
+        (dict(steps=0), "At least one"),
+        (dict(steps=MAX_STEPS + 1), "At most"),
+        (dict(guidance=-1.0), "Guidance"),
+        (dict(guidance=float("nan")), "Guidance"),
+        (dict(seed=-1), "seed"),
+        (dict(fps=0), "frame rate"),
+        (dict(init_image="/nonexistent/frame.png"), "starting image"),
+    ],
+)
+def test_validate_recipe_rejects_bad_recipes(change, message):
+    good = get_preset("tiny").recipe("a cat", "", seed=1)
+    with pytest.raises(RecipeError, match=message) as info:
+        validate_recipe(dataclasses.replace(good, **change))
+    assert info.value.user_message
+
+
+def test_models_without_image_to_video_reject_an_init_image(tmp_path):
+    image = tmp_path / "frame.png"
+    image.write_bytes(b"not read by validation")
+    with pytest.raises(RecipeError, match="ltx-video"):
+        get_preset("wan-1.3b").recipe("a cat", "", seed=1, init_image=image)
+    with pytest.raises(RecipeError, match="only renders at 720x480"):
+        validate_recipe(dataclasses.replace(get_preset("cogvideox-2b").recipe("x", "", 0), width=480, height=720))
