@@ -1,0 +1,500 @@
+"""The render worker: a separate process that claims jobs from the database, renders them with
+`generation.assemble.render_clip`, and records progress and outcome there.
+
+Everything it knows lives in the database, so it can be killed at any moment: its job's heartbeat
+stops, and the next worker to start (or any worker, once the heartbeat is `stale_after` old) puts the
+job back in the queue. Shots rendered before the crash sit in the render cache, so the retry resumes.
+
+Run: python -m generation.worker --db reelbot.sqlite3 --media media --models models
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import sqlite_utils
+
+from generation import assemble
+from generation.errors import (
+    OutOfMemoryRenderError,
+    PipelineError,
+    RenderCancelled,
+    RenderError,
+    RenderTimeout,
+)
+from generation.pipelines import PipelineCache
+from generation.recipe import ShotRender
+from generation.registry import get_preset
+from generation.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
+from storage.clips import find_clip, set_clip_recipes
+from storage.db import open_db, transaction
+from storage.jobs import (
+    claim_next,
+    complete_job,
+    fail_job,
+    heartbeat,
+    release_job,
+    requeue_stale,
+    set_cost_estimate,
+    update_progress,
+)
+from storage.model_stats import record_model_stats
+from storage.records import Clip, RenderJob
+from storage.renders import lookup_render, record_render
+from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
+
+log = logging.getLogger(__name__)
+
+# Exit status of a worker that killed itself because a render ignored its timeout (a hung kernel or
+# driver cannot be interrupted from Python); a supervisor restarts it.
+EXIT_HUNG = 70
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    db_path: Path
+    media_dir: Path
+    models_dir: Path
+    worker_id: str = field(default_factory=default_worker_id)
+    poll_interval: float = 1.0
+    heartbeat_interval: float = 2.0
+    # A running job whose heartbeat is this old belongs to a dead worker and is re-queued.
+    stale_after: float = 30.0
+    job_timeout: float = 1800.0
+    device: str | None = None
+    # Minimum seconds between progress writes (stage changes are always written).
+    progress_interval: float = 0.5
+    # How long past job_timeout a render that ignores cancellation may run before the process exits.
+    hang_grace: float = 60.0
+    policy: SchedulerPolicy = DEFAULT_POLICY
+
+
+class JobWatch:
+    """Everything that runs beside one render on a background thread: heartbeats (which also reveal
+    cancellation or loss of the job), the per-job timeout, and the last-resort hang watchdog."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        job: RenderJob,
+        stop: threading.Event,
+        loaded_model: Callable[[], str | None],
+    ) -> None:
+        self.config = config
+        self.job = job
+        self.stop = stop
+        self.loaded_model = loaded_model
+        self.deadline = time.monotonic() + config.job_timeout
+        # Set when the job stopped being ours: cancelled by a user, or re-queued by another worker.
+        self.lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job.id}-watch", daemon=True)
+
+    def __enter__(self) -> "JobWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def should_cancel(self) -> bool:
+        """Polled by the render between steps: True stops it; past the deadline it raises RenderTimeout."""
+        if time.monotonic() > self.deadline:
+            raise RenderTimeout(_timeout_message(self.job, self.config.job_timeout))
+        return self.lost.is_set() or self.stop.is_set()
+
+    def _run(self) -> None:
+        db = open_db(self.config.db_path)
+        try:
+            while not self._done.wait(self.config.heartbeat_interval):
+                if not heartbeat(db, self.job.id, self.config.worker_id):
+                    self.lost.set()
+                worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
+                if time.monotonic() > self.deadline + self.config.hang_grace:
+                    self._give_up_on_hung_render(db)
+        finally:
+            db.close()
+
+    def _give_up_on_hung_render(self, db: sqlite_utils.Database) -> None:
+        log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.hang_grace)
+        fail_job(
+            db,
+            self.job.id,
+            _timeout_message(self.job, self.config.job_timeout),
+            retry=False,
+            worker_id=self.config.worker_id,
+            detail="render did not stop after its timeout; worker process exited",
+        )
+        unregister_worker(db, self.config.worker_id)
+        os._exit(EXIT_HUNG)
+
+
+class ProgressWriter:
+    """Turns render_clip's frequent callbacks into a few database writes per second."""
+
+    def __init__(self, db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig):
+        self.db, self.job, self.config = db, job, config
+        self._last_write = 0.0
+        self._last_stage = ""
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if stage == self._last_stage and now - self._last_write < self.config.progress_interval and fraction < 1:
+            return
+        self._last_write, self._last_stage = now, stage
+        update_progress(self.db, self.job.id, fraction, stage, worker_id=self.config.worker_id)
+
+
+class RenderCacheAccess:
+    """The render cache as render_clip sees it: lookup by recipe hash, record each fresh shot.
+
+    Shots are linked into media/renders/<hash>.mp4 so the cache outlives the clip folder they were
+    rendered in. Fresh work and GPU seconds are summed for the model's speed statistics.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, media_dir: Path, recipes: list[ShotRender]):
+        self.db = db
+        self.dir = media_dir / "renders"
+        self.by_hash = {recipe.content_hash(): recipe for recipe in recipes}
+        self.work = 0.0
+        self.gpu_seconds = 0.0
+
+    def lookup(self, recipe_hash: str) -> Path | None:
+        render = lookup_render(self.db, recipe_hash)
+        return None if render is None else Path(render.path)
+
+    def has(self, recipe: ShotRender) -> bool:
+        return lookup_render(self.db, recipe.content_hash(), count_hit=False) is not None
+
+    def record(self, recipe_hash: str, shot_path: Path, gpu_seconds: float) -> None:
+        recipe = self.by_hash[recipe_hash]
+        self.dir.mkdir(parents=True, exist_ok=True)
+        cached = self.dir / f"{recipe_hash}.mp4"
+        staging = cached.with_suffix(f".{os.getpid()}.tmp")
+        staging.unlink(missing_ok=True)
+        try:
+            os.link(shot_path, staging)
+        except OSError:
+            shutil.copyfile(shot_path, staging)
+        os.replace(staging, cached)
+        record_render(self.db, recipe_hash, cached, model=recipe.model, gpu_seconds=gpu_seconds)
+        self.work += render_work(recipe)
+        self.gpu_seconds += gpu_seconds
+
+
+def shrink_recipe(recipe: ShotRender) -> ShotRender | None:
+    """Roughly half the memory: half the pixels (same aspect) down to half the preset's native size,
+    then half the frames. Sizes snap to the preset's multiples. None if nothing can shrink."""
+    preset = get_preset(recipe.model)
+    multiple = preset.size_multiple
+    smallest_side = max(2 * multiple, min(preset.width, preset.height) // 2 // multiple * multiple)
+
+    def snap(side: int) -> int:
+        return round(side / 2**0.5 / multiple) * multiple
+
+    width, height = snap(recipe.width), snap(recipe.height)
+    if not preset.fixed_size and min(width, height) >= smallest_side:
+        return replace(recipe, width=width, height=height)
+    frames = max(preset.shortest_frames, ((recipe.num_frames - 1) // 2) // preset.frame_step * preset.frame_step + 1)
+    if frames < recipe.num_frames:
+        return replace(recipe, num_frames=frames)
+    return None
+
+
+def shrink_recipes(recipes: list[ShotRender]) -> list[ShotRender] | None:
+    smaller = [shrink_recipe(recipe) for recipe in recipes]
+    if all(recipe is None for recipe in smaller):
+        return None
+    return [small or original for small, original in zip(smaller, recipes, strict=True)]
+
+
+def _timeout_message(job: RenderJob, timeout: float) -> str:
+    limit = f"{timeout:g} seconds" if timeout < 120 else f"{timeout / 60:.0f} minutes"
+    return (
+        f"Clip #{job.clip_id} took longer than {limit} to render, so it was stopped. "
+        "Try fewer or shorter shots, or a lighter model."
+    )
+
+
+def _loaded_model(pipelines: PipelineCache) -> str | None:
+    loaded = pipelines.loaded()
+    return loaded[-1].split(":")[0] if loaded else None
+
+
+def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderCacheAccess) -> float | None:
+    """Load the model before rendering, timing it for ETAs. Skipped when every shot is cached (a
+    cache hit must cost no GPU time) or the model is already loaded."""
+    fresh = [recipe for recipe in recipes if not cache.has(recipe)]
+    if not fresh:
+        return None
+    i2v = fresh[0].init_image is not None
+    name = f"{fresh[0].model}:i2v" if i2v else fresh[0].model
+    if name in pipelines.loaded():
+        return None
+    started = time.monotonic()
+    pipelines.get(fresh[0].model, i2v=i2v)
+    return time.monotonic() - started
+
+
+def process_job(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    pipelines: PipelineCache,
+    config: WorkerConfig,
+    stop: threading.Event,
+) -> None:
+    """Render one claimed job and record how it ended; never raises for render failures."""
+    clip = find_clip(db, job.clip_id)
+    if clip is None or clip.status == "deleted":
+        fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
+        return
+    recipes = [ShotRender.from_dict(recipe) for recipe in clip.recipes]
+    cache = RenderCacheAccess(db, config.media_dir, recipes)
+    log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
+    with JobWatch(config, job, stop, lambda: _loaded_model(pipelines)) as watch:
+        try:
+            load_seconds = _preload(pipelines, recipes, cache)
+            output = assemble.render_clip(
+                recipes,
+                _captions(clip, len(recipes)),
+                pipelines=pipelines,
+                out_dir=config.media_dir / "clips" / str(clip.id),
+                lookup=cache.lookup,
+                record=cache.record,
+                on_progress=ProgressWriter(db, job, config),
+                should_cancel=watch.should_cancel,
+                title=clip.shot_list.get("title"),
+            )
+        except RenderCancelled as error:
+            _cancelled(db, job, config, watch, error)
+        except RenderTimeout as error:
+            fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
+        except OutOfMemoryRenderError as error:
+            _out_of_memory(db, job, clip, recipes, config, error)
+        except PipelineError as error:
+            # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
+            log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
+            fail_job(db, job.id, error.user_message, retry=True, worker_id=config.worker_id, detail=error.detail)
+        except RenderError as error:
+            log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
+            fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+        except Exception:
+            log.exception("job %s: unexpected error", job.id)
+            fail_job(
+                db,
+                job.id,
+                f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
+                "details in the worker log.",
+                retry=False,
+                worker_id=config.worker_id,
+                detail=traceback.format_exc(limit=20),
+            )
+        else:
+            if complete_job(
+                db,
+                job.id,
+                worker_id=config.worker_id,
+                video_path=str(output.video_path),
+                storyboard_path=str(output.storyboard_path),
+            ):
+                log.info("job %s done: %d shots rendered, %d reused", job.id, output.rendered, output.reused)
+            else:
+                log.info("job %s finished but was cancelled or reassigned meanwhile", job.id)
+            if cache.work or load_seconds is not None:
+                record_model_stats(
+                    db,
+                    job.model,
+                    seconds_per_unit=cache.gpu_seconds / cache.work if cache.work else None,
+                    load_seconds=load_seconds,
+                )
+
+
+def _captions(clip: Clip, count: int) -> list[str]:
+    captions = list(clip.captions[:count])
+    return captions + [f"Shot {index + 1}" for index in range(len(captions), count)]
+
+
+def _cancelled(
+    db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, watch: JobWatch, error: RenderCancelled
+) -> None:
+    if watch.lost.is_set():
+        log.info("job %s was cancelled or taken over; stopped rendering it", job.id)
+    elif watch.stop.is_set():
+        log.info("job %s handed back to the queue: worker shutting down", job.id)
+        release_job(db, job.id, worker_id=config.worker_id)
+    else:
+        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+
+
+def _out_of_memory(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    clip: Clip,
+    recipes: list[ShotRender],
+    config: WorkerConfig,
+    error: OutOfMemoryRenderError,
+) -> None:
+    # render_shot has already freed the failed attempt's memory.
+    smaller = shrink_recipes(recipes) if job.attempts < job.max_attempts else None
+    if smaller is None:
+        largest = max(recipes, key=lambda r: r.width * r.height * r.num_frames)
+        fail_job(
+            db,
+            job.id,
+            f"Clip #{clip.id} ran out of GPU memory, even at {largest.width}x{largest.height} with "
+            f"{largest.num_frames} frames per shot. Try fewer or shorter shots, or a lighter model.",
+            retry=False,
+            worker_id=config.worker_id,
+            detail=error.detail,
+        )
+        return
+    largest = max(smaller, key=lambda r: r.width * r.height * r.num_frames)
+    log.warning("job %s ran out of memory; retrying at %dx%d", job.id, largest.width, largest.height)
+    # The smaller recipes and the re-queue commit together, so the retry always renders the smaller size.
+    with transaction(db):
+        set_clip_recipes(db, clip.id, [recipe.to_dict() for recipe in smaller])
+        set_cost_estimate(db, job.id, sum(render_work(recipe) for recipe in smaller))
+        fail_job(
+            db,
+            job.id,
+            f"Clip #{clip.id} ran out of GPU memory; retrying at a smaller size "
+            f"({largest.width}x{largest.height}, {largest.num_frames} frames).",
+            retry=True,
+            worker_id=config.worker_id,
+            detail=error.detail,
+        )
+
+
+def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:
+    """Workers on this host whose process is gone can't finish their jobs: re-queue those now rather
+    than after `stale_after`, so a restarted worker resumes at once."""
+    host = socket.gethostname()
+    for worker in live_workers(db):
+        if worker.host != host or worker.id == config.worker_id or _pid_alive(worker.pid):
+            continue
+        log.info("worker %s (pid %d) is gone; re-queueing its job", worker.id, worker.pid)
+        with transaction(db):
+            db.execute("UPDATE jobs SET heartbeat_at = 0 WHERE status = 'running' AND worker_id = ?", (worker.id,))
+            unregister_worker(db, worker.id)
+    requeue_stale(db, config.stale_after)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> None:
+    """Claim and render jobs until `stop` is set."""
+    stop = stop or threading.Event()
+    db = open_db(config.db_path)
+    pipelines = PipelineCache(config.models_dir, device=config.device)
+    register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
+    log.info("worker %s started on %s", config.worker_id, pipelines.device)
+    try:
+        _requeue_orphans(db, config)
+        while not stop.is_set():
+            requeue_stale(db, config.stale_after)
+            job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.policy)
+            if job is None:
+                worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
+                stop.wait(config.poll_interval)
+                continue
+            process_job(db, job, pipelines, config, stop)
+    finally:
+        unregister_worker(db, config.worker_id)
+        db.close()
+        log.info("worker %s stopped", config.worker_id)
+
+
+def worker_command(config: WorkerConfig) -> list[str]:
+    """The command line that runs a worker process with this config (a fresh worker id per process)."""
+    command = [
+        sys.executable, "-m", "generation.worker",
+        "--db", str(config.db_path),
+        "--media", str(config.media_dir),
+        "--models", str(config.models_dir),
+        "--poll-interval", str(config.poll_interval),
+        "--heartbeat-interval", str(config.heartbeat_interval),
+        "--stale-after", str(config.stale_after),
+        "--job-timeout", str(config.job_timeout),
+    ]  # fmt: skip
+    return command + (["--device", config.device] if config.device else [])
+
+
+def supervise(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
+    """Keep one worker process running until `stop` is set, restarting it whenever it exits (a crash,
+    an out-of-memory kill, or a deliberate exit after a hung render)."""
+    while not stop.is_set():
+        process = subprocess.Popen(worker_command(config))
+        while process.poll() is None and not stop.wait(0.5):
+            pass
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            return
+        log.warning("worker process exited with status %s; restarting", process.returncode)
+        stop.wait(restart_delay)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generation.worker", description="Run a Reelbot render worker.")
+    parser.add_argument("--db", type=Path, required=True, help="the Reelbot SQLite database")
+    parser.add_argument("--media", type=Path, required=True, help="where rendered clips and shots are stored")
+    parser.add_argument("--models", type=Path, required=True, help="local model folder")
+    parser.add_argument("--worker-id", default=None)
+    parser.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    parser.add_argument("--poll-interval", type=float, default=1.0)
+    parser.add_argument("--heartbeat-interval", type=float, default=2.0)
+    parser.add_argument("--stale-after", type=float, default=30.0)
+    parser.add_argument("--job-timeout", type=float, default=1800.0)
+    parser.add_argument("--supervise", action="store_true", help="run the worker in a child process, restarting it")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = WorkerConfig(
+        db_path=args.db,
+        media_dir=args.media,
+        models_dir=args.models,
+        device=args.device,
+        poll_interval=args.poll_interval,
+        heartbeat_interval=args.heartbeat_interval,
+        stale_after=args.stale_after,
+        job_timeout=args.job_timeout,
+    )
+    if args.worker_id:
+        config = replace(config, worker_id=args.worker_id)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    (supervise if args.supervise else run_worker)(config, stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,390 @@
+"""The durable render queue. Every state change is one transaction, so a crash at any point leaves
+each job either queued, running (and later re-queued when its heartbeat stops) or finished.
+
+`attempts` counts claims: a job is at attempt N while its N-th claim runs. A job whose worker died
+or that failed with `retry=True` goes back to the queue while attempts < max_attempts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from generation.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
+from storage.db import timestamp, transaction
+from storage.errors import NotAllowed, NotFound, QueueFull
+from storage.model_stats import all_model_stats, default_model_stats
+from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
+from storage.workers import live_workers
+
+DEFAULT_MAX_ATTEMPTS = 3
+# A worker that has not heartbeaten for this long counts as gone when estimating throughput.
+LIVE_WORKER_WINDOW_S = 60.0
+
+
+@dataclass(frozen=True)
+class QueueLimits:
+    max_per_user: int
+    max_per_guild: int
+
+    @classmethod
+    def from_settings(cls, settings: GuildSettings) -> "QueueLimits":
+        return cls(settings.max_queued_per_user, settings.max_queued_per_guild)
+
+
+def get_job(db: sqlite_utils.Database, job_id: int) -> RenderJob:
+    row = next(db.query("SELECT * FROM jobs WHERE id = ?", (job_id,)), None)
+    if row is None:
+        raise NotFound(f"There is no render job {job_id}.")
+    return RenderJob.from_row(row)
+
+
+def job_for_clip(db: sqlite_utils.Database, clip_id: int) -> RenderJob | None:
+    """The clip's latest job (the live one, if any)."""
+    row = next(db.query("SELECT * FROM jobs WHERE clip_id = ? ORDER BY id DESC LIMIT 1", (clip_id,)), None)
+    return None if row is None else RenderJob.from_row(row)
+
+
+def _count_active(db: sqlite_utils.Database, column: str, value: int) -> int:
+    return db.execute(
+        f"SELECT COUNT(*) FROM jobs WHERE {column} = ? AND status IN ('queued', 'running')", (value,)
+    ).fetchone()[0]
+
+
+def enqueue_clip_job(
+    db: sqlite_utils.Database,
+    clip_id: int,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    model: str,
+    priority: int = PRIORITY_DRAFT,
+    cost_estimate: float,
+    limits: QueueLimits | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    now: float | None = None,
+) -> RenderJob:
+    """Queue the clip for rendering, or raise QueueFull. Re-submitting a clip that is already queued or
+    rendering returns its live job rather than rendering it twice.
+
+    Run inside `storage.db.transaction` together with `create_clip` so a refused request leaves no clip.
+    """
+    with transaction(db):
+        live = job_for_clip(db, clip_id)
+        if live is not None and live.active:
+            return live
+        if limits is not None:
+            mine = _count_active(db, "user_id", user_id)
+            if mine >= limits.max_per_user:
+                raise QueueFull(
+                    f"You already have {mine} clip{'s' if mine != 1 else ''} waiting or rendering "
+                    f"(the limit here is {limits.max_per_user}). Try again when one is done, "
+                    "or cancel one you no longer need."
+                )
+            if guild_id is not None and _count_active(db, "guild_id", guild_id) >= limits.max_per_guild:
+                raise QueueFull(
+                    f"This server's render queue is full ({limits.max_per_guild} clips). "
+                    "Please try again in a few minutes."
+                )
+        cursor = db.execute(
+            "INSERT INTO jobs (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, "
+            "stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+            (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, timestamp(now)),
+        )
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (clip_id,))
+        return get_job(db, cursor.lastrowid)  # type: ignore[arg-type]
+
+
+def set_cost_estimate(db: sqlite_utils.Database, job_id: int, cost_estimate: float) -> None:
+    """Re-price a job whose recipes changed (a retry at a smaller size), keeping ETAs honest."""
+    db.execute("UPDATE jobs SET cost_estimate = ? WHERE id = ?", (cost_estimate, job_id))
+
+
+def _queued(db: sqlite_utils.Database) -> list[QueuedJob]:
+    rows = db.execute(
+        "SELECT id, user_id, model, priority, created_at, cost_estimate, bypassed FROM jobs WHERE status = 'queued'"
+    ).fetchall()
+    return [QueuedJob(*row) for row in rows]
+
+
+def _last_served(db: sqlite_utils.Database, user_ids: set[int]) -> dict[int, float]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    rows = db.execute(
+        f"SELECT user_id, MAX(started_at) FROM jobs WHERE started_at IS NOT NULL AND user_id IN ({marks}) "
+        "GROUP BY user_id",
+        tuple(user_ids),
+    ).fetchall()
+    return dict(rows)
+
+
+def claim_next(
+    db: sqlite_utils.Database,
+    worker_id: str,
+    *,
+    loaded_model: str | None,
+    now: float | None = None,
+    policy: SchedulerPolicy = DEFAULT_POLICY,
+) -> RenderJob | None:
+    """Atomically take the job the scheduler picks for this worker and mark it running."""
+    # Idle workers poll often; don't take the write lock just to find an empty queue.
+    if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
+        return None
+    now = timestamp(now)
+    with transaction(db):
+        queued = _queued(db)
+        decision = decide(
+            queued,
+            loaded_model=loaded_model,
+            last_served=_last_served(db, {job.user_id for job in queued}),
+            now=now,
+            policy=policy,
+        )
+        if decision is None:
+            return None
+        for job in decision.passed_over:
+            db.execute("UPDATE jobs SET bypassed = bypassed + 1 WHERE id = ?", (job.id,))
+        db.execute(
+            "UPDATE jobs SET status = 'running', worker_id = ?, attempts = attempts + 1, started_at = ?, "
+            "heartbeat_at = ?, progress = 0, stage = 'starting' WHERE id = ? AND status = 'queued'",
+            (worker_id, now, now, decision.job.id),
+        )
+        claimed = get_job(db, decision.job.id)
+        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ?", (claimed.clip_id,))
+        return claimed
+
+
+def heartbeat(db: sqlite_utils.Database, job_id: int, worker_id: str, *, now: float | None = None) -> bool:
+    """Refresh the job's liveness; False means the job is no longer this worker's (cancelled or
+    re-queued after this worker was presumed dead), so the worker must stop rendering it."""
+    cursor = db.execute(
+        "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND worker_id = ?",
+        (timestamp(now), job_id, worker_id),
+    )
+    return cursor.rowcount == 1
+
+
+def update_progress(
+    db: sqlite_utils.Database,
+    job_id: int,
+    progress: float,
+    stage: str,
+    *,
+    worker_id: str | None = None,
+    now: float | None = None,
+) -> bool:
+    cursor = db.execute(
+        "UPDATE jobs SET progress = ?, stage = ?, heartbeat_at = ? "
+        "WHERE id = ? AND status = 'running' AND (? IS NULL OR worker_id = ?)",
+        (min(max(progress, 0.0), 1.0), stage, timestamp(now), job_id, worker_id, worker_id),
+    )
+    return cursor.rowcount == 1
+
+
+def complete_job(
+    db: sqlite_utils.Database,
+    job_id: int,
+    *,
+    worker_id: str,
+    video_path: str,
+    storyboard_path: str,
+    now: float | None = None,
+) -> bool:
+    """Mark the job done and its clip ready, together. False if the job stopped being ours meanwhile."""
+    with transaction(db):
+        cursor = db.execute(
+            "UPDATE jobs SET status = 'done', progress = 1, stage = 'done', finished_at = ? "
+            "WHERE id = ? AND status = 'running' AND worker_id = ?",
+            (timestamp(now), job_id, worker_id),
+        )
+        if cursor.rowcount != 1:
+            return False
+        db.execute(
+            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ?",
+            (video_path, storyboard_path, get_job(db, job_id).clip_id),
+        )
+        return True
+
+
+def fail_job(
+    db: sqlite_utils.Database,
+    job_id: int,
+    user_message: str,
+    retry: bool,
+    *,
+    worker_id: str | None = None,
+    detail: str = "",
+    now: float | None = None,
+) -> RenderJob:
+    """Fail the running job. With `retry` and attempts left it goes back to the queue (keeping its
+    place in line); otherwise it and its clip end as failed with `user_message`."""
+    with transaction(db):
+        job = get_job(db, job_id)
+        if job.status != "running" or (worker_id is not None and job.worker_id != worker_id):
+            return job
+        _end_attempt(db, job, user_message, retry=retry, detail=detail, now=timestamp(now))
+        return get_job(db, job_id)
+
+
+def _end_attempt(
+    db: sqlite_utils.Database, job: RenderJob, user_message: str, *, retry: bool, detail: str, now: float
+) -> None:
+    if retry and job.attempts < job.max_attempts:
+        db.execute(
+            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'waiting to retry', "
+            "error = ?, error_detail = ? WHERE id = ?",
+            (user_message, detail, job.id),
+        )
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (job.clip_id,))
+    else:
+        db.execute(
+            "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, error_detail = ?, finished_at = ? "
+            "WHERE id = ?",
+            (user_message, detail, now, job.id),
+        )
+        db.execute("UPDATE clips SET status = 'failed' WHERE id = ?", (job.clip_id,))
+
+
+def release_job(db: sqlite_utils.Database, job_id: int, *, worker_id: str) -> bool:
+    """Hand a running job back untouched (worker shutting down): re-queued without using an attempt."""
+    with transaction(db):
+        cursor = db.execute(
+            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'queued', "
+            "attempts = attempts - 1 WHERE id = ? AND status = 'running' AND worker_id = ?",
+            (job_id, worker_id),
+        )
+        if cursor.rowcount != 1:
+            return False
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (get_job(db, job_id).clip_id,))
+        return True
+
+
+def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | None = None) -> list[RenderJob]:
+    """Re-queue running jobs whose worker stopped heartbeating (killed, crashed, machine lost); a job
+    that has used all its attempts this way fails instead. Returns the jobs as they are now."""
+    now = timestamp(now)
+    stale_sql = "FROM jobs WHERE status = 'running' AND heartbeat_at < ?"
+    # Every idle worker calls this each poll: only take the write lock when there is something to do.
+    if db.execute(f"SELECT 1 {stale_sql} LIMIT 1", (now - stale_after_s,)).fetchone() is None:
+        return []
+    with transaction(db):
+        rows = db.query(f"SELECT * {stale_sql}", (now - stale_after_s,))
+        stale = [RenderJob.from_row(row) for row in rows]
+        for job in stale:
+            message = (
+                f"The renderer stopped while making clip #{job.clip_id}; it will be tried again."
+                if job.attempts < job.max_attempts
+                else f"The renderer stopped {job.attempts} times while making clip #{job.clip_id}, "
+                "so Reelbot gave up on it. Try a shorter clip or a lighter model."
+            )
+            _end_attempt(
+                db,
+                job,
+                message,
+                retry=True,
+                detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})",
+                now=now,
+            )
+        return [get_job(db, job.id) for job in stale]
+
+
+def cancel_job(
+    db: sqlite_utils.Database, job_id: int, by_user_id: int, is_admin: bool, *, now: float | None = None
+) -> RenderJob:
+    """Cancel a queued or running job; only its owner or an admin may. A running job's worker sees the
+    change at its next heartbeat and stops."""
+    with transaction(db):
+        job = get_job(db, job_id)
+        if job.user_id != by_user_id and not is_admin:
+            raise NotAllowed(f"Only the person who asked for clip #{job.clip_id} (or an admin) can cancel it.")
+        if not job.active:
+            raise NotAllowed(f"Clip #{job.clip_id} can't be cancelled: it is already {job.status}.")
+        db.execute(
+            "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
+            (timestamp(now), job_id),
+        )
+        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ?", (job.clip_id,))
+        return get_job(db, job_id)
+
+
+def _duration(cost: float, stats: ModelStats) -> float:
+    return cost * stats.seconds_per_unit
+
+
+def queue_position(
+    db: sqlite_utils.Database,
+    job_id: int,
+    *,
+    now: float | None = None,
+    policy: SchedulerPolicy = DEFAULT_POLICY,
+) -> QueueEstimate | None:
+    """Position (0 = rendering, 1 = next) and seconds until the job should be finished, from the
+    scheduler's predicted order and measured per-model speeds. None once the job has finished."""
+    now = timestamp(now)
+    job = get_job(db, job_id)
+    stats = all_model_stats(db)
+
+    def model_stats(model: str) -> ModelStats:
+        return stats.get(model) or default_model_stats(model)
+
+    def remaining(running: RenderJob) -> float:
+        return _duration(running.cost_estimate, model_stats(running.model)) * (1.0 - running.progress)
+
+    if job.status == "running":
+        return QueueEstimate(0, remaining(job))
+    if job.status != "queued":
+        return None
+    running = [
+        RenderJob.from_row(row) for row in db.query("SELECT * FROM jobs WHERE status = 'running' ORDER BY started_at")
+    ]
+    workers = live_workers(db, within_s=LIVE_WORKER_WINDOW_S, now=now)
+    loaded = running[-1].model if running else next((w.loaded_model for w in workers[::-1] if w.loaded_model), None)
+    queued = _queued(db)
+    order = predict_order(
+        queued,
+        loaded_model=loaded,
+        last_served=_last_served(db, {q.user_id for q in queued}),
+        now=now,
+        policy=policy,
+        stop_at=job_id,
+    )
+    seconds = [remaining(r) for r in running]
+    for ahead in order:
+        if ahead.needs_model and ahead.model != loaded:
+            seconds.append(model_stats(ahead.model).load_seconds)
+            loaded = ahead.model
+        seconds.append(_duration(ahead.cost, model_stats(ahead.model)))
+    own = seconds.pop()
+    # Work ahead is shared by the live workers; the job's own render runs on one of them.
+    parallel = max(1, len(workers), len(running))
+    return QueueEstimate(len(order), sum(seconds) / parallel + own)
+
+
+def user_jobs(
+    db: sqlite_utils.Database, user_id: int, guild_id: int | None = None, *, active_only: bool = True
+) -> list[RenderJob]:
+    where = "user_id = ?" + (" AND guild_id = ?" if guild_id is not None else "")
+    where += " AND status IN ('queued', 'running')" if active_only else ""
+    params = (user_id,) if guild_id is None else (user_id, guild_id)
+    return [RenderJob.from_row(row) for row in db.query(f"SELECT * FROM jobs WHERE {where} ORDER BY id", params)]
+
+
+def active_jobs(db: sqlite_utils.Database, guild_id: int | None = None) -> list[RenderJob]:
+    where = "status IN ('queued', 'running')" + (" AND guild_id = ?" if guild_id is not None else "")
+    params = () if guild_id is None else (guild_id,)
+    return [RenderJob.from_row(row) for row in db.query(f"SELECT * FROM jobs WHERE {where} ORDER BY id", params)]
+
+
+def pending_notifications(db: sqlite_utils.Database, *, limit: int = 20) -> list[RenderJob]:
+    """Finished jobs (done, failed, cancelled) whose outcome the bot has not yet posted; survives restarts."""
+    rows = db.query(
+        "SELECT * FROM jobs WHERE notified_at IS NULL AND finished_at IS NOT NULL ORDER BY finished_at LIMIT ?",
+        (limit,),
+    )
+    return [RenderJob.from_row(row) for row in rows]
+
+
+def mark_notified(db: sqlite_utils.Database, job_id: int, *, now: float | None = None) -> None:
+    db.execute("UPDATE jobs SET notified_at = ? WHERE id = ?", (timestamp(now), job_id))

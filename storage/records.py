@@ -1,0 +1,249 @@
+"""Records that cross the storage boundary. Plain dataclasses: storage knows nothing of prompts/ or
+generation/, so shot lists and recipes stay JSON-shaped (dicts) and the studio layer converts them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+ClipStatus = Literal["queued", "rendering", "ready", "failed", "cancelled", "deleted"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+ChallengeKind = Literal["vote", "relay"]
+ChallengeStatus = Literal["open", "voting", "closed", "cancelled"]
+
+ACTIVE_JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
+PRIORITY_DRAFT = 0
+PRIORITY_FINAL = 1
+
+
+def _json(value: str | None, default: Any) -> Any:
+    return default if value is None else json.loads(value)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    remix_opt_out: bool
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "User":
+        return cls(row["id"], row["name"], bool(row["remix_opt_out"]), row["created_at"])
+
+
+@dataclass(frozen=True)
+class Guild:
+    id: int
+    name: str
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Guild":
+        return cls(row["id"], row["name"], row["created_at"])
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """Per-guild settings with their defaults; storage/settings.py validates and persists overrides."""
+
+    # Channel ids where requests are accepted; empty means every channel the bot can see.
+    allowed_channels: list[int] = field(default_factory=list)
+    # None means the bot-wide default model from the config file.
+    default_model: str | None = None
+    max_queued_per_user: int = 3
+    max_queued_per_guild: int = 20
+    safety_level: str = "standard"
+    blocklist: list[str] = field(default_factory=list)
+    allow_remix: bool = True
+    # Bytes a posted file may have; Discord's default for servers without boosts.
+    upload_limit: int = 10 * 1024 * 1024
+    max_shots: int = 4
+    # Role ids (besides server admins) that may cancel others' jobs and run challenges.
+    moderator_roles: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: int
+    guild_id: int | None
+    channel_id: int | None
+    author_id: int
+    author_name: str
+    request: str
+    shot_list: dict
+    recipes: list[dict]
+    captions: list[str]
+    model: str
+    status: ClipStatus
+    video_path: str | None
+    storyboard_path: str | None
+    parent_id: int | None
+    remix_kind: str | None
+    remix_note: str | None
+    origin: dict | None
+    posted_message_id: int | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Clip":
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            author_id=row["author_id"],
+            author_name=row["author_name"],
+            request=row["request"],
+            shot_list=json.loads(row["shot_list"]),
+            recipes=json.loads(row["recipes"]),
+            captions=json.loads(row["captions"]),
+            model=row["model"],
+            status=row["status"],
+            video_path=row["video_path"],
+            storyboard_path=row["storyboard_path"],
+            parent_id=row["parent_id"],
+            remix_kind=row["remix_kind"],
+            remix_note=row["remix_note"],
+            origin=_json(row["origin"], None),
+            posted_message_id=row["posted_message_id"],
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    id: int
+    clip_id: int
+    user_id: int
+    guild_id: int | None
+    model: str
+    priority: int
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    progress: float
+    stage: str
+    worker_id: str | None
+    heartbeat_at: float | None
+    error: str | None
+    error_detail: str | None
+    cost_estimate: float
+    bypassed: int
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    notified_at: float | None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "RenderJob":
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+
+@dataclass(frozen=True)
+class Render:
+    recipe_hash: str
+    path: str
+    model: str
+    gpu_seconds: float
+    hits: int
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Render":
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    model: str
+    seconds_per_unit: float
+    load_seconds: float
+    samples: int
+
+
+class QueueEstimate(NamedTuple):
+    """Where a job stands: position 0 means rendering now, 1 means next; seconds until it is done."""
+
+    position: int
+    eta_seconds: float
+
+
+@dataclass(frozen=True)
+class Challenge:
+    id: int
+    guild_id: int
+    channel_id: int
+    theme: str
+    kind: ChallengeKind
+    rules: dict
+    status: ChallengeStatus
+    starts_at: float
+    ends_at: float | None
+    announcement_message_id: int | None
+    created_by: int
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Challenge":
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        values["rules"] = json.loads(row["rules"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ChallengeEntry:
+    challenge_id: int
+    user_id: int
+    clip_id: int
+    submitted_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ChallengeEntry":
+        return cls(row["challenge_id"], row["user_id"], row["clip_id"], row["submitted_at"])
+
+
+@dataclass(frozen=True)
+class RelayTurn:
+    challenge_id: int
+    position: int
+    user_id: int
+    text: str
+    clip_id: int | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "RelayTurn":
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class ScheduledEvent:
+    id: int
+    kind: str
+    due_at: float
+    payload: dict
+    fired_at: float | None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ScheduledEvent":
+        return cls(row["id"], row["kind"], row["due_at"], json.loads(row["payload"]), row["fired_at"])
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    id: str
+    host: str
+    pid: int
+    loaded_model: str | None
+    job_id: int | None
+    started_at: float
+    heartbeat_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "WorkerInfo":
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})

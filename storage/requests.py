@@ -1,0 +1,89 @@
+"""Requests as members typed them, stored before any slow work so a crash mid-expansion loses nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlite_utils
+
+from storage.db import timestamp
+from storage.users import upsert_user
+
+RequestStatus = Literal["received", "accepted", "rejected"]
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    id: int
+    kind: str
+    guild_id: int | None
+    channel_id: int | None
+    user_id: int
+    user_name: str
+    text: str
+    options: dict
+    origin: dict | None
+    status: RequestStatus
+    clip_id: int | None
+    error: str | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "StoredRequest":
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        values["options"] = json.loads(row["options"])
+        values["origin"] = None if row["origin"] is None else json.loads(row["origin"])
+        return cls(**values)
+
+
+def record_request(
+    db: sqlite_utils.Database,
+    *,
+    kind: str,
+    guild_id: int | None,
+    channel_id: int | None,
+    user_id: int,
+    user_name: str,
+    text: str,
+    options: dict,
+    origin: dict | None = None,
+    now: float | None = None,
+) -> StoredRequest:
+    upsert_user(db, user_id, user_name, now=now)
+    cursor = db.execute(
+        "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            kind,
+            guild_id,
+            channel_id,
+            user_id,
+            user_name,
+            text,
+            json.dumps(options, ensure_ascii=False),
+            None if origin is None else json.dumps(origin),
+            timestamp(now),
+        ),
+    )
+    return get_request(db, cursor.lastrowid)  # type: ignore[arg-type]
+
+
+def get_request(db: sqlite_utils.Database, request_id: int) -> StoredRequest:
+    return StoredRequest.from_row(next(db.query("SELECT * FROM requests WHERE id = ?", (request_id,))))
+
+
+def accept_request(db: sqlite_utils.Database, request_id: int, clip_id: int) -> None:
+    db.execute("UPDATE requests SET status = 'accepted', clip_id = ? WHERE id = ?", (clip_id, request_id))
+
+
+def reject_request(db: sqlite_utils.Database, request_id: int, reason: str) -> None:
+    db.execute("UPDATE requests SET status = 'rejected', error = ? WHERE id = ?", (reason, request_id))
+
+
+def unfinished_requests(db: sqlite_utils.Database) -> list[StoredRequest]:
+    """Requests received before a crash or restart that never became a clip nor were refused."""
+    return [
+        StoredRequest.from_row(row) for row in db.query("SELECT * FROM requests WHERE status = 'received' ORDER BY id")
+    ]

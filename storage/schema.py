@@ -1,0 +1,231 @@
+"""The one schema, as ordered migrations; PRAGMA user_version records how many have been applied.
+
+Never edit a released migration: append a new one. Each migration runs in the same transaction as the
+user_version bump, so a crash mid-migration leaves the database at the previous version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from storage.db import transaction
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    statements: tuple[str, ...]
+
+
+_CORE = Migration(
+    "core: guilds, settings, users, clips, renders, jobs, model stats, workers",
+    (
+        """CREATE TABLE guilds (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        )""",
+        # Settings are sparse overrides of typed defaults (storage/settings.py); value is JSON.
+        """CREATE TABLE guild_settings (
+            guild_id INTEGER NOT NULL REFERENCES guilds(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_by INTEGER,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (guild_id, key)
+        )""",
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            remix_opt_out INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        )""",
+        # guild/channel/author ids are transport ids (Discord snowflakes, or 0 for the console), so they
+        # carry no foreign keys; lineage (parent_id) does.
+        """CREATE TABLE clips (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            author_id INTEGER NOT NULL,
+            author_name TEXT NOT NULL DEFAULT '',
+            request TEXT NOT NULL,
+            shot_list TEXT NOT NULL,
+            recipes TEXT NOT NULL,
+            captions TEXT NOT NULL DEFAULT '[]',
+            model TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'rendering', 'ready', 'failed', 'cancelled', 'deleted')),
+            video_path TEXT,
+            storyboard_path TEXT,
+            parent_id INTEGER REFERENCES clips(id) ON DELETE SET NULL,
+            remix_kind TEXT,
+            remix_note TEXT,
+            origin TEXT,
+            posted_message_id INTEGER,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX clips_guild ON clips(guild_id, created_at)",
+        "CREATE INDEX clips_author ON clips(author_id, created_at)",
+        "CREATE INDEX clips_parent ON clips(parent_id)",
+        """CREATE TABLE renders (
+            recipe_hash TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            model TEXT NOT NULL,
+            gpu_seconds REAL NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        )""",
+        """CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            clip_id INTEGER NOT NULL REFERENCES clips(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            model TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL DEFAULT 3,
+            progress REAL NOT NULL DEFAULT 0,
+            stage TEXT NOT NULL DEFAULT '',
+            worker_id TEXT,
+            heartbeat_at REAL,
+            error TEXT,
+            error_detail TEXT,
+            cost_estimate REAL NOT NULL DEFAULT 0,
+            bypassed INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            notified_at REAL
+        )""",
+        "CREATE INDEX jobs_status ON jobs(status, priority, created_at)",
+        "CREATE INDEX jobs_user ON jobs(user_id, status)",
+        "CREATE INDEX jobs_user_started ON jobs(user_id, started_at)",
+        "CREATE INDEX jobs_guild ON jobs(guild_id, status)",
+        "CREATE INDEX jobs_unnotified ON jobs(finished_at) WHERE notified_at IS NULL AND finished_at IS NOT NULL",
+        # A clip is rendered by at most one live job, so a double-submitted request cannot render twice.
+        "CREATE UNIQUE INDEX jobs_one_active_per_clip ON jobs(clip_id) WHERE status IN ('queued', 'running')",
+        """CREATE TABLE model_stats (
+            model TEXT PRIMARY KEY,
+            seconds_per_unit REAL,
+            load_seconds REAL,
+            samples INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        )""",
+        """CREATE TABLE workers (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            loaded_model TEXT,
+            job_id INTEGER,
+            started_at REAL NOT NULL,
+            heartbeat_at REAL NOT NULL
+        )""",
+    ),
+)
+
+_COMMUNITY = Migration(
+    "community: challenges, entries, votes, relay turns, scheduled events",
+    (
+        """CREATE TABLE challenges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            theme TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('vote', 'relay')),
+            rules TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'voting', 'closed', 'cancelled')),
+            starts_at REAL NOT NULL,
+            ends_at REAL,
+            announcement_message_id INTEGER,
+            created_by INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX challenges_guild ON challenges(guild_id, status)",
+        """CREATE TABLE challenge_entries (
+            challenge_id INTEGER NOT NULL REFERENCES challenges(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            clip_id INTEGER NOT NULL REFERENCES clips(id) ON DELETE CASCADE,
+            submitted_at REAL NOT NULL,
+            PRIMARY KEY (challenge_id, user_id)
+        )""",
+        """CREATE TABLE votes (
+            challenge_id INTEGER NOT NULL REFERENCES challenges(id) ON DELETE CASCADE,
+            voter_id INTEGER NOT NULL,
+            clip_id INTEGER NOT NULL REFERENCES clips(id) ON DELETE CASCADE,
+            voted_at REAL NOT NULL,
+            PRIMARY KEY (challenge_id, voter_id)
+        )""",
+        """CREATE TABLE relay_turns (
+            challenge_id INTEGER NOT NULL REFERENCES challenges(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            clip_id INTEGER REFERENCES clips(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (challenge_id, position)
+        )""",
+        # Deadlines live here rather than in asyncio timers so they still fire after a restart.
+        """CREATE TABLE scheduled_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            due_at REAL NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            fired_at REAL
+        )""",
+        "CREATE INDEX scheduled_events_due ON scheduled_events(due_at) WHERE fired_at IS NULL",
+    ),
+)
+
+_REQUESTS = Migration(
+    "requests: what members typed, stored before expansion so a crash mid-request loses nothing",
+    (
+        """CREATE TABLE requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            user_id INTEGER NOT NULL,
+            user_name TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            origin TEXT,
+            status TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'accepted', 'rejected')),
+            clip_id INTEGER REFERENCES clips(id) ON DELETE SET NULL,
+            error TEXT,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX requests_unfinished ON requests(status) WHERE status = 'received'",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer Reelbot; running old code on it could corrupt it."""
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database, *, target: int | None = None) -> int:
+    """Apply pending migrations up to `target` (default: all); safe to run from several processes at once."""
+    latest = len(MIGRATIONS)
+    target = latest if target is None else target
+    # The immediate transaction serialises concurrent openers; the version is re-read under the lock.
+    with transaction(db):
+        version = schema_version(db)
+        if version > latest:
+            raise SchemaTooNew(f"database schema v{version} is newer than this Reelbot (v{latest}); upgrade Reelbot")
+        for number in range(version + 1, target + 1):
+            for statement in MIGRATIONS[number - 1].statements:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        return max(version, target)

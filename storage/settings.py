@@ -1,0 +1,161 @@
+"""Guilds and their settings: typed defaults (records.GuildSettings) plus validated, sparse overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from storage.db import timestamp, transaction
+from storage.errors import InvalidSetting
+from storage.records import Guild, GuildSettings
+
+_TYPES: dict[str, Any] = typing.get_type_hints(GuildSettings)
+_TRUE = {"true", "yes", "on", "1", "enable", "enabled"}
+_FALSE = {"false", "no", "off", "0", "disable", "disabled"}
+# Any of these as a text value restores the default.
+_RESET_WORDS = {"default", "reset"}
+
+
+def _int_range(low: int, high: int) -> Callable[[Any], str | None]:
+    return lambda value: None if low <= value <= high else f"must be between {low} and {high}"
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    return lambda value: None if value in choices else f"must be one of: {', '.join(choices)}"
+
+
+# Range checks beyond the type; a message completes "`key` ...".
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "max_queued_per_user": _int_range(1, 50),
+    "max_queued_per_guild": _int_range(1, 500),
+    "safety_level": _one_of("off", "standard", "strict"),
+    "upload_limit": _int_range(1024 * 1024, 500 * 1024 * 1024),
+    # A ShotList holds at most 6 shots.
+    "max_shots": _int_range(1, 6),
+    "blocklist": lambda words: None if all(0 < len(word) <= 100 for word in words) else "words must be 1-100 chars",
+    "default_model": lambda name: None if name is None or name.strip() else "must not be empty",
+}
+
+SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(GuildSettings))
+
+
+def upsert_guild(db: sqlite_utils.Database, guild_id: int, name: str, *, now: float | None = None) -> Guild:
+    db.execute(
+        "INSERT INTO guilds (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+        (guild_id, name, timestamp(now)),
+    )
+    return Guild.from_row(next(db.query("SELECT * FROM guilds WHERE id = ?", (guild_id,))))
+
+
+def _parse_text(key: str, kind: Any, text: str) -> Any:
+    """Slash commands and the console hand values over as text; turn that into the declared type."""
+    text = text.strip()
+    origin = typing.get_origin(kind)
+    if kind is bool:
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise InvalidSetting(f"`{key}` must be yes or no.")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise InvalidSetting(f"`{key}` must be a whole number.") from None
+    if origin is list:
+        (item_type,) = typing.get_args(kind)
+        items = [item.strip().lstrip("<#@&").rstrip(">") for item in text.split(",") if item.strip()]
+        if item_type is int:
+            try:
+                return [int(item) for item in items]
+            except ValueError:
+                raise InvalidSetting(f"`{key}` must be a comma-separated list of ids or #channel mentions.") from None
+        return items
+    return text
+
+
+def _without_none(kind: Any) -> Any:
+    """`X | None` -> X; other types unchanged."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        return next(option for option in typing.get_args(kind) if option is not type(None))
+    return kind
+
+
+def _check_type(key: str, kind: Any, value: Any) -> None:
+    origin = typing.get_origin(kind)
+    if origin is list:
+        (item_type,) = typing.get_args(kind)
+        ok = isinstance(value, list) and all(
+            isinstance(item, item_type) and not isinstance(item, bool) for item in value
+        )
+    elif origin in (typing.Union, types.UnionType):
+        ok = any(isinstance(value, option) for option in typing.get_args(kind))
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise InvalidSetting(f"`{key}` has the wrong type of value.", detail=f"{key}={value!r} is not {kind}")
+
+
+def validate_setting(key: str, value: Any) -> Any:
+    """Return `value` converted to the setting's type, or raise InvalidSetting saying what is wrong."""
+    if key not in _TYPES:
+        raise InvalidSetting(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+    kind = _TYPES[key]
+    if isinstance(value, str) and kind is not str:
+        value = _parse_text(key, _without_none(kind), value)
+    _check_type(key, kind, value)
+    check = _CHECKS.get(key)
+    problem = check(value) if check else None
+    if problem:
+        raise InvalidSetting(f"`{key}` {problem}.")
+    return value
+
+
+def get_settings(db: sqlite_utils.Database, guild_id: int | None) -> GuildSettings:
+    """The guild's effective settings; stored values that no longer validate fall back to the default."""
+    if guild_id is None:
+        return GuildSettings()
+    overrides: dict[str, Any] = {}
+    for row in db.query("SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)):
+        try:
+            overrides[row["key"]] = validate_setting(row["key"], json.loads(row["value"]))
+        except InvalidSetting:
+            continue
+    return dataclasses.replace(GuildSettings(), **overrides)
+
+
+def set_setting(
+    db: sqlite_utils.Database,
+    guild_id: int,
+    key: str,
+    value: Any,
+    *,
+    by_user_id: int | None = None,
+    now: float | None = None,
+) -> GuildSettings:
+    """Validate and store one override (text values are parsed); a reset word restores the default."""
+    if isinstance(value, str) and value.strip().lower() in _RESET_WORDS:
+        return reset_setting(db, guild_id, key)
+    value = validate_setting(key, value)
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO guilds (id, name, created_at) VALUES (?, '', ?)", (guild_id, timestamp(now)))
+        db.execute(
+            "INSERT INTO guild_settings (guild_id, key, value, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(guild_id, key) DO UPDATE SET value = excluded.value, "
+            "updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            (guild_id, key, json.dumps(value), by_user_id, timestamp(now)),
+        )
+    return get_settings(db, guild_id)
+
+
+def reset_setting(db: sqlite_utils.Database, guild_id: int, key: str) -> GuildSettings:
+    if key not in _TYPES:
+        raise InvalidSetting(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+    db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
+    return get_settings(db, guild_id)

@@ -1,0 +1,37 @@
+"""Users (transport ids) and their preferences."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.db import timestamp
+from storage.records import User
+
+
+def upsert_user(db: sqlite_utils.Database, user_id: int, name: str, *, now: float | None = None) -> User:
+    """Create the user or refresh their display name; preferences are kept."""
+    db.execute(
+        "INSERT INTO users (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+        (user_id, name, timestamp(now)),
+    )
+    return get_user(db, user_id)  # type: ignore[return-value]
+
+
+def get_user(db: sqlite_utils.Database, user_id: int) -> User | None:
+    row = next(db.query("SELECT * FROM users WHERE id = ?", (user_id,)), None)
+    return None if row is None else User.from_row(row)
+
+
+def set_remix_opt_out(db: sqlite_utils.Database, user_id: int, opt_out: bool, *, name: str = "") -> User:
+    """Opting out stops others remixing this user's clips; it creates the user row if needed."""
+    db.execute(
+        "INSERT INTO users (id, name, remix_opt_out, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET remix_opt_out = excluded.remix_opt_out",
+        (user_id, name, int(opt_out), timestamp()),
+    )
+    return get_user(db, user_id)  # type: ignore[return-value]
+
+
+def remix_opted_out(db: sqlite_utils.Database, user_id: int) -> bool:
+    user = get_user(db, user_id)
+    return user is not None and user.remix_opt_out

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+
+from generation.recipe import ShotRender
+from generation.scheduler import (
+    DEFAULT_POLICY,
+    QueuedJob,
+    SchedulerPolicy,
+    decide,
+    job_cost,
+    pick_fifo,
+    pick_next,
+    predict_order,
+    rank,
+    render_work,
+)
+
+NOW = 1000.0
+
+
+def job(job_id, user, *, model="a", priority=0, at=None, cost=10.0, bypassed=0):
+    return QueuedJob(job_id, user, model, priority, float(job_id) if at is None else at, cost, bypassed)
+
+
+def pick(queued, *, loaded=None, served=None, now=NOW, policy=DEFAULT_POLICY):
+    return pick_next(queued, loaded_model=loaded, last_served=served or {}, now=now, policy=policy)
+
+
+def test_empty_queue_has_nothing_to_pick():
+    assert pick([]) is None
+    assert pick_fifo([]) is None
+
+
+def test_drafts_go_before_older_finals():
+    final = job(1, user=1, priority=1, at=900.0)
+    draft = job(2, user=2, priority=0, at=990.0)
+    assert pick([final, draft]).id == 2
+
+
+def test_finals_that_waited_long_compete_as_drafts():
+    policy = SchedulerPolicy(promote_after_s=60.0)
+    final = job(1, user=1, priority=1, at=NOW - 61.0)
+    draft = job(2, user=2, priority=0, at=NOW - 10.0)
+    assert pick([final, draft], policy=policy).id == 1
+    assert pick([final, draft], now=NOW - 2.0, policy=policy).id == 2
+
+
+def test_heavy_user_cannot_starve_light_users():
+    heavy = [job(i, user=1) for i in range(1, 11)]
+    light = [job(100 + u, user=u, at=50.0 + u) for u in range(2, 5)]
+    order = predict_order(heavy + light, loaded_model=None, last_served={}, now=NOW)
+    positions = {j.id: index for index, j in enumerate(order)}
+    # One round: heavy's oldest job, then every light user, before heavy's second job.
+    assert [j.user_id for j in order[:4]] == [1, 2, 3, 4]
+    assert max(positions[j.id] for j in light) < positions[2]
+    assert pick_fifo(heavy + light).id == 1
+    fifo_order = sorted(heavy + light, key=lambda j: j.enqueued_at)
+    assert [j.user_id for j in fifo_order[:10]] == [1] * 10, "FIFO would make the light users wait"
+
+
+def test_least_recently_served_user_goes_first():
+    recently = job(1, user=1, at=10.0)
+    long_ago = job(2, user=2, at=20.0)
+    never = job(3, user=3, at=30.0)
+    assert pick([recently, long_ago, never], served={1: 900.0, 2: 100.0}).id == 3
+    assert pick([recently, long_ago], served={1: 900.0, 2: 100.0}).id == 2
+
+
+def test_affinity_takes_a_job_for_the_loaded_model_and_counts_the_bypass():
+    fair = job(1, user=1, model="a")
+    same_model = job(2, user=2, model="b")
+    decision = decide([fair, same_model], loaded_model="b", last_served={}, now=NOW)
+    assert decision.job.id == 2
+    assert [j.id for j in decision.passed_over] == [1]
+    # Without a loaded model, or with affinity off, fairness alone decides.
+    assert pick([fair, same_model]).id == 1
+    assert pick([fair, same_model], loaded="b", policy=SchedulerPolicy(affinity=False)).id == 1
+
+
+def test_affinity_is_bounded_by_bypass_count():
+    policy = SchedulerPolicy(max_bypass=2)
+    assert pick([job(1, 1, model="a", bypassed=1), job(2, 2, model="b")], loaded="b", policy=policy).id == 2
+    assert pick([job(1, 1, model="a", bypassed=2), job(2, 2, model="b")], loaded="b", policy=policy).id == 1
+    # A job further ahead that used up its allowance also blocks affinity past it.
+    queued = [job(1, 1, model="a"), job(2, 2, model="c", bypassed=2), job(3, 3, model="b")]
+    assert pick(queued, loaded="b", policy=policy).id == 1
+
+
+def test_affinity_never_crosses_priority_classes():
+    draft_other_model = job(1, user=1, model="a", priority=0, at=NOW - 5.0)
+    final_loaded_model = job(2, user=2, model="b", priority=1, at=NOW - 5.0)
+    assert pick([draft_other_model, final_loaded_model], loaded="b").id == 1
+
+
+def test_fully_cached_jobs_fit_any_loaded_model():
+    fair = job(1, user=1, model="a")
+    cached = job(2, user=2, model="c", cost=0.0)
+    assert pick([fair, cached], loaded="b").id == 2
+
+
+def test_affinity_delays_a_job_by_at_most_max_bypass_renders():
+    policy = SchedulerPolicy(max_bypass=3)
+    odd_one = job(1, user=1, model="a", at=0.0)
+    others = [job(10 + i, user=2 + i % 5, model="b", at=1.0 + i) for i in range(20)]
+    fair_order = rank([odd_one, *others], last_served={}, now=NOW)
+    order = predict_order([odd_one, *others], loaded_model="b", last_served={}, now=NOW, policy=policy)
+    assert fair_order[0].id == 1
+    assert [j.id for j in order].index(1) == 3
+    swaps = sum(1 for prev, cur in zip(order, order[1:], strict=False) if prev.model != cur.model)
+    assert swaps <= 2
+
+
+def test_predict_order_stops_at_the_requested_job():
+    queued = [job(i, user=i) for i in range(1, 6)]
+    assert [j.id for j in predict_order(queued, loaded_model=None, last_served={}, now=NOW, stop_at=3)] == [1, 2, 3]
+
+
+def test_job_cost_counts_only_uncached_work():
+    shots = [ShotRender("tiny", f"shot {i}", "", i, 64, 32, 9, 8, 4, 5.0) for i in range(3)]
+    assert render_work(shots[0]) == pytest.approx(4 * 9 * 64 * 32 / 1e6)
+    assert job_cost(shots, set()) == pytest.approx(3 * render_work(shots[0]))
+    assert job_cost(shots, {shots[0].content_hash()}) == pytest.approx(2 * render_work(shots[0]))
+    assert job_cost(shots, {s.content_hash() for s in shots}) == 0

@@ -1,0 +1,285 @@
+"""Worker behaviour on every way a render can end, with render_clip replaced by scripted fakes (the
+real-model path is in test_worker_render.py and test_worker_kill.py)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from storage_fixtures import submit, tiny_recipe
+
+from generation import assemble, worker
+from generation.assemble import ClipOutput
+from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled
+from generation.recipe import ShotRender
+from generation.registry import PRESETS, validate_recipe
+from generation.worker import EXIT_HUNG, WorkerConfig, process_job, run_worker, shrink_recipe, supervise
+from storage.clips import get_clip
+from storage.db import open_db
+from storage.jobs import cancel_job, claim_next, get_job
+from storage.model_stats import get_model_stats
+from storage.workers import live_workers, register_worker
+
+pytest_plugins = ["storage_fixtures"]
+
+
+class FakePipelines:
+    """Claims the tiny model is loaded, so the worker never loads a real one."""
+
+    device = "cpu"
+
+    def loaded(self) -> list[str]:
+        return ["tiny"]
+
+    def get(self, name: str, *, i2v: bool = False) -> None:
+        raise AssertionError("the fake renders must not load models")
+
+
+@pytest.fixture
+def config(tmp_path, db_path) -> WorkerConfig:
+    return WorkerConfig(
+        db_path=db_path,
+        media_dir=tmp_path / "media",
+        models_dir=tmp_path / "models",
+        worker_id="test-worker",
+        poll_interval=0.02,
+        heartbeat_interval=0.02,
+        progress_interval=0.05,
+        job_timeout=30.0,
+    )
+
+
+def fake_render(behaviour):
+    """A render_clip stand-in: `behaviour(call_index, recipes, kwargs)` runs first (may raise), then
+    every shot is 'rendered' (recorded in the cache) and a clip is written."""
+    calls: list[list[ShotRender]] = []
+
+    def render_clip(recipes, captions, *, out_dir, record, on_progress, should_cancel, **kwargs):
+        calls.append(recipes)
+        behaviour(len(calls) - 1, recipes, should_cancel)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for index, recipe in enumerate(recipes):
+            shot = out_dir / f"shot-{index}.mp4"
+            shot.write_bytes(b"shot")
+            record(recipe.content_hash(), shot, 0.25)
+            on_progress((index + 1) / len(recipes), f"Rendering shot {index + 1}/{len(recipes)}")
+        (out_dir / "clip.mp4").write_bytes(b"clip")
+        (out_dir / "storyboard.png").write_bytes(b"png")
+        return ClipOutput(out_dir / "clip.mp4", out_dir / "storyboard.png", [], len(recipes), 0, 0.25 * len(recipes))
+
+    render_clip.calls = calls
+    return render_clip
+
+
+def run_once(db, config, stop=None):
+    job = claim_next(db, config.worker_id, loaded_model="tiny")
+    assert job is not None
+    process_job(db, job, FakePipelines(), config, stop or threading.Event())
+    return get_job(db, job.id)
+
+
+def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypatch):
+    render = fake_render(lambda *_: None)
+    monkeypatch.setattr(assemble, "render_clip", render)
+    writes: list[float] = []
+    real_update = worker.update_progress
+    monkeypatch.setattr(worker, "update_progress", lambda *a, **k: writes.append(a[2]) or real_update(*a, **k))
+    job = submit(db, recipes=[tiny_recipe(0), tiny_recipe(1)])
+
+    done = run_once(db, config)
+
+    assert (done.status, done.progress, done.attempts) == ("done", 1.0, 1)
+    clip = get_clip(db, job.clip_id)
+    assert clip.status == "ready" and Path(clip.video_path).name == "clip.mp4"
+    cached = sorted(p.name for p in (config.media_dir / "renders").iterdir())
+    assert cached == sorted(f"{ShotRender.from_dict(r).content_hash()}.mp4" for r in clip.recipes)
+    assert writes == [0.5, 1.0], "each stage change is written"
+    stats = get_model_stats(db, "tiny")
+    work = 2 * 2 * 5 * 64 * 64 / 1e6  # two shots of 2 steps x 5 frames x 64x64
+    assert stats.samples == 1 and stats.seconds_per_unit == pytest.approx(0.5 / work)
+
+
+def test_out_of_memory_retries_smaller_then_succeeds(db, config, monkeypatch):
+    def oom_first(call, recipes, should_cancel):
+        if call == 0:
+            raise OutOfMemoryRenderError("The GPU ran out of memory.", detail="CUDA OOM")
+
+    render = fake_render(oom_first)
+    monkeypatch.setattr(assemble, "render_clip", render)
+    job = submit(db, recipes=[tiny_recipe(0, frames=9), tiny_recipe(1, frames=9)])
+
+    retried = run_once(db, config)
+    assert (retried.status, retried.attempts) == ("queued", 1)
+    assert "retrying at a smaller size (48x48, 9 frames)" in retried.error
+    assert {(r["width"], r["height"]) for r in get_clip(db, job.clip_id).recipes} == {(48, 48)}
+    assert retried.cost_estimate == pytest.approx(2 * 2 * 9 * 48 * 48 / 1e6)
+
+    done = run_once(db, config)
+    assert (done.status, done.attempts) == ("done", 2)
+    assert [(r.width, r.num_frames) for r in render.calls[1]] == [(48, 9), (48, 9)]
+
+
+def test_out_of_memory_every_time_fails_clearly_after_max_attempts(db, config, monkeypatch):
+    def always_oom(call, recipes, should_cancel):
+        raise OutOfMemoryRenderError("The GPU ran out of memory.")
+
+    monkeypatch.setattr(assemble, "render_clip", fake_render(always_oom))
+    job = submit(db)
+    states = [run_once(db, config) for _ in range(3)]
+    assert [s.status for s in states] == ["queued", "queued", "failed"]
+    assert states[-1].attempts == 3
+    assert states[-1].error.startswith(f"Clip #{job.clip_id} ran out of GPU memory, even at 32x32")
+    assert get_clip(db, job.clip_id).status == "failed"
+    assert claim_next(db, "w", loaded_model=None) is None
+
+
+def test_shrunk_recipes_stay_valid_for_every_preset():
+    for preset in PRESETS.values():
+        recipe, seen = preset.recipe("a cat", "", 1), 0
+        while (recipe := shrink_recipe(recipe)) is not None:
+            validate_recipe(recipe)
+            seen += 1
+        assert seen <= 12
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (PipelineError("The tiny model failed while rendering this shot."), "queued", "model failed"),
+        (RecipeError("Too many frames: tiny renders at most 17 frames."), "failed", "Too many frames"),
+        (ValueError("boom"), "failed", "Something went wrong while rendering clip #"),
+    ],
+)
+def test_render_errors_fail_or_retry_with_a_user_message(db, config, monkeypatch, error, status, message):
+    def fail(*_):
+        raise error
+
+    monkeypatch.setattr(assemble, "render_clip", fake_render(fail))
+    submit(db)
+    ended = run_once(db, config)
+    assert ended.status == status
+    assert message in ended.error
+    if isinstance(error, ValueError):
+        assert "ValueError: boom" in ended.error_detail
+
+
+def spin(seconds: float):
+    """A render that polls should_cancel between 'steps', like render_shot does."""
+
+    def behaviour(call, recipes, should_cancel):
+        ends = time.monotonic() + seconds
+        while time.monotonic() < ends:
+            if should_cancel():
+                raise RenderCancelled("The render was cancelled.")
+            time.sleep(0.01)
+
+    return behaviour
+
+
+def test_job_timeout_fails_the_job(db, config, monkeypatch):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    job = submit(db)
+    started = time.monotonic()
+    ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.3}))
+    assert time.monotonic() - started < 3.0
+    assert ended.status == "failed"
+    assert ended.error == (
+        f"Clip #{job.clip_id} took longer than 0.3 seconds to render, so it was stopped. "
+        "Try fewer or shorter shots, or a lighter model."
+    )
+
+
+def test_cancel_by_owner_stops_a_running_render(db, db_path, config, monkeypatch):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    job = submit(db, user_id=5)
+
+    def cancel_soon() -> None:
+        time.sleep(0.2)
+        cancel_job(open_db(db_path), job.id, by_user_id=5, is_admin=False)
+
+    canceller = threading.Thread(target=cancel_soon)
+    canceller.start()
+    started = time.monotonic()
+    ended = run_once(db, config)
+    canceller.join()
+    assert time.monotonic() - started < 3.0
+    assert ended.status == "cancelled"
+    assert get_clip(db, job.clip_id).status == "cancelled"
+
+
+def test_shutdown_hands_the_job_back_without_using_an_attempt(db, config, monkeypatch):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    submit(db)
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    ended = run_once(db, config, stop)
+    assert (ended.status, ended.attempts) == ("queued", 0)
+
+
+def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, monkeypatch):
+    def hang(*_):
+        time.sleep(1.0)  # never polls should_cancel, like a stuck kernel
+
+    exits: list[int] = []
+    monkeypatch.setattr(assemble, "render_clip", fake_render(hang))
+    monkeypatch.setattr(os, "_exit", exits.append)
+    job = submit(db)
+    ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.2, "hang_grace": 0.2}))
+    assert exits and set(exits) == {EXIT_HUNG}
+    assert ended.status == "failed" and "took longer than" in ended.error
+    assert get_clip(db, job.clip_id).status == "failed"
+
+
+def test_run_worker_drains_the_queue_and_recovers_orphans(db, config, monkeypatch):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(lambda *_: None))
+    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
+    # A job left running by a worker process on this host that no longer exists.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    register_worker(db, "crashed", host=socket.gethostname(), pid=dead.pid)
+    orphan = submit(db, user_id=1)
+    claim_next(db, "crashed", loaded_model=None)
+    fresh = [submit(db, user_id=2), submit(db, user_id=3)]
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(get_job(db, j.id).status != "done" for j in (orphan, *fresh)):
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert [get_job(db, j.id).status for j in (orphan, *fresh)] == ["done"] * 3
+    assert get_job(db, orphan.id).attempts == 2
+    assert live_workers(db) == [], "workers unregister on the way out"
+
+
+def test_supervisor_restarts_exited_workers_and_stops_the_last(config, monkeypatch, tmp_path):
+    starts = tmp_path / "starts"
+    # Each child notes its start; the first two exit at once (a crash), the third keeps running.
+    script = (
+        f"import pathlib, time; p = pathlib.Path({str(starts)!r}); p.write_text(p.read_text() + 'x' "
+        "if p.exists() else 'x'); time.sleep(0 if len(p.read_text()) < 3 else 60)"
+    )
+    monkeypatch.setattr(worker, "worker_command", lambda _config: [sys.executable, "-c", script])
+    stop = threading.Event()
+    thread = threading.Thread(target=supervise, args=(config, stop), kwargs={"restart_delay": 0.01})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (starts.exists() and len(starts.read_text()) >= 3):
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive(), "stop must end the running child and return"
+    assert starts.read_text() == "xxx"
