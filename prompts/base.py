@@ -1,0 +1,55 @@
+"""What every expander takes and returns; kept apart from the backends so they can all import it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from prompts.request import RequestFacts
+from prompts.schema import MAX_SHOTS, ShotList, StyleBible
+
+
+@dataclass(frozen=True)
+class ExpandOptions:
+    """Overrides from the command: `shots` exact shot count, `style` look words or free text, `duration`
+    target clip length in seconds, `negative` extra things to avoid, `bible` a style bible to keep as is
+    (remixes re-expand under the parent clip's bible)."""
+
+    shots: int | None = None
+    style: str | None = None
+    duration: float | None = None
+    negative: str | None = None
+    bible: StyleBible | None = None
+
+    def shot_count(self, facts: RequestFacts) -> int | None:
+        """The exact count asked for, by option first, then by the request's own words; None = free."""
+        count = self.shots if self.shots is not None else facts.shots
+        return None if count is None else max(1, min(MAX_SHOTS, int(count)))
+
+    def total_seconds(self, facts: RequestFacts) -> float | None:
+        return self.duration if self.duration is not None else facts.duration
+
+
+class Expander(Protocol):
+    async def expand(self, request: str, options: ExpandOptions | None = None) -> ShotList: ...
+
+
+@dataclass(frozen=True)
+class ExpanderConfig:
+    """Which expander to run. `backend`: 'rules' (no model), 'transformers' (local chat model `model_id`,
+    a hub id or a directory, on `device` or the GPU when there is one) or 'openai' (any OpenAI-compatible
+    server at `base_url`, e.g. vLLM, llama.cpp, Ollama). LLM backends fall back to rules on any failure.
+    `timeout` bounds one LLM call in seconds (one HTTP attempt; local generation time); `retries` extra
+    HTTP attempts after 5xx/timeouts, `retry_backoff` seconds before the first retry (doubling);
+    `json_mode` asks the server for response_format json_object (not every server supports it)."""
+
+    backend: str = "rules"
+    model_id: str = "Qwen/Qwen2.5-1.5B-Instruct"
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key: str = field(default="", repr=False)
+    timeout: float = 60.0
+    retries: int = 2
+    retry_backoff: float = 0.5
+    max_new_tokens: int = 1536
+    temperature: float = 0.3
+    json_mode: bool = False
+    device: str | None = None

@@ -1,0 +1,61 @@
+"""Writing the text fields of a shot: the full model prompt, the negative prompt, bounded lengths."""
+from __future__ import annotations
+
+from prompts.lexicon import STYLES
+from prompts.schema import StyleBible
+
+DEFAULT_NEGATIVE = (
+    "blurry, low quality, low resolution, distorted, deformed, bad anatomy, extra limbs, duplicate subject, "
+    "watermark, text, subtitles, logo, jpeg artifacts, flickering, jittery motion, static frame, nsfw"
+)
+NEGATIVE_MAX_CHARS = 600
+PROMPT_MAX_CHARS = 1200
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten to at most `limit` characters at a word boundary (schema limits are hard)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
+    return cut[:limit].rstrip(" ,;:")
+
+
+def join_within(parts: list[str], limit: int, sep: str = ", ") -> str:
+    """Join the non-empty parts in order, dropping later ones that would cross the limit."""
+    joined = ""
+    for part in (part.strip() for part in parts):
+        if (part and len(joined) + len(sep) + len(part) <= limit) or not joined:
+            joined = f"{joined}{sep}{part}" if joined else part
+    return clip(joined, limit)
+
+
+def style_description(style: str) -> str:
+    """A style word ("anime", "水墨") becomes its full description; free text is kept as written."""
+    key = style.strip().lower()
+    for name, (look, aliases) in STYLES.items():
+        if key == name or key in aliases or key in (f"{alias} style" for alias in aliases):
+            return look.style
+    return style.strip()
+
+
+def negative_prompt(extra: str | None = None) -> str:
+    return clip(f"{DEFAULT_NEGATIVE}, {extra.strip()}" if extra and extra.strip() else DEFAULT_NEGATIVE,
+                NEGATIVE_MAX_CHARS)
+
+
+def compose_prompt(*, camera: str, subject: str, action: str, lighting: str, style: str, bible: StyleBible) -> str:
+    """Bible + shot fields -> one English prompt. The bible's characters and setting are repeated in every
+    shot because each shot is rendered on its own: the model only keeps continuity it is told about."""
+    sentences = [
+        f"{_capital(camera)}: {subject} {action}",
+        f"Setting: {bible.setting}" if bible.setting else "",
+        f"Lighting: {lighting}",
+        f"Style: {style}",
+        f"Continuity: {bible.characters}" if bible.characters else "",
+    ]
+    return clip(". ".join(sentence.rstrip(". ") for sentence in sentences if sentence) + ".", PROMPT_MAX_CHARS)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,53 @@
+"""The expander front door: pick a backend from config, and never let an LLM failure reach the user."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from prompts.base import Expander, ExpanderConfig, ExpandOptions
+from prompts.llm import LLMExpander
+from prompts.local_llm import TransformersExpander
+from prompts.remote_llm import OpenAIExpander
+from prompts.rules import RuleBasedExpander
+from prompts.schema import ShotList
+
+__all__ = [
+    "ExpandOptions", "Expander", "ExpanderConfig", "FallbackExpander", "LLMExpander", "OpenAIExpander",
+    "RuleBasedExpander", "TransformersExpander", "build_expander",
+]
+
+log = logging.getLogger(__name__)
+BACKENDS = ("rules", "transformers", "openai")
+
+
+class FallbackExpander:
+    """Runs `primary`; on any error, an empty or invalid reply, or after `timeout` seconds, answers with
+    `fallback` (rules) instead. The ShotList's `backend` says which one produced it."""
+
+    def __init__(self, primary: Expander, fallback: Expander | None = None, *, timeout: float | None = None
+                 ) -> None:
+        self.primary = primary
+        self.fallback = fallback or RuleBasedExpander()
+        self.timeout = timeout
+
+    async def expand(self, request: str, options: ExpandOptions | None = None) -> ShotList:
+        try:
+            return await asyncio.wait_for(self.primary.expand(request, options), self.timeout)
+        except Exception as error:  # every failure of the primary has the same remedy
+            name = getattr(self.primary, "backend", type(self.primary).__name__)
+            reason = "timed out" if isinstance(error, TimeoutError) else f"{type(error).__name__}: {error}"
+            log.warning("%s expander failed (%s); using the rule-based expander", name, reason)
+            return await self.fallback.expand(request, options)
+
+
+def build_expander(config: ExpanderConfig) -> Expander:
+    if config.backend == "rules":
+        return RuleBasedExpander()
+    if config.backend == "transformers":
+        # Generation stops itself at `timeout` (max_time); the margin covers prompt encoding and parsing.
+        # A first call that is still loading weights falls back and the load carries on for the next one.
+        return FallbackExpander(TransformersExpander(config), timeout=config.timeout * 1.5)
+    if config.backend == "openai":
+        # Each HTTP attempt has its own timeout, so retries are bounded without an outer deadline.
+        return FallbackExpander(OpenAIExpander(config))
+    raise ValueError(f"unknown expander backend {config.backend!r}; choose one of {', '.join(BACKENDS)}")
