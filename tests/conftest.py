@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixture modules several test files share (plain modules so tests can also import their helpers).
+pytest_plugins = ["storage_fixtures", "studio_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -32,7 +32,6 @@ from storage.model_stats import DEFAULT_LOAD_SECONDS, DEFAULT_SECONDS_PER_UNIT, 
 from storage.records import PRIORITY_FINAL, GuildSettings
 from storage.workers import register_worker
 
-pytest_plugins = ["storage_fixtures"]
 
 
 def test_accepted_request_is_committed_with_its_clip(db, db_path):

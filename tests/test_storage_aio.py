@@ -11,7 +11,6 @@ from storage.aio import AsyncDatabase
 from storage.clips import get_clip
 from storage.errors import NotFound
 
-pytest_plugins = ["storage_fixtures"]
 
 # A query that keeps SQLite busy for a while without sleeping in Python.
 SLOW_SQL = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT COUNT(*) FROM n"

@@ -8,7 +8,6 @@ from storage.errors import NotFound
 from storage.renders import cached_hashes, lookup_render, record_render
 from storage.users import get_user, remix_opted_out, set_remix_opt_out, upsert_user
 
-pytest_plugins = ["storage_fixtures"]
 
 
 def test_clip_round_trips_json_fields_and_registers_author(db):

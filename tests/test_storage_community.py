@@ -21,7 +21,6 @@ from storage.db import open_db
 from storage.errors import DuplicateEntry, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 
-pytest_plugins = ["storage_fixtures"]
 
 
 def _challenge(db, kind="vote"):

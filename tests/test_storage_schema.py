@@ -11,7 +11,6 @@ from storage import schema
 from storage.db import open_db
 from storage.schema import MIGRATIONS, SCHEMA_VERSION, Migration, SchemaTooNew, migrate, schema_version
 
-pytest_plugins = ["storage_fixtures"]
 
 
 def test_fresh_database_is_at_latest_version_in_wal_with_foreign_keys(db):

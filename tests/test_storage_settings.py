@@ -8,7 +8,6 @@ from storage.errors import InvalidSetting
 from storage.records import GuildSettings
 from storage.settings import SETTING_NAMES, get_settings, reset_setting, set_setting, upsert_guild
 
-pytest_plugins = ["storage_fixtures"]
 
 
 def test_defaults_without_overrides(db):

@@ -26,7 +26,6 @@ from storage.jobs import cancel_job, claim_next, get_job
 from storage.model_stats import get_model_stats
 from storage.workers import live_workers, register_worker
 
-pytest_plugins = ["storage_fixtures"]
 
 
 class FakePipelines:

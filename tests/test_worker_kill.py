@@ -16,7 +16,6 @@ from generation.encoding import probe
 from storage.clips import get_clip
 from storage.jobs import get_job
 
-pytest_plugins = ["storage_fixtures"]
 
 SHOTS = 4
 FRAMES = 17

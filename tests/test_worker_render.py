@@ -15,7 +15,6 @@ from storage.clips import get_clip
 from storage.jobs import claim_next, get_job
 from storage.model_stats import get_model_stats
 
-pytest_plugins = ["storage_fixtures"]
 
 
 @pytest.fixture

@@ -1,0 +1,143 @@
+"""The results image of a vote challenge: one row per entry with rank, thumbnail, title, author, votes."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from generation.encoding import read_frame
+from generation.errors import EncodeError
+
+# The storyboard's font lookup also covers Chinese, Japanese and Korean themes and titles.
+from generation.storyboard import _font as font
+
+WIDTH = 880
+MARGIN = 24
+RANK_WIDTH = 56
+THUMB = (160, 90)
+ROW_HEIGHT = THUMB[1] + 20
+# Chat clients shrink tall images to slivers; the full ranking stays in the text of the results post.
+MAX_ROWS = 10
+BACKGROUND = (17, 17, 20)
+ROW_BACKGROUND = (28, 28, 34)
+TEXT = (235, 235, 235)
+MUTED = (150, 150, 160)
+MEDALS = {1: (240, 190, 50), 2: (200, 200, 210), 3: (205, 127, 50)}
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    title: str
+    author: str
+    votes: int
+    video_path: str | None = None
+    storyboard_path: str | None = None
+    # e.g. "remix of #12 by bob"
+    note: str = ""
+
+
+def render_leaderboard(heading: str, subheading: str, rows: Sequence[Row], out_path: Path) -> Path:
+    """Draw the leaderboard PNG (written atomically) and return its path."""
+    shown = list(rows[:MAX_ROWS])
+    title_font, body_font, small_font = font(28), font(18), font(15)
+    header_height = MARGIN + _height(title_font) + 8 + _height(small_font) + MARGIN
+    more = len(rows) - len(shown)
+    footer_height = (_height(small_font) + MARGIN) if more else 0
+    height = header_height + len(shown) * (ROW_HEIGHT + 8) + footer_height + MARGIN
+    board = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(board)
+    text_width = WIDTH - 2 * MARGIN
+    draw.text((MARGIN, MARGIN), _fit(heading, title_font, text_width), font=title_font, fill=TEXT)
+    subheading_y = MARGIN + _height(title_font) + 8
+    draw.text((MARGIN, subheading_y), _fit(subheading, small_font, text_width), font=small_font, fill=MUTED)
+
+    y = header_height
+    for row in shown:
+        _draw_row(board, draw, row, y, body_font, small_font)
+        y += ROW_HEIGHT + 8
+    if more:
+        draw.text((MARGIN, y), f"…and {more} more", font=small_font, fill=MUTED)
+
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
+    os.close(fd)
+    try:
+        board.save(tmp, format="PNG", optimize=True)
+        os.replace(tmp, out_path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out_path
+
+
+def _draw_row(
+    board: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    row: Row,
+    y: int,
+    body: ImageFont.FreeTypeFont,
+    small: ImageFont.FreeTypeFont,
+) -> None:
+    draw.rectangle((MARGIN, y, WIDTH - MARGIN, y + ROW_HEIGHT), fill=ROW_BACKGROUND)
+    middle = y + ROW_HEIGHT // 2
+    rank = str(row.rank)
+    draw.text(
+        (MARGIN + RANK_WIDTH // 2 - body.getlength(rank) / 2, middle - _height(body) // 2),
+        rank,
+        font=body,
+        fill=MEDALS.get(row.rank, MUTED),
+    )
+    thumb_x, thumb_y = MARGIN + RANK_WIDTH, y + (ROW_HEIGHT - THUMB[1]) // 2
+    board.paste(_thumbnail(row), (thumb_x, thumb_y))
+
+    votes = f"{row.votes} vote" + ("" if row.votes == 1 else "s")
+    votes_x = WIDTH - MARGIN - 12 - body.getlength(votes)
+    draw.text((votes_x, middle - _height(body) // 2), votes, font=body, fill=TEXT)
+
+    text_x = thumb_x + THUMB[0] + 16
+    text_width = int(votes_x - 16 - text_x)
+    lines = [(row.title, body, TEXT), (f"by {row.author}", small, MUTED)]
+    if row.note:
+        lines.append((row.note, small, MUTED))
+    text_y = middle - sum(_height(f) for _, f, _ in lines) // 2
+    for text, line_font, colour in lines:
+        draw.text((text_x, text_y), _fit(text, line_font, text_width), font=line_font, fill=colour)
+        text_y += _height(line_font)
+
+
+def _thumbnail(row: Row) -> Image.Image:
+    """The clip's first frame, else its storyboard, letterboxed into the thumbnail box."""
+    box = Image.new("RGB", THUMB, (40, 40, 48))
+    image = None
+    if row.video_path and Path(row.video_path).is_file():
+        try:
+            image = Image.fromarray(read_frame(Path(row.video_path), 0))
+        except (EncodeError, IndexError):
+            image = None
+    if image is None and row.storyboard_path and Path(row.storyboard_path).is_file():
+        with Image.open(row.storyboard_path) as storyboard:
+            image = storyboard.convert("RGB")
+    if image is not None:
+        fitted = ImageOps.contain(image, THUMB)
+        box.paste(fitted, ((THUMB[0] - fitted.width) // 2, (THUMB[1] - fitted.height) // 2))
+    return box
+
+
+def _fit(text: str, line_font: ImageFont.FreeTypeFont, width: int) -> str:
+    """The text cut with an ellipsis to fit one line."""
+    text = " ".join(text.split())
+    if line_font.getlength(text) <= width:
+        return text
+    while text and line_font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _height(line_font: ImageFont.FreeTypeFont) -> int:
+    top, bottom = line_font.getbbox("Hg中")[1::2]
+    return int(bottom - top) + 8

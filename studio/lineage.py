@@ -1,0 +1,218 @@
+"""A clip's remix family: from the original down through every remix, as data, text and a PNG.
+
+Deleted clips stay in the tree as "[deleted]" placeholders (no author, no note), so the remixes made
+from them are still listed and reachable.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+from PIL import Image, ImageDraw
+
+from generation.storyboard import _font, _wrap
+from storage import clips as clip_store
+from storage.records import Clip
+from studio.service import Studio
+
+# Bigger families are cut (the path to the asked-for clip is always kept), so text and image stay readable.
+MAX_NODES = 50
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    clip_id: int
+    author_id: int
+    author_name: str
+    title: str
+    remix_kind: str | None
+    remix_note: str | None
+    deleted: bool
+    children: tuple["LineageNode", ...] = ()
+
+    @classmethod
+    def of(cls, clip: Clip, children: tuple["LineageNode", ...]) -> "LineageNode":
+        return cls(
+            clip_id=clip.id,
+            author_id=clip.author_id,
+            author_name=clip.author_name,
+            title=str(clip.shot_list.get("title") or clip.request),
+            remix_kind=clip.remix_kind,
+            remix_note=clip.remix_note,
+            deleted=clip.status == "deleted",
+            children=children,
+        )
+
+    def what(self) -> str:
+        """What this clip is: the original's title, or what the remix changed."""
+        if self.deleted:
+            return ""
+        if self.remix_kind is None:
+            return f"original: {self.title}"
+        return self.remix_note or self.remix_kind
+
+    def walk(self) -> list["LineageNode"]:
+        return [self, *(node for child in self.children for node in child.walk())]
+
+
+@dataclass(frozen=True)
+class LineageTree:
+    root: LineageNode
+    # The clip that was asked about, highlighted in both renderings.
+    focus_id: int
+    # Remixes left out past MAX_NODES.
+    omitted: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.root.walk())
+
+
+def lineage_tree(db: sqlite_utils.Database, clip_id: int, *, max_nodes: int = MAX_NODES) -> LineageTree:
+    """The family of clip `clip_id` (which must not be deleted), from its chain's original down."""
+    clip = clip_store.get_clip(db, clip_id)
+    path = [clip, *clip_store.ancestors(db, clip_id)]
+    keep = {c.id for c in path}
+    root = path[-1]
+    clips = {root.id: root}
+    kids: dict[int, list[int]] = {}
+    omitted = 0
+    queue = [root.id]
+    # Breadth first, so a cut drops the deepest, most recent remixes rather than whole early branches.
+    while queue:
+        parent_id = queue.pop(0)
+        kids[parent_id] = []
+        for child in clip_store.children(db, parent_id, include_deleted=True):
+            if child.id in clips:
+                continue  # a corrupted parent cycle
+            if len(clips) >= max_nodes and child.id not in keep:
+                omitted += 1
+                continue
+            clips[child.id] = child
+            kids[parent_id].append(child.id)
+            queue.append(child.id)
+
+    def build(node_id: int) -> LineageNode:
+        return LineageNode.of(clips[node_id], tuple(build(child) for child in kids.get(node_id, ())))
+
+    return LineageTree(build(root.id), clip_id, omitted)
+
+
+async def lineage(studio: Studio, clip_id: int) -> LineageTree:
+    return await studio.adb.call(lineage_tree, clip_id)
+
+
+def node_label(node: LineageNode) -> str:
+    if node.deleted:
+        return f"#{node.clip_id} [deleted]"
+    return f"#{node.clip_id} {node.author_name} — {node.what()}"
+
+
+def lineage_text(tree: LineageTree, *, max_chars: int | None = None) -> str:
+    """An indented tree; `max_chars` (a chat message limit) cuts whole lines and says how many."""
+    lines: list[str] = []
+
+    def add(node: LineageNode, lead: str, branch: str) -> None:
+        mark = "  ◀ this clip" if node.clip_id == tree.focus_id else ""
+        lines.append(f"{lead}{branch}{node_label(node)}{mark}")
+        below = lead + ("" if not branch else "   " if branch == "└─ " else "│  ")
+        for index, child in enumerate(node.children):
+            add(child, below, "└─ " if index == len(node.children) - 1 else "├─ ")
+
+    add(tree.root, "", "")
+    if tree.omitted:
+        lines.append(f"… and {tree.omitted} more remix{'es' * (tree.omitted != 1)}")
+    if max_chars is None or len("\n".join(lines)) <= max_chars:
+        return "\n".join(lines)
+    kept: list[str] = []
+    for line in lines:
+        more = f"… {len(lines) - len(kept)} more lines"
+        if len("\n".join([*kept, line, more])) > max_chars:
+            return "\n".join([*kept, more])
+        kept.append(line)
+    return "\n".join(kept)
+
+
+# --- the image --------------------------------------------------------------------------------------
+
+BOX_WIDTH = 260
+BOX_HEIGHT = 66
+COLUMN_GAP = 48
+ROW_GAP = 14
+MARGIN = 20
+FONT_SIZE = 14
+BACKGROUND = (17, 17, 20)
+EDGE = (110, 110, 125)
+TEXT = (235, 235, 235)
+MUTED = (150, 150, 160)
+FILL = {"original": (28, 64, 72), "remix": (40, 40, 48), "deleted": (26, 26, 30)}
+FOCUS = (240, 180, 60)
+
+
+def lineage_image(tree: LineageTree, out_path: Path) -> Path:
+    """A left-to-right tree: the original on the left, each remix a box right of its parent."""
+    rows: dict[int, float] = {}
+    depths: dict[int, int] = {}
+    next_row = 0
+
+    def place(node: LineageNode, depth: int) -> float:
+        # Leaves take the next free row; a parent sits level with the middle of its children.
+        nonlocal next_row
+        depths[node.clip_id] = depth
+        if node.children:
+            placed = [place(child, depth + 1) for child in node.children]
+            rows[node.clip_id] = (placed[0] + placed[-1]) / 2
+        else:
+            rows[node.clip_id] = next_row
+            next_row += 1
+        return rows[node.clip_id]
+
+    place(tree.root, 0)
+    font, bold = _font(FONT_SIZE), _font(FONT_SIZE + 1)
+    footer = 24 if tree.omitted else 0
+    width = 2 * MARGIN + (max(depths.values()) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
+    height = 2 * MARGIN + next_row * (BOX_HEIGHT + ROW_GAP) - ROW_GAP + footer
+    image = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+
+    def corner(node: LineageNode) -> tuple[int, int]:
+        return (MARGIN + depths[node.clip_id] * (BOX_WIDTH + COLUMN_GAP),
+                round(MARGIN + rows[node.clip_id] * (BOX_HEIGHT + ROW_GAP)))
+
+    nodes = tree.root.walk()
+    for node in nodes:  # edges first, so boxes cover their ends
+        x, y = corner(node)
+        for child in node.children:
+            cx, cy = corner(child)
+            middle = x + BOX_WIDTH + COLUMN_GAP // 2
+            draw.line([(x + BOX_WIDTH, y + BOX_HEIGHT // 2), (middle, y + BOX_HEIGHT // 2),
+                       (middle, cy + BOX_HEIGHT // 2), (cx, cy + BOX_HEIGHT // 2)], fill=EDGE, width=2)
+    for node in nodes:
+        x, y = corner(node)
+        kind = "deleted" if node.deleted else "original" if node.remix_kind is None else "remix"
+        focused = node.clip_id == tree.focus_id
+        draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
+                               outline=FOCUS if focused else EDGE, width=3 if focused else 1)
+        heading = f"#{node.clip_id} [deleted]" if node.deleted else f"#{node.clip_id} {node.author_name}"
+        draw.text((x + 10, y + 8), _wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
+                  fill=MUTED if node.deleted else TEXT)
+        for index, line in enumerate(_wrap(node.what(), font, BOX_WIDTH - 20, 2) if node.what() else []):
+            draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=font, fill=MUTED)
+    if tree.omitted:
+        draw.text((MARGIN, height - MARGIN - 16), f"… and {tree.omitted} more not shown", font=font, fill=MUTED)
+    return _save_png(image, Path(out_path))
+
+
+def _save_png(image: Image.Image, out_path: Path) -> Path:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
+    os.close(fd)
+    try:
+        image.save(tmp, format="PNG", optimize=True)
+        os.replace(tmp, out_path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out_path

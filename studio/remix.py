@@ -1,0 +1,601 @@
+"""Remixing: a new clip made from an existing one plus one change, with the parent recorded.
+
+Only shots whose recipe changed are rendered: every other shot keeps its parent's exact recipe, so the
+render cache (keyed by recipe hash) serves it for free, and `Accepted.reused` says how many that was.
+Front-ends turn what the member typed into a `RemixChange` with `parse_change` (or build one for a
+button) and call `remix`.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+from PIL import Image
+
+from generation.encoding import read_frame
+from generation.recipe import ShotRender
+from generation.registry import ASPECTS, get_preset, validate_recipe
+from prompts.compose import clip as clip_text
+from prompts.compose import compose_prompt, style_description
+from prompts.expand import ExpandOptions
+from prompts.request import parse_request
+from prompts.safety import ensure_screened, sanitize_request
+from prompts.schema import Shot, ShotList, StyleBible
+from storage import clips as clip_store
+from storage import requests as request_store
+from storage.errors import NotFound
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from storage.users import remix_opted_out, set_remix_opt_out
+from studio.errors import USER_ERRORS, StudioError
+from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.shots import random_seed, shot_seeds
+
+RemixKind = Literal["edit", "shot", "reroll", "style", "camera", "add", "remove", "reorder", "extend"]
+REMIX_KINDS: tuple[RemixKind, ...] = ("edit", "shot", "reroll", "style", "camera", "add", "remove", "reorder",
+                                      "extend")
+# `RemixChange.to` for "move shot 2 last".
+LAST = -1
+# How an extension's action starts, so the model (and a reader) knows it picks up where the clip ended.
+CONTINUING = "continuing from the previous shot, "
+_NEEDS_TEXT = {"edit", "shot", "style", "camera", "add"}
+_NEEDS_SHOT = {"shot", "camera", "remove"}
+_EXAMPLES = (
+    "Try `make it noir`, `shot 2: the monster roars`, `reroll 3`, `camera 2: slow crane up`, "
+    "`add: the monster falls asleep`, `remove shot 2`, `swap 1 and 3` or `extend`."
+)
+
+
+class RemixError(StudioError):
+    """A remix that cannot be made as asked: a bad shot number, a refusal, nothing left to change."""
+
+
+@dataclass(frozen=True)
+class RemixChange:
+    """One change to a clip. Shot numbers are 1-based, as members see them.
+
+    `text`: the amendment to the request (edit), a shot's new content (shot, add, extend), a look
+    (style) or a camera move (camera). `shot`: the shot it targets; for add, where the new shot goes
+    (default: at the end); for reroll, None re-rolls every shot. Reorder takes either `order` (every
+    shot once, "3 1 2"), or `shot` with `to` (its new position, LAST for the end), or with `swap`
+    (`to` is the shot it trades places with).
+    """
+
+    kind: RemixKind
+    text: str = ""
+    shot: int | None = None
+    to: int | None = None
+    swap: bool = False
+    order: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in REMIX_KINDS:
+            raise ValueError(f"unknown remix kind {self.kind!r}")
+        if self.kind in _NEEDS_TEXT and not self.text.strip():
+            raise RemixError(f"Tell me what the new version should be. {_EXAMPLES}")
+        if self.kind in _NEEDS_SHOT and self.shot is None:
+            raise RemixError(f"Which shot? Add its number, e.g. `{_usage(self.kind)}`.")
+        if any(number < 1 for number in (self.shot or 1, *self.order)) or self.to == 0:
+            raise RemixError("Shots are numbered from 1.")
+        if self.kind == "reorder" and not self.order and (self.shot is None or self.to is None):
+            raise RemixError("Say how to reorder, e.g. `swap 1 and 3`, `move shot 3 first` or `order 3 1 2`.")
+
+    def describe(self) -> str:
+        """What changed, in a few words: stored as the clip's remix note and shown in its lineage."""
+        if self.kind == "edit":
+            return f"changed the request: {self.text}"
+        if self.kind == "shot":
+            return f"shot {self.shot}: {self.text}"
+        if self.kind == "reroll":
+            return f"re-rolled shot {self.shot}" if self.shot else "re-rolled every shot"
+        if self.kind == "style":
+            return f"style: {self.text}"
+        if self.kind == "camera":
+            return f"camera of shot {self.shot}: {self.text}"
+        if self.kind == "add":
+            return f"added shot {self.shot}: {self.text}" if self.shot else f"added a shot: {self.text}"
+        if self.kind == "remove":
+            return f"removed shot {self.shot}"
+        if self.kind == "reorder":
+            if self.order:
+                return "new shot order: " + ", ".join(map(str, self.order))
+            if self.swap:
+                return f"swapped shots {self.shot} and {self.to}"
+            return f"moved shot {self.shot} " + ("last" if self.to == LAST else "first" if self.to == 1
+                                                   else f"to position {self.to}")
+        return f"extended: {self.text}" if self.text else "extended the clip"
+
+
+def _usage(kind: str) -> str:
+    return {"shot": "shot 2: the monster roars", "camera": "camera 2: slow crane up",
+            "remove": "remove shot 2"}[kind]
+
+
+# --- parsing what a member typed ----------------------------------------------------------------------
+
+_N = r"(?:shot\s*#?\s*|#)?(\d+)"
+_ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6"}
+# "第二个镜头", "第2镜", "镜头3" -> "shot 2": the English rules below then read Chinese shot numbers too.
+_ZH_SHOT = re.compile(r"第\s*([一二两三四五六\d]+)\s*个?\s*(?:镜头|镜)|镜头\s*([一二两三四五六\d]+)")
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
+    ("reroll", rf"^(?:re-?roll|regenerate|regen|new seed|重新生成|重来)(?:\s*(all|everything|every\s*shot|all\s*shots"
+               rf"|全部|所有))?(?:\s*{_N})?$"),
+    ("remove", rf"^(?:remove|delete|drop|cut|删除|删掉|去掉)(?:\s*{_N})?$"),
+    ("swap", rf"^(?:swap|switch|exchange|交换|对调)\s*(?:shots\s*)?{_N}\s*(?:and|&|with|,|和|与)\s*{_N}$"),
+    ("move", rf"^(?:move|put)\s*{_N}\s*(?:to\s+)?(?:the\s+)?(?:(first|start|beginning|front)|(last|end)"
+             rf"|(?:position\s*)?(\d+))$"),
+    ("move", rf"^把?\s*{_N}\s*(?:移到|放到|挪到)\s*(?:(最前面?|开头)|(最后面?|结尾)|{_N})$"),
+    ("order", r"^(?:re-?order|order|顺序)\s*:?\s*(\d+(?:\s*[,\s]\s*\d+)+)$"),
+    ("camera", rf"^(?:camera|cam|运镜)(?:\s*{_N})?\s*:\s*(.+)$"),
+    ("add", rf"^(?:add|append|insert|添加|加)(?:\s+(?:a\s+)?(?:new\s+)?shot|\s*一?个?镜头)?(?:\s*(?:at\s+)?{_N})?"
+            rf"\s*:\s*(.+)$"),
+    ("extend", r"^(?:extend|continue|keep going|make it longer|延长|继续|续写)(?:\s*:\s*(.+))?$"),
+    ("style", r"^(?:style\b|风格|画风)\s*(?::|to\b|改成|换成)?\s*(.+)$"),
+    # "make it noir" is a look when the word names one or says "style"; "make it rain" is an edit.
+    ("look", r"^(?:make it|make this|turn it into|redo it as|改成|换成|变成)\s*(?:an?\s+)?(.+?)(\s*(?:style|风格|画风))?$"),
+    ("style", r"^(?:in\s+)?(.+?)\s*(?:style|风格|画风)$"),
+    ("shot", rf"^{_N}\s*:\s*(.+)$"),
+))
+
+
+def parse_change(text: str, shot: int | None = None) -> RemixChange:
+    """Free text (plus the command's optional shot number) -> a RemixChange.
+
+    Understands "make it noir", "style: watercolor", "shot 2: the monster roars", "reroll 3", "reroll",
+    "remove shot 2", "swap 1 and 3", "move shot 3 first", "order 3 1 2", "camera 2: slow crane up",
+    "add: the monster falls asleep", "extend", and the Chinese 重新生成, 风格, 删除, 添加, 延长, 交换, 第二个镜头.
+    Anything else is an edit of the whole request, or of `shot` when one is given. A number in the text
+    wins over `shot`.
+    """
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not cleaned:
+        raise RemixError(f"Tell me what to change. {_EXAMPLES}")
+    normalized = _ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned)
+    for kind, pattern in _RULES:
+        match = pattern.match(normalized)
+        if match is None:
+            continue
+        change = _from_match(kind, match, shot)
+        if change is not None:
+            return change
+    if style_description(cleaned) != cleaned.strip():  # a bare look word: "noir", "水墨"
+        return RemixChange("style", cleaned)
+    return RemixChange("shot", cleaned, shot) if shot is not None else RemixChange("edit", cleaned)
+
+
+def _zh_number(text: str) -> str:
+    return "".join(_ZH_DIGITS.get(char, char) for char in text)
+
+
+def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChange | None:
+    groups = match.groups()
+    number = next((int(g) for g in groups if g and g.isdigit()), None)
+    target = shot if number is None else number
+    if kind == "reroll":
+        return RemixChange("reroll", shot=None if groups[0] else target)
+    if kind == "remove":
+        return RemixChange("remove", shot=target)
+    if kind == "swap":
+        return RemixChange("reorder", shot=int(groups[0]), to=int(groups[1]), swap=True)
+    if kind == "move":
+        first, last = groups[1], groups[2]
+        target = 1 if first else LAST if last else int(next(g for g in groups[3:] if g))
+        return RemixChange("reorder", shot=int(groups[0]), to=target)
+    if kind == "order":
+        return RemixChange("reorder", order=tuple(int(n) for n in re.findall(r"\d+", groups[0])))
+    if kind == "camera":
+        return RemixChange("camera", groups[1], target)
+    if kind == "add":
+        return RemixChange("add", groups[1], target)
+    if kind == "extend":
+        return RemixChange("extend", groups[0] or "")
+    if kind == "style":
+        return RemixChange("style", groups[0])
+    if kind == "look":
+        look, said_style = groups
+        return RemixChange("style", look) if said_style or style_description(look) != look.strip() else None
+    return RemixChange("shot", groups[1], int(groups[0]))
+
+
+# --- remixing -----------------------------------------------------------------------------------------
+
+
+async def remix(
+    studio: Studio, member: Member, clip_id: int, change: RemixChange, *, origin: dict | None = None
+) -> Accepted:
+    """Queue a remix of clip `clip_id`. Raises a USER_ERRORS type (refusals are RemixError)."""
+    settings = await studio.check_member_may_request(member)
+    if change.text:
+        change = dataclasses.replace(change, text=sanitize_request(change.text))
+        await ensure_screened(change.text, studio.safety_policy(settings))
+    stored = await studio.adb.call(
+        request_store.record_request,
+        kind="remix",
+        guild_id=member.guild_id,
+        channel_id=member.channel_id,
+        user_id=member.id,
+        user_name=member.name,
+        text=change.describe(),
+        options={"clip_id": clip_id, "change": dataclasses.asdict(change)},
+        origin=origin,
+    )
+    try:
+        source = await studio.adb.call(_load_source, clip_id)
+        _check_may_remix(member, source, settings)
+        plan, request = await _plan(studio, source.clip, change, settings)
+        return await studio.queue_plan(stored.id, member, request, plan, settings, origin)
+    except USER_ERRORS as error:
+        await studio.adb.call(request_store.reject_request, stored.id, error.user_message)
+        raise
+
+
+@dataclass(frozen=True)
+class _Source:
+    clip: Clip
+    ancestors: list[Clip]
+    # Authors of the clip and of its chain's original who stop others remixing their work.
+    opted_out: frozenset[int]
+
+
+def _load_source(db: sqlite_utils.Database, clip_id: int) -> _Source:
+    clip = clip_store.get_clip(db, clip_id)
+    chain = clip_store.ancestors(db, clip_id)
+    authors = {clip.author_id, chain[-1].author_id} if chain else {clip.author_id}
+    return _Source(clip, chain, frozenset(a for a in authors if remix_opted_out(db, a)))
+
+
+def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -> None:
+    clip = source.clip
+    own = clip.author_id == member.id
+    if clip.guild_id != member.guild_id and not own:
+        raise RemixError(f"There is no clip #{clip.id}.")  # other servers' clips are not visible here
+    if not settings.allow_remix and not own:
+        raise RemixError("Remixing is turned off in this server: only a clip's author can remix it.")
+    refusing = source.opted_out - {member.id}
+    if refusing:
+        name = next(c.author_name for c in (clip, *source.ancestors) if c.author_id in refusing)
+        raise RemixError(
+            f"{name} has opted out of remixes, so clip #{clip.id} can't be remixed. "
+            "You can still make something new of your own!"
+        )
+
+
+async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: GuildSettings) -> tuple[ClipPlan, str]:
+    """The remix's plan and request text; shots it leaves alone keep their parent's recipe exactly."""
+    parent_list = Studio.shot_list(parent)
+    parent_recipes = Studio.recipes(parent)
+    if len(parent_recipes) != len(parent_list.shots):
+        raise RemixError(f"Clip #{parent.id} can't be remixed: its recipes don't match its shots.")
+    draft = _Draft(list(parent_list.shots), [r.seed for r in parent_recipes], parent_list.bible, parent.request)
+    await _APPLY[change.kind](_Context(studio, parent, parent_list, settings), draft, change)
+
+    shot_list = ShotList.model_validate(
+        {**parent_list.model_dump(), **(draft.expanded or {}), "bible": draft.bible.model_dump(),
+         "shots": [shot.model_dump() for shot in draft.shots]}
+    )
+    if change.kind != "edit":  # the expander screened a whole new shot list itself
+        policy = studio.safety_policy(settings)
+        for prompt in {s.prompt for s in shot_list.shots} - {s.prompt for s in parent_list.shots}:
+            await ensure_screened(prompt, policy)
+    recipes = _recipes(parent_list, parent_recipes, shot_list.shots, draft.seeds)
+    if draft.init_image is not None:
+        recipes[-1] = dataclasses.replace(recipes[-1], init_image=str(draft.init_image))
+        validate_recipe(recipes[-1])
+    if recipes == parent_recipes:
+        raise RemixError(f"That would give the same video as clip #{parent.id}; try a different change.")
+    template = parent_recipes[0]
+    plan = ClipPlan(
+        shot_list=shot_list,
+        model=parent.model,
+        seeds=draft.seeds,
+        aspect=aspect_of(template),
+        steps=template.steps,
+        # A remix of a draft is a draft: same fewer steps, same place in the queue.
+        priority=PRIORITY_DRAFT if template.steps < get_preset(parent.model).steps else PRIORITY_FINAL,
+        parent_id=parent.id,
+        remix_kind=change.kind,
+        remix_note=change.describe(),
+        recipes=tuple(recipes),
+    )
+    return plan, draft.request
+
+
+@dataclass
+class _Draft:
+    shots: list[Shot]
+    seeds: list[int]
+    bible: StyleBible
+    request: str
+    # Title, logline, language and backend of a re-expanded shot list.
+    expanded: dict[str, Any] | None = None
+    # Extend with an image-to-video model: the last shot starts from this frame.
+    init_image: Path | None = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    studio: Studio
+    parent: Clip
+    parent_list: ShotList
+    settings: GuildSettings
+
+    def index(self, shot: int | None, count: int) -> int:
+        if shot is None or not 1 <= shot <= count:
+            raise RemixError(f"Clip #{self.parent.id} has {count} shot{'s' * (count != 1)}: pick one from 1 to {count}.")
+        return shot - 1
+
+    def check_room(self, count: int) -> None:
+        if count >= self.settings.max_shots:
+            raise RemixError(
+                f"Clip #{self.parent.id} already has {count} shots, the most this server allows. "
+                "Remove one first, or change an existing shot."
+            )
+
+    async def written_shot(self, text: str, bible: StyleBible, duration: float) -> Shot:
+        """What the expander makes of `text` as one shot under the clip's bible (translated, screened)."""
+        options = ExpandOptions(shots=1, duration=duration, bible=bible)
+        return (await self.studio.expand(text, options, self.settings)).shots[0]
+
+
+def recompose(shot: Shot, bible: StyleBible, **fields: Any) -> Shot:
+    """The shot with some fields replaced and its full prompt rewritten from them."""
+    data = {**shot.model_dump(), **fields}
+    data["prompt"] = compose_prompt(camera=data["camera"], subject=data["subject"], action=data["action"],
+                                    lighting=data["lighting"], style=data["style"], bible=bible)
+    return Shot.model_validate(data)
+
+
+async def _edit(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    # Amend rather than replace: "at night" or "make the monster a robot" only make sense with the
+    # original request, which an LLM then rewrites as a whole. The seeds and the bible stay.
+    draft.request = f"{ctx.parent.request}, {change.text}"
+    asked = parse_request(change.text)
+    count = min(asked.shots or len(draft.shots), ctx.settings.max_shots)
+    duration = asked.duration or (ctx.parent_list.duration if count == len(draft.shots) else None)
+    options = ExpandOptions(shots=count, duration=duration, bible=draft.bible)
+    shot_list = await ctx.studio.expand(draft.request, options, ctx.settings)
+    draft.shots = list(shot_list.shots)
+    draft.seeds = (draft.seeds + shot_seeds(draft.seeds[0], len(draft.shots))[len(draft.seeds):])[: len(draft.shots)]
+    draft.expanded = shot_list.model_dump(include={"title", "logline", "language", "backend"})
+
+
+async def _edit_shot(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    index = ctx.index(change.shot, len(draft.shots))
+    old = draft.shots[index]
+    written = await ctx.written_shot(change.text, draft.bible, old.duration)
+    draft.shots[index] = recompose(old, draft.bible, subject=written.subject, action=written.action)
+
+
+async def _reroll(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    indexes = range(len(draft.shots)) if change.shot is None else [ctx.index(change.shot, len(draft.shots))]
+    for index in indexes:
+        draft.seeds[index] = random_seed()
+
+
+async def _style(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    draft.bible = draft.bible.model_copy(update={"style": clip_text(style_description(change.text), 300)})
+    draft.shots = [recompose(shot, draft.bible, style=clip_text(draft.bible.style, 200)) for shot in draft.shots]
+
+
+async def _camera(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    index = ctx.index(change.shot, len(draft.shots))
+    draft.shots[index] = recompose(draft.shots[index], draft.bible, camera=clip_text(change.text, 120))
+
+
+async def _add(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    count = len(draft.shots)
+    ctx.check_room(count)
+    position = count if change.shot is None else ctx.index(min(change.shot, count + 1), count + 1)
+    neighbour = draft.shots[max(position - 1, 0)]
+    written = await ctx.written_shot(change.text, draft.bible, neighbour.duration)
+    # The neighbour's light and look keep the cut seamless; the camera is the expander's choice.
+    shot = recompose(written, draft.bible, lighting=neighbour.lighting, style=neighbour.style,
+                     negative_prompt=neighbour.negative_prompt, duration=neighbour.duration)
+    draft.shots.insert(position, shot)
+    draft.seeds.insert(position, random_seed())
+
+
+async def _remove(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    index = ctx.index(change.shot, len(draft.shots))
+    if len(draft.shots) == 1:
+        raise RemixError(f"Clip #{ctx.parent.id} has only one shot, so there is nothing left to keep.")
+    del draft.shots[index], draft.seeds[index]
+
+
+async def _reorder(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    order = _new_order(ctx, change, len(draft.shots))
+    draft.shots = [draft.shots[i] for i in order]
+    draft.seeds = [draft.seeds[i] for i in order]
+
+
+def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
+    """Old 0-based indexes in their new order."""
+    if change.order:
+        if sorted(change.order) != list(range(1, count + 1)):
+            raise RemixError(f"List each of the {count} shots once, e.g. `order {' '.join(map(str, range(count, 0, -1)))}`.")
+        return [number - 1 for number in change.order]
+    order = list(range(count))
+    index = ctx.index(change.shot, count)
+    if change.swap:
+        other = ctx.index(change.to, count)
+        order[index], order[other] = order[other], order[index]
+    else:
+        order.insert(count - 1 if change.to == LAST else ctx.index(change.to, count), order.pop(index))
+    return order
+
+
+async def _extend(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
+    ctx.check_room(len(draft.shots))
+    last = draft.shots[-1]
+    written = await ctx.written_shot(change.text, draft.bible, last.duration) if change.text else last
+    action = clip_text(CONTINUING + written.action.removeprefix(CONTINUING), 200)
+    draft.shots.append(recompose(last, draft.bible, subject=written.subject, action=action))
+    draft.seeds.append(random_seed())
+    if get_preset(ctx.parent.model).supports_i2v:
+        draft.init_image = await _last_frame(ctx.studio, ctx.parent)
+
+
+_APPLY: dict[str, Callable[[_Context, _Draft, RemixChange], Awaitable[None]]] = {
+    "edit": _edit, "shot": _edit_shot, "reroll": _reroll, "style": _style, "camera": _camera, "add": _add,
+    "remove": _remove, "reorder": _reorder, "extend": _extend,
+}
+
+
+def _recipes(
+    parent_list: ShotList, parent_recipes: list[ShotRender], shots: Sequence[Shot], seeds: list[int]
+) -> list[ShotRender]:
+    """A shot the remix left alone (same text, length and seed) keeps its parent's recipe exactly;
+    others take the parent's size, steps and guidance with their own prompt, seed and length."""
+    carried = {
+        (shot.prompt, shot.negative_prompt, shot.duration, recipe.seed): recipe
+        for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)
+    }
+    recipes = []
+    for index, (shot, seed) in enumerate(zip(shots, seeds, strict=True)):
+        recipe = carried.get((shot.prompt, shot.negative_prompt, shot.duration, seed))
+        if recipe is None:
+            template = parent_recipes[min(index, len(parent_recipes) - 1)]
+            recipe = dataclasses.replace(
+                template,
+                prompt=shot.prompt.strip(),
+                negative_prompt=shot.negative_prompt.strip(),
+                seed=seed,
+                num_frames=get_preset(template.model).frames_for(shot.duration),
+                init_image=None,
+            )
+            validate_recipe(recipe)
+        recipes.append(recipe)
+    return recipes
+
+
+def aspect_of(recipe: ShotRender) -> str | None:
+    """The aspect ratio option that renders at this recipe's size, if any (a shrunk retry has none)."""
+    preset = get_preset(recipe.model)
+    return next((a for a in ASPECTS if preset.size_for(a) == (recipe.width, recipe.height)), None)
+
+
+async def _last_frame(studio: Studio, parent: Clip) -> Path:
+    if parent.status != "ready" or not parent.video_path:
+        raise RemixError(f"Clip #{parent.id} isn't finished yet; extend it once its video is ready.")
+    return await asyncio.to_thread(save_last_frame, Path(parent.video_path), studio.config.media_dir / "frames")
+
+
+def save_last_frame(video: Path, out_dir: Path) -> Path:
+    """The video's last frame as a PNG named by its content hash, so equal frames share one file and a
+    recipe that starts from it hashes the same every time."""
+    buffer = io.BytesIO()
+    Image.fromarray(read_frame(video, -1)).save(buffer, format="PNG")
+    data = buffer.getvalue()
+    path = out_dir / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.is_file():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_bytes(data)
+        os.replace(staging, path)
+    return path
+
+
+# --- credits, recipes, references, opting out ---------------------------------------------------------
+
+
+def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip], str] | None = None) -> str:
+    """"remix of alice's clip #12" for a remix (the chain's original, and the direct parent when it is a
+    different clip); "" for an original. `name` formats an author (e.g. a chat mention)."""
+    if not ancestors:
+        return ""
+    name = name or (lambda c: c.author_name)
+    parent, root = ancestors[0], ancestors[-1]
+
+    def clip_ref(c: Clip) -> str:
+        return f"#{c.id}" + (" (deleted)" if c.status == "deleted" else "")
+
+    if parent.id == root.id:
+        return f"remix of {name(root)}'s clip {clip_ref(root)}"
+    return f"remix of {name(parent)}'s clip {clip_ref(parent)}, original by {name(root)} ({clip_ref(root)})"
+
+
+async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
+    return credit_line(clip, await studio.adb.call(clip_store.ancestors, clip.id), name=name)
+
+
+def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
+    """Everything that determines the video, so anyone can render it again exactly."""
+    shot_list = Studio.shot_list(clip)
+    recipes = Studio.recipes(clip)
+    lines = [f'Clip #{clip.id} "{shot_list.title}" by {clip.author_name}']
+    if ancestors:
+        lines[0] += f" ({credit_line(clip, ancestors)})"
+    first = recipes[0]
+    aspect = aspect_of(first)
+    lines += [
+        f"Request: {clip.request}",
+        f"Model {clip.model}, {len(recipes)} shot{'s' * (len(recipes) != 1)}, {first.width}x{first.height}"
+        + (f" ({aspect})" if aspect else "") + f", {first.fps} fps",
+    ]
+    for index, recipe in enumerate(recipes):
+        size = "" if (recipe.width, recipe.height) == (first.width, first.height) else f", {recipe.width}x{recipe.height}"
+        lines.append(
+            f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps{size}, "
+            f"{recipe.steps} steps, guidance {recipe.guidance:g}"
+        )
+        lines.append(f"  prompt: {recipe.prompt}")
+        same = index and recipe.negative_prompt == recipes[index - 1].negative_prompt
+        lines.append("  negative: same as above" if same else f"  negative: {recipe.negative_prompt or '(none)'}")
+        if recipe.init_image:
+            lines.append(f"  starts from image: {recipe.init_image}")
+    return "\n".join(lines)
+
+
+async def recipe_card(studio: Studio, clip_id: int) -> str:
+    def read(db: sqlite_utils.Database) -> str:
+        return recipe_text(clip_store.get_clip(db, clip_id), clip_store.ancestors(db, clip_id))
+
+    return await studio.adb.call(read)
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    """What a member pointed at: a clip number, or the chat message a clip was posted as."""
+
+    clip_id: int | None = None
+    message_id: int | None = None
+
+
+_CLIP_NUMBER = re.compile(r"^(?:clip\s*)?#?\s*(\d+)$", re.IGNORECASE)
+# A link to a message ends in its id: https://discord.com/channels/<guild>/<channel>/<message>
+_MESSAGE_LINK = re.compile(r"^<?https?://\S+/(\d+)/?>?$")
+
+
+def parse_clip_ref(text: str) -> ClipRef:
+    text = text.strip()
+    if match := _CLIP_NUMBER.match(text):
+        return ClipRef(clip_id=int(match.group(1)))
+    if match := _MESSAGE_LINK.match(text):
+        return ClipRef(message_id=int(match.group(1)))
+    raise RemixError(f"`{text[:40]}` isn't a clip. Give its number, like `#12`, or a link to the clip's message.")
+
+
+async def resolve_clip(studio: Studio, ref: str | ClipRef) -> Clip:
+    """The (not deleted) clip a number or a message link names."""
+    ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
+    if ref.clip_id is not None:
+        return await studio.clip(ref.clip_id)
+    clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)
+    if clip is None or clip.status == "deleted":
+        raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
+    return clip
+
+
+async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
+    """Stop (or allow again) others remixing the member's clips; returns the new setting."""
+    user = await studio.adb.call(set_remix_opt_out, member.id, opt_out, name=member.name)
+    return user.remix_opt_out

@@ -1,0 +1,329 @@
+"""The transport-agnostic core: take a member's request, make it durable, expand it, queue it.
+
+Discord cogs and the console call these coroutines and show `user_message` of the errors in
+`studio.errors.USER_ERRORS`; nothing here knows how a reply reaches the member.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from generation.recipe import ShotRender
+from generation.registry import get_preset
+from generation.scheduler import job_cost
+from prompts.expand import ExpandOptions, Expander, build_expander
+from prompts.pipeline import expand_request
+from prompts.safety import SafetyPolicy, ensure_screened, sanitize_request
+from prompts.schema import ShotList
+from storage import clips as clip_store
+from storage import jobs as job_store
+from storage import requests as request_store
+from storage.aio import AsyncDatabase
+from storage.db import transaction
+from storage.errors import NotAllowed
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
+from storage.renders import cached_hashes
+from storage.settings import get_settings
+from studio.config import Config
+from studio.errors import USER_ERRORS, StudioError
+from studio.shots import caption, random_seed, recipes_for, shot_seeds
+
+log = logging.getLogger(__name__)
+
+ASPECTS = ("16:9", "9:16", "1:1")
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who is asking, and where. Ids are the transport's (Discord snowflakes; 0 on the console)."""
+
+    id: int
+    name: str
+    guild_id: int | None = None
+    channel_id: int | None = None
+    # Server admin or one of the guild's moderator roles: may cancel and delete others' work.
+    is_admin: bool = False
+    # The member's role ids in the guild, for features a guild opens to configured roles (challenges).
+    role_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    shots: int | None = None
+    model: str | None = None
+    seed: int | None = None
+    aspect: str | None = None
+    duration: float | None = None
+    style: str | None = None
+    negative: str | None = None
+    # Drafts render with fewer steps and jump ahead of final renders in the queue.
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Accepted:
+    request_id: int
+    clip: Clip
+    job: RenderJob
+    shot_list: ShotList
+    estimate: QueueEstimate | None
+    # Shots whose recipe was rendered before: they cost no GPU time.
+    reused: int
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: RenderJob
+    clip: Clip
+    estimate: QueueEstimate | None
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """Everything needed to queue a clip; creation, remixes and relays all end in one of these."""
+
+    shot_list: ShotList
+    model: str
+    seeds: list[int]
+    aspect: str | None
+    steps: int | None
+    priority: int
+    parent_id: int | None = None
+    remix_kind: str | None = None
+    remix_note: str | None = None
+    # Exact recipes, one per shot, instead of deriving them from the shot list: a remix carries its
+    # parent's unchanged shots over bit for bit (so they hit the render cache even when the parent was
+    # shrunk after running out of memory) and can give a shot an init image.
+    recipes: tuple[ShotRender, ...] | None = None
+
+
+class Studio:
+    def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
+        self.config = config
+        self.adb = adb
+        self.expander = expander or build_expander(config.expander)
+
+    async def aclose(self) -> None:
+        await self.adb.__aexit__()
+
+    async def settings(self, guild_id: int | None) -> GuildSettings:
+        return await self.adb.call(get_settings, guild_id)
+
+    def safety_policy(self, settings: GuildSettings) -> SafetyPolicy:
+        return dataclasses.replace(
+            self.config.safety,
+            level=settings.safety_level,
+            blocklist=[*self.config.safety.blocklist, *settings.blocklist],
+        )
+
+    async def check_member_may_request(self, member: Member) -> GuildSettings:
+        settings = await self.settings(member.guild_id)
+        if settings.allowed_channels and member.channel_id not in settings.allowed_channels:
+            channels = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
+            raise StudioError(f"Videos can't be requested in this channel. Try one of: {channels}.")
+        return settings
+
+    # --- creating ------------------------------------------------------------------------------------
+
+    async def create(
+        self, member: Member, text: str, options: VideoOptions = VideoOptions(), *, origin: dict | None = None
+    ) -> Accepted:
+        """Validate, persist the raw request, expand it and queue the clip. Raises a USER_ERRORS type."""
+        settings = await self.check_member_may_request(member)
+        text = sanitize_request(text)
+        self._check_options(options, settings)
+        await ensure_screened(text, self.safety_policy(settings))
+        stored = await self.adb.call(
+            request_store.record_request,
+            kind="create",
+            guild_id=member.guild_id,
+            channel_id=member.channel_id,
+            user_id=member.id,
+            user_name=member.name,
+            text=text,
+            options=dataclasses.asdict(options),
+            origin=origin,
+        )
+        return await self._fulfil_create(stored.id, member, text, options, settings, origin)
+
+    async def resume_requests(self) -> list[Accepted]:
+        """Finish requests accepted before a crash or restart (stored, but never queued nor refused)."""
+        done = []
+        for stored in await self.adb.call(request_store.unfinished_requests):
+            if stored.kind != "create":
+                await self.adb.call(request_store.reject_request, stored.id, "interrupted by a restart")
+                continue
+            member = Member(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+            settings = await self.settings(stored.guild_id)
+            try:
+                done.append(
+                    await self._fulfil_create(
+                        stored.id, member, stored.text, VideoOptions(**stored.options), settings, stored.origin
+                    )
+                )
+            except USER_ERRORS as error:
+                log.info("request %s refused on resume: %s", stored.id, error)
+        return done
+
+    def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
+        get_preset(options.model or settings.default_model or self.config.default_model)
+        if options.shots is not None and not 1 <= options.shots <= settings.max_shots:
+            raise StudioError(f"Pick between 1 and {settings.max_shots} shots.")
+        if options.aspect is not None and options.aspect not in ASPECTS:
+            raise StudioError(f"Aspect must be one of {', '.join(ASPECTS)}.")
+        if options.duration is not None and not 1 <= options.duration <= 60:
+            raise StudioError("Duration must be between 1 and 60 seconds.")
+        if options.seed is not None and options.seed < 0:
+            raise StudioError("The seed must be a positive whole number.")
+
+    async def _fulfil_create(
+        self,
+        request_id: int,
+        member: Member,
+        text: str,
+        options: VideoOptions,
+        settings: GuildSettings,
+        origin: dict | None,
+    ) -> Accepted:
+        try:
+            shot_list = await self.expand(
+                text,
+                ExpandOptions(
+                    shots=options.shots,
+                    style=options.style,
+                    duration=options.duration,
+                    negative=options.negative,
+                    bible=None,
+                ),
+                settings,
+            )
+            model = options.model or settings.default_model or self.config.default_model
+            plan = ClipPlan(
+                shot_list=shot_list,
+                model=model,
+                seeds=shot_seeds(options.seed if options.seed is not None else random_seed(), len(shot_list.shots)),
+                aspect=options.aspect,
+                steps=self.draft_steps(model) if options.draft else None,
+                priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
+            )
+            return await self.queue_plan(request_id, member, text, plan, settings, origin)
+        except USER_ERRORS as error:
+            await self.adb.call(request_store.reject_request, request_id, error.user_message)
+            raise
+
+    async def expand(self, text: str, options: ExpandOptions, settings: GuildSettings) -> ShotList:
+        """Expand and screen the generated prompts too: a model can add what the member did not ask for."""
+        shot_list = await expand_request(text, self.expander, self.safety_policy(settings), options)
+        return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots]})
+
+    @staticmethod
+    def draft_steps(model: str) -> int:
+        return max(1, get_preset(model).steps // 2)
+
+    async def queue_plan(
+        self,
+        request_id: int,
+        member: Member,
+        text: str,
+        plan: ClipPlan,
+        settings: GuildSettings,
+        origin: dict | None,
+    ) -> Accepted:
+        if plan.recipes is None:
+            recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
+        elif len(plan.recipes) == len(plan.shot_list.shots):
+            recipes = list(plan.recipes)
+        else:
+            raise ValueError("one recipe per shot")
+        captions = [caption(shot) for shot in plan.shot_list.shots]
+
+        def persist(db: Any) -> tuple[Clip, RenderJob, int]:
+            hashes = [recipe.content_hash() for recipe in recipes]
+            cached = cached_hashes(db, hashes)
+            with transaction(db):
+                clip = clip_store.create_clip(
+                    db,
+                    guild_id=member.guild_id,
+                    channel_id=member.channel_id,
+                    author_id=member.id,
+                    author_name=member.name,
+                    request=text,
+                    shot_list=plan.shot_list.model_dump(),
+                    recipes=[recipe.to_dict() for recipe in recipes],
+                    captions=captions,
+                    model=plan.model,
+                    parent_id=plan.parent_id,
+                    remix_kind=plan.remix_kind,
+                    remix_note=plan.remix_note,
+                    origin=origin,
+                )
+                job = job_store.enqueue_clip_job(
+                    db,
+                    clip.id,
+                    user_id=member.id,
+                    guild_id=member.guild_id,
+                    model=plan.model,
+                    priority=plan.priority,
+                    cost_estimate=job_cost(recipes, cached),
+                    limits=job_store.QueueLimits.from_settings(settings),
+                )
+                request_store.accept_request(db, request_id, clip.id)
+            return clip, job, sum(1 for h in hashes if h in cached)
+
+        clip, job, reused = await self.adb.call(persist)
+        estimate = await self.adb.call(job_store.queue_position, job.id)
+        return Accepted(request_id, clip, job, plan.shot_list, estimate, reused)
+
+    # --- following and managing work -----------------------------------------------------------------
+
+    async def job_view(self, job_id: int) -> JobView:
+        def read(db: Any) -> JobView:
+            job = job_store.get_job(db, job_id)
+            clip = clip_store.find_clip(db, job.clip_id)
+            if clip is None:
+                raise StudioError(f"Clip #{job.clip_id} no longer exists.")
+            return JobView(job, clip, job_store.queue_position(db, job_id))
+
+        return await self.adb.call(read)
+
+    async def my_jobs(self, member: Member) -> list[JobView]:
+        jobs = await self.adb.call(job_store.user_jobs, member.id, member.guild_id)
+        return [await self.job_view(job.id) for job in jobs]
+
+    async def cancel(self, member: Member, job_id: int) -> RenderJob:
+        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, is_admin=member.is_admin)
+
+    async def clip(self, clip_id: int) -> Clip:
+        return await self.adb.call(clip_store.get_clip, clip_id)
+
+    async def delete_clip(self, member: Member, clip_id: int) -> Clip:
+        clip = await self.clip(clip_id)
+        if clip.author_id != member.id and not member.is_admin:
+            raise NotAllowed("Only the clip's author or a server admin can delete it.")
+        await self.adb.call(clip_store.delete_clip, clip_id)
+        return clip
+
+    async def finished_jobs(self) -> list[JobView]:
+        """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet."""
+        jobs = await self.adb.call(job_store.pending_notifications)
+        return [await self.job_view(job.id) for job in jobs]
+
+    async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:
+        def write(db: Any) -> None:
+            with transaction(db):
+                job_store.mark_notified(db, job.id)
+                if posted_message_id is not None:
+                    clip_store.set_posted_message(db, job.clip_id, posted_message_id)
+
+        await self.adb.call(write)
+
+    @staticmethod
+    def recipes(clip: Clip) -> list[ShotRender]:
+        return [ShotRender.from_dict(recipe) for recipe in clip.recipes]
+
+    @staticmethod
+    def shot_list(clip: Clip) -> ShotList:
+        return ShotList.model_validate(clip.shot_list)
+

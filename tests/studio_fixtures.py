@@ -1,0 +1,43 @@
+"""Fixtures for tests that drive the Studio core (console, remix, challenges, Discord)."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from studio.config import Config
+from studio.runtime import Workers, open_studio
+from studio.service import Member, Studio
+
+ALICE = Member(id=101, name="alice", guild_id=1, channel_id=11)
+BOB = Member(id=102, name="bob", guild_id=1, channel_id=11)
+ADMIN = Member(id=100, name="admin", guild_id=1, channel_id=11, is_admin=True)
+
+
+def make_config(home: Path, tiny_models_dir: Path) -> Config:
+    home.mkdir(parents=True, exist_ok=True)
+    # Every test home shares the session's tiny model instead of building its own.
+    (home / "models").symlink_to(tiny_models_dir, target_is_directory=True)
+    return replace(Config(home=home), default_model="tiny", worker_poll_s=0.1)
+
+
+@pytest.fixture
+def config(tmp_path: Path, tiny_models_dir: Path) -> Config:
+    return make_config(tmp_path / "home", tiny_models_dir)
+
+
+@pytest.fixture
+async def studio(config: Config) -> AsyncIterator[Studio]:
+    studio = open_studio(config)
+    yield studio
+    await studio.aclose()
+
+
+@pytest.fixture
+def worker(config: Config):
+    """One in-process render worker for the test's studio."""
+    workers = Workers(config, separate_processes=False).start()
+    yield workers
+    workers.stop()
