@@ -236,6 +236,11 @@ def relay_turn_count(db: sqlite_utils.Database, guild_id: int, user_id: int) -> 
     ).fetchone()[0]
 
 
+def relay_turn_for_clip(db: sqlite_utils.Database, clip_id: int) -> RelayTurn | None:
+    row = next(db.query("SELECT * FROM relay_turns WHERE clip_id = ?", (clip_id,)), None)
+    return None if row is None else RelayTurn.from_row(row)
+
+
 def relay_turns(db: sqlite_utils.Database, challenge_id: int) -> list[RelayTurn]:
     rows = db.query("SELECT * FROM relay_turns WHERE challenge_id = ? ORDER BY position", (challenge_id,))
     return [RelayTurn.from_row(row) for row in rows]

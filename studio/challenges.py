@@ -163,6 +163,10 @@ class Ranked:
     votes: int
     submitted_at: float
 
+    @property
+    def title(self) -> str:
+        return _title(self.clip)
+
 
 @dataclass(frozen=True)
 class Credit:
@@ -341,7 +345,7 @@ class ChallengeService:
         """Fix what every turn shares: the model, a style bible drawn from the theme, a base seed."""
         model = rules.model or settings.default_model or self.studio.config.default_model
         get_preset(model)
-        shot_list = await self.studio.expand(theme, ExpandOptions(shots=1, duration=rules.shot_seconds), settings)
+        shot_list = await self.studio.expand(theme, ExpandOptions(shots=1), settings)
         return {"model": model, "bible": shot_list.bible.model_dump(), "seed": random_seed()}
 
     async def set_announcement(self, challenge_id: int, message_id: int) -> Challenge:
@@ -487,6 +491,15 @@ class ChallengeService:
         challenge = await self.adb.call(_pick_challenge, member, challenge_id, "relay")
         return await self._film(challenge, make=True)
 
+    async def relay_turn_of(self, clip_id: int) -> tuple[Challenge, RelayTurn] | None:
+        """The relay and turn a clip was made for, so a front-end can post the grown film when it's ready."""
+
+        def read(db: sqlite_utils.Database) -> tuple[Challenge, RelayTurn] | None:
+            turn = store.relay_turn_for_clip(db, clip_id)
+            return None if turn is None else (store.get_challenge(db, turn.challenge_id), turn)
+
+        return await self.adb.call(read)
+
     async def _film(self, challenge: Challenge, *, make: bool) -> RelayFilm:
         turns = await self.adb.call(_turn_views, challenge.id)
         shots = [
@@ -509,7 +522,7 @@ class ChallengeService:
     # --- closing ----------------------------------------------------------------------------------
 
     async def close(self, member: Member, challenge_id: int, *, now: float | None = None) -> Results:
-        """End a challenge before its deadline (admins and moderators): results as at the deadline."""
+        """End a challenge before its deadline (admins and moderators), with the results as they stand."""
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
             raise NotAllowed("Only server admins and moderators can end a challenge early.")
@@ -834,7 +847,7 @@ def _leaderboard_row(ranked: Ranked, credits: list[Credit]) -> Row:
     note = f"remix of #{credits[0].clip_id} by {credits[0].name}" if credits else ""
     return Row(
         rank=ranked.rank,
-        title=_title(ranked.clip),
+        title=ranked.title,
         author=ranked.clip.author_name,
         votes=ranked.votes,
         video_path=ranked.clip.video_path,

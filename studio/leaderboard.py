@@ -90,7 +90,7 @@ def _draw_row(
         (MARGIN + RANK_WIDTH // 2 - body.getlength(rank) / 2, middle - _height(body) // 2),
         rank,
         font=body,
-        fill=MEDALS.get(row.rank, MUTED),
+        fill=MEDALS.get(row.rank, MUTED) if row.votes else MUTED,
     )
     thumb_x, thumb_y = MARGIN + RANK_WIDTH, y + (ROW_HEIGHT - THUMB[1]) // 2
     board.paste(_thumbnail(row), (thumb_x, thumb_y))

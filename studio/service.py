@@ -292,6 +292,11 @@ class Studio:
         jobs = await self.adb.call(job_store.user_jobs, member.id, member.guild_id)
         return [await self.job_view(job.id) for job in jobs]
 
+    async def active_jobs(self, guild_id: int | None = None) -> list[JobView]:
+        """Queued and running jobs (of one guild, or all), oldest first: for progress displays and admins."""
+        jobs = await self.adb.call(job_store.active_jobs, guild_id)
+        return [await self.job_view(job.id) for job in jobs]
+
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
         return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, is_admin=member.is_admin)
 

@@ -1,0 +1,81 @@
+"""Shared helpers for the challenge tests (imported explicitly, like storage_fixtures)."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generation.encoding import encode_mp4
+from storage.aio import AsyncDatabase
+from storage.clips import create_clip, mark_clip_ready
+from storage.records import Clip
+from storage_fixtures import tiny_recipe
+from studio.config import Config
+from studio.service import Member, Studio
+
+GUILD, CHANNEL = 10, 20
+# A fixed clock far from now: tests pass `now` explicitly, so real time never decides an outcome.
+T0 = 1_000_000.0
+HOUR = 3600.0
+
+
+def member(user_id: int, name: str, *, admin: bool = False, roles: tuple[int, ...] = ()) -> Member:
+    return Member(user_id, name, GUILD, CHANNEL, is_admin=admin, role_ids=roles)
+
+
+ALICE = member(1, "alice", admin=True)
+BOB, CAROL, DAVE, ERIN, FRANK = (member(i, n) for i, n in enumerate(("bob", "carol", "dave", "erin", "frank"), 2))
+
+
+def open_studio(home: Path) -> Studio:
+    config = Config(home=home)
+    return Studio(config, AsyncDatabase(config.db_path))
+
+
+@pytest.fixture
+async def studio(tmp_path: Path) -> AsyncIterator[Studio]:
+    opened = open_studio(tmp_path / "home")
+    yield opened
+    await opened.aclose()
+
+
+async def ready_clip(
+    studio: Studio,
+    author: Member,
+    *,
+    shots: int = 1,
+    model: str = "tiny",
+    parent: Clip | None = None,
+    title: str = "Cats at sea",
+    colour: tuple[int, int, int] | None = None,
+    status: str = "ready",
+) -> Clip:
+    """A finished clip made without rendering; `colour` gives it a real (solid-colour) video."""
+
+    def write(db) -> int:
+        clip = create_clip(
+            db,
+            guild_id=author.guild_id,
+            channel_id=author.channel_id,
+            author_id=author.id,
+            author_name=author.name,
+            request=f"{title} by {author.name}",
+            shot_list={"title": title, "logline": "", "shots": []},
+            recipes=[tiny_recipe(index) for index in range(shots)],
+            model=model,
+            parent_id=None if parent is None else parent.id,
+            remix_kind=None if parent is None else "tweak",
+        )
+        if status == "ready":
+            video = None
+            if colour is not None:
+                frames = np.full((5, 64, 64, 3), colour, dtype=np.uint8)
+                video = str(encode_mp4(frames, 8, studio.config.media_dir / f"clip-{clip.id}.mp4"))
+            mark_clip_ready(db, clip.id, video, None)
+        else:
+            db.execute("UPDATE clips SET status = ? WHERE id = ?", (status, clip.id))
+        return clip.id
+
+    return await studio.clip(await studio.adb.call(write))

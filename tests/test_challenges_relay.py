@@ -1,0 +1,132 @@
+"""A relay of four members rendered by a real worker with the tiny model, stitched as the film grows."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from generation.encoding import probe
+from generation.worker import WorkerConfig, process_job
+from prompts.schema import ShotList, StyleBible
+from storage.db import open_db
+from storage.errors import QueueFull
+from storage.jobs import claim_next, job_for_clip
+from storage.requests import StoredRequest
+from storage.settings import set_setting
+from studio.challenges import ChallengeRules, ChallengeService, RelayResults
+from studio.errors import StudioError
+from challenge_fixtures import ALICE, BOB, CAROL, DAVE, GUILD, HOUR, T0, studio  # noqa: F401
+
+
+def all_requests(db) -> list[StoredRequest]:
+    return [StoredRequest.from_row(row) for row in db.query("SELECT * FROM requests ORDER BY id")]
+
+
+def render_jobs(studio, pipelines, tiny_models_dir, count: int) -> None:
+    """Claim and render up to `count` queued jobs, as a worker process would."""
+    config = WorkerConfig(
+        db_path=studio.config.db_path,
+        media_dir=studio.config.media_dir,
+        models_dir=tiny_models_dir,
+        worker_id="relay-test",
+        device="cpu",
+    )
+    db = open_db(config.db_path)
+    try:
+        for _ in range(count):
+            job = claim_next(db, config.worker_id, loaded_model="tiny")
+            if job is None:
+                return
+            process_job(db, job, pipelines, config, threading.Event())
+    finally:
+        db.close()
+
+
+async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_models_dir):
+    service = ChallengeService(studio)
+    rules = ChallengeRules(max_turns=5, shot_seconds=1.0)
+    relay = await service.start(ALICE, "a lighthouse keeper on a stormy night", "1h", kind="relay", rules=rules, now=T0)
+    challenge = relay.challenge
+    assert (challenge.kind, relay.rules.model, relay.rules.max_turns) == ("relay", "tiny", 5)
+    bible = StyleBible.model_validate(challenge.rules["bible"])
+    assert "lighthouse" in bible.characters
+
+    lines = {
+        ALICE: "the keeper climbs the spiral stairs with a lantern",
+        BOB: "a ship appears through the rain",
+        CAROL: "the lamp sweeps across the waves",
+        DAVE: "the ship reaches the harbour at dawn",
+    }
+    added = []
+    for position, (author, text) in enumerate(lines.items(), 1):
+        turn = await service.relay_add(author, text, now=T0 + position)
+        assert (turn.turn.position, turn.turn.user_id, turn.challenge.id) == (position, author.id, challenge.id)
+        added.append(turn)
+        if author is BOB:
+            with pytest.raises(StudioError, match="let someone else"):
+                await service.relay_add(BOB, "the ship sails on", challenge.id, now=T0 + 2.5)
+
+    clips = [turn.accepted.clip for turn in added]
+    for clip in clips:
+        shot_list = ShotList.model_validate(clip.shot_list)
+        assert len(shot_list.shots) == 1 and shot_list.bible == bible, "every shot keeps the relay's style bible"
+        assert clip.model == "tiny"
+    jobs = [await studio.adb.call(job_for_clip, clip.id) for clip in clips]
+    assert {job.priority for job in jobs} == {0}, "relay shots render at draft priority"
+    assert len({clip.recipes[0]["seed"] for clip in clips}) == 4
+
+    challenge_of, turn_of = await service.relay_turn_of(clips[2].id)
+    assert (challenge_of.id, turn_of.position, turn_of.user_id) == (challenge.id, 3, CAROL.id)
+
+    # The film grows as shots are rendered; unrendered shots wait for a later cut.
+    await asyncio.to_thread(render_jobs, studio, pipelines, tiny_models_dir, 2)
+    early = await service.relay_film(BOB)
+    assert (len(early.shots), len(early.pending)) == (2, 2)
+    assert probe(early.path).frame_count == sum(probe(s.clip.video_path).frame_count for s in early.shots)
+
+    await asyncio.to_thread(render_jobs, studio, pipelines, tiny_models_dir, 2)
+    film = await service.relay_film(BOB, challenge.id)
+    assert [shot.turn.position for shot in film.shots] == [1, 2, 3, 4] and film.pending == []
+    assert film.contributors == ["alice", "bob", "carol", "dave"]
+    frames = [probe(shot.clip.video_path).frame_count for shot in film.shots]
+    assert probe(film.path).frame_count == sum(frames) and film.path != early.path
+
+    with pytest.raises(StudioError, match="is a relay"):
+        await service.submit(ALICE, clips[0].id, challenge.id, now=T0 + 10)
+    [results] = await service.run_due_events(now=T0 + HOUR)
+    assert isinstance(results, RelayResults) and results.challenge.status == "closed"
+    assert results.film.path == film.path, "the final cut reuses the stitched film"
+    assert [(s.author_name, s.turn.text) for s in results.film.shots] == [(m.name, t) for m, t in lines.items()]
+    with pytest.raises(StudioError, match="has ended"):
+        await service.relay_add(BOB, "one more shot", challenge.id, now=T0 + HOUR + 1)
+
+    view = await service.show(DAVE, challenge.id)
+    assert [turn.status for turn in view.turns] == ["ready"] * 4 and view.results.film.path == film.path
+    assert (await service.profile(BOB)).relay_turns == 1
+
+
+async def test_relay_turn_limit_and_refusals_leave_no_turn_behind(studio):
+    service = ChallengeService(studio)
+    rules = ChallengeRules(max_turns=2)
+    relay = await service.start(ALICE, "a fox in the snow", "1h", kind="relay", rules=rules, now=T0)
+    with pytest.raises(StudioError, match="There is no open challenge"):
+        await service.submit(BOB, 1, now=T0 + 1)
+    await service.relay_add(BOB, "the fox digs for mice", now=T0 + 1)
+    await service.relay_add(CAROL, "an owl watches from a pine", now=T0 + 2)
+    with pytest.raises(StudioError, match="all 2 shots"):
+        await service.relay_add(DAVE, "night falls", now=T0 + 3)
+    with pytest.raises(StudioError, match="relay challenges"):
+        await service.start(ALICE, "x", "1h", rules=ChallengeRules(max_turns=3), now=T0)
+
+    other = (await service.start(ALICE, "a second relay", "1h", kind="relay", now=T0)).challenge
+    with pytest.raises(StudioError, match="Several relays"):
+        await service.relay_add(DAVE, "night falls", now=T0 + 3)
+    # Bob's first shot is still queued: a queue limit refuses his next one after its turn was reserved.
+    await studio.adb.call(set_setting, GUILD, "max_queued_per_user", 1)
+    with pytest.raises(QueueFull):
+        await service.relay_add(BOB, "night falls", other.id, now=T0 + 3)
+    assert (await service.show(DAVE, other.id)).turns == []
+    [request] = [r for r in await studio.adb.call(all_requests) if r.status == "rejected"]
+    assert request.kind == "relay" and request.error
+    assert [t.turn.position for t in (await service.show(DAVE, relay.challenge.id)).turns] == [1, 2]
