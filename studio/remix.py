@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import sqlite_utils
 from PIL import Image
@@ -41,12 +41,11 @@ from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import random_seed, shot_seeds
 
 RemixKind = Literal["edit", "shot", "reroll", "style", "camera", "add", "remove", "reorder", "extend"]
-REMIX_KINDS: tuple[RemixKind, ...] = ("edit", "shot", "reroll", "style", "camera", "add", "remove", "reorder",
-                                      "extend")
+REMIX_KINDS: tuple[RemixKind, ...] = get_args(RemixKind)
 # `RemixChange.to` for "move shot 2 last".
 LAST = -1
-# How an extension's action starts, so the model (and a reader) knows it picks up where the clip ended.
-CONTINUING = "continuing from the previous shot, "
+# How an extension's action ends, so the model (and a reader) knows it picks up where the clip ended.
+CONTINUING = ", continuing from where the previous shot ended"
 _NEEDS_TEXT = {"edit", "shot", "style", "camera", "add"}
 _NEEDS_SHOT = {"shot", "camera", "remove"}
 _EXAMPLES = (
@@ -84,7 +83,8 @@ class RemixChange:
             raise RemixError(f"Tell me what the new version should be. {_EXAMPLES}")
         if self.kind in _NEEDS_SHOT and self.shot is None:
             raise RemixError(f"Which shot? Add its number, e.g. `{_usage(self.kind)}`.")
-        if any(number < 1 for number in (self.shot or 1, *self.order)) or self.to == 0:
+        numbers = [n for n in (self.shot, self.to, *self.order) if n is not None and n != LAST]
+        if any(number < 1 for number in numbers):
             raise RemixError("Shots are numbered from 1.")
         if self.kind == "reorder" and not self.order and (self.shot is None or self.to is None):
             raise RemixError("Say how to reorder, e.g. `swap 1 and 3`, `move shot 3 first` or `order 3 1 2`.")
@@ -126,9 +126,9 @@ _N = r"(?:shot\s*#?\s*|#)?(\d+)"
 _ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6"}
 # "第二个镜头", "第2镜", "镜头3" -> "shot 2": the English rules below then read Chinese shot numbers too.
 _ZH_SHOT = re.compile(r"第\s*([一二两三四五六\d]+)\s*个?\s*(?:镜头|镜)|镜头\s*([一二两三四五六\d]+)")
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-    ("reroll", rf"^(?:re-?roll|regenerate|regen|new seed|重新生成|重来)(?:\s*(all|everything|every\s*shot|all\s*shots"
-               rf"|全部|所有))?(?:\s*{_N})?$"),
+_RULE_PATTERNS = (
+    ("reroll", rf"^(?:re-?roll|regenerate|regen|new seed|重新生成|重来)"
+               rf"(?:\s*(all|everything|every\s*shot|all\s*shots|全部|所有))?(?:\s*{_N})?$"),
     ("remove", rf"^(?:remove|delete|drop|cut|删除|删掉|去掉)(?:\s*{_N})?$"),
     ("swap", rf"^(?:swap|switch|exchange|交换|对调)\s*(?:shots\s*)?{_N}\s*(?:and|&|with|,|和|与)\s*{_N}$"),
     ("move", rf"^(?:move|put)\s*{_N}\s*(?:to\s+)?(?:the\s+)?(?:(first|start|beginning|front)|(last|end)"
@@ -136,15 +136,17 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(patter
     ("move", rf"^把?\s*{_N}\s*(?:移到|放到|挪到)\s*(?:(最前面?|开头)|(最后面?|结尾)|{_N})$"),
     ("order", r"^(?:re-?order|order|顺序)\s*:?\s*(\d+(?:\s*[,\s]\s*\d+)+)$"),
     ("camera", rf"^(?:camera|cam|运镜)(?:\s*{_N})?\s*:\s*(.+)$"),
-    ("add", rf"^(?:add|append|insert|添加|加)(?:\s+(?:a\s+)?(?:new\s+)?shot|\s*一?个?镜头)?(?:\s*(?:at\s+)?{_N})?"
-            rf"\s*:\s*(.+)$"),
+    ("add", rf"^(?:add|append|insert|添加|加)(?:\s+(?:a\s+)?(?:new\s+)?shot|\s*一?个?镜头)?"
+            rf"(?:\s*(?:at\s+)?{_N})?\s*:\s*(.+)$"),
     ("extend", r"^(?:extend|continue|keep going|make it longer|延长|继续|续写)(?:\s*:\s*(.+))?$"),
     ("style", r"^(?:style\b|风格|画风)\s*(?::|to\b|改成|换成)?\s*(.+)$"),
     # "make it noir" is a look when the word names one or says "style"; "make it rain" is an edit.
-    ("look", r"^(?:make it|make this|turn it into|redo it as|改成|换成|变成)\s*(?:an?\s+)?(.+?)(\s*(?:style|风格|画风))?$"),
+    ("look", r"^(?:make it|make this|turn it into|redo it as|改成|换成|变成)\s*(?:an?\s+)?(.+?)"
+             r"(\s*(?:style|风格|画风))?$"),
     ("style", r"^(?:in\s+)?(.+?)\s*(?:style|风格|画风)$"),
     ("shot", rf"^{_N}\s*:\s*(.+)$"),
-))
+)
+_RULES = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _RULE_PATTERNS)
 
 
 def parse_change(text: str, shot: int | None = None) -> RemixChange:
@@ -256,8 +258,9 @@ def _load_source(db: sqlite_utils.Database, clip_id: int) -> _Source:
 def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -> None:
     clip = source.clip
     own = clip.author_id == member.id
-    if clip.guild_id != member.guild_id and not own:
-        raise RemixError(f"There is no clip #{clip.id}.")  # other servers' clips are not visible here
+    if not own and (clip.guild_id is None or clip.guild_id != member.guild_id):
+        # Other servers' clips and clips made in private messages are not visible here.
+        raise RemixError(f"There is no clip #{clip.id}.")
     if not settings.allow_remix and not own:
         raise RemixError("Remixing is turned off in this server: only a clip's author can remix it.")
     refusing = source.opted_out - {member.id}
@@ -275,28 +278,26 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
     parent_recipes = Studio.recipes(parent)
     if len(parent_recipes) != len(parent_list.shots):
         raise RemixError(f"Clip #{parent.id} can't be remixed: its recipes don't match its shots.")
-    draft = _Draft(list(parent_list.shots), [r.seed for r in parent_recipes], parent_list.bible, parent.request)
+    slots = [_Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]
+    draft = _Draft(slots, parent_list.bible, parent.request)
     await _APPLY[change.kind](_Context(studio, parent, parent_list, settings), draft, change)
 
     shot_list = ShotList.model_validate(
         {**parent_list.model_dump(), **(draft.expanded or {}), "bible": draft.bible.model_dump(),
-         "shots": [shot.model_dump() for shot in draft.shots]}
+         "shots": [slot.shot.model_dump() for slot in draft.slots]}
     )
     if change.kind != "edit":  # the expander screened a whole new shot list itself
         policy = studio.safety_policy(settings)
         for prompt in {s.prompt for s in shot_list.shots} - {s.prompt for s in parent_list.shots}:
             await ensure_screened(prompt, policy)
-    recipes = _recipes(parent_list, parent_recipes, shot_list.shots, draft.seeds)
-    if draft.init_image is not None:
-        recipes[-1] = dataclasses.replace(recipes[-1], init_image=str(draft.init_image))
-        validate_recipe(recipes[-1])
+    recipes = _recipes(parent_list, parent_recipes, draft.slots)
     if recipes == parent_recipes:
         raise RemixError(f"That would give the same video as clip #{parent.id}; try a different change.")
     template = parent_recipes[0]
     plan = ClipPlan(
         shot_list=shot_list,
         model=parent.model,
-        seeds=draft.seeds,
+        seeds=[slot.seed for slot in draft.slots],
         aspect=aspect_of(template),
         steps=template.steps,
         # A remix of a draft is a draft: same fewer steps, same place in the queue.
@@ -310,15 +311,25 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
 
 
 @dataclass
+class _Slot:
+    """One shot of the remix in the making."""
+
+    shot: Shot
+    seed: int
+    # The parent's recipe this shot was made from (None for a new shot): a changed shot keeps its size,
+    # steps, guidance and starting image.
+    source: ShotRender | None = None
+    # A new shot that continues from the parent's last frame (a PNG file).
+    init_image: str | None = None
+
+
+@dataclass
 class _Draft:
-    shots: list[Shot]
-    seeds: list[int]
+    slots: list[_Slot]
     bible: StyleBible
     request: str
     # Title, logline, language and backend of a re-expanded shot list.
     expanded: dict[str, Any] | None = None
-    # Extend with an image-to-video model: the last shot starts from this frame.
-    init_image: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -330,7 +341,8 @@ class _Context:
 
     def index(self, shot: int | None, count: int) -> int:
         if shot is None or not 1 <= shot <= count:
-            raise RemixError(f"Clip #{self.parent.id} has {count} shot{'s' * (count != 1)}: pick one from 1 to {count}.")
+            shots = f"{count} shot{'s' * (count != 1)}"
+            raise RemixError(f"Clip #{self.parent.id} has {shots}: pick one from 1 to {count}.")
         return shot - 1
 
     def check_room(self, count: int) -> None:
@@ -359,69 +371,68 @@ async def _edit(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     # original request, which an LLM then rewrites as a whole. The seeds and the bible stay.
     draft.request = f"{ctx.parent.request}, {change.text}"
     asked = parse_request(change.text)
-    count = min(asked.shots or len(draft.shots), ctx.settings.max_shots)
-    duration = asked.duration or (ctx.parent_list.duration if count == len(draft.shots) else None)
+    count = min(asked.shots or len(draft.slots), ctx.settings.max_shots)
+    duration = asked.duration or (ctx.parent_list.duration if count == len(draft.slots) else None)
     options = ExpandOptions(shots=count, duration=duration, bible=draft.bible)
     shot_list = await ctx.studio.expand(draft.request, options, ctx.settings)
-    draft.shots = list(shot_list.shots)
-    draft.seeds = (draft.seeds + shot_seeds(draft.seeds[0], len(draft.shots))[len(draft.seeds):])[: len(draft.shots)]
+    seeds = shot_seeds(draft.slots[0].seed, len(shot_list.shots))
+    seeds[: len(draft.slots)] = [slot.seed for slot in draft.slots][: len(seeds)]
+    draft.slots = [_Slot(shot, seed) for shot, seed in zip(shot_list.shots, seeds, strict=True)]
     draft.expanded = shot_list.model_dump(include={"title", "logline", "language", "backend"})
 
 
 async def _edit_shot(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    index = ctx.index(change.shot, len(draft.shots))
-    old = draft.shots[index]
-    written = await ctx.written_shot(change.text, draft.bible, old.duration)
-    draft.shots[index] = recompose(old, draft.bible, subject=written.subject, action=written.action)
+    slot = draft.slots[ctx.index(change.shot, len(draft.slots))]
+    written = await ctx.written_shot(change.text, draft.bible, slot.shot.duration)
+    slot.shot = recompose(slot.shot, draft.bible, subject=written.subject, action=written.action)
 
 
 async def _reroll(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    indexes = range(len(draft.shots)) if change.shot is None else [ctx.index(change.shot, len(draft.shots))]
-    for index in indexes:
-        draft.seeds[index] = random_seed()
+    count = len(draft.slots)
+    for index in range(count) if change.shot is None else [ctx.index(change.shot, count)]:
+        draft.slots[index].seed = random_seed()
 
 
 async def _style(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     draft.bible = draft.bible.model_copy(update={"style": clip_text(style_description(change.text), 300)})
-    draft.shots = [recompose(shot, draft.bible, style=clip_text(draft.bible.style, 200)) for shot in draft.shots]
+    for slot in draft.slots:
+        slot.shot = recompose(slot.shot, draft.bible, style=clip_text(draft.bible.style, 200))
 
 
 async def _camera(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    index = ctx.index(change.shot, len(draft.shots))
-    draft.shots[index] = recompose(draft.shots[index], draft.bible, camera=clip_text(change.text, 120))
+    slot = draft.slots[ctx.index(change.shot, len(draft.slots))]
+    slot.shot = recompose(slot.shot, draft.bible, camera=clip_text(change.text, 120))
 
 
 async def _add(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    count = len(draft.shots)
+    count = len(draft.slots)
     ctx.check_room(count)
     position = count if change.shot is None else ctx.index(min(change.shot, count + 1), count + 1)
-    neighbour = draft.shots[max(position - 1, 0)]
+    neighbour = draft.slots[max(position - 1, 0)].shot
     written = await ctx.written_shot(change.text, draft.bible, neighbour.duration)
     # The neighbour's light and look keep the cut seamless; the camera is the expander's choice.
     shot = recompose(written, draft.bible, lighting=neighbour.lighting, style=neighbour.style,
                      negative_prompt=neighbour.negative_prompt, duration=neighbour.duration)
-    draft.shots.insert(position, shot)
-    draft.seeds.insert(position, random_seed())
+    draft.slots.insert(position, _Slot(shot, random_seed()))
 
 
 async def _remove(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    index = ctx.index(change.shot, len(draft.shots))
-    if len(draft.shots) == 1:
+    index = ctx.index(change.shot, len(draft.slots))
+    if len(draft.slots) == 1:
         raise RemixError(f"Clip #{ctx.parent.id} has only one shot, so there is nothing left to keep.")
-    del draft.shots[index], draft.seeds[index]
+    del draft.slots[index]
 
 
 async def _reorder(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    order = _new_order(ctx, change, len(draft.shots))
-    draft.shots = [draft.shots[i] for i in order]
-    draft.seeds = [draft.seeds[i] for i in order]
+    draft.slots = [draft.slots[index] for index in _new_order(ctx, change, len(draft.slots))]
 
 
 def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
     """Old 0-based indexes in their new order."""
     if change.order:
         if sorted(change.order) != list(range(1, count + 1)):
-            raise RemixError(f"List each of the {count} shots once, e.g. `order {' '.join(map(str, range(count, 0, -1)))}`.")
+            example = " ".join(map(str, range(count, 0, -1)))
+            raise RemixError(f"List each of the {count} shots once, e.g. `order {example}`.")
         return [number - 1 for number in change.order]
     order = list(range(count))
     index = ctx.index(change.shot, count)
@@ -434,14 +445,15 @@ def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
 
 
 async def _extend(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    ctx.check_room(len(draft.shots))
-    last = draft.shots[-1]
+    ctx.check_room(len(draft.slots))
+    last = draft.slots[-1].shot
     written = await ctx.written_shot(change.text, draft.bible, last.duration) if change.text else last
-    action = clip_text(CONTINUING + written.action.removeprefix(CONTINUING), 200)
-    draft.shots.append(recompose(last, draft.bible, subject=written.subject, action=action))
-    draft.seeds.append(random_seed())
-    if get_preset(ctx.parent.model).supports_i2v:
-        draft.init_image = await _last_frame(ctx.studio, ctx.parent)
+    action = clip_text(written.action.removesuffix(CONTINUING), 200 - len(CONTINUING)) + CONTINUING
+    shot = recompose(last, draft.bible, subject=written.subject, action=action)
+    # With an image-to-video model the new shot starts from the very frame the clip ends on; without
+    # one, the shared bible and the continuing action are all that carry over.
+    frame = await _last_frame(ctx.studio, ctx.parent) if get_preset(ctx.parent.model).supports_i2v else None
+    draft.slots.append(_Slot(shot, random_seed(), init_image=frame and str(frame)))
 
 
 _APPLY: dict[str, Callable[[_Context, _Draft, RemixChange], Awaitable[None]]] = {
@@ -450,27 +462,27 @@ _APPLY: dict[str, Callable[[_Context, _Draft, RemixChange], Awaitable[None]]] = 
 }
 
 
-def _recipes(
-    parent_list: ShotList, parent_recipes: list[ShotRender], shots: Sequence[Shot], seeds: list[int]
-) -> list[ShotRender]:
+def _recipes(parent_list: ShotList, parent_recipes: list[ShotRender], slots: Sequence[_Slot]) -> list[ShotRender]:
     """A shot the remix left alone (same text, length and seed) keeps its parent's recipe exactly;
-    others take the parent's size, steps and guidance with their own prompt, seed and length."""
+    others take their source's (or the clip's) size, steps and guidance with their own prompt, seed
+    and length."""
     carried = {
         (shot.prompt, shot.negative_prompt, shot.duration, recipe.seed): recipe
         for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)
     }
     recipes = []
-    for index, (shot, seed) in enumerate(zip(shots, seeds, strict=True)):
-        recipe = carried.get((shot.prompt, shot.negative_prompt, shot.duration, seed))
+    for slot in slots:
+        shot = slot.shot
+        recipe = carried.get((shot.prompt, shot.negative_prompt, shot.duration, slot.seed))
         if recipe is None:
-            template = parent_recipes[min(index, len(parent_recipes) - 1)]
+            template = slot.source or parent_recipes[-1]
             recipe = dataclasses.replace(
                 template,
                 prompt=shot.prompt.strip(),
                 negative_prompt=shot.negative_prompt.strip(),
-                seed=seed,
+                seed=slot.seed,
                 num_frames=get_preset(template.model).frames_for(shot.duration),
-                init_image=None,
+                init_image=slot.source.init_image if slot.source else slot.init_image,
             )
             validate_recipe(recipe)
         recipes.append(recipe)
@@ -508,8 +520,8 @@ def save_last_frame(video: Path, out_dir: Path) -> Path:
 
 
 def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip], str] | None = None) -> str:
-    """"remix of alice's clip #12" for a remix (the chain's original, and the direct parent when it is a
-    different clip); "" for an original. `name` formats an author (e.g. a chat mention)."""
+    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
+    parent when that is a different clip; "" for an original. `name` formats an author (a chat mention)."""
     if not ancestors:
         return ""
     name = name or (lambda c: c.author_name)
@@ -542,7 +554,8 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
         + (f" ({aspect})" if aspect else "") + f", {first.fps} fps",
     ]
     for index, recipe in enumerate(recipes):
-        size = "" if (recipe.width, recipe.height) == (first.width, first.height) else f", {recipe.width}x{recipe.height}"
+        same_size = (recipe.width, recipe.height) == (first.width, first.height)
+        size = "" if same_size else f", {recipe.width}x{recipe.height}"
         lines.append(
             f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps{size}, "
             f"{recipe.steps} steps, guidance {recipe.guidance:g}"

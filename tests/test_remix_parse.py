@@ -1,0 +1,110 @@
+"""Reading remix requests: free text (English and Chinese) to a typed RemixChange, and clip references."""
+from __future__ import annotations
+
+import pytest
+
+from studio.remix import LAST, ClipRef, RemixChange, RemixError, parse_change, parse_clip_ref
+
+
+@pytest.mark.parametrize(
+    "text, shot, expected",
+    [
+        ("make it noir", None, RemixChange("style", "noir")),
+        ("make it anime style", None, RemixChange("style", "anime")),
+        ("style: soft watercolor", None, RemixChange("style", "soft watercolor")),
+        ("in claymation style", None, RemixChange("style", "claymation")),
+        ("noir", None, RemixChange("style", "noir")),
+        ("make it rain", None, RemixChange("edit", "make it rain")),
+        ("at night, with fireworks", None, RemixChange("edit", "at night, with fireworks")),
+        ("stylish monster", None, RemixChange("edit", "stylish monster")),
+        ("shot 2: the monster roars", None, RemixChange("shot", "the monster roars", 2)),
+        ("#3: a close-up of its eyes", None, RemixChange("shot", "a close-up of its eyes", 3)),
+        ("the monster roars", 2, RemixChange("shot", "the monster roars", 2)),
+        ("shot 1: the monster roars", 2, RemixChange("shot", "the monster roars", 1)),  # the text wins
+        ("reroll 3", None, RemixChange("reroll", shot=3)),
+        ("re-roll shot 3", None, RemixChange("reroll", shot=3)),
+        ("reroll", None, RemixChange("reroll")),
+        ("reroll", 2, RemixChange("reroll", shot=2)),
+        ("reroll all", 2, RemixChange("reroll")),
+        ("remove shot 2", None, RemixChange("remove", shot=2)),
+        ("delete", 4, RemixChange("remove", shot=4)),
+        ("swap 1 and 3", None, RemixChange("reorder", shot=1, to=3, swap=True)),
+        ("swap shots 2 & 1", None, RemixChange("reorder", shot=2, to=1, swap=True)),
+        ("move shot 3 first", None, RemixChange("reorder", shot=3, to=1)),
+        ("move 1 to the end", None, RemixChange("reorder", shot=1, to=LAST)),
+        ("move shot 1 to position 3", None, RemixChange("reorder", shot=1, to=3)),
+        ("order 3 1 2", None, RemixChange("reorder", order=(3, 1, 2))),
+        ("reorder: 2, 3, 1", None, RemixChange("reorder", order=(2, 3, 1))),
+        ("camera 2: slow crane up", None, RemixChange("camera", "slow crane up", 2)),
+        ("camera: handheld, shaky", 1, RemixChange("camera", "handheld, shaky", 1)),
+        ("add: the monster falls asleep", None, RemixChange("add", "the monster falls asleep")),
+        ("add a shot 2: a cat watches", None, RemixChange("add", "a cat watches", 2)),
+        ("extend", None, RemixChange("extend")),
+        ("continue: the monster walks into the sea", None, RemixChange("extend", "the monster walks into the sea")),
+        ("重新生成", None, RemixChange("reroll")),
+        ("重新生成第二个镜头", None, RemixChange("reroll", shot=2)),
+        ("风格：水墨", None, RemixChange("style", "水墨")),
+        ("赛博朋克风格", None, RemixChange("style", "赛博朋克")),
+        ("删除第3个镜头", None, RemixChange("remove", shot=3)),
+        ("镜头2：怪兽怒吼", None, RemixChange("shot", "怪兽怒吼", 2)),
+        ("交换1和3", None, RemixChange("reorder", shot=1, to=3, swap=True)),
+        ("把第3个镜头移到最前", None, RemixChange("reorder", shot=3, to=1)),
+        ("加一个镜头：怪兽睡着了", None, RemixChange("add", "怪兽睡着了")),
+        ("延长", None, RemixChange("extend")),
+        # "第一次" (the first time) is not a shot number; the text is kept as typed.
+        ("怪兽第一次看到大海", None, RemixChange("edit", "怪兽第一次看到大海")),
+        ("ｓｈｏｔ　２：　ａ ｃａｔ", None, RemixChange("shot", "a cat", 2)),  # full-width forms
+    ],
+)
+def test_parse_change(text, shot, expected):
+    assert parse_change(text, shot) == expected
+
+
+@pytest.mark.parametrize(
+    "text, shot, message",
+    [
+        ("", None, "what to change"),
+        ("   ", 2, "what to change"),
+        ("remove", None, "Which shot"),
+        ("camera: slow crane up", None, "Which shot"),
+        ("shot 0: nothing", None, "numbered from 1"),
+    ],
+)
+def test_parse_change_refusals_say_what_to_do(text, shot, message):
+    with pytest.raises(RemixError, match=message) as info:
+        parse_change(text, shot)
+    assert info.value.user_message
+
+
+def test_changes_validate_themselves_and_describe_what_changed():
+    with pytest.raises(ValueError):
+        RemixChange("paint")
+    with pytest.raises(RemixError, match="reorder"):
+        RemixChange("reorder", shot=2)
+    with pytest.raises(RemixError):
+        RemixChange("style", " ")
+    assert RemixChange("reroll").describe() == "re-rolled every shot"
+    assert RemixChange("reroll", shot=2).describe() == "re-rolled shot 2"
+    assert RemixChange("reorder", shot=3, to=LAST).describe() == "moved shot 3 last"
+    assert RemixChange("reorder", shot=1, to=3, swap=True).describe() == "swapped shots 1 and 3"
+    assert RemixChange("add", "a cat").describe() == "added a shot: a cat"
+    assert RemixChange("extend").describe() == "extended the clip"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12", ClipRef(clip_id=12)),
+        ("#12", ClipRef(clip_id=12)),
+        ("clip #7", ClipRef(clip_id=7)),
+        ("https://discord.com/channels/1/2/1234567890123", ClipRef(message_id=1234567890123)),
+        ("<https://discord.com/channels/1/2/99>", ClipRef(message_id=99)),
+    ],
+)
+def test_parse_clip_ref(text, expected):
+    assert parse_clip_ref(text) == expected
+
+
+def test_parse_clip_ref_refuses_other_text():
+    with pytest.raises(RemixError, match="isn't a clip"):
+        parse_clip_ref("the monster one")
