@@ -7,12 +7,15 @@ import getpass
 import sys
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from studio.config import Config
 from studio import remix as remixing
-from studio.errors import USER_ERRORS
+from studio.challenges import (
+    ChallengeRules, ChallengeService, ChallengeView, RelayResults, Results, format_duration,
+)  # fmt: skip
+from studio.config import Config
+from studio.errors import USER_ERRORS, StudioError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.runtime import Workers, follow_job, open_studio
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
@@ -162,6 +165,8 @@ async def _remix(session: ConsoleSession, arg: str) -> str:
 
 async def _reroll(session: ConsoleSession, arg: str) -> str:
     ref, _, shot = arg.partition(" ")
+    if shot and not shot.isdigit():
+        return "usage: /reroll <clip> [shot]"
     clip = await remixing.resolve_clip(session.studio, ref)
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=int(shot) if shot else None))
 
@@ -176,7 +181,8 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
 async def _lineage(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg)
     tree = await lineage(session.studio, clip.id)
-    image = lineage_image(tree, session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png")
+    out_path = session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png"
+    image = await asyncio.to_thread(lineage_image, tree, out_path)
     return f"{lineage_text(tree)}\nimage: {image}"
 
 
@@ -193,6 +199,165 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     return "others may remix your clips again"
 
 
+# --- challenges, relays and profiles ----------------------------------------------------------------
+# The console runs no DeadlineLoop: each of these commands first closes challenges whose deadline has
+# passed, so their results show up at the next command.
+
+_RULE_KEYS = ("max_shots", "model", "remixes", "max_turns", "shot_seconds")
+
+
+def _number(token: str, what: str) -> int:
+    try:
+        return int(token.lstrip("#"))
+    except ValueError:
+        raise StudioError(f"{what} should be a number, like #12.") from None
+
+
+def _rules(text: str) -> tuple[str, ChallengeRules]:
+    """Split `key=value` rule options off a theme: max_shots, model, remixes, max_turns, shot_seconds."""
+    words, options = [], {}
+    for word in text.split():
+        key, sep, value = word.partition("=")
+        if sep and key in _RULE_KEYS:
+            options[key] = value
+        else:
+            words.append(word)
+    try:
+        rules = ChallengeRules(
+            max_shots=int(options["max_shots"]) if "max_shots" in options else None,
+            model=options.get("model"),
+            allow_remixes=options.get("remixes", "yes").lower() in ("yes", "true", "on", "1"),
+            max_turns=int(options["max_turns"]) if "max_turns" in options else None,
+            shot_seconds=float(options["shot_seconds"]) if "shot_seconds" in options else None,
+        )
+    except ValueError:
+        raise StudioError("max_shots and max_turns take whole numbers, shot_seconds a number of seconds.") from None
+    return " ".join(words), rules
+
+
+def describe_challenge(view: ChallengeView) -> str:
+    challenge = view.challenge
+    if view.is_open:
+        state = f"open, {format_duration(view.time_left)} left"
+    else:
+        state = "closed" if challenge.status == "closed" else "ended, results coming"
+    lines = [f"{challenge.kind} #{challenge.id}: {challenge.theme} [{state}]"]
+    if view.rules.describe():
+        lines.append("rules: " + ", ".join(view.rules.describe()))
+    if challenge.kind == "vote":
+        lines.append(f"{len(view.entries)} entr{'y' if len(view.entries) == 1 else 'ies'}")
+        lines += [f'  clip #{e.clip.id} "{e.title}" by {e.clip.author_name}' for e in view.entries]
+    else:
+        lines += [f"  shot {t.turn.position} by {t.author_name} [{t.status}]: {t.turn.text}" for t in view.turns]
+    if view.results is not None:
+        lines.append(describe_results(view.results))
+    return "\n".join(lines)
+
+
+def describe_results(results: Results) -> str:
+    challenge = results.challenge
+    if isinstance(results, RelayResults):
+        film = results.film
+        lines = [f'relay #{challenge.id} "{challenge.theme}" final cut: {film.path or "no shot was rendered"}']
+        lines += [f"  shot {s.turn.position} by {s.author_name}: {s.turn.text}" for s in film.shots]
+        if film.pending:
+            lines.append(f"  ({len(film.pending)} shot(s) still rendering, not in this cut)")
+        return "\n".join(lines)
+    lines = [f'challenge #{challenge.id} "{challenge.theme}" results: {results.total_votes} vote(s)']
+    lines += [
+        f'  {r.rank}. clip #{r.clip.id} "{r.title}" by {r.clip.author_name}: {r.votes} vote(s)'
+        for r in results.ranking
+    ]
+    for winner in results.winners:
+        credits = results.credits.get(winner.clip.id, [])
+        if credits:
+            lines.append(f"  #{winner.clip.id} builds on " + ", ".join(f"#{c.clip_id} by {c.name}" for c in credits))
+    if not results.winners:
+        lines.append("  no votes were cast, so there is no winner")
+    if results.leaderboard_path is not None:
+        lines.append(f"leaderboard: {results.leaderboard_path}")
+    return "\n".join(lines)
+
+
+async def _caught_up(service: ChallengeService) -> list[str]:
+    return [describe_results(results) for results in await service.run_due_events()]
+
+
+def _operator(session: ConsoleSession) -> Member:
+    # Whoever types at the console runs the bot, so they may start and end challenges.
+    return replace(session.member, is_admin=True)
+
+
+async def _challenge(session: ConsoleSession, arg: str) -> str:
+    """/challenge start <duration> <theme> [max_shots=N model=M remixes=no] | list | show <id> |
+    submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
+    service = ChallengeService(session.studio)
+    replies = await _caught_up(service)
+    action, _, rest = arg.partition(" ")
+    args = rest.split()
+    if action == "start" and len(args) >= 2:
+        theme, rules = _rules(" ".join(args[1:]))
+        replies.append(describe_challenge(await service.start(_operator(session), theme, args[0], rules=rules)))
+    elif action == "list":
+        views = await service.list_challenges(session.member)
+        replies.append("\n".join(describe_challenge(view).split("\n")[0] for view in views) or "no challenges yet")
+    elif action == "show" and len(args) == 1:
+        replies.append(describe_challenge(await service.show(session.member, _number(args[0], "The challenge"))))
+    elif action == "submit" and len(args) in (1, 2):
+        challenge_id = _number(args[1], "The challenge") if len(args) == 2 else None
+        result = await service.submit(session.member, _number(args[0], "The clip"), challenge_id)
+        replaced = f", replacing clip #{result.replaced.clip_id}" if result.replaced else ""
+        replies.append(f"clip #{result.entry.clip_id} entered in challenge #{result.challenge.id}{replaced}")
+    elif action == "vote" and len(args) == 2:
+        result = await service.vote(session.member, _number(args[0], "The challenge"), _number(args[1], "The clip"))
+        moved = f" (moved from clip #{result.previous_clip_id})" if result.changed else ""
+        replies.append(f"vote for clip #{result.clip_id} in challenge #{result.challenge.id} recorded{moved}")
+    elif action == "close" and len(args) == 1:
+        replies.append(describe_results(await service.close(_operator(session), _number(args[0], "The challenge"))))
+    else:
+        replies.append("usage: " + " ".join((_challenge.__doc__ or "").split()))
+    return "\n".join(replies)
+
+
+async def _relay(session: ConsoleSession, arg: str) -> str:
+    """/relay start <duration> <theme> [max_turns=N model=M shot_seconds=S] | add [#relay] <text> |
+    film [<relay>] | show <relay>"""
+    service = ChallengeService(session.studio)
+    replies = await _caught_up(service)
+    action, _, rest = arg.partition(" ")
+    args = rest.split()
+    if action == "start" and len(args) >= 2:
+        theme, rules = _rules(" ".join(args[1:]))
+        view = await service.start(_operator(session), theme, args[0], kind="relay", rules=rules)
+        replies.append(describe_challenge(view))
+    elif action == "add" and args:
+        relay_id = _number(args[0], "The relay") if args[0].startswith("#") else None
+        text = " ".join(args[1:] if relay_id is not None else args)
+        added = await service.relay_add(session.member, text, relay_id)
+        session.watch(added.accepted)
+        turn = f"shot {added.turn.position} of relay #{added.challenge.id}"
+        replies.append(f"{turn}: {describe_accepted(added.accepted)}")
+    elif action == "film" and len(args) <= 1:
+        film = await service.relay_film(session.member, _number(args[0], "The relay") if args else None)
+        waiting = f" ({len(film.pending)} shot(s) still rendering)" if film.pending else ""
+        replies.append(f"film so far: {film.path or 'no shot is rendered yet'}{waiting}")
+    elif action == "show" and len(args) == 1:
+        replies.append(describe_challenge(await service.show(session.member, _number(args[0], "The relay"))))
+    else:
+        replies.append("usage: " + " ".join((_relay.__doc__ or "").split()))
+    return "\n".join(replies)
+
+
+async def _profile(session: ConsoleSession, name: str) -> str:
+    member = console_member(name) if name else session.member
+    profile = await ChallengeService(session.studio).profile(member)
+    entries = f"{profile.entries} entr{'y' if profile.entries == 1 else 'ies'}"
+    return (
+        f"{member.name}: {profile.clips} clip(s), {profile.remixes_received} remix(es) by others, "
+        f"{profile.challenge_wins} challenge win(s), {entries}, {profile.relay_turns} relay shot(s)"
+    )
+
+
 COMMANDS: dict[str, Command] = {
     "help": _help,
     "as": _as,
@@ -204,6 +369,9 @@ COMMANDS: dict[str, Command] = {
     "lineage": _lineage,
     "recipe": _recipe,
     "optout": _optout,
+    "challenge": _challenge,
+    "relay": _relay,
+    "profile": _profile,
 }
 
 
