@@ -1,8 +1,6 @@
 """The results image of a vote challenge: one row per entry with rank, thumbnail, title, author, votes."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +10,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from generation.encoding import read_frame
 from generation.errors import EncodeError
 
-# The storyboard's font lookup also covers Chinese, Japanese and Korean themes and titles.
-from generation.storyboard import _font as font
+from generation.drawing import fit, font, save_png
 
 WIDTH = 880
 MARGIN = 24
@@ -52,9 +49,9 @@ def render_leaderboard(heading: str, subheading: str, rows: Sequence[Row], out_p
     board = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
     text_width = WIDTH - 2 * MARGIN
-    draw.text((MARGIN, MARGIN), _fit(heading, title_font, text_width), font=title_font, fill=TEXT)
+    draw.text((MARGIN, MARGIN), fit(heading, title_font, text_width), font=title_font, fill=TEXT)
     subheading_y = MARGIN + _height(title_font) + 8
-    draw.text((MARGIN, subheading_y), _fit(subheading, small_font, text_width), font=small_font, fill=MUTED)
+    draw.text((MARGIN, subheading_y), fit(subheading, small_font, text_width), font=small_font, fill=MUTED)
 
     y = header_height
     for row in shown:
@@ -63,16 +60,7 @@ def render_leaderboard(heading: str, subheading: str, rows: Sequence[Row], out_p
     if more:
         draw.text((MARGIN, y), f"…and {more} more", font=small_font, fill=MUTED)
 
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
-    os.close(fd)
-    try:
-        board.save(tmp, format="PNG", optimize=True)
-        os.replace(tmp, out_path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return out_path
+    return save_png(board, Path(out_path))
 
 
 def _draw_row(
@@ -106,7 +94,7 @@ def _draw_row(
         lines.append((row.note, small, MUTED))
     text_y = middle - sum(_height(f) for _, f, _ in lines) // 2
     for text, line_font, colour in lines:
-        draw.text((text_x, text_y), _fit(text, line_font, text_width), font=line_font, fill=colour)
+        draw.text((text_x, text_y), fit(text, line_font, text_width), font=line_font, fill=colour)
         text_y += _height(line_font)
 
 
@@ -126,16 +114,6 @@ def _thumbnail(row: Row) -> Image.Image:
         fitted = ImageOps.contain(image, THUMB)
         box.paste(fitted, ((THUMB[0] - fitted.width) // 2, (THUMB[1] - fitted.height) // 2))
     return box
-
-
-def _fit(text: str, line_font: ImageFont.FreeTypeFont, width: int) -> str:
-    """The text cut with an ellipsis to fit one line."""
-    text = " ".join(text.split())
-    if line_font.getlength(text) <= width:
-        return text
-    while text and line_font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def _height(line_font: ImageFont.FreeTypeFont) -> int:

@@ -5,15 +5,13 @@ from them are still listed and reachable.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 from PIL import Image, ImageDraw
 
-from generation.storyboard import _font, _wrap
+from generation.drawing import font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
 from studio.service import Studio
@@ -171,7 +169,7 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
         return rows[node.clip_id]
 
     place(tree.root, 0)
-    font, bold = _font(FONT_SIZE), _font(FONT_SIZE + 1)
+    regular, bold = font(FONT_SIZE), font(FONT_SIZE + 1)
     footer = 24 if tree.omitted else 0
     width = 2 * MARGIN + (max(depths.values()) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
     height = 2 * MARGIN + next_row * (BOX_HEIGHT + ROW_GAP) - ROW_GAP + footer
@@ -197,22 +195,11 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
         draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)
         heading = f"#{node.clip_id} [deleted]" if node.deleted else f"#{node.clip_id} {node.author_name}"
-        draw.text((x + 10, y + 8), _wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
+        draw.text((x + 10, y + 8), wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
                   fill=MUTED if node.deleted else TEXT)
-        for index, line in enumerate(_wrap(node.what(), font, BOX_WIDTH - 20, 2) if node.what() else []):
-            draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=font, fill=MUTED)
+        for index, line in enumerate(wrap(node.what(), regular, BOX_WIDTH - 20, 2) if node.what() else []):
+            draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=regular, fill=MUTED)
     if tree.omitted:
-        draw.text((MARGIN, height - MARGIN - 16), f"… and {tree.omitted} more not shown", font=font, fill=MUTED)
-    return _save_png(image, Path(out_path))
+        draw.text((MARGIN, height - MARGIN - 16), f"… and {tree.omitted} more not shown", font=regular, fill=MUTED)
+    return save_png(image, Path(out_path))
 
-
-def _save_png(image: Image.Image, out_path: Path) -> Path:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
-    os.close(fd)
-    try:
-        image.save(tmp, format="PNG", optimize=True)
-        os.replace(tmp, out_path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return out_path

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.storyboard import _font, _wrap, make_storyboard
+from generation.drawing import font as load_font, wrap
+from generation.storyboard import make_storyboard
 
 RED, GREEN, BLUE, YELLOW = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)
 
@@ -60,11 +61,11 @@ def test_one_caption_per_keyframe_required(tmp_path):
 
 
 def test_wrap_breaks_words_and_unspaced_text_and_ellipsizes():
-    font = _font(16)
-    lines = _wrap("the quick brown fox jumps over the lazy dog " * 3, font, 120, 50)
+    font = load_font(16)
+    lines = wrap("the quick brown fox jumps over the lazy dog " * 3, font, 120, 50)
     assert len(lines) > 3 and all(font.getlength(line) <= 120 for line in lines)
     assert " ".join(lines).split() == ("the quick brown fox jumps over the lazy dog " * 3).split()
-    chinese = _wrap("一只猫在日落时分慢慢走过海滩" * 3, font, 100, 10)
+    chinese = wrap("一只猫在日落时分慢慢走过海滩" * 3, font, 100, 10)
     assert len(chinese) > 1 and "".join(chinese) == "一只猫在日落时分慢慢走过海滩" * 3
-    short = _wrap("word " * 200, font, 100, 2)
+    short = wrap("word " * 200, font, 100, 2)
     assert len(short) == 2 and short[-1].endswith("…") and font.getlength(short[-1]) <= 100
