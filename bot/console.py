@@ -12,7 +12,7 @@ from typing import TextIO
 
 from studio import remix as remixing
 from studio.challenges import (
-    ChallengeRules, ChallengeService, ChallengeView, RelayResults, Results, format_duration,
+    ChallengeRules, ChallengeService, ChallengeView, DeadlineLoop, RelayResults, Results, format_duration,
 )  # fmt: skip
 from studio.config import Config
 from studio.errors import USER_ERRORS, StudioError
@@ -380,6 +380,11 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     workers = Workers(config, count=config.workers).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
     print("Reelbot console. Type a request, /help for commands, /quit to leave.", file=out, flush=True)
+
+    async def announce(results: Results) -> None:
+        print(describe_results(results), file=out, flush=True)
+
+    deadlines = asyncio.create_task(DeadlineLoop(ChallengeService(studio), announce).run())
     try:
         await studio.resume_requests()
         while True:
@@ -393,5 +398,6 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
             await task
         return 0
     finally:
+        deadlines.cancel()
         workers.stop()
         await studio.aclose()

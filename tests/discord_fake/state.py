@@ -505,7 +505,8 @@ class FakeState:
         if not interaction.callbacks:
             raise ApiError(404, 10015, "Unknown Webhook")
         original = interaction.original
-        if interaction.response_type == 5 and original is not None and original.loading:
+        # A deleted placeholder is not filled: Discord posts the follow-up as a new message instead.
+        if interaction.response_type == 5 and original is not None and original.loading and not original.deleted:
             message = self.edit_message(original, body, files)  # the first follow-up fills the deferred response
         else:
             channel = self.channels[interaction.channel_id]

@@ -1,0 +1,134 @@
+"""The Discord bot: `ReelBot`, built by `create_bot`, run by `run_bot` (what `reelbot run` calls)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.posting import Delivery
+from bot.replies import report_error
+from bot.views import DYNAMIC_ITEMS
+from studio.config import Config
+from studio.runtime import Workers, open_studio
+from studio.service import Studio
+
+log = logging.getLogger(__name__)
+
+# Feature cogs, loaded in order. A new feature (e.g. "bot.cogs.challenges") adds its module here.
+COGS: tuple[str, ...] = (
+    "bot.cogs.create",
+    "bot.cogs.queue",
+    "bot.cogs.admin",
+    "bot.cogs.remix",
+)
+
+
+class ReelTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        # Every cog's failures end here: refusals become their user_message, bugs a logged apology.
+        await report_error(interaction, error)
+
+
+class ReelBot(commands.Bot):
+    def __init__(
+        self,
+        config: Config,
+        studio: Studio,
+        *,
+        cogs: Sequence[str] = COGS,
+        delivery_interval: float = 1.5,
+        progress_edit_gap: float = 3.0,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.default()
+        # Replies to a clip are remixes: their text is needed.
+        intents.message_content = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=ReelTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            **options,
+        )
+        self.config = config
+        self.studio = studio
+        self.cog_modules = tuple(cogs)
+        self.delivery = Delivery(self, studio, interval=delivery_interval, edit_gap=progress_edit_gap)
+        self._delivery_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        for module in self.cog_modules:
+            await self.load_extension(module)
+        # Clicks on any clip ever posted, by any earlier process, are routed by custom_id.
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.sync_commands()
+        self._delivery_task = asyncio.create_task(self.delivery.run(), name="reelbot-delivery")
+
+    async def sync_commands(self) -> None:
+        if not self.config.dev_guild_ids:
+            await self.tree.sync()  # global commands can take up to an hour to appear everywhere
+            return
+        for guild_id in self.config.dev_guild_ids:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+
+    async def close(self) -> None:
+        if self._delivery_task is not None:
+            self._delivery_task.cancel()
+            try:
+                await self._delivery_task
+            except asyncio.CancelledError:
+                pass
+            self._delivery_task = None
+        await super().close()
+
+
+def create_bot(config: Config, studio: Studio, **options: Any) -> ReelBot:
+    return ReelBot(config, studio, **options)
+
+
+async def _serve(config: Config) -> None:
+    studio = open_studio(config)
+    try:
+        async with create_bot(config, studio) as bot:
+            await bot.start(config.discord_token)
+    finally:
+        await studio.aclose()
+
+
+def run_bot(config: Config) -> int:
+    """Run until interrupted, with `config.workers` supervised render processes; 2 on a setup problem."""
+    if not config.discord_token.strip():
+        print(
+            "error: no Discord bot token. Set DISCORD_TOKEN (or discord_token in reelbot.toml); create one at "
+            "https://discord.com/developers/applications under Bot > Token.",
+            file=sys.stderr,
+        )
+        return 2
+    workers = Workers(config, count=config.workers).start() if config.workers > 0 else None
+    try:
+        asyncio.run(_serve(config))
+    except discord.LoginFailure:
+        print("error: Discord rejected the bot token; check DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "error: enable the Message Content intent for the bot (Developer Portal > Bot > Privileged Gateway "
+            "Intents): replies to clips are remixes.",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if workers is not None:
+            workers.stop()
+    return 0

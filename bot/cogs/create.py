@@ -1,0 +1,69 @@
+"""/video: a casual request in, a multi-shot clip out; and /help."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import help_embed
+from bot.views import queue_from_interaction
+from generation.registry import PRESETS
+from studio.service import ASPECTS, Accepted, Member, VideoOptions
+from studio.shots import MAX_SEED
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+
+class CreateCog(commands.Cog):
+    def __init__(self, bot: "ReelBot") -> None:
+        self.bot = bot
+
+    @app_commands.command(name="video", description="Turn a casual request into a multi-shot video")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        prompt="What should happen, in your own words (any language)",
+        shots="How many shots (default: as the request needs)",
+        model="Video model",
+        seed="Seed, to get the same video again",
+        aspect="Frame shape",
+        duration="Total length in seconds",
+        style="A look, e.g. anime, noir, claymation, watercolor",
+        negative="What to keep out of the picture",
+        draft="Faster, rougher render that jumps the queue",
+    )
+    @app_commands.choices(
+        model=[app_commands.Choice(name=name, value=name) for name in PRESETS],
+        aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS],
+    )
+    async def video(
+        self,
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, 600],
+        shots: app_commands.Range[int, 1, 6] | None = None,
+        model: str | None = None,
+        seed: app_commands.Range[int, 0, MAX_SEED] | None = None,
+        aspect: str | None = None,
+        duration: app_commands.Range[float, 1, 60] | None = None,
+        style: app_commands.Range[str, 1, 200] | None = None,
+        negative: app_commands.Range[str, 1, 300] | None = None,
+        draft: bool = False,
+    ) -> None:
+        options = VideoOptions(shots=shots, model=model, seed=seed, aspect=aspect, duration=duration, style=style,
+                               negative=negative, draft=draft)  # fmt: skip
+        studio = self.bot.studio
+
+        async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+            return await studio.create(member, prompt, options, origin=origin)
+
+        await queue_from_interaction(interaction, submit)
+
+    @app_commands.command(name="help", description="What Reelbot can do")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=help_embed(), ephemeral=True)
+
+
+async def setup(bot: "ReelBot") -> None:
+    await bot.add_cog(CreateCog(bot))

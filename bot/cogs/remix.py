@@ -1,0 +1,154 @@
+"""Remixing and looking at clips: /remix, /clip, /lineage, and replying to a posted clip with a change."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import embeds
+from bot.members import message_member
+from bot.origin import Origin, upload_limit
+from bot.posting import prepare_upload
+from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
+from bot.views import clip_view, queue_remix, status_message
+from storage.errors import NotFound
+from studio import remix as remixing
+from studio.errors import USER_ERRORS
+from studio.lineage import lineage, lineage_image, lineage_text
+from studio.service import Studio
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+log = logging.getLogger(__name__)
+
+
+def code_block(text: str, limit: int = 1900) -> str:
+    return "```\n" + embeds.clip_text_lines(text.replace("```", "'''"), limit) + "\n```"
+
+
+class RemixCog(commands.Cog):
+    def __init__(self, bot: "ReelBot") -> None:
+        self.bot = bot
+
+    @property
+    def studio(self) -> Studio:
+        return self.bot.studio
+
+    @app_commands.command(name="remix", description="Remix a clip: say what to change")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        clip="The clip's number (#12) or a link to its message",
+        change="What to change: make it noir · shot 2: the monster roars · reroll · extend · swap 1 and 3",
+        shot="Which shot the change is about (optional)",
+    )
+    async def remix(
+        self,
+        interaction: discord.Interaction,
+        clip: app_commands.Range[str, 1, 200],
+        change: app_commands.Range[str, 1, 600],
+        shot: app_commands.Range[int, 1, 6] | None = None,
+    ) -> None:
+        source = await remixing.resolve_clip(self.studio, clip)
+        await queue_remix(interaction, source.id, remixing.parse_change(change, shot))
+
+    @app_commands.command(name="clip", description="Show a clip by its number")
+    @app_commands.guild_only()
+    @app_commands.describe(id="The clip's number, e.g. 12")
+    async def clip(self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]) -> None:
+        clip = await self.studio.clip(id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        credit = await remixing.credit(self.studio, clip)
+        lines = [f"Clip #{clip.id} is {clip.status}."]
+        if clip.posted_message_id is not None and clip.channel_id is not None:
+            lines.append(f"Posted here: {embeds.message_link(clip.guild_id, clip.channel_id, clip.posted_message_id)}")
+        files: list[discord.File] = []
+        image = None
+        if clip.status == "ready":
+            limit = upload_limit(interaction.filesize_limit, await self.studio.settings(interaction.guild_id))
+            upload = await asyncio.to_thread(prepare_upload, clip, limit, self.bot.delivery.upload_dir)
+            files = upload.files(clip)
+            image = files[-1].filename if upload.storyboard is not None else None
+            if upload.note:
+                lines.append(f"⚠️ {upload.note}")
+        await interaction.followup.send(
+            "\n".join(lines),
+            embed=embeds.clip_embed(clip, credit=credit, image=image),
+            files=files,
+            view=clip_view(clip.id) if clip.status == "ready" else discord.utils.MISSING,
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="lineage", description="A clip's remix family tree")
+    @app_commands.guild_only()
+    @app_commands.describe(clip="The clip's number (#12) or a link to its message")
+    async def lineage(self, interaction: discord.Interaction, clip: app_commands.Range[str, 1, 200]) -> None:
+        source = await remixing.resolve_clip(self.studio, clip)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        tree = await lineage(self.studio, source.id)
+        path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
+        image = await asyncio.to_thread(lineage_image, tree, path)
+        await interaction.followup.send(
+            code_block(lineage_text(tree, max_chars=1800)),
+            file=discord.File(image, filename=f"lineage-{source.id}.png"),
+            ephemeral=True,
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A reply to a posted clip is a remix of it: "make it noir", "shot 2: the monster roars"."""
+        reference = message.reference
+        if message.author.bot or message.guild is None or reference is None or reference.message_id is None:
+            return
+        text = message.content.strip()
+        if not text:
+            return  # no message content intent, or only an attachment
+        try:
+            clip = await remixing.resolve_clip(self.studio, remixing.ClipRef(message_id=reference.message_id))
+        except NotFound:
+            return  # a reply to anything else is just conversation
+        try:
+            await self._remix_reply(message, clip.id, text)
+        except discord.HTTPException as error:
+            log.warning("could not answer a remix reply in channel %s: %s", message.channel.id, error)
+
+    async def _remix_reply(self, message: discord.Message, clip_id: int, text: str) -> None:
+        assert message.guild is not None
+        permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr, arg-type]
+        if not permissions.send_messages:
+            return  # nowhere to answer
+        missing = missing_posting_permissions(permissions)
+        if missing:
+            await message.reply(f"I can't post clips in this channel: I'm missing {permission_names(missing)}.",
+                                mention_author=False, delete_after=60)
+            return
+        status = await message.reply(f"🎬 Remixing clip #{clip_id}…", mention_author=False)
+        with self.bot.delivery.hold(status.id):
+            try:
+                member, settings = await message_member(self.studio, message)
+                origin = Origin(
+                    guild_id=message.guild.id,
+                    channel_id=message.channel.id,
+                    requester_id=member.id,
+                    upload_limit=upload_limit(message.guild.filesize_limit, settings),
+                    status_message_id=status.id,
+                )
+                change = remixing.parse_change(text)
+                accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
+                credit = await remixing.credit(self.studio, accepted.clip)
+            except USER_ERRORS as error:
+                await status.edit(content=f"⚠️ {error.user_message}", delete_after=60)  # type: ignore[attr-defined]
+                return
+            except Exception:
+                log.exception("remix reply to clip %s failed", clip_id)
+                await status.edit(content=GENERIC_APOLOGY, delete_after=60)
+                return
+            await status.edit(**status_message(accepted, credit=credit))
+
+
+async def setup(bot: "ReelBot") -> None:
+    await bot.add_cog(RemixCog(bot))

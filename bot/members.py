@@ -1,0 +1,46 @@
+"""Who is asking, in the core's terms: Discord members become `studio.service.Member`."""
+from __future__ import annotations
+
+import discord
+
+from storage.records import GuildSettings
+from studio.service import Member, Studio
+
+
+def is_admin(permissions: discord.Permissions, role_ids: tuple[int, ...], settings: GuildSettings) -> bool:
+    """Server managers, plus the roles a guild named as moderators, may act on others' work."""
+    return permissions.manage_guild or any(role in settings.moderator_roles for role in role_ids)
+
+
+def _role_ids(user: discord.abc.User) -> tuple[int, ...]:
+    return tuple(role.id for role in getattr(user, "roles", ()))
+
+
+async def interaction_member(studio: Studio, interaction: discord.Interaction) -> tuple[Member, GuildSettings]:
+    settings = await studio.settings(interaction.guild_id)
+    role_ids = _role_ids(interaction.user)
+    member = Member(
+        id=interaction.user.id,
+        name=interaction.user.display_name,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        is_admin=interaction.guild_id is not None and is_admin(interaction.permissions, role_ids, settings),
+        role_ids=role_ids,
+    )
+    return member, settings
+
+
+async def message_member(studio: Studio, message: discord.Message) -> tuple[Member, GuildSettings]:
+    guild_id = message.guild.id if message.guild else None
+    settings = await studio.settings(guild_id)
+    role_ids = _role_ids(message.author)
+    permissions = message.channel.permissions_for(message.author)  # type: ignore[union-attr, arg-type]
+    member = Member(
+        id=message.author.id,
+        name=message.author.display_name,
+        guild_id=guild_id,
+        channel_id=message.channel.id,
+        is_admin=guild_id is not None and is_admin(permissions, role_ids, settings),
+        role_ids=role_ids,
+    )
+    return member, settings

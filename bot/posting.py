@@ -1,0 +1,278 @@
+"""Durable delivery: a loop that shows progress on status messages and posts finished clips.
+
+Everything it needs is in the database (the clip's `origin`, the jobs, `finished_jobs`), never in an
+interaction: interaction tokens die after 15 minutes and with the process, so a clip finished while the
+bot was down, or after an hour in the queue, is still posted, through plain channel messages.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import embeds
+from bot.origin import Origin
+from bot.views import clip_view, status_message
+from generation.encoding import fit_to_limit
+from storage.records import Clip, GuildSettings
+from studio import remix as remixing
+from studio.errors import USER_ERRORS
+from studio.service import JobView, Studio
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+log = logging.getLogger(__name__)
+
+# Discord's limit for servers without boosts: the safe size to retry at when an upload was refused.
+BASE_UPLOAD_LIMIT = GuildSettings().upload_limit
+# Transient failures (Discord 5xx, network) of one delivery before it is given up.
+MAX_DELIVERY_TRIES = 5
+_TOO_LARGE = 40005
+
+
+# --- files --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    video: Path | None
+    storyboard: Path | None
+    # Why the video is missing (too large even at low quality, file gone), for the post's text.
+    note: str = ""
+
+    def files(self, clip: Clip) -> list[discord.File]:
+        # Fresh File objects each time: discord.py closes them after a send, even a refused one.
+        files = []
+        if self.video is not None:
+            files.append(discord.File(self.video, filename=f"clip-{clip.id}.mp4"))
+        if self.storyboard is not None:
+            files.append(discord.File(self.storyboard, filename=storyboard_name(clip)))
+        return files
+
+    @property
+    def video_bytes(self) -> int:
+        return self.video.stat().st_size if self.video is not None else 0
+
+
+def storyboard_name(clip: Clip) -> str:
+    return f"storyboard-{clip.id}.png"
+
+
+def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True) -> Upload:
+    """The clip's video within `limit` bytes (re-encoded when needed), plus the storyboard when both fit.
+    Blocking (it may encode): run it in a thread."""
+    video = Path(clip.video_path) if clip.video_path else None
+    board = Path(clip.storyboard_path) if storyboard and clip.storyboard_path else None
+    board = board if board is not None and board.is_file() else None
+    if video is None or not video.is_file():
+        return Upload(None, board if board and board.stat().st_size <= limit else None,
+                      "The video file has gone missing, sorry.")
+    fitted = out_dir / f"clip-{clip.id}-{limit}.mp4"
+    if video.stat().st_size > limit and fitted.is_file():
+        video = fitted  # re-encoded for this limit before (fit_to_limit only ever writes whole files)
+    elif video.stat().st_size > limit:
+        try:
+            video = fit_to_limit(video, limit, fitted)
+        except USER_ERRORS as error:
+            return Upload(None, board if board and board.stat().st_size <= limit else None,
+                          error.user_message)  # type: ignore[attr-defined]
+        except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
+            log.exception("could not fit clip %s into %s bytes", clip.id, limit)
+            return Upload(None, None, "The video is too large for this server's upload limit.")
+    if board is not None and video.stat().st_size + board.stat().st_size > limit:
+        board = None
+    return Upload(video, board)
+
+
+def _too_large(error: discord.HTTPException) -> bool:
+    return error.status == 413 or error.code == _TOO_LARGE
+
+
+# --- the loop ---------------------------------------------------------------------------------------
+
+
+class Delivery:
+    """Edits status messages with progress and posts finished jobs; `run` loops until cancelled."""
+
+    def __init__(self, bot: "ReelBot", studio: Studio, *, interval: float = 1.5, edit_gap: float = 3.0) -> None:
+        self.bot = bot
+        self.studio = studio
+        self.interval = interval
+        # Seconds between two progress edits of one message: Discord rate-limits edits per channel.
+        self.edit_gap = edit_gap
+        self._shown: dict[int, str] = {}
+        self._edited_at: dict[int, float] = {}
+        self._tries: dict[int, int] = {}
+        # Status messages an interaction is still filling in; editing them meanwhile would race it.
+        self._held: set[int] = set()
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.studio.config.media_dir / "uploads"
+
+    @contextmanager
+    def hold(self, message_id: int) -> Iterator[None]:
+        self._held.add(message_id)
+        try:
+            yield
+        finally:
+            self._held.discard(message_id)
+
+    async def run(self) -> None:
+        # Resuming may wait on an LLM; clips that finished while the bot was down are posted meanwhile.
+        resuming = asyncio.create_task(self.resume(), name="reelbot-resume")
+        try:
+            while True:
+                try:
+                    await self.tick()
+                except Exception:
+                    log.exception("delivery tick failed")
+                await asyncio.sleep(self.interval)
+        finally:
+            resuming.cancel()
+
+    async def resume(self) -> None:
+        """Finish requests a restart interrupted between receiving and queueing them."""
+        try:
+            resumed = await self.studio.resume_requests()
+        except Exception:
+            log.exception("resuming unfinished requests failed")
+            return
+        for accepted in resumed:
+            origin = Origin.of(accepted.clip)
+            if origin is not None:
+                await self._edit_status(origin, **status_message(accepted))
+
+    async def tick(self) -> None:
+        for view in await self.studio.finished_jobs():
+            await self.deliver(view)
+        for view in await self.studio.active_jobs():
+            await self.show_progress(view)
+
+    # --- progress -------------------------------------------------------------------------------------
+
+    async def show_progress(self, view: JobView) -> None:
+        origin = Origin.of(view.clip)
+        if origin is None or origin.status_message_id is None or origin.status_message_id in self._held:
+            return
+        text = embeds.progress_line(view)
+        job_id = view.job.id
+        now = time.monotonic()
+        if self._shown.get(job_id) == text or now - self._edited_at.get(job_id, -1e9) < self.edit_gap:
+            return
+        self._shown[job_id], self._edited_at[job_id] = text, now
+        await self._edit_status(origin, content=text)
+
+    async def _edit_status(self, origin: Origin, **fields: Any) -> bool:
+        if origin.status_message_id is None:
+            return False
+        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        try:
+            await channel.get_partial_message(origin.status_message_id).edit(**fields)
+            return True
+        except discord.HTTPException as error:
+            # Deleted by a moderator, or no access any more: the clip itself still gets posted.
+            log.info("could not edit status message %s: %s", origin.status_message_id, error)
+            return False
+
+    # --- outcomes -------------------------------------------------------------------------------------
+
+    async def deliver(self, view: JobView) -> None:
+        origin = Origin.of(view.clip)
+        if origin is None or origin.status_message_id in self._held:
+            return  # another front-end's job, or its status message is still being filled in
+        job = view.job
+        posted_id: int | None = None
+        try:
+            if job.status == "done":
+                posted_id = await self.post_clip(view, origin)
+            else:
+                await self.post_outcome(view, origin)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning("cannot deliver clip %s to channel %s: %s", view.clip.id, origin.channel_id, error)
+            await self.explain_undeliverable(view, origin)
+        except Exception as error:  # Discord 5xx, the network, a bad file: try again next tick, a few times
+            tries = self._tries[job.id] = self._tries.get(job.id, 0) + 1
+            if tries < MAX_DELIVERY_TRIES:
+                log.warning("delivery of clip %s failed (%r), will retry", view.clip.id, error)
+                return
+            log.error("giving up delivering clip %s after %d tries", view.clip.id, tries, exc_info=error)
+        for cache in (self._shown, self._edited_at, self._tries):
+            cache.pop(job.id, None)
+        # Recorded before the cosmetic status edit, so a crash in between never posts the clip twice.
+        await self.studio.mark_delivered(job, posted_id)
+        if posted_id is not None:
+            link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
+            await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+
+    async def post_clip(self, view: JobView, origin: Origin) -> int:
+        clip = view.clip
+        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir)
+        credit = await remixing.credit(self.studio, clip)
+        try:
+            message = await self._send_clip(channel, clip, origin, upload, credit)
+        except discord.HTTPException as error:
+            if not _too_large(error):
+                raise
+            # The limit we were told was too generous (boosts lost, a stricter channel): halve and retry.
+            target = min(max(upload.video_bytes // 2, 1), BASE_UPLOAD_LIMIT)
+            log.info("clip %s upload of %d bytes refused; retrying at %d", clip.id, upload.video_bytes, target)
+            upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=False)
+            try:
+                message = await self._send_clip(channel, clip, origin, upload, credit)
+            except discord.HTTPException as again:
+                if not _too_large(again):
+                    raise
+                refused = Upload(None, None, "Discord refused the video as too large for this channel, sorry.")
+                message = await self._send_clip(channel, clip, origin, refused, credit)
+        return message.id
+
+    async def _send_clip(
+        self, channel: discord.PartialMessageable, clip: Clip, origin: Origin, upload: Upload, credit: str
+    ) -> discord.Message:
+        image = storyboard_name(clip) if upload.storyboard is not None else None
+        content = f"<@{origin.requester_id}> your clip #{clip.id} is ready!"
+        if upload.note:
+            content += f"\n⚠️ {upload.note}"
+        return await channel.send(
+            content,
+            embed=embeds.clip_embed(clip, credit=credit, image=image),
+            files=upload.files(clip),
+            view=clip_view(clip.id),
+            allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
+        )
+
+    async def post_outcome(self, view: JobView, origin: Origin) -> None:
+        text = embeds.outcome_line(view)
+        edited = await self._edit_status(origin, content=text, view=None)
+        if view.job.status == "failed" or not edited:
+            channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+            await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+
+    async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
+        """The bot may no longer post in the channel: say so where it still can (status message, DM)."""
+        clip_id = view.clip.id
+        text = embeds.outcome_line(view)
+        if view.job.status == "done":
+            text = (
+                f"⚠️ <@{origin.requester_id}>, clip #{clip_id} is ready, but I can't post it in this channel (I "
+                f"need Send Messages, Attach Files and Embed Links). Use `/clip {clip_id}` to see it, or ask an "
+                "admin to fix my permissions here."
+            )
+        if await self._edit_status(origin, content=text, view=None):
+            return
+        try:
+            user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)
+            await user.send(text)
+        except discord.HTTPException as error:
+            log.warning("could not tell user %s about clip %s: %s", origin.requester_id, clip_id, error)
+

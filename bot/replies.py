@@ -1,0 +1,107 @@
+"""Answering interactions: the public "thinking…" placeholder that becomes a status message, and friendly,
+ephemeral errors that work whether or not the interaction was already acknowledged."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from studio.errors import USER_ERRORS
+
+log = logging.getLogger(__name__)
+
+# interaction.extras key: a public deferred response nothing has filled yet.
+_PLACEHOLDER = "reelbot_placeholder"
+GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
+# What the bot needs in a channel to post a finished clip there.
+POSTING_PERMISSIONS = ("send_messages", "attach_files", "embed_links")
+
+
+async def defer_placeholder(interaction: discord.Interaction) -> int:
+    """Acknowledge with a public "thinking…" message and return its id (the clip's status message)."""
+    callback = await interaction.response.defer(thinking=True)
+    interaction.extras[_PLACEHOLDER] = True
+    message_id = callback.message_id if callback is not None else None
+    if message_id is None:
+        message_id = (await interaction.original_response()).id
+    return message_id
+
+
+async def fill_placeholder(interaction: discord.Interaction, **kwargs: Any) -> discord.WebhookMessage:
+    message = await interaction.followup.send(wait=True, **kwargs)
+    interaction.extras.pop(_PLACEHOLDER, None)
+    return message
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    """Reply only the member sees, in whatever state the interaction is."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+        return
+    if interaction.extras.pop(_PLACEHOLDER, False):
+        # The first follow-up would fill the public placeholder (and stay public): remove it instead.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("could not delete the placeholder of interaction %s", interaction.id)
+    await interaction.followup.send(content, ephemeral=True, **kwargs)
+
+
+def check_bot_can_post(interaction: discord.Interaction) -> None:
+    """Refuse up front (rather than after a render) where the bot could not post the finished clip."""
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    missing = missing_posting_permissions(interaction.app_permissions)
+    if missing:
+        raise app_commands.BotMissingPermissions(missing)
+
+
+def missing_posting_permissions(permissions: discord.Permissions) -> list[str]:
+    return [name for name in POSTING_PERMISSIONS if not getattr(permissions, name)]
+
+
+def permission_names(names: list[str]) -> str:
+    words = [name.replace("_", " ").replace("guild", "server").title() for name in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def error_text(error: BaseException) -> str | None:
+    """The member-facing text for an error; None for a bug (log it, apologise)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+        error = error.__cause__
+    if isinstance(error, USER_ERRORS):
+        return error.user_message  # type: ignore[attr-defined]
+    if isinstance(error, app_commands.MissingPermissions):
+        return f"You need the {permission_names(error.missing_permissions)} permission to do that."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return (
+            f"I can't post clips in this channel: I'm missing {permission_names(error.missing_permissions)}. "
+            "Ask a server admin to give me those permissions here, or use another channel."
+        )
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That only works in a server channel, not in direct messages."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f}s."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand `{str(error.value)[:40]}` there; check that option and try again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that here."
+    if isinstance(error, discord.Forbidden):
+        return "Discord didn't let me do that here: I'm probably missing a permission in this channel."
+    return None
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    text = error_text(error)
+    if text is None:
+        log.error("unexpected error in interaction %s", interaction.id, exc_info=error)
+        text = GENERIC_APOLOGY
+    try:
+        await send_ephemeral(interaction, text)
+    except discord.HTTPException:
+        # Expired (15 minutes) or deleted: nobody is left to tell.
+        log.warning("could not report an error to interaction %s: %s", interaction.id, text)

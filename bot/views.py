@@ -1,0 +1,301 @@
+"""Buttons, menus and modals, and the request flow they share with the slash commands.
+
+Every component is a `discord.ui.DynamicItem`: its custom_id carries what it acts on
+(`reelbot:clip:reroll:12`), so a click on a message posted weeks ago, by a bot process long gone, still
+works after `bot.add_dynamic_items(...)` — nothing about a posted clip lives in memory.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import embeds
+from bot.members import interaction_member
+from bot.origin import Origin, upload_limit
+from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder, report_error, send_ephemeral
+from prompts.lexicon import STYLES
+from storage.records import Clip
+from studio import remix as remixing
+from studio.errors import StudioError
+from studio.lineage import lineage, lineage_text
+from studio.service import Accepted, JobView, Member, Studio
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+Submit = Callable[[Member, dict[str, Any]], Awaitable[Accepted]]
+
+# action -> (label, style, emoji, row)
+_CLIP_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str, int]] = {
+    "remix": ("Remix", discord.ButtonStyle.primary, "✏️", 0),
+    "reroll": ("Re-roll", discord.ButtonStyle.secondary, "🎲", 0),
+    "vary": ("Vary", discord.ButtonStyle.secondary, "🎨", 0),
+    "extend": ("Extend", discord.ButtonStyle.secondary, "➕", 0),
+    "details": ("Details", discord.ButtonStyle.secondary, "📜", 1),
+    "delete": ("Delete", discord.ButtonStyle.danger, "🗑️", 1),
+}
+
+
+def _bot(interaction: discord.Interaction) -> "ReelBot":
+    return interaction.client  # type: ignore[return-value]
+
+
+# --- the request flow -------------------------------------------------------------------------------
+
+
+def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+    """The status message of a freshly queued clip: where it stands, its shot list, a cancel button."""
+    view = JobView(accepted.job, accepted.clip, accepted.estimate)
+    return {
+        "content": embeds.progress_line(view),
+        "embed": embeds.clip_embed(accepted.clip, credit=credit, reused=accepted.reused),
+        "view": cancel_view(accepted.job.id),
+    }
+
+
+async def queue_from_interaction(interaction: discord.Interaction, submit: Submit) -> Accepted:
+    """Acknowledge at once, queue the clip with an origin naming the status message, then show its shot
+    list there. The delivery loop takes over from that message: progress, then the finished clip."""
+    bot = _bot(interaction)
+    check_bot_can_post(interaction)
+    message_id = await defer_placeholder(interaction)
+    with bot.delivery.hold(message_id):
+        member, settings = await interaction_member(bot.studio, interaction)
+        # Discord sends the channel's real attachment limit with every interaction (Guild.filesize_limit
+        # only knows the boost tier).
+        origin = Origin(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,  # type: ignore[arg-type]
+            requester_id=member.id,
+            upload_limit=upload_limit(interaction.filesize_limit, settings),
+            status_message_id=message_id,
+        )
+        accepted = await submit(member, origin.to_dict())
+        credit = await remixing.credit(bot.studio, accepted.clip) if accepted.clip.parent_id else ""
+        await fill_placeholder(interaction, **status_message(accepted, credit=credit))
+    return accepted
+
+
+async def queue_remix(interaction: discord.Interaction, clip_id: int, change: remixing.RemixChange) -> Accepted:
+    studio = _bot(interaction).studio
+
+    async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+        return await remixing.remix(studio, member, clip_id, change, origin=origin)
+
+    return await queue_from_interaction(interaction, submit)
+
+
+# --- clip buttons -----------------------------------------------------------------------------------
+
+
+class ClipButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"reelbot:clip:(?P<action>[a-z]+):(?P<clip_id>[0-9]+)",
+):
+    def __init__(self, action: str, clip_id: int) -> None:
+        label, style, emoji, row = _CLIP_BUTTONS.get(action, (action.title(), discord.ButtonStyle.secondary, "❔", 1))
+        super().__init__(
+            discord.ui.Button(label=label, style=style, emoji=emoji, custom_id=f"reelbot:clip:{action}:{clip_id}"),
+            row=row,
+        )
+        self.action = action
+        self.clip_id = clip_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> "ClipButton":
+        return cls(match["action"], int(match["clip_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            handler = _CLIP_ACTIONS.get(self.action)
+            if handler is None:
+                raise StudioError("That button is from an older version of me; try `/remix` instead.")
+            await handler(interaction, self.clip_id)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def clip_view(clip_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in _CLIP_BUTTONS:
+        view.add_item(ClipButton(action, clip_id))
+    return view
+
+
+async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
+    await _bot(interaction).studio.clip(clip_id)  # a deleted clip fails here, not after the member typed
+    await interaction.response.send_modal(RemixModal(clip_id))
+
+
+async def _reroll(interaction: discord.Interaction, clip_id: int) -> None:
+    await queue_remix(interaction, clip_id, remixing.RemixChange("reroll"))
+
+
+def vary_change(clip: Clip) -> remixing.RemixChange:
+    """Same shots and seeds, another look: a style the clip doesn't have yet."""
+    current = Studio.shot_list(clip).bible.style
+    looks = [name for name, (look, _) in STYLES.items() if look.style not in current]
+    return remixing.RemixChange("style", random.choice(looks or list(STYLES)))
+
+
+async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
+    clip = await _bot(interaction).studio.clip(clip_id)
+    await queue_remix(interaction, clip_id, vary_change(clip))
+
+
+async def _extend(interaction: discord.Interaction, clip_id: int) -> None:
+    await queue_remix(interaction, clip_id, remixing.RemixChange("extend"))
+
+
+def deleted_message(clip_id: int, by: str) -> dict[str, Any]:
+    return {"content": f"🗑️ Clip #{clip_id} was deleted by {by}.", "embeds": [], "attachments": [], "view": None}
+
+
+async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
+    bot = _bot(interaction)
+    member, _ = await interaction_member(bot.studio, interaction)
+    clip = await bot.studio.delete_clip(member, clip_id)
+    gone = deleted_message(clip_id, member.name)
+    if interaction.message is not None and interaction.message.id == clip.posted_message_id:
+        await interaction.response.edit_message(**gone)
+        return
+    await send_ephemeral(interaction, f"Deleted clip #{clip_id}.")
+    if clip.posted_message_id is not None and clip.channel_id is not None:
+        channel = bot.get_partial_messageable(clip.channel_id, guild_id=clip.guild_id)
+        try:
+            await channel.get_partial_message(clip.posted_message_id).edit(**gone)
+        except discord.HTTPException:
+            pass  # already gone, or no access: the clip is deleted either way
+
+
+async def _details(interaction: discord.Interaction, clip_id: int) -> None:
+    studio = _bot(interaction).studio
+    clip = await studio.clip(clip_id)
+    recipe = await remixing.recipe_card(studio, clip_id)
+    family = lineage_text(await lineage(studio, clip_id), max_chars=embeds.FIELD_CHARS - 10)
+    await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
+
+
+_CLIP_ACTIONS: dict[str, Callable[[discord.Interaction, int], Awaitable[None]]] = {
+    "remix": _open_remix_modal,
+    "reroll": _reroll,
+    "vary": _vary,
+    "extend": _extend,
+    "delete": _delete,
+    "details": _details,
+}
+
+
+class RemixModal(discord.ui.Modal):
+    change: discord.ui.TextInput = discord.ui.TextInput(
+        label="What should change?",
+        style=discord.TextStyle.paragraph,
+        placeholder="make it noir · shot 2: the monster roars · add: it falls asleep · swap 1 and 2",
+        max_length=600,
+        custom_id="change",
+    )
+    shot: discord.ui.TextInput = discord.ui.TextInput(
+        label="Shot number (optional)", required=False, max_length=2, placeholder="e.g. 2", custom_id="shot"
+    )
+
+    def __init__(self, clip_id: int) -> None:
+        super().__init__(title=f"Remix clip #{clip_id}", custom_id=f"reelbot:remix:{clip_id}", timeout=900)
+        self.clip_id = clip_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        shot = self.shot.value.strip().lstrip("#")
+        if shot and not shot.isdigit():
+            raise remixing.RemixError("The shot number should be a number, like 2.")
+        change = remixing.parse_change(self.change.value, int(shot) if shot else None)
+        await queue_remix(interaction, self.clip_id, change)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+# --- cancelling -------------------------------------------------------------------------------------
+
+
+class CancelJobButton(discord.ui.DynamicItem[discord.ui.Button], template=r"reelbot:job:cancel:(?P<job_id>[0-9]+)"):
+    """On a status message: stops the render (the requester, or an admin)."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary, emoji="✖️",
+                              custom_id=f"reelbot:job:cancel:{job_id}")
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> "CancelJobButton":
+        return cls(int(match["job_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            studio = _bot(interaction).studio
+            member, _ = await interaction_member(studio, interaction)
+            job = await studio.cancel(member, self.job_id)
+            await send_ephemeral(interaction, f"Cancelled clip #{job.clip_id}.")
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def cancel_view(job_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelJobButton(job_id))
+    return view
+
+
+async def queue_listing(studio: Studio, member: Member, *, everyone: bool) -> dict[str, Any]:
+    """`/queue`'s message: the jobs with their place and ETA, and a menu to cancel the ones you may."""
+    if everyone and not member.is_admin:
+        raise StudioError("Only server admins and moderators can see everyone's queue. Try `/queue` for yours.")
+    views = await (studio.active_jobs(member.guild_id) if everyone else studio.my_jobs(member))
+    cancellable = [view for view in views if view.job.user_id == member.id or member.is_admin][:25]
+    menu = discord.ui.View(timeout=None)
+    if cancellable:
+        menu.add_item(CancelSelect(everyone, [
+            discord.SelectOption(label=f"Cancel clip #{view.clip.id}", value=str(view.job.id),
+                                 description=embeds.clip_text(view.clip.request, 90))
+            for view in cancellable
+        ]))
+    title = "Everyone's renders" if everyone else "Your renders"
+    return {"content": f"**{title}**\n{embeds.queue_lines(views, show_author=everyone)}", "view": menu}
+
+
+class CancelSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:queue:cancel:(?P<scope>mine|all)"):
+    def __init__(self, everyone: bool, options: list[discord.SelectOption] | None = None) -> None:
+        scope = "all" if everyone else "mine"
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Cancel a render…", options=options or [], custom_id=f"reelbot:queue:cancel:{scope}"
+            )
+        )
+        self.everyone = everyone
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+    ) -> "CancelSelect":
+        return cls(match["scope"] == "all", item.options)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            studio = _bot(interaction).studio
+            member, _ = await interaction_member(studio, interaction)
+            for value in self.item.values:
+                await studio.cancel(member, int(value))
+            await interaction.response.edit_message(**await queue_listing(studio, member, everyone=self.everyone))
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+DYNAMIC_ITEMS = (ClipButton, CancelJobButton, CancelSelect)

@@ -1,0 +1,70 @@
+"""The bot's wiring and its texts: `reelbot run` without a token, command sync, progress and error lines."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from discord import app_commands
+
+from bot.cli import main
+from bot.cogs.admin import matching_settings
+from bot.embeds import format_eta, progress_line
+from bot.origin import Origin
+from bot.replies import GENERIC_APOLOGY, error_text
+from bot_harness import World, fake, world  # noqa: F401
+from storage.errors import QueueFull
+from storage.records import QueueEstimate
+from studio.service import JobView
+from studio_fixtures import ALICE
+
+
+def test_run_without_a_token_explains_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    code = main(["run", "--home", str(tmp_path), "--workers", "0", "--config", str(tmp_path / "none.toml")])
+    assert code == 2
+    assert "DISCORD_TOKEN" in capsys.readouterr().err
+
+
+async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None:
+    world.config = replace(world.config, dev_guild_ids=(world.guild.id,))
+    async with world.fake.running(world.bot()):
+        await world.fake.wait_synced()
+        scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}
+        assert scoped == {"video", "help", "queue", "settings", "remix", "clip", "lineage"}
+        assert not [c for c in world.fake.commands if "guild_id" not in c]
+
+
+async def test_progress_lines(studio) -> None:  # noqa: ANN001
+    accepted = await studio.create(ALICE, "a cat on a boat")
+    queued = JobView(accepted.job, accepted.clip, QueueEstimate(3, 95.0))
+    assert progress_line(queued) == "⏳ Clip #1 is queued · position 3 · ETA 1m 40s"
+    running = replace(accepted.job, status="running", progress=0.45, stage="Rendering shot 2/3 (step 4/30)")
+    assert progress_line(JobView(running, accepted.clip, QueueEstimate(0, 18.0))) == (
+        "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · position 0 · ETA 20s"
+    )
+    assert Origin.of(accepted.clip) is None  # asked for on the console: not the bot's to deliver
+
+
+def test_eta_is_coarse_so_status_edits_are_rare() -> None:
+    assert [format_eta(s) for s in (0.2, 41, 60, 3599, 7300)] == ["5s", "45s", "1m", "1h", "2h 2m"]
+
+
+def test_errors_become_friendly_specific_text() -> None:
+    assert error_text(QueueFull("You already have 3 clips queued.")) == "You already have 3 clips queued."
+    wrapped = app_commands.CommandInvokeError.__new__(app_commands.CommandInvokeError)
+    wrapped.original = QueueFull("Full.")
+    assert error_text(wrapped) == "Full."
+    assert error_text(app_commands.MissingPermissions(["manage_guild"])) == (
+        "You need the Manage Server permission to do that."
+    )
+    missing = error_text(app_commands.BotMissingPermissions(["send_messages", "attach_files"]))
+    assert missing is not None and "Send Messages and Attach Files" in missing
+    assert error_text(RuntimeError("boom")) is None and "try again" in GENERIC_APOLOGY
+
+
+def test_setting_keys_autocomplete() -> None:
+    assert matching_settings("upload") == ["upload_limit"]
+    assert "max_shots" in matching_settings("MAX") and len(matching_settings("")) <= 25
