@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
-from bot.origin import Origin
+from bot.origin import TRANSPORT, Origin
 from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
@@ -113,6 +113,9 @@ class Delivery:
         self._tries: dict[int, int] = {}
         # Status messages an interaction is still filling in; editing them meanwhile would race it.
         self._held: set[int] = set()
+        # Called after a finished clip was posted (job, where, posted message id): features that follow
+        # clips hook in here, e.g. a relay film posting its grown cut when one of its shots lands.
+        self.after_post: list[Callable[[JobView, Origin, int], Awaitable[None]]] = []
 
     @property
     def upload_dir(self) -> Path:
@@ -152,7 +155,7 @@ class Delivery:
                 await self._edit_status(origin, **status_message(accepted))
 
     async def tick(self) -> None:
-        for view in await self.studio.finished_jobs():
+        for view in await self.studio.finished_jobs(TRANSPORT):
             await self.deliver(view)
         for view in await self.studio.active_jobs():
             await self.show_progress(view)
@@ -212,6 +215,11 @@ class Delivery:
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
             await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+            for hook in self.after_post:
+                try:
+                    await hook(view, origin, posted_id)
+                except Exception:  # the clip itself is delivered; a follow-up post is no reason to retry it
+                    log.exception("after-post hook %r failed for clip %s", hook, view.clip.id)
 
     async def post_clip(self, view: JobView, origin: Origin) -> int:
         clip = view.clip

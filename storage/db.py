@@ -23,12 +23,29 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     db = sqlite_utils.Database(conn)
-    # WAL lets the bot read while a worker writes; FULL sync makes a reply-after-commit survive power loss.
-    db.execute("PRAGMA journal_mode=WAL")
+    _use_wal(db)
+    # FULL sync makes a reply-after-commit survive power loss.
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
     migrate(db)
     return db
+
+
+def _use_wal(db: sqlite_utils.Database) -> None:
+    """WAL lets the bot read while a worker writes.
+
+    Switching needs a moment alone with the file and SQLite answers "locked" at once rather than waiting
+    out the busy timeout, which two processes opening a new database together (the bot and its first
+    worker) hit; so retry until the timeout, and skip the switch once another opener has made it.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager

@@ -377,11 +377,23 @@ def active_jobs(db: sqlite_utils.Database, guild_id: int | None = None) -> list[
     return [RenderJob.from_row(row) for row in db.query(f"SELECT * FROM jobs WHERE {where} ORDER BY id", params)]
 
 
-def pending_notifications(db: sqlite_utils.Database, *, limit: int = 20) -> list[RenderJob]:
-    """Finished jobs (done, failed, cancelled) whose outcome the bot has not yet posted; survives restarts."""
+def pending_notifications(
+    db: sqlite_utils.Database, *, transport: str | None = None, limit: int = 20
+) -> list[RenderJob]:
+    """Finished jobs (done, failed, cancelled) whose outcome has not been posted yet; survives restarts.
+
+    `transport` keeps to clips whose origin names it, so a front-end is never handed, and blocked by,
+    jobs that another front-end (the console, say) delivers.
+    """
+    where = "jobs.notified_at IS NULL AND jobs.finished_at IS NOT NULL"
+    params: tuple = ()
+    if transport is not None:
+        where += " AND json_extract(clips.origin, '$.transport') = ?"
+        params = (transport,)
     rows = db.query(
-        "SELECT * FROM jobs WHERE notified_at IS NULL AND finished_at IS NOT NULL ORDER BY finished_at LIMIT ?",
-        (limit,),
+        f"SELECT jobs.* FROM jobs JOIN clips ON clips.id = jobs.clip_id WHERE {where} "
+        "ORDER BY jobs.finished_at LIMIT ?",
+        (*params, limit),
     )
     return [RenderJob.from_row(row) for row in rows]
 

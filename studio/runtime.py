@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -10,6 +11,8 @@ from generation.worker import WorkerConfig, run_worker, supervise
 from storage.aio import AsyncDatabase
 from studio.config import Config
 from studio.service import JobView, Studio
+
+log = logging.getLogger(__name__)
 
 FINISHED = ("done", "failed", "cancelled")
 
@@ -29,6 +32,17 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
+def run_worker_restarting(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
+    """In-process counterpart of `supervise`: a worker thread that dies on an error is started again,
+    so a request never waits on a worker that is gone."""
+    while not stop.is_set():
+        try:
+            run_worker(config, stop)
+        except Exception:
+            log.exception("render worker %s crashed; restarting it", config.worker_id)
+            stop.wait(restart_delay)
+
+
 class Workers:
     """Render workers for the life of a front-end.
 
@@ -40,7 +54,7 @@ class Workers:
     def __init__(self, config: Config, *, count: int = 1, separate_processes: bool = True) -> None:
         self._stop = threading.Event()
         base = worker_config(config)
-        target = supervise if separate_processes else run_worker
+        target = supervise if separate_processes else run_worker_restarting
         self._threads = [
             threading.Thread(
                 target=target,

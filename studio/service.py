@@ -310,9 +310,10 @@ class Studio:
         await self.adb.call(clip_store.delete_clip, clip_id)
         return clip
 
-    async def finished_jobs(self) -> list[JobView]:
-        """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet."""
-        jobs = await self.adb.call(job_store.pending_notifications)
+    async def finished_jobs(self, transport: str | None = None) -> list[JobView]:
+        """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet;
+        `transport` limits them to clips asked for through that front-end (see `origin["transport"]`)."""
+        jobs = await self.adb.call(job_store.pending_notifications, transport=transport)
         return [await self.job_view(job.id) for job in jobs]
 
     async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:

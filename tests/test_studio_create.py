@@ -141,3 +141,13 @@ async def test_created_clip_renders_to_a_playable_video(studio: Studio, worker) 
     await studio.mark_delivered(delivery.job, posted_message_id=77)
     assert await studio.finished_jobs() == []
     assert (await studio.clip(accepted.clip.id)).posted_message_id == 77
+
+
+async def test_finished_jobs_are_handed_only_to_the_front_end_that_asked(studio: Studio, worker) -> None:  # noqa: ANN001
+    console = await studio.create(ALICE, "a cat on a roof", VideoOptions(shots=1))
+    discord = await studio.create(BOB, "a dog on a roof", VideoOptions(shots=1), origin={"transport": "discord"})
+    for accepted in (console, discord):
+        await asyncio.wait_for(follow_job(studio, accepted.job.id, interval=0.1), 120)
+
+    assert [view.clip.id for view in await studio.finished_jobs("discord")] == [discord.clip.id]
+    assert {view.clip.id for view in await studio.finished_jobs()} == {console.clip.id, discord.clip.id}
