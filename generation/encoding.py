@@ -97,9 +97,13 @@ def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path
             if size in tried:
                 continue
             tried.add(size)
-            with _Writer(attempt, info.fps, *size, bitrate=bitrate) as writer:
-                for frame in _decode(src):
-                    writer.write(frame)
+            try:
+                with _Writer(attempt, info.fps, *size, bitrate=bitrate) as writer:
+                    for frame in _decode(src):
+                        writer.write(frame)
+            except av.FFmpegError as exc:
+                # libx264 refuses to open at all below a minimum rate: as small as this video gets.
+                raise too_big from exc
             got = attempt.stat().st_size
             if got <= max_bytes:
                 os.replace(attempt, out_path)
