@@ -17,6 +17,7 @@ from studio.challenges import (
 from studio.config import Config
 from studio.errors import USER_ERRORS, StudioError
 from studio.lineage import lineage, lineage_image, lineage_text
+from studio.resume import resume_requests
 from studio.runtime import Workers, follow_job, open_studio
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
 
@@ -386,7 +387,12 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
 
     deadlines = asyncio.create_task(DeadlineLoop(ChallengeService(studio), announce).run())
     try:
-        await studio.resume_requests()
+        for item in await resume_requests(studio):
+            if item.accepted is None:
+                print(f"error: {item.error}", file=out, flush=True)
+                continue
+            print(describe_accepted(item.accepted), file=out, flush=True)
+            session.watch(item.accepted)
         while True:
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() in ("/quit", "/exit"):

@@ -27,7 +27,12 @@ class Origin:
     @classmethod
     def of(cls, clip: Clip) -> "Origin | None":
         """The clip's Discord origin; None for clips asked for elsewhere (the console)."""
-        data = clip.origin or {}
+        return cls.from_dict(clip.origin)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Origin | None":
+        """An origin as stored with a clip or a request; None when it is not a Discord one."""
+        data = data or {}
         if data.get("transport") != TRANSPORT:
             return None
         try:

@@ -19,6 +19,7 @@ import discord
 
 from bot import embeds
 from bot.origin import TRANSPORT, Origin
+from studio.resume import resume_requests
 from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
@@ -145,14 +146,18 @@ class Delivery:
     async def resume(self) -> None:
         """Finish requests a restart interrupted between receiving and queueing them."""
         try:
-            resumed = await self.studio.resume_requests()
+            resumed = await resume_requests(self.studio, TRANSPORT)
         except Exception:
             log.exception("resuming unfinished requests failed")
             return
-        for accepted in resumed:
-            origin = Origin.of(accepted.clip)
-            if origin is not None:
-                await self._edit_status(origin, **status_message(accepted))
+        for item in resumed:
+            origin = Origin.from_dict(item.request.origin)
+            if origin is None:
+                continue
+            if item.accepted is not None:
+                await self._edit_status(origin, **status_message(item.accepted))
+            else:
+                await self._edit_status(origin, content=f"⚠️ {item.error}", embed=None, view=None)
 
     async def tick(self) -> None:
         for view in await self.studio.finished_jobs(TRANSPORT):

@@ -230,14 +230,34 @@ async def remix(
         options={"clip_id": clip_id, "change": dataclasses.asdict(change)},
         origin=origin,
     )
+    return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
+
+
+async def fulfil_remix(
+    studio: Studio,
+    request_id: int,
+    member: Member,
+    clip_id: int,
+    change: RemixChange,
+    settings: GuildSettings,
+    origin: dict | None,
+) -> Accepted:
+    """The slow part of a remix, after its request is stored; also how a restart finishes one."""
     try:
         source = await studio.adb.call(_load_source, clip_id)
         _check_may_remix(member, source, settings)
         plan, request = await _plan(studio, source.clip, change, settings)
-        return await studio.queue_plan(stored.id, member, request, plan, settings, origin)
+        return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except USER_ERRORS as error:
-        await studio.adb.call(request_store.reject_request, stored.id, error.user_message)
+        await studio.adb.call(request_store.reject_request, request_id, error.user_message)
         raise
+
+
+def stored_change(options: dict) -> RemixChange:
+    """The RemixChange a stored remix request was made with (JSON turned the order tuple into a list)."""
+    change = dict(options["change"])
+    change["order"] = tuple(change.get("order", ()))
+    return RemixChange(**change)
 
 
 @dataclass(frozen=True)

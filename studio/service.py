@@ -146,26 +146,7 @@ class Studio:
             options=dataclasses.asdict(options),
             origin=origin,
         )
-        return await self._fulfil_create(stored.id, member, text, options, settings, origin)
-
-    async def resume_requests(self) -> list[Accepted]:
-        """Finish requests accepted before a crash or restart (stored, but never queued nor refused)."""
-        done = []
-        for stored in await self.adb.call(request_store.unfinished_requests):
-            if stored.kind != "create":
-                await self.adb.call(request_store.reject_request, stored.id, "interrupted by a restart")
-                continue
-            member = Member(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
-            settings = await self.settings(stored.guild_id)
-            try:
-                done.append(
-                    await self._fulfil_create(
-                        stored.id, member, stored.text, VideoOptions(**stored.options), settings, stored.origin
-                    )
-                )
-            except USER_ERRORS as error:
-                log.info("request %s refused on resume: %s", stored.id, error)
-        return done
+        return await self.fulfil_create(stored.id, member, text, options, settings, origin)
 
     def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
         get_preset(options.model or settings.default_model or self.config.default_model)
@@ -178,7 +159,7 @@ class Studio:
         if options.seed is not None and options.seed < 0:
             raise StudioError("The seed must be a positive whole number.")
 
-    async def _fulfil_create(
+    async def fulfil_create(
         self,
         request_id: int,
         member: Member,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from dataclasses import replace
 
 import pytest
@@ -12,8 +13,11 @@ from prompts.errors import UnsafeRequest
 from prompts.expand import RuleBasedExpander
 from prompts.schema import ShotList
 from storage.errors import QueueFull
+from storage.requests import record_request, unfinished_requests
 from storage.settings import set_setting
 from studio.errors import StudioError
+from studio.remix import parse_change
+from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio
 from studio.service import Studio, VideoOptions
 from studio_fixtures import ALICE, BOB
@@ -62,10 +66,11 @@ async def test_request_received_before_a_crash_is_finished_on_restart(config) ->
 
     restarted = open_studio(config)
     try:
-        [resumed] = await restarted.resume_requests()
-        assert resumed.clip.request == "a lighthouse in a storm"
-        assert len(resumed.shot_list.shots) == 2
-        assert await restarted.resume_requests() == []
+        [resumed] = await resume_requests(restarted)
+        assert resumed.error is None and resumed.request.text == "a lighthouse in a storm"
+        assert resumed.accepted.clip.request == "a lighthouse in a storm"
+        assert len(resumed.accepted.shot_list.shots) == 2
+        assert await resume_requests(restarted) == []
     finally:
         await restarted.aclose()
 
@@ -151,3 +156,27 @@ async def test_finished_jobs_are_handed_only_to_the_front_end_that_asked(studio:
 
     assert [view.clip.id for view in await studio.finished_jobs("discord")] == [discord.clip.id]
     assert {view.clip.id for view in await studio.finished_jobs()} == {console.clip.id, discord.clip.id}
+
+
+async def test_interrupted_remixes_are_finished_and_relay_turns_refused_on_restart(studio: Studio) -> None:
+    parent = await studio.create(ALICE, "a red kite over the sea", VideoOptions(shots=2, seed=9))
+    change = parse_change("reroll 2")
+
+    def interrupted(db, kind: str, options: dict, origin: dict | None = None):  # noqa: ANN001
+        return record_request(db, kind=kind, guild_id=BOB.guild_id, channel_id=BOB.channel_id, user_id=BOB.id,
+                              user_name=BOB.name, text=change.describe(), options=options, origin=origin)  # fmt: skip
+
+    remix = await studio.adb.call(interrupted, "remix", {"clip_id": parent.clip.id, "change": asdict(change)})
+    relay = await studio.adb.call(interrupted, "relay", {})
+    other_front_end = await studio.adb.call(interrupted, "create", {}, {"transport": "discord"})
+
+    resumed = {item.request.id: item for item in await resume_requests(studio)}
+
+    assert set(resumed) == {remix.id, relay.id}
+    child = resumed[remix.id].accepted.clip
+    assert child.parent_id == parent.clip.id and child.author_id == BOB.id
+    assert [r["seed"] for r in child.recipes][0] == parent.clip.recipes[0]["seed"]
+    assert [r["seed"] for r in child.recipes][1] != parent.clip.recipes[1]["seed"]
+    assert "restart" in resumed[relay.id].error
+    [left] = await studio.adb.call(unfinished_requests)
+    assert left.id == other_front_end.id
