@@ -19,12 +19,12 @@ import discord
 
 from bot import embeds
 from bot.origin import TRANSPORT, Origin
-from studio.resume import resume_requests
 from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
 from studio import remix as remixing
 from studio.errors import USER_ERRORS
+from studio.resume import resume_requests
 from studio.service import JobView, Studio
 
 if TYPE_CHECKING:
