@@ -50,3 +50,21 @@ async def test_every_way_to_remix_a_posted_clip(world: World, worker, tmp_path: 
         family = await (await fake.slash(world.bob, "lineage", {"clip": "#3"})).wait_message()
         assert family.ephemeral and "#1 alice" in family.content and "◀ this clip" in family.content
         assert family.attachment("lineage-3.png").data.startswith(b"\x89PNG")
+
+
+async def test_opting_out_stops_others_remixing_but_not_the_author(world: World) -> None:
+    fake = world.fake
+    async with fake.running(world.bot()):
+        answer = await (await fake.slash(world.alice, "remixes", {"allow": False})).wait_message()
+        assert answer.ephemeral and "can't remix your clips" in answer.content
+        await fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})
+        await fake.wait_for_message(channel=world.general, predicate=lambda m: bool(m.embeds))
+
+        refused = await (await fake.slash(world.bob, "remix", {"clip": "#1", "change": "make it noir"})).wait_message()
+        assert refused.ephemeral and "alice" in refused.content.lower()
+        own = await fake.slash(world.alice, "remix", {"clip": "#1", "change": "make it noir"})
+        assert not (await own.wait_message()).ephemeral
+
+        await fake.slash(world.alice, "remixes", {"allow": True})
+        allowed = await fake.slash(world.bob, "remix", {"clip": "#1", "change": "make it noir"})
+        assert "style: noir" in embed_text(await allowed.wait_message(lambda m: bool(m.embeds)))

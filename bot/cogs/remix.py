@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from bot.members import message_member
+from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
 from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
@@ -95,6 +95,18 @@ class RemixCog(commands.Cog):
         await interaction.followup.send(
             code_block(lineage_text(tree, max_chars=1800)),
             file=discord.File(image, filename=f"lineage-{source.id}.png"),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="remixes", description="Allow or stop others remixing your clips")
+    @app_commands.describe(allow="Whether other members may remix your clips (your own remixes always work)")
+    async def remixes(self, interaction: discord.Interaction, allow: bool) -> None:
+        member, _ = await interaction_member(self.studio, interaction)
+        opted_out = await remixing.set_opt_out(self.studio, member, not allow)
+        await interaction.response.send_message(
+            "Others can't remix your clips now; remixes already made stay up."
+            if opted_out
+            else "Others can remix your clips again, and you'll be credited on every remix.",
             ephemeral=True,
         )
 
