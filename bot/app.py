@@ -26,6 +26,7 @@ COGS: tuple[str, ...] = (
     "bot.cogs.queue",
     "bot.cogs.admin",
     "bot.cogs.remix",
+    "bot.cogs.challenges",
 )
 
 

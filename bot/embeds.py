@@ -149,12 +149,18 @@ HELP = (
     ("/video prompt", "Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
                       "negative, draft."),
     ("Buttons on a clip", "Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
-                          "shot), Delete (author or admin), Details (recipe and remix family)."),
+                          "shot), Enter challenge (in the running challenge), Delete (author or admin), Details "
+                          "(recipe and remix family)."),
     ("Reply to a clip", "Reply to a posted clip with a change, e.g. `make it noir` or `shot 2: the monster roars`."),
     ("/remix clip change", "Remix a clip by number or message link."),
     ("/clip id · /lineage clip", "Show a clip, or its remix family tree."),
     ("/queue", "Your renders, their place in the queue, and cancelling them."),
     ("/settings", "Server admins: allowed channels, default model, limits, safety level."),
+    ("/challenge", "Themed contests: enter a clip, vote with the announcement's buttons (one vote, not for "
+                   "yourself), results at the deadline. list · show · submit · vote · results; admins and "
+                   "moderators start and close them."),
+    ("/relay add text", "Add the next shot to a relay film; I post the film as it grows and the final cut."),
+    ("/profile", "Clips, remixes others made of them, challenge wins and relay shots."),
 )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
+from bot.challenge_views import enter_clip
 from bot.members import interaction_member
 from bot.origin import Origin, upload_limit
 from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder, report_error, send_ephemeral
@@ -35,6 +36,7 @@ _CLIP_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str, int]] = {
     "reroll": ("Re-roll", discord.ButtonStyle.secondary, "🎲", 0),
     "vary": ("Vary", discord.ButtonStyle.secondary, "🎨", 0),
     "extend": ("Extend", discord.ButtonStyle.secondary, "➕", 0),
+    "submit": ("Enter challenge", discord.ButtonStyle.success, "🏆", 1),
     "details": ("Details", discord.ButtonStyle.secondary, "📜", 1),
     "delete": ("Delete", discord.ButtonStyle.danger, "🗑️", 1),
 }
@@ -187,6 +189,7 @@ _CLIP_ACTIONS: dict[str, Callable[[discord.Interaction, int], Awaitable[None]]] 
     "reroll": _reroll,
     "vary": _vary,
     "extend": _extend,
+    "submit": enter_clip,
     "delete": _delete,
     "details": _details,
 }

@@ -684,8 +684,11 @@ class DeadlineLoop:
             delay = self.retry_delay
         else:
             delay = max(0.0, next_at - self.clock())
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that lands just as the wake-up does,
+        # and the loop would then outlive the front-end that cancelled it.
         try:
-            await asyncio.wait_for(self.service.scheduled.wait(), min(delay, self.max_sleep))
+            async with asyncio.timeout(min(delay, self.max_sleep)):
+                await self.service.scheduled.wait()
         except TimeoutError:
             pass
 

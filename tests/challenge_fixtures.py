@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from generation.encoding import encode_mp4
+from prompts.schema import Shot, ShotList, StyleBible
 from storage.aio import AsyncDatabase
 from storage.clips import create_clip, mark_clip_ready
 from storage.records import Clip
@@ -41,6 +42,13 @@ async def studio(tmp_path: Path) -> AsyncIterator[Studio]:
     await opened.aclose()
 
 
+def shot_list(title: str, shots: int) -> dict:
+    """A valid shot list, so the clip also shows in a front-end (Discord renders it as the clip's card)."""
+    shot = Shot(subject="a cat", action="sails", camera="wide shot", lighting="daylight", style="test", duration=1,
+                prompt=f"{title}: a cat sails")
+    return ShotList(title=title, logline=title, bible=StyleBible(style="test"), shots=[shot] * shots).model_dump()
+
+
 async def ready_clip(
     studio: Studio,
     author: Member,
@@ -62,7 +70,7 @@ async def ready_clip(
             author_id=author.id,
             author_name=author.name,
             request=f"{title} by {author.name}",
-            shot_list={"title": title, "logline": "", "shots": []},
+            shot_list=shot_list(title, shots),
             recipes=[tiny_recipe(index) for index in range(shots)],
             model=model,
             parent_id=None if parent is None else parent.id,

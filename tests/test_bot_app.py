@@ -12,7 +12,7 @@ from bot.cogs.admin import matching_settings
 from bot.embeds import format_eta, progress_line
 from bot.origin import Origin
 from bot.replies import GENERIC_APOLOGY, error_text
-from bot_harness import World, fake, world  # noqa: F401
+from bot_harness import World
 from storage.errors import QueueFull
 from storage.records import QueueEstimate
 from studio.service import JobView
@@ -33,7 +33,8 @@ async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None
     async with world.fake.running(world.bot()):
         await world.fake.wait_synced()
         scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}
-        assert scoped == {"video", "help", "queue", "settings", "remix", "clip", "lineage"}
+        assert scoped == {"video", "help", "queue", "settings", "remix", "remixes", "clip", "lineage", "challenge",
+                          "relay", "profile"}
         assert not [c for c in world.fake.commands if "guild_id" not in c]
 
 

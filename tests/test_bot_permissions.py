@@ -4,7 +4,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot_harness import QUICK, REQUEST, World, embed_text, fake, rendering, world  # noqa: F401
+from bot_harness import QUICK, REQUEST, World, embed_text, rendering
 from discord_fake import FakeMessage, Perm
 from storage.errors import NotFound
 

@@ -1,7 +1,7 @@
 """/queue: your renders with their place in line, cancelling from the list or the status message."""
 from __future__ import annotations
 
-from bot_harness import REQUEST, World, fake, world  # noqa: F401
+from bot_harness import REQUEST, World
 from storage.jobs import claim_next, fail_job
 
 

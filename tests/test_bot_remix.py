@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import QUICK, REQUEST, World, embed_text, fake, video_of, world  # noqa: F401
+from bot_harness import QUICK, REQUEST, World, embed_text, video_of
 
 
 async def test_every_way_to_remix_a_posted_clip(world: World, worker, tmp_path: Path) -> None:  # noqa: ANN001

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot_harness import QUICK, REQUEST, World, embed_text, eventually, fake, rendering, world  # noqa: F401
+from bot_harness import QUICK, REQUEST, World, embed_text, eventually, rendering
 from prompts.expand import RuleBasedExpander
 from studio.runtime import open_studio
 from studio.service import Studio

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import QUICK, REQUEST, World, embed_text, fake, rendering, video_of, world  # noqa: F401
+from bot_harness import QUICK, REQUEST, World, embed_text, rendering, video_of
 
 
 async def test_a_clip_over_the_upload_limit_is_reencoded_to_fit(

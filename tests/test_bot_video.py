@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import QUICK, REQUEST, World, embed_text, fake, video_of, world  # noqa: F401
+from bot_harness import QUICK, REQUEST, World, embed_text, video_of
 from discord_fake import MessageFlag
 
 
@@ -27,8 +27,8 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
         text = embed_text(posted)
         assert "by @alice" in text and "Seed: 7" in text and "Model: tiny" in text and "Clip #1" in text
         assert REQUEST in text and posted.embeds[0]["image"]["url"] == "attachment://storyboard-1.png"
-        assert posted.custom_ids() == [f"reelbot:clip:{action}:1"
-                                       for action in ("remix", "reroll", "vary", "extend", "details", "delete")]
+        actions = ("remix", "reroll", "vary", "extend", "submit", "details", "delete")
+        assert posted.custom_ids() == [f"reelbot:clip:{action}:1" for action in actions]
 
         # One status message, edited in place: progress bar and position while rendering, then a link.
         await fake.wait_until(lambda: "is ready" in status.content, what="the status message's last edit")

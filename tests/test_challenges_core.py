@@ -286,3 +286,18 @@ async def test_deadline_loop_wakes_for_a_new_deadline_and_fires_it_once(studio):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_deadline_loop_stops_when_cancelled_as_it_is_woken(studio):
+    service = ChallengeService(studio)
+
+    async def deliver(results):
+        pass
+
+    task = asyncio.create_task(DeadlineLoop(service, deliver, max_sleep=30.0).run())
+    await asyncio.sleep(0.2)  # asleep until a deadline is scheduled
+    # A challenge starting as the front-end shuts down: the wake-up and the cancel arrive together.
+    service.scheduled.set()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)

@@ -1,0 +1,163 @@
+"""Posting what challenges produce when no interaction is waiting: results at the deadline, the relay film
+each time a shot lands, the final cut. Like bot/posting's delivery, everything comes from the database and
+goes out as plain channel messages, so it works after a restart and long after any interaction expired."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import challenge_embeds as texts
+from bot.embeds import message_link
+from bot.origin import Origin, upload_limit
+from bot.posting import BASE_UPLOAD_LIMIT, _too_large
+from generation.encoding import fit_to_limit
+from storage.records import Challenge
+from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
+from studio.errors import USER_ERRORS
+from studio.service import JobView, Member
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+log = logging.getLogger(__name__)
+
+
+def fit_video(video: Path, limit: int, out_dir: Path) -> tuple[Path | None, str]:
+    """The video within `limit` bytes (re-encoded once per size), or None and why not. Blocking."""
+    if video.stat().st_size <= limit:
+        return video, ""
+    fitted = out_dir / f"{video.stem}-{limit}.mp4"
+    if fitted.is_file():  # fit_to_limit only ever writes whole files
+        return fitted, ""
+    try:
+        return fit_to_limit(video, limit, fitted), ""
+    except USER_ERRORS as error:
+        return None, error.user_message  # type: ignore[attr-defined]
+    except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
+        log.exception("could not fit %s into %s bytes", video, limit)
+        return None, "The video is too large for this server's upload limit."
+
+
+async def send_video(
+    channel: discord.abc.Messageable,
+    video: Path | None,
+    filename: str,
+    limit: int,
+    out_dir: Path,
+    compose: Callable[[str], dict[str, Any]],
+) -> discord.Message:
+    """Send `compose(note)` with the video fitted to `limit`. When Discord refuses it as too large anyway
+    (the limit we knew was too generous), once more at a smaller size, then without the video."""
+    target = limit
+    for _ in range(2):
+        fitted, note = (None, "") if video is None else await asyncio.to_thread(fit_video, video, target, out_dir)
+        files = [discord.File(fitted, filename=filename)] if fitted is not None else []
+        try:
+            return await channel.send(files=files, **compose(note))
+        except discord.HTTPException as error:
+            if fitted is None or not _too_large(error):
+                raise
+            log.info("%s upload of %d bytes refused as too large", filename, fitted.stat().st_size)
+            target = min(max(fitted.stat().st_size // 2, 1), BASE_UPLOAD_LIMIT)
+    return await channel.send(**compose("Discord refused the video as too large for this channel, sorry."))
+
+
+class ChallengePoster:
+    def __init__(self, bot: "ReelBot", service: ChallengeService) -> None:
+        self.bot = bot
+        self.service = service
+        # challenge id -> the film last posted for it, so a turn that lands in the same cut isn't posted twice.
+        self._films: dict[int, Path] = {}
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.bot.delivery.upload_dir
+
+    def _channel(self, challenge: Challenge) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(challenge.channel_id, guild_id=challenge.guild_id)
+
+    # --- results ------------------------------------------------------------------------------------
+
+    async def post_results(self, results: Results) -> None:
+        """Post the results and retire the announcement's buttons. The DeadlineLoop calls this before it
+        marks the deadline fired: a failure here is retried; a channel the bot lost access to is not."""
+        challenge = results.challenge
+        try:
+            if isinstance(results, RelayResults):
+                message = await self._post_final_cut(results)
+            else:
+                message = await self._post_ranking(results)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning("cannot post the results of challenge %s in channel %s: %s",
+                        challenge.id, challenge.channel_id, error)
+            return
+        await self._retire_announcement(challenge, message_link(challenge.guild_id, challenge.channel_id, message.id))
+
+    async def _post_ranking(self, results: ChallengeResults) -> discord.Message:
+        channel = self._channel(results.challenge)
+        if results.leaderboard_path is not None:
+            image = f"leaderboard-{results.challenge.id}.png"
+            try:
+                return await channel.send(file=discord.File(results.leaderboard_path, filename=image),
+                                          **texts.results_message(results, image=image))
+            except discord.HTTPException as error:
+                if not _too_large(error):
+                    raise
+                log.info("the leaderboard of challenge %s is too large for its channel", results.challenge.id)
+        # The ranking is in the text too: the image is a nicety.
+        return await channel.send(**texts.results_message(results, image=None))
+
+    async def _post_final_cut(self, results: RelayResults) -> discord.Message:
+        film, challenge = results.film, results.challenge
+        limit = await self._film_limit(challenge, film)
+        return await send_video(
+            self._channel(challenge), film.path, f"relay-{challenge.id}.mp4", limit, self.upload_dir,
+            lambda note: texts.final_cut_message(results, note=note),
+        )
+
+    async def _film_limit(self, challenge: Challenge, film: RelayFilm) -> int:
+        """The channel's attachment limit as the latest shot's request learned it; else the server's."""
+        for shot in reversed(film.shots):
+            origin = Origin.of(shot.clip) if shot.clip is not None else None
+            if origin is not None:
+                return origin.upload_limit
+        guild = self.bot.get_guild(challenge.guild_id)
+        settings = await self.service.studio.settings(challenge.guild_id)
+        return upload_limit(guild.filesize_limit if guild is not None else BASE_UPLOAD_LIMIT, settings)
+
+    async def _retire_announcement(self, challenge: Challenge, results_link: str) -> None:
+        if challenge.announcement_message_id is None:
+            return
+        announcement = self._channel(challenge).get_partial_message(challenge.announcement_message_id)
+        try:
+            await announcement.edit(content=texts.ended_note(results_link), view=None)
+        except discord.HTTPException as error:  # deleted by a moderator: the results are posted anyway
+            log.info("could not update the announcement of challenge %s: %s", challenge.id, error)
+
+    # --- the relay film as it grows ---------------------------------------------------------------------
+
+    async def post_grown_film(self, view: JobView, origin: Origin, posted_message_id: int) -> None:
+        """After a relay shot's clip was posted (the delivery loop calls this), post the film with it."""
+        found = await self.service.relay_turn_of(view.clip.id)
+        if found is None:
+            return
+        challenge, _ = found
+        if challenge.status != "open":
+            return  # the final cut is (or will be) posted instead
+        member = Member(origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id)
+        film = await self.service.relay_film(member, challenge.id)
+        # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
+        if film.path is None or len(film.shots) < 2 or self._films.get(challenge.id) == film.path:
+            return
+        self._films[challenge.id] = film.path
+        await send_video(
+            self._channel(challenge), film.path, f"relay-{challenge.id}-{len(film.shots)}.mp4",
+            origin.upload_limit, self.upload_dir,
+            lambda note: {"content": texts.film_so_far_text(challenge, film, note=note),
+                          "allowed_mentions": discord.AllowedMentions.none()},
+        )

@@ -1,0 +1,121 @@
+"""The relay's buttons: Add a shot (a modal asking what happens next) and Film so far, and the flow that
+queues a turn like any other clip, so the delivery loop posts it (and the grown film) when it's rendered."""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import discord
+
+from bot.challenge_embeds import film_so_far_text, name_of
+from bot.challenge_posting import fit_video
+from bot.challenge_views import service_of
+from bot.members import interaction_member
+from bot.origin import upload_limit
+from bot.replies import report_error
+from bot.views import queue_from_interaction
+from studio.challenges import MAX_TURN_CHARS
+from studio.errors import StudioError
+from studio.service import Accepted, Member
+
+# action -> (label, style, emoji)
+_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
+    "add": ("Add a shot", discord.ButtonStyle.primary, "➕"),
+    "film": ("Film so far", discord.ButtonStyle.secondary, "🎞️"),
+}
+
+
+class RelayButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"reelbot:relay:(?P<action>[a-z]+):(?P<challenge_id>[0-9]+)",
+):
+    def __init__(self, action: str, challenge_id: int) -> None:
+        label, style, emoji = _BUTTONS.get(action, (action.title(), discord.ButtonStyle.secondary, "❔"))
+        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji,
+                                           custom_id=f"reelbot:relay:{action}:{challenge_id}"))
+        self.action = action
+        self.challenge_id = challenge_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> "RelayButton":
+        return cls(match["action"], int(match["challenge_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            if self.action == "add":
+                await _open_turn_modal(interaction, self.challenge_id)
+            elif self.action == "film":
+                await send_film(interaction, self.challenge_id)
+            else:
+                raise StudioError("That button is from an older version of me; try `/relay add` instead.")
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def relay_buttons(challenge_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in _BUTTONS:
+        view.add_item(RelayButton(action, challenge_id))
+    return view
+
+
+async def _open_turn_modal(interaction: discord.Interaction, challenge_id: int) -> None:
+    service = service_of(interaction)
+    member, _ = await interaction_member(service.studio, interaction)
+    view = await service.show(member, challenge_id)  # a closed relay fails here, not after the member typed
+    if not view.is_open:
+        raise StudioError(f"{name_of(view.challenge)} has ended, so new shots are closed.")
+    await interaction.response.send_modal(TurnModal(challenge_id, len(view.turns) + 1))
+
+
+class TurnModal(discord.ui.Modal):
+    text: discord.ui.TextInput = discord.ui.TextInput(
+        label="What happens next?",
+        style=discord.TextStyle.paragraph,
+        placeholder="the ship appears through the rain",
+        max_length=MAX_TURN_CHARS,
+        custom_id="text",
+    )
+
+    def __init__(self, challenge_id: int, position: int) -> None:
+        super().__init__(title=f"Shot {position} of relay #{challenge_id}", custom_id=f"reelbot:turn:{challenge_id}",
+                         timeout=900)
+        self.challenge_id = challenge_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await queue_turn(interaction, self.text.value, self.challenge_id)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+async def queue_turn(interaction: discord.Interaction, text: str, challenge_id: int | None) -> Accepted:
+    """Queue the member's shot like a /video request: a status message, then the clip and the grown film."""
+    service = service_of(interaction)
+
+    async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+        return (await service.relay_add(member, text, challenge_id, origin=origin)).accepted
+
+    return await queue_from_interaction(interaction, submit)
+
+
+async def send_film(interaction: discord.Interaction, challenge_id: int | None) -> None:
+    """The relay's film so far, only to the member asking."""
+    service = service_of(interaction)
+    member, settings = await interaction_member(service.studio, interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    film = await service.relay_film(member, challenge_id)
+    if film.path is None:
+        pending = f" ({len(film.pending)} still rendering)" if film.pending else ""
+        await interaction.followup.send(f"No shot of this relay is rendered yet{pending}.", ephemeral=True)
+        return
+    found = await service.relay_turn_of(film.shots[0].turn.clip_id)  # type: ignore[arg-type]
+    assert found is not None  # the film is made of the relay's turns
+    limit = upload_limit(interaction.filesize_limit, settings)
+    uploads = interaction.client.delivery.upload_dir  # type: ignore[attr-defined]
+    video, note = await asyncio.to_thread(fit_video, film.path, limit, uploads)
+    files = [discord.File(video, filename=f"relay-{found[0].id}.mp4")] if video is not None else []
+    await interaction.followup.send(film_so_far_text(found[0], film, note=note), files=files, ephemeral=True)
