@@ -14,33 +14,15 @@ import discord
 from bot import challenge_embeds as texts
 from bot.embeds import message_link
 from bot.origin import Origin, upload_limit
-from bot.posting import BASE_UPLOAD_LIMIT, _too_large
-from generation.encoding import fit_to_limit
+from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
 from storage.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
-from studio.errors import USER_ERRORS
 from studio.service import JobView, Member
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
 
 log = logging.getLogger(__name__)
-
-
-def fit_video(video: Path, limit: int, out_dir: Path) -> tuple[Path | None, str]:
-    """The video within `limit` bytes (re-encoded once per size), or None and why not. Blocking."""
-    if video.stat().st_size <= limit:
-        return video, ""
-    fitted = out_dir / f"{video.stem}-{limit}.mp4"
-    if fitted.is_file():  # fit_to_limit only ever writes whole files
-        return fitted, ""
-    try:
-        return fit_to_limit(video, limit, fitted), ""
-    except USER_ERRORS as error:
-        return None, error.user_message  # type: ignore[attr-defined]
-    except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
-        log.exception("could not fit %s into %s bytes", video, limit)
-        return None, "The video is too large for this server's upload limit."
 
 
 async def send_video(
@@ -60,7 +42,7 @@ async def send_video(
         try:
             return await channel.send(files=files, **compose(note))
         except discord.HTTPException as error:
-            if fitted is None or not _too_large(error):
+            if fitted is None or not too_large(error):
                 raise
             log.info("%s upload of %d bytes refused as too large", filename, fitted.stat().st_size)
             target = min(max(fitted.stat().st_size // 2, 1), BASE_UPLOAD_LIMIT)
@@ -106,7 +88,7 @@ class ChallengePoster:
                 return await channel.send(file=discord.File(results.leaderboard_path, filename=image),
                                           **texts.results_message(results, image=image))
             except discord.HTTPException as error:
-                if not _too_large(error):
+                if not too_large(error):
                     raise
                 log.info("the leaderboard of challenge %s is too large for its channel", results.challenge.id)
         # The ranking is in the text too: the image is a nicety.

@@ -67,6 +67,23 @@ def storyboard_name(clip: Clip) -> str:
     return f"storyboard-{clip.id}.png"
 
 
+def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None) -> tuple[Path | None, str]:
+    """The video within `limit` bytes (re-encoded once per size, into `out_dir` as `<stem>-<limit>.mp4`),
+    or None and why not. Blocking (it may encode): run it in a thread."""
+    if video.stat().st_size <= limit:
+        return video, ""
+    fitted = out_dir / f"{stem or video.stem}-{limit}.mp4"
+    if fitted.is_file():  # fit_to_limit only ever writes whole files
+        return fitted, ""
+    try:
+        return fit_to_limit(video, limit, fitted), ""
+    except USER_ERRORS as error:
+        return None, error.user_message  # type: ignore[attr-defined]
+    except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
+        log.exception("could not fit %s into %s bytes", video, limit)
+        return None, "The video is too large for this server's upload limit."
+
+
 def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True) -> Upload:
     """The clip's video within `limit` bytes (re-encoded when needed), plus the storyboard when both fit.
     Blocking (it may encode): run it in a thread."""
@@ -76,24 +93,16 @@ def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = 
     if video is None or not video.is_file():
         return Upload(None, board if board and board.stat().st_size <= limit else None,
                       "The video file has gone missing, sorry.")
-    fitted = out_dir / f"clip-{clip.id}-{limit}.mp4"
-    if video.stat().st_size > limit and fitted.is_file():
-        video = fitted  # re-encoded for this limit before (fit_to_limit only ever writes whole files)
-    elif video.stat().st_size > limit:
-        try:
-            video = fit_to_limit(video, limit, fitted)
-        except USER_ERRORS as error:
-            return Upload(None, board if board and board.stat().st_size <= limit else None,
-                          error.user_message)  # type: ignore[attr-defined]
-        except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
-            log.exception("could not fit clip %s into %s bytes", clip.id, limit)
-            return Upload(None, None, "The video is too large for this server's upload limit.")
+    fitted, note = fit_video(video, limit, out_dir, stem=f"clip-{clip.id}")
+    if fitted is None:
+        return Upload(None, board if board and board.stat().st_size <= limit else None, note)
+    video = fitted
     if board is not None and video.stat().st_size + board.stat().st_size > limit:
         board = None
     return Upload(video, board)
 
 
-def _too_large(error: discord.HTTPException) -> bool:
+def too_large(error: discord.HTTPException) -> bool:
     return error.status == 413 or error.code == _TOO_LARGE
 
 
@@ -234,7 +243,7 @@ class Delivery:
         try:
             message = await self._send_clip(channel, clip, origin, upload, credit)
         except discord.HTTPException as error:
-            if not _too_large(error):
+            if not too_large(error):
                 raise
             # The limit we were told was too generous (boosts lost, a stricter channel): halve and retry.
             target = min(max(upload.video_bytes // 2, 1), BASE_UPLOAD_LIMIT)
@@ -243,7 +252,7 @@ class Delivery:
             try:
                 message = await self._send_clip(channel, clip, origin, upload, credit)
             except discord.HTTPException as again:
-                if not _too_large(again):
+                if not too_large(again):
                     raise
                 refused = Upload(None, None, "Discord refused the video as too large for this channel, sorry.")
                 message = await self._send_clip(channel, clip, origin, refused, credit)

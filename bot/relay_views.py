@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.challenge_embeds import film_so_far_text, name_of
-from bot.challenge_posting import fit_video
+from bot.posting import fit_video
 from bot.challenge_views import service_of
 from bot.members import interaction_member
 from bot.origin import upload_limit
