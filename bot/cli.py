@@ -60,8 +60,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # A server's log is worth reading by default; interactive commands stay quiet unless asked.
+    quiet = args.command in ("chat", "generate") and not args.verbose
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     config = _config(args)

@@ -84,6 +84,8 @@ class WorkerConfig:
     # How long past job_timeout a render that ignores cancellation may run before the process exits.
     hang_grace: float = 60.0
     policy: SchedulerPolicy = DEFAULT_POLICY
+    # For worker processes: the front-end that starts them decides how chatty they are.
+    log_level: str = "INFO"
 
 
 class JobWatch:
@@ -441,6 +443,7 @@ def worker_command(config: WorkerConfig) -> list[str]:
         "--heartbeat-interval", str(config.heartbeat_interval),
         "--stale-after", str(config.stale_after),
         "--job-timeout", str(config.job_timeout),
+        "--log-level", config.log_level,
     ]  # fmt: skip
     return command + (["--device", config.device] if config.device else [])
 
@@ -474,9 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heartbeat-interval", type=float, default=2.0)
     parser.add_argument("--stale-after", type=float, default=30.0)
     parser.add_argument("--job-timeout", type=float, default=1800.0)
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     parser.add_argument("--supervise", action="store_true", help="run the worker in a child process, restarting it")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = WorkerConfig(
         db_path=args.db,
         media_dir=args.media,
@@ -486,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval,
         stale_after=args.stale_after,
         job_timeout=args.job_timeout,
+        log_level=args.log_level,
     )
     if args.worker_id:
         config = replace(config, worker_id=args.worker_id)

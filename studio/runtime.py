@@ -25,6 +25,7 @@ def worker_config(config: Config) -> WorkerConfig:
         device=config.device,
         job_timeout=config.job_timeout_s,
         poll_interval=config.worker_poll_s,
+        log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
     )
 
 
