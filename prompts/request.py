@@ -249,6 +249,13 @@ _VERBS = frozenset("""
 walks runs flies dances jumps swims eats plays fights sings rides drives explores sleeps sits stands climbs
 falls chases watches looks wanders roams stomps floats surfs skates cooks reads paints crawls rises attacks
 destroys battles hunts races sails glides marches emerges crashes lands waves drinks dives hides escapes
+roars breathes smiles laughs cries screams shouts whispers talks speaks sneezes yawns stretches blinks stares
+nods bows kneels spins twirls turns rolls slides bounces leaps hops sprints jogs strolls steps stumbles
+tumbles sneaks peeks enters leaves arrives returns disappears vanishes appears transforms grows shrinks
+explodes burns melts glows shines sparkles howls barks meows growls bites kicks punches throws catches
+hugs kisses grabs lifts carries pushes pulls shakes points opens closes knocks writes types builds breaks
+digs plants fishes paddles rows shoots swings hits dodges charges celebrates claps cheers waits stops
+pauses wakes naps rests dreams wins loses hugs plays pounces prowls stalks soars hovers dashes
 """.split())
 _NOT_GERUNDS = frozenset("""
 building buildings ceiling ceilings morning mornings evening evenings king kings ring rings thing things

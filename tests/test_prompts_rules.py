@@ -181,3 +181,15 @@ async def test_remix_note_without_a_subject_keeps_the_parent_subject(note):
     shot_list = await expand(note, bible=bible)
     assert shot_list.bible == bible
     assert all(shot.subject == "the round white cat with a red scarf" for shot in shot_list.shots)
+
+
+@pytest.mark.parametrize(("text", "subject", "action"), [
+    ("the monster roars at a taxi", "the monster", "roars"),
+    ("the dragon breathes fire", "the dragon", "breathes fire"),
+    ("a girl dances in the rain", "a girl", "dances"),
+    ("the busy streets of Tokyo at night", "the busy streets of Tokyo", ""),
+])
+def test_subject_and_action_of_shot_texts(text, subject, action):
+    # Remixes hand single-shot texts like these to the rules; a missed verb makes the whole text the subject.
+    facts = parse_request(text)
+    assert (facts.subject, facts.action) == (subject, action)
