@@ -43,6 +43,7 @@ from storage.records import (
     GuildSettings,
     RelayTurn,
 )
+from storage.requests import StoredRequest
 from storage.users import get_user
 from studio.errors import USER_ERRORS, StudioError
 from studio.leaderboard import Row, render_leaderboard
@@ -446,7 +447,6 @@ class ChallengeService:
         settings = await self.studio.check_member_may_request(member)
         text = sanitize_request(text, max_chars=MAX_TURN_CHARS)
         await ensure_screened(text, self.studio.safety_policy(settings))
-        rules = ChallengeRules.from_dict(challenge.rules)
         stored = await self.adb.call(
             request_store.record_request,
             kind="relay",
@@ -458,6 +458,35 @@ class ChallengeService:
             options={"challenge_id": challenge.id},
             origin=origin,
         )
+        return await self._fulfil_relay(stored.id, member, challenge, text, settings, origin, now)
+
+    async def resume_relay(self, stored: StoredRequest) -> RelayTurnAccepted:
+        """Finish a relay turn that a restart interrupted. A place it had reserved in the story (but not
+        yet filled with a clip) is given up first, or it would block the member's own turn."""
+        member = Member(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+        challenge = await self.adb.call(store.get_challenge, stored.options["challenge_id"])
+
+        def drop_unfilled(db: sqlite_utils.Database) -> None:
+            for turn in store.relay_turns(db, challenge.id):
+                if turn.user_id == member.id and turn.clip_id is None:
+                    store.remove_relay_turn(db, challenge.id, turn.position)
+
+        await self.adb.call(drop_unfilled)
+        settings = await self.studio.settings(stored.guild_id)
+        return await self._fulfil_relay(stored.id, member, challenge, stored.text, settings, stored.origin, None)
+
+    async def _fulfil_relay(
+        self,
+        request_id: int,
+        member: Member,
+        challenge: Challenge,
+        text: str,
+        settings: GuildSettings,
+        origin: dict | None,
+        now: float | None,
+    ) -> RelayTurnAccepted:
+        now = timestamp(now)
+        rules = ChallengeRules.from_dict(challenge.rules)
         try:
             bible = StyleBible.model_validate(challenge.rules["bible"])
             shot_list = await self.studio.expand(
@@ -476,13 +505,13 @@ class ChallengeService:
                 priority=PRIORITY_DRAFT,
             )
             try:
-                accepted = await self.studio.queue_plan(stored.id, member, text, plan, settings, origin)
+                accepted = await self.studio.queue_plan(request_id, member, text, plan, settings, origin)
             except USER_ERRORS:
                 await self.adb.call(store.remove_relay_turn, challenge.id, turn.position)
                 raise
             await self.adb.call(store.set_relay_clip, challenge.id, turn.position, accepted.clip.id)
         except USER_ERRORS as error:
-            await self.adb.call(request_store.reject_request, stored.id, error.user_message)
+            await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise
         return RelayTurnAccepted(challenge, dataclasses.replace(turn, clip_id=accepted.clip.id), accepted)
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from storage import requests as request_store
 from storage.requests import StoredRequest
+from studio.challenges import ChallengeService
 from studio.errors import USER_ERRORS, StudioError
 from studio.remix import fulfil_remix, stored_change
 from studio.service import Accepted, Member, Studio, VideoOptions
 
 log = logging.getLogger(__name__)
 
-# A relay turn reserves its place in the story when it is stored; after a restart the member adds the
-# turn again rather than having an old reservation jump back in.
 INTERRUPTED = "This request was interrupted by a restart of the bot. Please send it again."
 
 
@@ -51,5 +50,8 @@ async def _fulfil(studio: Studio, stored: StoredRequest) -> Accepted:
         clip_id = stored.options["clip_id"]
         change = stored_change(stored.options)
         return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, stored.origin)
+    if stored.kind == "relay":
+        return (await ChallengeService(studio).resume_relay(stored)).accepted
+    # A kind this version does not know (written by a newer one): refuse rather than guess.
     await studio.adb.call(request_store.reject_request, stored.id, INTERRUPTED)
     raise StudioError(INTERRUPTED)

@@ -12,10 +12,12 @@ from prompts.schema import ShotList, StyleBible
 from storage.db import open_db
 from storage.errors import QueueFull
 from storage.jobs import claim_next, job_for_clip
-from storage.requests import StoredRequest
+from storage.challenges import add_relay_turn, relay_turns
+from storage.requests import StoredRequest, record_request
 from storage.settings import set_setting
 from studio.challenges import ChallengeRules, ChallengeService, RelayResults
 from studio.errors import StudioError
+from studio.resume import resume_requests
 from challenge_fixtures import ALICE, BOB, CAROL, DAVE, GUILD, HOUR, T0, studio  # noqa: F401
 
 
@@ -130,3 +132,25 @@ async def test_relay_turn_limit_and_refusals_leave_no_turn_behind(studio):
     [request] = [r for r in await studio.adb.call(all_requests) if r.status == "rejected"]
     assert request.kind == "relay" and request.error
     assert [t.turn.position for t in (await service.show(DAVE, relay.challenge.id)).turns] == [1, 2]
+
+
+async def test_a_turn_interrupted_by_a_restart_is_finished_in_its_reserved_place(studio):
+    service = ChallengeService(studio)
+    relay = (await service.start(ALICE, "a lighthouse keeper", "1h", kind="relay")).challenge
+    await service.relay_add(ALICE, "the keeper lights the lamp")
+
+    def crashed_mid_turn(db) -> StoredRequest:
+        # What a crash leaves behind: the request stored and a place reserved, but no clip queued.
+        add_relay_turn(db, relay.id, user_id=BOB.id, text="a ship appears through the rain")
+        return record_request(db, kind="relay", guild_id=BOB.guild_id, channel_id=BOB.channel_id, user_id=BOB.id,
+                              user_name=BOB.name, text="a ship appears through the rain",
+                              options={"challenge_id": relay.id})  # fmt: skip
+
+    stored = await studio.adb.call(crashed_mid_turn)
+    [resumed] = await resume_requests(studio)
+
+    assert resumed.request.id == stored.id and resumed.error is None
+    turns = await studio.adb.call(relay_turns, relay.id)
+    assert [(turn.position, turn.user_id) for turn in turns] == [(1, ALICE.id), (2, BOB.id)]
+    assert turns[1].clip_id == resumed.accepted.clip.id
+    assert [r.status for r in await studio.adb.call(all_requests)] == ["accepted", "accepted"]

@@ -158,7 +158,7 @@ async def test_finished_jobs_are_handed_only_to_the_front_end_that_asked(studio:
     assert {view.clip.id for view in await studio.finished_jobs()} == {console.clip.id, discord.clip.id}
 
 
-async def test_interrupted_remixes_are_finished_and_relay_turns_refused_on_restart(studio: Studio) -> None:
+async def test_interrupted_remixes_are_finished_on_restart(studio: Studio) -> None:
     parent = await studio.create(ALICE, "a red kite over the sea", VideoOptions(shots=2, seed=9))
     change = parse_change("reroll 2")
 
@@ -167,16 +167,16 @@ async def test_interrupted_remixes_are_finished_and_relay_turns_refused_on_resta
                               user_name=BOB.name, text=change.describe(), options=options, origin=origin)  # fmt: skip
 
     remix = await studio.adb.call(interrupted, "remix", {"clip_id": parent.clip.id, "change": asdict(change)})
-    relay = await studio.adb.call(interrupted, "relay", {})
+    unknown = await studio.adb.call(interrupted, "teleport", {})
     other_front_end = await studio.adb.call(interrupted, "create", {}, {"transport": "discord"})
 
     resumed = {item.request.id: item for item in await resume_requests(studio)}
 
-    assert set(resumed) == {remix.id, relay.id}
+    assert set(resumed) == {remix.id, unknown.id}
     child = resumed[remix.id].accepted.clip
     assert child.parent_id == parent.clip.id and child.author_id == BOB.id
     assert [r["seed"] for r in child.recipes][0] == parent.clip.recipes[0]["seed"]
     assert [r["seed"] for r in child.recipes][1] != parent.clip.recipes[1]["seed"]
-    assert "restart" in resumed[relay.id].error
+    assert "restart" in resumed[unknown.id].error
     [left] = await studio.adb.call(unfinished_requests)
     assert left.id == other_front_end.id
