@@ -505,11 +505,13 @@ class ChallengeService:
                 priority=PRIORITY_DRAFT,
             )
             try:
-                accepted = await self.studio.queue_plan(request_id, member, text, plan, settings, origin)
+                accepted = await self.studio.queue_plan(
+                    request_id, member, text, plan, settings, origin,
+                    link=lambda db, clip: store.set_relay_clip(db, challenge.id, turn.position, clip.id),
+                )  # fmt: skip
             except USER_ERRORS:
                 await self.adb.call(store.remove_relay_turn, challenge.id, turn.position)
                 raise
-            await self.adb.call(store.set_relay_clip, challenge.id, turn.position, accepted.clip.id)
         except USER_ERRORS as error:
             await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,7 +212,11 @@ class Studio:
         plan: ClipPlan,
         settings: GuildSettings,
         origin: dict | None,
+        *,
+        link: Callable[[Any, Clip], None] | None = None,
     ) -> Accepted:
+        """Store the clip and its job, and mark the request accepted, in one transaction. `link(db, clip)`
+        runs inside it too, for records that must point at the clip (a relay turn) or not exist at all."""
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
         elif len(plan.recipes) == len(plan.shot_list.shots):
@@ -251,6 +256,8 @@ class Studio:
                     limits=job_store.QueueLimits.from_settings(settings),
                 )
                 request_store.accept_request(db, request_id, clip.id)
+                if link is not None:
+                    link(db, clip)
             return clip, job, sum(1 for h in hashes if h in cached)
 
         clip, job, reused = await self.adb.call(persist)
