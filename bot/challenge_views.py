@@ -8,9 +8,10 @@ bot.views (which imports this module for the clip button).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 import discord
 
+from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import challenge_embed, clip_link, entered_text, entry_option, name_of, voted_text
 from bot.embeds import clip_text, clip_text_lines
 from bot.members import interaction_member
@@ -55,45 +56,8 @@ async def _reporting(interaction: discord.Interaction, action: Awaitable[None]) 
 
 # --- the announcement's buttons ---------------------------------------------------------------------
 
-# action -> (label, style, emoji)
-_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
-    "submit": ("Submit", discord.ButtonStyle.success, "📥"),
-    "vote": ("Vote", discord.ButtonStyle.primary, "🗳️"),
-    "entries": ("Entries", discord.ButtonStyle.secondary, "🎞️"),
-}
-
-
-class ChallengeButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"reelbot:challenge:(?P<action>[a-z]+):(?P<challenge_id>[0-9]+)",
-):
-    def __init__(self, action: str, challenge_id: int) -> None:
-        label, style, emoji = _BUTTONS.get(action, (action.title(), discord.ButtonStyle.secondary, "❔"))
-        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji,
-                                           custom_id=f"reelbot:challenge:{action}:{challenge_id}"))
-        self.action = action
-        self.challenge_id = challenge_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> "ChallengeButton":
-        return cls(match["action"], int(match["challenge_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        handler = _ACTIONS.get(self.action)
-        if handler is None:
-            await report_error(interaction, StudioError("That button is from an older version of me; try "
-                                                        "`/challenge show` instead."))
-            return
-        await _reporting(interaction, handler(interaction, self.challenge_id))
-
-
 def challenge_buttons(challenge_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in _BUTTONS:
-        view.add_item(ChallengeButton(action, challenge_id))
-    return view
+    return buttons_view(ChallengeButton, CHALLENGE_ACTIONS, challenge_id)
 
 
 async def _open_entry_menu(interaction: discord.Interaction, challenge_id: int) -> None:
@@ -147,11 +111,12 @@ async def _show_entries(interaction: discord.Interaction, challenge_id: int) -> 
     await send_ephemeral(interaction, embed=challenge_embed(await service.show(member, challenge_id)))
 
 
-_ACTIONS: dict[str, Callable[[discord.Interaction, int], Awaitable[None]]] = {
-    "submit": _open_entry_menu,
-    "vote": _open_ballot,
-    "entries": _show_entries,
+CHALLENGE_ACTIONS: dict[str, Action] = {
+    "submit": Action("Submit", discord.ButtonStyle.success, "📥", _open_entry_menu),
+    "vote": Action("Vote", discord.ButtonStyle.primary, "🗳️", _open_ballot),
+    "entries": Action("Entries", discord.ButtonStyle.secondary, "🎞️", _show_entries),
 }
+ChallengeButton = action_buttons("challenge", CHALLENGE_ACTIONS, stale="`/challenge show`")
 
 
 # --- the menus they open ----------------------------------------------------------------------------

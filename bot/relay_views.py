@@ -3,63 +3,25 @@ queues a turn like any other clip, so the delivery loop posts it (and the grown 
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import discord
 
+from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import film_so_far_text, name_of
-from bot.posting import fit_video
 from bot.challenge_views import service_of
 from bot.members import interaction_member
 from bot.origin import upload_limit
+from bot.posting import fit_video
 from bot.replies import report_error
 from bot.views import queue_from_interaction
 from studio.challenges import MAX_TURN_CHARS
 from studio.errors import StudioError
 from studio.service import Accepted, Member
 
-# action -> (label, style, emoji)
-_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
-    "add": ("Add a shot", discord.ButtonStyle.primary, "➕"),
-    "film": ("Film so far", discord.ButtonStyle.secondary, "🎞️"),
-}
-
-
-class RelayButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"reelbot:relay:(?P<action>[a-z]+):(?P<challenge_id>[0-9]+)",
-):
-    def __init__(self, action: str, challenge_id: int) -> None:
-        label, style, emoji = _BUTTONS.get(action, (action.title(), discord.ButtonStyle.secondary, "❔"))
-        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji,
-                                           custom_id=f"reelbot:relay:{action}:{challenge_id}"))
-        self.action = action
-        self.challenge_id = challenge_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> "RelayButton":
-        return cls(match["action"], int(match["challenge_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            if self.action == "add":
-                await _open_turn_modal(interaction, self.challenge_id)
-            elif self.action == "film":
-                await send_film(interaction, self.challenge_id)
-            else:
-                raise StudioError("That button is from an older version of me; try `/relay add` instead.")
-        except Exception as error:
-            await report_error(interaction, error)
-
 
 def relay_buttons(challenge_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in _BUTTONS:
-        view.add_item(RelayButton(action, challenge_id))
-    return view
+    return buttons_view(RelayButton, RELAY_ACTIONS, challenge_id)
 
 
 async def _open_turn_modal(interaction: discord.Interaction, challenge_id: int) -> None:
@@ -119,3 +81,10 @@ async def send_film(interaction: discord.Interaction, challenge_id: int | None) 
     video, note = await asyncio.to_thread(fit_video, film.path, limit, uploads)
     files = [discord.File(video, filename=f"relay-{found[0].id}.mp4")] if video is not None else []
     await interaction.followup.send(film_so_far_text(found[0], film, note=note), files=files, ephemeral=True)
+
+
+RELAY_ACTIONS: dict[str, Action] = {
+    "add": Action("Add a shot", discord.ButtonStyle.primary, "➕", _open_turn_modal),
+    "film": Action("Film so far", discord.ButtonStyle.secondary, "🎞️", send_film),
+}
+RelayButton = action_buttons("relay", RELAY_ACTIONS, stale="`/relay add`")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
+from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
 from bot.members import interaction_member
 from bot.origin import Origin, upload_limit
@@ -29,18 +30,6 @@ if TYPE_CHECKING:
     from bot.app import ReelBot
 
 Submit = Callable[[Member, dict[str, Any]], Awaitable[Accepted]]
-
-# action -> (label, style, emoji, row)
-_CLIP_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str, int]] = {
-    "remix": ("Remix", discord.ButtonStyle.primary, "✏️", 0),
-    "reroll": ("Re-roll", discord.ButtonStyle.secondary, "🎲", 0),
-    "vary": ("Vary", discord.ButtonStyle.secondary, "🎨", 0),
-    "extend": ("Extend", discord.ButtonStyle.secondary, "➕", 0),
-    "submit": ("Enter challenge", discord.ButtonStyle.success, "🏆", 1),
-    "details": ("Details", discord.ButtonStyle.secondary, "📜", 1),
-    "delete": ("Delete", discord.ButtonStyle.danger, "🗑️", 1),
-}
-
 
 def _bot(interaction: discord.Interaction) -> "ReelBot":
     return interaction.client  # type: ignore[return-value]
@@ -94,40 +83,8 @@ async def queue_remix(interaction: discord.Interaction, clip_id: int, change: re
 # --- clip buttons -----------------------------------------------------------------------------------
 
 
-class ClipButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"reelbot:clip:(?P<action>[a-z]+):(?P<clip_id>[0-9]+)",
-):
-    def __init__(self, action: str, clip_id: int) -> None:
-        label, style, emoji, row = _CLIP_BUTTONS.get(action, (action.title(), discord.ButtonStyle.secondary, "❔", 1))
-        super().__init__(
-            discord.ui.Button(label=label, style=style, emoji=emoji, custom_id=f"reelbot:clip:{action}:{clip_id}"),
-            row=row,
-        )
-        self.action = action
-        self.clip_id = clip_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> "ClipButton":
-        return cls(match["action"], int(match["clip_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            handler = _CLIP_ACTIONS.get(self.action)
-            if handler is None:
-                raise StudioError("That button is from an older version of me; try `/remix` instead.")
-            await handler(interaction, self.clip_id)
-        except Exception as error:
-            await report_error(interaction, error)
-
-
 def clip_view(clip_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in _CLIP_BUTTONS:
-        view.add_item(ClipButton(action, clip_id))
-    return view
+    return buttons_view(ClipButton, CLIP_ACTIONS, clip_id)
 
 
 async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
@@ -184,15 +141,16 @@ async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
 
 
-_CLIP_ACTIONS: dict[str, Callable[[discord.Interaction, int], Awaitable[None]]] = {
-    "remix": _open_remix_modal,
-    "reroll": _reroll,
-    "vary": _vary,
-    "extend": _extend,
-    "submit": enter_clip,
-    "delete": _delete,
-    "details": _details,
+CLIP_ACTIONS: dict[str, Action] = {
+    "remix": Action("Remix", discord.ButtonStyle.primary, "✏️", _open_remix_modal, row=0),
+    "reroll": Action("Re-roll", discord.ButtonStyle.secondary, "🎲", _reroll, row=0),
+    "vary": Action("Vary", discord.ButtonStyle.secondary, "🎨", _vary, row=0),
+    "extend": Action("Extend", discord.ButtonStyle.secondary, "➕", _extend, row=0),
+    "submit": Action("Enter challenge", discord.ButtonStyle.success, "🏆", enter_clip, row=1),
+    "details": Action("Details", discord.ButtonStyle.secondary, "📜", _details, row=1),
+    "delete": Action("Delete", discord.ButtonStyle.danger, "🗑️", _delete, row=1),
 }
+ClipButton = action_buttons("clip", CLIP_ACTIONS, stale="`/remix`")
 
 
 class RemixModal(discord.ui.Modal):
