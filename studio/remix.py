@@ -617,15 +617,17 @@ def parse_clip_ref(text: str) -> ClipRef:
     raise RemixError(f"`{text[:40]}` isn't a clip. Give its number, like `#12`, or a link to the clip's message.")
 
 
-async def resolve_clip(studio: Studio, ref: str | ClipRef) -> Clip:
-    """The (not deleted) clip a number or a message link names."""
+async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None = None) -> Clip:
+    """The (not deleted) clip a number or a message link names; with `member`, only one they can see."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
-    if ref.clip_id is not None:
-        return await studio.clip(ref.clip_id)
-    clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)
-    if clip is None or clip.status == "deleted":
-        raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
-    return clip
+    if ref.clip_id is None:
+        clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)
+        if clip is None or clip.status == "deleted":
+            raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
+        ref = ClipRef(clip_id=clip.id)
+    if member is not None:
+        return await studio.visible_clip(member, ref.clip_id)
+    return await studio.clip(ref.clip_id)
 
 
 async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:

@@ -23,7 +23,7 @@ from storage import jobs as job_store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.db import transaction
-from storage.errors import NotAllowed
+from storage.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
 from storage.settings import get_settings
@@ -290,6 +290,14 @@ class Studio:
 
     async def clip(self, clip_id: int) -> Clip:
         return await self.adb.call(clip_store.get_clip, clip_id)
+
+    async def visible_clip(self, member: Member, clip_id: int) -> Clip:
+        """The clip, if the member can see it where they are: clips stay within their server (and a
+        direct-message clip with its author). Others get the same answer as for a clip that doesn't exist."""
+        clip = await self.clip(clip_id)
+        if clip.guild_id != member.guild_id or (clip.guild_id is None and clip.author_id != member.id):
+            raise NotFound(f"There is no clip #{clip_id}.")
+        return clip
 
     async def delete_clip(self, member: Member, clip_id: int) -> Clip:
         clip = await self.clip(clip_id)

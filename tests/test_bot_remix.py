@@ -68,3 +68,19 @@ async def test_opting_out_stops_others_remixing_but_not_the_author(world: World)
         await fake.slash(world.alice, "remixes", {"allow": True})
         allowed = await fake.slash(world.bob, "remix", {"clip": "#1", "change": "make it noir"})
         assert "style: noir" in embed_text(await allowed.wait_message(lambda m: bool(m.embeds)))
+
+
+async def test_clips_stay_within_their_server(world: World) -> None:
+    fake = world.fake
+    elsewhere = fake.add_guild("Another Server")
+    stranger = fake.add_member(elsewhere, 2001, "stranger")
+    async with fake.running(world.bot()):
+        await fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})
+        await fake.wait_for_message(channel=world.general, predicate=lambda m: bool(m.embeds))
+
+        for command, options in (("clip", {"id": 1}), ("lineage", {"clip": "#1"}),
+                                 ("remix", {"clip": "#1", "change": "make it noir"})):
+            answer = await (await fake.slash(stranger, command, options, guild=elsewhere)).wait_message()
+            assert answer.ephemeral and "no clip #1" in answer.content, command
+        shown = await (await fake.slash(world.bob, "clip", {"id": 1})).wait_message()
+        assert shown.ephemeral and "Clip #1" in shown.content

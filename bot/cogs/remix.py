@@ -53,14 +53,16 @@ class RemixCog(commands.Cog):
         change: app_commands.Range[str, 1, 600],
         shot: app_commands.Range[int, 1, 6] | None = None,
     ) -> None:
-        source = await remixing.resolve_clip(self.studio, clip)
+        member, _ = await interaction_member(self.studio, interaction)
+        source = await remixing.resolve_clip(self.studio, clip, member)
         await queue_remix(interaction, source.id, remixing.parse_change(change, shot))
 
     @app_commands.command(name="clip", description="Show a clip by its number")
     @app_commands.guild_only()
     @app_commands.describe(id="The clip's number, e.g. 12")
     async def clip(self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]) -> None:
-        clip = await self.studio.clip(id)
+        member, _ = await interaction_member(self.studio, interaction)
+        clip = await self.studio.visible_clip(member, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         credit = await remixing.credit(self.studio, clip)
         lines = [f"Clip #{clip.id} is {clip.status}."]
@@ -87,7 +89,8 @@ class RemixCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number (#12) or a link to its message")
     async def lineage(self, interaction: discord.Interaction, clip: app_commands.Range[str, 1, 200]) -> None:
-        source = await remixing.resolve_clip(self.studio, clip)
+        member, _ = await interaction_member(self.studio, interaction)
+        source = await remixing.resolve_clip(self.studio, clip, member)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tree = await lineage(self.studio, source.id)
         path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
