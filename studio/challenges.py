@@ -447,23 +447,13 @@ class ChallengeService:
         settings = await self.studio.check_member_may_request(member)
         text = sanitize_request(text, max_chars=MAX_TURN_CHARS)
         await ensure_screened(text, self.studio.safety_policy(settings))
-        stored = await self.adb.call(
-            request_store.record_request,
-            kind="relay",
-            guild_id=member.guild_id,
-            channel_id=member.channel_id,
-            user_id=member.id,
-            user_name=member.name,
-            text=text,
-            options={"challenge_id": challenge.id},
-            origin=origin,
-        )
+        stored = await self.studio.record_request(member, "relay", text, {"challenge_id": challenge.id}, origin)
         return await self._fulfil_relay(stored.id, member, challenge, text, settings, origin, now)
 
     async def resume_relay(self, stored: StoredRequest) -> RelayTurnAccepted:
         """Finish a relay turn that a restart interrupted. A place it had reserved in the story (but not
         yet filled with a clip) is given up first, or it would block the member's own turn."""
-        member = Member(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+        member = Member.of_request(stored)
         challenge = await self.adb.call(store.get_challenge, stored.options["challenge_id"])
 
         def drop_unfilled(db: sqlite_utils.Database) -> None:

@@ -219,17 +219,8 @@ async def remix(
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
         await ensure_screened(change.text, studio.safety_policy(settings))
-    stored = await studio.adb.call(
-        request_store.record_request,
-        kind="remix",
-        guild_id=member.guild_id,
-        channel_id=member.channel_id,
-        user_id=member.id,
-        user_name=member.name,
-        text=change.describe(),
-        options={"clip_id": clip_id, "change": dataclasses.asdict(change)},
-        origin=origin,
-    )
+    options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
+    stored = await studio.record_request(member, "remix", change.describe(), options, origin)
     return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
 
 

@@ -41,7 +41,7 @@ async def resume_requests(studio: Studio, transport: str | None = None) -> list[
 
 
 async def _fulfil(studio: Studio, stored: StoredRequest) -> Accepted:
-    member = Member(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+    member = Member.of_request(stored)
     settings = await studio.settings(stored.guild_id)
     if stored.kind == "create":
         options = VideoOptions(**stored.options)

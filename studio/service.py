@@ -26,6 +26,7 @@ from storage.db import transaction
 from storage.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
+from storage.requests import StoredRequest
 from storage.settings import get_settings
 from studio.config import Config
 from studio.errors import USER_ERRORS, StudioError
@@ -48,6 +49,11 @@ class Member:
     is_admin: bool = False
     # The member's role ids in the guild, for features a guild opens to configured roles (challenges).
     role_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def of_request(cls, stored: StoredRequest) -> "Member":
+        """Who made a stored request (without roles or admin rights, which requests don't record)."""
+        return cls(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
 
 
 @dataclass(frozen=True)
@@ -136,18 +142,24 @@ class Studio:
         text = sanitize_request(text)
         self._check_options(options, settings)
         await ensure_screened(text, self.safety_policy(settings))
-        stored = await self.adb.call(
+        stored = await self.record_request(member, "create", text, dataclasses.asdict(options), origin)
+        return await self.fulfil_create(stored.id, member, text, options, settings, origin)
+
+    async def record_request(
+        self, member: Member, kind: str, text: str, options: dict, origin: dict | None
+    ) -> StoredRequest:
+        """Store a request as received, before any slow work, so `studio.resume` can finish it after a crash."""
+        return await self.adb.call(
             request_store.record_request,
-            kind="create",
+            kind=kind,
             guild_id=member.guild_id,
             channel_id=member.channel_id,
             user_id=member.id,
             user_name=member.name,
             text=text,
-            options=dataclasses.asdict(options),
+            options=options,
             origin=origin,
         )
-        return await self.fulfil_create(stored.id, member, text, options, settings, origin)
 
     def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
         get_preset(options.model or settings.default_model or self.config.default_model)
