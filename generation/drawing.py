@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
+# One dark palette, so storyboards, lineage trees and leaderboards look like one bot's pictures.
+BACKGROUND = (17, 17, 20)
+TEXT = (235, 235, 235)
+MUTED = (150, 150, 160)
+
 # Fonts that cover Chinese/Japanese/Korean as well as Latin, by common install location.
 _CJK_FONT_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -57,9 +62,10 @@ def wrap(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
     return lines
 
 
-def line_height(font: Font) -> int:
+def line_height(font: Font, *, spacing: int = 6) -> int:
+    """Pixels from one line of text to the next: the tallest Latin and CJK glyphs plus `spacing`."""
     top, bottom = font.getbbox("Hg中")[1::2]
-    return int(bottom - top) + 6
+    return int(bottom - top) + spacing
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from generation.drawing import font, line_height, save_png, wrap
+from generation.drawing import BACKGROUND, MUTED, TEXT, font, line_height, save_png, wrap
 
 PANEL_WIDTH = 320
 COLUMNS = 3
@@ -16,9 +16,6 @@ GAP = 16
 CAPTION_LINES = 4
 FONT_SIZE = 16
 TITLE_SIZE = 26
-BACKGROUND = (17, 17, 20)
-TEXT = (235, 235, 235)
-MUTED = (150, 150, 160)
 
 
 def make_storyboard(

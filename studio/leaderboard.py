@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from generation.encoding import read_frame
 from generation.errors import EncodeError
 
-from generation.drawing import fit, font, save_png
+from generation.drawing import BACKGROUND, MUTED, TEXT, fit, font, line_height, save_png
 
 WIDTH = 880
 MARGIN = 24
@@ -19,10 +19,7 @@ THUMB = (160, 90)
 ROW_HEIGHT = THUMB[1] + 20
 # Chat clients shrink tall images to slivers; the full ranking stays in the text of the results post.
 MAX_ROWS = 10
-BACKGROUND = (17, 17, 20)
 ROW_BACKGROUND = (28, 28, 34)
-TEXT = (235, 235, 235)
-MUTED = (150, 150, 160)
 MEDALS = {1: (240, 190, 50), 2: (200, 200, 210), 3: (205, 127, 50)}
 
 
@@ -117,5 +114,4 @@ def _thumbnail(row: Row) -> Image.Image:
 
 
 def _height(line_font: ImageFont.FreeTypeFont) -> int:
-    top, bottom = line_font.getbbox("Hg中")[1::2]
-    return int(bottom - top) + 8
+    return line_height(line_font, spacing=8)

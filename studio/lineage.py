@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 from PIL import Image, ImageDraw
 
-from generation.drawing import font, save_png, wrap
+from generation.drawing import BACKGROUND, MUTED, TEXT, font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
 from studio.service import Studio
@@ -142,10 +142,7 @@ COLUMN_GAP = 48
 ROW_GAP = 14
 MARGIN = 20
 FONT_SIZE = 14
-BACKGROUND = (17, 17, 20)
 EDGE = (110, 110, 125)
-TEXT = (235, 235, 235)
-MUTED = (150, 150, 160)
 FILL = {"original": (28, 64, 72), "remix": (40, 40, 48), "deleted": (26, 26, 30)}
 FOCUS = (240, 180, 60)
 
