@@ -357,7 +357,7 @@ def _out_of_memory(
     # render_shot has already freed the failed attempt's memory.
     smaller = shrink_recipes(recipes) if job.attempts < job.max_attempts else None
     if smaller is None:
-        largest = max(recipes, key=lambda r: r.width * r.height * r.num_frames)
+        largest = _largest(recipes)
         fail_job(
             db,
             job.id,
@@ -368,7 +368,7 @@ def _out_of_memory(
             detail=error.detail,
         )
         return
-    largest = max(smaller, key=lambda r: r.width * r.height * r.num_frames)
+    largest = _largest(smaller)
     log.warning("job %s ran out of memory; retrying at %dx%d", job.id, largest.width, largest.height)
     # The smaller recipes and the re-queue commit together, so the retry always renders the smaller size.
     with transaction(db):
@@ -383,6 +383,10 @@ def _out_of_memory(
             worker_id=config.worker_id,
             detail=error.detail,
         )
+
+
+def _largest(recipes: list[ShotRender]) -> ShotRender:
+    return max(recipes, key=lambda r: r.width * r.height * r.num_frames)
 
 
 def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:

@@ -120,6 +120,12 @@ def _last_served(db: sqlite_utils.Database, user_ids: set[int]) -> dict[int, flo
     return dict(rows)
 
 
+def _queue_state(db: sqlite_utils.Database) -> tuple[list[QueuedJob], dict[int, float]]:
+    """What the scheduler decides on: the queued jobs and when each of their users was last served."""
+    queued = _queued(db)
+    return queued, _last_served(db, {job.user_id for job in queued})
+
+
 def claim_next(
     db: sqlite_utils.Database,
     worker_id: str,
@@ -134,11 +140,11 @@ def claim_next(
         return None
     now = timestamp(now)
     with transaction(db):
-        queued = _queued(db)
+        queued, last_served = _queue_state(db)
         decision = decide(
             queued,
             loaded_model=loaded_model,
-            last_served=_last_served(db, {job.user_id for job in queued}),
+            last_served=last_served,
             now=now,
             policy=policy,
         )
@@ -341,11 +347,11 @@ def queue_position(
     ]
     workers = live_workers(db, within_s=LIVE_WORKER_WINDOW_S, now=now)
     loaded = running[-1].model if running else next((w.loaded_model for w in workers[::-1] if w.loaded_model), None)
-    queued = _queued(db)
+    queued, last_served = _queue_state(db)
     order = predict_order(
         queued,
         loaded_model=loaded,
-        last_served=_last_served(db, {q.user_id for q in queued}),
+        last_served=last_served,
         now=now,
         policy=policy,
         stop_at=job_id,
