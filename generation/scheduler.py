@@ -153,9 +153,8 @@ def predict_order(
     last_served: Mapping[int, float],
     now: float,
     policy: SchedulerPolicy = DEFAULT_POLICY,
-    stop_at: int | None = None,
 ) -> list[QueuedJob]:
-    """The order one worker would serve the queue in if nothing new arrived (up to job `stop_at`)."""
+    """The order one worker would serve the queue in if nothing new arrived."""
     remaining = list(queued)
     served = dict(last_served)
     clock = max([now, *served.values()])
@@ -174,6 +173,4 @@ def predict_order(
         served[decision.job.user_id] = clock
         if decision.job.needs_model:
             loaded_model = decision.job.model
-        if decision.job.id == stop_at:
-            break
     return order

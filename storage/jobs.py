@@ -328,8 +328,17 @@ def queue_position(
 ) -> QueueEstimate | None:
     """Position (0 = rendering, 1 = next) and seconds until the job should be finished, from the
     scheduler's predicted order and measured per-model speeds. None once the job has finished."""
+    if not get_job(db, job_id).active:
+        return None
+    return queue_estimates(db, now=now, policy=policy)[job_id]
+
+
+def queue_estimates(
+    db: sqlite_utils.Database, *, now: float | None = None, policy: SchedulerPolicy = DEFAULT_POLICY
+) -> dict[int, QueueEstimate]:
+    """`queue_position` of every queued and running job, from one prediction of the scheduler's order,
+    so a progress display refreshing many jobs doesn't predict the queue once per job."""
     now = timestamp(now)
-    job = get_job(db, job_id)
     stats = all_model_stats(db)
 
     def model_stats(model: str) -> ModelStats:
@@ -338,34 +347,26 @@ def queue_position(
     def remaining(running: RenderJob) -> float:
         return _duration(running.cost_estimate, model_stats(running.model)) * (1.0 - running.progress)
 
-    if job.status == "running":
-        return QueueEstimate(0, remaining(job))
-    if job.status != "queued":
-        return None
     running = [
         RenderJob.from_row(row) for row in db.query("SELECT * FROM jobs WHERE status = 'running' ORDER BY started_at")
     ]
     workers = live_workers(db, within_s=LIVE_WORKER_WINDOW_S, now=now)
     loaded = running[-1].model if running else next((w.loaded_model for w in workers[::-1] if w.loaded_model), None)
     queued, last_served = _queue_state(db)
-    order = predict_order(
-        queued,
-        loaded_model=loaded,
-        last_served=last_served,
-        now=now,
-        policy=policy,
-        stop_at=job_id,
-    )
-    seconds = [remaining(r) for r in running]
-    for ahead in order:
-        if ahead.needs_model and ahead.model != loaded:
-            seconds.append(model_stats(ahead.model).load_seconds)
-            loaded = ahead.model
-        seconds.append(_duration(ahead.cost, model_stats(ahead.model)))
-    own = seconds.pop()
-    # Work ahead is shared by the live workers; the job's own render runs on one of them.
+    order = predict_order(queued, loaded_model=loaded, last_served=last_served, now=now, policy=policy)
+    estimates = {job.id: QueueEstimate(0, remaining(job)) for job in running}
+    # Work ahead is shared by the live workers; a job's own render runs on one of them.
     parallel = max(1, len(workers), len(running))
-    return QueueEstimate(len(order), sum(seconds) / parallel + own)
+    ahead = sum(remaining(job) for job in running)
+    for position, job in enumerate(order, 1):
+        load = 0.0
+        if job.needs_model and job.model != loaded:
+            load = model_stats(job.model).load_seconds
+            loaded = job.model
+        own = _duration(job.cost, model_stats(job.model))
+        estimates[job.id] = QueueEstimate(position, (ahead + load) / parallel + own)
+        ahead += load + own
+    return estimates
 
 
 def user_jobs(

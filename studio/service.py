@@ -281,21 +281,18 @@ class Studio:
     async def job_view(self, job_id: int) -> JobView:
         def read(db: Any) -> JobView:
             job = job_store.get_job(db, job_id)
-            clip = clip_store.find_clip(db, job.clip_id)
-            if clip is None:
-                raise StudioError(f"Clip #{job.clip_id} no longer exists.")
-            return JobView(job, clip, job_store.queue_position(db, job_id))
+            return JobView(job, _clip_of(db, job), job_store.queue_position(db, job_id))
 
         return await self.adb.call(read)
 
     async def my_jobs(self, member: Member) -> list[JobView]:
-        jobs = await self.adb.call(job_store.user_jobs, member.id, member.guild_id)
-        return [await self.job_view(job.id) for job in jobs]
+        return await self.adb.call(
+            lambda db: _job_views(db, job_store.user_jobs(db, member.id, member.guild_id), estimate=True)
+        )
 
     async def active_jobs(self, guild_id: int | None = None) -> list[JobView]:
         """Queued and running jobs (of one guild, or all), oldest first: for progress displays and admins."""
-        jobs = await self.adb.call(job_store.active_jobs, guild_id)
-        return [await self.job_view(job.id) for job in jobs]
+        return await self.adb.call(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
 
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
         return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, is_admin=member.is_admin)
@@ -321,8 +318,9 @@ class Studio:
     async def finished_jobs(self, transport: str | None = None) -> list[JobView]:
         """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet;
         `transport` limits them to clips asked for through that front-end (see `origin["transport"]`)."""
-        jobs = await self.adb.call(job_store.pending_notifications, transport=transport)
-        return [await self.job_view(job.id) for job in jobs]
+        return await self.adb.call(
+            lambda db: _job_views(db, job_store.pending_notifications(db, transport=transport), estimate=False)
+        )
 
     async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:
         def write(db: Any) -> None:
@@ -341,3 +339,15 @@ class Studio:
     def shot_list(clip: Clip) -> ShotList:
         return ShotList.model_validate(clip.shot_list)
 
+
+def _job_views(db: Any, jobs: list[RenderJob], *, estimate: bool) -> list[JobView]:
+    """Views of many jobs in one database call, predicting the queue once rather than once per job."""
+    estimates = job_store.queue_estimates(db) if estimate and jobs else {}
+    return [JobView(job, _clip_of(db, job), estimates.get(job.id)) for job in jobs]
+
+
+def _clip_of(db: Any, job: RenderJob) -> Clip:
+    clip = clip_store.find_clip(db, job.clip_id)
+    if clip is None:
+        raise StudioError(f"Clip #{job.clip_id} no longer exists.")
+    return clip

@@ -22,6 +22,7 @@ from storage.jobs import (
     heartbeat,
     mark_notified,
     pending_notifications,
+    queue_estimates,
     queue_position,
     release_job,
     requeue_stale,
@@ -248,6 +249,9 @@ def test_queue_position_and_eta_from_measured_speeds(db):
     assert queue_position(db, ahead.id, now=1000.0) == (1, pytest.approx(2.5 + 5.0))
     # running remainder + job ahead + loading model "b" + own render
     assert queue_position(db, mine.id, now=1000.0) == (2, pytest.approx(2.5 + 5.0 + 10.0 + 20.0))
+    assert queue_estimates(db, now=1000.0) == {
+        job.id: queue_position(db, job.id, now=1000.0) for job in (running, ahead, mine)
+    }
 
     record_model_stats(db, "b", seconds_per_unit=2.0)
     assert queue_position(db, mine.id, now=1000.0).eta_seconds == pytest.approx(2.5 + 5.0 + 10.0 + 20.0 * 1.3)

@@ -111,11 +111,6 @@ def test_affinity_delays_a_job_by_at_most_max_bypass_renders():
     assert swaps <= 2
 
 
-def test_predict_order_stops_at_the_requested_job():
-    queued = [job(i, user=i) for i in range(1, 6)]
-    assert [j.id for j in predict_order(queued, loaded_model=None, last_served={}, now=NOW, stop_at=3)] == [1, 2, 3]
-
-
 def test_job_cost_counts_only_uncached_work():
     shots = [ShotRender("tiny", f"shot {i}", "", i, 64, 32, 9, 8, 4, 5.0) for i in range(3)]
     assert render_work(shots[0]) == pytest.approx(4 * 9 * 64 * 32 / 1e6)
