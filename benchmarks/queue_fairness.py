@@ -1,7 +1,7 @@
 """Queue fairness benchmark: FIFO vs Reelbot's scheduler on a simulated day-in-the-life workload.
 
-A discrete-event simulation of one GPU worker. It calls the real `generation.scheduler` functions the
-worker's claim uses (`decide`, with the same bypass bookkeeping `storage.jobs.claim_next` does), so
+A discrete-event simulation of one GPU worker. It calls the real `renderqueue.scheduler` functions the
+worker's claim uses (`decide`, with the same bypass bookkeeping `renderqueue.jobs.claim_next` does), so
 what it measures is the production policy, not a model of it. Queue limits are off: the point is to
 see what the ordering alone does when one user floods the queue.
 
@@ -21,7 +21,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from generation.scheduler import QueuedJob, SchedulerPolicy, decide, pick_fifo
+from renderqueue.scheduler import QueuedJob, SchedulerPolicy, decide, pick_fifo
 
 # Seconds to load each preset into GPU memory, and seconds per unit of render work once loaded.
 LOAD_SECONDS = {"wan-1.3b": 45.0, "ltx-video": 25.0}

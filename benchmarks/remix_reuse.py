@@ -25,10 +25,10 @@ import torch
 from generation import assemble
 from generation.pipelines import PipelineCache
 from generation.registry import PRESETS
-from generation.worker import WorkerConfig, process_job
+from renderqueue.worker import WorkerConfig, process_job
 from storage.aio import AsyncDatabase
 from storage.db import open_db
-from storage.jobs import claim_next
+from renderqueue.jobs import claim_next
 from studio.config import Config
 from studio.remix import parse_change, remix
 from studio.service import Member, Studio, VideoOptions

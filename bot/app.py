@@ -15,7 +15,7 @@ from bot.posting import Delivery
 from bot.replies import report_error
 from bot.views import DYNAMIC_ITEMS
 from studio.config import Config
-from studio.runtime import Workers, open_studio
+from studio.runtime import open_studio, workers_for
 from studio.service import Studio
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def run_bot(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    workers = Workers(config, count=config.workers).start() if config.workers > 0 else None
+    workers = workers_for(config, count=config.workers).start() if config.workers > 0 else None
     try:
         asyncio.run(_serve(config))
     except discord.LoginFailure:

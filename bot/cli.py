@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(chat(config))
     if args.command == "worker":
-        from generation.worker import run_worker
+        from renderqueue.worker import run_worker
         from studio.runtime import worker_config
 
         run_worker(worker_config(config))

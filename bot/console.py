@@ -18,7 +18,7 @@ from studio.config import Config
 from studio.errors import USER_ERRORS, StudioError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
-from studio.runtime import Workers, follow_job, open_studio
+from studio.runtime import follow_job, open_studio, workers_for
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
 
 CONSOLE_GUILD = 0
@@ -56,7 +56,7 @@ def describe_result(view: JobView) -> str:
 async def generate_once(config: Config, args: argparse.Namespace) -> int:
     """Render one request with an in-process worker; prints the video and storyboard paths."""
     studio = open_studio(config)
-    workers = Workers(config, separate_processes=False).start()
+    workers = workers_for(config, separate_processes=False).start()
     try:
         options = VideoOptions(
             shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
@@ -378,7 +378,7 @@ COMMANDS: dict[str, Command] = {
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     studio = open_studio(config)
-    workers = Workers(config, count=config.workers).start()
+    workers = workers_for(config, count=config.workers).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
     print("Reelbot console. Type a request, /help for commands, /quit to leave.", file=out, flush=True)
 

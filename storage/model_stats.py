@@ -1,6 +1,6 @@
 """Measured per-model speed, for queue ETAs: seconds per unit of render work and seconds to load.
 
-A unit of work is one denoising step over one megapixel-frame (`generation.scheduler.render_work`), so
+A unit of work is one denoising step over one megapixel-frame (`renderqueue.scheduler.render_work`), so
 one figure per model covers shots of any size and length.
 """
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
-from generation.worker import WorkerConfig, run_worker, supervise
+from renderqueue.supervisor import Workers
+from renderqueue.worker import WorkerConfig
 from storage.aio import AsyncDatabase
 from studio.config import Config
 from studio.service import JobView, Studio
@@ -33,48 +32,9 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
-def run_worker_restarting(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
-    """In-process counterpart of `supervise`: a worker thread that dies on an error is started again,
-    so a request never waits on a worker that is gone."""
-    while not stop.is_set():
-        try:
-            run_worker(config, stop)
-        except Exception:
-            log.exception("render worker %s crashed; restarting it", config.worker_id)
-            stop.wait(restart_delay)
-
-
-class Workers:
-    """Render workers for the life of a front-end.
-
-    `separate_processes=True` (the bot) gives each worker its own supervised process, so a crash or a
-    GPU fault never takes the bot down and a dead worker is restarted; the one-shot `generate` command
-    renders in a thread of its own process instead, sparing a second copy of torch in memory.
-    """
-
-    def __init__(self, config: Config, *, count: int = 1, separate_processes: bool = True) -> None:
-        self._stop = threading.Event()
-        base = worker_config(config)
-        target = supervise if separate_processes else run_worker_restarting
-        self._threads = [
-            threading.Thread(
-                target=target,
-                args=(replace(base, worker_id=f"{base.worker_id}-{index}"), self._stop),
-                name=f"reelbot-worker-{index}",
-                daemon=True,
-            )
-            for index in range(count)
-        ]
-
-    def start(self) -> "Workers":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def stop(self, timeout: float = 60.0) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout)
+def workers_for(config: Config, *, count: int = 1, separate_processes: bool = True) -> Workers:
+    """Render workers for a front-end, configured from `config` (not started)."""
+    return Workers(worker_config(config), count=count, separate_processes=separate_processes)
 
 
 async def follow_job(

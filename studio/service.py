@@ -13,13 +13,13 @@ from typing import Any
 
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from generation.scheduler import job_cost
+from renderqueue.scheduler import job_cost
 from prompts.expand import ExpandOptions, Expander, build_expander
 from prompts.pipeline import expand_request
 from prompts.safety import SafetyPolicy, ensure_screened, sanitize_request
 from prompts.schema import ShotList
 from storage import clips as clip_store
-from storage import jobs as job_store
+from renderqueue import jobs as job_store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.db import transaction

@@ -19,7 +19,7 @@ from bot.app import ReelBot, create_bot
 from discord_fake import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeMessage
 from generation.encoding import VideoInfo, probe
 from studio.config import Config
-from studio.runtime import Workers
+from studio.runtime import workers_for
 from studio.service import Studio
 
 REQUEST = "a giant monster walking through New York"
@@ -100,7 +100,7 @@ async def eventually(
 @contextlib.contextmanager
 def rendering(config: Config) -> Iterator[None]:
     """An in-process render worker for part of a test (the `worker` fixture runs for all of it)."""
-    workers = Workers(config, separate_processes=False).start()
+    workers = workers_for(config, separate_processes=False).start()
     try:
         yield
     finally:

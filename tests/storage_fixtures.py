@@ -13,7 +13,7 @@ import sqlite_utils
 
 from storage.clips import create_clip
 from storage.db import open_db, transaction
-from storage.jobs import QueueLimits, claim_next, enqueue_clip_job
+from renderqueue.jobs import QueueLimits, claim_next, enqueue_clip_job
 from storage.records import Clip, RenderJob
 
 SHOT_LIST = {"title": "Cat at sea", "logline": "A cat sails.", "shots": [{"prompt": "a cat on a boat"}]}

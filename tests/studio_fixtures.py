@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from studio.config import Config
-from studio.runtime import Workers, open_studio
+from studio.runtime import open_studio, workers_for
 from studio.service import Member, Studio
 
 ALICE = Member(id=101, name="alice", guild_id=1, channel_id=11)
@@ -38,6 +38,6 @@ async def studio(config: Config) -> AsyncIterator[Studio]:
 @pytest.fixture
 def worker(config: Config):
     """One in-process render worker for the test's studio."""
-    workers = Workers(config, separate_processes=False).start()
+    workers = workers_for(config, separate_processes=False).start()
     yield workers
     workers.stop()

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ("generation", "prompts", "storage", "studio")
+# The layers, lowest first: each package may import only the packages listed for it. `generation`
+# (pure rendering) and `prompts` (planning) are leaf libraries; the queue renders with generation.
+ALLOWED = {
+    "prompts": set(),
+    "generation": set(),
+    "storage": set(),
+    "renderqueue": {"storage", "generation"},
+    "studio": {"storage", "renderqueue", "generation", "prompts"},
+}
+OURS = {"bot", "generation", "prompts", "renderqueue", "storage", "studio"}
 # Front-end modules of bot/ that must start without discord installed or connected.
 DISCORD_FREE = ("bot/cli.py", "bot/console.py")
 
@@ -22,19 +31,32 @@ def imported_modules(path: Path) -> set[str]:
     return modules
 
 
-@pytest.mark.parametrize("package", CORE)
-def test_core_packages_do_not_import_bot_or_discord(package: str) -> None:
-    offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_modules(path) & {"bot", "discord"})
-        for path in (ROOT / package).rglob("*.py")
-        if imported_modules(path) & {"bot", "discord"}
-    }
-    assert offenders == {}
+def offenders(package: str, forbidden: set[str]) -> dict[str, list[str]]:
+    found = {}
+    for path in (ROOT / package).rglob("*.py"):
+        bad = sorted(imported_modules(path) & forbidden)
+        if bad:
+            found[str(path.relative_to(ROOT))] = bad
+    return found
 
 
-def test_prompts_depend_on_nothing_else_of_ours() -> None:
-    for path in (ROOT / "prompts").rglob("*.py"):
-        assert not imported_modules(path) & {"generation", "storage", "studio"}, path
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_each_layer_imports_only_the_layers_below_it(package: str) -> None:
+    assert offenders(package, OURS - ALLOWED[package] - {package}) == {}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_nothing_below_the_front_ends_imports_discord(package: str) -> None:
+    assert offenders(package, {"discord"}) == {}
+
+
+def test_rendering_knows_nothing_of_sqlite() -> None:
+    assert offenders("generation", {"sqlite3", "sqlite_utils"}) == {}
+
+
+def test_every_package_of_ours_has_a_layer() -> None:
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert packages - {"tests", "benchmarks"} == set(ALLOWED) | {"bot"}
 
 
 @pytest.mark.parametrize("module", DISCORD_FREE)

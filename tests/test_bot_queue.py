@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot_harness import REQUEST, World
-from storage.jobs import claim_next, fail_job
+from renderqueue.jobs import claim_next, fail_job
 
 
 async def test_queue_lists_and_cancels_and_admins_see_everyone(world: World) -> None:

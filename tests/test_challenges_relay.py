@@ -7,11 +7,11 @@ import threading
 import pytest
 
 from generation.encoding import probe
-from generation.worker import WorkerConfig, process_job
+from renderqueue.worker import WorkerConfig, process_job
 from prompts.schema import ShotList, StyleBible
 from storage.db import open_db
 from storage.errors import QueueFull
-from storage.jobs import claim_next, job_for_clip
+from renderqueue.jobs import claim_next, job_for_clip
 from storage.challenges import add_relay_turn, relay_turns
 from storage.requests import StoredRequest, record_request
 from storage.settings import set_setting

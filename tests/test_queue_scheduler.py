@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from generation.recipe import ShotRender
-from generation.scheduler import (
+from renderqueue.scheduler import (
     DEFAULT_POLICY,
     QueuedJob,
     SchedulerPolicy,

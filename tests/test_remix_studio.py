@@ -11,12 +11,12 @@ from bot.console import ConsoleSession, console_member
 from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
-from generation.worker import WorkerConfig, process_job
+from renderqueue.worker import WorkerConfig, process_job
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message
 from storage.db import open_db
 from storage.errors import NotFound
-from storage.jobs import claim_next
+from renderqueue.jobs import claim_next
 from storage.requests import get_request
 from storage.settings import set_setting
 from studio.lineage import lineage, lineage_text

@@ -14,15 +14,18 @@ from pathlib import Path
 import pytest
 from storage_fixtures import submit, tiny_recipe
 
-from generation import assemble, worker
+from generation import assemble
+from renderqueue import worker
 from generation.assemble import ClipOutput
 from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import PRESETS, validate_recipe
-from generation.worker import EXIT_HUNG, WorkerConfig, process_job, run_worker, shrink_recipe, supervise
+from renderqueue import supervisor
+from renderqueue.supervisor import supervise
+from renderqueue.worker import EXIT_HUNG, WorkerConfig, process_job, run_worker, shrink_recipe
 from storage.clips import get_clip
 from storage.db import open_db
-from storage.jobs import cancel_job, claim_next, get_job
+from renderqueue.jobs import cancel_job, claim_next, get_job
 from storage.model_stats import get_model_stats
 from storage.workers import live_workers, register_worker
 
@@ -269,7 +272,7 @@ def test_supervisor_restarts_exited_workers_and_stops_the_last(config, monkeypat
         f"import pathlib, time; p = pathlib.Path({str(starts)!r}); p.write_text(p.read_text() + 'x' "
         "if p.exists() else 'x'); time.sleep(0 if len(p.read_text()) < 3 else 60)"
     )
-    monkeypatch.setattr(worker, "worker_command", lambda _config: [sys.executable, "-c", script])
+    monkeypatch.setattr(supervisor, "worker_command", lambda _config: [sys.executable, "-c", script])
     stop = threading.Event()
     thread = threading.Thread(target=supervise, args=(config, stop), kwargs={"restart_delay": 0.01})
     thread.start()

@@ -14,7 +14,7 @@ from storage_fixtures import submit, tiny_recipe
 
 from generation.encoding import probe
 from storage.clips import get_clip
-from storage.jobs import get_job
+from renderqueue.jobs import get_job
 
 
 SHOTS = 4
@@ -23,7 +23,7 @@ FRAMES = 17
 
 def start_worker(db_path: Path, media: Path, models: Path, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "generation.worker",
+        sys.executable, "-m", "renderqueue.worker",
         "--db", str(db_path), "--media", str(media), "--models", str(models), "--device", "cpu",
         "--poll-interval", "0.05", "--heartbeat-interval", "0.2", "--stale-after", "10",
     ]  # fmt: skip

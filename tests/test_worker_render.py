@@ -10,9 +10,9 @@ from storage_fixtures import submit, tiny_recipe
 from generation import assemble
 from generation.encoding import probe
 from generation.errors import OutOfMemoryRenderError
-from generation.worker import WorkerConfig, process_job
+from renderqueue.worker import WorkerConfig, process_job
 from storage.clips import get_clip
-from storage.jobs import claim_next, get_job
+from renderqueue.jobs import claim_next, get_job
 from storage.model_stats import get_model_stats
 
 

@@ -5,7 +5,7 @@ Everything it knows lives in the database, so it can be killed at any moment: it
 stops, and the next worker to start (or any worker, once the heartbeat is `stale_after` old) puts the
 job back in the queue. Shots rendered before the crash sit in the render cache, so the retry resumes.
 
-Run: python -m generation.worker --db reelbot.sqlite3 --media media --models models
+Run: python -m renderqueue.worker --db reelbot.sqlite3 --media media --models models
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -38,10 +37,10 @@ from generation.errors import (
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from generation.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
+from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
 from storage.clips import find_clip, set_clip_recipes
 from storage.db import open_db, transaction
-from storage.jobs import (
+from renderqueue.jobs import (
     claim_next,
     complete_job,
     fail_job,
@@ -436,42 +435,8 @@ def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> Non
         log.info("worker %s stopped", config.worker_id)
 
 
-def worker_command(config: WorkerConfig) -> list[str]:
-    """The command line that runs a worker process with this config (a fresh worker id per process)."""
-    command = [
-        sys.executable, "-m", "generation.worker",
-        "--db", str(config.db_path),
-        "--media", str(config.media_dir),
-        "--models", str(config.models_dir),
-        "--poll-interval", str(config.poll_interval),
-        "--heartbeat-interval", str(config.heartbeat_interval),
-        "--stale-after", str(config.stale_after),
-        "--job-timeout", str(config.job_timeout),
-        "--log-level", config.log_level,
-    ]  # fmt: skip
-    return command + (["--device", config.device] if config.device else [])
-
-
-def supervise(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
-    """Keep one worker process running until `stop` is set, restarting it whenever it exits (a crash,
-    an out-of-memory kill, or a deliberate exit after a hung render)."""
-    while not stop.is_set():
-        process = subprocess.Popen(worker_command(config))
-        while process.poll() is None and not stop.wait(0.5):
-            pass
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            return
-        log.warning("worker process exited with status %s; restarting", process.returncode)
-        stop.wait(restart_delay)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generation.worker", description="Run a Reelbot render worker.")
+    parser = argparse.ArgumentParser(prog="python -m renderqueue.worker", description="Run a Reelbot render worker.")
     parser.add_argument("--db", type=Path, required=True, help="the Reelbot SQLite database")
     parser.add_argument("--media", type=Path, required=True, help="where rendered clips and shots are stored")
     parser.add_argument("--models", type=Path, required=True, help="local model folder")
@@ -501,7 +466,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    (supervise if args.supervise else run_worker)(config, stop)
+    if args.supervise:
+        from renderqueue.supervisor import supervise
+
+        supervise(config, stop)
+    else:
+        run_worker(config, stop)
     return 0
 
 

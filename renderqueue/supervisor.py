@@ -1,0 +1,92 @@
+"""Keeping render workers alive: a worker process restarted whenever it exits, or an in-process worker
+thread restarted whenever it crashes, for the life of a front-end."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+
+from renderqueue.worker import WorkerConfig, run_worker
+
+log = logging.getLogger(__name__)
+
+
+def worker_command(config: WorkerConfig) -> list[str]:
+    """The command line that runs a worker process with this config (a fresh worker id per process)."""
+    command = [
+        sys.executable, "-m", "renderqueue.worker",
+        "--db", str(config.db_path),
+        "--media", str(config.media_dir),
+        "--models", str(config.models_dir),
+        "--poll-interval", str(config.poll_interval),
+        "--heartbeat-interval", str(config.heartbeat_interval),
+        "--stale-after", str(config.stale_after),
+        "--job-timeout", str(config.job_timeout),
+        "--log-level", config.log_level,
+    ]  # fmt: skip
+    return command + (["--device", config.device] if config.device else [])
+
+
+def supervise(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
+    """Keep one worker process running until `stop` is set, restarting it whenever it exits (a crash,
+    an out-of-memory kill, or a deliberate exit after a hung render)."""
+    while not stop.is_set():
+        process = subprocess.Popen(worker_command(config))
+        while process.poll() is None and not stop.wait(0.5):
+            pass
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            return
+        log.warning("worker process exited with status %s; restarting", process.returncode)
+        stop.wait(restart_delay)
+
+
+def run_worker_restarting(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
+    """In-process counterpart of `supervise`: a worker thread that dies on an error is started again,
+    so a request never waits on a worker that is gone."""
+    while not stop.is_set():
+        try:
+            run_worker(config, stop)
+        except Exception:
+            log.exception("render worker %s crashed; restarting it", config.worker_id)
+            stop.wait(restart_delay)
+
+
+class Workers:
+    """Render workers for the life of a front-end.
+
+    `separate_processes=True` (the bot) gives each worker its own supervised process, so a crash or a
+    GPU fault never takes the bot down and a dead worker is restarted; the one-shot `generate` command
+    renders in a thread of its own process instead, sparing a second copy of torch in memory.
+    """
+
+    def __init__(self, base: WorkerConfig, *, count: int = 1, separate_processes: bool = True) -> None:
+        self._stop = threading.Event()
+        target = supervise if separate_processes else run_worker_restarting
+        self._threads = [
+            threading.Thread(
+                target=target,
+                args=(replace(base, worker_id=f"{base.worker_id}-{index}"), self._stop),
+                name=f"reelbot-worker-{index}",
+                daemon=True,
+            )
+            for index in range(count)
+        ]
+
+    def start(self) -> "Workers":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
