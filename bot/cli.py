@@ -5,10 +5,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from studio.config import Config, load_config
+from studio.config import Config, ConfigError, load_config
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -46,16 +45,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    config = load_config(args.config)
+    """The settings source with the command line's overrides on top (see `studio.config.load_config`)."""
+    overrides: dict = {}
     if args.home:
-        config = replace(config, home=args.home)
+        overrides["home"] = args.home
     if args.model:
-        config = replace(config, default_model=args.model)
+        overrides["default_model"] = args.model
     if args.llm:
-        config = replace(config, expander=replace(config.expander, backend=args.llm))
+        overrides["expander"] = {"backend": args.llm}
     if getattr(args, "workers", None) is not None:
-        config = replace(config, workers=args.workers)
-    return config
+        overrides["workers"] = args.workers
+    return load_config(args.config, **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    config = _config(args)
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.command == "generate":
         from bot.console import generate_once
 
@@ -76,10 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(chat(config))
     if args.command == "worker":
-        from renderqueue.worker import run_worker
-        from studio.runtime import worker_config
+        from studio.worker_process import serve
 
-        run_worker(worker_config(config))
+        serve(config)
         return 0
     from bot.app import run_bot
 

@@ -15,7 +15,8 @@ from studio.challenges import (
     ChallengeRules, ChallengeService, ChallengeView, DeadlineLoop, RelayResults, Results, format_duration,
 )  # fmt: skip
 from studio.config import Config
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
@@ -64,7 +65,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         )  # fmt: skip
         try:
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             print(f"error: {error.user_message}", file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
@@ -109,13 +110,13 @@ class ConsoleSession:
             return f"unknown command /{name}; type /help"
         try:
             return await command(self, rest.strip())
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             return f"error: {error.user_message}"
 
     async def create(self, text: str) -> str:
         try:
             accepted = await self.studio.create(self.member, text)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             return f"error: {error.user_message}"
         self.watch(accepted)
         return describe_accepted(accepted)

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
-from storage.errors import NotAllowed, NotFound, QueueFull
+from common.errors import NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
 from storage.workers import live_workers

@@ -7,7 +7,7 @@ import json
 import sqlite_utils
 
 from storage.db import timestamp, transaction
-from storage.errors import NotFound
+from common.errors import NotFound
 from storage.records import Clip, ClipStatus
 from storage.users import upsert_user
 

@@ -1,7 +1,7 @@
 """Community challenges: themed vote contests and relay films, their deadlines, results and profiles.
 
 Front-ends (the Discord cog, the console) call `ChallengeService` and render the dataclasses it returns;
-every refusal is one of `studio.errors.USER_ERRORS` with a `user_message`. Deadlines are rows in the
+every refusal is one of `common.errors.ReelbotError` (a code and a `user_message`). Deadlines are rows in the
 database (storage/events.py), so a challenge still closes when its deadline passed while the bot was down:
 `run_due_events` catches up, and `DeadlineLoop` keeps doing it for a running front-end.
 """
@@ -31,7 +31,7 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.clips import ancestors, find_clip, get_clip
 from storage.db import timestamp, transaction
-from storage.errors import NotAllowed, NotFound
+from common.errors import NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 from storage.profiles import clip_stats
 from storage.records import (
@@ -45,7 +45,8 @@ from storage.records import (
 )
 from storage.requests import StoredRequest
 from storage.users import get_user
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.leaderboard import Row, render_leaderboard
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import MAX_SEED, random_seed
@@ -499,10 +500,10 @@ class ChallengeService:
                     request_id, member, text, plan, settings, origin,
                     link=lambda db, clip: store.set_relay_clip(db, challenge.id, turn.position, clip.id),
                 )  # fmt: skip
-            except USER_ERRORS:
+            except ReelbotError:
                 await self.adb.call(store.remove_relay_turn, challenge.id, turn.position)
                 raise
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise
         return RelayTurnAccepted(challenge, dataclasses.replace(turn, clip_id=accepted.clip.id), accepted)

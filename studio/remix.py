@@ -33,10 +33,11 @@ from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import Shot, ShotList, StyleBible
 from storage import clips as clip_store
 from storage import requests as request_store
-from storage.errors import NotFound
+from common.errors import NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.users import remix_opted_out, set_remix_opt_out
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import random_seed, shot_seeds
 
@@ -56,6 +57,8 @@ _EXAMPLES = (
 
 class RemixError(StudioError):
     """A remix that cannot be made as asked: a bad shot number, a refusal, nothing left to change."""
+
+    code = "remix_refused"
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChang
 async def remix(
     studio: Studio, member: Member, clip_id: int, change: RemixChange, *, origin: dict | None = None
 ) -> Accepted:
-    """Queue a remix of clip `clip_id`. Raises a USER_ERRORS type (refusals are RemixError)."""
+    """Queue a remix of clip `clip_id`. Raises ReelbotError (refusals are RemixError)."""
     settings = await studio.check_member_may_request(member)
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
@@ -239,7 +242,7 @@ async def fulfil_remix(
         _check_may_remix(member, source, settings)
         plan, request = await _plan(studio, source.clip, change, settings)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
-    except USER_ERRORS as error:
+    except ReelbotError as error:
         await studio.adb.call(request_store.reject_request, request_id, error.user_message)
         raise
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from storage import requests as request_store
 from storage.requests import StoredRequest
 from studio.challenges import ChallengeService
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.remix import fulfil_remix, stored_change
 from studio.service import Accepted, Member, Studio, VideoOptions
 
@@ -34,7 +35,7 @@ async def resume_requests(studio: Studio, transport: str | None = None) -> list[
             continue
         try:
             resumed.append(Resumed(stored, accepted=await _fulfil(studio, stored)))
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             log.info("request %s refused on resume: %s", stored.id, error.user_message)
             resumed.append(Resumed(stored, error=error.user_message))
     return resumed

@@ -1,7 +1,7 @@
 """The transport-agnostic core: take a member's request, make it durable, expand it, queue it.
 
 Discord cogs and the console call these coroutines and show `user_message` of the errors in
-`studio.errors.USER_ERRORS`; nothing here knows how a reply reaches the member.
+`common.errors.ReelbotError`; nothing here knows how a reply reaches the member.
 """
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ from renderqueue import jobs as job_store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.db import transaction
-from storage.errors import NotAllowed, NotFound
+from common.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import get_settings
 from studio.config import Config
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.shots import caption, random_seed, recipes_for, shot_seeds
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Studio:
     async def create(
         self, member: Member, text: str, options: VideoOptions = VideoOptions(), *, origin: dict | None = None
     ) -> Accepted:
-        """Validate, persist the raw request, expand it and queue the clip. Raises a USER_ERRORS type."""
+        """Validate, persist the raw request, expand it and queue the clip. Raises ReelbotError."""
         settings = await self.check_member_may_request(member)
         text = sanitize_request(text)
         self._check_options(options, settings)
@@ -203,7 +204,7 @@ class Studio:
                 priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
             )
             return await self.queue_plan(request_id, member, text, plan, settings, origin)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise
 

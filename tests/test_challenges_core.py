@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from generation.errors import RecipeError
-from storage.errors import NotAllowed, NotFound
+from common.errors import NotAllowed, NotFound
 from storage.settings import set_setting
 from studio.challenges import (
     DEADLINE_EVENT,

@@ -8,9 +8,10 @@ import pytest
 
 from generation.encoding import probe
 from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.settings import WorkerSettings
 from prompts.schema import ShotList, StyleBible
 from storage.db import open_db
-from storage.errors import QueueFull
+from common.errors import QueueFull
 from renderqueue.jobs import claim_next, job_for_clip
 from storage.challenges import add_relay_turn, relay_turns
 from storage.requests import StoredRequest, record_request
@@ -32,7 +33,7 @@ def render_jobs(studio, pipelines, tiny_models_dir, count: int) -> None:
         media_dir=studio.config.media_dir,
         models_dir=tiny_models_dir,
         worker_id="relay-test",
-        device="cpu",
+        settings=WorkerSettings(device="cpu"),
     )
     db = open_db(config.db_path)
     try:

@@ -9,7 +9,7 @@ from storage_fixtures import claim_all, claim_all_in_process, submit
 
 from storage.clips import get_clip
 from storage.db import open_db
-from storage.errors import NotAllowed, QueueFull
+from common.errors import NotAllowed, QueueFull
 from renderqueue.jobs import (
     QueueLimits,
     active_jobs,

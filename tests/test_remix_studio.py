@@ -12,10 +12,11 @@ from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
 from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.settings import WorkerSettings
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message
 from storage.db import open_db
-from storage.errors import NotFound
+from common.errors import NotFound
 from renderqueue.jobs import claim_next
 from storage.requests import get_request
 from storage.settings import set_setting
@@ -65,7 +66,7 @@ class Renderer:
             media_dir=studio.config.media_dir,
             models_dir=studio.config.models_dir,
             worker_id="remix-test",
-            device="cpu",
+            settings=WorkerSettings(device="cpu"),
         )
         self.shots: list[ShotRender] = []
         self.outputs: list[assemble.ClipOutput] = []

@@ -12,7 +12,7 @@ from generation.errors import RecipeError
 from prompts.errors import UnsafeRequest
 from prompts.expand import RuleBasedExpander
 from prompts.schema import ShotList
-from storage.errors import QueueFull
+from common.errors import QueueFull
 from storage.requests import record_request, unfinished_requests
 from storage.settings import set_setting
 from studio.errors import StudioError

@@ -15,9 +15,9 @@ from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
 from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
 from bot.views import clip_view, queue_remix, status_message
-from storage.errors import NotFound
+from common.errors import NotFound
 from studio import remix as remixing
-from studio.errors import USER_ERRORS
+from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.service import Studio
 
@@ -155,7 +155,7 @@ class RemixCog(commands.Cog):
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
                 credit = await remixing.credit(self.studio, accepted.clip)
-            except USER_ERRORS as error:
+            except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error.user_message}", delete_after=60)  # type: ignore[attr-defined]
                 return
             except Exception:
