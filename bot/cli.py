@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from generation.registry import ASPECTS
 from studio.config import Config, ConfigError, load_config
 
 
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("request", help='what to make, e.g. "a giant monster walking through New York"')
     generate.add_argument("--shots", type=int)
     generate.add_argument("--seed", type=int)
-    generate.add_argument("--aspect", choices=("16:9", "9:16", "1:1"))
+    generate.add_argument("--aspect", choices=tuple(ASPECTS))
     generate.add_argument("--duration", type=float, help="total seconds")
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")

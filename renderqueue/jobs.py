@@ -297,13 +297,13 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
 
 
 def cancel_job(
-    db: sqlite_utils.Database, job_id: int, by_user_id: int, is_admin: bool, *, now: float | None = None
+    db: sqlite_utils.Database, job_id: int, by_user_id: int, can_moderate: bool, *, now: float | None = None
 ) -> RenderJob:
     """Cancel a queued or running job; only its owner or an admin may. A running job's worker sees the
     change at its next heartbeat and stops."""
     with transaction(db):
         job = get_job(db, job_id)
-        if job.user_id != by_user_id and not is_admin:
+        if job.user_id != by_user_id and not can_moderate:
             raise NotAllowed(f"Only the person who asked for clip #{job.clip_id} (or an admin) can cancel it.")
         if not job.active:
             raise NotAllowed(f"Clip #{job.clip_id} can't be cancelled: it is already {job.status}.")

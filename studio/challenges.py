@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from generation.encoding import stitch
-from generation.registry import get_preset
+from generation.registry import MAX_SEED, get_preset
 from prompts.compose import clip as clip_text
 from prompts.expand import ExpandOptions
 from prompts.safety import ensure_screened, sanitize_request
@@ -49,7 +49,8 @@ from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.leaderboard import Row, render_leaderboard
 from studio.service import Accepted, ClipPlan, Member, Studio
-from studio.shots import MAX_SEED, random_seed
+from studio.converters import check_duration_s, format_duration, to_duration_s
+from studio.shots import random_seed
 
 log = logging.getLogger(__name__)
 
@@ -61,43 +62,6 @@ MAX_TURN_CHARS = 300
 MAX_RELAY_TURNS = 100
 # Entries shown as winners (and credited with their remix ancestry) in the results.
 PODIUM = 3
-
-_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
-_DURATION = re.compile(r"(?:\d+[wdhm])+")
-_DURATION_PART = re.compile(r"(\d+)([wdhm])")
-
-
-# --- durations ----------------------------------------------------------------------------------------
-
-
-def parse_duration(text: str) -> int:
-    """'48h', '90m', '2d', '1h30m' (also '1w', '1h 30m') -> seconds, within the allowed bounds."""
-    compact = "".join(text.lower().split())
-    if not _DURATION.fullmatch(compact):
-        raise StudioError(
-            f"I can't read `{text.strip()[:40]}` as a duration. Try something like 48h, 90m, 2d or 1h30m."
-        )
-    return check_duration(sum(int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(compact)))
-
-
-def check_duration(seconds: float) -> int:
-    if not MIN_DURATION_S <= seconds <= MAX_DURATION_S:
-        raise StudioError(
-            f"A challenge can last from {format_duration(MIN_DURATION_S)} to {format_duration(MAX_DURATION_S)}."
-        )
-    return int(seconds)
-
-
-def format_duration(seconds: float) -> str:
-    """Two largest units, e.g. '2d 3h', '45m'; 'less than a minute' below that."""
-    seconds = int(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return " ".join(parts[:2]) or "less than a minute"
-
 
 # --- records the front-ends render --------------------------------------------------------------------
 
@@ -276,7 +240,7 @@ class Profile:
 
 
 def may_run_challenges(member: Member, settings: GuildSettings) -> bool:
-    return member.is_admin or bool(set(member.role_ids) & set(settings.moderator_roles))
+    return member.can_moderate or bool(set(member.role_ids) & set(settings.moderator_roles))
 
 
 # --- the service --------------------------------------------------------------------------------------
@@ -313,7 +277,10 @@ class ChallengeService:
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
             raise NotAllowed("Only server admins and moderators can start challenges.")
-        seconds = parse_duration(duration) if isinstance(duration, str) else check_duration(duration)
+        if isinstance(duration, str):
+            seconds = to_duration_s(duration, MIN_DURATION_S, MAX_DURATION_S)
+        else:
+            seconds = check_duration_s(duration, MIN_DURATION_S, MAX_DURATION_S)
         theme = sanitize_request(theme, max_chars=MAX_THEME_CHARS)
         await ensure_screened(theme, self.studio.safety_policy(settings))
         stored = _checked_rules(kind, rules).to_dict()

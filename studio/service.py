@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generation.recipe import ShotRender
-from generation.registry import get_preset
+from generation.registry import ASPECTS, get_preset
 from renderqueue.scheduler import job_cost
 from prompts.expand import ExpandOptions, Expander, build_expander
 from prompts.pipeline import expand_request
@@ -35,7 +35,6 @@ from studio.shots import caption, random_seed, recipes_for, shot_seeds
 
 log = logging.getLogger(__name__)
 
-ASPECTS = ("16:9", "9:16", "1:1")
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,9 @@ class Member:
     name: str
     guild_id: int | None = None
     channel_id: int | None = None
-    # Server admin or one of the guild's moderator roles: may cancel and delete others' work.
-    is_admin: bool = False
+    # A server manager or one of the guild's moderator roles: may cancel and delete others' work and run
+    # challenges.
+    can_moderate: bool = False
     # The member's role ids in the guild, for features a guild opens to configured roles (challenges).
     role_ids: tuple[int, ...] = ()
 
@@ -296,7 +296,7 @@ class Studio:
         return await self.adb.call(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
 
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
-        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, is_admin=member.is_admin)
+        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
 
     async def clip(self, clip_id: int) -> Clip:
         return await self.adb.call(clip_store.get_clip, clip_id)
@@ -311,7 +311,7 @@ class Studio:
 
     async def delete_clip(self, member: Member, clip_id: int) -> Clip:
         clip = await self.clip(clip_id)
-        if clip.author_id != member.id and not member.is_admin:
+        if clip.author_id != member.id and not member.can_moderate:
             raise NotAllowed("Only the clip's author or a server admin can delete it.")
         await self.adb.call(clip_store.delete_clip, clip_id)
         return clip

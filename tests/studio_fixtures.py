@@ -12,7 +12,7 @@ from studio.service import Member, Studio
 
 ALICE = Member(id=101, name="alice", guild_id=1, channel_id=11)
 BOB = Member(id=102, name="bob", guild_id=1, channel_id=11)
-ADMIN = Member(id=100, name="admin", guild_id=1, channel_id=11, is_admin=True)
+ADMIN = Member(id=100, name="admin", guild_id=1, channel_id=11, can_moderate=True)
 
 
 def make_config(home: Path, tiny_models_dir: Path) -> Config:

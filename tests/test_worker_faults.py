@@ -207,7 +207,7 @@ def test_cancel_by_owner_stops_a_running_render(db, db_path, config, monkeypatch
 
     def cancel_soon() -> None:
         time.sleep(0.2)
-        cancel_job(open_db(db_path), job.id, by_user_id=5, is_admin=False)
+        cancel_job(open_db(db_path), job.id, by_user_id=5, can_moderate=False)
 
     canceller = threading.Thread(target=cancel_soon)
     canceller.start()
