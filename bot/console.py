@@ -205,6 +205,20 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     return "others may remix your clips again"
 
 
+async def _settings(session: ConsoleSession, arg: str) -> str:
+    """/settings show | set <key> <value> (`default` restores a default)"""
+    action, _, rest = arg.partition(" ")
+    key, _, value = rest.strip().partition(" ")
+    if action == "set" and key and value.strip():
+        # Whoever types at the console runs the bot, so they manage its settings.
+        settings = await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
+    elif action in ("show", ""):
+        settings = await session.studio.settings(CONSOLE_GUILD)
+    else:
+        return "usage: " + " ".join((_settings.__doc__ or "").split())
+    return "\n".join(f"{name}: {getattr(settings, name)}" for name in session.studio.setting_names())
+
+
 # --- challenges, relays and profiles ----------------------------------------------------------------
 # The console runs no DeadlineLoop: each of these commands first closes challenges whose deadline has
 # passed, so their results show up at the next command.
@@ -371,6 +385,7 @@ COMMANDS: dict[str, Command] = {
     "challenge": _challenge,
     "relay": _relay,
     "profile": _profile,
+    "settings": _settings,
 }
 
 

@@ -24,10 +24,10 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.db import transaction
 from common.errors import NotAllowed, NotFound
-from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
-from storage.settings import get_settings
+from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config
 from common.errors import ReelbotError
 from studio.errors import StudioError
@@ -117,7 +117,27 @@ class Studio:
         await self.adb.__aexit__()
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
+        """The server's settings (its overrides over the defaults; the defaults for None)."""
         return await self.adb.call(get_settings, guild_id)
+
+    @staticmethod
+    def setting_names() -> tuple[str, ...]:
+        """Every per-server setting's name, in the order `/settings show` lists them."""
+        return SETTING_NAMES
+
+    async def change_setting(self, guild_id: int, key: str, value: str, *, by_user_id: int) -> GuildSettings:
+        """Set one server setting from the text a member typed (`default` restores the default) and return
+        the settings after the change. Who may do this is the front-end's decision (Discord: Manage Server;
+        the console: its operator). Raises InvalidValue naming an unknown key or a bad value."""
+        return await self.adb.call(set_setting, guild_id, key.strip(), value, by_user_id=by_user_id)
+
+    async def member_clips(
+        self, member: Member, *, status: ClipStatus | None = "ready", limit: int = 25
+    ) -> list[Clip]:
+        """The member's own clips in their server, newest first, at most `limit`."""
+        return await self.adb.call(
+            clip_store.list_clips, guild_id=member.guild_id, author_id=member.id, status=status, limit=limit
+        )
 
     def safety_policy(self, settings: GuildSettings) -> SafetyPolicy:
         return dataclasses.replace(
