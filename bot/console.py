@@ -23,13 +23,18 @@ from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
 
+# The console's transport name, and its one server and channel.
+CONSOLE = "console"
 CONSOLE_GUILD = 0
 CONSOLE_CHANNEL = 0
 
 
 def console_member(name: str) -> Member:
     # A stable id per name, so `/as alice` is the same member across sessions (lineage, votes).
-    return Member(id=zlib.crc32(name.encode()) or 1, name=name, guild_id=CONSOLE_GUILD, channel_id=CONSOLE_CHANNEL)
+    return Member(
+        id=zlib.crc32(name.encode()) or 1, name=name, guild_id=CONSOLE_GUILD, channel_id=CONSOLE_CHANNEL,
+        transport=CONSOLE,
+    )  # fmt: skip
 
 
 def progress_line(view: JobView) -> str:
@@ -400,7 +405,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
 
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
     try:
-        for item in await resume_requests(studio):
+        for item in await resume_requests(studio, CONSOLE):
             if item.accepted is None:
                 print(f"error: {item.error}", file=out, flush=True)
                 continue

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.origin import TRANSPORT
 from storage.records import GuildSettings
 from studio.service import Member, Studio
 
@@ -26,6 +27,7 @@ async def interaction_member(studio: Studio, interaction: discord.Interaction) -
         channel_id=interaction.channel_id,
         can_moderate=interaction.guild_id is not None and can_moderate(interaction.permissions, role_ids, settings),
         role_ids=role_ids,
+        transport=TRANSPORT,
     )
     return member, settings
 
@@ -42,5 +44,6 @@ async def message_member(studio: Studio, message: discord.Message) -> tuple[Memb
         channel_id=message.channel.id,
         can_moderate=guild_id is not None and can_moderate(permissions, role_ids, settings),
         role_ids=role_ids,
+        transport=TRANSPORT,
     )
     return member, settings

@@ -384,23 +384,15 @@ def active_jobs(db: sqlite_utils.Database, guild_id: int | None = None) -> list[
     return [RenderJob.from_row(row) for row in db.query(f"SELECT * FROM jobs WHERE {where} ORDER BY id", params)]
 
 
-def pending_notifications(
-    db: sqlite_utils.Database, *, transport: str | None = None, limit: int = 20
-) -> list[RenderJob]:
-    """Finished jobs (done, failed, cancelled) whose outcome has not been posted yet; survives restarts.
-
-    `transport` keeps to clips whose origin names it, so a front-end is never handed, and blocked by,
-    jobs that another front-end (the console, say) delivers.
-    """
-    where = "jobs.notified_at IS NULL AND jobs.finished_at IS NOT NULL"
-    params: tuple = ()
-    if transport is not None:
-        where += " AND json_extract(clips.origin, '$.transport') = ?"
-        params = (transport,)
+def pending_notifications(db: sqlite_utils.Database, *, transport: str, limit: int = 20) -> list[RenderJob]:
+    """Finished jobs (done, failed, cancelled) of clips that `transport` delivers ("discord", "console")
+    whose outcome has not been posted yet, oldest first; survives restarts. A front-end is never handed,
+    nor blocked by, jobs that another front-end delivers."""
     rows = db.query(
-        f"SELECT jobs.* FROM jobs JOIN clips ON clips.id = jobs.clip_id WHERE {where} "
+        "SELECT jobs.* FROM jobs JOIN clips ON clips.id = jobs.clip_id "
+        "WHERE jobs.notified_at IS NULL AND jobs.finished_at IS NOT NULL AND clips.transport = ? "
         "ORDER BY jobs.finished_at LIMIT ?",
-        (*params, limit),
+        (transport, limit),
     )
     return [RenderJob.from_row(row) for row in rows]
 

@@ -26,13 +26,11 @@ class Resumed:
     error: str | None = None
 
 
-async def resume_requests(studio: Studio, transport: str | None = None) -> list[Resumed]:
-    """Finish the unfinished requests that came through `transport` (the `origin["transport"]` a
-    front-end stores; None for the console), so front-ends sharing a database never both take one."""
+async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
+    """Finish the unfinished requests that came through `transport` ("discord", "console"), so
+    front-ends sharing a database never both take one."""
     resumed = []
-    for stored in await studio.adb.call(request_store.unfinished_requests):
-        if (stored.origin or {}).get("transport") != transport:
-            continue
+    for stored in await studio.adb.call(request_store.unfinished_requests, transport):
         try:
             resumed.append(Resumed(stored, accepted=await _fulfil(studio, stored)))
         except ReelbotError as error:

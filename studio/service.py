@@ -50,11 +50,13 @@ class Member:
     can_moderate: bool = False
     # The member's role ids in the guild, for features a guild opens to configured roles (challenges).
     role_ids: tuple[int, ...] = ()
+    # The front-end the member reached us through ("discord", "console", ...): it delivers their clips.
+    transport: str = "console"
 
     @classmethod
     def of_request(cls, stored: StoredRequest) -> "Member":
         """Who made a stored request (without roles or admin rights, which requests don't record)."""
-        return cls(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+        return cls(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id, transport=stored.transport)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ class Studio:
             text=text,
             options=options,
             origin=origin,
+            transport=member.transport,
         )
 
     def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
@@ -277,6 +280,7 @@ class Studio:
                     remix_kind=plan.remix_kind,
                     remix_note=plan.remix_note,
                     origin=origin,
+                    transport=member.transport,
                 )
                 job = job_store.enqueue_clip_job(
                     db,
@@ -336,9 +340,9 @@ class Studio:
         await self.adb.call(clip_store.delete_clip, clip_id)
         return clip
 
-    async def finished_jobs(self, transport: str | None = None) -> list[JobView]:
-        """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet;
-        `transport` limits them to clips asked for through that front-end (see `origin["transport"]`)."""
+    async def finished_jobs(self, transport: str) -> list[JobView]:
+        """Jobs of clips that `transport` ("discord", "console") delivers that ended (done, failed,
+        cancelled) and whose outcome it has not delivered yet, oldest first."""
         return await self.adb.call(
             lambda db: _job_views(db, job_store.pending_notifications(db, transport=transport), estimate=False)
         )

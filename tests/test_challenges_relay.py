@@ -148,7 +148,7 @@ async def test_a_turn_interrupted_by_a_restart_is_finished_in_its_reserved_place
                               options={"challenge_id": relay.id})  # fmt: skip
 
     stored = await studio.adb.call(crashed_mid_turn)
-    [resumed] = await resume_requests(studio)
+    [resumed] = await resume_requests(studio, "console")
 
     assert resumed.request.id == stored.id and resumed.error is None
     turns = await studio.adb.call(relay_turns, relay.id)

@@ -157,10 +157,10 @@ def test_finished_jobs_wait_for_notification_across_restarts(db, db_path):
     complete_job(db, done.id, worker_id="w", video_path="v", storyboard_path="s", now=10.0)
     fail_job(db, failed.id, "Nope.", retry=False, worker_id="w", now=11.0)
     reopened = open_db(db_path)
-    assert [j.id for j in pending_notifications(reopened)] == [done.id, failed.id]
+    assert [j.id for j in pending_notifications(reopened, transport="console")] == [done.id, failed.id]
     mark_notified(reopened, done.id)
-    assert [j.id for j in pending_notifications(reopened)] == [failed.id]
-    assert waiting.id not in [j.id for j in pending_notifications(reopened)]
+    assert [j.id for j in pending_notifications(reopened, transport="console")] == [failed.id]
+    assert waiting.id not in [j.id for j in pending_notifications(reopened, transport="console")]
 
 
 def test_retry_keeps_place_until_attempts_run_out(db):

@@ -209,7 +209,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(member="Whose profile (default: yours)")
     async def profile(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         asker, _ = await interaction_member(self.bot.studio, interaction)
-        who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id)
+        who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
         shown = member or interaction.user
         await interaction.response.send_message(
             embed=texts.profile_embed(await self.service.profile(who), shown.display_avatar.url),
