@@ -239,12 +239,12 @@ async def fulfil_remix(
 ) -> Accepted:
     """The slow part of a remix, after its request is stored; also how a restart finishes one."""
     try:
-        source = await studio.adb.call(_load_source, clip_id)
+        source = await studio.adb.read(_load_source, clip_id)
         _check_may_remix(member, source, settings)
         plan, request = await _plan(studio, source.clip, change, settings)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
-        await studio.adb.call(request_store.reject_request, request_id, error.user_message)
+        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
         raise
 
 
@@ -551,7 +551,7 @@ def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip],
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
-    return credit_line(clip, await studio.adb.call(clip_store.ancestors, clip.id), name=name)
+    return credit_line(clip, await studio.adb.read(clip_store.ancestors, clip.id), name=name)
 
 
 def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
@@ -587,7 +587,7 @@ async def recipe_card(studio: Studio, clip_id: int) -> str:
     def read(db: sqlite_utils.Database) -> str:
         return recipe_text(clip_store.get_clip(db, clip_id), clip_store.ancestors(db, clip_id))
 
-    return await studio.adb.call(read)
+    return await studio.adb.read(read)
 
 
 @dataclass(frozen=True)
@@ -608,7 +608,7 @@ async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None
     Raises InvalidValue for text that is not a clip number, NotFound for no such clip."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
     if ref.clip_id is None:
-        clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)
+        clip = await studio.adb.read(clip_store.find_clip_by_message, ref.message_id)
         if clip is None or clip.status == "deleted":
             raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
         ref = ClipRef(clip_id=clip.id)
@@ -619,5 +619,5 @@ async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None
 
 async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
     """Stop (or allow again) others remixing the member's clips; returns the new setting."""
-    user = await studio.adb.call(set_remix_opt_out, member.id, opt_out, name=member.name)
+    user = await studio.adb.write(set_remix_opt_out, member.id, opt_out, name=member.name)
     return user.remix_opt_out

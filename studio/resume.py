@@ -30,7 +30,7 @@ async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
     """Finish the unfinished requests that came through `transport` ("discord", "console"), so
     front-ends sharing a database never both take one."""
     resumed = []
-    for stored in await studio.adb.call(request_store.unfinished_requests, transport):
+    for stored in await studio.adb.read(request_store.unfinished_requests, transport):
         try:
             resumed.append(Resumed(stored, accepted=await _fulfil(studio, stored)))
         except ReelbotError as error:
@@ -52,5 +52,5 @@ async def _fulfil(studio: Studio, stored: StoredRequest) -> Accepted:
     if stored.kind == "relay":
         return (await ChallengeService(studio).resume_relay(stored)).accepted
     # A kind this version does not know (written by a newer one): refuse rather than guess.
-    await studio.adb.call(request_store.reject_request, stored.id, INTERRUPTED)
+    await studio.adb.write(request_store.reject_request, stored.id, INTERRUPTED)
     raise StudioError(INTERRUPTED)
