@@ -47,6 +47,7 @@ from storage.requests import StoredRequest
 from storage.users import get_user
 from common.errors import ReelbotError
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.leaderboard import Row, render_leaderboard
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.converters import check_duration_s, format_duration, to_duration_s
@@ -619,6 +620,11 @@ class ChallengeService:
             return Profile(member.id, member.name, clips, remixes, wins, len(entered), turns)
 
         return await self.adb.read(read)
+
+
+@finishes("relay")
+async def _resume_relay(studio: Studio, stored: StoredRequest) -> Accepted:
+    return (await ChallengeService(studio).resume_relay(stored)).accepted
 
 
 async def run_due_events(

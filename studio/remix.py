@@ -35,10 +35,12 @@ from storage import clips as clip_store
 from storage import requests as request_store
 from common.errors import NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from storage.requests import StoredRequest
 from storage.users import remix_opted_out, set_remix_opt_out
 from common.errors import ReelbotError
 from studio.converters import to_id
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import random_seed, shot_seeds
 
@@ -253,6 +255,13 @@ def stored_change(options: dict) -> RemixChange:
     change = dict(options["change"])
     change["order"] = tuple(change.get("order", ()))
     return RemixChange(**change)
+
+
+@finishes("remix")
+async def _resume_remix(studio: Studio, stored: StoredRequest) -> Accepted:
+    settings = await studio.settings(stored.guild_id)
+    member, change = Member.of_request(stored), stored_change(stored.options)
+    return await fulfil_remix(studio, stored.id, member, stored.options["clip_id"], change, settings, stored.origin)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config
 from common.errors import ReelbotError
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.shots import caption, random_seed, recipes_for, shot_seeds
 
 log = logging.getLogger(__name__)
@@ -373,3 +374,10 @@ def _clip_of(db: Any, job: RenderJob) -> Clip:
     if clip is None:
         raise StudioError(f"Clip #{job.clip_id} no longer exists.")
     return clip
+
+
+@finishes("create")
+async def _resume_create(studio: Studio, stored: StoredRequest) -> Accepted:
+    settings = await studio.settings(stored.guild_id)
+    options = VideoOptions(**stored.options)
+    return await studio.fulfil_create(stored.id, Member.of_request(stored), stored.text, options, settings, stored.origin)

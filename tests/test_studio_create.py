@@ -172,12 +172,11 @@ async def test_interrupted_remixes_are_finished_on_restart(studio: Studio) -> No
 
     resumed = {item.request.id: item for item in await resume_requests(studio, "console")}
 
-    assert set(resumed) == {remix.id, unknown.id}
+    assert set(resumed) == {remix.id}, "a kind no loaded feature knows is left for one that does"
     child = resumed[remix.id].accepted.clip
     assert child.parent_id == parent.clip.id and child.author_id == BOB.id
     assert [r["seed"] for r in child.recipes][0] == parent.clip.recipes[0]["seed"]
     assert [r["seed"] for r in child.recipes][1] != parent.clip.recipes[1]["seed"]
-    assert "restart" in resumed[unknown.id].error
-    assert await studio.adb.read(unfinished_requests, "console") == []
+    assert [r.id for r in await studio.adb.read(unfinished_requests, "console")] == [unknown.id]
     [left] = await studio.adb.read(unfinished_requests, "discord")
     assert left.id == other_front_end.id
