@@ -12,9 +12,9 @@ import os
 from contextvars import ContextVar
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, PlainValidator, ValidationError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -68,6 +68,19 @@ def _comma_list(value: Any) -> Any:
     return [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
 
 
+def _worker_count(value: Any) -> int | str:
+    """`workers`: "auto" or a count of 0 or more (environment values arrive as strings)."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise ValueError('expected a number of workers or "auto"') from None
+    if count < 0:
+        raise ValueError("expected 0 or more workers")
+    return count
+
+
 class _ShortEnvNames(PydanticBaseSettingsSource):
     """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
 
@@ -110,7 +123,7 @@ class Config(BaseSettings):
     default_model: str = AUTO_MODEL
     discord_token: str = Field("", repr=False)
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
-    workers: Annotated[int, Field(ge=0)] | Literal["auto"] = "auto"
+    workers: Annotated[int | str, PlainValidator(_worker_count)] = "auto"
     worker: WorkerSettings = WorkerSettings()
     expander: ExpanderConfig = ExpanderConfig()
     safety: SafetyPolicy = SafetyPolicy()
