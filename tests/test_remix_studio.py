@@ -166,7 +166,7 @@ async def test_extend_continues_from_the_last_frame_on_an_image_to_video_model(s
 
     output = renderer.run()
     assert (output.rendered, output.reused) == (1, 3)
-    assert renderer.shots == [new[3]] and "tiny:i2v" in renderer.pipelines.loaded()
+    assert renderer.shots == [new[3]] and "tiny-wan:i2v" in renderer.pipelines.loaded()
     assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == 36
 
     # The same frame is stored once: extending again finds the file by its content.
