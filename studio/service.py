@@ -254,6 +254,8 @@ class Studio:
     ) -> Accepted:
         """Store the clip and its job, and mark the request accepted, in one transaction. `link(db, clip)`
         runs inside it too, for records that must point at the clip (a relay turn) or not exist at all."""
+        # Jobs and clips carry the preset's own name (tiny -> tiny-wan), as workers report loaded models.
+        plan = dataclasses.replace(plan, model=get_preset(plan.model).name)
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
         elif len(plan.recipes) == len(plan.shot_list.shots):
