@@ -159,3 +159,15 @@ def test_cache_errors_are_typed(tiny_models_dir, tmp_path):
     with pytest.raises(RecipeError):
         cache.get("wan-1.3b", i2v=True)
     assert cache.loads == 0 and cache.loaded() == []
+
+
+def test_i2v_shares_modules_without_narrowing_a_wider_vae(tiny_models_dir):
+    # from_pipe would cast every shared module to one dtype; mixed dtypes are shared as they are.
+    cache = PipelineCache(tiny_models_dir, device="cpu")
+    base = cache.get("tiny-wan")
+    base.vae.to(torch.float64)
+    i2v = cache.get("tiny-wan", i2v=True)
+    assert i2v.vae is base.vae and i2v.transformer is base.transformer
+    assert base.vae.dtype == torch.float64 and base.transformer.dtype == torch.float32
+    assert i2v.config.expand_timesteps == base.config.expand_timesteps
+    cache.clear()
