@@ -133,7 +133,7 @@ def pull(
     From the hub with huggingface_hub.snapshot_download (progress bars; an interrupted pull resumes where it
     stopped), or from `source`, a local copy of the repo (a USB disk, a share), copying only what is missing.
     `download` replaces snapshot_download (tests). Raises ModelUnavailableError for a local preset, a full
-    disk, or a result that fails check_model_folder.
+    disk, a failed download or copy, or a result that fails check_model_folder.
     """
     if preset.local:
         raise ModelUnavailableError(f"{preset.name} is built on this machine; there is nothing to download.")
@@ -146,14 +146,20 @@ def pull(
             if download is None:
                 from huggingface_hub import snapshot_download as download
             download(repo_id=preset.repo_id, local_dir=target, allow_patterns=PULL_PATTERNS)
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # huggingface_hub and requests raise many types; each means "not downloaded"
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             free = shutil.disk_usage(target).free / 1e9
             raise ModelUnavailableError(
                 f"The disk filled up while downloading {preset.name}.",
                 fix=f"free at least {preset.download_gb:g} GB on {target} ({free:.1f} GB free now) and pull again",
             ) from exc
-        raise
+        raise ModelUnavailableError(
+            f"Couldn't download {preset.name} from {source or 'the Hugging Face hub'} ({type(exc).__name__}).",
+            fix="check the connection (or HF_TOKEN) and run the same command again: it resumes",
+            detail=repr(exc),
+        ) from exc
     problem = check_model_folder(target, preset)
     if problem is not None:
         raise ModelUnavailableError(f"The download of {preset.name} is not usable: {problem}.",

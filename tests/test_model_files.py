@@ -121,6 +121,13 @@ def test_pull_asks_the_hub_for_the_diffusers_folders_only(tiny_models_dir, tmp_p
         pull(LTX, tmp_path / "other", download=disk_full)
     assert "disk filled up" in info.value.user_message and "GB" in info.value.fix
 
+    def offline(**kwargs):
+        raise ConnectionError("Failed to resolve 'huggingface.co'")
+
+    with pytest.raises(ModelUnavailableError) as info:
+        pull(LTX, tmp_path / "third", download=offline)
+    assert "Couldn't download ltx-video" in info.value.user_message and "resumes" in info.value.fix
+
 
 def test_worker_fails_a_broken_model_clearly_and_keeps_serving_others(db, db_path, tiny_models_dir, tmp_path):
     models = tmp_path / "models"
