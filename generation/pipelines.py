@@ -150,8 +150,8 @@ class PipelineCache:
         if on_gpu and preset.vae_dtype:
             dtypes["vae"] = getattr(torch, preset.vae_dtype)
         tier = placement_tier(preset, free_memory(self.device))
-        log.info("loading %s (%s) on %s as %s, placement %s", preset.name, preset.pipeline_class, self.device,
-                 dtypes, tier)  # fmt: skip
+        log.info("loading %s (%s) on %s as %s%s", preset.name, preset.pipeline_class, self.device, dtypes,
+                 f", placement {tier}" if on_gpu else "")  # fmt: skip
         try:
             pipe = getattr(diffusers, preset.pipeline_class).from_pretrained(source, dtype=dtypes)
             _place(pipe, tier, self.device)

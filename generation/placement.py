@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from generation.model_files import check_model_folder
 from generation.registry import PRESETS, ModelPreset
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,6 @@ def wants_vae_tiling(preset: ModelPreset, width: int, height: int, num_frames: i
 
 def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
     """True when models_dir/<preset> holds a complete download (see model_files.check_model_folder)."""
-    from generation.model_files import check_model_folder
-
     return check_model_folder(Path(models_dir) / preset.name, preset) is None
 
 

@@ -63,7 +63,7 @@ def test_existing_current_build_is_reused_and_stale_one_rebuilt(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["tiny-wan", "tiny-ltx", "tiny-cogvideox"])
-def test_t5_family_tokenizers_are_bilingual_t5_style(pipelines, name):
+def test_tokenizers_are_bilingual_and_t5_style(pipelines, name):
     tokenizer = pipelines.get(name).tokenizer
     assert (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) == (0, 1, 2)
     assert len(tokenizer) <= pipelines.get(name).text_encoder.config.vocab_size
