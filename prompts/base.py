@@ -10,23 +10,39 @@ from prompts.schema import MAX_SHOTS, ShotList, StyleBible
 
 @dataclass(frozen=True)
 class ExpandOptions:
-    """Overrides from the command: `shots` exact shot count, `style` look words or free text, `duration`
-    target clip length in seconds, `negative` extra things to avoid, `bible` a style bible to keep as is
-    (remixes re-expand under the parent clip's bible)."""
+    """Overrides from the command, which beat what the request's own words say: `shots` exact shot count,
+    `style` look words or free text, `duration` target clip length in seconds, `shot_seconds` length of every
+    shot, `aspect` "16:9", "9:16" or "1:1", `negative` extra things to avoid, `bible` a style bible to keep
+    as is (remixes re-expand under the parent clip's bible)."""
 
     shots: int | None = None
     style: str | None = None
     duration: float | None = None
     negative: str | None = None
     bible: StyleBible | None = None
+    shot_seconds: float | None = None
+    aspect: str | None = None
+
+    def asked_shots(self, facts: RequestFacts) -> int | None:
+        """The count asked for, unclamped (by option first, then by the request's own words); None = free."""
+        return self.shots if self.shots is not None else facts.asked.shots
 
     def shot_count(self, facts: RequestFacts) -> int | None:
-        """The exact count asked for, by option first, then by the request's own words; None = free."""
-        count = self.shots if self.shots is not None else facts.shots
+        """The exact count to plan, within 1..MAX_SHOTS; None = free."""
+        count = self.asked_shots(facts)
         return None if count is None else max(1, min(MAX_SHOTS, int(count)))
 
     def total_seconds(self, facts: RequestFacts) -> float | None:
-        return self.duration if self.duration is not None else facts.duration
+        return self.duration if self.duration is not None else facts.asked.total_seconds
+
+    def seconds_per_shot(self, facts: RequestFacts) -> float | None:
+        return self.shot_seconds if self.shot_seconds is not None else facts.asked.shot_seconds
+
+    def style_text(self, facts: RequestFacts) -> str | None:
+        return self.style if self.style is not None else facts.asked.style
+
+    def frame_shape(self, facts: RequestFacts) -> str | None:
+        return self.aspect if self.aspect is not None else facts.asked.aspect
 
 
 class Expander(Protocol):

@@ -47,9 +47,16 @@ def negative_prompt(extra: str | None = None) -> str:
 def compose_prompt(*, camera: str, subject: str, action: str, lighting: str, style: str, bible: StyleBible) -> str:
     """Bible + shot fields -> one English prompt. The bible's characters and setting are repeated in every
     shot because each shot is rendered on its own: the model only keeps continuity it is told about."""
+    return compose_core(camera=camera, core=f"{subject} {action}", lighting=lighting, style=style, bible=bible)
+
+
+def compose_core(*, camera: str, core: str, lighting: str, style: str, bible: StyleBible,
+                 setting: bool = True) -> str:
+    """`core` (what happens, in the member's own words where the planner kept them) framed by the camera,
+    the light, the style and the bible's continuity; `setting=False` when the core already says where."""
     sentences = [
-        f"{_capital(camera)}: {subject} {action}",
-        f"Setting: {bible.setting}" if bible.setting else "",
+        f"{_capital(camera)}: {core}",
+        f"Setting: {bible.setting}" if bible.setting and setting else "",
         f"Lighting: {lighting}",
         f"Style: {style}",
         f"Continuity: {bible.characters}" if bible.characters else "",

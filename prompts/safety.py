@@ -235,6 +235,10 @@ def sanitize_request(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         text = pattern.sub(replacement, text)
     text = " ".join(text.split())
     if not any(char.isalnum() for char in text):
+        # Emoji-only requests ("🐙🌊") say what they show through the emoji's own Unicode names.
+        text = " ".join(unicodedata.name(char, "").lower() for char in text
+                        if unicodedata.category(char) == "So" and unicodedata.name(char, ""))
+    if not any(char.isalnum() for char in text):
         raise PromptError(
             "Tell me what to make, for example: `a giant monster walking through New York at sunset`."
         )
