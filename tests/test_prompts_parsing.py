@@ -10,7 +10,7 @@ from prompts.coerce import coerce_shot_list, fit_shot_count
 from prompts.compose import DEFAULT_NEGATIVE
 from prompts.errors import ExpansionError
 from prompts.expand import FallbackExpander, OpenAIExpander, RuleBasedExpander, TransformersExpander, build_expander
-from prompts.jsonrepair import loads_lenient
+from prompts.reply_json import first_json as loads_lenient
 from prompts.messages import chat_messages, examples, system_prompt
 from prompts.remote_llm import chat_completions_url
 from prompts.request import parse_request
