@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from generation.registry import ASPECTS
+from prompts.expand import BACKENDS
 from studio.config import Config, ConfigError, load_config
 
 
@@ -15,7 +16,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./reelbot.toml if present)")
     parser.add_argument("--home", type=Path, help="data folder: database, media, models (default: ./reelbot-data)")
     parser.add_argument("--model", help="default model preset (tiny, wan-1.3b, ltx-video, cogvideox-2b)")
-    parser.add_argument("--llm", choices=("rules", "transformers", "openai"), help="shot-list expander backend")
+    parser.add_argument("--llm", choices=BACKENDS, help="shot-list expander backend (default auto)")
     parser.add_argument("-v", "--verbose", action="store_true")
 
 

@@ -49,18 +49,24 @@ class Expander(Protocol):
     async def expand(self, request: str, options: ExpandOptions | None = None) -> ShotList: ...
 
 
+# Where vLLM and `llama-server` listen by default; used by backend 'openai' when no base_url is configured.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
+
+
 @dataclass(frozen=True)
 class ExpanderConfig:
-    """Which expander to run. `backend`: 'rules' (no model), 'transformers' (local chat model `model_id`,
-    a hub id or a directory, on `device` or the GPU when there is one) or 'openai' (any OpenAI-compatible
-    server at `base_url`, e.g. vLLM, llama.cpp, Ollama). LLM backends fall back to rules on any failure.
+    """Which expander to run. `backend`: 'auto' (the default: 'openai' when `base_url` is set, else
+    'transformers' when a GPU is present and `model_id` is already on disk, else 'rules'), 'rules' (no
+    model), 'transformers' (local chat model `model_id`, a hub id or a directory, on `device` or the GPU
+    when there is one) or 'openai' (any OpenAI-compatible server at `base_url`, e.g. vLLM, llama.cpp,
+    Ollama; DEFAULT_BASE_URL when unset). LLM backends fall back to rules on any failure.
     `timeout` bounds one LLM call in seconds (one HTTP attempt; local generation time); `retries` extra
     HTTP attempts after 5xx/timeouts, `retry_backoff` seconds before the first retry (doubling);
     `json_mode` asks the server for response_format json_object (not every server supports it)."""
 
-    backend: str = "rules"
+    backend: str = "auto"
     model_id: str = "Qwen/Qwen2.5-1.5B-Instruct"
-    base_url: str = "http://127.0.0.1:8000/v1"
+    base_url: str = ""
     api_key: str = field(default="", repr=False)
     timeout: float = 60.0
     retries: int = 2
