@@ -156,7 +156,7 @@ def _slow_motion(text: str, asked: AskedOptions) -> tuple[str, AskedOptions]:
 # --- durations -------------------------------------------------------------------------------------------
 
 _UNIT = (r"(?P<u>minutes?|mins?|seconds?|secs?|s(?![A-Za-z])|segundos?|secondes?|minutos?|"
-         r"秒钟?|分钟|分(?![镜钟])|秒間)")
+         r"秒钟?|分钟|分(?![镜钟])|秒間)(?![A-Za-zÀ-ÿ])")
 _LEAD = (r"(?:\b(?:make|keep)\s+(?:it|this|that|the\s+(?:video|clip|film|movie|whole\s+thing))\s+(?:be\s+)?)?"
          r"(?:\b(?:for|in|about|around|roughly|approximately|approx|under|lasting|of|at\s+most|no\s+more\s+than|"
          r"exactly|total(?:ling)?|just|only|max|maximum|durée\s+de|dure|de|en|que\s+dure)\s+){0,3}")

@@ -126,8 +126,10 @@ def _style_key(style: str) -> str | None:
 
 # Ties go to the first language listed.
 _STOPWORDS = {
-    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre"},
-    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en"},
+    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre", "de", "al",
+           "para", "se"},
+    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en", "de", "qui",
+           "sous", "pour", "est", "puis"},
     "de": {"der", "die", "das", "ein", "eine", "mit", "und", "im", "auf", "durch", "am"},
 }
 
