@@ -46,6 +46,7 @@ def render_clip(
     on_progress: ProgressCallback | None = None,
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> ClipOutput:
     """Render every shot not already in the render cache, then stitch them into out_dir/clip.mp4.
 
@@ -103,7 +104,8 @@ def render_clip(
     report(0.95, "Drawing the storyboard")
     # Keyframes come from the shot files, so reused and fresh shots are treated alike.
     keyframes = [read_frame(path, probe(path).frame_count // 2) for path in shot_paths]
-    storyboard_path = make_storyboard(keyframes, captions, out_dir / "storyboard.png", title=title)
+    storyboard_path = make_storyboard(keyframes, captions, out_dir / "storyboard.png", title=title,
+                                      subtitle=subtitle)
     report(1.0, "Done")
     return ClipOutput(video_path, storyboard_path, shot_paths, rendered, reused, gpu_seconds)
 

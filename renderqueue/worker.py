@@ -280,6 +280,7 @@ def process_job(
                 on_progress=ProgressWriter(db, job, config),
                 should_cancel=watch.should_cancel,
                 title=clip.shot_list.get("title"),
+                subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             )
         except RenderCancelled as error:
             _cancelled(db, job, config, watch, error)

@@ -31,7 +31,7 @@ from studio.config import Config
 from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.shots import caption, random_seed, recipes_for, shot_seeds, with_render_notes
+from studio.shots import caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,7 @@ class Studio:
             recipes = list(plan.recipes)
         else:
             raise ValueError("one recipe per shot")
+        plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = [caption(shot, recipe) for shot, recipe in zip(plan.shot_list.shots, recipes, strict=True)]
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:

@@ -60,3 +60,11 @@ def with_render_notes(shot_list: ShotList, model: str) -> ShotList:
         return shot_list
     note = f"{model} renders at {fps} fps, so the clip is {fps} fps rather than {shot_list.fps}."
     return shot_list.model_copy(update={"notes": [*shot_list.notes, note]})
+
+
+def with_rendered_durations(shot_list: ShotList, recipes: list[ShotRender]) -> ShotList:
+    """The shot list with each shot's duration set to what its recipe renders (whole frames at the model's
+    rate), so the plan stored and shown is the decoded file's length."""
+    shots = [shot.model_copy(update={"duration": round(recipe.duration, 3)})
+             for shot, recipe in zip(shot_list.shots, recipes, strict=True)]
+    return shot_list.model_copy(update={"shots": shots})
