@@ -42,7 +42,7 @@ class AskedOptions:
 
 def normalize(text: str) -> str:
     """NFKC (full-width digits and punctuation become ASCII), no control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", unicodedata.normalize("NFKC", text))
     text = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
     return " ".join(text.split())
 
@@ -299,7 +299,7 @@ _STYLE_OF_ROMANCE = (
     _compile(r"(?:\b(?:dans\s+le|au|en|de|avec\s+un)\s+)?\bstyle\s+(?:de\s+|d'|des\s+)?(?P<s>[^,.;!?()]+)"),
     _compile(r"(?:\b[àa]\s+la\s+mani[èe]re\s+(?:de\s+|d'|des\s+)|\bfa[çc]on\s+)(?P<s>[^,.;!?()]+)"),
 )
-_STYLE_WORD = _compile(r"(?:\b(?:in|with|as)\s+)?(?:\b(?:an?|the)\s+)?(?P<s>[\w'&-]+(?:\s+[\w'&-]+){0,3}?)"
+_STYLE_WORD = _compile(r"(?:\b(?:in|with|as)\s+)?(?:\b(?:an?|the)\s+)?(?<![\w'&-])(?P<s>[\w'&-]+(?:\s+[\w'&-]+){0,3}?)"
                        r"[\s-]+(?:style|styled|aesthetic|vibes?)\b(?!\s+of\b)")
 _NOT_STYLE = frozenset("""a an the in with as of and or but to for on at by from into like some this that its their his
 her my your our is are be make made it me please same new different cool nice good""".split())

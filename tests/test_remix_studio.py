@@ -333,3 +333,21 @@ async def test_console_commands(studio):
     finally:
         for task in session.watchers:
             task.cancel()
+
+
+async def test_a_note_about_one_shot_changes_only_that_shot(studio, renderer):
+    parent = await original(studio)
+    renderer.run()
+    old = recipes(parent)
+    for note, expect in [("make shot 2 funnier", "funnier"), ("shot 2 at night", "moonlight"),
+                         ("第二个镜头改成夜景", "moonlight")]:
+        change = parse_change(note)
+        assert (change.kind, change.shot) == ("shot", 2)
+        accepted = await remix(studio, BOB, parent.id, change)
+        new = recipes(accepted.clip)
+        assert accepted.reused == 2
+        assert new[0].to_dict() == old[0].to_dict() and new[2].to_dict() == old[2].to_dict()  # byte-identical
+        assert new[1].seed == old[1].seed and expect in new[1].prompt and new[1].prompt != old[1].prompt
+        # The shot keeps its camera and its own words; the note is added, not swapped in.
+        assert new[1].prompt.split(":")[0] == old[1].prompt.split(":")[0]
+        assert "a giant monster walking through New York" in new[1].prompt
