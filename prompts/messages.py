@@ -11,6 +11,7 @@ from prompts.base import ExpandOptions
 from prompts.compose import style_description
 from prompts.lexicon import STYLES
 from prompts.request import RequestFacts
+from prompts.rules import beat_cores
 from prompts.schema import ShotList
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish",
@@ -60,7 +61,8 @@ def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions, plan:
     else:
         duration = "your choice (2 to 4 seconds per shot)"
     camera = ", ".join(part for part in (facts.asked.camera_size, facts.asked.camera_move) if part)
-    beats = "\n".join(f"{index}. {beat}" for index, beat in enumerate(facts.beats, 1)) if len(facts.beats) > 1 \
+    cores = beat_cores(facts, options)
+    beats = "\n".join(f"{index}. {beat}" for index, beat in enumerate(cores, 1)) if len(cores) > 1 \
         else "one: the whole request"
     return Template(read_template("user.txt")).substitute(
         request=request,

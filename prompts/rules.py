@@ -69,7 +69,7 @@ class RuleBasedExpander:
 
     def build(self, facts: RequestFacts, options: ExpandOptions) -> ShotList:
         notes: list[str] = []
-        cores = _cores(facts, options)
+        cores = beat_cores(facts, options)
         count = _count(facts, options, len(cores), notes)
         groups = _group(cores, count)
         roles = ARCS[count]
@@ -94,8 +94,9 @@ class RuleBasedExpander:
         )
 
 
-def _cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
-    """One core text per beat: English when the request was understood Chinese, else the member's words."""
+def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
+    """One core text per beat, in order: English when the request was understood Chinese, else the member's
+    words; a follow-on beat that starts with its verb gets the first beat's subject."""
     beats = list(facts.beats)
     language = facts.language
     if language == "zh" and facts.understood:

@@ -33,16 +33,16 @@ def test_one_generation_recipes_keep_their_old_cache_keys():
 
 
 async def test_plan_reply_recipe_and_decoded_file_agree(studio: Studio, worker) -> None:  # noqa: ANN001
-    # Two shots (4.8 s and 3.2 s) on a model that generates 2.1 s at once: each shot is continued segments.
-    accepted = await studio.create(ALICE, "a paper boat in a gutter, then it sails into a drain, 8 seconds")
+    # Two shots of 2.5 s on a model that generates 2.1 s at once: each shot is two continued segments.
+    accepted = await studio.create(ALICE, "a paper boat in a gutter, then it sails into a drain, 2.5 seconds each")
     plan = accepted.shot_list
     recipes = Studio.recipes(accepted.clip)
-    assert len(plan.shots) == 2 and plan.duration == pytest.approx(8)
+    assert len(plan.shots) == 2 and plan.duration == pytest.approx(5)
     assert all(recipe.segments >= 2 and recipe.continued for recipe in recipes)
     assert [recipe.duration for recipe in recipes] == pytest.approx([shot.duration for shot in plan.shots])
     view = await asyncio.wait_for(follow_job(studio, accepted.job.id, lambda view: asyncio.sleep(0), interval=0.2),
                                   300)
     assert view.job.status == "done", view.job.error
     info = probe(view.clip.video_path)
-    assert info.frame_count == sum(recipe.frames for recipe in recipes) == 64
+    assert info.frame_count == sum(recipe.frames for recipe in recipes) == 40
     assert info.duration == pytest.approx(plan.duration, abs=2 / info.fps)

@@ -152,6 +152,16 @@ def test_user_message_carries_the_options():
     assert bible.model_dump_json() in user
 
 
+def test_user_message_carries_the_grammars_constraints_and_beats():
+    request = "a knight rides into town, then draws his sword, 2 shots, 3 seconds each, slow motion, handheld"
+    facts = parse_request(request)
+    plan = Rules().build(facts, ExpandOptions())
+    user = chat_messages(request, facts, ExpandOptions(), plan)[1]["content"]
+    assert "exactly 2" in user and "per shot, in order: 3, 3 seconds" in user
+    assert "slow motion" in user and "Camera: handheld camera" in user
+    assert "1. a knight rides into town\n2. the knight draws his sword" in user
+
+
 def test_build_expander_picks_the_backend():
     assert isinstance(build_expander(ExpanderConfig()), RuleBasedExpander)
     local = build_expander(ExpanderConfig(backend="transformers", timeout=10))
