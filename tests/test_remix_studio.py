@@ -167,8 +167,9 @@ async def test_extend_continues_from_the_last_frame_on_an_image_to_video_model(s
 
     output = renderer.run()
     assert (output.rendered, output.reused) == (1, 3)
-    assert renderer.shots == [new[3]] and "tiny:i2v" in renderer.pipelines.loaded()
-    assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == 36
+    assert {shot.prompt for shot in renderer.shots} == {new[3].prompt} and len(renderer.shots) == new[3].segments
+    assert renderer.shots[0].init_image == new[3].init_image and "tiny:i2v" in renderer.pipelines.loaded()
+    assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == sum(r.frames for r in new)
 
     # The same frame is stored once: extending again finds the file by its content.
     twice = await remix(studio, CAROL, parent.id, RemixChange("extend", "the monster walks into the river"))
