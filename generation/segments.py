@@ -69,3 +69,19 @@ def resized(recipe: ShotRender, seconds: float, *, layout: tuple[int, int, bool]
     shot = dataclasses.replace(shot, keep_frames=None if shot.joined_frames == target else target)
     validate_recipe(shot)
     return shot
+
+
+def with_segment_frames(recipe: ShotRender, frames: int) -> ShotRender:
+    """`recipe` generating `frames` frames at a time (a valid count for its preset) and as many segments as
+    its length then needs: less memory per generation, same shot length."""
+    preset = get_preset(recipe.model)
+    target = recipe.frames
+    continued = preset.supports_i2v and preset.i2v_pipeline_class is not None
+    overlap = 1 if continued else 0
+    segments = 1
+    while frames + (segments - 1) * (frames - overlap) < target:
+        segments += 1
+    shot = dataclasses.replace(recipe, num_frames=frames, segments=segments, continued=continued and segments > 1)
+    shot = dataclasses.replace(shot, keep_frames=None if shot.joined_frames == target else target)
+    validate_recipe(shot)
+    return shot

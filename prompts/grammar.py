@@ -289,8 +289,8 @@ def _camera(text: str, asked: AskedOptions) -> tuple[str, AskedOptions]:
 # --- style -----------------------------------------------------------------------------------------------
 
 _STYLE_OF = (
-    _compile(rf"(?:\b(?:in|with|like|using)\s+)?(?:\bthe\s+)?\b(?:style|look|aesthetic|vibe)\s+of\s+(?:an?\s+|the\s+)?"
-             rf"(?P<s>[^,.;!?，。；、()（）]+)"),
+    _compile(r"(?:\b(?:in|with|like|using)\s+)?(?:\bthe\s+)?\b(?:style|look|aesthetic|vibe)\s+of\s+(?:an?\s+|the\s+)?"
+             r"(?P<s>[^,.;!?，。；、()（）]+)"),
     _compile(r"\bstyle\s*[:=]\s*(?P<s>[^,.;!?，。；、()（）]+)"),
     _compile(r"(?:风格|画风)\s*(?:[:：]|是|为|用|要)\s*(?P<s>[^,.;!?，。；、()（）]+)"),
 )

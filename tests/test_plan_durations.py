@@ -46,3 +46,13 @@ async def test_plan_reply_recipe_and_decoded_file_agree(studio: Studio, worker) 
     info = probe(view.clip.video_path)
     assert info.frame_count == sum(recipe.frames for recipe in recipes) == 40
     assert info.duration == pytest.approx(plan.duration, abs=2 / info.fps)
+
+
+def test_a_shot_shrunk_after_running_out_of_memory_keeps_its_length():
+    from renderqueue.worker import shrink_recipe
+
+    for model in ("tiny", "wan-1.3b", "cogvideox-2b"):
+        recipe = segmented_recipe(model, "a cat", "", 1, seconds=4.0)
+        while (smaller := shrink_recipe(recipe)) is not None:
+            assert smaller.frames == recipe.frames and smaller.num_frames <= recipe.num_frames
+            recipe = smaller
