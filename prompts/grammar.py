@@ -171,6 +171,7 @@ _TOTAL = (
 )
 _SHOT_WORD = r"(?:shot|scene|clip|cut|镜头|镜|段|场景|toma|plano|plan)"
 _PER_SHOT = (
+    _compile(rf"\beach\s+(?:(?:lasting|of|at|about|around)\s+)?{_NUM}[\s-]*{_UNIT}(?:[\s-]+long)?"),
     _compile(rf"\b(?:each|every|per)\s+{_SHOT_WORD}\s+(?:(?:is|lasting|lasts|of|at|for|about|around|should\s+be)\s+)*"
              rf"{_NUM}[\s-]*{_UNIT}(?:[\s-]+long)?"),
     _compile(rf"{_LEAD}{_NUM}[\s-]*{_UNIT}(?:[\s-]+long)?\s*(?:each|apiece|per\s+{_SHOT_WORD}|a\s+{_SHOT_WORD}|"
