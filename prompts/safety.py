@@ -204,8 +204,9 @@ async def ensure_screened(text: str, policy: SafetyPolicy) -> None:
 # --- sanitizing ---------------------------------------------------------------------------------------
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-# Terminal escape sequences go whole; other control characters separate words, like the spaces they stand for.
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x1f\x7f]+")
+# Terminal escape sequences go whole; other control characters separate words, like the spaces they stand for
+# (line breaks stay until the markdown rules below have read them).
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _SANITIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Pings and Discord entities: users, roles, channels, slash commands, timestamps; emoji keep their name.
     (re.compile(r"<a?:(\w{1,32}):\d+>"), r"\1"),
