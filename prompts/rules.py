@@ -180,8 +180,10 @@ def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOpt
 def make_bible(facts: RequestFacts, style: str | None = None, *, slow: bool = False) -> StyleBible:
     look = style_description(style) if style else STYLES[facts.style or DEFAULT_STYLE][0].style
     mood = facts.look("mood")
-    # Only a subject the parse could bound (it found the verb or the place after it) is worth repeating.
-    named = facts.understood and facts.names_subject and bool(facts.action or facts.setting)
+    # Only a subject the parse could bound (it found the verb or the place after it, or it is a short noun
+    # phrase) is worth repeating: "a bear steals a picnic basket" with an unknown verb is not a character.
+    named = facts.understood and facts.names_subject and bool(
+        facts.action or facts.setting or len(facts.subject.split()) <= 4)
     return StyleBible(
         style=join_within([look, mood.style if mood else "", SLOW_MOTION_STYLE if slow else ""], 300),
         characters=clip(f"{facts.subject}, same design, proportions and colors in every shot", 400) if named else "",
