@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from generation.registry import ASPECTS
+from prompts.expand import BACKENDS
 from studio.config import Config, ConfigError, load_config
 
 
@@ -16,7 +17,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./reelbot.toml if present)")
     parser.add_argument("--home", type=Path, help="data folder: database, media, models (default: ./reelbot-data)")
     parser.add_argument("--model", help="default model preset, or auto (see `reelbot models`)")
-    parser.add_argument("--llm", choices=("rules", "transformers", "openai"), help="shot-list expander backend")
+    parser.add_argument("--llm", choices=BACKENDS, help="shot-list expander backend (default auto)")
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -64,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check Python, torch, GPUs, packages, fonts, models, LLM, token")
     _common(doctor)
+
+    plan = sub.add_parser("plan", help="print the shot plan a request gets, without rendering")
+    plan.add_argument("request", help='what to make, e.g. "a fox at dusk, then it sleeps, 2 shots, vertical"')
+    plan.add_argument("--shots", type=int)
+    plan.add_argument("--duration", type=float, help="total seconds")
+    plan.add_argument("--aspect", choices=tuple(ASPECTS))
+    plan.add_argument("--style")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    _common(plan)
     return parser
 
 
@@ -84,7 +94,7 @@ def _config(args: argparse.Namespace) -> Config:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
-    quiet = args.command in ("chat", "generate") and not args.verbose
+    quiet = args.command in ("chat", "generate", "plan") and not args.verbose
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -104,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         checks = run_checks(config)
         print("\n".join(check.line() for check in checks))
         return 0 if all(check.ok for check in checks) else 1
+    if args.command == "plan":
+        return asyncio.run(_plan(config, args))
     if args.command == "generate":
         from bot.console import generate_once
 
@@ -120,6 +132,26 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import run_bot
 
     return run_bot(config)
+
+
+async def _plan(config: Config, args: argparse.Namespace) -> int:
+    import json
+
+    from generation.errors import RecipeError
+    from prompts.base import ExpandOptions
+    from prompts.errors import PromptError
+    from prompts.expand import build_expander
+    from studio.plan_view import plan_request
+
+    options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
+    try:
+        view = await plan_request(args.request, options, expander=build_expander(config.expander),
+                                  policy=config.safety, model=config.default_model)
+    except (PromptError, RecipeError) as error:
+        print(f"error: {error.user_message}", file=sys.stderr)
+        return 2
+    print(json.dumps(view.as_json(), ensure_ascii=False, indent=2) if args.json else view.as_text())
+    return 0
 
 
 if __name__ == "__main__":

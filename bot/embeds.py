@@ -71,12 +71,15 @@ def outcome_line(view: JobView, *, link: str | None = None) -> str:
 
 
 def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
-    """`**1.** 3s · slow dolly in — a monster, stomps through Times Square`, one line per shot."""
+    """`**1.** 3.0s · slow dolly in — the monster stomps through Times Square`, one line per shot, with the
+    length the shot renders at (its recipe's)."""
     shots = Studio.shot_list(clip).shots
+    recipes = Studio.recipes(clip)
     lines = [
-        f"**{index}.** {shot.duration:g}s · {clip_text(shot.camera, 40)} — "
-        f"{clip_text(shot.subject, 60)}, {clip_text(shot.action, 90)}"
-        for index, shot in enumerate(shots, start=1)
+        f"**{index}.** {recipe.duration:.1f}s · {clip_text(shot.camera, 40)} — "
+        + (clip_text(shot.action, 150) if shot.action.startswith(shot.subject[:12])
+           else f"{clip_text(shot.subject, 60)}, {clip_text(shot.action, 90)}")
+        for index, (shot, recipe) in enumerate(zip(shots, recipes, strict=True), start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
 
@@ -91,7 +94,12 @@ def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused
         description += f"\n✏️ {clip_text(clip.remix_note, 300)}"
     embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
     embed.set_author(name=f"by @{clip_text(clip.author_name, 80)}")
-    embed.add_field(name=f"Shots ({len(shot_list.shots)})", value=shot_lines(clip) or "—", inline=False)
+    total = sum(recipe.duration for recipe in Studio.recipes(clip))
+    embed.add_field(name=f"Shots ({len(shot_list.shots)}, {total:.1f}s)", value=shot_lines(clip) or "—",
+                    inline=False)
+    embed.add_field(name="Style", value=clip_text(shot_list.bible.style, 300), inline=False)
+    if shot_list.notes:
+        embed.add_field(name="Note", value=clip_text_lines("\n".join(shot_list.notes), 1000), inline=False)
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name="Seed" if len(clip.recipes) == 1 else "Seeds", value=clip_text(seeds, 200))
     embed.add_field(name="Model", value=clip.model)

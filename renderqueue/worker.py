@@ -34,6 +34,7 @@ from generation.errors import (
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import get_preset
+from generation.segments import with_segment_frames
 from renderqueue.jobs import (
     claim_next,
     complete_job,
@@ -213,7 +214,7 @@ def shrink_recipe(recipe: ShotRender) -> ShotRender | None:
         return replace(recipe, width=width, height=height)
     frames = max(preset.shortest_frames, ((recipe.num_frames - 1) // 2) // preset.frame_step * preset.frame_step + 1)
     if frames < recipe.num_frames:
-        return replace(recipe, num_frames=frames)
+        return with_segment_frames(recipe, frames)  # more, shorter generations: the shot keeps its length
     return None
 
 
@@ -281,6 +282,7 @@ def process_job(
                 on_progress=ProgressWriter(db, job, config),
                 should_cancel=watch.should_cancel,
                 title=clip.shot_list.get("title"),
+                subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             )
         except RenderCancelled as error:
             _cancelled(db, job, config, watch, error)

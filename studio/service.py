@@ -31,7 +31,7 @@ from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.shots import caption, random_seed, recipes_for, shot_seeds
+from studio.shots import caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations
 
 log = logging.getLogger(__name__)
 
@@ -214,15 +214,17 @@ class Studio:
                     duration=options.duration,
                     negative=options.negative,
                     bible=None,
+                    aspect=options.aspect,
                 ),
                 settings,
             )
             model = options.model or settings.default_model or self.config.default_model
+            shot_list = with_render_notes(shot_list, model)
             plan = ClipPlan(
                 shot_list=shot_list,
                 model=model,
                 seeds=shot_seeds(options.seed if options.seed is not None else random_seed(), len(shot_list.shots)),
-                aspect=options.aspect,
+                aspect=shot_list.aspect,
                 steps=self.draft_steps(model) if options.draft else None,
                 priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
             )
@@ -234,7 +236,11 @@ class Studio:
     async def expand(self, text: str, options: ExpandOptions, settings: GuildSettings) -> ShotList:
         """Expand and screen the generated prompts too: a model can add what the member did not ask for."""
         shot_list = await expand_request(text, self.expander, self.safety_policy(settings), options)
-        return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots]})
+        if len(shot_list.shots) <= settings.max_shots:
+            return shot_list
+        note = f"This server allows at most {settings.max_shots} shots a clip, so this one has {settings.max_shots}."
+        return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
+                                            "notes": [*shot_list.notes, note]})
 
     @staticmethod
     def draft_steps(model: str) -> int:
@@ -262,7 +268,8 @@ class Studio:
             recipes = list(plan.recipes)
         else:
             raise ValueError("one recipe per shot")
-        captions = [caption(shot) for shot in plan.shot_list.shots]
+        plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
+        captions = [caption(shot, recipe) for shot, recipe in zip(plan.shot_list.shots, recipes, strict=True)]
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:
             hashes = [recipe.content_hash() for recipe in recipes]
