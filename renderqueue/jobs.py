@@ -7,6 +7,7 @@ or that failed with `retry=True` goes back to the queue while attempts < max_att
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -133,14 +134,21 @@ def claim_next(
     loaded_model: str | None,
     now: float | None = None,
     policy: SchedulerPolicy = DEFAULT_POLICY,
+    models: Collection[str] | None = None,
 ) -> RenderJob | None:
-    """Atomically take the job the scheduler picks for this worker and mark it running."""
+    """Atomically take the job the scheduler picks for this worker and mark it running.
+
+    `models`: the presets this worker's host can load (None: any); jobs needing another model are
+    left for other workers, while fully cached jobs (no model needed) fit every worker.
+    """
     # Idle workers poll often; don't take the write lock just to find an empty queue.
     if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
         return None
     now = timestamp(now)
     with transaction(db):
         queued, last_served = _queue_state(db)
+        if models is not None:
+            queued = [job for job in queued if not job.needs_model or job.model in models]
         decision = decide(
             queued,
             loaded_model=loaded_model,
