@@ -144,8 +144,10 @@ def claim_next(
     # Idle workers poll often; don't take the write lock just to find an empty queue.
     if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
         return None
-    now = timestamp(now)
     with transaction(db):
+        # Stamped under the write lock, so started_at (the round robin's "last served") follows the
+        # order in which concurrent workers really claimed.
+        now = timestamp(now)
         queued, last_served = _queue_state(db)
         if models is not None:
             queued = [job for job in queued if not job.needs_model or job.model in models]
