@@ -76,13 +76,15 @@ class SlotInfo:
     """A ready GPU slot as the workers table shows it.
 
     `id` doubles as the worker id in the jobs and workers tables; `presets` are the model presets its
-    host declared it has on disk (None: it didn't declare any, so it is trusted with every preset).
+    host declared it has on disk (None: it didn't declare any, so it is trusted with every preset);
+    `node` names the cluster node it runs on (Ray's node id), for operators.
     """
 
     id: str
     host: str
     pid: int
     presets: frozenset[str] | None = None
+    node: str | None = None
 
 
 class RenderStream(Protocol):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from generation.encoding import encode_mp4
 from generation.recipe import ShotRender
+from renderqueue.dispatcher import Dispatcher
+from renderqueue.worker import WorkerConfig
 from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot, SlotInfo, SlotLost
 
 
@@ -101,3 +104,21 @@ def render_all(*, step_delay: float = 0.0, steps: int = 2, shot_hook: Callable |
             yield Shot(task.index, recipe_hash, executor.mp4, 0.25)
 
     return script
+
+
+def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        if value := predicate():
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def dispatching(config: WorkerConfig, executor) -> Iterator[Dispatcher]:
+    dispatcher = Dispatcher(config, executor, refresh_interval=0.02).start()
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop(timeout=10)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from dispatch_fakes import FakeExecutor, render_all, tiny_mp4
+from dispatch_fakes import FakeExecutor, dispatching, render_all, tiny_mp4, wait_for
 from storage_fixtures import submit, tiny_recipe
 
 from generation.encoding import probe
 from generation.errors import OutOfMemoryRenderError, RenderCancelled
 from generation.recipe import ShotRender
 from renderqueue import worker
-from renderqueue.dispatcher import Dispatcher
 from renderqueue.jobs import cancel_job, get_job, queue_estimates
 from renderqueue.remote import Progress, Shot, SlotInfo, SlotLost
 from renderqueue.worker import WorkerConfig
@@ -46,24 +43,6 @@ def config(tmp_path, db_path) -> WorkerConfig:
         job_timeout=30.0,
         hang_grace=0.3,
     )
-
-
-def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        if value := predicate():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@contextmanager
-def dispatching(config: WorkerConfig, executor: FakeExecutor) -> Iterator[Dispatcher]:
-    dispatcher = Dispatcher(config, executor, refresh_interval=0.02).start()
-    try:
-        yield dispatcher
-    finally:
-        dispatcher.stop(timeout=10)
 
 
 def finished(db, job_id: int) -> bool:

@@ -1,0 +1,93 @@
+"""Settings of the `[cluster]` section and the GPU-host side of a Ray cluster (`reelbot gpu-node`).
+
+Nothing here imports Ray: the default install never does. `backend = "local"` (the default) renders
+with worker processes on this machine; `backend = "ray"` turns them off and runs a dispatcher that
+sends jobs to one render actor per GPU of the Ray cluster at `address`.
+
+A GPU host declares which presets it has on disk as Ray custom resources named
+`reelbot-preset-<name>` (https://docs.ray.io/en/latest/ray-core/scheduling/resources.html); the
+dispatcher reads them from `ray.nodes()` and only sends a host jobs for those presets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from generation.registry import PRESETS, ModelPreset
+
+PRESET_RESOURCE = "reelbot-preset-"
+MODELS_DIR_ENV = "REELBOT_MODELS_DIR"
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """The `[cluster]` section of reelbot.toml.
+
+    backend: "local" (worker processes here) or "ray" (a dispatcher over a Ray cluster).
+    address: the Ray cluster to join, as `ray.init(address=...)` takes it: "auto" (a cluster started
+      on this machine with `ray start --head`), "HOST:6379", or "" to start a private one-machine
+      cluster with this machine's GPUs.
+    models_dir: where GPU hosts keep models when they don't say (`gpu-node --models`); default: the
+      bot's own models folder, as an absolute path.
+    max_gpus: at most this many GPUs used (0: every GPU of the cluster).
+    refresh_interval_s: seconds between looks for GPUs that joined or left.
+    """
+
+    backend: Literal["local", "ray"] = "local"
+    address: str = "auto"
+    models_dir: Path | None = None
+    max_gpus: int = 0
+    refresh_interval_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("local", "ray"):
+            raise ValueError(f'[cluster] backend must be "local" or "ray", not {self.backend!r}')
+        if self.max_gpus < 0:
+            raise ValueError("[cluster] max_gpus must be 0 (all GPUs) or more")
+
+
+def presets_from_resources(resources: Mapping[str, float]) -> frozenset[str] | None:
+    """The presets a node declared (see module doc); None when it declared none, meaning any."""
+    declared = frozenset(name[len(PRESET_RESOURCE) :] for name in resources if name.startswith(PRESET_RESOURCE))
+    return declared or None
+
+
+def presets_on_disk(models_dir: Path) -> list[str]:
+    """Presets this host can load without a download: built-in tiny models, copies in
+    `models_dir/<name>`, and hub repos in the Hugging Face cache (huggingface_hub's own lookup)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    def present(preset: ModelPreset) -> bool:
+        if preset.local or (models_dir / preset.name / "model_index.json").is_file():
+            return True
+        return isinstance(try_to_load_from_cache(preset.repo_id, "model_index.json"), str)
+
+    return [name for name, preset in PRESETS.items() if present(preset)]
+
+
+def gpu_node_command(address: str, presets: list[str], *, num_gpus: int | None = None) -> list[str]:
+    """`ray start` joining the head at `address` (HOST:PORT) and declaring `presets`; blocks while
+    the node runs, so a service manager can keep it up."""
+    unknown = sorted(set(presets) - set(PRESETS))
+    if unknown:
+        raise ValueError(f"unknown presets: {', '.join(unknown)} (known: {', '.join(sorted(PRESETS))})")
+    ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray") or "ray"
+    command = [ray, "start", "--address", address, "--block"]
+    if presets:
+        command += ["--resources", json.dumps({f"{PRESET_RESOURCE}{name}": 1 for name in presets})]
+    if num_gpus is not None:
+        command += ["--num-gpus", str(num_gpus)]
+    return command
+
+
+def gpu_node_environment(models_dir: Path) -> dict[str, str]:
+    """The environment `ray start` runs in: render actors on this node inherit it and load models from
+    `models_dir`."""
+    return {**os.environ, MODELS_DIR_ENV: str(Path(models_dir).resolve())}

@@ -1,0 +1,180 @@
+"""The dispatcher on a real Ray runtime: one `ray.init` for this module with two fake GPUs, render
+actors rendering the tiny preset on CPU. Ray is only ever shut down with `ray.shutdown()`."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from dispatch_fakes import dispatching, wait_for
+from storage_fixtures import submit, tiny_recipe
+
+from generation.encoding import probe
+from renderqueue import worker
+from renderqueue.jobs import cancel_job, get_job, queue_estimates
+from renderqueue.worker import WorkerConfig
+from storage.clips import get_clip
+
+ray = pytest.importorskip("ray")
+from renderqueue.ray_executor import RayExecutor  # noqa: E402  (needs Ray)
+
+TESTS = Path(__file__).resolve().parent
+# Actor start-up imports torch and diffusers; on 2 busy cores that takes a while.
+ACTOR_START_S = 90.0
+
+
+@pytest.fixture(scope="module")
+def ray_runtime():
+    # Ray's Unix sockets live under the temp dir, and socket paths are limited to ~100 characters.
+    temp_dir = tempfile.mkdtemp(prefix="rb-", dir="/tmp")
+    ray.init(
+        num_cpus=2,
+        num_gpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        _temp_dir=temp_dir,
+        runtime_env={"env_vars": {"PYTHONPATH": str(TESTS)}},
+    )
+    yield
+    ray.shutdown()
+    shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+class Borrowed:
+    """The module's executor lent to one test's dispatcher, which must not close it."""
+
+    def __init__(self, executor: RayExecutor) -> None:
+        self._executor = executor
+
+    def __getattr__(self, name: str):
+        return getattr(self._executor, name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def shared_executor(ray_runtime, tiny_models_dir):
+    executor = RayExecutor(tiny_models_dir, device="cpu", actor_options={"progress_interval": 0.1})
+    wait_for(lambda: len(executor.refresh()) == 2, timeout=ACTOR_START_S, what="two render actors")
+    yield executor
+    executor.close()
+
+
+@pytest.fixture
+def executor(shared_executor):
+    # A test that killed an actor leaves its replacement starting; wait for it.
+    wait_for(lambda: len(shared_executor.refresh()) == 2, timeout=ACTOR_START_S, what="two render actors")
+    return Borrowed(shared_executor)
+
+
+@pytest.fixture
+def config(tmp_path, db_path, tiny_models_dir) -> WorkerConfig:
+    return WorkerConfig(
+        db_path=db_path,
+        media_dir=tmp_path / "media",
+        models_dir=tiny_models_dir,
+        worker_id="dispatcher",
+        device="cpu",
+        poll_interval=0.05,
+        heartbeat_interval=0.2,
+        progress_interval=0.0,
+        job_timeout=120.0,
+        hang_grace=3.0,
+    )
+
+
+def slow_recipe(index: int, steps: int) -> dict:
+    return {**tiny_recipe(index), "steps": steps}
+
+
+def slot_of(executor, worker_id: str):
+    return next(slot for slot in executor.refresh() if slot.id == worker_id)
+
+
+def test_two_members_two_clips_each_on_two_actors(db, config, executor, monkeypatch):
+    writes: dict[int, list[float]] = {}
+    real_update = worker.update_progress
+    monkeypatch.setattr(
+        worker, "update_progress", lambda d, job_id, p, *a, **k: writes.setdefault(job_id, []).append(p) or real_update(d, job_id, p, *a, **k)
+    )
+    jobs = [submit(db, user_id=user, recipes=[tiny_recipe(10 * user + clip), tiny_recipe(10 * user + clip + 5)]) for user in (1, 2) for clip in (0, 1)]
+    estimates = queue_estimates(db)
+    predicted = sorted(estimates, key=lambda job_id: estimates[job_id].position)
+
+    with dispatching(config, executor):
+        wait_for(lambda: all(get_job(db, job.id).status == "done" for job in jobs), timeout=60, what="four clips")
+
+    done = [get_job(db, job.id) for job in jobs]
+    assert {job.worker_id for job in done} == {slot.id for slot in executor.refresh()}, "both actors rendered"
+    assert [row[0] for row in db.execute("SELECT id FROM jobs ORDER BY started_at").fetchall()] == predicted
+    for job in done:
+        assert probe(get_clip(db, job.clip_id).video_path).frame_count == 10
+        assert writes[job.id] == sorted(writes[job.id]) and writes[job.id][-1] == 1.0, "progress only moves forward"
+    infos = ray.get([executor.actor(slot).info.remote() for slot in executor.refresh()])
+    assert [info["loads"] for info in infos] == [1, 1], "each actor loaded the model once"
+
+
+def test_cancel_mid_job_stops_the_render_and_keeps_the_actor_with_its_model(db, config, executor):
+    job = submit(db, recipes=[slow_recipe(0, steps=40)])
+
+    with dispatching(config, executor):
+        wait_for(lambda: "(step 1/40)" in (get_job(db, job.id).stage or "") or get_job(db, job.id).progress > 0.05, timeout=30, what="the render to start")
+        slot = slot_of(executor, get_job(db, job.id).worker_id)
+        cancel_job(db, job.id, by_user_id=1, is_admin=False)
+        cancelled_at = time.monotonic()
+        # The actor is free again within a few steps, far sooner than the ~10 s the shot would take.
+        assert executor.ping(slot, timeout=8.0) == "tiny"
+        stopped_after = time.monotonic() - cancelled_at
+
+    assert get_job(db, job.id).status == "cancelled"
+    assert stopped_after < 5.0
+    assert db.execute("SELECT COUNT(*) FROM renders").fetchone()[0] == 0
+    assert ray.get(executor.actor(slot).info.remote())["loads"] == 1, "the actor kept its model"
+
+
+def test_an_actor_killed_mid_job_is_retried_from_the_shots_it_streamed(db, config, executor):
+    job = submit(db, recipes=[slow_recipe(0, steps=4), slow_recipe(1, steps=12), slow_recipe(2, steps=4)])
+
+    with dispatching(config, executor):
+        wait_for(lambda: db.execute("SELECT COUNT(*) FROM renders").fetchone()[0] >= 1, timeout=60, what="a first shot")
+        first_shot = db.execute("SELECT recipe_hash, created_at FROM renders").fetchall()
+        victim = get_job(db, job.id).worker_id
+        ray.kill(executor.actor(slot_of(executor, victim)))
+        wait_for(lambda: get_job(db, job.id).status == "done", timeout=60, what="the retry")
+
+    done = get_job(db, job.id)
+    assert done.attempts == 2 and done.worker_id != victim
+    assert "went away; it will be tried again" in (done.error or "")
+    kept = db.execute(f"SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = '{first_shot[0][0]}'").fetchall()
+    assert kept == first_shot[:1], "attempt 2 reused the shot attempt 1 streamed"
+    assert probe(get_clip(db, job.clip_id).video_path).frame_count == 15
+
+
+def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, config, shared_executor, tiny_models_dir):
+    shared_executor.close()  # free both GPUs: this test needs an actor whose render ignores cancellation
+    import ray_fakes
+
+    executor = RayExecutor(
+        tiny_models_dir,
+        device="cpu",
+        max_actors=1,
+        actor_options={"progress_interval": 0.1, "shot_renderer": ray_fakes.render_ignoring_cancel},
+    )
+    [stuck] = wait_for(lambda: executor.refresh(), timeout=ACTOR_START_S, what="the actor")
+    stuck_actor = executor.actor(stuck)
+    job = submit(db, recipes=[tiny_recipe(0)])
+    short = WorkerConfig(**{**config.__dict__, "job_timeout": 2.0, "hang_grace": 2.0})
+
+    with dispatching(short, executor):
+        wait_for(lambda: get_job(db, job.id).status == "failed", timeout=20, what="the timeout")
+        [fresh] = wait_for(lambda: [s for s in executor.refresh() if s.id != stuck.id], timeout=ACTOR_START_S, what="a new actor")
+
+    failed = get_job(db, job.id)
+    assert failed.error.startswith(f"Clip #{job.clip_id} took longer than 2 seconds to render")
+    assert fresh.pid != stuck.pid
+    with pytest.raises(ray.exceptions.RayActorError):
+        ray.get(stuck_actor.info.remote(), timeout=30)
