@@ -16,9 +16,10 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from generation.registry import PRESETS, ModelPreset
 
@@ -26,31 +27,26 @@ PRESET_RESOURCE = "reelbot-preset-"
 MODELS_DIR_ENV = "REELBOT_MODELS_DIR"
 
 
-@dataclass(frozen=True)
-class ClusterConfig:
-    """The `[cluster]` section of reelbot.toml.
+class ClusterConfig(BaseModel):
+    """The `[cluster]` section of reelbot.toml (environment: `REELBOT_CLUSTER__<KEY>`).
 
-    backend: "local" (worker processes here) or "ray" (a dispatcher over a Ray cluster).
-    address: the Ray cluster to join, as `ray.init(address=...)` takes it: "auto" (a cluster started
-      on this machine with `ray start --head`), "HOST:6379", or "" to start a private one-machine
-      cluster with this machine's GPUs.
-    models_dir: where GPU hosts keep models when they don't say (`gpu-node --models`); default: the
-      bot's own models folder, as an absolute path.
-    max_gpus: at most this many GPUs used (0: every GPU of the cluster).
-    refresh_interval_s: seconds between looks for GPUs that joined or left.
+    `backend`: "local" (worker processes here) or "ray" (a dispatcher over a Ray cluster).
+    `address`: the Ray cluster to join, as `ray.init(address=...)` takes it: "auto" (a cluster started
+    on this machine with `ray start --head`), "HOST:6379", or "" to start a private one-machine
+    cluster with this machine's GPUs.
+    `models_dir`: where GPU hosts keep models when they don't say (`gpu-node --models`); default: the
+    bot's own models folder, as an absolute path.
+    `max_gpus`: at most this many GPUs used (0: every GPU of the cluster).
+    `refresh_interval_s`: seconds between looks for GPUs that joined or left.
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: Literal["local", "ray"] = "local"
     address: str = "auto"
     models_dir: Path | None = None
-    max_gpus: int = 0
-    refresh_interval_s: float = 2.0
-
-    def __post_init__(self) -> None:
-        if self.backend not in ("local", "ray"):
-            raise ValueError(f'[cluster] backend must be "local" or "ray", not {self.backend!r}')
-        if self.max_gpus < 0:
-            raise ValueError("[cluster] max_gpus must be 0 (all GPUs) or more")
+    max_gpus: int = Field(0, ge=0)
+    refresh_interval_s: float = Field(2.0, gt=0)
 
 
 def presets_from_resources(resources: Mapping[str, float]) -> frozenset[str] | None:
@@ -59,15 +55,16 @@ def presets_from_resources(resources: Mapping[str, float]) -> frozenset[str] | N
     return declared or None
 
 
-def presets_on_disk(models_dir: Path) -> list[str]:
+def presets_on_disk(models_dir: Path, *, hub_cache: Path | None = None) -> list[str]:
     """Presets this host can load without a download: built-in tiny models, copies in
-    `models_dir/<name>`, and hub repos in the Hugging Face cache (huggingface_hub's own lookup)."""
+    `models_dir/<name>`, and hub repos in the Hugging Face cache (`hub_cache`, default: the
+    huggingface_hub default), found with huggingface_hub's own lookup."""
     from huggingface_hub import try_to_load_from_cache
 
     def present(preset: ModelPreset) -> bool:
         if preset.local or (models_dir / preset.name / "model_index.json").is_file():
             return True
-        return isinstance(try_to_load_from_cache(preset.repo_id, "model_index.json"), str)
+        return isinstance(try_to_load_from_cache(preset.repo_id, "model_index.json", cache_dir=hub_cache), str)
 
     return [name for name, preset in PRESETS.items() if present(preset)]
 

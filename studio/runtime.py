@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from renderqueue.dispatcher import Dispatcher
 from renderqueue.supervisor import Workers
 from storage.aio import AsyncDatabase
 from studio.config import Config
@@ -20,8 +21,13 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
-def workers_for(config: Config, *, count: int = 1, separate_processes: bool = True) -> Workers:
-    """Render workers for a front-end, configured from `config` (not started)."""
+def workers_for(config: Config, *, count: int = 1, separate_processes: bool = True) -> Workers | Dispatcher:
+    """Render workers for a front-end, configured from `config` (not started): `count` local workers,
+    or with `[cluster] backend = "ray"` the dispatcher that renders on the cluster's GPUs instead."""
+    if config.cluster.backend == "ray":
+        from renderqueue.ray_executor import ray_dispatcher  # imports Ray, an optional extra
+
+        return ray_dispatcher(worker_config(config), config.cluster)
     return Workers(worker_config(config), count=count, separate_processes=separate_processes)
 
 

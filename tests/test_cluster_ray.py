@@ -178,3 +178,14 @@ def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, confi
     assert fresh.pid != stuck.pid
     with pytest.raises(ray.exceptions.RayActorError):
         ray.get(stuck_actor.info.remote(), timeout=30)
+
+
+def test_the_ray_backend_swaps_local_workers_for_a_dispatcher(ray_runtime, tmp_path):
+    from renderqueue.dispatcher import Dispatcher
+    from studio.config import load_config
+    from studio.runtime import workers_for
+
+    config = load_config(tmp_path / "none.toml", env={"REELBOT_HOME": str(tmp_path), "REELBOT_CLUSTER_BACKEND": "ray"})
+    dispatcher = workers_for(config, count=3)
+    assert isinstance(dispatcher, Dispatcher) and isinstance(dispatcher.executor, RayExecutor)
+    assert dispatcher.executor.models_dir == str((tmp_path / "models").resolve())
