@@ -126,13 +126,13 @@ class SlotRunner:
         log.info("GPU slot %s on %s joined (presets: %s)", self.slot.id, self.slot.host, _presets(self.slot))
         try:
             while not self.stop.is_set() and self._idle_and_alive():
-                requeue_stale(db, self.config.stale_after)
+                requeue_stale(db, self.config.settings.stale_after_s)
                 job = claim_next(
-                    db, self.slot.id, loaded_model=self.loaded, policy=self.config.policy, models=self.slot.presets
+                    db, self.slot.id, loaded_model=self.loaded, policy=self.config.settings.policy, models=self.slot.presets
                 )
                 if job is None:
                     worker_heartbeat(db, self.slot.id, loaded_model=self.loaded, job_id=None)
-                    self.stop.wait(self.config.poll_interval)
+                    self.stop.wait(self.config.settings.poll_interval_s)
                     continue
                 self.run_job(db, job)
         except Exception:
@@ -143,9 +143,9 @@ class SlotRunner:
 
     def _idle_and_alive(self) -> bool:
         """Wait until the slot is free (a cancelled render finishes its step); False once it is lost.
-        A slot still busy `hang_grace` seconds later is stuck in a render and gets restarted."""
+        A slot still busy `hang_grace_s` seconds later is stuck in a render and gets restarted."""
         try:
-            self.loaded = self.executor.ping(self.slot, self.config.hang_grace)
+            self.loaded = self.executor.ping(self.slot, self.config.settings.hang_grace_s)
             return True
         except SlotLost as error:
             log.warning("GPU slot %s is gone: %s", self.slot.id, error)
@@ -233,7 +233,8 @@ class SlotRunner:
                 self.loaded, load_seconds = event.model, event.seconds
             elif isinstance(event, Progress):
                 fraction = (event.index + event.step / max(1, event.steps)) / total
-                progress(RENDER_SHARE * fraction, f"Rendering shot {event.index + 1}/{total} (step {event.step}/{event.steps})")
+                label = f"Rendering shot {event.index + 1}/{total}"
+                progress(RENDER_SHARE * fraction, f"{label} (step {event.step}/{event.steps})" if event.step else label)
             elif isinstance(event, Shot):
                 if missing.get(event.index) != event.recipe_hash:
                     raise PipelineError(

@@ -115,6 +115,7 @@ class RenderActor:
                         image = Path(scratch) / f"init-{task.index}.png"
                         image.write_bytes(task.init_image)
                         recipe = replace(recipe, init_image=str(image))
+                    events.put(Progress(task.index, 0, recipe.steps))  # something to repeat during a load
                     if position == 0:
                         events.put(self._load(recipe))
                     events.put(self._render_one(task.index, recipe, Path(scratch), events, cancel))
@@ -143,7 +144,6 @@ class RenderActor:
                 last_sent = now
                 events.put(Progress(index, done, steps))
 
-        events.put(Progress(index, 0, recipe.steps))
         self.pipelines.get(recipe.model, i2v=recipe.init_image is not None)  # keep loading out of gpu_seconds
         started = time.monotonic()
         frames = self._render_shot(recipe, self.pipelines, on_step=on_step, should_cancel=cancel.is_set)

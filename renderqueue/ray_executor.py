@@ -155,8 +155,7 @@ class RayExecutor:
         with self._lock:
             actor = self._ready.pop(slot.id, None)
         if actor is not None:
-            # An unreachable actor may still hold its GPU; killing it frees the GPU for a replacement.
-            ray.kill(actor.handle, no_restart=True)
+            _kill(actor)
 
     def close(self) -> None:
         with self._lock:
@@ -164,7 +163,15 @@ class RayExecutor:
             self._ready.clear()
             self._pending.clear()
         for actor in actors:
-            ray.kill(actor.handle, no_restart=True)
+            _kill(actor)
+
+
+def _kill(actor: _Actor) -> None:
+    """Kill an actor that is stuck or unreachable (it may still hold its GPU); one already gone is fine."""
+    try:
+        ray.kill(actor.handle, no_restart=True)
+    except (RayError, ValueError) as error:
+        log.info("render actor already gone: %r", error)
 
 
 def ray_dispatcher(base: WorkerConfig, cluster: ClusterConfig) -> Dispatcher:
@@ -173,5 +180,5 @@ def ray_dispatcher(base: WorkerConfig, cluster: ClusterConfig) -> Dispatcher:
     if not ray.is_initialized():
         ray.init(address=cluster.address or None, namespace=NAMESPACE)
     models_dir = cluster.models_dir or base.models_dir
-    executor = RayExecutor(models_dir, device=base.device, max_actors=cluster.max_gpus)
+    executor = RayExecutor(models_dir, device=base.settings.device, max_actors=cluster.max_gpus or None)
     return Dispatcher(base, executor, refresh_interval=cluster.refresh_interval_s)

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +123,8 @@ def dispatching(config: WorkerConfig, executor) -> Iterator[Dispatcher]:
         yield dispatcher
     finally:
         dispatcher.stop(timeout=10)
+
+
+def with_settings(config: WorkerConfig, **changes: object) -> WorkerConfig:
+    """`config` with some of its worker settings changed (`job_timeout_s=0.3`)."""
+    return replace(config, settings=config.settings.model_copy(update=changes))

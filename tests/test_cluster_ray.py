@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from dispatch_fakes import dispatching, wait_for
+from dispatch_fakes import dispatching, wait_for, with_settings
 from storage_fixtures import submit, tiny_recipe
 
 from generation.encoding import probe
 from renderqueue import worker
 from renderqueue.jobs import cancel_job, get_job, queue_estimates
+from renderqueue.settings import WorkerSettings
 from renderqueue.worker import WorkerConfig
 from storage.clips import get_clip
 
@@ -78,12 +79,10 @@ def config(tmp_path, db_path, tiny_models_dir) -> WorkerConfig:
         media_dir=tmp_path / "media",
         models_dir=tiny_models_dir,
         worker_id="dispatcher",
-        device="cpu",
-        poll_interval=0.05,
-        heartbeat_interval=0.2,
-        progress_interval=0.0,
-        job_timeout=120.0,
-        hang_grace=3.0,
+        settings=WorkerSettings(
+            device="cpu", poll_interval_s=0.05, heartbeat_interval_s=0.2, progress_interval_s=0.0, job_timeout_s=120.0,
+            hang_grace_s=3.0,
+        ),
     )
 
 
@@ -167,7 +166,7 @@ def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, confi
     [stuck] = wait_for(lambda: executor.refresh(), timeout=ACTOR_START_S, what="the actor")
     stuck_actor = executor.actor(stuck)
     job = submit(db, recipes=[tiny_recipe(0)])
-    short = WorkerConfig(**{**config.__dict__, "job_timeout": 2.0, "hang_grace": 2.0})
+    short = with_settings(config, job_timeout_s=2.0, hang_grace_s=2.0)
 
     with dispatching(short, executor):
         wait_for(lambda: get_job(db, job.id).status == "failed", timeout=20, what="the timeout")
@@ -185,7 +184,8 @@ def test_the_ray_backend_swaps_local_workers_for_a_dispatcher(ray_runtime, tmp_p
     from studio.config import load_config
     from studio.runtime import workers_for
 
-    config = load_config(tmp_path / "none.toml", env={"REELBOT_HOME": str(tmp_path), "REELBOT_CLUSTER_BACKEND": "ray"})
+    config = load_config(tmp_path / "none.toml", home=tmp_path, cluster={"backend": "ray"})
     dispatcher = workers_for(config, count=3)
     assert isinstance(dispatcher, Dispatcher) and isinstance(dispatcher.executor, RayExecutor)
     assert dispatcher.executor.models_dir == str((tmp_path / "models").resolve())
+    assert dispatcher.executor.max_actors is None, "max_gpus = 0 means every GPU of the cluster"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from dispatch_fakes import FakeExecutor, dispatching, render_all, tiny_mp4, wait_for
+from dispatch_fakes import FakeExecutor, dispatching, render_all, tiny_mp4, wait_for, with_settings
 from storage_fixtures import submit, tiny_recipe
 
 from generation.encoding import probe
@@ -16,6 +15,7 @@ from generation.recipe import ShotRender
 from renderqueue import worker
 from renderqueue.jobs import cancel_job, get_job, queue_estimates
 from renderqueue.remote import Progress, Shot, SlotInfo, SlotLost
+from renderqueue.settings import WorkerSettings
 from renderqueue.worker import WorkerConfig
 from storage.clips import get_clip
 from storage.model_stats import get_model_stats
@@ -37,11 +37,9 @@ def config(tmp_path, db_path) -> WorkerConfig:
         media_dir=tmp_path / "media",
         models_dir=tmp_path / "models",
         worker_id="dispatcher",
-        poll_interval=0.02,
-        heartbeat_interval=0.05,
-        progress_interval=0.0,
-        job_timeout=30.0,
-        hang_grace=0.3,
+        settings=WorkerSettings(
+            poll_interval_s=0.02, heartbeat_interval_s=0.05, progress_interval_s=0.0, job_timeout_s=30.0, hang_grace_s=0.3
+        ),
     )
 
 
@@ -199,7 +197,7 @@ def test_a_timed_out_render_fails_and_a_slot_that_ignores_the_cancel_is_restarte
     executor = FakeExecutor([SLOT_A], mp4, endless(honours_cancel=honours_cancel))
     job = submit(db, recipes=[tiny_recipe(0)])
 
-    with dispatching(replace(config, job_timeout=0.3), executor):
+    with dispatching(with_settings(config, job_timeout_s=0.3), executor):
         wait_for(lambda: finished(db, job.id), what="the timeout")
         if not honours_cancel:
             wait_for(lambda: executor.restarted, what="the restart")
