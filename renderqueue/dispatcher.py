@@ -28,7 +28,17 @@ from generation.errors import PipelineError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
 from renderqueue.jobs import claim_next, fail_job, requeue_stale
-from renderqueue.remote import Executor, Loaded, Progress, RenderRequest, RenderStream, Shot, ShotTask, SlotInfo, SlotLost
+from renderqueue.remote import (
+    Executor,
+    Loaded,
+    Progress,
+    RenderRequest,
+    RenderStream,
+    Shot,
+    ShotTask,
+    SlotInfo,
+    SlotLost,
+)
 from renderqueue.worker import (
     JobWatch,
     ProgressWriter,
@@ -128,7 +138,11 @@ class SlotRunner:
             while not self.stop.is_set() and self._idle_and_alive():
                 requeue_stale(db, self.config.settings.stale_after_s)
                 job = claim_next(
-                    db, self.slot.id, loaded_model=self.loaded, policy=self.config.settings.policy, models=self.slot.presets
+                    db,
+                    self.slot.id,
+                    loaded_model=self.loaded,
+                    policy=self.config.settings.policy,
+                    models=self.slot.presets,
                 )
                 if job is None:
                     worker_heartbeat(db, self.slot.id, loaded_model=self.loaded, job_id=None)
@@ -163,21 +177,25 @@ class SlotRunner:
         cache = RenderCacheAccess(db, self.config.media_dir, recipes)
         progress = MonotonicProgress(ProgressWriter(db, job, self.config))
         call = _Call()
-        log.info("job %s: clip #%s, %d shots on GPU slot %s (attempt %d)", job.id, clip.id, len(recipes), self.slot.id, job.attempts)
+        log.info(
+            "job %s: clip #%s, %d shots on GPU slot %s (attempt %d)",
+            job.id, clip.id, len(recipes), self.slot.id, job.attempts,
+        )  # fmt: skip
 
         def hung(watch_db: sqlite_utils.Database) -> None:
             log.error("job %s ignored its timeout on GPU slot %s; restarting the slot", job.id, self.slot.id)
             fail_hung(watch_db, job, self.config, "render did not stop after its timeout; its GPU actor was restarted")
             self.executor.restart(self.slot)
 
+        out_dir = clip_dir(self.config, clip)
         with JobWatch(self.config, job, self.stop, lambda: self.loaded, on_stop=call.cancel, on_hung=hung) as watch:
             try:
-                load_seconds = self._render_missing(job, recipes, cache, clip_dir(self.config, clip), progress, call, watch)
+                load_seconds = self._render_missing(job, recipes, cache, out_dir, progress, call, watch)
                 output = assemble.render_clip(
                     recipes,
                     captions(clip, len(recipes)),
                     pipelines=_NoGpuHere(),  # type: ignore[arg-type]
-                    out_dir=clip_dir(self.config, clip),
+                    out_dir=out_dir,
                     lookup=cache.lookup,
                     record=cache.record,
                     on_progress=progress,
@@ -190,7 +208,8 @@ class SlotRunner:
                 if watch.timed_out and not watch.lost.is_set():
                     record_failure(db, job, clip, recipes, self.config, watch.timeout_error())
                 else:
-                    record_cancelled(db, job, self.config, error, lost=watch.lost.is_set(), stopping=watch.stop.is_set())
+                    lost, stopping = watch.lost.is_set(), watch.stop.is_set()
+                    record_cancelled(db, job, self.config, error, lost=lost, stopping=stopping)
             except Exception as error:
                 record_failure(db, job, clip, recipes, self.config, error)
             else:

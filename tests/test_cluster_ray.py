@@ -97,10 +97,17 @@ def slot_of(executor, worker_id: str):
 def test_two_members_two_clips_each_on_two_actors(db, config, executor, monkeypatch):
     writes: dict[int, list[float]] = {}
     real_update = worker.update_progress
-    monkeypatch.setattr(
-        worker, "update_progress", lambda d, job_id, p, *a, **k: writes.setdefault(job_id, []).append(p) or real_update(d, job_id, p, *a, **k)
-    )
-    jobs = [submit(db, user_id=user, recipes=[tiny_recipe(10 * user + clip), tiny_recipe(10 * user + clip + 5)]) for user in (1, 2) for clip in (0, 1)]
+
+    def update_progress(database, job_id, progress, *args, **kwargs):
+        writes.setdefault(job_id, []).append(progress)
+        return real_update(database, job_id, progress, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "update_progress", update_progress)
+    jobs = [
+        submit(db, user_id=user, recipes=[tiny_recipe(10 * user + clip), tiny_recipe(10 * user + clip + 5)])
+        for user in (1, 2)
+        for clip in (0, 1)
+    ]
     estimates = queue_estimates(db)
     predicted = sorted(estimates, key=lambda job_id: estimates[job_id].position)
 
@@ -121,7 +128,7 @@ def test_cancel_mid_job_stops_the_render_and_keeps_the_actor_with_its_model(db, 
     job = submit(db, recipes=[slow_recipe(0, steps=40)])
 
     with dispatching(config, executor):
-        wait_for(lambda: "(step 1/40)" in (get_job(db, job.id).stage or "") or get_job(db, job.id).progress > 0.05, timeout=30, what="the render to start")
+        wait_for(lambda: "(step " in (get_job(db, job.id).stage or ""), timeout=30, what="the render to start")
         slot = slot_of(executor, get_job(db, job.id).worker_id)
         cancel_job(db, job.id, by_user_id=1, is_admin=False)
         cancelled_at = time.monotonic()
@@ -148,8 +155,8 @@ def test_an_actor_killed_mid_job_is_retried_from_the_shots_it_streamed(db, confi
     done = get_job(db, job.id)
     assert done.attempts == 2 and done.worker_id != victim
     assert "went away; it will be tried again" in (done.error or "")
-    kept = db.execute(f"SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = '{first_shot[0][0]}'").fetchall()
-    assert kept == first_shot[:1], "attempt 2 reused the shot attempt 1 streamed"
+    kept = db.execute("SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = ?", (first_shot[0][0],))
+    assert kept.fetchall() == first_shot[:1], "attempt 2 reused the shot attempt 1 streamed"
     assert probe(get_clip(db, job.clip_id).video_path).frame_count == 15
 
 
@@ -170,7 +177,11 @@ def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, confi
 
     with dispatching(short, executor):
         wait_for(lambda: get_job(db, job.id).status == "failed", timeout=20, what="the timeout")
-        [fresh] = wait_for(lambda: [s for s in executor.refresh() if s.id != stuck.id], timeout=ACTOR_START_S, what="a new actor")
+        [fresh] = wait_for(
+            lambda: [slot for slot in executor.refresh() if slot.id != stuck.id],
+            timeout=ACTOR_START_S,
+            what="a new actor",
+        )
 
     failed = get_job(db, job.id)
     assert failed.error.startswith(f"Clip #{job.clip_id} took longer than 2 seconds to render")

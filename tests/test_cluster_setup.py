@@ -77,15 +77,21 @@ def test_presets_on_disk_are_local_copies_and_the_built_in_tiny_model(tmp_path: 
 
 def test_reelbot_gpu_node_runs_ray_start_with_the_models_folder(tmp_path: Path, monkeypatch) -> None:
     runs = []
-    monkeypatch.setattr(subprocess, "run", lambda command, env: runs.append((command, env)) or subprocess.CompletedProcess(command, 0))
+    def run(command, env):
+        runs.append((command, env))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", run)
     code = main(["gpu-node", "--address", "10.0.0.2:6379", "--presets", "tiny", "--models", str(tmp_path / "m"),
                  "--config", str(tmp_path / "none.toml")])  # fmt: skip
     assert code == 0
     [(command, env)] = runs
-    assert "10.0.0.2:6379" in command and json.loads(command[command.index("--resources") + 1]) == {"reelbot-preset-tiny": 1}
+    assert "10.0.0.2:6379" in command
+    assert json.loads(command[command.index("--resources") + 1]) == {"reelbot-preset-tiny": 1}
     assert env["REELBOT_MODELS_DIR"] == str((tmp_path / "m").resolve())
 
 
 def test_reelbot_gpu_node_refuses_unknown_presets(tmp_path: Path, capsys) -> None:
-    code = main(["gpu-node", "--address", "10.0.0.2:6379", "--presets", "tiny,sdxl", "--config", str(tmp_path / "none.toml")])
+    config = ["--config", str(tmp_path / "none.toml")]
+    code = main(["gpu-node", "--address", "10.0.0.2:6379", "--presets", "tiny,sdxl", *config])
     assert code == 2 and capsys.readouterr().err.startswith("error: unknown presets: sdxl")

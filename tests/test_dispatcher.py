@@ -38,7 +38,11 @@ def config(tmp_path, db_path) -> WorkerConfig:
         models_dir=tmp_path / "models",
         worker_id="dispatcher",
         settings=WorkerSettings(
-            poll_interval_s=0.02, heartbeat_interval_s=0.05, progress_interval_s=0.0, job_timeout_s=30.0, hang_grace_s=0.3
+            poll_interval_s=0.02,
+            heartbeat_interval_s=0.05,
+            progress_interval_s=0.0,
+            job_timeout_s=30.0,
+            hang_grace_s=0.3,
         ),
     )
 
@@ -107,7 +111,8 @@ def test_progress_heartbeats_and_the_workers_table_follow_a_remote_render(db, co
 
     assert later.heartbeat_at > first.heartbeat_at and later.progress > first.progress
     assert later.stage.startswith("Rendering shot 1/1 (step ")
-    assert (slot.id, slot.host, slot.pid, slot.loaded_model, slot.job_id) == ("slot-a", "gpu-host-a", 101, "tiny", job.id)
+    seen = (slot.id, slot.host, slot.pid, slot.loaded_model, slot.job_id)
+    assert seen == ("slot-a", "gpu-host-a", 101, "tiny", job.id)
 
 
 def run_until_cancelled(executor, slot, stream, request):
