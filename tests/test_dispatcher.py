@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from dispatch_fakes import FakeExecutor, dispatching, render_all, tiny_mp4, wait_for, with_settings
 from storage_fixtures import submit, tiny_recipe
 
@@ -253,3 +254,17 @@ def test_stopping_hands_the_job_in_flight_back_untouched(db, config, mp4):
     released = get_job(db, job.id)
     assert (released.status, released.attempts) == ("queued", 0)
     assert executor.closed
+
+
+def test_an_image_to_video_shot_travels_with_its_first_frame(db, config, mp4, tmp_path):
+    image = tmp_path / "last-frame.png"
+    Image.new("RGB", (64, 64), (10, 120, 200)).save(image)
+    job = submit(db, recipes=[tiny_recipe(0), {**tiny_recipe(1), "init_image": str(image)}])
+    executor = FakeExecutor([SLOT_A], mp4)
+
+    with dispatching(config, executor):
+        wait_for(lambda: finished(db, job.id), what="the job")
+
+    assert get_job(db, job.id).status == "done"
+    [(_, request)] = executor.submitted
+    assert [task.init_image for task in request.shots] == [None, image.read_bytes()]
