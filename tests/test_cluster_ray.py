@@ -130,7 +130,7 @@ def test_cancel_mid_job_stops_the_render_and_keeps_the_actor_with_its_model(db, 
     with dispatching(config, executor):
         wait_for(lambda: "(step " in (get_job(db, job.id).stage or ""), timeout=30, what="the render to start")
         slot = slot_of(executor, get_job(db, job.id).worker_id)
-        cancel_job(db, job.id, by_user_id=1, is_admin=False)
+        cancel_job(db, job.id, by_user_id=1, can_moderate=False)
         cancelled_at = time.monotonic()
         # The actor is free again within a few steps, far sooner than the ~10 s the shot would take.
         assert executor.ping(slot, timeout=8.0) == "tiny"

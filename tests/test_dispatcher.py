@@ -134,7 +134,7 @@ def test_cancel_from_a_member_reaches_the_slot_which_keeps_serving(db, config, m
 
     with dispatching(config, executor):
         wait_for(lambda: get_job(db, first.id).status == "running", what="the first job to start")
-        cancel_job(db, first.id, by_user_id=1, is_admin=False)
+        cancel_job(db, first.id, by_user_id=1, can_moderate=False)
         wait_for(lambda: executor.streams[0].cancelled.is_set(), timeout=2, what="the cancel to reach the slot")
         wait_for(lambda: finished(db, second.id), what="the second job")
 
