@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+import ray_fakes
 from dispatch_fakes import dispatching, wait_for, with_settings
+from ray_fakes import HANG
 from storage_fixtures import submit, tiny_recipe
 
 from generation.encoding import probe
@@ -59,7 +61,11 @@ class Borrowed:
 
 @pytest.fixture(scope="module")
 def shared_executor(ray_runtime, tiny_models_dir):
-    executor = RayExecutor(tiny_models_dir, device="cpu", actor_options={"progress_interval": 0.1})
+    executor = RayExecutor(
+        tiny_models_dir,
+        device="cpu",
+        actor_options={"progress_interval": 0.1, "shot_renderer": ray_fakes.render_or_hang},
+    )
     wait_for(lambda: len(executor.refresh()) == 2, timeout=ACTOR_START_S, what="two render actors")
     yield executor
     executor.close()
@@ -160,34 +166,26 @@ def test_an_actor_killed_mid_job_is_retried_from_the_shots_it_streamed(db, confi
     assert probe(get_clip(db, job.clip_id).video_path).frame_count == 15
 
 
-def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, config, shared_executor, tiny_models_dir):
-    shared_executor.close()  # free both GPUs: this test needs an actor whose render ignores cancellation
-    import ray_fakes
-
-    executor = RayExecutor(
-        tiny_models_dir,
-        device="cpu",
-        max_actors=1,
-        actor_options={"progress_interval": 0.1, "shot_renderer": ray_fakes.render_ignoring_cancel},
-    )
-    [stuck] = wait_for(lambda: executor.refresh(), timeout=ACTOR_START_S, what="the actor")
-    stuck_actor = executor.actor(stuck)
-    job = submit(db, recipes=[tiny_recipe(0)])
+def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, config, executor):
+    job = submit(db, recipes=[{**tiny_recipe(0), "prompt": f"{HANG}: a cat on a boat"}])
     short = with_settings(config, job_timeout_s=2.0, hang_grace_s=2.0)
+    before = {slot.id: slot for slot in executor.refresh()}
+    actors = {slot_id: executor.actor(slot) for slot_id, slot in before.items()}
 
     with dispatching(short, executor):
         wait_for(lambda: get_job(db, job.id).status == "failed", timeout=20, what="the timeout")
+        stuck = before[get_job(db, job.id).worker_id]
         [fresh] = wait_for(
-            lambda: [slot for slot in executor.refresh() if slot.id != stuck.id],
+            lambda: [slot for slot in executor.refresh() if slot.id not in before],
             timeout=ACTOR_START_S,
             what="a new actor",
         )
 
     failed = get_job(db, job.id)
     assert failed.error.startswith(f"Clip #{job.clip_id} took longer than 2 seconds to render")
-    assert fresh.pid != stuck.pid
+    assert stuck.id not in {slot.id for slot in executor.refresh()} and fresh.pid != stuck.pid
     with pytest.raises(ray.exceptions.RayActorError):
-        ray.get(stuck_actor.info.remote(), timeout=30)
+        ray.get(actors[stuck.id].info.remote(), timeout=30)
 
 
 def test_the_ray_backend_swaps_local_workers_for_a_dispatcher(ray_runtime, tmp_path):
