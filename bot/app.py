@@ -110,7 +110,9 @@ def run_bot(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    workers = workers_for(config, count=None).start() if config.workers != 0 else None
+    # With the ray backend the dispatcher always runs here: it is the cluster's only way to the queue.
+    remote = config.cluster.backend == "ray"
+    workers = workers_for(config, count=None).start() if config.workers != 0 or remote else None
     try:
         asyncio.run(_serve(config))
     except discord.LoginFailure:

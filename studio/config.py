@@ -2,7 +2,8 @@
 variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
-(prompts.base.ExpanderConfig) and `[safety]` (prompts.safety.SafetyPolicy). Any setting can come from the
+(prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy) and `[cluster]`
+(renderqueue.cluster.ClusterConfig). Any setting can come from the
 environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic_settings import (
 
 from prompts.base import ExpanderConfig
 from prompts.safety import SafetyPolicy
+from renderqueue.cluster import ClusterConfig
 from renderqueue.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ ENV_NAMES: dict[str, tuple[str | None, str]] = {
     "REELBOT_LLM_API_KEY": ("expander", "api_key"),
     "REELBOT_LLM_JSON_MODE": ("expander", "json_mode"),
     "REELBOT_SAFETY_LEVEL": ("safety", "level"),
+    "REELBOT_CLUSTER_BACKEND": ("cluster", "backend"),
+    "REELBOT_CLUSTER_ADDRESS": ("cluster", "address"),
 }
 
 
@@ -107,7 +111,7 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -127,6 +131,7 @@ class Config(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     expander: ExpanderConfig = ExpanderConfig()
     safety: SafetyPolicy = SafetyPolicy()
+    cluster: ClusterConfig = ClusterConfig()
     config_file: Path | None = None
 
     @property
