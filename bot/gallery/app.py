@@ -98,18 +98,25 @@ def create_app(studio: Studio, signer: Signer) -> web.Application:
     return app
 
 
+class GalleryUnavailable(RuntimeError):
+    """The gallery cannot listen where it is configured to; the message says what to change."""
+
+
 async def start_gallery(config: Config, studio: Studio) -> web.AppRunner:
     """Serve the gallery on `config.gallery.host`/`port` until the returned runner is cleaned up.
-    Raises OSError when the port is taken."""
+    Raises GalleryUnavailable when it cannot listen there (port taken, no such address)."""
     app = create_app(studio, Signer(load_secret(Path(config.home))))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.gallery.host, config.gallery.port)
     try:
         await site.start()
-    except OSError:
+    except OSError as error:
         await runner.cleanup()
-        raise
+        raise GalleryUnavailable(
+            f"the gallery cannot listen on {config.gallery.host}:{config.gallery.port} ({error.strerror or error}). "
+            "Set another port under [gallery] in reelbot.toml (or REELBOT_GALLERY_PORT), or enabled = false."
+        ) from error
     log.info("gallery at %s", config.gallery.public_url)
     return runner
 

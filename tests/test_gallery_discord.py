@@ -1,0 +1,56 @@
+"""Clip posts in Discord link to the gallery: "Open in gallery" on every post while the gallery is on, and
+"Watch the full clip" when the video could not be attached. The links the bot signs open in the gallery."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.gallery.app import create_app
+from bot.gallery.links import GalleryLinks
+from bot_harness import QUICK, REQUEST, World, embed_text, rendering
+from storage.settings import set_setting
+
+
+def gallery_field(message) -> str | None:
+    fields = {field["name"]: field["value"] for field in message.embeds[0].get("fields") or []}
+    return fields.get("Gallery")
+
+
+async def test_posted_clips_link_to_the_gallery_and_the_link_opens_there(world: World, worker) -> None:
+    async with world.fake.running(world.bot()) as bot:
+        await world.fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})
+        posted = await world.posted_clip()
+        clip = await world.studio.clip(1)
+        await world.studio.adb.call(set_setting, world.guild.id, "gallery", "off")
+        assert await bot.delivery.gallery_link(clip) is None
+
+    link = GalleryLinks.of(world.config).clip(world.guild.id, 1)
+    assert link.startswith("http://127.0.0.1:8765/g/")
+    assert gallery_field(posted) == f"[Open in gallery]({link})" and posted.embeds[0]["url"] == link
+    assert "Watch the full clip" not in posted.content  # the video is attached
+
+    await world.studio.adb.call(set_setting, world.guild.id, "gallery", "link")
+    async with TestClient(TestServer(create_app(world.studio, GalleryLinks.of(world.config).signer))) as client:
+        parts = urlsplit(link)
+        page = await client.get(f"{parts.path}?{parts.query}")
+        assert page.status == 200 and f"Clip #{clip.id} by" in await page.text()
+        assert (await client.get(parts.path)).status == 403  # the bare path, without the signature
+
+
+async def test_a_clip_too_large_to_attach_links_to_the_full_clip(world: World) -> None:
+    async with world.fake.running(world.bot()):
+        await (await world.fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})).wait_message(
+            lambda m: bool(m.embeds))
+        # Smaller than any encoding of the clip: Discord refuses the upload, and the smaller retry too.
+        world.guild.filesize_limit = 500
+        with rendering(world.config):
+            posted = await world.fake.wait_for_message(
+                channel=world.general, predicate=lambda m: "your clip #1 is ready" in m.content
+            )
+        await world.delivered()
+
+    link = GalleryLinks.of(world.config).clip(world.guild.id, 1)
+    assert posted.attachments == []
+    assert f"▶️ Watch the full clip: <{link}>" in posted.content and "too large" in posted.content
+    assert "Open in gallery" in embed_text(posted)
