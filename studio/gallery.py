@@ -2,8 +2,8 @@
 
 Read-only, and read afresh on every call (no cache), so a deleted clip or a forgotten member is gone
 from the next page load and a challenge's votes appear only once it has closed. Every read is scoped
-to one server: asking for another server's clip, challenge or member raises `NotFound`, the same as
-for one that never existed.
+to one server: asking for another server's clip, challenge or member raises `NotFound` (exported here
+for front-ends), the same as for one that never existed.
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from studio.challenges import ChallengeService, ChallengeView, Profile, RelayFil
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
 from studio.service import Member, Studio
+
+__all__ = ["ChallengePage", "ClipPage", "Gallery", "MemberPage", "NotFound", "PAGE_SIZE", "watchable"]
 
 # Clips per page of a server's latest clips.
 PAGE_SIZE = 24
