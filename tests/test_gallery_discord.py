@@ -2,13 +2,19 @@
 "Watch the full clip" when the video could not be attached. The links the bot signs open in the gallery."""
 from __future__ import annotations
 
+import asyncio
+import socket
+from dataclasses import replace
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import app as bot_app
+from bot.app import _serve, create_bot, run_bot
 from bot.gallery.app import create_app
 from bot.gallery.links import GalleryLinks
-from bot_harness import QUICK, REQUEST, World, embed_text, rendering
+from bot_harness import QUICK, RENDER_TIMEOUT, REQUEST, World, embed_text, rendering
 from storage.settings import set_setting
 
 
@@ -46,7 +52,7 @@ async def test_a_clip_too_large_to_attach_links_to_the_full_clip(world: World) -
         world.guild.filesize_limit = 500
         with rendering(world.config):
             posted = await world.fake.wait_for_message(
-                channel=world.general, predicate=lambda m: "your clip #1 is ready" in m.content
+                channel=world.general, predicate=lambda m: "your clip #1 is ready" in m.content, timeout=RENDER_TIMEOUT
             )
         await world.delivered()
 
@@ -54,3 +60,37 @@ async def test_a_clip_too_large_to_attach_links_to_the_full_clip(world: World) -
     assert posted.attachments == []
     assert f"▶️ Watch the full clip: <{link}>" in posted.content and "too large" in posted.content
     assert "Open in gallery" in embed_text(posted)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_reelbot_run_serves_the_gallery_beside_the_bot(fake, config, monkeypatch) -> None:  # noqa: ANN001
+    port = free_port()
+    config = replace(config, discord_token=fake.token, gallery=replace(config.gallery, port=port))
+    bots = []
+    monkeypatch.setattr(bot_app, "create_bot", lambda *args, **kwargs: bots.append(create_bot(*args, **kwargs)) or bots[-1])
+    serving = asyncio.create_task(_serve(config))
+    try:
+        await fake.wait_until(lambda: bots and bots[0].is_ready(), timeout=RENDER_TIMEOUT, what="the bot to connect")
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/") as response:
+            assert response.status == 200 and "Reelbot gallery" in await response.text()
+    finally:
+        if bots:
+            await bots[0].close()  # how the bot stops; `_serve` then closes the gallery and the studio
+        await asyncio.wait_for(serving, RENDER_TIMEOUT)
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # the gallery let go of its port with the bot
+
+
+def test_reelbot_run_says_plainly_when_the_gallery_port_is_taken(config, capsys) -> None:  # noqa: ANN001
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        gallery = replace(config.gallery, port=taken.getsockname()[1])
+        code = run_bot(replace(config, discord_token="token", workers=0, gallery=gallery))
+    err = capsys.readouterr().err
+    assert code == 2 and "the gallery cannot listen on" in err and "Traceback" not in err
