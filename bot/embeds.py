@@ -117,13 +117,13 @@ def clip_embed(
     return embed
 
 
-def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool) -> str:
-    """Where to watch a clip the post could not carry whole: left out (too large even at low quality) or
-    re-encoded smaller to fit the upload limit. "" when there is nothing to add or no gallery link."""
+def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False, what: str = "clip") -> str:
+    """Where to watch a video (`what`: clip, film) the post could not carry whole: left out (too large even
+    at low quality) or re-encoded smaller to fit the upload limit. "" with nothing to add or no gallery link."""
     if gallery is None or not (left_out or reduced):
         return ""
     # <…> keeps Discord from unfurling the link into a second preview.
-    return f"▶️ Watch the full clip: <{gallery}>" if left_out else f"▶️ Full quality in the gallery: <{gallery}>"
+    return f"▶️ Watch the full {what}: <{gallery}>" if left_out else f"▶️ Full quality in the gallery: <{gallery}>"
 
 
 def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:

@@ -136,13 +136,16 @@ class Delivery:
         gallery = studio.config.gallery
         self.gallery = GalleryLinks.of(studio.config) if gallery.enabled else None
 
+    async def gallery_links(self, guild_id: int | None) -> GalleryLinks | None:
+        """Signed links into the server's gallery, or None when the gallery is off (here or in the server)."""
+        if self.gallery is None or guild_id is None:
+            return None
+        return None if (await self.studio.settings(guild_id)).gallery == "off" else self.gallery
+
     async def gallery_link(self, clip: Clip) -> str | None:
-        """The clip's signed gallery link, or None when the gallery is off (here or in the server)."""
-        if self.gallery is None or clip.guild_id is None:
-            return None
-        if (await self.studio.settings(clip.guild_id)).gallery == "off":
-            return None
-        return self.gallery.clip(clip.guild_id, clip.id)
+        """The clip's signed gallery link, or None when the gallery is off."""
+        links = await self.gallery_links(clip.guild_id)
+        return None if links is None or clip.guild_id is None else links.clip(clip.guild_id, clip.id)
 
     @property
     def upload_dir(self) -> Path:

@@ -94,3 +94,21 @@ def test_reelbot_run_says_plainly_when_the_gallery_port_is_taken(config, capsys)
         code = run_bot(replace(config, discord_token="token", workers=0, gallery=gallery))
     err = capsys.readouterr().err
     assert code == 2 and "the gallery cannot listen on" in err and "Traceback" not in err
+
+
+async def test_a_relay_film_too_large_to_attach_links_to_its_gallery_page(tmp_path) -> None:  # noqa: ANN001
+    from bot.challenge_posting import send_video
+    from gallery_fixtures import frames
+    from generation.encoding import encode_mp4
+
+    film = encode_mp4(frames(2), 8, tmp_path / "film.mp4")
+    sent: list[dict] = []
+
+    class Channel:
+        async def send(self, **fields):  # noqa: ANN003, ANN202
+            sent.append(fields)
+
+    link = "https://films.example.org/g/1/challenge/3?s=token"
+    await send_video(Channel(), film, "relay-3.mp4", 500, tmp_path, lambda note: {"content": note}, gallery=link)
+    [message] = sent
+    assert message["files"] == [] and message["content"].endswith(f"\n▶️ Watch the full film: <{link}>")

@@ -68,6 +68,9 @@ class GalleryLinks:
     def clip(self, guild_id: int, clip_id: int) -> str:
         return self.signed(guild_id, clip_path(guild_id, clip_id))
 
+    def challenge(self, guild_id: int, challenge_id: int) -> str:
+        return self.signed(guild_id, challenge_path(guild_id, challenge_id))
+
 
 class PageLinks:
     """The signed links of one server's pages, for templates: `u.clip(12)`, `u.member(7)`, …"""
