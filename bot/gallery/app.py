@@ -44,10 +44,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _error_page(request: web.Request, status: int, message: str) -> web.Response:
-    response = aiohttp_jinja2.render_template(
-        "error.html", request, {"status": status, "message": message}, status=status
-    )
-    return response
+    return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message}, status=status)
 
 
 @web.middleware
