@@ -49,7 +49,7 @@ ENV_NAMES: dict[str, tuple[str | None, str]] = {
     "REELBOT_LLM_API_KEY": ("expander", "api_key"),
     "REELBOT_LLM_JSON_MODE": ("expander", "json_mode"),
     "REELBOT_SAFETY_LEVEL": ("safety", "level"),
-    "REELBOT_GALLERY": ("gallery", "enabled"),
+    "REELBOT_GALLERY_ENABLED": ("gallery", "enabled"),
     "REELBOT_GALLERY_HOST": ("gallery", "host"),
     "REELBOT_GALLERY_PORT": ("gallery", "port"),
     "REELBOT_GALLERY_URL": ("gallery", "base_url"),

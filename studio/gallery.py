@@ -2,8 +2,8 @@
 
 Read-only, and read afresh on every call (no cache), so a deleted clip or a forgotten member is gone
 from the next page load and a challenge's votes appear only once it has closed. Every read is scoped
-to one server: asking for another server's clip, challenge or member raises `NotFound` (exported here
-for front-ends), the same as for one that never existed.
+to one server: asking for another server's clip, challenge or member raises `common.errors.NotFound`,
+the same as for one that never existed.
 """
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from pathlib import Path
 
 import sqlite_utils
 
+from common.errors import NotFound
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
 from storage import challenges as challenge_store
 from storage import clips as clip_store
-from storage.errors import NotFound
 from storage.profiles import remixes_received
 from storage.records import Challenge, Clip, RelayTurn
 from studio.challenges import ChallengeService, ChallengeView, Profile, RelayFilm
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
 from studio.service import Member, Studio
-
-__all__ = ["ChallengePage", "ClipPage", "Gallery", "MemberPage", "NotFound", "PAGE_SIZE", "watchable"]
 
 # Clips per page of a server's latest clips.
 PAGE_SIZE = 24
@@ -106,7 +104,7 @@ class Gallery:
         """A watchable clip of the server. Raises NotFound otherwise (deleted, rendering, elsewhere)."""
         clip = await self.studio.adb.call(clip_store.find_clip, clip_id)
         if clip is None or clip.guild_id != guild_id or not watchable(clip):
-            raise NotFound(f"There is no clip #{clip_id} here.")
+            raise NotFound("There is no clip #{clip_id} here.", clip_id=clip_id)
         return clip
 
     async def clip_page(self, guild_id: int, clip_id: int) -> ClipPage:
@@ -139,7 +137,7 @@ class Gallery:
             clip_store.list_clips, guild_id=guild_id, author_id=user_id, status="ready", limit=MEMBER_LIST
         )
         if not clips:
-            raise NotFound(f"There is no member {user_id} here.")
+            raise NotFound("There is no member {user_id} here.", user_id=user_id)
         name = clips[0].author_name
         profile = await self.challenges.profile(Member(user_id, name, guild_id))
         received = await self.studio.adb.call(remixes_received, user_id, guild_id, limit=MEMBER_LIST)
@@ -155,7 +153,7 @@ class Gallery:
         """A challenge of the server: entries always, votes and ranking only once it has closed."""
         view = await self.challenges.show(Member(0, "", guild_id), challenge_id, now=now)
         if view.challenge.status == "cancelled":
-            raise NotFound(f"There is no challenge #{challenge_id} here.")
+            raise NotFound("There is no challenge #{challenge_id} here.", challenge_id=challenge_id)
         film = await self.challenges.film_so_far(view.challenge) if view.challenge.kind == "relay" else None
         return ChallengePage(view, film)
 
@@ -163,5 +161,5 @@ class Gallery:
         """The relay's film file as last stitched. Raises NotFound when there is none (yet)."""
         page = await self.challenge(guild_id, challenge_id)
         if page.film is None or page.film.path is None:
-            raise NotFound(f"Challenge #{challenge_id} has no film yet.")
+            raise NotFound("Challenge #{challenge_id} has no film yet.", challenge_id=challenge_id)
         return page.film.path

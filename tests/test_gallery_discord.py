@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import replace
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -14,6 +13,7 @@ from bot import app as bot_app
 from bot.app import _serve, create_bot, run_bot
 from bot.gallery.app import create_app
 from bot.gallery.links import GalleryLinks
+from studio.config import Config
 from bot_harness import QUICK, RENDER_TIMEOUT, REQUEST, World, embed_text, rendering
 from storage.settings import set_setting
 
@@ -70,7 +70,7 @@ def free_port() -> int:
 
 async def test_reelbot_run_serves_the_gallery_beside_the_bot(fake, config, monkeypatch) -> None:  # noqa: ANN001
     port = free_port()
-    config = replace(config, discord_token=fake.token, gallery=replace(config.gallery, port=port))
+    config = Config(home=config.home, discord_token=fake.token, gallery={"port": port})
     bots = []
     monkeypatch.setattr(bot_app, "create_bot", lambda *args, **kwargs: bots.append(create_bot(*args, **kwargs)) or bots[-1])
     serving = asyncio.create_task(_serve(config))
@@ -90,8 +90,8 @@ def test_reelbot_run_says_plainly_when_the_gallery_port_is_taken(config, capsys)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        gallery = replace(config.gallery, port=taken.getsockname()[1])
-        code = run_bot(replace(config, discord_token="token", workers=0, gallery=gallery))
+        gallery = {"port": taken.getsockname()[1]}
+        code = run_bot(Config(home=config.home, discord_token="token", workers=0, gallery=gallery))
     err = capsys.readouterr().err
     assert code == 2 and "the gallery cannot listen on" in err and "Traceback" not in err
 

@@ -16,13 +16,13 @@ from bot.gallery.links import film_path, member_path
 from gallery_fixtures import ALICE, BOB, CHANNEL, GUILD, MALLORY, client, links, make_clip, studio
 from storage import challenges as challenge_store
 from storage.clips import delete_clip
-from storage.errors import InvalidSetting
+from common.errors import InvalidValue
 from storage.settings import set_setting
 from studio.challenges import ChallengeService
 from studio.config import load_config
 
 __all__ = ["client", "links", "studio"]  # fixtures
-ADMIN = dataclasses.replace(ALICE, id=9, name="admin", is_admin=True)
+ADMIN = dataclasses.replace(ALICE, id=9, name="admin", can_moderate=True)
 CAROL = dataclasses.replace(BOB, id=4, name="carol")
 
 
@@ -91,19 +91,23 @@ async def test_member_pages_show_clips_and_remixes_received_and_only_here(studio
 
 
 async def test_the_gallery_setting_is_validated(studio):
-    with pytest.raises(InvalidSetting, match="off, link, public"):
+    with pytest.raises(InvalidValue, match="off, link, public"):
         await studio.adb.call(set_setting, GUILD, "gallery", "everyone")
     assert (await studio.adb.call(set_setting, GUILD, "gallery", "public")).gallery == "public"
     assert (await studio.settings(GUILD + 1)).gallery == "link"
 
 
-def test_gallery_config_from_file_and_environment(tmp_path: Path):
+def test_gallery_config_from_file_and_environment(tmp_path: Path, monkeypatch):
     path = tmp_path / "reelbot.toml"
     path.write_text('[gallery]\nport = 9000\nbase_url = "https://films.example.org/"\n')
-    config = load_config(path, env={"REELBOT_GALLERY_HOST": "0.0.0.0"})
+    monkeypatch.setenv("REELBOT_GALLERY_HOST", "0.0.0.0")
+    config = load_config(path)
     assert (config.gallery.host, config.gallery.port, config.gallery.enabled) == ("0.0.0.0", 9000, True)
     assert config.gallery.public_url == "https://films.example.org"
-    off = load_config(tmp_path / "none.toml", env={"REELBOT_GALLERY": "off", "REELBOT_GALLERY_PORT": "9100"})
+    monkeypatch.delenv("REELBOT_GALLERY_HOST")
+    monkeypatch.setenv("REELBOT_GALLERY_ENABLED", "off")
+    monkeypatch.setenv("REELBOT_GALLERY_PORT", "9100")
+    off = load_config(tmp_path / "none.toml")
     assert not off.gallery.enabled and off.gallery.public_url == "http://127.0.0.1:9100"
 
 
@@ -115,7 +119,7 @@ def free_port() -> int:
 
 async def test_the_console_opens_the_gallery_with_a_signed_link(studio):
     port = free_port()
-    studio.config = dataclasses.replace(studio.config, gallery=dataclasses.replace(studio.config.gallery, port=port))
+    studio.config = studio.config.model_copy(update={"gallery": studio.config.gallery.model_copy(update={"port": port})})
     member = console_member("alice")
     session = ConsoleSession(studio, member)
     clip = await make_clip(studio, member, title="Console cat")

@@ -18,8 +18,9 @@ from aiohttp import web
 from bot.gallery import routes
 from bot.gallery.links import GalleryLinks
 from bot.gallery.signing import Signer, load_secret
+from common.errors import NotFound
 from studio.config import Config
-from studio.gallery import Gallery, NotFound
+from studio.gallery import Gallery
 from studio.runtime import open_studio
 from studio.service import Studio
 
