@@ -133,8 +133,7 @@ class Delivery:
         # Called after a finished clip was posted (job, where, posted message id): features that follow
         # clips hook in here, e.g. a relay film posting its grown cut when one of its shots lands.
         self.after_post: list[Callable[[JobView, Origin, int], Awaitable[None]]] = []
-        gallery = studio.config.gallery
-        self.gallery = GalleryLinks.of(studio.config) if gallery.enabled else None
+        self.gallery = GalleryLinks.of(studio.config) if studio.config.gallery.enabled else None
 
     async def gallery_links(self, guild_id: int | None) -> GalleryLinks | None:
         """Signed links into the server's gallery, or None when the gallery is off (here or in the server)."""

@@ -70,9 +70,9 @@ class RemixCog(commands.Cog):
         if clip.posted_message_id is not None and clip.channel_id is not None:
             lines.append(f"Posted here: {embeds.message_link(clip.guild_id, clip.channel_id, clip.posted_message_id)}")
         files: list[discord.File] = []
-        image = None
-        gallery = await self.bot.delivery.gallery_link(clip) if clip.status == "ready" else None
+        image = gallery = None
         if clip.status == "ready":
+            gallery = await self.bot.delivery.gallery_link(clip)
             limit = upload_limit(interaction.filesize_limit, await self.studio.settings(interaction.guild_id))
             upload = await asyncio.to_thread(prepare_upload, clip, limit, self.bot.delivery.upload_dir)
             files = upload.files(clip)
