@@ -625,11 +625,6 @@ class ChallengeService:
 
         return await self.adb.read(read)
 
-
-@finishes("relay")
-async def _resume_relay(studio: Studio, stored: StoredRequest) -> Accepted:
-    return (await ChallengeService(studio).resume_relay(stored)).accepted
-
     async def wins(self, guild_id: int, user_id: int) -> list[tuple[Challenge, Clip]]:
         """The vote challenges of the guild the member won, newest first, with the winning clip."""
 
@@ -641,7 +636,12 @@ async def _resume_relay(studio: Studio, stored: StoredRequest) -> Accepted:
                     won.append((challenge, clip))
             return won
 
-        return await self.adb.call(read)
+        return await self.adb.read(read)
+
+
+@finishes("relay")
+async def _resume_relay(studio: Studio, stored: StoredRequest) -> Accepted:
+    return (await ChallengeService(studio).resume_relay(stored)).accepted
 
 
 async def run_due_events(

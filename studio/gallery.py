@@ -95,14 +95,14 @@ class Gallery:
         """A page of `limit` (default PAGE_SIZE) of the server's rendered clips, newest first, and the
         `before_id` of the next page (None on the last page)."""
         limit = PAGE_SIZE if limit is None else limit
-        clips = await self.studio.adb.call(
+        clips = await self.studio.adb.read(
             clip_store.list_clips, guild_id=guild_id, status="ready", limit=limit + 1, before_id=before_id
         )
         return clips[:limit], (clips[limit - 1].id if len(clips) > limit else None)
 
     async def clip(self, guild_id: int, clip_id: int) -> Clip:
         """A watchable clip of the server. Raises NotFound otherwise (deleted, rendering, elsewhere)."""
-        clip = await self.studio.adb.call(clip_store.find_clip, clip_id)
+        clip = await self.studio.adb.read(clip_store.find_clip, clip_id)
         if clip is None or clip.guild_id != guild_id or not watchable(clip):
             raise NotFound("There is no clip #{clip_id} here.", clip_id=clip_id)
         return clip
@@ -117,7 +117,7 @@ class Gallery:
             relay = None if turn is None else (challenge_store.get_challenge(db, turn.challenge_id), turn)
             return ancestors, lineage_tree(db, clip_id), remixes, relay
 
-        ancestors, tree, remixes, relay = await self.studio.adb.call(read)
+        ancestors, tree, remixes, relay = await self.studio.adb.read(read)
         return ClipPage(
             clip=clip,
             shot_list=Studio.shot_list(clip),
@@ -133,20 +133,20 @@ class Gallery:
     async def member(self, guild_id: int, user_id: int) -> MemberPage:
         """A member's page. Only members with work in this server have one here (NotFound otherwise),
         so the gallery never shows who someone is in another server."""
-        clips = await self.studio.adb.call(
+        clips = await self.studio.adb.read(
             clip_store.list_clips, guild_id=guild_id, author_id=user_id, status="ready", limit=MEMBER_LIST
         )
         if not clips:
             raise NotFound("There is no member {user_id} here.", user_id=user_id)
         name = clips[0].author_name
         profile = await self.challenges.profile(Member(user_id, name, guild_id))
-        received = await self.studio.adb.call(remixes_received, user_id, guild_id, limit=MEMBER_LIST)
+        received = await self.studio.adb.read(remixes_received, user_id, guild_id, limit=MEMBER_LIST)
         wins = await self.challenges.wins(guild_id, user_id)
         return MemberPage(user_id, name, profile, clips, [c for c in received if watchable(c)], wins)
 
     async def challenge_list(self, guild_id: int) -> list[Challenge]:
         """The server's challenges and relays, newest first (cancelled ones left out)."""
-        challenges = await self.studio.adb.call(challenge_store.list_challenges, guild_id)
+        challenges = await self.studio.adb.read(challenge_store.list_challenges, guild_id)
         return [challenge for challenge in challenges if challenge.status != "cancelled"]
 
     async def challenge(self, guild_id: int, challenge_id: int, *, now: float | None = None) -> ChallengePage:

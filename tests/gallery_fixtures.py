@@ -74,11 +74,11 @@ async def make_clip(
         mark_clip_ready(db, clip.id, str(out_dir / "clip.mp4"), str(out_dir / "storyboard.png"))
         return clip.id
 
-    return await studio.clip(await studio.adb.call(write))
+    return await studio.clip(await studio.adb.write(write))
 
 
 async def set_gallery(studio: Studio, guild_id: int, value: str) -> None:
-    await studio.adb.call(set_setting, guild_id, "gallery", value)
+    await studio.adb.write(set_setting, guild_id, "gallery", value)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ async def test_posted_clips_link_to_the_gallery_and_the_link_opens_there(world: 
         await world.fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})
         posted = await world.posted_clip()
         clip = await world.studio.clip(1)
-        await world.studio.adb.call(set_setting, world.guild.id, "gallery", "off")
+        await world.studio.adb.write(set_setting, world.guild.id, "gallery", "off")
         assert await bot.delivery.gallery_link(clip) is None
 
     link = GalleryLinks.of(world.config).clip(world.guild.id, 1)
@@ -36,7 +36,7 @@ async def test_posted_clips_link_to_the_gallery_and_the_link_opens_there(world: 
     assert gallery_field(posted) == f"[Open in gallery]({link})" and posted.embeds[0]["url"] == link
     assert "Watch the full clip" not in posted.content  # the video is attached
 
-    await world.studio.adb.call(set_setting, world.guild.id, "gallery", "link")
+    await world.studio.adb.write(set_setting, world.guild.id, "gallery", "link")
     async with TestClient(TestServer(create_app(world.studio, GalleryLinks.of(world.config).signer))) as client:
         parts = urlsplit(link)
         page = await client.get(f"{parts.path}?{parts.query}")

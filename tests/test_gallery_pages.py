@@ -57,13 +57,13 @@ async def test_votes_stay_hidden_until_the_challenge_ends(studio, client, links)
 
 async def test_a_relay_page_plays_the_film_and_names_its_contributors(studio, client, links):
     service = ChallengeService(studio)
-    relay = await studio.adb.call(
+    relay = await studio.adb.write(
         challenge_store.create_challenge, guild_id=GUILD, channel_id=CHANNEL, theme="A fox in the snow",
         kind="relay", created_by=ADMIN.id, starts_at=0.0, ends_at=None,
     )
     for author, text in ((ALICE, "the fox digs for mice"), (BOB, "an owl watches from a pine")):
         shot = await make_clip(studio, author, title=text)
-        await studio.adb.call(challenge_store.add_relay_turn, relay.id, user_id=author.id, text=text, clip_id=shot.id)
+        await studio.adb.write(challenge_store.add_relay_turn, relay.id, user_id=author.id, text=text, clip_id=shot.id)
     url = links.signed(GUILD, f"/g/{GUILD}/challenge/{relay.id}")
     assert "No cut of the film yet" in await page(client, url)
 
@@ -86,14 +86,14 @@ async def test_member_pages_show_clips_and_remixes_received_and_only_here(studio
     # Someone with clips only in another server has no page here.
     assert (await client.get(links.signed(GUILD, member_path(GUILD, MALLORY.id)))).status == 404
     # A member whose clips are all gone has no page any more.
-    await studio.adb.call(delete_clip, original.id)
+    await studio.adb.write(delete_clip, original.id)
     assert (await client.get(links.signed(GUILD, member_path(GUILD, ALICE.id)))).status == 404
 
 
 async def test_the_gallery_setting_is_validated(studio):
     with pytest.raises(InvalidValue, match="off, link, public"):
-        await studio.adb.call(set_setting, GUILD, "gallery", "everyone")
-    assert (await studio.adb.call(set_setting, GUILD, "gallery", "public")).gallery == "public"
+        await studio.adb.write(set_setting, GUILD, "gallery", "everyone")
+    assert (await studio.adb.write(set_setting, GUILD, "gallery", "public")).gallery == "public"
     assert (await studio.settings(GUILD + 1)).gallery == "link"
 
 

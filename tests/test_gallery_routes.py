@@ -103,7 +103,7 @@ async def test_videos_are_served_with_range_requests(studio, client, links):
 async def test_deleted_clips_disappear_at_once(studio, client, links):
     original = await make_clip(studio, ALICE, title="Soon gone")
     remix = await make_clip(studio, BOB, parent=original)
-    await studio.adb.call(delete_clip, original.id)
+    await studio.adb.write(delete_clip, original.id)
     for url in (links.clip(GUILD, original.id), links.signed(GUILD, video_path(GUILD, original.id))):
         assert (await client.get(url)).status == 404
     assert "Soon gone" not in await (await client.get(links.server(GUILD))).text()
@@ -156,7 +156,7 @@ async def test_traversal_attempts_and_bad_ids_get_plain_error_pages(studio, clie
         assert response.status in (403, 404), url
         assert "do not serve" not in text and "Traceback" not in text and response.content_type == "text/html", url
     # A clip whose stored path points outside the media folder is not served either.
-    await studio.adb.call(
+    await studio.adb.write(
         lambda db: db.execute("UPDATE clips SET video_path = ? WHERE id = ?",
                               (str(studio.config.home / "secret.txt"), clip.id))
     )
