@@ -2,8 +2,9 @@
 variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
-(prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy) and `[gallery]` (GalleryConfig). Any setting can come from the
-environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+(prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy) and `[gallery]` (GalleryConfig).
+Any setting can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short
+names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
