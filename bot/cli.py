@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="console front-end: type requests and remixes, get file paths")
     _common(chat)
 
+    gallery = sub.add_parser("gallery", help="serve the web gallery alone (the bot serves it too, beside itself)")
+    gallery.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    gallery.add_argument("--port", type=int, help="port to listen on (default 8765)")
+    _common(gallery)
+
     generate = sub.add_parser("generate", help="render one request and print the clip and storyboard paths")
     generate.add_argument("request", help='what to make, e.g. "a giant monster walking through New York"')
     generate.add_argument("--shots", type=int)
@@ -99,6 +104,9 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["expander"] = {"backend": args.llm}
     if getattr(args, "workers", None) is not None:
         overrides["workers"] = args.workers
+    gallery = {key: getattr(args, key) for key in ("host", "port") if getattr(args, key, None) is not None}
+    if gallery:
+        overrides["gallery"] = gallery
     return load_config(args.config, **overrides)
 
 
@@ -157,6 +165,17 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(chat(config))
     if args.command == "gpu-node":
         return _gpu_node(config, args)
+    if args.command == "gallery":
+        from bot.gallery.app import GalleryUnavailable, serve_gallery
+
+        try:
+            asyncio.run(serve_gallery(config))
+        except GalleryUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            pass
+        return 0
     if args.command == "worker":
         from studio.worker_process import serve
 
