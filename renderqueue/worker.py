@@ -21,8 +21,10 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -34,7 +36,7 @@ from generation.errors import (
     RenderError,
     RenderTimeout,
 )
-from generation.pipelines import PipelineCache
+from generation.pipelines import PipelineCache, use_available_cores
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
@@ -56,6 +58,7 @@ from storage.renders import lookup_render, record_render
 from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Exit status of a worker that killed itself because a render ignored its timeout (a hung kernel or
 # driver cannot be interrupted from Python); a supervisor restarts it.
@@ -165,18 +168,21 @@ class ProgressWriter:
 
 
 class RenderCacheAccess:
-    """The render cache as render_clip sees it: lookup by recipe hash, record each fresh shot.
+    """The render cache as render_shots sees it: lookup by recipe hash, record each fresh shot.
 
     Shots are linked into media/renders/<hash>.mp4 so the cache outlives the clip folder they were
-    rendered in. Fresh work and GPU seconds are summed for the model's speed statistics.
+    rendered in. Fresh work and GPU seconds are summed for the model's speed statistics. `lookup` uses
+    `db` (the calling thread's connection); `record` runs on the encoder thread, so it opens its own.
     """
 
-    def __init__(self, db: sqlite_utils.Database, media_dir: Path, recipes: list[ShotRender]):
+    def __init__(self, db: sqlite_utils.Database, db_path: Path, media_dir: Path, recipes: list[ShotRender]):
         self.db = db
+        self.db_path = db_path
         self.dir = media_dir / "renders"
         self.by_hash = {recipe.content_hash(): recipe for recipe in recipes}
         self.work = 0.0
         self.gpu_seconds = 0.0
+        self._lock = threading.Lock()
 
     def lookup(self, recipe_hash: str) -> Path | None:
         render = lookup_render(self.db, recipe_hash)
@@ -189,16 +195,21 @@ class RenderCacheAccess:
         recipe = self.by_hash[recipe_hash]
         self.dir.mkdir(parents=True, exist_ok=True)
         cached = self.dir / f"{recipe_hash}.mp4"
-        staging = cached.with_suffix(f".{os.getpid()}.tmp")
+        staging = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         staging.unlink(missing_ok=True)
         try:
             os.link(shot_path, staging)
         except OSError:
             shutil.copyfile(shot_path, staging)
         os.replace(staging, cached)
-        record_render(self.db, recipe_hash, cached, model=recipe.model, gpu_seconds=gpu_seconds)
-        self.work += render_work(recipe)
-        self.gpu_seconds += gpu_seconds
+        db = open_db(self.db_path)  # once per shot rendered: cheap beside the render
+        try:
+            record_render(db, recipe_hash, cached, model=recipe.model, gpu_seconds=gpu_seconds)
+        finally:
+            db.close()
+        with self._lock:
+            self.work += render_work(recipe)
+            self.gpu_seconds += gpu_seconds
 
 
 def shrink_recipe(recipe: ShotRender) -> ShotRender | None:
@@ -261,35 +272,87 @@ def process_job(
     pipelines: PipelineCache,
     config: WorkerConfig,
     stop: threading.Event,
-) -> None:
-    """Render one claimed job and record how it ended; never raises for render failures."""
+    *,
+    encoder: assemble.ShotEncoder | None = None,
+) -> assemble.ClipOutput | None:
+    """Render one claimed job start to end and record how it ended; never raises for render failures.
+
+    Returns what was made, or None when the job did not complete. `run_worker` runs the two halves,
+    `start_job` and `FinishingJob.finish`, on two threads instead, so the next job renders meanwhile.
+    """
+    if encoder is None:
+        with assemble.ShotEncoder() as own:
+            return process_job(db, job, pipelines, config, stop, encoder=own)
+    finishing = start_job(db, job, pipelines, config, stop, encoder)
+    return None if finishing is None else finishing.finish(db)
+
+
+def start_job(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    pipelines: PipelineCache,
+    config: WorkerConfig,
+    stop: threading.Event,
+    encoder: assemble.ShotEncoder,
+) -> "FinishingJob | None":
+    """The GPU half of a claimed job: load the model and render every shot not in the render cache,
+    handing shots to `encoder`. Returns the job to finish, or None when it ended here (failed, cancelled,
+    re-queued; already recorded). The job's heartbeat runs until the returned job is finished."""
     clip = find_clip(db, job.clip_id)
     if clip is None or clip.status == "deleted":
         fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
-        return
+        return None
     recipes = [ShotRender.from_dict(recipe) for recipe in clip.recipes]
-    cache = RenderCacheAccess(db, config.media_dir, recipes)
+    cache = RenderCacheAccess(db, config.db_path, config.media_dir, recipes)
     log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
-    with JobWatch(config, job, stop, lambda: _loaded_model(pipelines)) as watch:
+    watch = JobWatch(config, job, stop, lambda: _loaded_model(pipelines)).__enter__()
+    attempt = Attempt(job, clip, recipes, config, watch)
+
+    def render() -> tuple[float | None, assemble.RenderedClip]:
+        load_seconds = _preload(pipelines, recipes, cache)
+        rendered = assemble.render_shots(
+            recipes,
+            _captions(clip, len(recipes)),
+            pipelines=pipelines,
+            encoder=encoder,
+            out_dir=config.media_dir / "clips" / str(clip.id),
+            lookup=cache.lookup,
+            record=cache.record,
+            on_progress=ProgressWriter(db, job, config),
+            should_cancel=watch.should_cancel,
+            title=clip.shot_list.get("title"),
+        )
+        return load_seconds, rendered
+
+    outcome = attempt.run(db, render)
+    if outcome is None:
+        watch.__exit__(None, None, None)
+        return None
+    load_seconds, rendered = outcome
+    return FinishingJob(attempt, cache, rendered, load_seconds)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One claim of a job, and how its failures are recorded."""
+
+    job: RenderJob
+    clip: Clip
+    recipes: list[ShotRender]
+    config: WorkerConfig
+    watch: JobWatch
+
+    def run(self, db: sqlite_utils.Database, work: Callable[[], T]) -> T | None:
+        """`work()`'s result, or None after recording why it failed (retry, smaller size, or failure)."""
+        job, clip, config = self.job, self.clip, self.config
         try:
-            load_seconds = _preload(pipelines, recipes, cache)
-            output = assemble.render_clip(
-                recipes,
-                _captions(clip, len(recipes)),
-                pipelines=pipelines,
-                out_dir=config.media_dir / "clips" / str(clip.id),
-                lookup=cache.lookup,
-                record=cache.record,
-                on_progress=ProgressWriter(db, job, config),
-                should_cancel=watch.should_cancel,
-                title=clip.shot_list.get("title"),
-            )
+            return work()
         except RenderCancelled as error:
-            _cancelled(db, job, config, watch, error)
+            _cancelled(db, job, config, self.watch, error)
         except RenderTimeout as error:
             fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
         except OutOfMemoryRenderError as error:
-            _out_of_memory(db, job, clip, recipes, config, error)
+            _out_of_memory(db, job, clip, self.recipes, config, error)
         except PipelineError as error:
             # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
             log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
@@ -308,24 +371,86 @@ def process_job(
                 worker_id=config.worker_id,
                 detail=traceback.format_exc(limit=20),
             )
+        return None
+
+
+@dataclass
+class FinishingJob:
+    """A job whose GPU work is done: `finish` waits for its shot encodes, stitches, draws the storyboard
+    and records the outcome, on any thread, with that thread's database connection."""
+
+    attempt: Attempt
+    cache: RenderCacheAccess
+    rendered: assemble.RenderedClip
+    load_seconds: float | None
+
+    def finish(self, db: sqlite_utils.Database) -> assemble.ClipOutput | None:
+        """The clip made, or None when the job did not complete (failure recorded); never raises for
+        render failures."""
+        job, config = self.attempt.job, self.attempt.config
+        try:
+            output = self.attempt.run(db, lambda: self.rendered.finish(ProgressWriter(db, job, config)))
+        finally:
+            self.attempt.watch.__exit__(None, None, None)
+        if output is None:
+            return None
+        if complete_job(
+            db,
+            job.id,
+            worker_id=config.worker_id,
+            video_path=str(output.video_path),
+            storyboard_path=str(output.storyboard_path),
+        ):
+            log.info("job %s done: %d shots rendered, %d reused", job.id, output.rendered, output.reused)
         else:
-            if complete_job(
+            log.info("job %s finished but was cancelled or reassigned meanwhile", job.id)
+        if self.cache.work or self.load_seconds is not None:
+            record_model_stats(
                 db,
-                job.id,
-                worker_id=config.worker_id,
-                video_path=str(output.video_path),
-                storyboard_path=str(output.storyboard_path),
-            ):
-                log.info("job %s done: %d shots rendered, %d reused", job.id, output.rendered, output.reused)
-            else:
-                log.info("job %s finished but was cancelled or reassigned meanwhile", job.id)
-            if cache.work or load_seconds is not None:
-                record_model_stats(
-                    db,
-                    job.model,
-                    seconds_per_unit=cache.gpu_seconds / cache.work if cache.work else None,
-                    load_seconds=load_seconds,
-                )
+                job.model,
+                seconds_per_unit=self.cache.gpu_seconds / self.cache.work if self.cache.work else None,
+                load_seconds=self.load_seconds,
+            )
+        return output
+
+
+class Finisher:
+    """Finishes jobs on a thread of its own, with its own database connection, while the worker renders
+    the next one. At most one job finishes behind: `submit` first waits for the previous one, which
+    bounds memory and keeps completions in claim order."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-finish")
+        self._local = threading.local()
+        self._last: Future[None] | None = None
+
+    def submit(self, finishing: FinishingJob) -> None:
+        self.wait()
+        self._last = self._pool.submit(lambda: finishing.finish(self._db()) and None)
+
+    def wait(self) -> None:
+        """Block until the job being finished, if any, is recorded; re-raises what its finish raised."""
+        if self._last is not None:
+            last, self._last = self._last, None
+            last.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.submit(self._close_db).result()
+            self._pool.shutdown()
+
+    def _db(self) -> sqlite_utils.Database:
+        if getattr(self._local, "db", None) is None:
+            self._local.db = open_db(self.config.db_path)
+        return self._local.db
+
+    def _close_db(self) -> None:
+        if getattr(self._local, "db", None) is not None:
+            self._local.db.close()
+            self._local.db = None
 
 
 def _captions(clip: Clip, count: int) -> list[str]:
@@ -412,27 +537,44 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> None:
-    """Claim and render jobs until `stop` is set."""
+def run_worker(
+    config: WorkerConfig, stop: threading.Event | None = None, *, pipelines: PipelineCache | None = None
+) -> None:
+    """Claim and render jobs until `stop` is set, keeping the GPU busy: each shot encodes while the next
+    one denoises, and each job is finished (stitch, storyboard, completion) while the next one renders.
+
+    `pipelines` defaults to a cache over `config.models_dir` on `config.device`.
+    """
     stop = stop or threading.Event()
     db = open_db(config.db_path)
-    pipelines = PipelineCache(config.models_dir, device=config.device)
+    pipelines = pipelines or PipelineCache(config.models_dir, device=config.device)
+    if pipelines.device == "cpu":
+        use_available_cores()
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
+    encoder = assemble.ShotEncoder()
+    finisher = Finisher(config)
     try:
         _requeue_orphans(db, config)
         while not stop.is_set():
             requeue_stale(db, config.stale_after)
             job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.policy)
             if job is None:
+                finisher.wait()  # nothing to overlap with: record the last job now
                 worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
                 stop.wait(config.poll_interval)
                 continue
-            process_job(db, job, pipelines, config, stop)
+            finishing = start_job(db, job, pipelines, config, stop, encoder)
+            if finishing is not None:
+                finisher.submit(finishing)
     finally:
-        unregister_worker(db, config.worker_id)
-        db.close()
-        log.info("worker %s stopped", config.worker_id)
+        try:
+            finisher.close()
+            encoder.close()
+        finally:
+            unregister_worker(db, config.worker_id)
+            db.close()
+            log.info("worker %s stopped", config.worker_id)
 
 
 def main(argv: list[str] | None = None) -> int:

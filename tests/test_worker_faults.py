@@ -1,4 +1,4 @@
-"""Worker behaviour on every way a render can end, with render_clip replaced by scripted fakes (the
+"""Worker behaviour on every way a render can end, with render_shots replaced by scripted fakes (the
 real-model path is in test_worker_render.py and test_worker_kill.py)."""
 
 from __future__ import annotations
@@ -57,12 +57,25 @@ def config(tmp_path, db_path) -> WorkerConfig:
     )
 
 
+class FakeRendered:
+    """What render_shots hands the worker: `finish` writes the clip and the storyboard."""
+
+    def __init__(self, out_dir: Path, shots: int) -> None:
+        self.out_dir, self.shots = out_dir, shots
+
+    def finish(self, on_progress) -> ClipOutput:
+        (self.out_dir / "clip.mp4").write_bytes(b"clip")
+        (self.out_dir / "storyboard.png").write_bytes(b"png")
+        on_progress(1.0, "Done")
+        return ClipOutput(self.out_dir / "clip.mp4", self.out_dir / "storyboard.png", [], self.shots, 0, 0.25 * self.shots)
+
+
 def fake_render(behaviour):
-    """A render_clip stand-in: `behaviour(call_index, recipes, kwargs)` runs first (may raise), then
-    every shot is 'rendered' (recorded in the cache) and a clip is written."""
+    """A render_shots stand-in: `behaviour(call_index, recipes, kwargs)` runs first (may raise), then
+    every shot is 'rendered' (recorded in the cache)."""
     calls: list[list[ShotRender]] = []
 
-    def render_clip(recipes, captions, *, out_dir, record, on_progress, should_cancel, **kwargs):
+    def render_shots(recipes, captions, *, out_dir, record, on_progress, should_cancel, **kwargs):
         calls.append(recipes)
         behaviour(len(calls) - 1, recipes, should_cancel)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -70,13 +83,11 @@ def fake_render(behaviour):
             shot = out_dir / f"shot-{index}.mp4"
             shot.write_bytes(b"shot")
             record(recipe.content_hash(), shot, 0.25)
-            on_progress((index + 1) / len(recipes), f"Rendering shot {index + 1}/{len(recipes)}")
-        (out_dir / "clip.mp4").write_bytes(b"clip")
-        (out_dir / "storyboard.png").write_bytes(b"png")
-        return ClipOutput(out_dir / "clip.mp4", out_dir / "storyboard.png", [], len(recipes), 0, 0.25 * len(recipes))
+            on_progress((index + 1) / len(recipes) * 0.9, f"Rendering shot {index + 1}/{len(recipes)}")
+        return FakeRendered(out_dir, len(recipes))
 
-    render_clip.calls = calls
-    return render_clip
+    render_shots.calls = calls
+    return render_shots
 
 
 def run_once(db, config, stop=None):
@@ -88,7 +99,7 @@ def run_once(db, config, stop=None):
 
 def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypatch):
     render = fake_render(lambda *_: None)
-    monkeypatch.setattr(assemble, "render_clip", render)
+    monkeypatch.setattr(assemble, "render_shots", render)
     writes: list[float] = []
     real_update = worker.update_progress
     monkeypatch.setattr(worker, "update_progress", lambda *a, **k: writes.append(a[2]) or real_update(*a, **k))
@@ -101,7 +112,7 @@ def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypa
     assert clip.status == "ready" and Path(clip.video_path).name == "clip.mp4"
     cached = sorted(p.name for p in (config.media_dir / "renders").iterdir())
     assert cached == sorted(f"{ShotRender.from_dict(r).content_hash()}.mp4" for r in clip.recipes)
-    assert writes == [0.5, 1.0], "each stage change is written"
+    assert writes == [0.45, 0.9, 1.0], "each stage change is written"
     stats = get_model_stats(db, "tiny")
     work = 2 * 2 * 5 * 64 * 64 / 1e6  # two shots of 2 steps x 5 frames x 64x64
     assert stats.samples == 1 and stats.seconds_per_unit == pytest.approx(0.5 / work)
@@ -113,7 +124,7 @@ def test_out_of_memory_retries_smaller_then_succeeds(db, config, monkeypatch):
             raise OutOfMemoryRenderError("The GPU ran out of memory.", detail="CUDA OOM")
 
     render = fake_render(oom_first)
-    monkeypatch.setattr(assemble, "render_clip", render)
+    monkeypatch.setattr(assemble, "render_shots", render)
     job = submit(db, recipes=[tiny_recipe(0, frames=9), tiny_recipe(1, frames=9)])
 
     retried = run_once(db, config)
@@ -131,7 +142,7 @@ def test_out_of_memory_every_time_fails_clearly_after_max_attempts(db, config, m
     def always_oom(call, recipes, should_cancel):
         raise OutOfMemoryRenderError("The GPU ran out of memory.")
 
-    monkeypatch.setattr(assemble, "render_clip", fake_render(always_oom))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(always_oom))
     job = submit(db)
     states = [run_once(db, config) for _ in range(3)]
     assert [s.status for s in states] == ["queued", "queued", "failed"]
@@ -162,7 +173,7 @@ def test_render_errors_fail_or_retry_with_a_user_message(db, config, monkeypatch
     def fail(*_):
         raise error
 
-    monkeypatch.setattr(assemble, "render_clip", fake_render(fail))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(fail))
     submit(db)
     ended = run_once(db, config)
     assert ended.status == status
@@ -185,7 +196,7 @@ def spin(seconds: float):
 
 
 def test_job_timeout_fails_the_job(db, config, monkeypatch):
-    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(spin(10.0)))
     job = submit(db)
     started = time.monotonic()
     ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.3}))
@@ -198,7 +209,7 @@ def test_job_timeout_fails_the_job(db, config, monkeypatch):
 
 
 def test_cancel_by_owner_stops_a_running_render(db, db_path, config, monkeypatch):
-    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(spin(10.0)))
     job = submit(db, user_id=5)
 
     def cancel_soon() -> None:
@@ -216,7 +227,7 @@ def test_cancel_by_owner_stops_a_running_render(db, db_path, config, monkeypatch
 
 
 def test_shutdown_hands_the_job_back_without_using_an_attempt(db, config, monkeypatch):
-    monkeypatch.setattr(assemble, "render_clip", fake_render(spin(10.0)))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(spin(10.0)))
     submit(db)
     stop = threading.Event()
     threading.Timer(0.2, stop.set).start()
@@ -229,7 +240,7 @@ def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, m
         time.sleep(1.0)  # never polls should_cancel, like a stuck kernel
 
     exits: list[int] = []
-    monkeypatch.setattr(assemble, "render_clip", fake_render(hang))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(hang))
     monkeypatch.setattr(os, "_exit", exits.append)
     job = submit(db)
     ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.2, "hang_grace": 0.2}))
@@ -239,8 +250,9 @@ def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, m
 
 
 def test_run_worker_drains_the_queue_and_recovers_orphans(db, config, monkeypatch):
-    monkeypatch.setattr(assemble, "render_clip", fake_render(lambda *_: None))
+    monkeypatch.setattr(assemble, "render_shots", fake_render(lambda *_: None))
     monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
+    monkeypatch.setattr(worker, "use_available_cores", lambda: 1)
     # A job left running by a worker process on this host that no longer exists.
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
