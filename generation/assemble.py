@@ -22,7 +22,7 @@ from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from generation.render import CancelCheck, render_shot
+from generation.render import CancelCheck, render_shot, to_uint8
 from generation.storyboard import make_storyboard
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ class ClipOutput:
 class ShotEncoder:
     """Encodes rendered shots on one background thread, so the GPU starts the next shot at once.
 
-    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 bytes = 97 MB for a Wan shot), so at
-    most `max_pending` are queued or running: `submit` waits for room beyond that. Shots still being
+    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 float32 = 388 MB for a Wan shot, as the
+    pipeline returned them: converting them to bytes is part of the background work), so at most
+    `max_pending` are queued or running: `submit` waits for room beyond that. Shots still being
     encoded are found by recipe hash (`in_progress`), so a repeated recipe is never rendered twice even
     before the render cache has recorded it. Use as a context manager, or call `close`.
     """
@@ -64,13 +65,14 @@ class ShotEncoder:
     def submit(
         self, recipe_hash: str, frames: np.ndarray, fps: float, path: Path, on_encoded: Callable[[Path], None]
     ) -> Future[Path]:
-        """Encode uint8 frames (F, H, W, 3) to `path` in the background; `on_encoded(path)` runs on the
-        encoder thread once the file is in place. The future raises what encoding or `on_encoded` raised."""
+        """Encode frames (F, H, W, 3), uint8 or float in [0, 1], to `path` in the background;
+        `on_encoded(path)` runs on the encoder thread once the file is in place. The future raises what
+        encoding or `on_encoded` raised."""
         self._room.acquire()
 
         def encode() -> Path:
             try:
-                done = encode_mp4(frames, fps, path)
+                done = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), fps, path)
                 on_encoded(done)
                 return done
             finally:
@@ -194,15 +196,16 @@ def render_shots(
         report(base, f"Rendering {label}")
         pipelines.get(recipe.model, i2v=recipe.init_image is not None)  # keep model loading out of gpu_seconds
         started = time.monotonic()
-        frames = render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
+        frames = render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False)
         seconds = time.monotonic() - started
         path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
         encoded = encoder.submit(
             recipe_hash, frames, recipe.fps, path,
             on_encoded=lambda done, recipe_hash=recipe_hash, seconds=seconds: record(recipe_hash, done, seconds),
         )  # fmt: skip
-        # A copy, so the storyboard keeps one frame rather than the whole shot alive.
-        shots.append(PendingShot(encoded, frames[len(frames) // 2].copy(), rendered=True, gpu_seconds=seconds))
+        # One converted frame for the storyboard, rather than keeping the whole shot alive.
+        keyframe = to_uint8(frames[len(frames) // 2])
+        shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds))
     return RenderedClip(shots, list(captions), out_dir, title)
 
 

@@ -66,13 +66,15 @@ def encode_mp4(
     return Path(path)
 
 
-def stitch(shot_paths: Sequence[Path], out_path: Path, *, reencode: bool = False) -> Path:
+def stitch(
+    shot_paths: Sequence[Path], out_path: Path, *, reencode: bool = False, preset: str = SHOT_PRESET
+) -> Path:
     """Concatenate shots into one clip at the first shot's size and frame rate.
 
     Shots that share their codec settings (the same encoder, size, frame rate and parameter sets, as every
     shot `encode_mp4` writes for one preset does) are joined by copying their compressed packets, which
     costs no quality and almost no time. Otherwise, or with `reencode`, every frame is decoded and
-    encoded again (CRF 18, `SHOT_PRESET`), rescaling shots of another size. Raises ValueError for no
+    encoded again (CRF 18, x264 `preset`), rescaling shots of another size. Raises ValueError for no
     shots, EncodeError for an unreadable shot or a failed encode.
     """
     if not shot_paths:
@@ -80,7 +82,7 @@ def stitch(shot_paths: Sequence[Path], out_path: Path, *, reencode: bool = False
     if not reencode and _remux_compatible(shot_paths):
         return _remux(shot_paths, Path(out_path))
     first = probe(shot_paths[0])
-    with _Writer(Path(out_path), first.fps, first.width, first.height) as writer:
+    with _Writer(Path(out_path), first.fps, first.width, first.height, preset=preset) as writer:
         for shot in shot_paths:
             for frame in _decode(shot):
                 writer.write(frame)

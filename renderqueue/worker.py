@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import signal
@@ -92,7 +93,8 @@ class WorkerConfig:
 
 class JobWatch:
     """Everything that runs beside one render on a background thread: heartbeats (which also reveal
-    cancellation or loss of the job), the per-job timeout, and the last-resort hang watchdog."""
+    cancellation or loss of the job), progress writes, the per-job timeout, and the last-resort hang
+    watchdog. Database writes happen on this thread only, so a slow disk never stalls the render loop."""
 
     def __init__(
         self,
@@ -109,6 +111,11 @@ class JobWatch:
         # Set when the job stopped being ours: cancelled by a user, or re-queued by another worker.
         self.lost = threading.Event()
         self._done = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._progress: tuple[float, str] | None = None  # the latest report not yet written
+        self._reported_at = -math.inf
+        self._reported_stage = ""
         self._thread = threading.Thread(target=self._run, name=f"job-{job.id}-watch", daemon=True)
 
     def __enter__(self) -> "JobWatch":
@@ -116,7 +123,9 @@ class JobWatch:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Stop watching, after writing the last progress reported."""
         self._done.set()
+        self._wake.set()
         self._thread.join()
 
     def should_cancel(self) -> bool:
@@ -125,17 +134,45 @@ class JobWatch:
             raise RenderTimeout(_timeout_message(self.job, self.config.job_timeout))
         return self.lost.is_set() or self.stop.is_set()
 
+    def report(self, fraction: float, stage: str) -> None:
+        """The render's progress callback: keeps the latest, written within `progress_interval` (a new
+        stage or the end at once). Never blocks on the database."""
+        now = time.monotonic()
+        with self._lock:
+            if stage == self._reported_stage and now - self._reported_at < self.config.progress_interval and fraction < 1:
+                return
+            self._reported_at, self._reported_stage = now, stage
+            self._progress = (fraction, stage)
+        self._wake.set()
+
     def _run(self) -> None:
         db = open_db(self.config.db_path)
+        next_beat = time.monotonic() + self.config.heartbeat_interval
         try:
-            while not self._done.wait(self.config.heartbeat_interval):
-                if not heartbeat(db, self.job.id, self.config.worker_id):
-                    self.lost.set()
-                worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
-                if time.monotonic() > self.deadline + self.config.hang_grace:
-                    self._give_up_on_hung_render(db)
+            while True:
+                self._wake.wait(max(0.0, next_beat - time.monotonic()))
+                self._wake.clear()
+                self._write_progress(db)
+                if self._done.is_set():
+                    return
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + self.config.heartbeat_interval
+                    self._beat(db)
         finally:
             db.close()
+
+    def _write_progress(self, db: sqlite_utils.Database) -> None:
+        with self._lock:
+            progress, self._progress = self._progress, None
+        if progress is not None:
+            update_progress(db, self.job.id, *progress, worker_id=self.config.worker_id)
+
+    def _beat(self, db: sqlite_utils.Database) -> None:
+        if not heartbeat(db, self.job.id, self.config.worker_id):
+            self.lost.set()
+        worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
+        if time.monotonic() > self.deadline + self.config.hang_grace:
+            self._give_up_on_hung_render(db)
 
     def _give_up_on_hung_render(self, db: sqlite_utils.Database) -> None:
         log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.hang_grace)
@@ -149,22 +186,6 @@ class JobWatch:
         )
         unregister_worker(db, self.config.worker_id)
         os._exit(EXIT_HUNG)
-
-
-class ProgressWriter:
-    """Turns render_clip's frequent callbacks into a few database writes per second."""
-
-    def __init__(self, db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig):
-        self.db, self.job, self.config = db, job, config
-        self._last_write = 0.0
-        self._last_stage = ""
-
-    def __call__(self, fraction: float, stage: str) -> None:
-        now = time.monotonic()
-        if stage == self._last_stage and now - self._last_write < self.config.progress_interval and fraction < 1:
-            return
-        self._last_write, self._last_stage = now, stage
-        update_progress(self.db, self.job.id, fraction, stage, worker_id=self.config.worker_id)
 
 
 class RenderCacheAccess:
@@ -318,7 +339,7 @@ def start_job(
             out_dir=config.media_dir / "clips" / str(clip.id),
             lookup=cache.lookup,
             record=cache.record,
-            on_progress=ProgressWriter(db, job, config),
+            on_progress=watch.report,
             should_cancel=watch.should_cancel,
             title=clip.shot_list.get("title"),
         )
@@ -389,7 +410,7 @@ class FinishingJob:
         render failures."""
         job, config = self.attempt.job, self.attempt.config
         try:
-            output = self.attempt.run(db, lambda: self.rendered.finish(ProgressWriter(db, job, config)))
+            output = self.attempt.run(db, lambda: self.rendered.finish(self.attempt.watch.report))
         finally:
             self.attempt.watch.__exit__(None, None, None)
         if output is None:

@@ -112,7 +112,7 @@ def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypa
     assert clip.status == "ready" and Path(clip.video_path).name == "clip.mp4"
     cached = sorted(p.name for p in (config.media_dir / "renders").iterdir())
     assert cached == sorted(f"{ShotRender.from_dict(r).content_hash()}.mp4" for r in clip.recipes)
-    assert writes == [0.45, 0.9, 1.0], "each stage change is written"
+    assert writes == sorted(writes) and writes[-1] == 1.0 and len(writes) <= 3, "latest progress, a few writes"
     stats = get_model_stats(db, "tiny")
     work = 2 * 2 * 5 * 64 * 64 / 1e6  # two shots of 2 steps x 5 frames x 64x64
     assert stats.samples == 1 and stats.seconds_per_unit == pytest.approx(0.5 / work)
