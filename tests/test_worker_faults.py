@@ -297,3 +297,38 @@ def test_supervisor_restarts_exited_workers_and_stops_the_last(config, monkeypat
         thread.join(timeout=10)
     assert not thread.is_alive(), "stop must end the running child and return"
     assert starts.read_text() == "xxx"
+
+
+def test_run_worker_finishes_a_job_while_the_next_one_renders(db, config, monkeypatch):
+    """Job 1's finish (stitch, storyboard) is held until job 2's render has started."""
+    second_render = threading.Event()
+    finished: list[int] = []
+    render = fake_render(lambda call, *_: second_render.set() if call == 1 else None)
+
+    class HeldFinish(FakeRendered):
+        def finish(self, on_progress):
+            if not finished:
+                assert second_render.wait(10), "job 1 must finish beside job 2's render"
+            finished.append(self.shots)
+            return super().finish(on_progress)
+
+    def render_shots(recipes, captions, **kwargs):
+        done = render(recipes, captions, **kwargs)
+        return HeldFinish(done.out_dir, done.shots)
+
+    monkeypatch.setattr(assemble, "render_shots", render_shots)
+    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
+    monkeypatch.setattr(worker, "use_available_cores", lambda: 1)
+    jobs = [submit(db, user_id=1, recipes=[tiny_recipe(0)]), submit(db, user_id=2, recipes=[tiny_recipe(1)] * 2)]
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(get_job(db, j.id).status != "done" for j in jobs):
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert [get_job(db, j.id).status for j in jobs] == ["done", "done"]
+    assert finished == [1, 2], "completions keep claim order"
