@@ -25,11 +25,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlite_utils
 
-from generation import assemble
 from generation.errors import (
     OutOfMemoryRenderError,
     PipelineError,
@@ -37,7 +36,6 @@ from generation.errors import (
     RenderError,
     RenderTimeout,
 )
-from generation.pipelines import PipelineCache, use_available_cores
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
@@ -57,6 +55,12 @@ from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
 from storage.renders import lookup_render, record_render
 from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
+
+if TYPE_CHECKING:
+    # torch and diffusers come with these: a front-end that only configures and starts worker processes
+    # imports this module without them, and the render functions import them when they run.
+    from generation import assemble
+    from generation.pipelines import PipelineCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -302,6 +306,8 @@ def process_job(
     `start_job` and `FinishingJob.finish`, on two threads instead, so the next job renders meanwhile.
     """
     if encoder is None:
+        from generation import assemble
+
         with assemble.ShotEncoder() as own:
             return process_job(db, job, pipelines, config, stop, encoder=own)
     finishing = start_job(db, job, pipelines, config, stop, encoder)
@@ -319,6 +325,8 @@ def start_job(
     """The GPU half of a claimed job: load the model and render every shot not in the render cache,
     handing shots to `encoder`. Returns the job to finish, or None when it ended here (failed, cancelled,
     re-queued; already recorded). The job's heartbeat runs until the returned job is finished."""
+    from generation import assemble
+
     clip = find_clip(db, job.clip_id)
     if clip is None or clip.status == "deleted":
         fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
@@ -564,13 +572,19 @@ def run_worker(
     """Claim and render jobs until `stop` is set, keeping the GPU busy: each shot encodes while the next
     one denoises, and each job is finished (stitch, storyboard, completion) while the next one renders.
 
-    `pipelines` defaults to a cache over `config.models_dir` on `config.device`.
+    `pipelines` defaults to a cache over `config.models_dir` on `config.device`, using every core this
+    process may run on when that device is the CPU.
     """
+    from generation import assemble
+
     stop = stop or threading.Event()
     db = open_db(config.db_path)
-    pipelines = pipelines or PipelineCache(config.models_dir, device=config.device)
-    if pipelines.device == "cpu":
-        use_available_cores()
+    if pipelines is None:
+        from generation.pipelines import PipelineCache, use_available_cores
+
+        pipelines = PipelineCache(config.models_dir, device=config.device)
+        if pipelines.device == "cpu":
+            use_available_cores()
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
     encoder = assemble.ShotEncoder()

@@ -251,8 +251,6 @@ def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, m
 
 def test_run_worker_drains_the_queue_and_recovers_orphans(db, config, monkeypatch):
     monkeypatch.setattr(assemble, "render_shots", fake_render(lambda *_: None))
-    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
-    monkeypatch.setattr(worker, "use_available_cores", lambda: 1)
     # A job left running by a worker process on this host that no longer exists.
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -262,7 +260,7 @@ def test_run_worker_drains_the_queue_and_recovers_orphans(db, config, monkeypatc
     fresh = [submit(db, user_id=2), submit(db, user_id=3)]
 
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread = threading.Thread(target=run_worker, args=(config, stop), kwargs={"pipelines": FakePipelines()})
     thread.start()
     try:
         deadline = time.monotonic() + 10
@@ -317,11 +315,9 @@ def test_run_worker_finishes_a_job_while_the_next_one_renders(db, config, monkey
         return HeldFinish(done.out_dir, done.shots)
 
     monkeypatch.setattr(assemble, "render_shots", render_shots)
-    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
-    monkeypatch.setattr(worker, "use_available_cores", lambda: 1)
     jobs = [submit(db, user_id=1, recipes=[tiny_recipe(0)]), submit(db, user_id=2, recipes=[tiny_recipe(1)] * 2)]
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread = threading.Thread(target=run_worker, args=(config, stop), kwargs={"pipelines": FakePipelines()})
     thread.start()
     try:
         deadline = time.monotonic() + 10
