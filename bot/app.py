@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.posting import Delivery
+from bot.ratelimit import ChannelBudget
 from bot.replies import report_error
 from bot.views import DYNAMIC_ITEMS
 from studio.config import Config
@@ -45,6 +46,7 @@ class ReelBot(commands.Bot):
         cogs: Sequence[str] = COGS,
         delivery_interval: float = 1.5,
         progress_edit_gap: float = 3.0,
+        channel_budget: ChannelBudget | None = None,
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -61,7 +63,9 @@ class ReelBot(commands.Bot):
         self.config = config
         self.studio = studio
         self.cog_modules = tuple(cogs)
-        self.delivery = Delivery(self, studio, interval=delivery_interval, edit_gap=progress_edit_gap)
+        self.delivery = Delivery(
+            self, studio, interval=delivery_interval, edit_gap=progress_edit_gap, budget=channel_budget
+        )
         self._delivery_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
