@@ -44,6 +44,7 @@ from generation.registry import get_preset
 from generation.render import render_shot
 from generation.storyboard import make_storyboard
 from renderqueue.jobs import enqueue_clip_job
+from renderqueue.settings import WorkerSettings
 from renderqueue.worker import WorkerConfig, run_worker
 from storage.clips import create_clip
 from storage.db import open_db, transaction
@@ -146,7 +147,7 @@ def test_video(frames: int, height: int, width: int) -> np.ndarray:
 def run_pipelined(work: Workload, home: Path, pipelines: StandInPipelines) -> None:
     """Today's worker, unchanged, on `work.jobs` jobs queued up front."""
     config = WorkerConfig(db_path=home / "db.sqlite3", media_dir=home / "media", models_dir=home, worker_id="bench",
-                          poll_interval=0.05, job_timeout=24 * 3600.0)  # fmt: skip
+                          settings=WorkerSettings(poll_interval_s=0.05, job_timeout_s=24 * 3600.0))  # fmt: skip
     db = open_db(config.db_path)
     job_ids = []
     for job in range(work.jobs):

@@ -27,6 +27,7 @@ import torch
 
 from generation.pipelines import PipelineCache
 from generation.registry import PRESETS
+from renderqueue.settings import WorkerSettings
 from renderqueue.worker import WorkerConfig, process_job
 from storage.aio import AsyncDatabase
 from storage.db import open_db
@@ -74,8 +75,8 @@ async def bench(args: argparse.Namespace, home: Path) -> int:
         # Render threads fighting other programs for a few shared cores make timings swing tenfold.
         torch.set_num_threads(args.threads)
     worker = InProcessWorker(
-        WorkerConfig(db_path=config.db_path, media_dir=config.media_dir, models_dir=models_dir, device=args.device,
-                     job_timeout=3600.0),
+        WorkerConfig(db_path=config.db_path, media_dir=config.media_dir, models_dir=models_dir,
+                     settings=WorkerSettings(device=args.device, job_timeout_s=3600.0)),
         pipelines,
     )
     alice, bob = Member(1, "alice", 1, 1), Member(2, "bob", 1, 1)

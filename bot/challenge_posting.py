@@ -13,7 +13,7 @@ import discord
 
 from bot import challenge_embeds as texts
 from bot.embeds import message_link
-from bot.origin import Origin, upload_limit
+from bot.origin import TRANSPORT, Origin, upload_limit
 from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
 from storage.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
@@ -131,7 +131,9 @@ class ChallengePoster:
         challenge, _ = found
         if challenge.status != "open":
             return  # the final cut is (or will be) posted instead
-        member = Member(origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id)
+        member = Member(
+            origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id, transport=TRANSPORT
+        )
         film = await self.service.relay_film(member, challenge.id)
         # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
         if film.path is None or len(film.shots) < 2 or self._films.get(challenge.id) == film.path:

@@ -16,7 +16,6 @@ from bot.challenge_embeds import challenge_embed, clip_link, entered_text, entry
 from bot.embeds import clip_text, clip_text_lines
 from bot.members import interaction_member
 from bot.replies import report_error, send_ephemeral
-from storage.clips import list_clips
 from studio.challenges import ChallengeService, ChallengeView, EntryView
 from studio.errors import StudioError
 from studio.service import Member
@@ -65,9 +64,7 @@ async def _open_entry_menu(interaction: discord.Interaction, challenge_id: int) 
     service, member = await _asker(interaction)
     view = await service.show(member, challenge_id)
     _still_open(view, "entries")
-    clips = await service.adb.call(
-        list_clips, guild_id=member.guild_id, author_id=member.id, status="ready", limit=MENU_OPTIONS
-    )
+    clips = await service.studio.member_clips(member, limit=MENU_OPTIONS)
     if not clips:
         raise StudioError("You have no finished clips to enter yet: make one with `/video`, then come back.")
     current = next((entry.clip.id for entry in view.entries if entry.entry.user_id == member.id), None)

@@ -5,10 +5,10 @@ import argparse
 import asyncio
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from studio.config import Config, load_config
+from generation.registry import ASPECTS
+from studio.config import Config, ConfigError, load_config
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("request", help='what to make, e.g. "a giant monster walking through New York"')
     generate.add_argument("--shots", type=int)
     generate.add_argument("--seed", type=int)
-    generate.add_argument("--aspect", choices=("16:9", "9:16", "1:1"))
+    generate.add_argument("--aspect", choices=tuple(ASPECTS))
     generate.add_argument("--duration", type=float, help="total seconds")
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
@@ -46,16 +46,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    config = load_config(args.config)
+    """The settings source with the command line's overrides on top (see `studio.config.load_config`)."""
+    overrides: dict = {}
     if args.home:
-        config = replace(config, home=args.home)
+        overrides["home"] = args.home
     if args.model:
-        config = replace(config, default_model=args.model)
+        overrides["default_model"] = args.model
     if args.llm:
-        config = replace(config, expander=replace(config.expander, backend=args.llm))
+        overrides["expander"] = {"backend": args.llm}
     if getattr(args, "workers", None) is not None:
-        config = replace(config, workers=args.workers)
-    return config
+        overrides["workers"] = args.workers
+    return load_config(args.config, **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    config = _config(args)
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.command == "generate":
         from bot.console import generate_once
 
@@ -76,10 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(chat(config))
     if args.command == "worker":
-        from renderqueue.worker import run_worker
-        from studio.runtime import worker_config
+        from studio.worker_process import serve
 
-        run_worker(worker_config(config))
+        serve(config)
         return 0
     from bot.app import run_bot
 

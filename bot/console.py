@@ -11,23 +11,30 @@ from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from studio import remix as remixing
+from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.challenges import (
-    ChallengeRules, ChallengeService, ChallengeView, DeadlineLoop, RelayResults, Results, format_duration,
+    MAX_RELAY_TURNS, ChallengeRules, ChallengeService, ChallengeView, DeadlineLoop, RelayResults, Results,
 )  # fmt: skip
 from studio.config import Config
-from studio.errors import USER_ERRORS, StudioError
+from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
+from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
 
+# The console's transport name, and its one server and channel.
+CONSOLE = "console"
 CONSOLE_GUILD = 0
 CONSOLE_CHANNEL = 0
 
 
 def console_member(name: str) -> Member:
     # A stable id per name, so `/as alice` is the same member across sessions (lineage, votes).
-    return Member(id=zlib.crc32(name.encode()) or 1, name=name, guild_id=CONSOLE_GUILD, channel_id=CONSOLE_CHANNEL)
+    return Member(
+        id=zlib.crc32(name.encode()) or 1, name=name, guild_id=CONSOLE_GUILD, channel_id=CONSOLE_CHANNEL,
+        transport=CONSOLE,
+    )  # fmt: skip
 
 
 def progress_line(view: JobView) -> str:
@@ -64,7 +71,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         )  # fmt: skip
         try:
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             print(f"error: {error.user_message}", file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
@@ -96,6 +103,11 @@ class ConsoleSession:
     member: Member
     out: TextIO = sys.stdout
     watchers: set[asyncio.Task] = field(default_factory=set)
+    # One per session, so a challenge started here wakes the session's DeadlineLoop.
+    challenges: ChallengeService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.challenges = ChallengeService(self.studio)
 
     async def handle(self, line: str) -> str:
         line = line.strip()
@@ -109,13 +121,13 @@ class ConsoleSession:
             return f"unknown command /{name}; type /help"
         try:
             return await command(self, rest.strip())
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             return f"error: {error.user_message}"
 
     async def create(self, text: str) -> str:
         try:
             accepted = await self.studio.create(self.member, text)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             return f"error: {error.user_message}"
         self.watch(accepted)
         return describe_accepted(accepted)
@@ -149,12 +161,12 @@ async def _queue(session: ConsoleSession, _: str) -> str:
 
 
 async def _cancel(session: ConsoleSession, arg: str) -> str:
-    job = await session.studio.cancel(session.member, int(arg))
+    job = await session.studio.cancel(session.member, to_id(arg, "job"))
     return f"cancelled job {job.id} (clip #{job.clip_id})"
 
 
 async def _clip(session: ConsoleSession, arg: str) -> str:
-    clip = await session.studio.clip(int(arg.lstrip("#")))
+    clip = await session.studio.clip(to_id(arg))
     return f"clip #{clip.id} by {clip.author_name} [{clip.status}]: {clip.request}\nvideo: {clip.video_path}"
 
 
@@ -166,10 +178,8 @@ async def _remix(session: ConsoleSession, arg: str) -> str:
 
 async def _reroll(session: ConsoleSession, arg: str) -> str:
     ref, _, shot = arg.partition(" ")
-    if shot and not shot.isdigit():
-        return "usage: /reroll <clip> [shot]"
     clip = await remixing.resolve_clip(session.studio, ref)
-    return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=int(shot) if shot else None))
+    return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
 
 async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.RemixChange) -> str:
@@ -200,18 +210,25 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     return "others may remix your clips again"
 
 
+async def _settings(session: ConsoleSession, arg: str) -> str:
+    """/settings show | set <key> <value> (`default` restores a default)"""
+    action, _, rest = arg.partition(" ")
+    key, _, value = rest.strip().partition(" ")
+    if action == "set" and key and value.strip():
+        # Whoever types at the console runs the bot, so they manage its settings.
+        settings = await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
+    elif action in ("show", ""):
+        settings = await session.studio.settings(CONSOLE_GUILD)
+    else:
+        return "usage: " + " ".join((_settings.__doc__ or "").split())
+    return "\n".join(f"{name}: {getattr(settings, name)}" for name in session.studio.setting_names())
+
+
 # --- challenges, relays and profiles ----------------------------------------------------------------
 # The console runs no DeadlineLoop: each of these commands first closes challenges whose deadline has
 # passed, so their results show up at the next command.
 
 _RULE_KEYS = ("max_shots", "model", "remixes", "max_turns", "shot_seconds")
-
-
-def _number(token: str, what: str) -> int:
-    try:
-        return int(token.lstrip("#"))
-    except ValueError:
-        raise StudioError(f"{what} should be a number, like #12.") from None
 
 
 def _rules(text: str) -> tuple[str, ChallengeRules]:
@@ -223,16 +240,16 @@ def _rules(text: str) -> tuple[str, ChallengeRules]:
             options[key] = value
         else:
             words.append(word)
-    try:
-        rules = ChallengeRules(
-            max_shots=int(options["max_shots"]) if "max_shots" in options else None,
-            model=options.get("model"),
-            allow_remixes=options.get("remixes", "yes").lower() in ("yes", "true", "on", "1"),
-            max_turns=int(options["max_turns"]) if "max_turns" in options else None,
-            shot_seconds=float(options["shot_seconds"]) if "shot_seconds" in options else None,
-        )
-    except ValueError:
-        raise StudioError("max_shots and max_turns take whole numbers, shot_seconds a number of seconds.") from None
+    max_shots, max_turns, shot_seconds = (options.get(key) for key in ("max_shots", "max_turns", "shot_seconds"))
+    rules = ChallengeRules(
+        max_shots=None if max_shots is None else to_whole_number(max_shots, "max_shots", 1, MAX_SHOTS),
+        model=options.get("model"),
+        allow_remixes=to_bool(options.get("remixes", "yes"), "remixes"),
+        max_turns=None if max_turns is None else to_whole_number(max_turns, "max_turns", 2, MAX_RELAY_TURNS),
+        shot_seconds=None
+        if shot_seconds is None
+        else to_seconds(shot_seconds, "shot_seconds", MIN_SHOT_SECONDS, MAX_SHOT_SECONDS),
+    )
     return " ".join(words), rules
 
 
@@ -286,13 +303,13 @@ async def _caught_up(service: ChallengeService) -> list[str]:
 
 def _operator(session: ConsoleSession) -> Member:
     # Whoever types at the console runs the bot, so they may start and end challenges.
-    return replace(session.member, is_admin=True)
+    return replace(session.member, can_moderate=True)
 
 
 async def _challenge(session: ConsoleSession, arg: str) -> str:
     """/challenge start <duration> <theme> [max_shots=N model=M remixes=no] | list | show <id> |
     submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
-    service = ChallengeService(session.studio)
+    service = session.challenges
     replies = await _caught_up(service)
     action, _, rest = arg.partition(" ")
     args = rest.split()
@@ -303,18 +320,18 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
         views = await service.list_challenges(session.member)
         replies.append("\n".join(describe_challenge(view).split("\n")[0] for view in views) or "no challenges yet")
     elif action == "show" and len(args) == 1:
-        replies.append(describe_challenge(await service.show(session.member, _number(args[0], "The challenge"))))
+        replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "challenge"))))
     elif action == "submit" and len(args) in (1, 2):
-        challenge_id = _number(args[1], "The challenge") if len(args) == 2 else None
-        result = await service.submit(session.member, _number(args[0], "The clip"), challenge_id)
+        challenge_id = to_id(args[1], "challenge") if len(args) == 2 else None
+        result = await service.submit(session.member, to_id(args[0], "clip"), challenge_id)
         replaced = f", replacing clip #{result.replaced.clip_id}" if result.replaced else ""
         replies.append(f"clip #{result.entry.clip_id} entered in challenge #{result.challenge.id}{replaced}")
     elif action == "vote" and len(args) == 2:
-        result = await service.vote(session.member, _number(args[0], "The challenge"), _number(args[1], "The clip"))
+        result = await service.vote(session.member, to_id(args[0], "challenge"), to_id(args[1], "clip"))
         moved = f" (moved from clip #{result.previous_clip_id})" if result.changed else ""
         replies.append(f"vote for clip #{result.clip_id} in challenge #{result.challenge.id} recorded{moved}")
     elif action == "close" and len(args) == 1:
-        replies.append(describe_results(await service.close(_operator(session), _number(args[0], "The challenge"))))
+        replies.append(describe_results(await service.close(_operator(session), to_id(args[0], "challenge"))))
     else:
         replies.append("usage: " + " ".join((_challenge.__doc__ or "").split()))
     return "\n".join(replies)
@@ -323,7 +340,7 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
 async def _relay(session: ConsoleSession, arg: str) -> str:
     """/relay start <duration> <theme> [max_turns=N model=M shot_seconds=S] | add [#relay] <text> |
     film [<relay>] | show <relay>"""
-    service = ChallengeService(session.studio)
+    service = session.challenges
     replies = await _caught_up(service)
     action, _, rest = arg.partition(" ")
     args = rest.split()
@@ -332,18 +349,18 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
         view = await service.start(_operator(session), theme, args[0], kind="relay", rules=rules)
         replies.append(describe_challenge(view))
     elif action == "add" and args:
-        relay_id = _number(args[0], "The relay") if args[0].startswith("#") else None
+        relay_id = to_id(args[0], "relay") if args[0].startswith("#") else None
         text = " ".join(args[1:] if relay_id is not None else args)
         added = await service.relay_add(session.member, text, relay_id)
         session.watch(added.accepted)
         turn = f"shot {added.turn.position} of relay #{added.challenge.id}"
         replies.append(f"{turn}: {describe_accepted(added.accepted)}")
     elif action == "film" and len(args) <= 1:
-        film = await service.relay_film(session.member, _number(args[0], "The relay") if args else None)
+        film = await service.relay_film(session.member, to_id(args[0], "relay") if args else None)
         waiting = f" ({len(film.pending)} shot(s) still rendering)" if film.pending else ""
         replies.append(f"film so far: {film.path or 'no shot is rendered yet'}{waiting}")
     elif action == "show" and len(args) == 1:
-        replies.append(describe_challenge(await service.show(session.member, _number(args[0], "The relay"))))
+        replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "relay"))))
     else:
         replies.append("usage: " + " ".join((_relay.__doc__ or "").split()))
     return "\n".join(replies)
@@ -351,7 +368,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
 
 async def _profile(session: ConsoleSession, name: str) -> str:
     member = console_member(name) if name else session.member
-    profile = await ChallengeService(session.studio).profile(member)
+    profile = await session.challenges.profile(member)
     entries = f"{profile.entries} entr{'y' if profile.entries == 1 else 'ies'}"
     return (
         f"{member.name}: {profile.clips} clip(s), {profile.remixes_received} remix(es) by others, "
@@ -373,6 +390,7 @@ COMMANDS: dict[str, Command] = {
     "challenge": _challenge,
     "relay": _relay,
     "profile": _profile,
+    "settings": _settings,
 }
 
 
@@ -385,9 +403,9 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     async def announce(results: Results) -> None:
         print(describe_results(results), file=out, flush=True)
 
-    deadlines = asyncio.create_task(DeadlineLoop(ChallengeService(studio), announce).run())
+    deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
     try:
-        for item in await resume_requests(studio):
+        for item in await resume_requests(studio, CONSOLE):
             if item.accepted is None:
                 print(f"error: {item.error}", file=out, flush=True)
                 continue

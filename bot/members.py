@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import discord
 
+from bot.origin import TRANSPORT
 from storage.records import GuildSettings
 from studio.service import Member, Studio
 
 
-def is_admin(permissions: discord.Permissions, role_ids: tuple[int, ...], settings: GuildSettings) -> bool:
+def can_moderate(permissions: discord.Permissions, role_ids: tuple[int, ...], settings: GuildSettings) -> bool:
     """Server managers, plus the roles a guild named as moderators, may act on others' work."""
     return permissions.manage_guild or any(role in settings.moderator_roles for role in role_ids)
 
@@ -24,8 +25,9 @@ async def interaction_member(studio: Studio, interaction: discord.Interaction) -
         name=interaction.user.display_name,
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
-        is_admin=interaction.guild_id is not None and is_admin(interaction.permissions, role_ids, settings),
+        can_moderate=interaction.guild_id is not None and can_moderate(interaction.permissions, role_ids, settings),
         role_ids=role_ids,
+        transport=TRANSPORT,
     )
     return member, settings
 
@@ -40,7 +42,8 @@ async def message_member(studio: Studio, message: discord.Message) -> tuple[Memb
         name=message.author.display_name,
         guild_id=guild_id,
         channel_id=message.channel.id,
-        is_admin=guild_id is not None and is_admin(permissions, role_ids, settings),
+        can_moderate=guild_id is not None and can_moderate(permissions, role_ids, settings),
         role_ids=role_ids,
+        transport=TRANSPORT,
     )
     return member, settings

@@ -19,22 +19,19 @@ class Origin:
     # Bytes an attachment may have there, learned from the request (Discord sends it with interactions).
     upload_limit: int
     status_message_id: int | None = None
-    transport: str = TRANSPORT
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def of(cls, clip: Clip) -> "Origin | None":
-        """The clip's Discord origin; None for clips asked for elsewhere (the console)."""
-        return cls.from_dict(clip.origin)
+        """The clip's Discord origin; None for clips another front-end (the console) delivers."""
+        return cls.from_dict(clip.origin) if clip.transport == TRANSPORT else None
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Origin | None":
-        """An origin as stored with a clip or a request; None when it is not a Discord one."""
+        """An origin as stored with a Discord clip or request; None when it holds none."""
         data = data or {}
-        if data.get("transport") != TRANSPORT:
-            return None
         try:
             return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
         except TypeError:  # written by a version that stored less

@@ -31,7 +31,7 @@ from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
 from studio import remix as remixing
-from studio.errors import USER_ERRORS
+from common.errors import ReelbotError
 from studio.resume import resume_requests
 from studio.service import JobView, Studio
 
@@ -90,7 +90,7 @@ def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None
         return fitted, ""
     try:
         return fit_to_limit(video, limit, fitted), ""
-    except USER_ERRORS as error:
+    except ReelbotError as error:
         return None, error.user_message  # type: ignore[attr-defined]
     except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
         log.exception("could not fit %s into %s bytes", video, limit)

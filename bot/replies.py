@@ -8,7 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from studio.errors import USER_ERRORS
+from common.errors import ReelbotError
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def error_text(error: BaseException) -> str | None:
         error = error.original
     elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
         error = error.__cause__
-    if isinstance(error, USER_ERRORS):
+    if isinstance(error, ReelbotError):
         return error.user_message  # type: ignore[attr-defined]
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need the {permission_names(error.missing_permissions)} permission to do that."

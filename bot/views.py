@@ -22,6 +22,7 @@ from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder,
 from prompts.lexicon import STYLES
 from storage.records import Clip
 from studio import remix as remixing
+from studio.converters import to_shot_number
 from studio.errors import StudioError
 from studio.lineage import lineage, lineage_text
 from studio.service import Accepted, JobView, Member, Studio
@@ -170,10 +171,7 @@ class RemixModal(discord.ui.Modal):
         self.clip_id = clip_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        shot = self.shot.value.strip().lstrip("#")
-        if shot and not shot.isdigit():
-            raise remixing.RemixError("The shot number should be a number, like 2.")
-        change = remixing.parse_change(self.change.value, int(shot) if shot else None)
+        change = remixing.parse_change(self.change.value, to_shot_number(self.shot.value))
         await queue_remix(interaction, self.clip_id, change)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
@@ -217,10 +215,10 @@ def cancel_view(job_id: int) -> discord.ui.View:
 
 async def queue_listing(studio: Studio, member: Member, *, everyone: bool) -> dict[str, Any]:
     """`/queue`'s message: the jobs with their place and ETA, and a menu to cancel the ones you may."""
-    if everyone and not member.is_admin:
+    if everyone and not member.can_moderate:
         raise StudioError("Only server admins and moderators can see everyone's queue. Try `/queue` for yours.")
     views = await (studio.active_jobs(member.guild_id) if everyone else studio.my_jobs(member))
-    cancellable = [view for view in views if view.job.user_id == member.id or member.is_admin][:25]
+    cancellable = [view for view in views if view.job.user_id == member.id or member.can_moderate][:25]
     menu = discord.ui.View(timeout=None)
     if cancellable:
         menu.add_item(CancelSelect(everyone, [

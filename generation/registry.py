@@ -19,7 +19,9 @@ Aspect = Literal["16:9", "9:16", "1:1"]
 
 ASPECTS: dict[str, float] = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}
 MAX_STEPS = 150
-MAX_SEED = 2**63 - 1
+# The largest seed: every backend's generator accepts it (some hold seeds in 32-bit ints), and it is far
+# inside Discord's integer option range (|n| <= 2**53, Discord API docs: Application Command Option).
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
-from storage.errors import NotAllowed, NotFound, QueueFull
+from common.errors import NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
 from storage.workers import live_workers
@@ -296,13 +296,13 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
 
 
 def cancel_job(
-    db: sqlite_utils.Database, job_id: int, by_user_id: int, is_admin: bool, *, now: float | None = None
+    db: sqlite_utils.Database, job_id: int, by_user_id: int, can_moderate: bool, *, now: float | None = None
 ) -> RenderJob:
     """Cancel a queued or running job; only its owner or an admin may. A running job's worker sees the
     change at its next heartbeat and stops."""
     with transaction(db):
         job = get_job(db, job_id)
-        if job.user_id != by_user_id and not is_admin:
+        if job.user_id != by_user_id and not can_moderate:
             raise NotAllowed(f"Only the person who asked for clip #{job.clip_id} (or an admin) can cancel it.")
         if not job.active:
             raise NotAllowed(f"Clip #{job.clip_id} can't be cancelled: it is already {job.status}.")
@@ -385,23 +385,15 @@ def active_jobs(db: sqlite_utils.Database, guild_id: int | None = None) -> list[
     return [RenderJob.from_row(row) for row in db.query(f"SELECT * FROM jobs WHERE {where} ORDER BY id", params)]
 
 
-def pending_notifications(
-    db: sqlite_utils.Database, *, transport: str | None = None, limit: int = 20
-) -> list[RenderJob]:
-    """Finished jobs (done, failed, cancelled) whose outcome has not been posted yet; survives restarts.
-
-    `transport` keeps to clips whose origin names it, so a front-end is never handed, and blocked by,
-    jobs that another front-end (the console, say) delivers.
-    """
-    where = "jobs.notified_at IS NULL AND jobs.finished_at IS NOT NULL"
-    params: tuple = ()
-    if transport is not None:
-        where += " AND json_extract(clips.origin, '$.transport') = ?"
-        params = (transport,)
+def pending_notifications(db: sqlite_utils.Database, *, transport: str, limit: int = 20) -> list[RenderJob]:
+    """Finished jobs (done, failed, cancelled) of clips that `transport` delivers ("discord", "console")
+    whose outcome has not been posted yet, oldest first; survives restarts. A front-end is never handed,
+    nor blocked by, jobs that another front-end delivers."""
     rows = db.query(
-        f"SELECT jobs.* FROM jobs JOIN clips ON clips.id = jobs.clip_id WHERE {where} "
+        "SELECT jobs.* FROM jobs JOIN clips ON clips.id = jobs.clip_id "
+        "WHERE jobs.notified_at IS NULL AND jobs.finished_at IS NOT NULL AND clips.transport = ? "
         "ORDER BY jobs.finished_at LIMIT ?",
-        (*params, limit),
+        (transport, limit),
     )
     return [RenderJob.from_row(row) for row in rows]
 

@@ -44,6 +44,10 @@ class QueuedJob(NamedTuple):
 
 @dataclass(frozen=True)
 class SchedulerPolicy:
+    """`max_bypass`: how many times a job may be passed over for one that keeps the loaded model;
+    `promote_after_s`: a job's priority class improves by one for every this many seconds it waits;
+    `affinity`: prefer jobs for the model a worker has loaded (within `max_bypass`)."""
+
     max_bypass: int = 2
     promote_after_s: float = 600.0
     affinity: bool = True

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 import threading
 from dataclasses import replace
 
@@ -15,27 +14,11 @@ from renderqueue.worker import WorkerConfig, run_worker
 log = logging.getLogger(__name__)
 
 
-def worker_command(config: WorkerConfig) -> list[str]:
-    """The command line that runs a worker process with this config (a fresh worker id per process)."""
-    command = [
-        sys.executable, "-m", "renderqueue.worker",
-        "--db", str(config.db_path),
-        "--media", str(config.media_dir),
-        "--models", str(config.models_dir),
-        "--poll-interval", str(config.poll_interval),
-        "--heartbeat-interval", str(config.heartbeat_interval),
-        "--stale-after", str(config.stale_after),
-        "--job-timeout", str(config.job_timeout),
-        "--log-level", config.log_level,
-    ]  # fmt: skip
-    return command + (["--device", config.device] if config.device else [])
-
-
 def supervise(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
-    """Keep one worker process running until `stop` is set, restarting it whenever it exits (a crash,
-    an out-of-memory kill, or a deliberate exit after a hung render)."""
+    """Keep one worker process (`config.process_command`) running until `stop` is set, restarting it
+    whenever it exits (a crash, an out-of-memory kill, or a deliberate exit after a hung render)."""
     while not stop.is_set():
-        process = subprocess.Popen(worker_command(config))
+        process = subprocess.Popen(config.process_command)
         while process.poll() is None and not stop.wait(0.5):
             pass
         if process.poll() is None:

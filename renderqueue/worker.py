@@ -2,22 +2,19 @@
 `generation.assemble.render_clip`, and records progress and outcome there.
 
 Everything it knows lives in the database, so it can be killed at any moment: its job's heartbeat
-stops, and the next worker to start (or any worker, once the heartbeat is `stale_after` old) puts the
+stops, and the next worker to start (or any worker, once the heartbeat is `stale_after_s` old) puts the
 job back in the queue. Shots rendered before the crash sit in the render cache, so the retry resumes.
 
-Run: python -m renderqueue.worker --db reelbot.sqlite3 --media media --models models
+Run: `reelbot worker` (or `python -m studio.worker_process --home DIR [--config FILE]`).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import os
 import shutil
-import signal
 import socket
-import sys
 import threading
 import time
 import traceback
@@ -38,9 +35,6 @@ from generation.errors import (
 )
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy, render_work
-from storage.clips import find_clip, set_clip_recipes
-from storage.db import open_db, transaction
 from renderqueue.jobs import (
     claim_next,
     complete_job,
@@ -51,6 +45,10 @@ from renderqueue.jobs import (
     set_cost_estimate,
     update_progress,
 )
+from renderqueue.scheduler import render_work
+from renderqueue.settings import WorkerSettings
+from storage.clips import find_clip, set_clip_recipes
+from storage.db import open_db, transaction
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
 from storage.renders import lookup_render, record_render
@@ -76,23 +74,22 @@ def default_worker_id() -> str:
 
 @dataclass(frozen=True)
 class WorkerConfig:
+    """One worker: where its data lives, who it is, and how it behaves.
+
+    `db_path`, `media_dir`, `models_dir`: the database, rendered media, local model folders.
+    `settings`: every tunable (durations in seconds), from the installation's one settings source.
+    `log_level`: the front-end that starts a worker decides how chatty it is.
+    `process_command`: the command line that starts a worker process reading these same settings (built by
+    the wiring that knows where they come from); the supervisor runs it, adding a fresh worker id.
+    """
+
     db_path: Path
     media_dir: Path
     models_dir: Path
+    settings: WorkerSettings = WorkerSettings()
     worker_id: str = field(default_factory=default_worker_id)
-    poll_interval: float = 1.0
-    heartbeat_interval: float = 2.0
-    # A running job whose heartbeat is this old belongs to a dead worker and is re-queued.
-    stale_after: float = 30.0
-    job_timeout: float = 1800.0
-    device: str | None = None
-    # Minimum seconds between progress writes (stage changes are always written).
-    progress_interval: float = 0.5
-    # How long past job_timeout a render that ignores cancellation may run before the process exits.
-    hang_grace: float = 60.0
-    policy: SchedulerPolicy = DEFAULT_POLICY
-    # For worker processes: the front-end that starts them decides how chatty they are.
     log_level: str = "INFO"
+    process_command: tuple[str, ...] = ()
 
 
 class JobWatch:
@@ -111,7 +108,7 @@ class JobWatch:
         self.job = job
         self.stop = stop
         self.loaded_model = loaded_model
-        self.deadline = time.monotonic() + config.job_timeout
+        self.deadline = time.monotonic() + config.settings.job_timeout_s
         # Set when the job stopped being ours: cancelled by a user, or re-queued by another worker.
         self.lost = threading.Event()
         self._done = threading.Event()
@@ -135,7 +132,7 @@ class JobWatch:
     def should_cancel(self) -> bool:
         """Polled by the render between steps: True stops it; past the deadline it raises RenderTimeout."""
         if time.monotonic() > self.deadline:
-            raise RenderTimeout(_timeout_message(self.job, self.config.job_timeout))
+            raise RenderTimeout(_timeout_message(self.job, self.config.settings.job_timeout_s))
         return self.lost.is_set() or self.stop.is_set()
 
     def report(self, fraction: float, stage: str) -> None:
@@ -143,7 +140,7 @@ class JobWatch:
         stage or the end at once). Never blocks on the database."""
         now = time.monotonic()
         with self._lock:
-            if stage == self._reported_stage and now - self._reported_at < self.config.progress_interval and fraction < 1:
+            if stage == self._reported_stage and now - self._reported_at < self.config.settings.progress_interval_s and fraction < 1:
                 return
             self._reported_at, self._reported_stage = now, stage
             self._progress = (fraction, stage)
@@ -151,7 +148,7 @@ class JobWatch:
 
     def _run(self) -> None:
         db = open_db(self.config.db_path)
-        next_beat = time.monotonic() + self.config.heartbeat_interval
+        next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
         try:
             while True:
                 self._wake.wait(max(0.0, next_beat - time.monotonic()))
@@ -160,7 +157,7 @@ class JobWatch:
                 if self._done.is_set():
                     return
                 if time.monotonic() >= next_beat:
-                    next_beat = time.monotonic() + self.config.heartbeat_interval
+                    next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
                     self._beat(db)
         finally:
             db.close()
@@ -175,15 +172,15 @@ class JobWatch:
         if not heartbeat(db, self.job.id, self.config.worker_id):
             self.lost.set()
         worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
-        if time.monotonic() > self.deadline + self.config.hang_grace:
+        if time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
             self._give_up_on_hung_render(db)
 
     def _give_up_on_hung_render(self, db: sqlite_utils.Database) -> None:
-        log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.hang_grace)
+        log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.settings.hang_grace_s)
         fail_job(
             db,
             self.job.id,
-            _timeout_message(self.job, self.config.job_timeout),
+            _timeout_message(self.job, self.config.settings.job_timeout_s),
             retry=False,
             worker_id=self.config.worker_id,
             detail="render did not stop after its timeout; worker process exited",
@@ -544,7 +541,7 @@ def _largest(recipes: list[ShotRender]) -> ShotRender:
 
 def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:
     """Workers on this host whose process is gone can't finish their jobs: re-queue those now rather
-    than after `stale_after`, so a restarted worker resumes at once."""
+    than after `stale_after_s`, so a restarted worker resumes at once."""
     host = socket.gethostname()
     for worker in live_workers(db):
         if worker.host != host or worker.id == config.worker_id or _pid_alive(worker.pid):
@@ -553,7 +550,7 @@ def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:
         with transaction(db):
             db.execute("UPDATE jobs SET heartbeat_at = 0 WHERE status = 'running' AND worker_id = ?", (worker.id,))
             unregister_worker(db, worker.id)
-    requeue_stale(db, config.stale_after)
+    requeue_stale(db, config.settings.stale_after_s)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -572,7 +569,7 @@ def run_worker(
     """Claim and render jobs until `stop` is set, keeping the GPU busy: each shot encodes while the next
     one denoises, and each job is finished (stitch, storyboard, completion) while the next one renders.
 
-    `pipelines` defaults to a cache over `config.models_dir` on `config.device`, using every core this
+    `pipelines` defaults to a cache over `config.models_dir` on `config.settings.device`, using every core this
     process may run on when that device is the CPU.
     """
     from generation import assemble
@@ -582,7 +579,7 @@ def run_worker(
     if pipelines is None:
         from generation.pipelines import PipelineCache, use_available_cores
 
-        pipelines = PipelineCache(config.models_dir, device=config.device)
+        pipelines = PipelineCache(config.models_dir, device=config.settings.device)
         if pipelines.device == "cpu":
             use_available_cores()
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
@@ -592,12 +589,12 @@ def run_worker(
     try:
         _requeue_orphans(db, config)
         while not stop.is_set():
-            requeue_stale(db, config.stale_after)
-            job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.policy)
+            requeue_stale(db, config.settings.stale_after_s)
+            job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
             if job is None:
                 finisher.wait()  # nothing to overlap with: record the last job now
                 worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
-                stop.wait(config.poll_interval)
+                stop.wait(config.settings.poll_interval_s)
                 continue
             finishing = start_job(db, job, pipelines, config, stop, encoder)
             if finishing is not None:
@@ -610,47 +607,3 @@ def run_worker(
             unregister_worker(db, config.worker_id)
             db.close()
             log.info("worker %s stopped", config.worker_id)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m renderqueue.worker", description="Run a Reelbot render worker.")
-    parser.add_argument("--db", type=Path, required=True, help="the Reelbot SQLite database")
-    parser.add_argument("--media", type=Path, required=True, help="where rendered clips and shots are stored")
-    parser.add_argument("--models", type=Path, required=True, help="local model folder")
-    parser.add_argument("--worker-id", default=None)
-    parser.add_argument("--device", default=None, help="torch device (default: cuda if available)")
-    parser.add_argument("--poll-interval", type=float, default=1.0)
-    parser.add_argument("--heartbeat-interval", type=float, default=2.0)
-    parser.add_argument("--stale-after", type=float, default=30.0)
-    parser.add_argument("--job-timeout", type=float, default=1800.0)
-    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
-    parser.add_argument("--supervise", action="store_true", help="run the worker in a child process, restarting it")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = WorkerConfig(
-        db_path=args.db,
-        media_dir=args.media,
-        models_dir=args.models,
-        device=args.device,
-        poll_interval=args.poll_interval,
-        heartbeat_interval=args.heartbeat_interval,
-        stale_after=args.stale_after,
-        job_timeout=args.job_timeout,
-        log_level=args.log_level,
-    )
-    if args.worker_id:
-        config = replace(config, worker_id=args.worker_id)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    if args.supervise:
-        from renderqueue.supervisor import supervise
-
-        supervise(config, stop)
-    else:
-        run_worker(config, stop)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ import sqlite3
 import sqlite_utils
 
 from storage.db import timestamp, transaction
-from storage.errors import DuplicateEntry, NotFound
+from common.errors import Conflict, NotFound
 from storage.records import Challenge, ChallengeEntry, ChallengeKind, ChallengeStatus, RelayTurn
 
 
@@ -86,7 +86,7 @@ def add_entry(
     except sqlite3.IntegrityError as error:
         if "UNIQUE" not in str(error):
             raise NotFound(f"Challenge #{challenge_id} or clip #{clip_id} does not exist.") from error
-        raise DuplicateEntry(f"You already entered challenge #{challenge_id}; one entry per person.") from error
+        raise Conflict(f"You already entered challenge #{challenge_id}; one entry per person.") from error
     return ChallengeEntry(challenge_id, user_id, clip_id, timestamp(now))
 
 

@@ -7,7 +7,7 @@ import json
 import sqlite_utils
 
 from storage.db import timestamp, transaction
-from storage.errors import NotFound
+from common.errors import NotFound
 from storage.records import Clip, ClipStatus
 from storage.users import upsert_user
 
@@ -31,14 +31,15 @@ def create_clip(
     remix_kind: str | None = None,
     remix_note: str | None = None,
     origin: dict | None = None,
+    transport: str = "console",
     now: float | None = None,
 ) -> Clip:
     with transaction(db):
         upsert_user(db, author_id, author_name, now=now)
         cursor = db.execute(
             "INSERT INTO clips (guild_id, channel_id, author_id, author_name, request, shot_list, recipes, "
-            "captions, model, parent_id, remix_kind, remix_note, origin, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "captions, model, parent_id, remix_kind, remix_note, origin, transport, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id,
                 channel_id,
@@ -53,6 +54,7 @@ def create_clip(
                 remix_kind,
                 remix_note,
                 None if origin is None else json.dumps(origin),
+                transport,
                 timestamp(now),
             ),
         )

@@ -85,6 +85,8 @@ class Clip:
     origin: dict | None
     posted_message_id: int | None
     created_at: float
+    # The front-end that delivers the clip ("discord", "console", ...).
+    transport: str = "console"
 
     @classmethod
     def from_row(cls, row: dict) -> "Clip":
@@ -108,6 +110,7 @@ class Clip:
             origin=_json(row["origin"], None),
             posted_message_id=row["posted_message_id"],
             created_at=row["created_at"],
+            transport=row["transport"],
         )
 
 

@@ -29,6 +29,8 @@ class StoredRequest:
     clip_id: int | None
     error: str | None
     created_at: float
+    # The front-end the request came through ("discord", "console", ...); it finishes the request.
+    transport: str = "console"
 
     @classmethod
     def from_row(cls, row: dict) -> "StoredRequest":
@@ -49,12 +51,13 @@ def record_request(
     text: str,
     options: dict,
     origin: dict | None = None,
+    transport: str = "console",
     now: float | None = None,
 ) -> StoredRequest:
     upsert_user(db, user_id, user_name, now=now)
     cursor = db.execute(
-        "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, transport, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             kind,
             guild_id,
@@ -64,6 +67,7 @@ def record_request(
             text,
             json.dumps(options, ensure_ascii=False),
             None if origin is None else json.dumps(origin),
+            transport,
             timestamp(now),
         ),
     )
@@ -82,8 +86,8 @@ def reject_request(db: sqlite_utils.Database, request_id: int, reason: str) -> N
     db.execute("UPDATE requests SET status = 'rejected', error = ? WHERE id = ?", (reason, request_id))
 
 
-def unfinished_requests(db: sqlite_utils.Database) -> list[StoredRequest]:
-    """Requests received before a crash or restart that never became a clip nor were refused."""
-    return [
-        StoredRequest.from_row(row) for row in db.query("SELECT * FROM requests WHERE status = 'received' ORDER BY id")
-    ]
+def unfinished_requests(db: sqlite_utils.Database, transport: str) -> list[StoredRequest]:
+    """Requests that came through `transport` and were received before a crash or restart but never
+    became a clip nor were refused, oldest first."""
+    rows = db.query("SELECT * FROM requests WHERE status = 'received' AND transport = ? ORDER BY id", (transport,))
+    return [StoredRequest.from_row(row) for row in rows]

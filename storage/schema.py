@@ -203,7 +203,22 @@ _REQUESTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS)
+# Which front-end a request came through and delivers its clip ("discord", "console", ...): a column, so
+# each front-end finds its own work with an index instead of reading JSON inside SQL.
+_TRANSPORT = Migration(
+    "transport: the front-end of each request and clip",
+    (
+        "ALTER TABLE clips ADD COLUMN transport TEXT NOT NULL DEFAULT 'console'",
+        "ALTER TABLE requests ADD COLUMN transport TEXT NOT NULL DEFAULT 'console'",
+        "UPDATE clips SET transport = json_extract(origin, '$.transport') "
+        "WHERE json_valid(origin) AND json_extract(origin, '$.transport') IS NOT NULL",
+        "UPDATE requests SET transport = json_extract(origin, '$.transport') "
+        "WHERE json_valid(origin) AND json_extract(origin, '$.transport') IS NOT NULL",
+        "CREATE INDEX clips_transport ON clips(transport)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS, _TRANSPORT)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.db import timestamp, transaction
-from storage.errors import InvalidSetting
+from common.errors import InvalidValue
 from storage.records import Guild, GuildSettings
 
 _TYPES: dict[str, Any] = typing.get_type_hints(GuildSettings)
@@ -60,12 +60,12 @@ def _parse_text(key: str, kind: Any, text: str) -> Any:
     if kind is bool:
         if text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
-        raise InvalidSetting(f"`{key}` must be yes or no.")
+        raise InvalidValue(f"`{key}` must be yes or no.")
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise InvalidSetting(f"`{key}` must be a whole number.") from None
+            raise InvalidValue(f"`{key}` must be a whole number.") from None
     if origin is list:
         (item_type,) = typing.get_args(kind)
         items = [item.strip().lstrip("<#@&").rstrip(">") for item in text.split(",") if item.strip()]
@@ -73,7 +73,7 @@ def _parse_text(key: str, kind: Any, text: str) -> Any:
             try:
                 return [int(item) for item in items]
             except ValueError:
-                raise InvalidSetting(f"`{key}` must be a comma-separated list of ids or #channel mentions.") from None
+                raise InvalidValue(f"`{key}` must be a comma-separated list of ids or #channel mentions.") from None
         return items
     return text
 
@@ -99,13 +99,13 @@ def _check_type(key: str, kind: Any, value: Any) -> None:
     else:
         ok = isinstance(value, kind)
     if not ok:
-        raise InvalidSetting(f"`{key}` has the wrong type of value.", detail=f"{key}={value!r} is not {kind}")
+        raise InvalidValue(f"`{key}` has the wrong type of value.", detail=f"{key}={value!r} is not {kind}")
 
 
 def validate_setting(key: str, value: Any) -> Any:
-    """Return `value` converted to the setting's type, or raise InvalidSetting saying what is wrong."""
+    """Return `value` converted to the setting's type, or raise InvalidValue saying what is wrong."""
     if key not in _TYPES:
-        raise InvalidSetting(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+        raise InvalidValue(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
     kind = _TYPES[key]
     if isinstance(value, str) and kind is not str:
         value = _parse_text(key, _without_none(kind), value)
@@ -113,7 +113,7 @@ def validate_setting(key: str, value: Any) -> Any:
     check = _CHECKS.get(key)
     problem = check(value) if check else None
     if problem:
-        raise InvalidSetting(f"`{key}` {problem}.")
+        raise InvalidValue(f"`{key}` {problem}.")
     return value
 
 
@@ -125,7 +125,7 @@ def get_settings(db: sqlite_utils.Database, guild_id: int | None) -> GuildSettin
     for row in db.query("SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)):
         try:
             overrides[row["key"]] = validate_setting(row["key"], json.loads(row["value"]))
-        except InvalidSetting:
+        except InvalidValue:
             continue
     return dataclasses.replace(GuildSettings(), **overrides)
 
@@ -156,6 +156,6 @@ def set_setting(
 
 def reset_setting(db: sqlite_utils.Database, guild_id: int, key: str) -> GuildSettings:
     if key not in _TYPES:
-        raise InvalidSetting(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+        raise InvalidValue(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
     db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
     return get_settings(db, guild_id)

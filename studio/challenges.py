@@ -1,7 +1,7 @@
 """Community challenges: themed vote contests and relay films, their deadlines, results and profiles.
 
 Front-ends (the Discord cog, the console) call `ChallengeService` and render the dataclasses it returns;
-every refusal is one of `studio.errors.USER_ERRORS` with a `user_message`. Deadlines are rows in the
+every refusal is one of `common.errors.ReelbotError` (a code and a `user_message`). Deadlines are rows in the
 database (storage/events.py), so a challenge still closes when its deadline passed while the bot was down:
 `run_due_events` catches up, and `DeadlineLoop` keeps doing it for a running front-end.
 """
@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from generation.encoding import stitch
-from generation.registry import get_preset
+from generation.registry import MAX_SEED, get_preset
 from prompts.compose import clip as clip_text
 from prompts.expand import ExpandOptions
 from prompts.safety import ensure_screened, sanitize_request
@@ -31,7 +31,7 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.clips import ancestors, find_clip, get_clip
 from storage.db import timestamp, transaction
-from storage.errors import NotAllowed, NotFound
+from common.errors import NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 from storage.profiles import clip_stats
 from storage.records import (
@@ -45,10 +45,12 @@ from storage.records import (
 )
 from storage.requests import StoredRequest
 from storage.users import get_user
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.leaderboard import Row, render_leaderboard
 from studio.service import Accepted, ClipPlan, Member, Studio
-from studio.shots import MAX_SEED, random_seed
+from studio.converters import check_duration_s, format_duration, to_duration_s
+from studio.shots import random_seed
 
 log = logging.getLogger(__name__)
 
@@ -60,43 +62,6 @@ MAX_TURN_CHARS = 300
 MAX_RELAY_TURNS = 100
 # Entries shown as winners (and credited with their remix ancestry) in the results.
 PODIUM = 3
-
-_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
-_DURATION = re.compile(r"(?:\d+[wdhm])+")
-_DURATION_PART = re.compile(r"(\d+)([wdhm])")
-
-
-# --- durations ----------------------------------------------------------------------------------------
-
-
-def parse_duration(text: str) -> int:
-    """'48h', '90m', '2d', '1h30m' (also '1w', '1h 30m') -> seconds, within the allowed bounds."""
-    compact = "".join(text.lower().split())
-    if not _DURATION.fullmatch(compact):
-        raise StudioError(
-            f"I can't read `{text.strip()[:40]}` as a duration. Try something like 48h, 90m, 2d or 1h30m."
-        )
-    return check_duration(sum(int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(compact)))
-
-
-def check_duration(seconds: float) -> int:
-    if not MIN_DURATION_S <= seconds <= MAX_DURATION_S:
-        raise StudioError(
-            f"A challenge can last from {format_duration(MIN_DURATION_S)} to {format_duration(MAX_DURATION_S)}."
-        )
-    return int(seconds)
-
-
-def format_duration(seconds: float) -> str:
-    """Two largest units, e.g. '2d 3h', '45m'; 'less than a minute' below that."""
-    seconds = int(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return " ".join(parts[:2]) or "less than a minute"
-
 
 # --- records the front-ends render --------------------------------------------------------------------
 
@@ -275,7 +240,7 @@ class Profile:
 
 
 def may_run_challenges(member: Member, settings: GuildSettings) -> bool:
-    return member.is_admin or bool(set(member.role_ids) & set(settings.moderator_roles))
+    return member.can_moderate or bool(set(member.role_ids) & set(settings.moderator_roles))
 
 
 # --- the service --------------------------------------------------------------------------------------
@@ -312,7 +277,10 @@ class ChallengeService:
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
             raise NotAllowed("Only server admins and moderators can start challenges.")
-        seconds = parse_duration(duration) if isinstance(duration, str) else check_duration(duration)
+        if isinstance(duration, str):
+            seconds = to_duration_s(duration, MIN_DURATION_S, MAX_DURATION_S)
+        else:
+            seconds = check_duration_s(duration, MIN_DURATION_S, MAX_DURATION_S)
         theme = sanitize_request(theme, max_chars=MAX_THEME_CHARS)
         await ensure_screened(theme, self.studio.safety_policy(settings))
         stored = _checked_rules(kind, rules).to_dict()
@@ -499,10 +467,10 @@ class ChallengeService:
                     request_id, member, text, plan, settings, origin,
                     link=lambda db, clip: store.set_relay_clip(db, challenge.id, turn.position, clip.id),
                 )  # fmt: skip
-            except USER_ERRORS:
+            except ReelbotError:
                 await self.adb.call(store.remove_relay_turn, challenge.id, turn.position)
                 raise
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise
         return RelayTurnAccepted(challenge, dataclasses.replace(turn, clip_id=accepted.clip.id), accepted)

@@ -1,32 +1,112 @@
-"""Configuration: defaults, overridden by a TOML file, overridden by environment variables."""
+"""Configuration: one definition of every setting, read from defaults, then a TOML file, then environment
+variables, then the command line, validated by pydantic-settings.
+
+Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
+(prompts.base.ExpanderConfig) and `[safety]` (prompts.safety.SafetyPolicy). Any setting can come from the
+environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+"""
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+from contextvars import ContextVar
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from prompts.expand import ExpanderConfig
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from prompts.base import ExpanderConfig
 from prompts.safety import SafetyPolicy
+from renderqueue.settings import WorkerSettings
+
+# Which TOML file `Config` reads: set only for the duration of one `load_config` call.
+_TOML_FILE: ContextVar[Path | None] = ContextVar("reelbot_toml_file", default=None)
+
+# Short environment names documented in README -> (section, key).
+ENV_NAMES: dict[str, tuple[str | None, str]] = {
+    "REELBOT_HOME": (None, "home"),
+    "REELBOT_DEFAULT_MODEL": (None, "default_model"),
+    "REELBOT_WORKERS": (None, "workers"),
+    "DISCORD_TOKEN": (None, "discord_token"),
+    "REELBOT_DEV_GUILDS": (None, "dev_guild_ids"),
+    "REELBOT_DEVICE": ("worker", "device"),
+    "REELBOT_LLM_BACKEND": ("expander", "backend"),
+    "REELBOT_LLM_MODEL": ("expander", "model_id"),
+    "REELBOT_LLM_URL": ("expander", "base_url"),
+    "REELBOT_LLM_API_KEY": ("expander", "api_key"),
+    "REELBOT_LLM_JSON_MODE": ("expander", "json_mode"),
+    "REELBOT_SAFETY_LEVEL": ("safety", "level"),
+}
 
 
-@dataclass(frozen=True)
-class Config:
+class ConfigError(ValueError):
+    """A setting could not be read: `key` is its dotted name ("worker.job_timeout_s"), `value` what was
+    given, `reason` pydantic's explanation, `source` the file the settings came from (None: defaults,
+    environment and command line only)."""
+
+    def __init__(self, key: str, value: Any, reason: str, source: Path | None) -> None:
+        self.key, self.value, self.reason, self.source = key, value, reason, source
+        where = f" in {source}" if source else ""
+        super().__init__(f"bad setting {key} = {value!r}{where}: {reason}")
+
+
+def _comma_list(value: Any) -> Any:
+    """Environment values are strings: "1,2" is a list of two."""
+    return [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
+
+
+class _ShortEnvNames(PydanticBaseSettingsSource):
+    """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env = env
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        raise NotImplementedError  # __call__ builds the whole dict at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, (section, key) in ENV_NAMES.items():
+            if name in self.env:
+                (values.setdefault(section, {}) if section else values)[key] = self.env[name]
+        return values
+
+
+class Config(BaseSettings):
+    """Every setting of a Reelbot installation.
+
+    `home`: data folder (database, media, models). `default_model`: preset used when a request names none.
+    `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
+    commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
+    starts (0: run them elsewhere with `reelbot worker`). `worker`, `expander`, `safety`: the sections.
+    `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="REELBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        arbitrary_types_allowed=True,
+    )
+
     home: Path = Path("reelbot-data")
     default_model: str = "tiny"
-    # Models used for drafts when a request asks for speed over quality.
-    draft_model: str = "tiny"
-    discord_token: str = ""
-    # Guild IDs to sync slash commands to instantly; global sync can take an hour to propagate.
-    dev_guild_ids: tuple[int, ...] = ()
-    workers: int = 1
-    device: str | None = None
-    job_timeout_s: float = 1800.0
-    # How often an idle worker looks for new jobs.
-    worker_poll_s: float = 1.0
-    expander: ExpanderConfig = field(default_factory=ExpanderConfig)
-    safety: SafetyPolicy = field(default_factory=SafetyPolicy)
+    discord_token: str = Field("", repr=False)
+    dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
+    workers: int = Field(1, ge=0)
+    worker: WorkerSettings = WorkerSettings()
+    expander: ExpanderConfig = ExpanderConfig()
+    safety: SafetyPolicy = SafetyPolicy()
+    config_file: Path | None = None
 
     @property
     def db_path(self) -> Path:
@@ -40,61 +120,45 @@ class Config:
     def models_dir(self) -> Path:
         return self.home / "models"
 
-
-# Environment variable -> (section, key). Sections map to nested config objects.
-_ENV = {
-    "REELBOT_HOME": (None, "home"),
-    "REELBOT_DEFAULT_MODEL": (None, "default_model"),
-    "REELBOT_DEVICE": (None, "device"),
-    "REELBOT_WORKERS": (None, "workers"),
-    "DISCORD_TOKEN": (None, "discord_token"),
-    "REELBOT_DEV_GUILDS": (None, "dev_guild_ids"),
-    "REELBOT_LLM_BACKEND": ("expander", "backend"),
-    "REELBOT_LLM_MODEL": ("expander", "model_id"),
-    "REELBOT_LLM_URL": ("expander", "base_url"),
-    "REELBOT_LLM_API_KEY": ("expander", "api_key"),
-    "REELBOT_LLM_JSON_MODE": ("expander", "json_mode"),
-    "REELBOT_SAFETY_LEVEL": ("safety", "level"),
-}
-
-
-def _coerce(target_type: Any, value: Any) -> Any:
-    """Convert TOML/env values to the declared field types (env values are always strings)."""
-    type_name = str(target_type)
-    if "Path" in type_name:
-        return Path(value).expanduser()
-    if "tuple" in type_name:
-        items = value.split(",") if isinstance(value, str) else value
-        return tuple(int(item) for item in items if str(item).strip())
-    if type_name in ("bool", "<class 'bool'>") and isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    if type_name in ("int", "<class 'int'>"):
-        return int(value)
-    if type_name in ("float", "<class 'float'>"):
-        return float(value)
-    if "list" in type_name and isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: the command line, the short environment names, REELBOT_* names, the file.
+        return (
+            init_settings,
+            _ShortEnvNames(settings_cls, os.environ),
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_TOML_FILE.get(), deep_merge=True),
+        )
 
 
-def _apply(obj: Any, values: dict[str, Any]) -> Any:
-    known = {f.name: f for f in fields(obj)}
-    unknown = set(values) - set(known)
-    if unknown:
-        raise ValueError(f"unknown config keys for {type(obj).__name__}: {', '.join(sorted(unknown))}")
-    return replace(obj, **{name: _coerce(known[name].type, value) for name, value in values.items()})
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """`$REELBOT_CONFIG`, else ./reelbot.toml."""
+    env = os.environ if env is None else env
+    return Path(env.get("REELBOT_CONFIG", "reelbot.toml"))
 
 
-def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
-    """Build the config; `path` defaults to ./reelbot.toml when it exists."""
-    env = dict(os.environ) if env is None else env
-    path = path or (Path(env["REELBOT_CONFIG"]) if "REELBOT_CONFIG" in env else Path("reelbot.toml"))
-    data: dict[str, Any] = tomllib.loads(path.read_text()) if path.exists() else {}
-    for var, (section, key) in _ENV.items():
-        if var in env:
-            (data.setdefault(section, {}) if section else data)[key] = env[var]
-    sections = {name: data.pop(name) for name in ("expander", "safety") if name in data}
-    config = _apply(Config(), data)
-    for name, values in sections.items():
-        config = replace(config, **{name: _apply(getattr(config, name), values)})
-    return config
+def load_config(path: Path | None = None, **overrides: Any) -> Config:
+    """Read the settings: defaults < `path` (default: `default_config_path()`; a missing file is
+    skipped) < environment < `overrides` (nested sections as dicts, e.g. `expander={"backend": "openai"}`).
+
+    Raises ConfigError naming the first bad key and value.
+    """
+    path = path or default_config_path()
+    source = path.resolve() if path.exists() else None
+    token = _TOML_FILE.set(source)
+    try:
+        return Config(**overrides, config_file=source)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        reason = "unknown setting" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ConfigError(key, first.get("input"), reason, source) from None
+    finally:
+        _TOML_FILE.reset(token)

@@ -33,10 +33,12 @@ from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import Shot, ShotList, StyleBible
 from storage import clips as clip_store
 from storage import requests as request_store
-from storage.errors import NotFound
+from common.errors import NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.users import remix_opted_out, set_remix_opt_out
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.converters import to_id
+from studio.errors import StudioError
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import random_seed, shot_seeds
 
@@ -56,6 +58,8 @@ _EXAMPLES = (
 
 class RemixError(StudioError):
     """A remix that cannot be made as asked: a bad shot number, a refusal, nothing left to change."""
+
+    code = "remix_refused"
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,7 @@ def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChang
 async def remix(
     studio: Studio, member: Member, clip_id: int, change: RemixChange, *, origin: dict | None = None
 ) -> Accepted:
-    """Queue a remix of clip `clip_id`. Raises a USER_ERRORS type (refusals are RemixError)."""
+    """Queue a remix of clip `clip_id`. Raises ReelbotError (refusals are RemixError)."""
     settings = await studio.check_member_may_request(member)
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
@@ -239,7 +243,7 @@ async def fulfil_remix(
         _check_may_remix(member, source, settings)
         plan, request = await _plan(studio, source.clip, change, settings)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
-    except USER_ERRORS as error:
+    except ReelbotError as error:
         await studio.adb.call(request_store.reject_request, request_id, error.user_message)
         raise
 
@@ -594,22 +598,14 @@ class ClipRef:
     message_id: int | None = None
 
 
-_CLIP_NUMBER = re.compile(r"^(?:clip\s*)?#?\s*(\d+)$", re.IGNORECASE)
-# A link to a message ends in its id: https://discord.com/channels/<guild>/<channel>/<message>
-_MESSAGE_LINK = re.compile(r"^<?https?://\S+/(\d+)/?>?$")
-
-
 def parse_clip_ref(text: str) -> ClipRef:
-    text = text.strip()
-    if match := _CLIP_NUMBER.match(text):
-        return ClipRef(clip_id=int(match.group(1)))
-    if match := _MESSAGE_LINK.match(text):
-        return ClipRef(message_id=int(match.group(1)))
-    raise RemixError(f"`{text[:40]}` isn't a clip. Give its number, like `#12`, or a link to the clip's message.")
+    """A clip number ('12', '#12', 'clip 12'). Raises InvalidValue (code "invalid_id")."""
+    return ClipRef(clip_id=to_id(text))
 
 
 async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None = None) -> Clip:
-    """The (not deleted) clip a number or a message link names; with `member`, only one they can see."""
+    """The (not deleted) clip a number or a posted message names; with `member`, only one they can see.
+    Raises InvalidValue for text that is not a clip number, NotFound for no such clip."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
     if ref.clip_id is None:
         clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)

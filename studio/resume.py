@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from storage import requests as request_store
 from storage.requests import StoredRequest
 from studio.challenges import ChallengeService
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.remix import fulfil_remix, stored_change
 from studio.service import Accepted, Member, Studio, VideoOptions
 
@@ -25,16 +26,14 @@ class Resumed:
     error: str | None = None
 
 
-async def resume_requests(studio: Studio, transport: str | None = None) -> list[Resumed]:
-    """Finish the unfinished requests that came through `transport` (the `origin["transport"]` a
-    front-end stores; None for the console), so front-ends sharing a database never both take one."""
+async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
+    """Finish the unfinished requests that came through `transport` ("discord", "console"), so
+    front-ends sharing a database never both take one."""
     resumed = []
-    for stored in await studio.adb.call(request_store.unfinished_requests):
-        if (stored.origin or {}).get("transport") != transport:
-            continue
+    for stored in await studio.adb.call(request_store.unfinished_requests, transport):
         try:
             resumed.append(Resumed(stored, accepted=await _fulfil(studio, stored)))
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             log.info("request %s refused on resume: %s", stored.id, error.user_message)
             resumed.append(Resumed(stored, error=error.user_message))
     return resumed

@@ -6,26 +6,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from renderqueue.supervisor import Workers
-from renderqueue.worker import WorkerConfig
 from storage.aio import AsyncDatabase
 from studio.config import Config
 from studio.service import JobView, Studio
+from studio.worker_process import worker_config
 
 log = logging.getLogger(__name__)
 
 FINISHED = ("done", "failed", "cancelled")
-
-
-def worker_config(config: Config) -> WorkerConfig:
-    return WorkerConfig(
-        db_path=config.db_path,
-        media_dir=config.media_dir,
-        models_dir=config.models_dir,
-        device=config.device,
-        job_timeout=config.job_timeout_s,
-        poll_interval=config.worker_poll_s,
-        log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
-    )
 
 
 def open_studio(config: Config) -> Studio:

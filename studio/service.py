@@ -1,7 +1,7 @@
 """The transport-agnostic core: take a member's request, make it durable, expand it, queue it.
 
 Discord cogs and the console call these coroutines and show `user_message` of the errors in
-`studio.errors.USER_ERRORS`; nothing here knows how a reply reaches the member.
+`common.errors.ReelbotError`; nothing here knows how a reply reaches the member.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generation.recipe import ShotRender
-from generation.registry import get_preset
+from generation.registry import ASPECTS, get_preset
 from renderqueue.scheduler import job_cost
 from prompts.expand import ExpandOptions, Expander, build_expander
 from prompts.pipeline import expand_request
@@ -23,18 +23,18 @@ from renderqueue import jobs as job_store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.db import transaction
-from storage.errors import NotAllowed, NotFound
-from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, QueueEstimate, RenderJob
+from common.errors import NotAllowed, NotFound
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
-from storage.settings import get_settings
+from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config
-from studio.errors import USER_ERRORS, StudioError
+from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.shots import caption, random_seed, recipes_for, shot_seeds
 
 log = logging.getLogger(__name__)
 
-ASPECTS = ("16:9", "9:16", "1:1")
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,18 @@ class Member:
     name: str
     guild_id: int | None = None
     channel_id: int | None = None
-    # Server admin or one of the guild's moderator roles: may cancel and delete others' work.
-    is_admin: bool = False
+    # A server manager or one of the guild's moderator roles: may cancel and delete others' work and run
+    # challenges.
+    can_moderate: bool = False
     # The member's role ids in the guild, for features a guild opens to configured roles (challenges).
     role_ids: tuple[int, ...] = ()
+    # The front-end the member reached us through ("discord", "console", ...): it delivers their clips.
+    transport: str = "console"
 
     @classmethod
     def of_request(cls, stored: StoredRequest) -> "Member":
         """Who made a stored request (without roles or admin rights, which requests don't record)."""
-        return cls(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id)
+        return cls(stored.user_id, stored.user_name, stored.guild_id, stored.channel_id, transport=stored.transport)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,27 @@ class Studio:
         await self.adb.__aexit__()
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
+        """The server's settings (its overrides over the defaults; the defaults for None)."""
         return await self.adb.call(get_settings, guild_id)
+
+    @staticmethod
+    def setting_names() -> tuple[str, ...]:
+        """Every per-server setting's name, in the order `/settings show` lists them."""
+        return SETTING_NAMES
+
+    async def change_setting(self, guild_id: int, key: str, value: str, *, by_user_id: int) -> GuildSettings:
+        """Set one server setting from the text a member typed (`default` restores the default) and return
+        the settings after the change. Who may do this is the front-end's decision (Discord: Manage Server;
+        the console: its operator). Raises InvalidValue naming an unknown key or a bad value."""
+        return await self.adb.call(set_setting, guild_id, key.strip(), value, by_user_id=by_user_id)
+
+    async def member_clips(
+        self, member: Member, *, status: ClipStatus | None = "ready", limit: int = 25
+    ) -> list[Clip]:
+        """The member's own clips in their server, newest first, at most `limit`."""
+        return await self.adb.call(
+            clip_store.list_clips, guild_id=member.guild_id, author_id=member.id, status=status, limit=limit
+        )
 
     def safety_policy(self, settings: GuildSettings) -> SafetyPolicy:
         return dataclasses.replace(
@@ -137,7 +160,7 @@ class Studio:
     async def create(
         self, member: Member, text: str, options: VideoOptions = VideoOptions(), *, origin: dict | None = None
     ) -> Accepted:
-        """Validate, persist the raw request, expand it and queue the clip. Raises a USER_ERRORS type."""
+        """Validate, persist the raw request, expand it and queue the clip. Raises ReelbotError."""
         settings = await self.check_member_may_request(member)
         text = sanitize_request(text)
         self._check_options(options, settings)
@@ -159,6 +182,7 @@ class Studio:
             text=text,
             options=options,
             origin=origin,
+            transport=member.transport,
         )
 
     def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
@@ -203,7 +227,7 @@ class Studio:
                 priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
             )
             return await self.queue_plan(request_id, member, text, plan, settings, origin)
-        except USER_ERRORS as error:
+        except ReelbotError as error:
             await self.adb.call(request_store.reject_request, request_id, error.user_message)
             raise
 
@@ -256,6 +280,7 @@ class Studio:
                     remix_kind=plan.remix_kind,
                     remix_note=plan.remix_note,
                     origin=origin,
+                    transport=member.transport,
                 )
                 job = job_store.enqueue_clip_job(
                     db,
@@ -295,7 +320,7 @@ class Studio:
         return await self.adb.call(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
 
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
-        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, is_admin=member.is_admin)
+        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
 
     async def clip(self, clip_id: int) -> Clip:
         return await self.adb.call(clip_store.get_clip, clip_id)
@@ -310,14 +335,14 @@ class Studio:
 
     async def delete_clip(self, member: Member, clip_id: int) -> Clip:
         clip = await self.clip(clip_id)
-        if clip.author_id != member.id and not member.is_admin:
+        if clip.author_id != member.id and not member.can_moderate:
             raise NotAllowed("Only the clip's author or a server admin can delete it.")
         await self.adb.call(clip_store.delete_clip, clip_id)
         return clip
 
-    async def finished_jobs(self, transport: str | None = None) -> list[JobView]:
-        """Jobs that ended (done, failed, cancelled) and whose outcome no front-end has delivered yet;
-        `transport` limits them to clips asked for through that front-end (see `origin["transport"]`)."""
+    async def finished_jobs(self, transport: str) -> list[JobView]:
+        """Jobs of clips that `transport` ("discord", "console") delivers that ended (done, failed,
+        cancelled) and whose outcome it has not delivered yet, oldest first."""
         return await self.adb.call(
             lambda db: _job_views(db, job_store.pending_notifications(db, transport=transport), estimate=False)
         )

@@ -4,11 +4,8 @@ from __future__ import annotations
 import random
 
 from generation.recipe import ShotRender
-from generation.registry import get_preset
+from generation.registry import MAX_SEED, get_preset
 from prompts.schema import Shot, ShotList
-
-# Seeds stay below 2**31 so every backend's generator accepts them.
-MAX_SEED = 2**31 - 1
 
 
 def random_seed() -> int:

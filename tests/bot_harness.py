@@ -54,7 +54,7 @@ class World:
 
     async def delivered(self, timeout: float = RENDER_TIMEOUT) -> None:
         """Until every finished job's outcome was delivered (the delivery loop records it last)."""
-        await eventually(lambda: self.studio.finished_jobs(), lambda jobs: jobs == [], timeout=timeout)
+        await eventually(lambda: self.studio.finished_jobs("discord"), lambda jobs: jobs == [], timeout=timeout)
 
     async def posted_clip(self, channel: FakeChannel | None = None) -> FakeMessage:
         """The next channel message carrying an mp4: a delivered clip."""

@@ -23,7 +23,7 @@ HOUR = 3600.0
 
 
 def member(user_id: int, name: str, *, admin: bool = False, roles: tuple[int, ...] = ()) -> Member:
-    return Member(user_id, name, GUILD, CHANNEL, is_admin=admin, role_ids=roles)
+    return Member(user_id, name, GUILD, CHANNEL, can_moderate=admin, role_ids=roles)
 
 
 ALICE = member(1, "alice", admin=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,14 @@ from studio.service import Member, Studio
 
 ALICE = Member(id=101, name="alice", guild_id=1, channel_id=11)
 BOB = Member(id=102, name="bob", guild_id=1, channel_id=11)
-ADMIN = Member(id=100, name="admin", guild_id=1, channel_id=11, is_admin=True)
+ADMIN = Member(id=100, name="admin", guild_id=1, channel_id=11, can_moderate=True)
 
 
 def make_config(home: Path, tiny_models_dir: Path) -> Config:
     home.mkdir(parents=True, exist_ok=True)
     # Every test home shares the session's tiny model instead of building its own.
     (home / "models").symlink_to(tiny_models_dir, target_is_directory=True)
-    return replace(Config(home=home), default_model="tiny", worker_poll_s=0.1)
+    return Config(home=home, default_model="tiny", worker={"poll_interval_s": 0.1})
 
 
 @pytest.fixture

@@ -8,15 +8,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The layers, lowest first: each package may import only the packages listed for it. `generation`
-# (pure rendering) and `prompts` (planning) are leaf libraries; the queue renders with generation.
+# (pure rendering) and `prompts` (planning) are libraries of their own; the queue renders with generation.
+# `common` (the error root) is below everything.
 ALLOWED = {
-    "prompts": set(),
-    "generation": set(),
-    "storage": set(),
-    "renderqueue": {"storage", "generation"},
-    "studio": {"storage", "renderqueue", "generation", "prompts"},
+    "common": set(),
+    "prompts": {"common"},
+    "generation": {"common"},
+    "storage": {"common"},
+    "renderqueue": {"common", "storage", "generation"},
+    "studio": {"common", "storage", "renderqueue", "generation", "prompts"},
 }
-OURS = {"bot", "generation", "prompts", "renderqueue", "storage", "studio"}
+OURS = {"bot", "common", "generation", "prompts", "renderqueue", "storage", "studio"}
 # Front-end modules of bot/ that must start without discord installed or connected.
 DISCORD_FREE = ("bot/cli.py", "bot/console.py")
 

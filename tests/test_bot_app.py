@@ -13,7 +13,7 @@ from bot.embeds import format_eta, progress_line
 from bot.origin import Origin
 from bot.replies import GENERIC_APOLOGY, error_text
 from bot_harness import World
-from storage.errors import QueueFull
+from common.errors import QueueFull
 from storage.records import QueueEstimate
 from studio.service import JobView
 from studio_fixtures import ALICE
@@ -29,7 +29,7 @@ def test_run_without_a_token_explains_and_exits_2(
 
 
 async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None:
-    world.config = replace(world.config, dev_guild_ids=(world.guild.id,))
+    world.config = world.config.model_copy(update={"dev_guild_ids": (world.guild.id,)})
     async with world.fake.running(world.bot()):
         await world.fake.wait_synced()
         scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}

@@ -6,7 +6,7 @@ import pytest
 
 from bot_harness import QUICK, REQUEST, World, embed_text, rendering
 from discord_fake import FakeMessage, Perm
-from storage.errors import NotFound
+from common.errors import NotFound
 
 
 async def test_only_the_author_or_an_admin_deletes_a_clip(world: World, worker) -> None:  # noqa: ANN001

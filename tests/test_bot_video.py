@@ -37,7 +37,7 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
         assert f"/{world.general.id}/{posted.id}" in status.content and status.components == []
         clip = await world.studio.clip(1)
         assert clip.posted_message_id == posted.id and clip.origin["status_message_id"] == status.id
-        assert await world.studio.finished_jobs() == []
+        assert await world.studio.finished_jobs("discord") == []
 
         details = await fake.click(posted, "reelbot:clip:details:1", world.bob)
         recipe = await details.wait_message()
@@ -65,4 +65,4 @@ async def test_bad_options_and_unknown_commands_get_specific_ephemeral_answers(w
 
         helped = await (await fake.slash(world.bob, "help")).wait_message()
         assert helped.ephemeral and "/video prompt" in embed_text(helped)
-    assert await world.studio.finished_jobs() == []
+    assert await world.studio.finished_jobs("discord") == []

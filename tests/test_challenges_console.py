@@ -38,7 +38,7 @@ async def test_a_challenge_from_start_to_results_at_the_console(studio):
     assert await say("dave", f"/challenge vote 1 {carol_clip.id}") == (
         f"vote for clip #{carol_clip.id} in challenge #1 recorded (moved from clip #{bob_clip.id})"
     )
-    assert "error: The clip should be a number" in await say("dave", "/challenge vote 1 best")
+    assert "error: `best` isn't a clip number" in await say("dave", "/challenge vote 1 best")
 
     shown = await say("erin", "/challenge show 1")
     assert "2 entries" in shown and "Bob's boat" in shown and "Carol's cove" in shown
@@ -65,7 +65,7 @@ async def test_console_commands_catch_up_on_deadlines_that_passed(studio):
     # Started an hour ago for 30 minutes, as if the console had been closed over its deadline.
     service = ChallengeService(studio)
     alice = console_member("alice")
-    admin = dataclasses.replace(alice, is_admin=True)
+    admin = dataclasses.replace(alice, can_moderate=True)
     challenge = (await service.start(admin, "Dogs at dawn", "30m", now=time.time() - 3600)).challenge
     session = ConsoleSession(studio, alice)
 

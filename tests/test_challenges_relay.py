@@ -8,9 +8,10 @@ import pytest
 
 from generation.encoding import probe
 from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.settings import WorkerSettings
 from prompts.schema import ShotList, StyleBible
 from storage.db import open_db
-from storage.errors import QueueFull
+from common.errors import QueueFull
 from renderqueue.jobs import claim_next, job_for_clip
 from storage.challenges import add_relay_turn, relay_turns
 from storage.requests import StoredRequest, record_request
@@ -32,7 +33,7 @@ def render_jobs(studio, pipelines, tiny_models_dir, count: int) -> None:
         media_dir=studio.config.media_dir,
         models_dir=tiny_models_dir,
         worker_id="relay-test",
-        device="cpu",
+        settings=WorkerSettings(device="cpu"),
     )
     db = open_db(config.db_path)
     try:
@@ -147,7 +148,7 @@ async def test_a_turn_interrupted_by_a_restart_is_finished_in_its_reserved_place
                               options={"challenge_id": relay.id})  # fmt: skip
 
     stored = await studio.adb.call(crashed_mid_turn)
-    [resumed] = await resume_requests(studio)
+    [resumed] = await resume_requests(studio, "console")
 
     assert resumed.request.id == stored.id and resumed.error is None
     turns = await studio.adb.call(relay_turns, relay.id)

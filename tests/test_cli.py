@@ -8,7 +8,8 @@ from PIL import Image
 
 from bot.cli import main
 from generation.encoding import probe
-from studio.config import load_config
+from studio.config import ConfigError, load_config
+from studio.worker_process import parse_worker_args, worker_config
 
 
 def test_generate_prints_a_playable_clip_and_a_storyboard(
@@ -39,23 +40,62 @@ def test_generate_reports_bad_input_without_a_traceback(
     assert err.startswith("error: ") and "Traceback" not in err
 
 
-def test_config_file_then_environment(tmp_path: Path) -> None:
+def test_config_file_then_environment_then_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "reelbot.toml"
     path.write_text(
         'home = "/srv/reelbot"\ndefault_model = "ltx-video"\nworkers = 2\n'
+        '[worker]\njob_timeout_s = 600\npoll_interval_s = 0.5\n'
         '[expander]\nbackend = "openai"\nbase_url = "http://127.0.0.1:11434/v1"\n'
         '[safety]\nlevel = "strict"\nblocklist = ["clowns"]\n'
     )
-    config = load_config(path, env={"REELBOT_DEFAULT_MODEL": "wan-1.3b", "REELBOT_DEV_GUILDS": "1,2"})
+    monkeypatch.setenv("REELBOT_DEFAULT_MODEL", "wan-1.3b")
+    monkeypatch.setenv("REELBOT_DEV_GUILDS", "1,2")
+    monkeypatch.setenv("REELBOT_DEVICE", "cuda:1")
+    monkeypatch.setenv("REELBOT_WORKER__JOB_TIMEOUT_S", "900")
+    config = load_config(path, workers=3, expander={"model_id": "qwen2.5:7b-instruct"})
     assert config.home == Path("/srv/reelbot") and config.db_path == Path("/srv/reelbot/reelbot.sqlite3")
     assert config.default_model == "wan-1.3b"  # the environment wins over the file
-    assert config.workers == 2 and config.dev_guild_ids == (1, 2)
+    assert config.workers == 3 and config.dev_guild_ids == (1, 2)  # the command line wins over both
+    assert config.worker.device == "cuda:1" and config.worker.job_timeout_s == 900
+    assert config.worker.poll_interval_s == 0.5  # sections merge key by key across sources
     assert config.expander.backend == "openai" and config.expander.base_url == "http://127.0.0.1:11434/v1"
+    assert config.expander.model_id == "qwen2.5:7b-instruct"
     assert config.safety.level == "strict" and config.safety.blocklist == ["clowns"]
+    assert config.config_file == path.resolve()
 
 
-def test_config_rejects_unknown_keys(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("defualt_model = 'tiny'\n", "defualt_model", "tiny"),
+        ("workers = 'many'\n", "workers", "many"),
+        ("[worker]\njob_timeout_s = -5\n", "worker.job_timeout_s", -5),
+        ("[worker]\npoll_interval = 1\n", "worker.poll_interval", 1),
+    ],
+)
+def test_a_bad_setting_is_named_with_its_value(tmp_path: Path, text: str, key: str, value: object) -> None:
     path = tmp_path / "reelbot.toml"
-    path.write_text("defualt_model = 'tiny'\n")
-    with pytest.raises(ValueError, match="defualt_model"):
-        load_config(path, env={})
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert (raised.value.key, raised.value.value, raised.value.source) == (key, value, path.resolve())
+
+
+def test_the_cli_reports_a_bad_setting_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "reelbot.toml"
+    path.write_text("[worker]\njob_timeout_s = 'soon'\n")
+    assert main(["worker", "--config", str(path), "--home", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: bad setting worker.job_timeout_s = 'soon'") and "Traceback" not in err
+
+
+def test_a_worker_process_reads_the_same_settings_as_its_front_end(tmp_path: Path) -> None:
+    path = tmp_path / "reelbot.toml"
+    path.write_text('[worker]\ndevice = "cpu"\njob_timeout_s = 42\nhang_grace_s = 5\n[worker.policy]\nmax_bypass = 4\n')
+    config = load_config(path, home=tmp_path / "home")
+    command = worker_config(config).process_command
+    assert command[1:3] == ("-m", "studio.worker_process")
+    in_process = worker_config(config)
+    in_subprocess = worker_config(parse_worker_args(list(command[3:])).config)
+    assert in_subprocess.settings == in_process.settings and in_subprocess.settings.policy.max_bypass == 4
+    assert (in_subprocess.db_path, in_subprocess.media_dir) == (in_process.db_path, in_process.media_dir)

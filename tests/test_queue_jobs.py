@@ -9,7 +9,7 @@ from storage_fixtures import claim_all, claim_all_in_process, submit
 
 from storage.clips import get_clip
 from storage.db import open_db
-from storage.errors import NotAllowed, QueueFull
+from common.errors import NotAllowed, QueueFull
 from renderqueue.jobs import (
     QueueLimits,
     active_jobs,
@@ -157,10 +157,10 @@ def test_finished_jobs_wait_for_notification_across_restarts(db, db_path):
     complete_job(db, done.id, worker_id="w", video_path="v", storyboard_path="s", now=10.0)
     fail_job(db, failed.id, "Nope.", retry=False, worker_id="w", now=11.0)
     reopened = open_db(db_path)
-    assert [j.id for j in pending_notifications(reopened)] == [done.id, failed.id]
+    assert [j.id for j in pending_notifications(reopened, transport="console")] == [done.id, failed.id]
     mark_notified(reopened, done.id)
-    assert [j.id for j in pending_notifications(reopened)] == [failed.id]
-    assert waiting.id not in [j.id for j in pending_notifications(reopened)]
+    assert [j.id for j in pending_notifications(reopened, transport="console")] == [failed.id]
+    assert waiting.id not in [j.id for j in pending_notifications(reopened, transport="console")]
 
 
 def test_retry_keeps_place_until_attempts_run_out(db):
@@ -213,23 +213,23 @@ def test_requeue_stale_fails_a_job_that_keeps_killing_workers(db):
 def test_cancel_permissions(db):
     job = submit(db, user_id=1)
     with pytest.raises(NotAllowed) as raised:
-        cancel_job(db, job.id, by_user_id=2, is_admin=False)
+        cancel_job(db, job.id, by_user_id=2, can_moderate=False)
     assert "Only the person who asked" in raised.value.user_message
-    assert cancel_job(db, job.id, by_user_id=1, is_admin=False).status == "cancelled"
+    assert cancel_job(db, job.id, by_user_id=1, can_moderate=False).status == "cancelled"
     assert get_clip(db, job.clip_id).status == "cancelled"
     with pytest.raises(NotAllowed) as raised:
-        cancel_job(db, job.id, by_user_id=1, is_admin=False)
+        cancel_job(db, job.id, by_user_id=1, can_moderate=False)
     assert "already cancelled" in raised.value.user_message
 
     other = submit(db, user_id=1)
-    assert cancel_job(db, other.id, by_user_id=99, is_admin=True).status == "cancelled"
+    assert cancel_job(db, other.id, by_user_id=99, can_moderate=True).status == "cancelled"
     assert claim_next(db, "w", loaded_model=None) is None
 
 
 def test_cancelling_a_running_job_tells_its_worker(db):
     job = submit(db, user_id=1)
     claim_next(db, "w", loaded_model=None)
-    cancel_job(db, job.id, by_user_id=1, is_admin=False)
+    cancel_job(db, job.id, by_user_id=1, can_moderate=False)
     assert not heartbeat(db, job.id, "w")
     assert not complete_job(db, job.id, worker_id="w", video_path="v", storyboard_path="s")
     assert get_job(db, job.id).status == "cancelled"
@@ -256,7 +256,7 @@ def test_queue_position_and_eta_from_measured_speeds(db):
     record_model_stats(db, "b", seconds_per_unit=2.0)
     assert queue_position(db, mine.id, now=1000.0).eta_seconds == pytest.approx(2.5 + 5.0 + 10.0 + 20.0 * 1.3)
 
-    cancel_job(db, mine.id, by_user_id=3, is_admin=False)
+    cancel_job(db, mine.id, by_user_id=3, can_moderate=False)
     assert queue_position(db, mine.id) is None
 
 
@@ -268,7 +268,7 @@ def test_eta_uses_defaults_before_anything_was_measured(db):
 def test_user_and_guild_job_listings(db):
     mine = [submit(db, user_id=1, guild_id=10), submit(db, user_id=1, guild_id=11)]
     submit(db, user_id=2, guild_id=10)
-    cancel_job(db, mine[1].id, by_user_id=1, is_admin=False)
+    cancel_job(db, mine[1].id, by_user_id=1, can_moderate=False)
     assert [j.id for j in user_jobs(db, 1)] == [mine[0].id]
     assert [j.id for j in user_jobs(db, 1, active_only=False)] == [j.id for j in mine]
     assert [j.id for j in user_jobs(db, 1, 11, active_only=False)] == [mine[1].id]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from studio.remix import LAST, ClipRef, RemixChange, RemixError, parse_change, parse_clip_ref
+from bot.references import clip_ref
+from common.errors import InvalidValue
+from studio.remix import LAST, ClipRef, RemixChange, RemixError, parse_change
 
 
 @pytest.mark.parametrize(
@@ -99,12 +101,18 @@ def test_changes_validate_themselves_and_describe_what_changed():
         ("clip #7", ClipRef(clip_id=7)),
         ("https://discord.com/channels/1/2/1234567890123", ClipRef(message_id=1234567890123)),
         ("<https://discord.com/channels/1/2/99>", ClipRef(message_id=99)),
+        ("https://ptb.discord.com/channels/@me/2/99", ClipRef(message_id=99)),
     ],
 )
-def test_parse_clip_ref(text, expected):
-    assert parse_clip_ref(text) == expected
+def test_clip_refs_from_discord(text, expected):
+    assert clip_ref(text) == expected
 
 
-def test_parse_clip_ref_refuses_other_text():
-    with pytest.raises(RemixError, match="isn't a clip"):
-        parse_clip_ref("the monster one")
+@pytest.mark.parametrize(
+    "text",
+    ["the monster one", "#", "#-3", "0", "#²", "#٣", str(2**63), "https://example.com/channels/1/2/3", "12 13"],
+)
+def test_anything_else_is_refused_with_a_code_naming_the_value(text):
+    with pytest.raises(InvalidValue) as raised:
+        clip_ref(text)
+    assert raised.value.code == "invalid_id" and raised.value.params["value"] == text

@@ -12,10 +12,11 @@ from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
 from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.settings import WorkerSettings
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message
 from storage.db import open_db
-from storage.errors import NotFound
+from common.errors import NotFound
 from renderqueue.jobs import claim_next
 from storage.requests import get_request
 from storage.settings import set_setting
@@ -28,6 +29,7 @@ from studio.remix import (
     parse_change,
     recipe_card,
     remix,
+    ClipRef,
     resolve_clip,
     set_opt_out,
 )
@@ -65,7 +67,7 @@ class Renderer:
             media_dir=studio.config.media_dir,
             models_dir=studio.config.models_dir,
             worker_id="remix-test",
-            device="cpu",
+            settings=WorkerSettings(device="cpu"),
         )
         self.shots: list[ShotRender] = []
         self.outputs: list[assemble.ClipOutput] = []
@@ -301,9 +303,9 @@ async def test_clips_are_found_by_number_or_message_link(studio):
     parent = await original(studio)
     await studio.adb.call(set_posted_message, parent.id, 1234567890123)
     assert (await resolve_clip(studio, f"#{parent.id}")).id == parent.id
-    assert (await resolve_clip(studio, "https://discord.com/channels/1/2/1234567890123")).id == parent.id
+    assert (await resolve_clip(studio, ClipRef(message_id=1234567890123))).id == parent.id
     with pytest.raises(NotFound, match="isn't a clip I posted"):
-        await resolve_clip(studio, "https://discord.com/channels/1/2/5")
+        await resolve_clip(studio, ClipRef(message_id=5))
 
 
 async def test_console_commands(studio):
@@ -314,7 +316,7 @@ async def test_console_commands(studio):
         reply = await session.handle("/remix #1 shot 2: the monster roars")
         assert "clip #2" in reply and reply.endswith("remix of alice's clip #1: shot 2: the monster roars")
         assert "clip #3" in await session.handle("/reroll 2 1")
-        assert await session.handle("/reroll 2 x") == "usage: /reroll <clip> [shot]"
+        assert await session.handle("/reroll 2 x") == "error: The shot number should be a number like 2, not `x`."
         tree = await session.handle("/lineage 3")
         assert "└─ #3 bob — re-rolled shot 1  ◀ this clip" in tree
         assert Path(tree.rsplit("image: ", 1)[1]).is_file()

@@ -9,7 +9,7 @@ from storage_fixtures import make_clip
 
 from storage.aio import AsyncDatabase
 from storage.clips import get_clip
-from storage.errors import NotFound
+from common.errors import NotFound
 
 
 # A query that keeps SQLite busy for a while without sleeping in Python.

@@ -4,7 +4,7 @@ import pytest
 from storage_fixtures import SHOT_LIST, make_clip, tiny_recipe
 
 from storage.clips import ancestors, children, delete_clip, get_clip, list_clips, set_clip_recipes, set_posted_message
-from storage.errors import NotFound
+from common.errors import NotFound
 from storage.renders import cached_hashes, lookup_render, record_render
 from storage.users import get_user, remix_opted_out, set_remix_opt_out, upsert_user
 

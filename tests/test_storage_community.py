@@ -18,7 +18,7 @@ from storage.challenges import (
     withdraw_entry,
 )
 from storage.db import open_db
-from storage.errors import DuplicateEntry, NotFound
+from common.errors import Conflict, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 
 
@@ -47,7 +47,7 @@ def test_one_entry_per_user_and_votes_move(db):
     first, second = make_clip(db, author_id=1), make_clip(db, author_id=2)
     add_entry(db, challenge.id, user_id=1, clip_id=first.id, now=1.0)
     add_entry(db, challenge.id, user_id=2, clip_id=second.id, now=2.0)
-    with pytest.raises(DuplicateEntry) as raised:
+    with pytest.raises(Conflict) as raised:
         add_entry(db, challenge.id, user_id=1, clip_id=make_clip(db, author_id=1).id)
     assert "one entry per person" in raised.value.user_message
     assert [e.user_id for e in list_entries(db, challenge.id)] == [1, 2]

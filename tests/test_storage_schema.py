@@ -32,17 +32,33 @@ def test_migrate_is_idempotent(db, db_path):
     assert schema_version(db) == SCHEMA_VERSION
 
 
+def _v1_clip(db: sqlite_utils.Database, origin: str | None) -> int:
+    """A clip row as the first schema stored it."""
+    db.execute("INSERT OR IGNORE INTO users (id, name, created_at) VALUES (1, 'user1', 0)")
+    cursor = db.execute(
+        "INSERT INTO clips (guild_id, channel_id, author_id, request, shot_list, recipes, model, origin, created_at) "
+        "VALUES (10, 20, 1, 'a cat sails the sea', '{}', '[]', 'tiny', ?, 0)",
+        (origin,),
+    )
+    return cursor.lastrowid
+
+
 def test_upgrade_from_first_version_keeps_data(db_path):
     old = sqlite_utils.Database(sqlite3.connect(str(db_path)))
     assert migrate(old, target=1) == 1
     assert "challenges" not in old.table_names()
-    clip_id = make_clip(old).id
+    console = _v1_clip(old, None)
+    discord = _v1_clip(old, '{"transport": "discord", "channel_id": 20}')
+    broken = _v1_clip(old, "not json")
+    old.conn.commit()
     old.close()
 
     db = open_db(db_path)
     assert schema_version(db) == SCHEMA_VERSION
     assert "challenges" in db.table_names()
-    assert db.execute("SELECT request FROM clips WHERE id = ?", (clip_id,)).fetchone()[0] == "a cat sails the sea"
+    assert db.execute("SELECT request FROM clips WHERE id = ?", (console,)).fetchone()[0] == "a cat sails the sea"
+    transports = dict(db.execute("SELECT id, transport FROM clips").fetchall())
+    assert transports == {console: "console", discord: "discord", broken: "console"}
 
 
 def test_database_from_newer_reelbot_is_refused(db, db_path):

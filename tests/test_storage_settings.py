@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from storage.errors import InvalidSetting
+from common.errors import InvalidValue
 from storage.records import GuildSettings
 from storage.settings import SETTING_NAMES, get_settings, reset_setting, set_setting, upsert_guild
 
@@ -51,7 +51,7 @@ def test_typed_values_are_accepted_as_is(db):
     ],
 )
 def test_invalid_values_are_refused_with_a_helpful_message(db, key, value, fragment):
-    with pytest.raises(InvalidSetting) as raised:
+    with pytest.raises(InvalidValue) as raised:
         set_setting(db, 1, key, value)
     assert fragment in raised.value.user_message
     assert get_settings(db, 1) == GuildSettings()

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -12,7 +11,7 @@ from generation.errors import RecipeError
 from prompts.errors import UnsafeRequest
 from prompts.expand import RuleBasedExpander
 from prompts.schema import ShotList
-from storage.errors import QueueFull
+from common.errors import QueueFull
 from storage.requests import record_request, unfinished_requests
 from storage.settings import set_setting
 from studio.errors import StudioError
@@ -66,11 +65,11 @@ async def test_request_received_before_a_crash_is_finished_on_restart(config) ->
 
     restarted = open_studio(config)
     try:
-        [resumed] = await resume_requests(restarted)
+        [resumed] = await resume_requests(restarted, "console")
         assert resumed.error is None and resumed.request.text == "a lighthouse in a storm"
         assert resumed.accepted.clip.request == "a lighthouse in a storm"
         assert len(resumed.accepted.shot_list.shots) == 2
-        assert await resume_requests(restarted) == []
+        assert await resume_requests(restarted, "console") == []
     finally:
         await restarted.aclose()
 
@@ -142,35 +141,36 @@ async def test_created_clip_renders_to_a_playable_video(studio: Studio, worker) 
     recipes = Studio.recipes(view.clip)
     assert info.frame_count == sum(r.num_frames for r in recipes)
     assert (info.width, info.height) == (recipes[0].width, recipes[0].height)
-    [delivery] = await studio.finished_jobs()
+    [delivery] = await studio.finished_jobs("console")
     await studio.mark_delivered(delivery.job, posted_message_id=77)
-    assert await studio.finished_jobs() == []
+    assert await studio.finished_jobs("console") == []
     assert (await studio.clip(accepted.clip.id)).posted_message_id == 77
 
 
 async def test_finished_jobs_are_handed_only_to_the_front_end_that_asked(studio: Studio, worker) -> None:  # noqa: ANN001
     console = await studio.create(ALICE, "a cat on a roof", VideoOptions(shots=1))
-    discord = await studio.create(BOB, "a dog on a roof", VideoOptions(shots=1), origin={"transport": "discord"})
+    discord = await studio.create(replace(BOB, transport="discord"), "a dog on a roof", VideoOptions(shots=1))
     for accepted in (console, discord):
         await asyncio.wait_for(follow_job(studio, accepted.job.id, interval=0.1), 120)
 
     assert [view.clip.id for view in await studio.finished_jobs("discord")] == [discord.clip.id]
-    assert {view.clip.id for view in await studio.finished_jobs()} == {console.clip.id, discord.clip.id}
+    assert [view.clip.id for view in await studio.finished_jobs("console")] == [console.clip.id]
+    assert (discord.clip.transport, console.clip.transport) == ("discord", "console")
 
 
 async def test_interrupted_remixes_are_finished_on_restart(studio: Studio) -> None:
     parent = await studio.create(ALICE, "a red kite over the sea", VideoOptions(shots=2, seed=9))
     change = parse_change("reroll 2")
 
-    def interrupted(db, kind: str, options: dict, origin: dict | None = None):  # noqa: ANN001
+    def interrupted(db, kind: str, options: dict, transport: str = "console"):  # noqa: ANN001
         return record_request(db, kind=kind, guild_id=BOB.guild_id, channel_id=BOB.channel_id, user_id=BOB.id,
-                              user_name=BOB.name, text=change.describe(), options=options, origin=origin)  # fmt: skip
+                              user_name=BOB.name, text=change.describe(), options=options, transport=transport)  # fmt: skip
 
     remix = await studio.adb.call(interrupted, "remix", {"clip_id": parent.clip.id, "change": asdict(change)})
     unknown = await studio.adb.call(interrupted, "teleport", {})
-    other_front_end = await studio.adb.call(interrupted, "create", {}, {"transport": "discord"})
+    other_front_end = await studio.adb.call(interrupted, "create", {}, "discord")
 
-    resumed = {item.request.id: item for item in await resume_requests(studio)}
+    resumed = {item.request.id: item for item in await resume_requests(studio, "console")}
 
     assert set(resumed) == {remix.id, unknown.id}
     child = resumed[remix.id].accepted.clip
@@ -178,5 +178,6 @@ async def test_interrupted_remixes_are_finished_on_restart(studio: Studio) -> No
     assert [r["seed"] for r in child.recipes][0] == parent.clip.recipes[0]["seed"]
     assert [r["seed"] for r in child.recipes][1] != parent.clip.recipes[1]["seed"]
     assert "restart" in resumed[unknown.id].error
-    [left] = await studio.adb.call(unfinished_requests)
+    assert await studio.adb.call(unfinished_requests, "console") == []
+    [left] = await studio.adb.call(unfinished_requests, "discord")
     assert left.id == other_front_end.id

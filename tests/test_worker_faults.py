@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,9 @@ from generation.assemble import ClipOutput
 from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import PRESETS, validate_recipe
-from renderqueue import supervisor
 from renderqueue.supervisor import supervise
 from renderqueue.worker import EXIT_HUNG, WorkerConfig, process_job, run_worker, shrink_recipe
+from renderqueue.settings import WorkerSettings
 from storage.clips import get_clip
 from storage.db import open_db
 from renderqueue.jobs import cancel_job, claim_next, get_job
@@ -50,10 +51,9 @@ def config(tmp_path, db_path) -> WorkerConfig:
         media_dir=tmp_path / "media",
         models_dir=tmp_path / "models",
         worker_id="test-worker",
-        poll_interval=0.02,
-        heartbeat_interval=0.02,
-        progress_interval=0.05,
-        job_timeout=30.0,
+        settings=WorkerSettings(
+            poll_interval_s=0.02, heartbeat_interval_s=0.02, progress_interval_s=0.05, job_timeout_s=30.0
+        ),
     )
 
 
@@ -68,6 +68,10 @@ class FakeRendered:
         (self.out_dir / "storyboard.png").write_bytes(b"png")
         on_progress(1.0, "Done")
         return ClipOutput(self.out_dir / "clip.mp4", self.out_dir / "storyboard.png", [], self.shots, 0, 0.25 * self.shots)
+
+
+def with_settings(config: WorkerConfig, **changes) -> WorkerConfig:
+    return replace(config, settings=config.settings.model_copy(update=changes))
 
 
 def fake_render(behaviour):
@@ -199,7 +203,7 @@ def test_job_timeout_fails_the_job(db, config, monkeypatch):
     monkeypatch.setattr(assemble, "render_shots", fake_render(spin(10.0)))
     job = submit(db)
     started = time.monotonic()
-    ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.3}))
+    ended = run_once(db, with_settings(config, job_timeout_s=0.3))
     assert time.monotonic() - started < 3.0
     assert ended.status == "failed"
     assert ended.error == (
@@ -214,7 +218,7 @@ def test_cancel_by_owner_stops_a_running_render(db, db_path, config, monkeypatch
 
     def cancel_soon() -> None:
         time.sleep(0.2)
-        cancel_job(open_db(db_path), job.id, by_user_id=5, is_admin=False)
+        cancel_job(open_db(db_path), job.id, by_user_id=5, can_moderate=False)
 
     canceller = threading.Thread(target=cancel_soon)
     canceller.start()
@@ -243,7 +247,7 @@ def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, m
     monkeypatch.setattr(assemble, "render_shots", fake_render(hang))
     monkeypatch.setattr(os, "_exit", exits.append)
     job = submit(db)
-    ended = run_once(db, WorkerConfig(**{**config.__dict__, "job_timeout": 0.2, "hang_grace": 0.2}))
+    ended = run_once(db, with_settings(config, job_timeout_s=0.2, hang_grace_s=0.2))
     assert exits and set(exits) == {EXIT_HUNG}
     assert ended.status == "failed" and "took longer than" in ended.error
     assert get_clip(db, job.clip_id).status == "failed"
@@ -282,7 +286,7 @@ def test_supervisor_restarts_exited_workers_and_stops_the_last(config, monkeypat
         f"import pathlib, time; p = pathlib.Path({str(starts)!r}); p.write_text(p.read_text() + 'x' "
         "if p.exists() else 'x'); time.sleep(0 if len(p.read_text()) < 3 else 60)"
     )
-    monkeypatch.setattr(supervisor, "worker_command", lambda _config: [sys.executable, "-c", script])
+    config = replace(config, process_command=(sys.executable, "-c", script))
     stop = threading.Event()
     thread = threading.Thread(target=supervise, args=(config, stop), kwargs={"restart_delay": 0.01})
     thread.start()

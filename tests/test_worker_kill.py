@@ -21,12 +21,9 @@ SHOTS = 4
 FRAMES = 17
 
 
-def start_worker(db_path: Path, media: Path, models: Path, log: Path) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "renderqueue.worker",
-        "--db", str(db_path), "--media", str(media), "--models", str(models), "--device", "cpu",
-        "--poll-interval", "0.05", "--heartbeat-interval", "0.2", "--stale-after", "10",
-    ]  # fmt: skip
+def start_worker(home: Path, log: Path) -> subprocess.Popen:
+    """A worker process exactly as `reelbot run` starts one: it reads the home's settings file."""
+    command = [sys.executable, "-m", "studio.worker_process", "--home", str(home), "--config", str(home / "reelbot.toml")]
     with log.open("ab") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
 
@@ -44,15 +41,19 @@ def test_kill_9_mid_render_loses_nothing(db, db_path, tmp_path, tiny_models_dir)
     # Several bigger-than-default shots, so the render lasts long enough to be interrupted.
     recipes = [{**tiny_recipe(i, frames=FRAMES), "width": 128, "height": 128, "steps": 40} for i in range(SHOTS)]
     job = submit(db, recipes=recipes)
-    media, log = tmp_path / "media", tmp_path / "worker.log"
+    log = tmp_path / "worker.log"
+    (tmp_path / "models").symlink_to(tiny_models_dir, target_is_directory=True)
+    (tmp_path / "reelbot.toml").write_text(
+        '[worker]\ndevice = "cpu"\npoll_interval_s = 0.05\nheartbeat_interval_s = 0.2\nstale_after_s = 10\n'
+    )
 
-    first = start_worker(db_path, media, tiny_models_dir, log)
+    first = start_worker(tmp_path, log)
     try:
         # Kill once at least one shot is safely in the render cache and the job is still rendering.
         wait_for(
             lambda: get_job(db, job.id).status == "running"
             and db.execute("SELECT COUNT(*) FROM renders").fetchone()[0] >= 1,
-            60, "the first shot to be rendered", log,
+            180, "the first shot to be rendered", log,
         )  # fmt: skip
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
@@ -64,10 +65,10 @@ def test_kill_9_mid_render_loses_nothing(db, db_path, tmp_path, tiny_models_dir)
     cached_before = dict(db.execute("SELECT recipe_hash, created_at FROM renders").fetchall())
     assert 1 <= len(cached_before) < SHOTS
 
-    second = start_worker(db_path, media, tiny_models_dir, log)
+    second = start_worker(tmp_path, log)
     try:
         done = wait_for(
-            lambda: (j := get_job(db, job.id)).status not in ("queued", "running") and j, 60, "the job to finish", log
+            lambda: (j := get_job(db, job.id)).status not in ("queued", "running") and j, 180, "the job to finish", log
         )
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=15) == 0

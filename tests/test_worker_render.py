@@ -11,6 +11,7 @@ from generation import assemble
 from generation.encoding import probe
 from generation.errors import OutOfMemoryRenderError
 from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.settings import WorkerSettings
 from storage.clips import get_clip
 from renderqueue.jobs import claim_next, get_job
 from storage.model_stats import get_model_stats
@@ -24,8 +25,7 @@ def config(tmp_path, db_path, tiny_models_dir) -> WorkerConfig:
         media_dir=tmp_path / "media",
         models_dir=tiny_models_dir,
         worker_id="render-test",
-        heartbeat_interval=0.1,
-        device="cpu",
+        settings=WorkerSettings(heartbeat_interval_s=0.1, device="cpu"),
     )
 
 

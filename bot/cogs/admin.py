@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import setting_value, settings_embed
-from storage.settings import SETTING_NAMES, set_setting
+from studio.service import Studio
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def matching_settings(current: str) -> list[str]:
     """Autocomplete: setting names containing what was typed so far (Discord shows at most 25)."""
     typed = current.strip().lower().replace(" ", "_")
-    return [name for name in SETTING_NAMES if typed in name][:25]
+    return [name for name in Studio.setting_names() if typed in name][:25]
 
 
 class AdminCog(commands.Cog):
@@ -45,9 +45,7 @@ class AdminCog(commands.Cog):
     async def settings_set(
         self, interaction: discord.Interaction, key: str, value: app_commands.Range[str, 1, 500]
     ) -> None:
-        settings = await self.bot.studio.adb.call(
-            set_setting, interaction.guild_id, key.strip(), value, by_user_id=interaction.user.id
-        )
+        settings = await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id)
         shown = setting_value(key.strip(), getattr(settings, key.strip()))
         await interaction.response.send_message(f"✅ `{key.strip()}` is now {shown}.", ephemeral=True)
 

@@ -23,6 +23,8 @@ from bot.replies import check_bot_can_post
 from generation.registry import PRESETS
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from storage.records import Challenge
+from bot.references import clip_ref
+from bot.references import clip_ref
 from studio import remix as remixing
 from studio.challenges import (
     MAX_RELAY_TURNS,
@@ -135,7 +137,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         clip: app_commands.Range[str, 1, 200],
         challenge: app_commands.Range[int, 1, None] | None = None,
     ) -> None:
-        entry = await remixing.resolve_clip(self.bot.studio, clip)
+        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip))
         await challenge_views.submit(interaction, entry.id, challenge)
 
     @challenge.command(name="vote", description="Vote for an entry (the Vote button does the same)")
@@ -146,7 +148,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         challenge: app_commands.Range[int, 1, None],
         clip: app_commands.Range[str, 1, 200],
     ) -> None:
-        entry = await remixing.resolve_clip(self.bot.studio, clip)
+        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip))
         await challenge_views.vote(interaction, challenge, entry.id)
 
     @challenge.command(name="close", description="End a challenge now and post its results (admins and moderators)")
@@ -207,7 +209,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(member="Whose profile (default: yours)")
     async def profile(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         asker, _ = await interaction_member(self.bot.studio, interaction)
-        who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id)
+        who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
         shown = member or interaction.user
         await interaction.response.send_message(
             embed=texts.profile_embed(await self.service.profile(who), shown.display_avatar.url),

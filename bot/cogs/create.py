@@ -9,9 +9,8 @@ from discord.ext import commands
 
 from bot.embeds import help_embed
 from bot.views import queue_from_interaction
-from generation.registry import PRESETS
-from studio.service import ASPECTS, Accepted, Member, VideoOptions
-from studio.shots import MAX_SEED
+from generation.registry import ASPECTS, MAX_SEED, PRESETS
+from studio.service import Accepted, Member, VideoOptions
 
 if TYPE_CHECKING:
     from bot.app import ReelBot

@@ -15,9 +15,10 @@ from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
 from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
 from bot.views import clip_view, queue_remix, status_message
-from storage.errors import NotFound
+from common.errors import NotFound
+from bot.references import clip_ref
 from studio import remix as remixing
-from studio.errors import USER_ERRORS
+from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.service import Studio
 
@@ -54,7 +55,7 @@ class RemixCog(commands.Cog):
         shot: app_commands.Range[int, 1, 6] | None = None,
     ) -> None:
         member, _ = await interaction_member(self.studio, interaction)
-        source = await remixing.resolve_clip(self.studio, clip, member)
+        source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await queue_remix(interaction, source.id, remixing.parse_change(change, shot))
 
     @app_commands.command(name="clip", description="Show a clip by its number")
@@ -90,7 +91,7 @@ class RemixCog(commands.Cog):
     @app_commands.describe(clip="The clip's number (#12) or a link to its message")
     async def lineage(self, interaction: discord.Interaction, clip: app_commands.Range[str, 1, 200]) -> None:
         member, _ = await interaction_member(self.studio, interaction)
-        source = await remixing.resolve_clip(self.studio, clip, member)
+        source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tree = await lineage(self.studio, source.id)
         path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
@@ -155,7 +156,7 @@ class RemixCog(commands.Cog):
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
                 credit = await remixing.credit(self.studio, accepted.clip)
-            except USER_ERRORS as error:
+            except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error.user_message}", delete_after=60)  # type: ignore[attr-defined]
                 return
             except Exception:

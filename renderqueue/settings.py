@@ -1,0 +1,34 @@
+"""How a render worker behaves: defined once here, read from the `[worker]` table of reelbot.toml (or
+`REELBOT_WORKER__<KEY>` environment variables) by `studio.config`, and handed to every worker, in-process or
+in a subprocess, unchanged. Durations are seconds."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy
+
+
+class WorkerSettings(BaseModel):
+    """Every field is validated: durations must be positive, unknown keys are refused.
+
+    `device`: torch device for rendering ("cuda", "cuda:1", "cpu"); None picks cuda when available.
+    `poll_interval_s`: how often an idle worker looks for new jobs.
+    `heartbeat_interval_s`: how often a busy worker proves it is alive (and learns of a cancel).
+    `stale_after_s`: a running job whose heartbeat is this old belongs to a dead worker and is re-queued.
+    `job_timeout_s`: the longest one job may render before it is stopped and failed.
+    `progress_interval_s`: the least time between two progress writes (stage changes are always written).
+    `hang_grace_s`: how long past `job_timeout_s` a render that ignores cancellation may run before the
+    worker process exits (a hung kernel cannot be interrupted from Python; the supervisor restarts it).
+    `policy`: the fair scheduler's knobs (see `renderqueue.scheduler.SchedulerPolicy`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    device: str | None = None
+    poll_interval_s: float = Field(1.0, gt=0)
+    heartbeat_interval_s: float = Field(2.0, gt=0)
+    stale_after_s: float = Field(30.0, gt=0)
+    job_timeout_s: float = Field(1800.0, gt=0)
+    progress_interval_s: float = Field(0.5, ge=0)
+    hang_grace_s: float = Field(60.0, gt=0)
+    policy: SchedulerPolicy = DEFAULT_POLICY

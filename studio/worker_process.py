@@ -1,0 +1,87 @@
+"""The render worker as a process of its own: `python -m studio.worker_process --home DIR [--config FILE]`.
+
+It reads the same settings source as the front-end that started it (`studio.config.load_config`), so a
+worker process never runs with settings of its own. `reelbot worker` runs the same code.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from renderqueue.worker import WorkerConfig, run_worker
+from studio.config import Config, load_config
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def worker_process_command(config: Config, log_level: str) -> tuple[str, ...]:
+    """The command line of a worker process for `config`. Its home is made absolute, since the process
+    may start elsewhere; the environment (with any REELBOT_* settings) is inherited."""
+    command = [sys.executable, "-m", "studio.worker_process", "--home", str(config.home.resolve())]
+    if config.config_file is not None:
+        command += ["--config", str(config.config_file)]
+    return (*command, "--log-level", log_level)
+
+
+def worker_config(config: Config) -> WorkerConfig:
+    """The worker settings of `config`, with the command line that starts a worker process reading the
+    same settings (`python -m studio.worker_process`)."""
+    log_level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    return WorkerConfig(
+        db_path=config.db_path,
+        media_dir=config.media_dir,
+        models_dir=config.models_dir,
+        settings=config.worker,
+        log_level=log_level,
+        process_command=worker_process_command(config, log_level),
+    )
+
+
+def serve(config: Config, *, worker_id: str | None = None, stop: threading.Event | None = None) -> None:
+    """Run one render worker for `config` until `stop` is set (or SIGTERM/SIGINT when `stop` is None)."""
+    worker = worker_config(config)
+    if worker_id:
+        worker = replace(worker, worker_id=worker_id)
+    if stop is None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    run_worker(worker, stop)
+
+
+@dataclass(frozen=True)
+class WorkerArgs:
+    """A worker process's command line, read: the settings it loaded, its id, its log level."""
+
+    config: Config
+    worker_id: str | None
+    log_level: str
+
+
+def parse_worker_args(argv: list[str]) -> WorkerArgs:
+    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL]` and load the settings.
+
+    Raises SystemExit on bad arguments and ConfigError on a bad settings file."""
+    parser = argparse.ArgumentParser(prog="python -m studio.worker_process", description=__doc__)
+    parser.add_argument("--home", type=Path, required=True, help="the Reelbot data folder")
+    parser.add_argument("--config", type=Path, help="the TOML settings file the front-end read")
+    parser.add_argument("--worker-id", help="default: host:pid")
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    args = parser.parse_args(argv)
+    return WorkerArgs(load_config(args.config, home=args.home), args.worker_id, args.log_level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_worker_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(args.config, worker_id=args.worker_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
