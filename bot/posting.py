@@ -146,6 +146,8 @@ class Delivery:
         self.budget = budget or ChannelBudget()
         self._posting = asyncio.Semaphore(max_posts)
         self._delivering: dict[int, asyncio.Task[None]] = {}
+        # Delivered since the last read of finished jobs: that read may predate the delivery's record.
+        self._delivered: set[int] = set()
         self._shown: dict[int, tuple] = {}
         self._edited_at: dict[int, float] = {}
         self._tries: dict[int, int] = {}
@@ -199,8 +201,11 @@ class Delivery:
                 await self._edit_status(origin, content=f"⚠️ {item.error}", embed=None, view=None)
 
     async def tick(self) -> None:
-        for view in await self.studio.finished_jobs(TRANSPORT):
-            self._start_delivery(view)
+        finished = await self.studio.finished_jobs(TRANSPORT)
+        self._delivered &= {view.job.id for view in finished}
+        for view in finished:
+            if view.job.id not in self._delivered:
+                self._start_delivery(view)
         await self.show_progress(await self.studio.active_jobs())
 
     def _start_delivery(self, view: JobView) -> None:
@@ -286,6 +291,7 @@ class Delivery:
             cache.pop(job.id, None)
         # Recorded before the cosmetic status edit, so a crash in between never posts the clip twice.
         await self.studio.mark_delivered(job, posted_id)
+        self._delivered.add(job.id)
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
             await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
