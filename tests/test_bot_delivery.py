@@ -41,7 +41,7 @@ async def test_two_hundred_clips_in_one_channel_are_all_posted_without_a_429_sto
                           "requester_id": world.alice.id, "upload_limit": 10 << 20, "status_message_id": status.id}
                 clip = create_clip(db, guild_id=world.guild.id, channel_id=channel.id, author_id=world.alice.id,
                                    author_name="alice", request="a cat", shot_list=shot_list("Cat", 1), recipes=[tiny_recipe()],
-                                   model="tiny", captions=["a cat sails"], origin=origin)
+                                   model="tiny", captions=["a cat sails"], origin=origin, transport=TRANSPORT)
                 ids.append(enqueue_clip_job(db, clip.id, user_id=world.alice.id, guild_id=world.guild.id,
                                             model="tiny", cost_estimate=10.0).id)
         return ids
