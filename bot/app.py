@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pkgutil
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -11,23 +12,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import cogs as cogs_package
 from bot.posting import Delivery
 from bot.ratelimit import ChannelBudget
 from bot.replies import report_error
-from bot.views import DYNAMIC_ITEMS
 from studio.config import Config
 from studio.runtime import open_studio, workers_for
 from studio.service import Studio
 
 log = logging.getLogger(__name__)
 
-# Feature cogs, loaded in order. A new feature (e.g. "bot.cogs.challenges") adds its module here.
-COGS: tuple[str, ...] = (
-    "bot.cogs.create",
-    "bot.cogs.queue",
-    "bot.cogs.admin",
-    "bot.cogs.remix",
-    "bot.cogs.challenges",
+# Every module of bot/cogs is a feature: a new feature is a new module there (with `setup(bot)`, which adds
+# its cog; the cog adds its own persistent buttons), and nothing here changes.
+COGS: tuple[str, ...] = tuple(
+    sorted(f"{cogs_package.__name__}.{module.name}" for module in pkgutil.iter_modules(cogs_package.__path__))
 )
 
 
@@ -71,8 +69,6 @@ class ReelBot(commands.Bot):
     async def setup_hook(self) -> None:
         for module in self.cog_modules:
             await self.load_extension(module)
-        # Clicks on any clip ever posted, by any earlier process, are routed by custom_id.
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.sync_commands()
         self._delivery_task = asyncio.create_task(self.delivery.run(), name="reelbot-delivery")
 

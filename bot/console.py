@@ -94,6 +94,19 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
 
 Command = Callable[["ConsoleSession", str], Awaitable[str]]
 
+# Every console command, by name; a feature's commands add themselves with `@command(name)`.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register the decorated coroutine as `/name`; it takes the session and the rest of the line."""
+
+    def register(handler: Command) -> Command:
+        COMMANDS[name] = handler
+        return handler
+
+    return register
+
 
 @dataclass
 class ConsoleSession:
@@ -143,11 +156,13 @@ class ConsoleSession:
         task.add_done_callback(self.watchers.discard)
 
 
+@command("help")
 async def _help(session: ConsoleSession, _: str) -> str:
     lines = ["type a request to make a clip, or:"] + [f"  /{name}" for name in sorted(COMMANDS)]
     return "\n".join(lines)
 
 
+@command("as")
 async def _as(session: ConsoleSession, name: str) -> str:
     if not name:
         return f"you are {session.member.name}"
@@ -155,27 +170,32 @@ async def _as(session: ConsoleSession, name: str) -> str:
     return f"you are now {name}"
 
 
+@command("queue")
 async def _queue(session: ConsoleSession, _: str) -> str:
     views = await session.studio.my_jobs(session.member)
     return "\n".join(progress_line(view) for view in views) or "nothing queued"
 
 
+@command("cancel")
 async def _cancel(session: ConsoleSession, arg: str) -> str:
     job = await session.studio.cancel(session.member, to_id(arg, "job"))
     return f"cancelled job {job.id} (clip #{job.clip_id})"
 
 
+@command("clip")
 async def _clip(session: ConsoleSession, arg: str) -> str:
     clip = await session.studio.clip(to_id(arg))
     return f"clip #{clip.id} by {clip.author_name} [{clip.status}]: {clip.request}\nvideo: {clip.video_path}"
 
 
+@command("remix")
 async def _remix(session: ConsoleSession, arg: str) -> str:
     ref, _, text = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref)
     return await _queue_remix(session, clip.id, remixing.parse_change(text))
 
 
+@command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
     ref, _, shot = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref)
@@ -189,6 +209,7 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
     return f"{describe_accepted(accepted)}\n{credit}: {accepted.clip.remix_note}"
 
 
+@command("lineage")
 async def _lineage(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg)
     tree = await lineage(session.studio, clip.id)
@@ -197,11 +218,13 @@ async def _lineage(session: ConsoleSession, arg: str) -> str:
     return f"{lineage_text(tree)}\nimage: {image}"
 
 
+@command("recipe")
 async def _recipe(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg)
     return await remixing.recipe_card(session.studio, clip.id)
 
 
+@command("optout")
 async def _optout(session: ConsoleSession, arg: str) -> str:
     if arg not in ("on", "off"):
         return "usage: /optout on|off"
@@ -210,6 +233,7 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     return "others may remix your clips again"
 
 
+@command("settings")
 async def _settings(session: ConsoleSession, arg: str) -> str:
     """/settings show | set <key> <value> (`default` restores a default)"""
     action, _, rest = arg.partition(" ")
@@ -306,6 +330,7 @@ def _operator(session: ConsoleSession) -> Member:
     return replace(session.member, can_moderate=True)
 
 
+@command("challenge")
 async def _challenge(session: ConsoleSession, arg: str) -> str:
     """/challenge start <duration> <theme> [max_shots=N model=M remixes=no] | list | show <id> |
     submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
@@ -337,6 +362,7 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
     return "\n".join(replies)
 
 
+@command("relay")
 async def _relay(session: ConsoleSession, arg: str) -> str:
     """/relay start <duration> <theme> [max_turns=N model=M shot_seconds=S] | add [#relay] <text> |
     film [<relay>] | show <relay>"""
@@ -366,6 +392,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
     return "\n".join(replies)
 
 
+@command("profile")
 async def _profile(session: ConsoleSession, name: str) -> str:
     member = console_member(name) if name else session.member
     profile = await session.challenges.profile(member)
@@ -376,22 +403,6 @@ async def _profile(session: ConsoleSession, name: str) -> str:
     )
 
 
-COMMANDS: dict[str, Command] = {
-    "help": _help,
-    "as": _as,
-    "queue": _queue,
-    "cancel": _cancel,
-    "clip": _clip,
-    "remix": _remix,
-    "reroll": _reroll,
-    "lineage": _lineage,
-    "recipe": _recipe,
-    "optout": _optout,
-    "challenge": _challenge,
-    "relay": _relay,
-    "profile": _profile,
-    "settings": _settings,
-}
 
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

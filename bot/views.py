@@ -255,6 +255,3 @@ class CancelSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot
             await interaction.response.edit_message(**await queue_listing(studio, member, everyone=self.everyone))
         except Exception as error:
             await report_error(interaction, error)
-
-
-DYNAMIC_ITEMS = (ClipButton, CancelJobButton, CancelSelect)

@@ -1,9 +1,19 @@
-"""Async access to the database: every call runs on one dedicated thread that owns its connection."""
+"""Async access to the database, with reads and writes split (datasette's execute_fn / execute_write_fn).
+
+- `await adb.read(fn, *args)` runs `fn(db, *args)` on one of a few reader connections: WAL lets readers
+  run beside each other and beside the writer. Reader connections are `query_only`, so a read that would
+  write fails loudly instead of racing the writer.
+- `await adb.write(fn, *args)` runs `fn(db, *args)` on the one writer thread, inside a transaction the
+  writer owns (BEGIN IMMEDIATE ... COMMIT, rolled back if `fn` raises). Writes run one at a time, in the
+  order they were submitted; `fn` never opens a transaction of its own (storage functions that do become
+  savepoints of the writer's).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,44 +21,70 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from storage.db import open_db
+from storage.db import open_db, transaction
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Enough for the bot's reads (queue views, clip pages, settings) to not wait behind each other; SQLite
+# readers scale with cores, and these machines have few.
+DEFAULT_READERS = 2
+
 
 class AsyncDatabase:
-    """`await adb.call(fn, *args, **kw)` runs `fn(db, *args, **kw)` off the event loop.
+    """The database of one front-end process. `path`: the SQLite file; `readers`: reader connections."""
 
-    One thread means calls run in submission order and never contend with each other for the
-    connection; SQLite serialises writers anyway, so more threads would only add lock waits.
-    """
-
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readers: int = DEFAULT_READERS) -> None:
         self.path = Path(path)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reelbot-db")
-        self._db: sqlite_utils.Database | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reelbot-db-write")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="reelbot-db-read")
+        self._local = threading.local()
+        self._opened: list[sqlite_utils.Database] = []
+        self._opened_lock = threading.Lock()
 
-    def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
-        if self._db is None:
-            self._db = open_db(self.path)
-        return fn(self._db, *args, **kwargs)
+    def _connection(self, *, query_only: bool) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # Opening migrates, so it happens before query_only is set; `close` runs on another thread.
+            db = open_db(self.path, any_thread=True)
+            if query_only:
+                db.execute("PRAGMA query_only = ON")
+            self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
+        return db
 
-    async def call(
+    def _read(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        return fn(self._connection(query_only=True), *args, **kwargs)
+
+    def _write(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        db = self._connection(query_only=False)
+        with transaction(db):
+            return fn(db, *args, **kwargs)
+
+    async def read(
         self, fn: Callable[Concatenate[sqlite_utils.Database, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        """Run `fn(db, *args, **kwargs)` on a reader connection; raises what `fn` raises (sqlite3's
+        OperationalError "attempt to write a readonly database" if it writes)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(self._run, fn, args, kwargs))
+        return await loop.run_in_executor(self._readers, functools.partial(self._read, fn, args, kwargs))
 
-    def _close_db(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    async def write(
+        self, fn: Callable[Concatenate[sqlite_utils.Database, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `fn(db, *args, **kwargs)` in one write transaction; nothing of it is kept if it raises."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(self._write, fn, args, kwargs))
 
     def close(self) -> None:
-        """Finish queued calls, then close the connection on its own thread."""
-        self._executor.submit(self._close_db).result()
-        self._executor.shutdown(wait=True)
+        """Finish queued calls, then close every connection."""
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        with self._opened_lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
 
     async def __aenter__(self) -> "AsyncDatabase":
         return self

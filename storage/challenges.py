@@ -26,6 +26,8 @@ def create_challenge(
     rules: dict | None = None,
     now: float | None = None,
 ) -> Challenge:
+    """Insert a challenge (`kind` 'vote' or 'relay') open from `starts_at` to `ends_at` (Unix seconds; None: no
+    deadline); `rules` is stored as JSON."""
     cursor = db.execute(
         "INSERT INTO challenges (guild_id, channel_id, theme, kind, rules, starts_at, ends_at, created_by, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -35,6 +37,7 @@ def create_challenge(
 
 
 def get_challenge(db: sqlite_utils.Database, challenge_id: int) -> Challenge:
+    """The challenge with this id. Raises NotFound."""
     row = next(db.query("SELECT * FROM challenges WHERE id = ?", (challenge_id,)), None)
     if row is None:
         raise NotFound(f"There is no challenge #{challenge_id}.")
@@ -44,6 +47,7 @@ def get_challenge(db: sqlite_utils.Database, challenge_id: int) -> Challenge:
 def list_challenges(
     db: sqlite_utils.Database, guild_id: int, *, status: ChallengeStatus | None = None
 ) -> list[Challenge]:
+    """A guild's challenges, newest first, optionally only those with `status`."""
     sql, params = "SELECT * FROM challenges WHERE guild_id = ?", [guild_id]
     if status is not None:
         sql += " AND status = ?"
@@ -78,6 +82,7 @@ def update_challenge(
 def add_entry(
     db: sqlite_utils.Database, challenge_id: int, *, user_id: int, clip_id: int, now: float | None = None
 ) -> ChallengeEntry:
+    """Enter `clip_id` for `user_id`. Raises Conflict when the member already has an entry (use replace_entry)."""
     try:
         db.execute(
             "INSERT INTO challenge_entries (challenge_id, user_id, clip_id, submitted_at) VALUES (?, ?, ?, ?)",
@@ -91,6 +96,7 @@ def add_entry(
 
 
 def get_entry(db: sqlite_utils.Database, challenge_id: int, user_id: int) -> ChallengeEntry | None:
+    """The member's entry in the challenge, or None."""
     row = next(
         db.query("SELECT * FROM challenge_entries WHERE challenge_id = ? AND user_id = ?", (challenge_id, user_id)),
         None,
@@ -112,11 +118,13 @@ def replace_entry(
 
 
 def withdraw_entry(db: sqlite_utils.Database, challenge_id: int, user_id: int) -> bool:
+    """Remove the member's entry; True if there was one."""
     cursor = db.execute("DELETE FROM challenge_entries WHERE challenge_id = ? AND user_id = ?", (challenge_id, user_id))
     return cursor.rowcount == 1
 
 
 def list_entries(db: sqlite_utils.Database, challenge_id: int) -> list[ChallengeEntry]:
+    """The challenge's entries in submission order (ties: by user id)."""
     rows = db.query(
         "SELECT * FROM challenge_entries WHERE challenge_id = ? ORDER BY submitted_at, user_id", (challenge_id,)
     )
@@ -218,6 +226,7 @@ def add_relay_turn(
 
 
 def set_relay_clip(db: sqlite_utils.Database, challenge_id: int, position: int, clip_id: int) -> None:
+    """Link the clip rendered for a relay turn to its position."""
     db.execute(
         "UPDATE relay_turns SET clip_id = ? WHERE challenge_id = ? AND position = ?", (clip_id, challenge_id, position)
     )
@@ -229,6 +238,7 @@ def remove_relay_turn(db: sqlite_utils.Database, challenge_id: int, position: in
 
 
 def relay_turn_count(db: sqlite_utils.Database, guild_id: int, user_id: int) -> int:
+    """How many relay shots the member has added in the guild (for profiles)."""
     return db.execute(
         "SELECT COUNT(*) FROM relay_turns t JOIN challenges c ON c.id = t.challenge_id "
         "WHERE c.guild_id = ? AND t.user_id = ?",
@@ -237,10 +247,12 @@ def relay_turn_count(db: sqlite_utils.Database, guild_id: int, user_id: int) -> 
 
 
 def relay_turn_for_clip(db: sqlite_utils.Database, clip_id: int) -> RelayTurn | None:
+    """The relay turn a clip was rendered for, or None."""
     row = next(db.query("SELECT * FROM relay_turns WHERE clip_id = ?", (clip_id,)), None)
     return None if row is None else RelayTurn.from_row(row)
 
 
 def relay_turns(db: sqlite_utils.Database, challenge_id: int) -> list[RelayTurn]:
+    """The relay's turns in story order."""
     rows = db.query("SELECT * FROM relay_turns WHERE challenge_id = ? ORDER BY position", (challenge_id,))
     return [RelayTurn.from_row(row) for row in rows]

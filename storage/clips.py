@@ -34,6 +34,9 @@ def create_clip(
     transport: str = "console",
     now: float | None = None,
 ) -> Clip:
+    """Insert a clip in status 'queued' (and its author as a user), in one transaction. `shot_list`, `recipes` (one
+    ShotRender dict per shot) and `captions` are stored as JSON; `origin` holds what the front-end `transport`
+    needs to deliver it. Raises sqlite3.IntegrityError for an unknown `parent_id`."""
     with transaction(db):
         upsert_user(db, author_id, author_name, now=now)
         cursor = db.execute(
@@ -62,11 +65,13 @@ def create_clip(
 
 
 def find_clip(db: sqlite_utils.Database, clip_id: int) -> Clip | None:
+    """The clip with this id, or None (deleted clips included)."""
     row = next(db.query("SELECT * FROM clips WHERE id = ?", (clip_id,)), None)
     return None if row is None else Clip.from_row(row)
 
 
 def get_clip(db: sqlite_utils.Database, clip_id: int) -> Clip:
+    """The clip with this id (deleted clips included). Raises NotFound."""
     clip = find_clip(db, clip_id)
     if clip is None or clip.status == "deleted":
         raise NotFound(f"There is no clip #{clip_id}.")
@@ -90,6 +95,7 @@ def mark_clip_ready(db: sqlite_utils.Database, clip_id: int, video_path: str, st
 
 
 def set_posted_message(db: sqlite_utils.Database, clip_id: int, message_id: int) -> None:
+    """Record the chat message the clip was posted as (so replies and links find it)."""
     db.execute("UPDATE clips SET posted_message_id = ? WHERE id = ?", (message_id, clip_id))
 
 

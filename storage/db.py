@@ -15,13 +15,16 @@ import sqlite_utils
 BUSY_TIMEOUT_S = 30.0
 
 
-def open_db(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the Reelbot database: WAL, foreign keys, busy timeout, migrated."""
+def open_db(path: Path | str, *, any_thread: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the Reelbot database: WAL, foreign keys, busy timeout, migrated.
+
+    `any_thread` lets another thread than the opener use (and close) the connection; it must still be
+    used by one thread at a time."""
     from storage.schema import migrate
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=not any_thread)
     db = sqlite_utils.Database(conn)
     _use_wal(db)
     # FULL sync makes a reply-after-commit survive power loss.

@@ -14,6 +14,8 @@ from storage.records import ScheduledEvent
 
 
 def schedule_event(db: sqlite_utils.Database, kind: str, due_at: float, payload: dict | None = None) -> ScheduledEvent:
+    """Store an event of `kind` due at `due_at` (Unix seconds) with a JSON `payload`; it survives restarts until
+    marked fired."""
     cursor = db.execute(
         "INSERT INTO scheduled_events (kind, due_at, payload) VALUES (?, ?, ?)",
         (kind, due_at, json.dumps(payload or {})),
@@ -31,6 +33,7 @@ def _kind_filter(kinds: Sequence[str] | None) -> tuple[str, list[str]]:
 def due_events(
     db: sqlite_utils.Database, *, now: float | None = None, limit: int = 50, kinds: Sequence[str] | None = None
 ) -> list[ScheduledEvent]:
+    """Unfired events due at `now` or earlier, oldest first, at most `limit`, optionally only of `kinds`."""
     where, params = _kind_filter(kinds)
     rows = db.query(
         f"SELECT * FROM scheduled_events WHERE fired_at IS NULL AND due_at <= ?{where} ORDER BY due_at, id LIMIT ?",
@@ -46,6 +49,7 @@ def next_due_at(db: sqlite_utils.Database, *, kinds: Sequence[str] | None = None
 
 
 def mark_fired(db: sqlite_utils.Database, event_id: int, *, now: float | None = None) -> bool:
+    """Mark the event fired; False if another process fired it first (so each fires once)."""
     cursor = db.execute(
         "UPDATE scheduled_events SET fired_at = ? WHERE id = ? AND fired_at IS NULL", (timestamp(now), event_id)
     )

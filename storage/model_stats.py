@@ -42,14 +42,17 @@ def record_model_stats(
 
 
 def default_model_stats(model: str) -> ModelStats:
+    """The stats assumed for a model before any render of it was measured."""
     return ModelStats(model, DEFAULT_SECONDS_PER_UNIT, DEFAULT_LOAD_SECONDS, 0)
 
 
 def get_model_stats(db: sqlite_utils.Database, model: str) -> ModelStats:
+    """The model's measured stats, or the defaults when it has none yet."""
     return all_model_stats(db).get(model) or default_model_stats(model)
 
 
 def all_model_stats(db: sqlite_utils.Database) -> dict[str, ModelStats]:
+    """Every measured model's stats, by model name."""
     return {
         row["model"]: ModelStats(
             row["model"],

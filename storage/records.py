@@ -23,6 +23,8 @@ def _json(value: str | None, default: Any) -> Any:
 
 @dataclass(frozen=True)
 class User:
+    """A member as storage knows them: transport id, last seen display name, remix opt-out, first seen (Unix s)."""
+
     id: int
     name: str
     remix_opt_out: bool
@@ -35,6 +37,8 @@ class User:
 
 @dataclass(frozen=True)
 class Guild:
+    """A server (Discord guild id; 0 for the console) and its last seen name."""
+
     id: int
     name: str
     created_at: float
@@ -66,6 +70,9 @@ class GuildSettings:
 
 @dataclass(frozen=True)
 class Clip:
+    """A clip: the request, its shot list and per-shot recipes (JSON), status, media paths, lineage (`parent_id`,
+    `remix_kind`, `remix_note`) and where it is delivered (`transport`, `origin`). Times are Unix seconds."""
+
     id: int
     guild_id: int | None
     channel_id: int | None
@@ -116,6 +123,9 @@ class Clip:
 
 @dataclass(frozen=True)
 class RenderJob:
+    """The render job of one clip: queue status, priority class, cost estimate (work units), attempts, progress
+    (0..1) and stage, the worker holding it and its heartbeat. Times are Unix seconds."""
+
     id: int
     clip_id: int
     user_id: int
@@ -149,6 +159,8 @@ class RenderJob:
 
 @dataclass(frozen=True)
 class Render:
+    """A cached shot render: recipe hash, mp4 path, model, GPU seconds it took, cache hits."""
+
     recipe_hash: str
     path: str
     model: str
@@ -163,6 +175,8 @@ class Render:
 
 @dataclass(frozen=True)
 class ModelStats:
+    """What a model's renders measured: seconds per work unit (steps x frames x megapixels) and load time, for ETAs."""
+
     model: str
     seconds_per_unit: float
     load_seconds: float
@@ -185,6 +199,8 @@ class QueueEstimate(NamedTuple):
 
 @dataclass(frozen=True)
 class Challenge:
+    """A vote challenge or relay film of one server: theme, rules (JSON), status and its window in Unix seconds."""
+
     id: int
     guild_id: int
     channel_id: int
@@ -207,6 +223,8 @@ class Challenge:
 
 @dataclass(frozen=True)
 class ChallengeEntry:
+    """A member's one entry (a clip) in a vote challenge."""
+
     challenge_id: int
     user_id: int
     clip_id: int
@@ -219,6 +237,8 @@ class ChallengeEntry:
 
 @dataclass(frozen=True)
 class RelayTurn:
+    """One shot of a relay film: its position, author, text and the clip rendered for it (None while queued)."""
+
     challenge_id: int
     position: int
     user_id: int
@@ -233,6 +253,8 @@ class RelayTurn:
 
 @dataclass(frozen=True)
 class ScheduledEvent:
+    """A durable timer (a challenge deadline): kind, due time (Unix s), JSON payload, when it fired."""
+
     id: int
     kind: str
     due_at: float
@@ -246,6 +268,8 @@ class ScheduledEvent:
 
 @dataclass(frozen=True)
 class WorkerInfo:
+    """A live render worker: id, host, pid, loaded model, current job and last heartbeat (Unix s)."""
+
     id: str
     host: str
     pid: int

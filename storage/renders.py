@@ -33,6 +33,7 @@ def record_render(
     gpu_seconds: float,
     now: float | None = None,
 ) -> Render:
+    """Store (or replace) the cache entry of a rendered shot: its file, model and GPU seconds."""
     db.execute(
         "INSERT INTO renders (recipe_hash, path, model, gpu_seconds, created_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(recipe_hash) DO UPDATE SET path = excluded.path, gpu_seconds = excluded.gpu_seconds",

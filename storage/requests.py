@@ -54,6 +54,8 @@ def record_request(
     transport: str = "console",
     now: float | None = None,
 ) -> StoredRequest:
+    """Store a member's request as 'received' (and the member as a user) before any slow work, so it can be finished
+    after a crash. `options` and `origin` are stored as JSON."""
     upsert_user(db, user_id, user_name, now=now)
     cursor = db.execute(
         "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, transport, "
@@ -75,14 +77,17 @@ def record_request(
 
 
 def get_request(db: sqlite_utils.Database, request_id: int) -> StoredRequest:
+    """The stored request with this id. Raises NotFound."""
     return StoredRequest.from_row(next(db.query("SELECT * FROM requests WHERE id = ?", (request_id,))))
 
 
 def accept_request(db: sqlite_utils.Database, request_id: int, clip_id: int) -> None:
+    """Mark the request accepted: it became `clip_id`."""
     db.execute("UPDATE requests SET status = 'accepted', clip_id = ? WHERE id = ?", (clip_id, request_id))
 
 
 def reject_request(db: sqlite_utils.Database, request_id: int, reason: str) -> None:
+    """Mark the request refused, with the `reason` shown to the member."""
     db.execute("UPDATE requests SET status = 'rejected', error = ? WHERE id = ?", (reason, request_id))
 
 

@@ -15,6 +15,8 @@ from storage.db import transaction
 
 @dataclass(frozen=True)
 class Migration:
+    """One step of the schema: SQL `statements` run in one transaction with the version bump."""
+
     name: str
     statements: tuple[str, ...]
 
@@ -227,6 +229,7 @@ class SchemaTooNew(RuntimeError):
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
+    """How many migrations the database has had (PRAGMA user_version)."""
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 

@@ -46,6 +46,7 @@ SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.field
 
 
 def upsert_guild(db: sqlite_utils.Database, guild_id: int, name: str, *, now: float | None = None) -> Guild:
+    """Insert the guild or update its name."""
     db.execute(
         "INSERT INTO guilds (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
         (guild_id, name, timestamp(now)),
@@ -155,6 +156,7 @@ def set_setting(
 
 
 def reset_setting(db: sqlite_utils.Database, guild_id: int, key: str) -> GuildSettings:
+    """Drop the guild's override of `key`, restoring the default. Raises InvalidValue for an unknown key."""
     if key not in _TYPES:
         raise InvalidValue(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
     db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))

@@ -18,6 +18,7 @@ def upsert_user(db: sqlite_utils.Database, user_id: int, name: str, *, now: floa
 
 
 def get_user(db: sqlite_utils.Database, user_id: int) -> User | None:
+    """The user with this id, or None."""
     row = next(db.query("SELECT * FROM users WHERE id = ?", (user_id,)), None)
     return None if row is None else User.from_row(row)
 
@@ -33,5 +34,6 @@ def set_remix_opt_out(db: sqlite_utils.Database, user_id: int, opt_out: bool, *,
 
 
 def remix_opted_out(db: sqlite_utils.Database, user_id: int) -> bool:
+    """True if the user stopped others remixing their clips."""
     user = get_user(db, user_id)
     return user is not None and user.remix_opt_out

@@ -11,6 +11,7 @@ from storage.records import WorkerInfo
 def register_worker(
     db: sqlite_utils.Database, worker_id: str, *, host: str, pid: int, now: float | None = None
 ) -> None:
+    """Announce a worker process (`host`, `pid`) as alive now."""
     now = timestamp(now)
     db.execute(
         "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?) "
@@ -28,6 +29,7 @@ def worker_heartbeat(
     job_id: int | None,
     now: float | None = None,
 ) -> None:
+    """Note that the worker is alive, which model it has loaded and which job it renders."""
     db.execute(
         "UPDATE workers SET loaded_model = ?, job_id = ?, heartbeat_at = ? WHERE id = ?",
         (loaded_model, job_id, timestamp(now), worker_id),
@@ -35,6 +37,7 @@ def worker_heartbeat(
 
 
 def unregister_worker(db: sqlite_utils.Database, worker_id: str) -> None:
+    """Forget a worker that stopped."""
     db.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
 
 

@@ -30,7 +30,7 @@ from storage import challenges as store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.clips import ancestors, find_clip, get_clip
-from storage.db import timestamp, transaction
+from storage.db import timestamp
 from common.errors import NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 from storage.profiles import clip_stats
@@ -47,6 +47,7 @@ from storage.requests import StoredRequest
 from storage.users import get_user
 from common.errors import ReelbotError
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.leaderboard import Row, render_leaderboard
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.converters import check_duration_s, format_duration, to_duration_s
@@ -289,23 +290,22 @@ class ChallengeService:
         now = timestamp(now)
 
         def persist(db: sqlite_utils.Database) -> Challenge:
-            with transaction(db):
-                challenge = store.create_challenge(
-                    db,
-                    guild_id=member.guild_id,
-                    channel_id=member.channel_id,
-                    theme=theme,
-                    kind=kind,
-                    created_by=member.id,
-                    starts_at=now,
-                    ends_at=now + seconds,
-                    rules=stored,
-                    now=now,
-                )
-                schedule_event(db, DEADLINE_EVENT, now + seconds, {"challenge_id": challenge.id})
-                return challenge
+            challenge = store.create_challenge(
+                db,
+                guild_id=member.guild_id,
+                channel_id=member.channel_id,
+                theme=theme,
+                kind=kind,
+                created_by=member.id,
+                starts_at=now,
+                ends_at=now + seconds,
+                rules=stored,
+                now=now,
+            )
+            schedule_event(db, DEADLINE_EVENT, now + seconds, {"challenge_id": challenge.id})
+            return challenge
 
-        challenge = await self.adb.call(persist)
+        challenge = await self.adb.write(persist)
         self.scheduled.set()
         log.info("challenge #%s (%s) started by %s: %s", challenge.id, kind, member.id, theme)
         return await self._view(challenge, now)
@@ -319,7 +319,7 @@ class ChallengeService:
 
     async def set_announcement(self, challenge_id: int, message_id: int) -> Challenge:
         """Remember the announcement message, so the front-end can update its buttons later."""
-        return await self.adb.call(store.update_challenge, challenge_id, announcement_message_id=message_id)
+        return await self.adb.write(store.update_challenge, challenge_id, announcement_message_id=message_id)
 
     async def list_challenges(
         self, member: Member, *, include_closed: bool = True, limit: int = 10, now: float | None = None
@@ -327,20 +327,20 @@ class ChallengeService:
         """The guild's challenges, newest first."""
         if member.guild_id is None:
             return []
-        challenges = await self.adb.call(
+        challenges = await self.adb.read(
             store.list_challenges, member.guild_id, status=None if include_closed else "open"
         )
         return [await self._view(challenge, now) for challenge in challenges[:limit]]
 
     async def show(self, member: Member, challenge_id: int, *, now: float | None = None) -> ChallengeView:
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, None)
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         return await self._view(challenge, now)
 
     async def _view(self, challenge: Challenge, now: float | None) -> ChallengeView:
         def read(db: sqlite_utils.Database) -> tuple[list[EntryView], list[TurnView]]:
             return _entry_views(db, challenge.id), _turn_views(db, challenge.id)
 
-        entries, turns = await self.adb.call(read)
+        entries, turns = await self.adb.read(read)
         left = max(0.0, (challenge.ends_at or 0) - timestamp(now)) if challenge.status == "open" else 0.0
         results = await self._results(challenge, make_media=False) if challenge.status == "closed" else None
         return ChallengeView(challenge, ChallengeRules.from_dict(challenge.rules), entries, turns, left, results)
@@ -355,18 +355,17 @@ class ChallengeService:
         now = timestamp(now)
 
         def write(db: sqlite_utils.Database) -> SubmitResult:
-            with transaction(db):
-                challenge = _pick_challenge(db, member, challenge_id, "vote")
-                _check_open(challenge, now, "entries")
-                clip = get_clip(db, clip_id)
-                _check_entry(challenge, ChallengeRules.from_dict(challenge.rules), clip, member, ancestors(db, clip.id))
-                current = store.get_entry(db, challenge.id, member.id)
-                if current is not None and current.clip_id == clip.id:
-                    return SubmitResult(challenge, current, None)
-                entry, replaced = store.replace_entry(db, challenge.id, user_id=member.id, clip_id=clip.id, now=now)
-                return SubmitResult(challenge, entry, replaced)
+            challenge = _pick_challenge(db, member, challenge_id, "vote")
+            _check_open(challenge, now, "entries")
+            clip = get_clip(db, clip_id)
+            _check_entry(challenge, ChallengeRules.from_dict(challenge.rules), clip, member, ancestors(db, clip.id))
+            current = store.get_entry(db, challenge.id, member.id)
+            if current is not None and current.clip_id == clip.id:
+                return SubmitResult(challenge, current, None)
+            entry, replaced = store.replace_entry(db, challenge.id, user_id=member.id, clip_id=clip.id, now=now)
+            return SubmitResult(challenge, entry, replaced)
 
-        return await self.adb.call(write)
+        return await self.adb.write(write)
 
     async def vote(
         self, member: Member, challenge_id: int, clip_id: int, *, now: float | None = None
@@ -375,25 +374,24 @@ class ChallengeService:
         now = timestamp(now)
 
         def write(db: sqlite_utils.Database) -> VoteResult:
-            with transaction(db):
-                challenge = _pick_challenge(db, member, challenge_id, "vote")
-                _check_open(challenge, now, "votes")
-                entry = next((e for e in store.list_entries(db, challenge.id) if e.clip_id == clip_id), None)
-                clip = find_clip(db, clip_id)
-                if entry is None or clip is None or clip.status == "deleted":
-                    raise NotFound(f"Clip #{clip_id} is not an entry in challenge #{challenge.id}.")
-                if entry.user_id == member.id:
-                    raise StudioError("You can't vote for your own entry; pick someone else's favourite.")
-                previous = store.get_vote(db, challenge.id, member.id)
-                store.cast_vote(db, challenge.id, voter_id=member.id, clip_id=clip_id, now=now)
-                return VoteResult(challenge, clip_id, previous)
+            challenge = _pick_challenge(db, member, challenge_id, "vote")
+            _check_open(challenge, now, "votes")
+            entry = next((e for e in store.list_entries(db, challenge.id) if e.clip_id == clip_id), None)
+            clip = find_clip(db, clip_id)
+            if entry is None or clip is None or clip.status == "deleted":
+                raise NotFound(f"Clip #{clip_id} is not an entry in challenge #{challenge.id}.")
+            if entry.user_id == member.id:
+                raise StudioError("You can't vote for your own entry; pick someone else's favourite.")
+            previous = store.get_vote(db, challenge.id, member.id)
+            store.cast_vote(db, challenge.id, voter_id=member.id, clip_id=clip_id, now=now)
+            return VoteResult(challenge, clip_id, previous)
 
-        return await self.adb.call(write)
+        return await self.adb.write(write)
 
     async def my_vote(self, member: Member, challenge_id: int) -> int | None:
         """The clip the member voted for: votes are hidden from everyone else until the end."""
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, "vote")
-        return await self.adb.call(store.get_vote, challenge.id, member.id)
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, "vote")
+        return await self.adb.read(store.get_vote, challenge.id, member.id)
 
     # --- relays -----------------------------------------------------------------------------------
 
@@ -409,9 +407,9 @@ class ChallengeService:
         """Add the next shot to a relay film: the member's text, rendered as one shot under the relay's
         style bible. Nobody adds two shots in a row."""
         now = timestamp(now)
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, "relay")
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, "relay")
         # Checked before expanding so a refusal is quick; checked again when the turn is reserved.
-        await self.adb.call(_check_turn, challenge, member, now)
+        await self.adb.read(_check_turn, challenge, member, now)
         settings = await self.studio.check_member_may_request(member)
         text = sanitize_request(text, max_chars=MAX_TURN_CHARS)
         await ensure_screened(text, self.studio.safety_policy(settings))
@@ -422,14 +420,14 @@ class ChallengeService:
         """Finish a relay turn that a restart interrupted. A place it had reserved in the story (but not
         yet filled with a clip) is given up first, or it would block the member's own turn."""
         member = Member.of_request(stored)
-        challenge = await self.adb.call(store.get_challenge, stored.options["challenge_id"])
+        challenge = await self.adb.read(store.get_challenge, stored.options["challenge_id"])
 
         def drop_unfilled(db: sqlite_utils.Database) -> None:
             for turn in store.relay_turns(db, challenge.id):
                 if turn.user_id == member.id and turn.clip_id is None:
                     store.remove_relay_turn(db, challenge.id, turn.position)
 
-        await self.adb.call(drop_unfilled)
+        await self.adb.write(drop_unfilled)
         settings = await self.studio.settings(stored.guild_id)
         return await self._fulfil_relay(stored.id, member, challenge, stored.text, settings, stored.origin, None)
 
@@ -450,7 +448,7 @@ class ChallengeService:
             shot_list = await self.studio.expand(
                 text, ExpandOptions(shots=1, duration=rules.shot_seconds, bible=bible), settings
             )
-            turn = await self.adb.call(_reserve_turn, challenge, member, text, now)
+            turn = await self.adb.write(_reserve_turn, challenge, member, text, now)
             shot_list = shot_list.model_copy(
                 update={"title": clip_text(f"{challenge.theme} · shot {turn.position}", 100)}
             )
@@ -468,16 +466,16 @@ class ChallengeService:
                     link=lambda db, clip: store.set_relay_clip(db, challenge.id, turn.position, clip.id),
                 )  # fmt: skip
             except ReelbotError:
-                await self.adb.call(store.remove_relay_turn, challenge.id, turn.position)
+                await self.adb.write(store.remove_relay_turn, challenge.id, turn.position)
                 raise
         except ReelbotError as error:
-            await self.adb.call(request_store.reject_request, request_id, error.user_message)
+            await self.adb.write(request_store.reject_request, request_id, error.user_message)
             raise
         return RelayTurnAccepted(challenge, dataclasses.replace(turn, clip_id=accepted.clip.id), accepted)
 
     async def relay_film(self, member: Member, challenge_id: int | None = None) -> RelayFilm:
         """Stitch the relay's rendered shots, in story order, into the film so far."""
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, "relay")
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, "relay")
         return await self._film(challenge, make=True)
 
     async def relay_turn_of(self, clip_id: int) -> tuple[Challenge, RelayTurn] | None:
@@ -487,10 +485,10 @@ class ChallengeService:
             turn = store.relay_turn_for_clip(db, clip_id)
             return None if turn is None else (store.get_challenge(db, turn.challenge_id), turn)
 
-        return await self.adb.call(read)
+        return await self.adb.read(read)
 
     async def _film(self, challenge: Challenge, *, make: bool) -> RelayFilm:
-        turns = await self.adb.call(_turn_views, challenge.id)
+        turns = await self.adb.read(_turn_views, challenge.id)
         shots = [
             turn
             for turn in turns
@@ -515,7 +513,7 @@ class ChallengeService:
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
             raise NotAllowed("Only server admins and moderators can end a challenge early.")
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, None)
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         if challenge.status != "open":
             raise StudioError(f"Challenge #{challenge.id} has already ended.")
         return await self._close(challenge.id, now, early=True)
@@ -524,22 +522,21 @@ class ChallengeService:
         now = timestamp(now)
 
         def transition(db: sqlite_utils.Database) -> Challenge:
-            with transaction(db):
-                challenge = store.get_challenge(db, challenge_id)
-                if early:
-                    store.close_challenge(db, challenge_id, ends_at=min(now, challenge.ends_at or now))
-                    # The deadline must not close it a second time.
-                    cancel_events(db, DEADLINE_EVENT, challenge_id=challenge_id)
-                else:
-                    store.close_challenge(db, challenge_id)
-                return store.get_challenge(db, challenge_id)
+            challenge = store.get_challenge(db, challenge_id)
+            if early:
+                store.close_challenge(db, challenge_id, ends_at=min(now, challenge.ends_at or now))
+                # The deadline must not close it a second time.
+                cancel_events(db, DEADLINE_EVENT, challenge_id=challenge_id)
+            else:
+                store.close_challenge(db, challenge_id)
+            return store.get_challenge(db, challenge_id)
 
-        challenge = await self.adb.call(transition)
+        challenge = await self.adb.write(transition)
         log.info("challenge #%s closed", challenge.id)
         return await self._results(challenge, make_media=True)
 
     async def results(self, member: Member, challenge_id: int) -> Results:
-        challenge = await self.adb.call(_pick_challenge, member, challenge_id, None)
+        challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         if challenge.status != "closed":
             raise StudioError(f"Challenge #{challenge.id} is still running; results come at the deadline.")
         return await self._results(challenge, make_media=False)
@@ -558,7 +555,7 @@ class ChallengeService:
             }
             return ranking, credits
 
-        ranking, credits = await self.adb.call(read)
+        ranking, credits = await self.adb.read(read)
         path = self._media_dir(challenge) / "leaderboard.png"
         if ranking and make_media:
             rows = [_leaderboard_row(ranked, credits.get(ranked.clip.id, [])) for ranked in ranking]
@@ -584,7 +581,7 @@ class ChallengeService:
         post leaves it due and it is retried; closing is idempotent, so a retry posts the same results.
         """
         done: list[Results] = []
-        for event in await self.adb.call(due_events, now=now, kinds=(DEADLINE_EVENT,)):
+        for event in await self.adb.read(due_events, now=now, kinds=(DEADLINE_EVENT,)):
             try:
                 outcome = await self._on_deadline(event.payload["challenge_id"], now)
                 if outcome is not None and deliver is not None:
@@ -592,13 +589,13 @@ class ChallengeService:
             except Exception:  # noqa: BLE001 - one failing deadline must not hold up the others
                 log.exception("deadline event %s failed; it stays due and is retried", event.id)
                 continue
-            if await self.adb.call(mark_fired, event.id) and outcome is not None:
+            if await self.adb.write(mark_fired, event.id) and outcome is not None:
                 done.append(outcome)
         return done
 
     async def _on_deadline(self, challenge_id: int, now: float | None) -> Results | None:
         try:
-            challenge = await self.adb.call(store.get_challenge, challenge_id)
+            challenge = await self.adb.read(store.get_challenge, challenge_id)
         except NotFound:
             return None
         if challenge.status == "cancelled":
@@ -606,7 +603,7 @@ class ChallengeService:
         return await self._close(challenge_id, now, early=False)
 
     async def next_deadline(self) -> float | None:
-        return await self.adb.call(next_due_at, kinds=(DEADLINE_EVENT,))
+        return await self.adb.read(next_due_at, kinds=(DEADLINE_EVENT,))
 
     # --- profiles ---------------------------------------------------------------------------------
 
@@ -622,7 +619,12 @@ class ChallengeService:
             turns = store.relay_turn_count(db, member.guild_id, member.id)
             return Profile(member.id, member.name, clips, remixes, wins, len(entered), turns)
 
-        return await self.adb.call(read)
+        return await self.adb.read(read)
+
+
+@finishes("relay")
+async def _resume_relay(studio: Studio, stored: StoredRequest) -> Accepted:
+    return (await ChallengeService(studio).resume_relay(stored)).accepted
 
 
 async def run_due_events(
@@ -780,11 +782,10 @@ def _check_turn(db: sqlite_utils.Database, challenge: Challenge, member: Member,
 def _reserve_turn(
     db: sqlite_utils.Database, challenge: Challenge, member: Member, text: str, now: float
 ) -> RelayTurn:
-    """Check the turn rules and take the next position in one transaction, so two members adding at
-    once can't both pass."""
-    with transaction(db):
-        _check_turn(db, challenge, member, now)
-        return store.add_relay_turn(db, challenge.id, user_id=member.id, text=text, now=now)
+    """Check the turn rules and take the next position; run it in one write transaction
+    (`AsyncDatabase.write`), so two members adding at once can't both pass."""
+    _check_turn(db, challenge, member, now)
+    return store.add_relay_turn(db, challenge.id, user_id=member.id, text=text, now=now)
 
 
 def _turn_seed(base: int, position: int) -> int:

@@ -100,7 +100,7 @@ def lineage_tree(db: sqlite_utils.Database, clip_id: int, *, max_nodes: int = MA
 
 
 async def lineage(studio: Studio, clip_id: int) -> LineageTree:
-    return await studio.adb.call(lineage_tree, clip_id)
+    return await studio.adb.read(lineage_tree, clip_id)
 
 
 def node_label(node: LineageNode) -> str:

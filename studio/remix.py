@@ -35,10 +35,12 @@ from storage import clips as clip_store
 from storage import requests as request_store
 from common.errors import NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from storage.requests import StoredRequest
 from storage.users import remix_opted_out, set_remix_opt_out
 from common.errors import ReelbotError
 from studio.converters import to_id
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.service import Accepted, ClipPlan, Member, Studio
 from studio.shots import random_seed, shot_seeds
 
@@ -239,12 +241,12 @@ async def fulfil_remix(
 ) -> Accepted:
     """The slow part of a remix, after its request is stored; also how a restart finishes one."""
     try:
-        source = await studio.adb.call(_load_source, clip_id)
+        source = await studio.adb.read(_load_source, clip_id)
         _check_may_remix(member, source, settings)
         plan, request = await _plan(studio, source.clip, change, settings)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
-        await studio.adb.call(request_store.reject_request, request_id, error.user_message)
+        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
         raise
 
 
@@ -253,6 +255,13 @@ def stored_change(options: dict) -> RemixChange:
     change = dict(options["change"])
     change["order"] = tuple(change.get("order", ()))
     return RemixChange(**change)
+
+
+@finishes("remix")
+async def _resume_remix(studio: Studio, stored: StoredRequest) -> Accepted:
+    settings = await studio.settings(stored.guild_id)
+    member, change = Member.of_request(stored), stored_change(stored.options)
+    return await fulfil_remix(studio, stored.id, member, stored.options["clip_id"], change, settings, stored.origin)
 
 
 @dataclass(frozen=True)
@@ -551,7 +560,7 @@ def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip],
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
-    return credit_line(clip, await studio.adb.call(clip_store.ancestors, clip.id), name=name)
+    return credit_line(clip, await studio.adb.read(clip_store.ancestors, clip.id), name=name)
 
 
 def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
@@ -587,7 +596,7 @@ async def recipe_card(studio: Studio, clip_id: int) -> str:
     def read(db: sqlite_utils.Database) -> str:
         return recipe_text(clip_store.get_clip(db, clip_id), clip_store.ancestors(db, clip_id))
 
-    return await studio.adb.call(read)
+    return await studio.adb.read(read)
 
 
 @dataclass(frozen=True)
@@ -608,7 +617,7 @@ async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None
     Raises InvalidValue for text that is not a clip number, NotFound for no such clip."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
     if ref.clip_id is None:
-        clip = await studio.adb.call(clip_store.find_clip_by_message, ref.message_id)
+        clip = await studio.adb.read(clip_store.find_clip_by_message, ref.message_id)
         if clip is None or clip.status == "deleted":
             raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
         ref = ClipRef(clip_id=clip.id)
@@ -619,5 +628,5 @@ async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None
 
 async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
     """Stop (or allow again) others remixing the member's clips; returns the new setting."""
-    user = await studio.adb.call(set_remix_opt_out, member.id, opt_out, name=member.name)
+    user = await studio.adb.write(set_remix_opt_out, member.id, opt_out, name=member.name)
     return user.remix_opt_out

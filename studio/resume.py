@@ -7,19 +7,17 @@ from dataclasses import dataclass
 
 from storage import requests as request_store
 from storage.requests import StoredRequest
-from studio.challenges import ChallengeService
 from common.errors import ReelbotError
-from studio.errors import StudioError
-from studio.remix import fulfil_remix, stored_change
-from studio.service import Accepted, Member, Studio, VideoOptions
+from studio.request_kinds import resumer_for
+from studio.service import Accepted, Studio
 
 log = logging.getLogger(__name__)
-
-INTERRUPTED = "This request was interrupted by a restart of the bot. Please send it again."
 
 
 @dataclass(frozen=True)
 class Resumed:
+    """One interrupted request and how it ended: accepted (queued again) or refused with `error`."""
+
     request: StoredRequest
     accepted: Accepted | None = None
     # The refusal to show the member when the request can't be finished.
@@ -28,29 +26,17 @@ class Resumed:
 
 async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
     """Finish the unfinished requests that came through `transport` ("discord", "console"), so
-    front-ends sharing a database never both take one."""
+    front-ends sharing a database never both take one. A request of a kind that no feature loaded here
+    knows (a newer version wrote it, or this front-end lacks the feature) is left for one that does."""
     resumed = []
-    for stored in await studio.adb.call(request_store.unfinished_requests, transport):
+    for stored in await studio.adb.read(request_store.unfinished_requests, transport):
+        resumer = resumer_for(stored.kind)
+        if resumer is None:
+            log.warning("request %s is of kind %r, which no loaded feature finishes; leaving it", stored.id, stored.kind)
+            continue
         try:
-            resumed.append(Resumed(stored, accepted=await _fulfil(studio, stored)))
+            resumed.append(Resumed(stored, accepted=await resumer(studio, stored)))
         except ReelbotError as error:
             log.info("request %s refused on resume: %s", stored.id, error.user_message)
             resumed.append(Resumed(stored, error=error.user_message))
     return resumed
-
-
-async def _fulfil(studio: Studio, stored: StoredRequest) -> Accepted:
-    member = Member.of_request(stored)
-    settings = await studio.settings(stored.guild_id)
-    if stored.kind == "create":
-        options = VideoOptions(**stored.options)
-        return await studio.fulfil_create(stored.id, member, stored.text, options, settings, stored.origin)
-    if stored.kind == "remix":
-        clip_id = stored.options["clip_id"]
-        change = stored_change(stored.options)
-        return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, stored.origin)
-    if stored.kind == "relay":
-        return (await ChallengeService(studio).resume_relay(stored)).accepted
-    # A kind this version does not know (written by a newer one): refuse rather than guess.
-    await studio.adb.call(request_store.reject_request, stored.id, INTERRUPTED)
-    raise StudioError(INTERRUPTED)

@@ -22,7 +22,6 @@ from storage import clips as clip_store
 from renderqueue import jobs as job_store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
-from storage.db import transaction
 from common.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
 from storage.renders import cached_hashes
@@ -31,6 +30,7 @@ from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config
 from common.errors import ReelbotError
 from studio.errors import StudioError
+from studio.request_kinds import finishes
 from studio.shots import caption, random_seed, recipes_for, shot_seeds
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Studio:
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
         """The server's settings (its overrides over the defaults; the defaults for None)."""
-        return await self.adb.call(get_settings, guild_id)
+        return await self.adb.read(get_settings, guild_id)
 
     @staticmethod
     def setting_names() -> tuple[str, ...]:
@@ -131,13 +131,13 @@ class Studio:
         """Set one server setting from the text a member typed (`default` restores the default) and return
         the settings after the change. Who may do this is the front-end's decision (Discord: Manage Server;
         the console: its operator). Raises InvalidValue naming an unknown key or a bad value."""
-        return await self.adb.call(set_setting, guild_id, key.strip(), value, by_user_id=by_user_id)
+        return await self.adb.write(set_setting, guild_id, key.strip(), value, by_user_id=by_user_id)
 
     async def member_clips(
         self, member: Member, *, status: ClipStatus | None = "ready", limit: int = 25
     ) -> list[Clip]:
         """The member's own clips in their server, newest first, at most `limit`."""
-        return await self.adb.call(
+        return await self.adb.read(
             clip_store.list_clips, guild_id=member.guild_id, author_id=member.id, status=status, limit=limit
         )
 
@@ -172,7 +172,7 @@ class Studio:
         self, member: Member, kind: str, text: str, options: dict, origin: dict | None
     ) -> StoredRequest:
         """Store a request as received, before any slow work, so `studio.resume` can finish it after a crash."""
-        return await self.adb.call(
+        return await self.adb.write(
             request_store.record_request,
             kind=kind,
             guild_id=member.guild_id,
@@ -228,7 +228,7 @@ class Studio:
             )
             return await self.queue_plan(request_id, member, text, plan, settings, origin)
         except ReelbotError as error:
-            await self.adb.call(request_store.reject_request, request_id, error.user_message)
+            await self.adb.write(request_store.reject_request, request_id, error.user_message)
             raise
 
     async def expand(self, text: str, options: ExpandOptions, settings: GuildSettings) -> ShotList:
@@ -264,41 +264,40 @@ class Studio:
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:
             hashes = [recipe.content_hash() for recipe in recipes]
             cached = cached_hashes(db, hashes)
-            with transaction(db):
-                clip = clip_store.create_clip(
-                    db,
-                    guild_id=member.guild_id,
-                    channel_id=member.channel_id,
-                    author_id=member.id,
-                    author_name=member.name,
-                    request=text,
-                    shot_list=plan.shot_list.model_dump(),
-                    recipes=[recipe.to_dict() for recipe in recipes],
-                    captions=captions,
-                    model=plan.model,
-                    parent_id=plan.parent_id,
-                    remix_kind=plan.remix_kind,
-                    remix_note=plan.remix_note,
-                    origin=origin,
-                    transport=member.transport,
-                )
-                job = job_store.enqueue_clip_job(
-                    db,
-                    clip.id,
-                    user_id=member.id,
-                    guild_id=member.guild_id,
-                    model=plan.model,
-                    priority=plan.priority,
-                    cost_estimate=job_cost(recipes, cached),
-                    limits=job_store.QueueLimits.from_settings(settings),
-                )
-                request_store.accept_request(db, request_id, clip.id)
-                if link is not None:
-                    link(db, clip)
+            clip = clip_store.create_clip(
+                db,
+                guild_id=member.guild_id,
+                channel_id=member.channel_id,
+                author_id=member.id,
+                author_name=member.name,
+                request=text,
+                shot_list=plan.shot_list.model_dump(),
+                recipes=[recipe.to_dict() for recipe in recipes],
+                captions=captions,
+                model=plan.model,
+                parent_id=plan.parent_id,
+                remix_kind=plan.remix_kind,
+                remix_note=plan.remix_note,
+                origin=origin,
+                transport=member.transport,
+            )
+            job = job_store.enqueue_clip_job(
+                db,
+                clip.id,
+                user_id=member.id,
+                guild_id=member.guild_id,
+                model=plan.model,
+                priority=plan.priority,
+                cost_estimate=job_cost(recipes, cached),
+                limits=job_store.QueueLimits.from_settings(settings),
+            )
+            request_store.accept_request(db, request_id, clip.id)
+            if link is not None:
+                link(db, clip)
             return clip, job, sum(1 for h in hashes if h in cached)
 
-        clip, job, reused = await self.adb.call(persist)
-        estimate = await self.adb.call(job_store.queue_position, job.id)
+        clip, job, reused = await self.adb.write(persist)
+        estimate = await self.adb.read(job_store.queue_position, job.id)
         return Accepted(request_id, clip, job, plan.shot_list, estimate, reused)
 
     # --- following and managing work -----------------------------------------------------------------
@@ -308,22 +307,22 @@ class Studio:
             job = job_store.get_job(db, job_id)
             return JobView(job, _clip_of(db, job), job_store.queue_position(db, job_id))
 
-        return await self.adb.call(read)
+        return await self.adb.read(read)
 
     async def my_jobs(self, member: Member) -> list[JobView]:
-        return await self.adb.call(
+        return await self.adb.read(
             lambda db: _job_views(db, job_store.user_jobs(db, member.id, member.guild_id), estimate=True)
         )
 
     async def active_jobs(self, guild_id: int | None = None) -> list[JobView]:
         """Queued and running jobs (of one guild, or all), oldest first: for progress displays and admins."""
-        return await self.adb.call(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
+        return await self.adb.read(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
 
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
-        return await self.adb.call(job_store.cancel_job, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
+        return await self.adb.write(job_store.cancel_job, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
 
     async def clip(self, clip_id: int) -> Clip:
-        return await self.adb.call(clip_store.get_clip, clip_id)
+        return await self.adb.read(clip_store.get_clip, clip_id)
 
     async def visible_clip(self, member: Member, clip_id: int) -> Clip:
         """The clip, if the member can see it where they are: clips stay within their server (and a
@@ -337,24 +336,23 @@ class Studio:
         clip = await self.clip(clip_id)
         if clip.author_id != member.id and not member.can_moderate:
             raise NotAllowed("Only the clip's author or a server admin can delete it.")
-        await self.adb.call(clip_store.delete_clip, clip_id)
+        await self.adb.write(clip_store.delete_clip, clip_id)
         return clip
 
     async def finished_jobs(self, transport: str) -> list[JobView]:
         """Jobs of clips that `transport` ("discord", "console") delivers that ended (done, failed,
         cancelled) and whose outcome it has not delivered yet, oldest first."""
-        return await self.adb.call(
+        return await self.adb.read(
             lambda db: _job_views(db, job_store.pending_notifications(db, transport=transport), estimate=False)
         )
 
     async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:
         def write(db: Any) -> None:
-            with transaction(db):
-                job_store.mark_notified(db, job.id)
-                if posted_message_id is not None:
-                    clip_store.set_posted_message(db, job.clip_id, posted_message_id)
+            job_store.mark_notified(db, job.id)
+            if posted_message_id is not None:
+                clip_store.set_posted_message(db, job.clip_id, posted_message_id)
 
-        await self.adb.call(write)
+        await self.adb.write(write)
 
     @staticmethod
     def recipes(clip: Clip) -> list[ShotRender]:
@@ -376,3 +374,10 @@ def _clip_of(db: Any, job: RenderJob) -> Clip:
     if clip is None:
         raise StudioError(f"Clip #{job.clip_id} no longer exists.")
     return clip
+
+
+@finishes("create")
+async def _resume_create(studio: Studio, stored: StoredRequest) -> Accepted:
+    settings = await studio.settings(stored.guild_id)
+    options = VideoOptions(**stored.options)
+    return await studio.fulfil_create(stored.id, Member.of_request(stored), stored.text, options, settings, stored.origin)

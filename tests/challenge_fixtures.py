@@ -86,4 +86,4 @@ async def ready_clip(
             db.execute("UPDATE clips SET status = ? WHERE id = ?", (status, clip.id))
         return clip.id
 
-    return await studio.clip(await studio.adb.call(write))
+    return await studio.clip(await studio.adb.write(write))

@@ -71,3 +71,20 @@ def test_console_and_cli_load_without_discord_at_import_time(module: str) -> Non
         isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("bot.app", "bot.cogs"))
         for node in top_level
     )
+
+
+def test_every_request_kind_the_core_writes_has_a_resumer() -> None:
+    import studio.challenges  # noqa: F401 - the features register their kinds on import
+    import studio.remix  # noqa: F401
+    import studio.service  # noqa: F401
+    from studio.request_kinds import resumer_for
+
+    written = set()
+    for path in (ROOT / "studio").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record_request":
+                kind = node.args[1] if len(node.args) > 1 else None
+                if isinstance(kind, ast.Constant):
+                    written.add(kind.value)
+    assert written == {"create", "remix", "relay"}
+    assert all(resumer_for(kind) is not None for kind in written)

@@ -190,7 +190,7 @@ async def test_a_relay_of_four_members_grows_into_a_final_cut(
     alice, bob = world.alice, world.bob
     # Not an admin: a role the server named as moderators may run challenges too.
     mods = fake.add_role(world.guild, "mods")
-    await world.studio.adb.call(set_setting, world.guild.id, "moderator_roles", str(mods.id))
+    await world.studio.adb.write(set_setting, world.guild.id, "moderator_roles", str(mods.id))
     carol = fake.add_member(world.guild, 1004, "carol", roles=[mods])
     dave = fake.add_member(world.guild, 1005, "dave")
     turns = [

@@ -60,7 +60,7 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused_before_rendering(worl
         ix = await fake.slash(world.alice, "video", {"prompt": REQUEST}, channel=locked)
         answer = await ix.wait_message()
         assert answer.ephemeral and "I'm missing Attach Files" in answer.content
-    assert await world.studio.adb.call(lambda db: db["requests"].count) == 0
+    assert await world.studio.adb.read(lambda db: db["requests"].count) == 0
 
 
 async def test_losing_permissions_mid_render_is_explained_and_the_outcome_recorded(world: World) -> None:

@@ -48,7 +48,7 @@ async def test_a_failed_render_is_announced_to_its_requester(world: World) -> No
             job = claim_next(db, "test-worker", loaded_model=None)
             fail_job(db, job.id, "The GPU ran out of memory, even at a smaller size.", retry=False)
 
-        await world.studio.adb.call(fail)
+        await world.studio.adb.write(fail)
         notice = await fake.wait_for_message(channel=world.general, predicate=lambda m: m.content.startswith("❌"))
         assert world.alice.user in notice.mentions and "clip #1 couldn't be made" in notice.content
         assert "The GPU ran out of memory" in notice.content

@@ -36,7 +36,7 @@ async def test_restart_mid_render_still_posts_the_clip_and_old_buttons_still_wor
         queued = await (await fake.slash(world.alice, "video", {"prompt": "a cat on a boat", **QUICK})).wait_message(
             lambda m: bool(m.embeds))
         expanding = await fake.slash(world.bob, "video", {"prompt": "a lighthouse in a storm", **QUICK})
-        await eventually(lambda: world.studio.adb.call(lambda db: db["requests"].count), lambda n: n == 3)
+        await eventually(lambda: world.studio.adb.read(lambda db: db["requests"].count), lambda n: n == 3)
     for task in expander.stalled:  # the process is gone: so is whatever it was doing
         task.cancel()
     assert "queued" in queued.content and expanding.original is not None and expanding.original.loading

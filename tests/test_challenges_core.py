@@ -67,7 +67,7 @@ async def test_only_admins_and_moderator_roles_start_challenges(studio):
     service = ChallengeService(studio)
     with pytest.raises(NotAllowed):
         await service.start(BOB, "Cats at sea", "48h", now=T0)
-    await studio.adb.call(set_setting, 10, "moderator_roles", "77, 78")
+    await studio.adb.write(set_setting, 10, "moderator_roles", "77, 78")
     with pytest.raises(NotAllowed):
         await service.start(member(2, "bob", roles=(5,)), "Cats at sea", "48h", now=T0)
     view = await service.start(member(2, "bob", roles=(5, 78)), "Cats at sea", "48h", now=T0)
@@ -249,7 +249,7 @@ async def test_a_failed_delivery_is_retried_and_other_event_kinds_are_left_alone
     from storage.events import due_events, schedule_event
 
     service = ChallengeService(studio)
-    await studio.adb.call(schedule_event, "someone_elses_event", T0, {"x": 1})
+    await studio.adb.write(schedule_event, "someone_elses_event", T0, {"x": 1})
     challenge = (await service.start(ALICE, "Cats", "1h", now=T0)).challenge
     attempts = []
 
@@ -258,12 +258,12 @@ async def test_a_failed_delivery_is_retried_and_other_event_kinds_are_left_alone
         if len(attempts) == 1:
             raise ConnectionError("chat is down")
 
-    due = await studio.adb.call(due_events, now=T0 + HOUR)
+    due = await studio.adb.read(due_events, now=T0 + HOUR)
     assert [e.kind for e in due] == ["someone_elses_event", DEADLINE_EVENT]
     assert await service.run_due_events(now=T0 + HOUR, deliver=flaky) == []
     [results] = await service.run_due_events(now=T0 + HOUR, deliver=flaky)
     assert attempts == [challenge.id, challenge.id] and results.challenge.status == "closed"
-    assert [e.kind for e in await studio.adb.call(due_events, now=T0 + HOUR)] == ["someone_elses_event"]
+    assert [e.kind for e in await studio.adb.read(due_events, now=T0 + HOUR)] == ["someone_elses_event"]
 
 
 async def test_deadline_loop_wakes_for_a_new_deadline_and_fires_it_once(studio):

@@ -75,7 +75,7 @@ async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_
         shot_list = ShotList.model_validate(clip.shot_list)
         assert len(shot_list.shots) == 1 and shot_list.bible == bible, "every shot keeps the relay's style bible"
         assert clip.model == "tiny"
-    jobs = [await studio.adb.call(job_for_clip, clip.id) for clip in clips]
+    jobs = [await studio.adb.read(job_for_clip, clip.id) for clip in clips]
     assert {job.priority for job in jobs} == {0}, "relay shots render at draft priority"
     assert len({clip.recipes[0]["seed"] for clip in clips}) == 4
 
@@ -126,11 +126,11 @@ async def test_relay_turn_limit_and_refusals_leave_no_turn_behind(studio):
     with pytest.raises(StudioError, match="Several relays"):
         await service.relay_add(DAVE, "night falls", now=T0 + 3)
     # Bob's first shot is still queued: a queue limit refuses his next one after its turn was reserved.
-    await studio.adb.call(set_setting, GUILD, "max_queued_per_user", 1)
+    await studio.adb.write(set_setting, GUILD, "max_queued_per_user", 1)
     with pytest.raises(QueueFull):
         await service.relay_add(BOB, "night falls", other.id, now=T0 + 3)
     assert (await service.show(DAVE, other.id)).turns == []
-    [request] = [r for r in await studio.adb.call(all_requests) if r.status == "rejected"]
+    [request] = [r for r in await studio.adb.read(all_requests) if r.status == "rejected"]
     assert request.kind == "relay" and request.error
     assert [t.turn.position for t in (await service.show(DAVE, relay.challenge.id)).turns] == [1, 2]
 
@@ -147,11 +147,11 @@ async def test_a_turn_interrupted_by_a_restart_is_finished_in_its_reserved_place
                               user_name=BOB.name, text="a ship appears through the rain",
                               options={"challenge_id": relay.id})  # fmt: skip
 
-    stored = await studio.adb.call(crashed_mid_turn)
+    stored = await studio.adb.write(crashed_mid_turn)
     [resumed] = await resume_requests(studio, "console")
 
     assert resumed.request.id == stored.id and resumed.error is None
-    turns = await studio.adb.call(relay_turns, relay.id)
+    turns = await studio.adb.read(relay_turns, relay.id)
     assert [(turn.position, turn.user_id) for turn in turns] == [(1, ALICE.id), (2, BOB.id)]
     assert turns[1].clip_id == resumed.accepted.clip.id
-    assert [r.status for r in await studio.adb.call(all_requests)] == ["accepted", "accepted"]
+    assert [r.status for r in await studio.adb.read(all_requests)] == ["accepted", "accepted"]

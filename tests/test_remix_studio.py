@@ -52,7 +52,7 @@ ALICE, BOB, CAROL, DAVE = member("alice"), member("bob"), member("carol"), membe
 async def studio(studio):
     """The shared tiny-model studio; remixes pile up unrendered here, so the queue limits are raised."""
     for key, value in (("max_queued_per_user", 50), ("max_queued_per_guild", 500)):
-        await studio.adb.call(set_setting, GUILD, key, value)
+        await studio.adb.write(set_setting, GUILD, key, value)
     return studio
 
 
@@ -130,7 +130,7 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
     assert [path.name for path in output.shot_paths[::2]] == [f"{r.content_hash()}.mp4" for r in old[::2]]
     done = await studio.clip(child.id)
     assert done.status == "ready" and probe(done.video_path).frame_count == 27
-    stored = await studio.adb.call(get_request, accepted.request_id)
+    stored = await studio.adb.read(get_request, accepted.request_id)
     assert (stored.kind, stored.status, stored.clip_id) == ("remix", "accepted", child.id)
     assert stored.options["change"]["kind"] == "shot"
     assert await credit(studio, done) == "remix of alice's clip #1"
@@ -256,7 +256,7 @@ async def test_remixes_that_cannot_be_made_say_why(studio):
         await remix(studio, BOB, single.id, parse_change("remove shot 1"))
     with pytest.raises(UnsafeRequest):
         await remix(studio, BOB, parent.id, parse_change("shot 1: a naked child"))
-    rejected = await studio.adb.call(
+    rejected = await studio.adb.read(
         lambda db: db.execute("SELECT COUNT(*) FROM requests WHERE kind = 'remix' AND status = 'rejected'").fetchone()
     )
     assert rejected == (6,)  # refusals after the request was stored are recorded as such
@@ -275,7 +275,7 @@ async def test_opt_out_and_allow_remix_refusals(studio):
     assert await set_opt_out(studio, ALICE, False) is False
     await remix(studio, CAROL, parent.id, RemixChange("reroll"))
 
-    await studio.adb.call(set_setting, GUILD, "allow_remix", False)
+    await studio.adb.write(set_setting, GUILD, "allow_remix", False)
     with pytest.raises(RemixError, match="only a clip's author"):
         await remix(studio, CAROL, parent.id, RemixChange("reroll"))
     await remix(studio, ALICE, parent.id, RemixChange("reroll", shot=1))
@@ -301,7 +301,7 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
 
 async def test_clips_are_found_by_number_or_message_link(studio):
     parent = await original(studio)
-    await studio.adb.call(set_posted_message, parent.id, 1234567890123)
+    await studio.adb.write(set_posted_message, parent.id, 1234567890123)
     assert (await resolve_clip(studio, f"#{parent.id}")).id == parent.id
     assert (await resolve_clip(studio, ClipRef(message_id=1234567890123))).id == parent.id
     with pytest.raises(NotFound, match="isn't a clip I posted"):

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import help_embed
-from bot.views import queue_from_interaction
+from bot.views import ClipButton, queue_from_interaction
 from generation.registry import ASPECTS, MAX_SEED, PRESETS
 from studio.service import Accepted, Member, VideoOptions
 
@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 class CreateCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        # The buttons on every clip ever posted, by any earlier process, are routed by custom_id.
+        self.bot.add_dynamic_items(ClipButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ClipButton)
 
     @app_commands.command(name="video", description="Turn a casual request into a multi-shot video")
     @app_commands.guild_only()

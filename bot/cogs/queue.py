@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.members import interaction_member
-from bot.views import queue_listing
+from bot.views import CancelJobButton, CancelSelect, queue_listing
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 class QueueCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        # Cancel buttons and menus of any listing ever shown are routed by custom_id.
+        self.bot.add_dynamic_items(CancelJobButton, CancelSelect)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(CancelJobButton, CancelSelect)
 
     @app_commands.command(name="queue", description="Your renders: place in the queue, ETA, cancel")
     @app_commands.guild_only()

@@ -1,0 +1,36 @@
+"""Request kinds and how each is finished after a restart: every feature registers its own kind here
+(`@finishes("remix")`), so `studio.resume` needs no list of features and a new feature edits nothing else.
+
+A resumer takes the Studio and the stored request (`storage.requests.StoredRequest`) and returns the
+accepted clip (`studio.service.Accepted`), or raises ReelbotError when the request can no longer be made.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.requests import StoredRequest
+    from studio.service import Studio
+
+Resumer = Callable[["Studio", "StoredRequest"], Awaitable[Any]]
+
+_RESUMERS: dict[str, Resumer] = {}
+
+
+def finishes(kind: str) -> Callable[[Resumer], Resumer]:
+    """Register the decorated coroutine as the way to finish stored requests of `kind`; one per kind
+    (a second registration of a kind raises ValueError)."""
+
+    def register(resumer: Resumer) -> Resumer:
+        if _RESUMERS.get(kind, resumer) is not resumer:
+            raise ValueError(f"request kind {kind!r} is already registered")
+        _RESUMERS[kind] = resumer
+        return resumer
+
+    return register
+
+
+def resumer_for(kind: str) -> Resumer | None:
+    """How to finish a request of `kind`; None for a kind no feature loaded in this process knows."""
+    return _RESUMERS.get(kind)
