@@ -18,7 +18,6 @@ from generation.encoding import encode_mp4
 from generation.storyboard import make_storyboard
 from renderqueue.jobs import claim_next, complete_job, enqueue_clip_job
 from storage.clips import create_clip
-from storage.db import transaction
 
 CLIPS = 200
 # Discord's 5 writes per window, on a clock 50x faster than Discord's 5 s. The bot keeps one write of
@@ -35,15 +34,14 @@ async def test_two_hundred_clips_in_one_channel_are_all_posted_without_a_429_sto
 
     def queue_all(db) -> list[int]:
         ids = []
-        with transaction(db):
-            for status in statuses:
-                origin = {"transport": TRANSPORT, "guild_id": world.guild.id, "channel_id": channel.id,
-                          "requester_id": world.alice.id, "upload_limit": 10 << 20, "status_message_id": status.id}
-                clip = create_clip(db, guild_id=world.guild.id, channel_id=channel.id, author_id=world.alice.id,
-                                   author_name="alice", request="a cat", shot_list=shot_list("Cat", 1), recipes=[tiny_recipe()],
-                                   model="tiny", captions=["a cat sails"], origin=origin, transport=TRANSPORT)
-                ids.append(enqueue_clip_job(db, clip.id, user_id=world.alice.id, guild_id=world.guild.id,
-                                            model="tiny", cost_estimate=10.0).id)
+        for status in statuses:
+            origin = {"transport": TRANSPORT, "guild_id": world.guild.id, "channel_id": channel.id,
+                      "requester_id": world.alice.id, "upload_limit": 10 << 20, "status_message_id": status.id}
+            clip = create_clip(db, guild_id=world.guild.id, channel_id=channel.id, author_id=world.alice.id,
+                               author_name="alice", request="a cat", shot_list=shot_list("Cat", 1), recipes=[tiny_recipe()],
+                               model="tiny", captions=["a cat sails"], origin=origin, transport=TRANSPORT)
+            ids.append(enqueue_clip_job(db, clip.id, user_id=world.alice.id, guild_id=world.guild.id,
+                                        model="tiny", cost_estimate=10.0).id)
         return ids
 
     def finish_some(db, count: int) -> None:
@@ -52,11 +50,11 @@ async def test_two_hundred_clips_in_one_channel_are_all_posted_without_a_429_sto
             if job is not None:
                 complete_job(db, job.id, worker_id="fake-worker", video_path=str(video), storyboard_path=str(board))
 
-    await world.studio.adb.call(queue_all)
+    await world.studio.adb.write(queue_all)
     bot = world.bot(channel_budget=ChannelBudget(WRITES - 1, WINDOW_S))
     async with fake.running(bot):
         for _ in range(CLIPS // 10):  # a stream of finishes, each moving every queued clip up
-            await world.studio.adb.call(finish_some, 10)
+            await world.studio.adb.write(finish_some, 10)
             await asyncio.sleep(0.05)
         await fake.wait_until(
             lambda: sum(1 for m in fake.channel_messages(channel) if m.attachments) == CLIPS,
