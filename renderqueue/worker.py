@@ -153,8 +153,10 @@ class JobWatch:
             while True:
                 self._wake.wait(max(0.0, next_beat - time.monotonic()))
                 self._wake.clear()
+                # Read before writing: all that was reported before `done` is then in this write.
+                done = self._done.is_set()
                 self._write_progress(db)
-                if self._done.is_set():
+                if done:
                     return
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
