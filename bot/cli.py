@@ -1,4 +1,5 @@
-"""`reelbot` command line: run the Discord bot, render workers, the console front-end, or one clip."""
+"""`reelbot` command line: run the Discord bot, render workers, the console front-end, or one clip;
+list and download models; check the setup."""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,18 @@ from studio.config import Config, ConfigError, load_config
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./reelbot.toml if present)")
     parser.add_argument("--home", type=Path, help="data folder: database, media, models (default: ./reelbot-data)")
-    parser.add_argument("--model", help="default model preset (tiny, wan-1.3b, ltx-video, cogvideox-2b)")
+    parser.add_argument("--model", help="default model preset, or auto (see `reelbot models`)")
     parser.add_argument("--llm", choices=("rules", "transformers", "openai"), help="shot-list expander backend")
     parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def _workers(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number or "auto", not {value!r}') from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN) with its render workers")
-    run.add_argument("--workers", type=int, help="render worker processes to start (0: run them separately)")
+    run.add_argument("--workers", type=_workers, help='render worker processes: a number (0: run them separately) '
+                     'or "auto" (one per GPU, each pinned to it)')
     _common(run)
 
     worker = sub.add_parser("worker", help="run one more render worker against the same database")
@@ -42,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     _common(generate)
+
+    models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
+    models_sub = models.add_subparsers(dest="models_command")
+    pull = models_sub.add_parser("pull", help="download a model into <home>/models/<name> (resumable)")
+    pull.add_argument("name", help="preset name, e.g. wan-1.3b")
+    pull.add_argument("--from", dest="source", type=Path, help="copy from a local copy of the repo instead")
+    _common(pull)
+    _common(models)
+
+    doctor = sub.add_parser("doctor", help="check Python, torch, GPUs, packages, fonts, models, LLM, token")
+    _common(doctor)
     return parser
 
 
@@ -72,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.command == "models":
+        from bot.models_cli import list_models, pull_model
+
+        return pull_model(config, args.name, args.source) if args.models_command == "pull" else list_models(config)
+    if args.command == "doctor":
+        from studio.doctor import run_checks
+
+        checks = run_checks(config)
+        print("\n".join(check.line() for check in checks))
+        return 0 if all(check.ok for check in checks) else 1
     if args.command == "generate":
         from bot.console import generate_once
 

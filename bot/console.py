@@ -407,7 +407,7 @@ async def _profile(session: ConsoleSession, name: str) -> str:
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     studio = open_studio(config)
-    workers = workers_for(config, count=config.workers).start()
+    workers = workers_for(config, count=None).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
     print("Reelbot console. Type a request, /help for commands, /quit to leave.", file=out, flush=True)
 

@@ -78,6 +78,11 @@ def font(size: int) -> Font:
     return ImageFont.load_default(size)
 
 
+def cjk_fonts() -> tuple[str, ...]:
+    """Installed font files that cover Chinese/Japanese/Korean (empty: CJK captions show as boxes)."""
+    return _font_candidates()[:-1]
+
+
 @functools.lru_cache(maxsize=1)
 def _font_candidates() -> tuple[str, ...]:
     found = [p for p in _CJK_FONT_PATHS if Path(p).is_file()]

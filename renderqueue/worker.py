@@ -277,13 +277,14 @@ def _loaded_model(pipelines: PipelineCache) -> str | None:
 
 def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderCacheAccess) -> float | None:
     """Load the model before rendering, timing it for ETAs. Skipped when every shot is cached (a
-    cache hit must cost no GPU time) or the model is already loaded."""
+    cache hit must cost no GPU time) or the model is already loaded (under any of its names; its
+    image-to-video pipeline shares the loaded weights, so it is no load)."""
     fresh = [recipe for recipe in recipes if not cache.has(recipe)]
     if not fresh:
         return None
     i2v = fresh[0].init_image is not None
-    name = f"{fresh[0].model}:i2v" if i2v else fresh[0].model
-    if name in pipelines.loaded():
+    model = get_preset(fresh[0].model).name
+    if any(get_preset(name.split(":")[0]).name == model for name in pipelines.loaded()):
         return None
     started = time.monotonic()
     pipelines.get(fresh[0].model, i2v=i2v)

@@ -755,7 +755,7 @@ def _check_entry(
             f"Challenge #{challenge.id} allows at most {rules.max_shots} shot(s); clip #{clip.id} has "
             f"{len(clip.recipes)}."
         )
-    if rules.model is not None and clip.model != rules.model:
+    if rules.model is not None and get_preset(clip.model).name != get_preset(rules.model).name:
         raise StudioError(
             f"Challenge #{challenge.id} is for clips made with {rules.model}; clip #{clip.id} used {clip.model}."
         )

@@ -27,7 +27,7 @@ from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, Gu
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
-from studio.config import Config
+from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
@@ -111,7 +111,7 @@ class ClipPlan:
 
 class Studio:
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
-        self.config = config
+        self.config = with_auto_model(config)
         self.adb = adb
         self.expander = expander or build_expander(config.expander)
 
@@ -238,7 +238,8 @@ class Studio:
 
     @staticmethod
     def draft_steps(model: str) -> int:
-        return max(1, get_preset(model).steps // 2)
+        preset = get_preset(model)
+        return max(preset.min_steps, preset.steps // 2)
 
     async def queue_plan(
         self,
@@ -253,6 +254,8 @@ class Studio:
     ) -> Accepted:
         """Store the clip and its job, and mark the request accepted, in one transaction. `link(db, clip)`
         runs inside it too, for records that must point at the clip (a relay turn) or not exist at all."""
+        # Jobs and clips carry the preset's own name (tiny -> tiny-wan), as workers report loaded models.
+        plan = dataclasses.replace(plan, model=get_preset(plan.model).name)
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
         elif len(plan.recipes) == len(plan.shot_list.shots):

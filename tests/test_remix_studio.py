@@ -163,7 +163,7 @@ async def test_extend_continues_from_the_last_frame_on_an_image_to_video_model(s
 
     output = renderer.run()
     assert (output.rendered, output.reused) == (1, 3)
-    assert renderer.shots == [new[3]] and "tiny:i2v" in renderer.pipelines.loaded()
+    assert renderer.shots == [new[3]] and "tiny-wan:i2v" in renderer.pipelines.loaded()
     assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == 36
 
     # The same frame is stored once: extending again finds the file by its content.
@@ -289,7 +289,7 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
     card = await recipe_card(studio, child.id)
     assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
-    assert "Model tiny, 3 shots, 64x64 (1:1), 8 fps" in card
+    assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):
         assert (
             f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps, "
