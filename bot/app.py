@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot import cogs as cogs_package
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.posting import Delivery
+from bot.ratelimit import ChannelBudget
 from bot.replies import report_error
 from studio.config import Config
 from studio.runtime import open_studio, workers_for
@@ -44,6 +45,7 @@ class ReelBot(commands.Bot):
         cogs: Sequence[str] = COGS,
         delivery_interval: float = 1.5,
         progress_edit_gap: float = 3.0,
+        channel_budget: ChannelBudget | None = None,
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -60,7 +62,9 @@ class ReelBot(commands.Bot):
         self.config = config
         self.studio = studio
         self.cog_modules = tuple(cogs)
-        self.delivery = Delivery(self, studio, interval=delivery_interval, edit_gap=progress_edit_gap)
+        self.delivery = Delivery(
+            self, studio, interval=delivery_interval, edit_gap=progress_edit_gap, budget=channel_budget
+        )
         self._delivery_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:

@@ -44,7 +44,7 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        return f"clip #{view.clip.id}: queued, position {view.estimate.position}, ~{view.estimate.eta_seconds:.0f}s"
+        return f"clip #{view.clip.id}: queued, {view.estimate.place}, ~{view.estimate.eta_seconds:.0f}s"
     bar = "#" * round(job.progress * 20)
     return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {job.stage}"
 

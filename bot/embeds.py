@@ -48,7 +48,7 @@ def progress_line(view: JobView) -> str:
     job, estimate = view.job, view.estimate
     eta = f" · ETA {format_eta(estimate.eta_seconds)}" if estimate is not None else ""
     if job.status == "queued":
-        position = f" · position {estimate.position}" if estimate is not None else ""
+        position = f" · {estimate.place}" if estimate is not None else ""
         return f"⏳ Clip #{view.clip.id} is queued{position}{eta}"
     # "Rendering shot 2/3 (step 4/30)": the step count would change the text (and cost an edit) every step.
     stage = (job.stage or "Starting").split(" (")[0]

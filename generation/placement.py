@@ -8,7 +8,10 @@ Tiers, fastest first (diffusers' memory guide, docs/source/en/optimization/memor
 """
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,7 +45,24 @@ class Gpu:
 
 
 def gpus() -> list[Gpu]:
-    """Every visible CUDA device with its free and total memory; empty without CUDA."""
+    """Every visible CUDA device with its free and total memory; empty without CUDA.
+
+    A process that has not loaded torch (the bot, which never renders) asks a short-lived child process,
+    so neither torch nor a CUDA context ever takes its memory; a probe that fails counts as no GPU.
+    """
+    if "torch" in sys.modules:
+        return _gpus_here()
+    probe = "import dataclasses, json; from generation.placement import _gpus_here; " \
+            "print(json.dumps([dataclasses.asdict(gpu) for gpu in _gpus_here()]))"
+    try:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+        return [Gpu(**fields) for fields in json.loads(done.stdout.strip().splitlines()[-1])]
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError, TypeError) as error:
+        log.warning("could not look for GPUs: %s", error)
+        return []
+
+
+def _gpus_here() -> list[Gpu]:
     import torch
 
     if not torch.cuda.is_available():

@@ -186,10 +186,17 @@ class ModelStats:
 
 
 class QueueEstimate(NamedTuple):
-    """Where a job stands: position 0 means rendering now, 1 means next; seconds until it is done."""
+    """Where a job stands: position 0 means rendering now, 1 means next; seconds until it is done.
+    `exact` is False deep in a long queue, where the position is a close estimate ("about")."""
 
     position: int
     eta_seconds: float
+    exact: bool = True
+
+    @property
+    def place(self) -> str:
+        """`position 4`, or `about position 840` when the position is an estimate."""
+        return f"position {self.position}" if self.exact else f"about position {self.position}"
 
 
 @dataclass(frozen=True)

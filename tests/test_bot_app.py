@@ -42,6 +42,8 @@ async def test_progress_lines(studio) -> None:  # noqa: ANN001
     accepted = await studio.create(ALICE, "a cat on a boat")
     queued = JobView(accepted.job, accepted.clip, QueueEstimate(3, 95.0))
     assert progress_line(queued) == "⏳ Clip #1 is queued · position 3 · ETA 1m 40s"
+    deep = JobView(accepted.job, accepted.clip, QueueEstimate(840, 95.0, exact=False))
+    assert progress_line(deep) == "⏳ Clip #1 is queued · about position 840 · ETA 1m 40s"
     running = replace(accepted.job, status="running", progress=0.45, stage="Rendering shot 2/3 (step 4/30)")
     assert progress_line(JobView(running, accepted.clip, QueueEstimate(0, 18.0))) == (
         "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · position 0 · ETA 20s"
