@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from PIL import Image
 
 from generation.encoding import encode_mp4, probe, read_frame, stitch
 from generation.errors import RenderCancelled
@@ -47,11 +48,14 @@ def render_clip(
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
+    panel: str = "Shot",
 ) -> ClipOutput:
     """Render every shot not already in the render cache, then stitch them into out_dir/clip.mp4.
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called after each fresh render so later clips can reuse it.
+    `panel` names the storyboard's panels ("Shot 1", or "Take 1" for a clip of takes); a starting picture
+    leads the storyboard. A shot with `continues_from` starts from the previous shot's last frame.
     """
     if not recipes or len(recipes) != len(captions):
         raise ValueError("need one caption per recipe, and at least one recipe")
@@ -87,11 +91,12 @@ def render_clip(
 
         report(base, f"Rendering {label}")
         # Keep model loading out of gpu_seconds.
-        pipelines.get(recipe.model, i2v=recipe.init_image is not None)
+        pipelines.get(recipe.model, i2v=recipe.i2v)
         if recipe.continued:
             pipelines.get(recipe.model, i2v=True)
         started = time.monotonic()
-        frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel)
+        frames = render_segments(_started(recipe, shot_paths, out_dir), pipelines, out_dir, on_step=on_step,
+                                 should_cancel=should_cancel)  # fmt: skip
         seconds = time.monotonic() - started
         path = encode_mp4(frames, recipe.fps, out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4")
         record(recipe_hash, path, seconds)
@@ -103,9 +108,16 @@ def render_clip(
     video_path = stitch(shot_paths, out_dir / "clip.mp4")
     report(0.95, "Drawing the storyboard")
     # Keyframes come from the shot files, so reused and fresh shots are treated alike.
-    keyframes = [read_frame(path, probe(path).frame_count // 2) for path in shot_paths]
+    keyframes: list = [read_frame(path, probe(path).frame_count // 2) for path in shot_paths]
+    headings = [f"{panel} {n + 1}" for n in range(total)]
+    captions = list(captions)
+    if recipes[0].init_image is not None:  # the member's picture leads the board: what shot 1 grew from
+        with Image.open(recipes[0].init_image) as picture:
+            keyframes.insert(0, picture.convert("RGB"))
+        headings.insert(0, "Picture")
+        captions.insert(0, "the starting picture")
     storyboard_path = make_storyboard(keyframes, captions, out_dir / "storyboard.png", title=title,
-                                      subtitle=subtitle)
+                                      subtitle=subtitle, headings=headings)  # fmt: skip
     report(1.0, "Done")
     return ClipOutput(video_path, storyboard_path, shot_paths, rendered, reused, gpu_seconds)
 
@@ -147,3 +159,13 @@ def _save_frame(frame: np.ndarray, path: Path) -> Path:
 
     Image.fromarray(frame).save(path)
     return path
+def _started(recipe: ShotRender, previous: list[Path], out_dir: Path) -> ShotRender:
+    """The recipe to render: a continuing shot starts from the last frame of the shot before it (saved as
+    a PNG beside the shots); it stays cached under its own recipe's hash."""
+    if recipe.continues_from is None:
+        return recipe
+    if not previous:
+        raise ValueError("the first shot can't continue from a previous one")
+    frame = out_dir / f"last-frame-{len(previous):02d}.png"
+    Image.fromarray(read_frame(previous[-1], -1)).save(frame, format="PNG")
+    return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)

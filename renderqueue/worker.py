@@ -270,7 +270,7 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     if pipelines.has_loaded(fresh[0].model):
         return None
     started = time.monotonic()
-    pipelines.get(fresh[0].model, i2v=fresh[0].init_image is not None)
+    pipelines.get(fresh[0].model, i2v=fresh[0].i2v)
     return time.monotonic() - started
 
 
@@ -313,6 +313,7 @@ def process_job(
                 should_cancel=watch.should_cancel,
                 title=clip.shot_list.get("title"),
                 subtitle=(clip.shot_list.get("bible") or {}).get("style"),
+                panel="Take" if clip.remix_kind == "takes" else "Shot",
             )
         except RenderCancelled as error:
             record_cancelled(db, job, config, error, lost=watch.lost.is_set(), stopping=watch.stop.is_set())

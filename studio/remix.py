@@ -592,7 +592,10 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
         same = index and recipe.negative_prompt == recipes[index - 1].negative_prompt
         lines.append("  negative: same as above" if same else f"  negative: {recipe.negative_prompt or '(none)'}")
         if recipe.init_image:
-            lines.append(f"  starts from image: {recipe.init_image}")
+            # Content hash: the stored file's name is the picture's (or a frame's) own hash.
+            lines.append(f"  starts from picture {Path(recipe.init_image).stem[:16]}")
+        if recipe.continues_from:
+            lines.append(f"  continues from shot {index}'s last frame")
     return "\n".join(lines)
 
 
