@@ -181,3 +181,26 @@ async def test_finalize_rerenders_a_draft_in_full_and_reuses_final_shots(studio,
     # On another preset, every shot is new.
     other = await finalize(studio, ALICE, draft.id, model="tiny-ltx")
     assert [r.model for r in Studio.recipes(other.clip)] == ["tiny-ltx"] and other.reused == 0
+
+
+async def test_the_console_takes_a_picture_takes_and_finalize(studio, tmp_path):
+    from bot.console import ConsoleSession, console_member
+
+    session = ConsoleSession(studio, console_member("carol"), io.StringIO())
+    await studio.adb.write(set_setting, 0, "max_queued_per_user", 10)
+    (tmp_path / "boat.webp").write_bytes(png(64, 64, fmt="WEBP"))
+    (tmp_path / "notes.txt").write_text("not a picture")
+    assert "PNG, JPEG or WebP" in await session.handle(f"/image {tmp_path / 'notes.txt'}")
+    assert "Can't read the picture" in await session.handle(f"/image {tmp_path / 'missing.png'}")
+    assert "64x64" in await session.handle(f"/image {tmp_path / 'boat.webp'}")
+    reply = await session.handle("a paper boat sails away")
+    assert reply.startswith("clip #1") and "cropped" not in reply  # same shape: nothing cut off
+    assert Studio.recipes(await studio.clip(1))[0].init_image.endswith("-64x64.png")
+    assert session.picture is None  # one picture, one request
+    assert (await session.handle("/takes 2 a paper boat")).startswith("clip #2")
+    assert (await studio.clip(2)).remix_kind == "takes"
+    assert "picked take 2" in await session.handle("/pick 2 2")
+    assert "error:" in await session.handle("/pick 2 5")
+    assert "finalized in full quality" in await session.handle("/finalize 3")
+    for task in list(session.watchers):
+        task.cancel()
