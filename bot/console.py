@@ -55,15 +55,15 @@ def progress_line(view: JobView) -> str:
 
 def describe_accepted(accepted: Accepted) -> str:
     """The plan as queued: each shot with the length it renders at, the style, and what could not be done."""
-    recipes = Studio.recipes(accepted.clip)
+    seconds = Studio.shot_seconds(accepted.clip)
     shot_list = accepted.shot_list
     shots = "\n".join(
-        f"  {index + 1}. [{recipe.duration:.1f}s, {shot.camera}] {shot.action}"
-        for index, (shot, recipe) in enumerate(zip(shot_list.shots, recipes, strict=True))
+        f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
+        for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
     reused = f" ({accepted.reused} shot(s) reused from earlier renders)" if accepted.reused else ""
     notes = "".join(f"\n  note: {note}" for note in (*shot_list.notes, *accepted.notes))
-    total = sum(recipe.duration for recipe in recipes)
+    total = sum(seconds)
     return (f'clip #{accepted.clip.id} "{shot_list.title}" via {shot_list.backend}{reused}, {total:.1f}s\n'
             f"  style: {shot_list.bible.style}\n{shots}{notes}")
 

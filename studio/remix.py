@@ -305,6 +305,9 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
     """The remix's plan and request text; shots it leaves alone keep their parent's recipe exactly."""
     parent_list = Studio.shot_list(parent)
     parent_recipes = Studio.recipes(parent)
+    if parent.remix_kind == "takes":
+        raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then remix that clip.",
+                         code="pick_a_take", clip_id=parent.id)  # fmt: skip
     if len(parent_recipes) != len(parent_list.shots):
         raise RemixError(f"Clip #{parent.id} can't be remixed: its recipes don't match its shots.")
     slots = [_Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]

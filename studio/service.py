@@ -417,6 +417,16 @@ class Studio:
         return [ShotRender.from_dict(recipe) for recipe in clip.recipes]
 
     @staticmethod
+    def shot_seconds(clip: Clip) -> list[float]:
+        """Each shot's rendered length in seconds; a clip of takes has rendered only its first shot (once
+        per take), so the others show their planned length."""
+        recipes = Studio.recipes(clip)
+        shots = Studio.shot_list(clip).shots
+        if clip.remix_kind == "takes":
+            return [recipes[0].duration, *(shot.duration for shot in shots[1:])]
+        return [recipe.duration for recipe in recipes]
+
+    @staticmethod
     def shot_list(clip: Clip) -> ShotList:
         return ShotList.model_validate(clip.shot_list)
 

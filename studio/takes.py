@@ -23,7 +23,7 @@ from studio.pictures import fit_picture, original_picture
 from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
 from studio.request_kinds import finishes
 from studio.service import Accepted, ClipPlan, Member, Studio
-from studio.shots import shot_seeds
+from studio.shots import shot_recipe, shot_seeds
 
 
 def is_draft(clip: Clip) -> bool:
@@ -134,12 +134,10 @@ async def _fulfil_pick(
         shot_list = Studio.shot_list(clip)
         seeds = shot_seeds(chosen.seed, len(shot_list.shots))
         # The same recipes the request would have made with this seed: shot 1 is the take itself.
-        preset = get_preset(chosen.model)
         recipes = [chosen] + [
-            preset.recipe(shot.prompt, shot.negative_prompt, seed, duration=shot.duration,
-                          aspect=aspect_of(chosen), steps=chosen.steps)
+            shot_recipe(shot, chosen.model, seed, aspect=aspect_of(chosen), steps=chosen.steps)
             for shot, seed in zip(shot_list.shots[1:], seeds[1:], strict=True)
-        ]  # fmt: skip
+        ]
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
         plan = ClipPlan(
