@@ -67,6 +67,13 @@ class ReelBot(commands.Bot):
         )
         self._delivery_task: asyncio.Task[None] | None = None
 
+    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
+        # Members mention the bot with requests ("@Reelbot the boat sails away" on a picture); the mention
+        # prefix only exists for that, so a mention that isn't a text command is no error.
+        if isinstance(error, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, error)
+
     async def setup_hook(self) -> None:
         for module in self.cog_modules:
             await self.load_extension(module)

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import sys
 import zlib
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
@@ -25,7 +26,10 @@ from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
+from studio.pictures import read_picture_file
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
+from studio.shots import MAX_TAKES
+from studio.takes import finalize, pick
 
 # The console's transport name, and its one server and channel.
 CONSOLE = "console"
@@ -51,15 +55,15 @@ def progress_line(view: JobView) -> str:
 
 def describe_accepted(accepted: Accepted) -> str:
     """The plan as queued: each shot with the length it renders at, the style, and what could not be done."""
-    recipes = Studio.recipes(accepted.clip)
+    seconds = Studio.shot_seconds(accepted.clip)
     shot_list = accepted.shot_list
     shots = "\n".join(
-        f"  {index + 1}. [{recipe.duration:.1f}s, {shot.camera}] {shot.action}"
-        for index, (shot, recipe) in enumerate(zip(shot_list.shots, recipes, strict=True))
+        f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
+        for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
     reused = f" ({accepted.reused} shot(s) reused from earlier renders)" if accepted.reused else ""
-    notes = "".join(f"\n  note: {note}" for note in shot_list.notes)
-    total = sum(recipe.duration for recipe in recipes)
+    notes = "".join(f"\n  note: {note}" for note in (*shot_list.notes, *accepted.notes))
+    total = sum(seconds)
     return (f'clip #{accepted.clip.id} "{shot_list.title}" via {shot_list.backend}{reused}, {total:.1f}s\n'
             f"  style: {shot_list.bible.style}\n{shots}{notes}")
 
@@ -75,11 +79,13 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
     studio = open_studio(config)
     workers = workers_for(config, separate_processes=False).start()
     try:
-        options = VideoOptions(
-            shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
-            draft=args.draft,
-        )  # fmt: skip
         try:
+            image = getattr(args, "image", None)
+            picture = None if image is None else read_picture_file(image, config.media_dir)
+            options = VideoOptions(
+                shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
+                draft=args.draft, image=None if picture is None else str(picture.path),
+            )  # fmt: skip
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
             print(f"error: {error.user_message}", file=sys.stderr)
@@ -126,6 +132,8 @@ class ConsoleSession:
     member: Member
     out: TextIO = sys.stdout
     watchers: set[asyncio.Task] = field(default_factory=set)
+    # The picture (`/image PATH`) the next request starts from.
+    picture: str | None = None
     # One per session, so a challenge started here wakes the session's DeadlineLoop.
     challenges: ChallengeService = field(init=False)
     # The web gallery, once `/gallery` started it; `close` stops it.
@@ -154,11 +162,12 @@ class ConsoleSession:
         except ReelbotError as error:
             return f"error: {error.user_message}"
 
-    async def create(self, text: str) -> str:
+    async def create(self, text: str, takes: int | None = None) -> str:
         try:
-            accepted = await self.studio.create(self.member, text)
+            accepted = await self.studio.create(self.member, text, VideoOptions(image=self.picture, takes=takes))
         except ReelbotError as error:
             return f"error: {error.user_message}"
+        self.picture = None
         self.watch(accepted)
         return describe_accepted(accepted)
 
@@ -224,6 +233,44 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
     session.watch(accepted)
     credit = await remixing.credit(session.studio, accepted.clip)
     return f"{describe_accepted(accepted)}\n{credit}: {accepted.clip.remix_note}"
+
+
+@command("image")
+async def _image(session: ConsoleSession, arg: str) -> str:
+    """`/image PATH`: the next request starts from this picture; `/image off` forgets it."""
+    if arg.lower() in ("", "off", "none"):
+        session.picture = None
+        return "the next request starts from nothing but its text"
+    picture = await asyncio.to_thread(read_picture_file, Path(arg), session.studio.config.media_dir)
+    session.picture = str(picture.path)
+    return f"the next request starts from {arg} ({picture.width}x{picture.height}, picture {picture.sha256[:12]})"
+
+
+@command("takes")
+async def _takes(session: ConsoleSession, arg: str) -> str:
+    """`/takes N request`: N draft takes of the first shot to `/pick` from."""
+    count, _, text = arg.partition(" ")
+    return await session.create(text, takes=to_whole_number(count, "takes", 2, MAX_TAKES))
+
+
+@command("pick")
+async def _pick(session: ConsoleSession, arg: str) -> str:
+    """`/pick CLIP TAKE`: render the full clip from one take."""
+    ref, _, take = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref)
+    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
+
+
+@command("finalize")
+async def _finalize(session: ConsoleSession, arg: str) -> str:
+    """`/finalize CLIP [MODEL]`: the draft in full quality (on MODEL)."""
+    ref, _, model = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref)
+    accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
 
 
 @command("lineage")

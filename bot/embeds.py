@@ -74,12 +74,12 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     """`**1.** 3.0s · slow dolly in — the monster stomps through Times Square`, one line per shot, with the
     length the shot renders at (its recipe's)."""
     shots = Studio.shot_list(clip).shots
-    recipes = Studio.recipes(clip)
+    seconds = Studio.shot_seconds(clip)
     lines = [
-        f"**{index}.** {recipe.duration:.1f}s · {clip_text(shot.camera, 40)} — "
+        f"**{index}.** {length:.1f}s · {clip_text(shot.camera, 40)} — "
         + (clip_text(shot.action, 150) if shot.action.startswith(shot.subject[:12])
            else f"{clip_text(shot.subject, 60)}, {clip_text(shot.action, 90)}")
-        for index, (shot, recipe) in enumerate(zip(shots, recipes, strict=True), start=1)
+        for index, (shot, length) in enumerate(zip(shots, seconds, strict=True), start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
 

@@ -28,7 +28,8 @@ from bot import embeds
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
 from bot.ratelimit import ChannelBudget
-from bot.views import clip_view, status_message
+from bot.take_views import posted_view
+from bot.views import status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
 from studio import remix as remixing
@@ -360,7 +361,7 @@ class Delivery:
             content,
             embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
             files=upload.files(clip),
-            view=clip_view(clip.id),
+            view=posted_view(clip),
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
         )
 

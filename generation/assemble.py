@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from PIL import Image
 
 from generation.encoding import encode_mp4, probe, read_frame, stitch
 from generation.errors import RenderCancelled
@@ -121,6 +122,10 @@ class RenderedClip:
     out_dir: Path
     title: str | None
     subtitle: str | None = None
+    # What the storyboard calls each panel: "Shot" ("Shot 1"), or "Take" for a clip of takes.
+    panel: str = "Shot"
+    # The member's starting picture, which leads the storyboard.
+    picture: str | None = None
 
     def finish(self, on_progress: ProgressCallback | None = None) -> ClipOutput:
         """Wait for the shot encodes, stitch out_dir/clip.mp4 and draw out_dir/storyboard.png.
@@ -132,13 +137,21 @@ class RenderedClip:
         shot_paths = [shot.path.result() for shot in self.shots]
         video_path = stitch(shot_paths, self.out_dir / "clip.mp4")
         report(0.95, "Drawing the storyboard")
-        keyframes = [
+        keyframes: list = [
             shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
             for shot, path in zip(self.shots, shot_paths, strict=True)
         ]
+        headings = [f"{self.panel} {n + 1}" for n in range(len(self.shots))]
+        captions = list(self.captions)
+        if self.picture is not None:  # the member's picture leads the board: what shot 1 grew from
+            with Image.open(self.picture) as picture:
+                keyframes.insert(0, picture.convert("RGB"))
+            headings.insert(0, "Picture")
+            captions.insert(0, "the starting picture")
         storyboard_path = make_storyboard(
-            keyframes, self.captions, self.out_dir / "storyboard.png", title=self.title, subtitle=self.subtitle
-        )
+            keyframes, captions, self.out_dir / "storyboard.png", title=self.title, subtitle=self.subtitle,
+            headings=headings,
+        )  # fmt: skip
         report(1.0, "Done")
         return ClipOutput(
             video_path,
@@ -163,6 +176,7 @@ def render_shots(
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
+    panel: str = "Shot",
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
@@ -200,11 +214,14 @@ def render_shots(
 
         report(base, f"Rendering {label}")
         # Keep model loading out of gpu_seconds.
-        pipelines.get(recipe.model, i2v=recipe.init_image is not None)
+        pipelines.get(recipe.model, i2v=recipe.i2v)
         if recipe.continued:
             pipelines.get(recipe.model, i2v=True)
         started = time.monotonic()
-        frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel)
+        frames = render_segments(
+            _started(recipe, [shot.path for shot in shots], out_dir), pipelines, out_dir, on_step=on_step,
+            should_cancel=should_cancel,
+        )  # fmt: skip
         seconds = time.monotonic() - started
         path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
         encoded = encoder.submit(
@@ -214,7 +231,7 @@ def render_shots(
         # One converted frame for the storyboard, rather than keeping the whole shot alive.
         keyframe = to_uint8(frames[len(frames) // 2])
         shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds))
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle)
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image)
 
 
 def render_segments(
@@ -251,8 +268,6 @@ def render_segments(
 
 
 def _save_frame(frame: np.ndarray, path: Path) -> Path:
-    from PIL import Image
-
     Image.fromarray(frame).save(path)
     return path
 
@@ -269,12 +284,13 @@ def render_clip(
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
+    panel: str = "Shot",
 ) -> ClipOutput:
     """`render_shots` then `finish`, with an encoder of its own: one clip, start to end, in one call."""
     with ShotEncoder() as encoder:
         rendered = render_shots(
             recipes, captions, pipelines=pipelines, encoder=encoder, out_dir=out_dir, lookup=lookup, record=record,
-            on_progress=on_progress, should_cancel=should_cancel, title=title, subtitle=subtitle,
+            on_progress=on_progress, should_cancel=should_cancel, title=title, subtitle=subtitle, panel=panel,
         )  # fmt: skip
         return rendered.finish(on_progress)
 
@@ -298,3 +314,15 @@ def _reporter(on_progress: ProgressCallback | None) -> ProgressCallback:
             on_progress(min(1.0, fraction), stage)
 
     return report
+
+
+def _started(recipe: ShotRender, previous: list[Future[Path]], out_dir: Path) -> ShotRender:
+    """The recipe to render: a continuing shot starts from the last frame of the shot before it (its file,
+    once encoded, saved as a PNG beside the shots); it stays cached under its own recipe's hash."""
+    if recipe.continues_from is None:
+        return recipe
+    if not previous:
+        raise ValueError("the first shot can't continue from a previous one")
+    frame = out_dir / f"last-frame-{len(previous):02d}.png"
+    Image.fromarray(read_frame(previous[-1].result(), -1)).save(frame, format="PNG")
+    return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)

@@ -324,7 +324,7 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     if pipelines.has_loaded(fresh[0].model):
         return None
     started = time.monotonic()
-    pipelines.get(fresh[0].model, i2v=fresh[0].init_image is not None)
+    pipelines.get(fresh[0].model, i2v=fresh[0].i2v)
     return time.monotonic() - started
 
 
@@ -398,6 +398,7 @@ def start_job(
             should_cancel=watch.should_cancel,
             title=clip.shot_list.get("title"),
             subtitle=(clip.shot_list.get("bible") or {}).get("style"),
+            panel="Take" if clip.remix_kind == "takes" else "Shot",
         )
         return load_seconds, rendered
 

@@ -64,6 +64,8 @@ class GuildSettings:
     # Bytes a posted file may have; Discord's default for servers without boosts.
     upload_limit: int = 10 * 1024 * 1024
     max_shots: int = 4
+    # Draft takes of the first shot to choose from before a clip renders (1: none, straight to the clip).
+    takes: int = 1
     # Role ids (besides server admins) that may cancel others' jobs and run challenges.
     moderator_roles: list[int] = field(default_factory=list)
     # The web gallery: off, link (only through the signed links the bot posts) or public.

@@ -39,6 +39,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "upload_limit": _int_range(1024 * 1024, 500 * 1024 * 1024),
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),
+    "takes": _int_range(1, 4),
     "blocklist": lambda words: None if all(0 < len(word) <= 100 for word in words) else "words must be 1-100 chars",
     "default_model": lambda name: None if name is None or name.strip() else "must not be empty",
 }
