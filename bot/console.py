@@ -190,21 +190,21 @@ async def _cancel(session: ConsoleSession, arg: str) -> str:
 
 @command("clip")
 async def _clip(session: ConsoleSession, arg: str) -> str:
-    clip = await session.studio.clip(to_id(arg))
+    clip = await session.studio.visible_clip(session.member, to_id(arg))
     return f"clip #{clip.id} by {clip.author_name} [{clip.status}]: {clip.request}\nvideo: {clip.video_path}"
 
 
 @command("remix")
 async def _remix(session: ConsoleSession, arg: str) -> str:
     ref, _, text = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.parse_change(text))
 
 
 @command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
     ref, _, shot = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
 
@@ -217,8 +217,8 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
 
 @command("lineage")
 async def _lineage(session: ConsoleSession, arg: str) -> str:
-    clip = await remixing.resolve_clip(session.studio, arg)
-    tree = await lineage(session.studio, clip.id)
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    tree = await lineage(session.studio, session.member, clip.id)
     out_path = session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png"
     image = await asyncio.to_thread(lineage_image, tree, out_path)
     return f"{lineage_text(tree)}\nimage: {image}"
@@ -226,8 +226,8 @@ async def _lineage(session: ConsoleSession, arg: str) -> str:
 
 @command("recipe")
 async def _recipe(session: ConsoleSession, arg: str) -> str:
-    clip = await remixing.resolve_clip(session.studio, arg)
-    return await remixing.recipe_card(session.studio, clip.id)
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    return await remixing.recipe_card(session.studio, session.member, clip.id)
 
 
 @command("optout")

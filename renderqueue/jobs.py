@@ -92,7 +92,7 @@ def enqueue_clip_job(
             "stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
             (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, timestamp(now)),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (clip_id,))
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
         return get_job(db, cursor.lastrowid)  # type: ignore[arg-type]
 
 
@@ -158,7 +158,7 @@ def claim_next(
             (worker_id, now, now, decision.job.id),
         )
         claimed = get_job(db, decision.job.id)
-        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ?", (claimed.clip_id,))
+        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ? AND status != 'deleted'", (claimed.clip_id,))
         return claimed
 
 
@@ -208,7 +208,8 @@ def complete_job(
         if cursor.rowcount != 1:
             return False
         db.execute(
-            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ?",
+            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? "
+            "WHERE id = ? AND status != 'deleted'",
             (video_path, storyboard_path, get_job(db, job_id).clip_id),
         )
         return True
@@ -243,14 +244,14 @@ def _end_attempt(
             "error = ?, error_detail = ? WHERE id = ?",
             (user_message, detail, job.id),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
     else:
         db.execute(
             "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, error_detail = ?, finished_at = ? "
             "WHERE id = ?",
             (user_message, detail, now, job.id),
         )
-        db.execute("UPDATE clips SET status = 'failed' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'failed' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
 
 
 def release_job(db: sqlite_utils.Database, job_id: int, *, worker_id: str) -> bool:
@@ -263,7 +264,8 @@ def release_job(db: sqlite_utils.Database, job_id: int, *, worker_id: str) -> bo
         )
         if cursor.rowcount != 1:
             return False
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (get_job(db, job_id).clip_id,))
+        clip_id = get_job(db, job_id).clip_id
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
         return True
 
 
@@ -311,8 +313,23 @@ def cancel_job(
             "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
             (timestamp(now), job_id),
         )
-        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
         return get_job(db, job_id)
+
+
+def cancel_clip_jobs(db: sqlite_utils.Database, clip_id: int, *, now: float | None = None) -> list[int]:
+    """Cancel the clip's queued or running job, if any (the clip is going away: deleted, or its author
+    forgotten). A running job's worker sees it at its next heartbeat; `complete_job` then refuses it, so
+    the clip is never set back to ready. Returns the ids of the jobs cancelled."""
+    rows = db.execute(
+        "SELECT id FROM jobs WHERE clip_id = ? AND status IN ('queued', 'running')", (clip_id,)
+    ).fetchall()
+    for (job_id,) in rows:
+        db.execute(
+            "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
+            (timestamp(now), job_id),
+        )
+    return [job_id for (job_id,) in rows]
 
 
 def _duration(cost: float, stats: ModelStats) -> float:

@@ -29,7 +29,7 @@ from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, StyleB
 from storage import challenges as store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
-from storage.clips import ancestors, find_clip, get_clip
+from storage.clips import ancestors, find_clip
 from storage.db import timestamp
 from common.errors import NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
@@ -49,7 +49,7 @@ from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.leaderboard import Row, render_leaderboard
-from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.service import Accepted, ClipPlan, Member, Studio, visible_clip
 from studio.converters import check_duration_s, format_duration, to_duration_s
 from studio.shots import random_seed
 
@@ -357,7 +357,7 @@ class ChallengeService:
         def write(db: sqlite_utils.Database) -> SubmitResult:
             challenge = _pick_challenge(db, member, challenge_id, "vote")
             _check_open(challenge, now, "entries")
-            clip = get_clip(db, clip_id)
+            clip = visible_clip(db, member, clip_id)  # the challenge is in the member's server too
             _check_entry(challenge, ChallengeRules.from_dict(challenge.rules), clip, member, ancestors(db, clip.id))
             current = store.get_entry(db, challenge.id, member.id)
             if current is not None and current.clip_id == clip.id:

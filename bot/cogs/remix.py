@@ -93,7 +93,7 @@ class RemixCog(commands.Cog):
         member, _ = await interaction_member(self.studio, interaction)
         source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        tree = await lineage(self.studio, source.id)
+        tree = await lineage(self.studio, member, source.id)
         path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
         image = await asyncio.to_thread(lineage_image, tree, path)
         await interaction.followup.send(
@@ -123,8 +123,9 @@ class RemixCog(commands.Cog):
         text = message.content.strip()
         if not text:
             return  # no message content intent, or only an attachment
+        member, _ = await message_member(self.studio, message)
         try:
-            clip = await remixing.resolve_clip(self.studio, remixing.ClipRef(message_id=reference.message_id))
+            clip = await remixing.resolve_clip(self.studio, remixing.ClipRef(message_id=reference.message_id), member)
         except NotFound:
             return  # a reply to anything else is just conversation
         try:
