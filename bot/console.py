@@ -239,6 +239,21 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     return "others may remix your clips again"
 
 
+@command("forget")
+async def _forget(session: ConsoleSession, arg: str) -> str:
+    """/forget me | /forget member <name>: delete or anonymize a member's requests, clips, votes, profile."""
+    what, _, name = arg.partition(" ")
+    if what == "me":
+        forgotten = await session.studio.forget(session.member)
+    elif what == "member" and name.strip():
+        # The console's operator runs the console, so they moderate it.
+        operator = replace(session.member, can_moderate=True)
+        forgotten = await session.studio.forget(operator, console_member(name.strip()).id)
+    else:
+        return "usage: /forget me | /forget member <name>"
+    return f"forgotten: {forgotten.total} record{'s' * (forgotten.total != 1)} deleted or anonymized"
+
+
 @command("settings")
 async def _settings(session: ConsoleSession, arg: str) -> str:
     """/settings show | set <key> <value> (`default` restores a default)"""

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
+from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
 from common.errors import NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
@@ -330,6 +331,22 @@ def cancel_clip_jobs(db: sqlite_utils.Database, clip_id: int, *, now: float | No
             (timestamp(now), job_id),
         )
     return [job_id for (job_id,) in rows]
+
+
+@forgets("jobs")
+def forget_jobs(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    """Cancel the member's live jobs (their clips are being forgotten) without a notice to post, and
+    anonymize all their jobs (`storage.forget`). Returns the jobs changed."""
+    where, values = f"user_id = ?{in_guild(guild_id)}", params(user_id, guild_id)
+    now = timestamp()
+    db.execute(
+        "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ?, notified_at = ? "
+        f"WHERE {where} AND status IN ('queued', 'running')",
+        (now, now, *values),
+    )
+    return db.execute(
+        f"UPDATE jobs SET user_id = ?, error_detail = NULL WHERE {where}", (DELETED_MEMBER_ID, *values)
+    ).rowcount
 
 
 def _duration(cost: float, stats: ModelStats) -> float:

@@ -24,6 +24,7 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from common.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
+from storage.forget import Forgotten, forget_user
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
@@ -369,6 +370,18 @@ class Studio:
             return clip
 
         return await self.adb.write(write)
+
+    async def forget(self, member: Member, user_id: int | None = None) -> Forgotten:
+        """Forget a member's data (`storage.forget`): without `user_id`, everything about `member` in every
+        server (`/forget me`); with it, that member's data in `member`'s server, for moderators only
+        (`/forget member`). Idempotent. Raises NotAllowed."""
+        if user_id is None or user_id == member.id:
+            return await self.adb.write(forget_user, member.id, None)
+        if not member.can_moderate or member.guild_id is None:
+            raise NotAllowed(
+                "Only a server admin or moderator can make Reelbot forget another member.", code="not_moderator"
+            )
+        return await self.adb.write(forget_user, user_id, member.guild_id)
 
     async def finished_jobs(self, transport: str) -> list[JobView]:
         """Jobs of clips that `transport` ("discord", "console") delivers that ended (done, failed,
