@@ -85,3 +85,4 @@ async def test_console_forget(studio):
     with pytest.raises(NotFound):
         await studio.clip(clip.id)
     assert MARKER not in dump(studio)
+
