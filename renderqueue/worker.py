@@ -24,7 +24,9 @@ from pathlib import Path
 import sqlite_utils
 
 from generation import assemble
+from generation.encoding import probe
 from generation.errors import (
+    EncodeError,
     OutOfMemoryRenderError,
     PipelineError,
     RenderCancelled,
@@ -51,7 +53,7 @@ from storage.clips import find_clip, set_clip_recipes
 from storage.db import open_db, transaction
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
-from storage.renders import lookup_render, record_render
+from storage.renders import drop_render, lookup_render, record_render
 from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
 
 log = logging.getLogger(__name__)
@@ -177,8 +179,23 @@ class RenderCacheAccess:
         self.gpu_seconds = 0.0
 
     def lookup(self, recipe_hash: str) -> Path | None:
-        render = lookup_render(self.db, recipe_hash)
-        return None if render is None else Path(render.path)
+        """The cached file for this shot, checked before reuse: by its checksum, or (cached before
+        checksums were kept) by decoding it for the recipe's frame count, then recording its checksum.
+        A bad file is dropped (None), so the shot is rendered again."""
+        render = lookup_render(self.db, recipe_hash, verify=True)
+        if render is None or render.sha256 is not None:
+            return None if render is None else Path(render.path)
+        recipe = self.by_hash.get(recipe_hash)
+        try:
+            intact = recipe is None or probe(Path(render.path)).frame_count == recipe.num_frames
+        except EncodeError:
+            intact = False
+        if not intact:
+            log.warning("cached render %s (%s) doesn't decode to its shot: dropped", recipe_hash, render.path)
+            drop_render(self.db, recipe_hash, render.path)
+            return None
+        record_render(self.db, recipe_hash, render.path, model=render.model, gpu_seconds=render.gpu_seconds)
+        return Path(render.path)
 
     def has(self, recipe: ShotRender) -> bool:
         return lookup_render(self.db, recipe.content_hash(), count_hit=False) is not None

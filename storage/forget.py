@@ -7,10 +7,10 @@ that deletes or anonymizes the member's rows (all servers when `guild_id` is Non
 only) and returns how many rows it changed. All of them run in one write transaction, so a member is
 forgotten everywhere or not at all, and running it again changes nothing (it is idempotent).
 
-What the core forgets: requests (deleted), clips (their text, shot lists, recipes, files and author
-wiped, status deleted, live jobs cancelled; remixes others made of them stay viewable, crediting
-"a deleted member"), jobs (live ones cancelled, all anonymized: renderqueue.jobs registers it), challenge entries and votes (deleted), relay turns
-(text wiped, author anonymized), and, when forgetting everywhere, the member's profile (name, opt-out).
+What the core forgets: requests (deleted); clips (text, shot lists, recipes, files and author wiped,
+status deleted; remixes others made of them stay viewable, crediting "a deleted member"); jobs (live
+ones cancelled, all anonymized; renderqueue.jobs registers it); challenge entries and votes (deleted);
+relay turns (text wiped, author anonymized); and, when forgetting everywhere, the member's profile.
 """
 from __future__ import annotations
 
