@@ -40,7 +40,9 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        return f"clip #{view.clip.id}: queued, position {view.estimate.position}, ~{view.estimate.eta_seconds:.0f}s"
+        waiting = f" (waiting to retry: {job.error})" if job.stage == "waiting to retry" and job.error else ""
+        return (f"clip #{view.clip.id}: queued, position {view.estimate.position}, "
+                f"~{view.estimate.eta_seconds:.0f}s{waiting}")
     bar = "#" * round(job.progress * 20)
     return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {job.stage}"
 

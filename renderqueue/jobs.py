@@ -255,13 +255,19 @@ def _end_attempt(
         db.execute("UPDATE clips SET status = 'failed' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
 
 
-def release_job(db: sqlite_utils.Database, job_id: int, *, worker_id: str) -> bool:
-    """Hand a running job back untouched (worker shutting down): re-queued without using an attempt."""
+def release_job(
+    db: sqlite_utils.Database, job_id: int, *, worker_id: str, waiting_for: str | None = None, detail: str = ""
+) -> bool:
+    """Hand a running job back without using an attempt: the worker is shutting down, or (`waiting_for`,
+    a member-facing reason such as "the media folder is full") something transient outside the render
+    stopped it; the reason is kept as the job's error and its stage says it is waiting."""
     with transaction(db):
+        stage = "queued" if waiting_for is None else "waiting to retry"
         cursor = db.execute(
-            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'queued', "
-            "attempts = attempts - 1 WHERE id = ? AND status = 'running' AND worker_id = ?",
-            (job_id, worker_id),
+            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = ?, "
+            "error = COALESCE(?, error), error_detail = COALESCE(?, error_detail), attempts = attempts - 1 "
+            "WHERE id = ? AND status = 'running' AND worker_id = ?",
+            (stage, waiting_for, detail or None, job_id, worker_id),
         )
         if cursor.rowcount != 1:
             return False

@@ -10,10 +10,12 @@ Run: `reelbot worker` (or `python -m studio.worker_process --home DIR [--config 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import traceback
@@ -50,7 +52,7 @@ from renderqueue.jobs import (
 from renderqueue.scheduler import render_work
 from renderqueue.settings import WorkerSettings
 from storage.clips import find_clip, set_clip_recipes
-from storage.db import open_db, transaction
+from storage.db import is_locked, open_db, transaction
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
 from storage.renders import drop_render, lookup_render, record_render
@@ -126,9 +128,14 @@ class JobWatch:
         db = open_db(self.config.db_path)
         try:
             while not self._done.wait(self.config.settings.heartbeat_interval_s):
-                if not heartbeat(db, self.job.id, self.config.worker_id):
-                    self.lost.set()
-                worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
+                try:
+                    if not heartbeat(db, self.job.id, self.config.worker_id):
+                        self.lost.set()
+                    worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
+                except sqlite3.OperationalError as error:
+                    if not is_locked(error):
+                        raise
+                    log.warning("job %s: database locked, heartbeat skipped", self.job.id)
                 if time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
                     self._give_up_on_hung_render(db)
         finally:
@@ -277,12 +284,14 @@ def process_job(
     pipelines: PipelineCache,
     config: WorkerConfig,
     stop: threading.Event,
-) -> None:
-    """Render one claimed job and record how it ended; never raises for render failures."""
+) -> bool:
+    """Render one claimed job and record how it ended; never raises for render failures. Returns True when
+    the media folder couldn't be written (full disk, lost permissions, I/O error): the job went back to
+    the queue without using an attempt, and the worker should back off before claiming again."""
     clip = find_clip(db, job.clip_id)
     if clip is None or clip.status == "deleted":
         fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
-        return
+        return False
     recipes = [ShotRender.from_dict(recipe) for recipe in clip.recipes]
     cache = RenderCacheAccess(db, config.media_dir, recipes)
     log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
@@ -311,20 +320,18 @@ def process_job(
             # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
             log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
             fail_job(db, job.id, error.user_message, retry=True, worker_id=config.worker_id, detail=error.detail)
-        except RenderError as error:
-            log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
-            fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
-        except Exception:
-            log.exception("job %s: unexpected error", job.id)
-            fail_job(
-                db,
-                job.id,
-                f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
-                "details in the worker log.",
-                retry=False,
-                worker_id=config.worker_id,
-                detail=traceback.format_exc(limit=20),
-            )
+        except Exception as error:
+            io_error = media_io_error(error)
+            if io_error is None:
+                _failed(db, job, clip, config, error)
+                return False
+            log.error("job %s: media I/O error on %s: %s; re-queued, the worker backs off and retries",
+                      job.id, io_error.filename or config.media_dir, io_error.strerror or io_error)
+            reason = io_error.strerror or "I/O error"
+            release_job(db, job.id, worker_id=config.worker_id, detail=repr(io_error),
+                        waiting_for=f"Reelbot can't write its media files right now ({reason}); "
+                        "your clip is kept and will be tried again.")
+            return True
         else:
             if complete_job(
                 db,
@@ -343,6 +350,42 @@ def process_job(
                     seconds_per_unit=cache.gpu_seconds / cache.work if cache.work else None,
                     load_seconds=load_seconds,
                 )
+    return False
+
+
+# errno values of a media folder that can't be written now but may be later: full disk or quota, lost
+# permissions, a read-only or failing mount. A missing file (ENOENT) is not among them.
+MEDIA_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
+
+
+def media_io_error(error: BaseException) -> OSError | None:
+    """The transient OSError behind `error` (itself, or what it was raised from), if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno in MEDIA_ERRNOS:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _failed(db: sqlite_utils.Database, job: RenderJob, clip: Clip, config: WorkerConfig, error: Exception) -> None:
+    """A render that ended in an error no retry will fix: the job and its clip fail with a reason."""
+    if isinstance(error, RenderError):
+        log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
+        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+        return
+    log.error("job %s: unexpected error", job.id, exc_info=error)
+    fail_job(
+        db,
+        job.id,
+        f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
+        "details in the worker log.",
+        retry=False,
+        worker_id=config.worker_id,
+        detail="".join(traceback.format_exception(error, limit=20)),
+    )
 
 
 def _captions(clip: Clip, count: int) -> list[str]:
@@ -429,6 +472,35 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# A worker whose media folder can't be written waits this long before claiming again, doubling with each
+# failure in a row up to the maximum (seconds).
+MEDIA_BACKOFF_S = 2.0
+MEDIA_BACKOFF_MAX_S = 300.0
+
+
+def _work_once(
+    db: sqlite_utils.Database,
+    pipelines: PipelineCache,
+    config: WorkerConfig,
+    stop: threading.Event,
+    media_failures: int,
+) -> int:
+    """One turn of the worker's loop: re-queue stale jobs, then render the next job or idle a poll.
+    `media_failures`: media I/O failures in a row so far; returns the new count."""
+    requeue_stale(db, config.settings.stale_after_s)
+    job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
+    if job is None:
+        worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
+        stop.wait(config.settings.poll_interval_s)
+        return media_failures
+    if process_job(db, job, pipelines, config, stop):
+        media_failures += 1
+        stop.wait(min(MEDIA_BACKOFF_MAX_S, MEDIA_BACKOFF_S * 2 ** (media_failures - 1)))
+    else:
+        media_failures = 0
+    return media_failures
+
+
 def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> None:
     """Claim and render jobs until `stop` is set."""
     stop = stop or threading.Event()
@@ -438,14 +510,21 @@ def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> Non
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
     try:
         _requeue_orphans(db, config)
+        locked_since: float | None = None
+        media_failures = 0
         while not stop.is_set():
-            requeue_stale(db, config.settings.stale_after_s)
-            job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
-            if job is None:
-                worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
-                stop.wait(config.settings.poll_interval_s)
-                continue
-            process_job(db, job, pipelines, config, stop)
+            try:
+                media_failures = _work_once(db, pipelines, config, stop, media_failures)
+                locked_since = None
+            except sqlite3.OperationalError as error:
+                if not is_locked(error):
+                    raise
+                # Another program holds the database: wait and retry, never die. A job it was rendering
+                # stays running; its heartbeats (or requeue_stale) decide what happens to it.
+                locked_since = locked_since or time.monotonic()
+                waited = time.monotonic() - locked_since
+                log.warning("worker %s: database locked (%.0fs so far); retrying", config.worker_id, waited)
+                stop.wait(min(10.0, 0.5 + waited))
     finally:
         unregister_worker(db, config.worker_id)
         db.close()

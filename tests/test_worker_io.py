@@ -1,0 +1,140 @@
+"""Transient faults outside the render: media I/O errors and database locks held by other programs
+never drop an accepted clip, never kill a worker, and are shown to the operator and the member."""
+from __future__ import annotations
+
+import errno
+import logging
+import sqlite3
+import threading
+import time
+
+import pytest
+from storage_fixtures import submit, tiny_recipe
+
+from bot.console import progress_line
+from generation import assemble
+from generation.errors import EncodeError
+from renderqueue import worker
+from renderqueue.jobs import get_job
+from renderqueue.worker import run_worker
+from storage import db as db_module
+from storage.aio import AsyncDatabase
+from storage.clips import get_clip
+from storage.db import DatabaseBusy
+from storage.records import QueueEstimate
+from studio.service import JobView
+from test_worker_faults import FakePipelines, config, fake_render, run_once  # noqa: F401
+
+
+def disk_full(times: int, *, wrapped: bool = False):
+    def behaviour(call, recipes, should_cancel):
+        if call < times:
+            error = OSError(errno.ENOSPC, "No space left on device", "/media/clips/1/clip.mp4")
+            if wrapped:  # as the encoder reports it
+                raise EncodeError("That video couldn't be written.") from error
+            raise error
+
+    return behaviour
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_full_disk_requeues_without_using_an_attempt_and_says_why(db, config, monkeypatch, caplog, wrapped):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(disk_full(5, wrapped=wrapped)))
+    job = submit(db, recipes=[tiny_recipe(0)])
+    for _ in range(5):  # more failures than max_attempts: a transient cause never fails the clip
+        waiting = run_once(db, config)
+        assert (waiting.status, waiting.attempts, waiting.stage) == ("queued", 0, "waiting to retry")
+    assert "No space left on device" in waiting.error and "your clip is kept" in waiting.error
+    assert "media I/O error" in caplog.text
+    line = progress_line(JobView(waiting, get_clip(db, job.clip_id), QueueEstimate(1, 10.0)))
+    assert "(waiting to retry: Reelbot can't write its media files right now (No space left" in line
+    assert run_once(db, config).status == "done" and get_clip(db, job.clip_id).status == "ready"
+
+
+def test_the_worker_backs_off_after_media_errors_and_finishes_the_job(db, config, monkeypatch):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(disk_full(3)))
+    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
+    monkeypatch.setattr(worker, "MEDIA_BACKOFF_S", 0.05)
+    waits: list[float] = []
+    stop = threading.Event()
+    real_wait = stop.wait
+    stop.wait = lambda seconds=None: waits.append(seconds) or real_wait(min(seconds or 0, 0.05))  # type: ignore
+    job = submit(db, recipes=[tiny_recipe(0)])
+    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while get_job(db, job.id).status != "done" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert get_job(db, job.id).status == "done"
+    assert [0.05, 0.1, 0.2] == [w for w in waits if w in (0.05, 0.1, 0.2)][:3]  # doubling backoff
+
+
+def hold_lock(path, seconds: float) -> threading.Thread:
+    """Another program holding the write lock for `seconds`."""
+    ready = threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(str(path))
+        conn.execute("BEGIN IMMEDIATE")
+        ready.set()
+        time.sleep(seconds)
+        conn.rollback()
+        conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    ready.wait()
+    return thread
+
+
+async def test_a_write_waits_out_a_long_lock_and_keeps_the_request(db_path, monkeypatch, caplog):
+    from storage.requests import get_request, record_request
+
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.1)
+    async with AsyncDatabase(db_path, lock_wait_s=30) as adb:
+        await adb.read(lambda db: None)  # connections opened before the lock, with the short timeout
+        await adb.write(lambda db: None)
+        holder = hold_lock(db_path, 1.0)
+        with caplog.at_level(logging.WARNING):
+            stored = await adb.write(record_request, kind="create", guild_id=1, channel_id=2, user_id=3,
+                                     user_name="ann", text="a cat", options={}, origin=None, transport="console")
+        holder.join()
+        assert (await adb.read(get_request, stored.id)).text == "a cat"
+        assert "database locked by another program" in caplog.text
+
+
+async def test_a_lock_held_past_the_wait_is_a_clear_busy_error(db_path, monkeypatch):
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.1)
+    async with AsyncDatabase(db_path, lock_wait_s=0.5) as adb:
+        await adb.write(lambda db: None)
+        holder = hold_lock(db_path, 2.0)
+        with pytest.raises(DatabaseBusy) as info:
+            await adb.write(lambda db: db.execute("INSERT INTO guilds (id, created_at) VALUES (1, 0)"))
+        holder.join()
+        assert info.value.code == "busy" and "busy" in info.value.user_message
+
+
+def test_the_worker_survives_a_locked_database(db, config, monkeypatch, caplog):
+    monkeypatch.setattr(assemble, "render_clip", fake_render(lambda *_: None))
+    monkeypatch.setattr(worker, "PipelineCache", lambda *a, **k: FakePipelines())
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(config, stop))
+    thread.start()
+    try:
+        time.sleep(0.3)
+        holder = hold_lock(config.db_path, 1.0)
+        holder.join()
+        job = submit(db, recipes=[tiny_recipe(0)])
+        deadline = time.monotonic() + 20
+        while get_job(db, job.id).status != "done" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert thread.is_alive() and get_job(db, job.id).status == "done"
+        assert "database locked" in caplog.text
+    finally:
+        stop.set()
+        thread.join(10)
