@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from common.redact import install_redaction
 from renderqueue.orphans import die_with_parent
 from renderqueue.worker import WorkerConfig, run_worker
 from studio.config import Config, load_config
@@ -100,6 +101,7 @@ def parse_worker_args(argv: list[str]) -> WorkerArgs:
 def main(argv: list[str] | None = None) -> int:
     args = parse_worker_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_redaction(args.config.secrets)
     serve(args.config, worker_id=args.worker_id, parent_pid=args.parent_pid)
     return 0
 
