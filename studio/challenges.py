@@ -794,25 +794,28 @@ def _turn_seed(base: int, position: int) -> int:
 
 
 def _ranking(db: sqlite_utils.Database, challenge: Challenge) -> list[Ranked]:
-    """Entries by votes (ties: earlier submission first); entries whose clip was deleted drop out."""
+    """Entries by votes; equal votes share a rank (listed earlier submission first); entries whose clip
+    was deleted drop out."""
     submitted = {entry.clip_id: entry.submitted_at for entry in store.list_entries(db, challenge.id)}
     ranking: list[Ranked] = []
     for clip_id, votes in store.tally(db, challenge.id):
         clip = find_clip(db, clip_id)
         if clip is not None and clip.status != "deleted":
-            ranking.append(Ranked(len(ranking) + 1, clip, votes, submitted[clip_id]))
+            # Standard competition ranking ("1224"): equal votes share a rank, the next rank skips.
+            rank = ranking[-1].rank if ranking and ranking[-1].votes == votes else len(ranking) + 1
+            ranking.append(Ranked(rank, clip, votes, submitted[clip_id]))
     return ranking
 
 
 def _podium(ranking: list[Ranked]) -> list[Ranked]:
-    return [ranked for ranked in ranking[:PODIUM] if ranked.votes > 0]
+    """The entries ranked 1 to PODIUM with at least one vote: every entry tied for a podium rank is on it."""
+    return [ranked for ranked in ranking if ranked.rank <= PODIUM and ranked.votes > 0]
 
 
 def _won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) -> bool:
     if challenge.status != "closed" or challenge.kind != "vote":
         return False
-    podium = _podium(_ranking(db, challenge))
-    return bool(podium) and podium[0].clip.id == entry.clip_id
+    return any(ranked.rank == 1 and ranked.clip.id == entry.clip_id for ranked in _podium(_ranking(db, challenge)))
 
 
 def _entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]:
