@@ -13,7 +13,7 @@ from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
-from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
+from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names, send_permission
 from bot.views import clip_view, queue_remix, status_message
 from common.errors import NotFound
 from bot.references import clip_ref
@@ -136,9 +136,9 @@ class RemixCog(commands.Cog):
     async def _remix_reply(self, message: discord.Message, clip_id: int, text: str) -> None:
         assert message.guild is not None
         permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr, arg-type]
-        if not permissions.send_messages:
+        if not getattr(permissions, send_permission(message.channel)):
             return  # nowhere to answer
-        missing = missing_posting_permissions(permissions)
+        missing = missing_posting_permissions(permissions, message.channel)
         if missing:
             await message.reply(f"I can't post clips in this channel: I'm missing {permission_names(missing)}.",
                                 mention_author=False, delete_after=60)
