@@ -125,7 +125,8 @@ class RemixCog(commands.Cog):
             return  # no message content intent, or only an attachment
         member, _ = await message_member(self.studio, message)
         try:
-            clip = await remixing.resolve_clip(self.studio, remixing.ClipRef(message_id=reference.message_id), member)
+            ref = remixing.ClipRef(message_id=reference.message_id)
+            clip = await remixing.resolve_clip(self.studio, ref, member)
         except NotFound:
             return  # a reply to anything else is just conversation
         try:
