@@ -81,8 +81,7 @@ class WorkerArgs:
 
 def parse_worker_args(argv: list[str]) -> WorkerArgs:
     """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV] [--parent-pid PID]`
-    and load the
-    settings (`--device` overrides `[worker] device` and nothing else of that section).
+    and load the settings (`--device` overrides `[worker] device` and nothing else of that section).
 
     Raises SystemExit on bad arguments and ConfigError on a bad settings file."""
     parser = argparse.ArgumentParser(prog="python -m studio.worker_process", description=__doc__)
