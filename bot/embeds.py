@@ -85,8 +85,11 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0) -> discord.Embed:
-    """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number."""
+def clip_embed(
+    clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0, gallery: str | None = None
+) -> discord.Embed:
+    """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number.
+    `gallery` (the clip's signed gallery link) makes the title a link and adds an "Open in gallery" field."""
     shot_list = Studio.shot_list(clip)
     description = f"> {clip_text(clip.request, 600)}"
     if credit:
@@ -106,10 +109,22 @@ def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused
     embed.add_field(name="Model", value=clip.model)
     if reused:
         embed.add_field(name="Reused", value=f"{reused} shot{'s' * (reused != 1)} from earlier renders")
+    if gallery:
+        embed.url = gallery
+        embed.add_field(name="Gallery", value=f"[Open in gallery]({gallery})", inline=False)
     if image:
         embed.set_image(url=f"attachment://{image}")
     embed.set_footer(text=f"Clip #{clip.id} · reply to the clip with a change to remix it")
     return embed
+
+
+def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False, what: str = "clip") -> str:
+    """Where to watch a video (`what`: clip, film) the post could not carry whole: left out (too large even
+    at low quality) or re-encoded smaller to fit the upload limit. "" with nothing to add or no gallery link."""
+    if gallery is None or not (left_out or reduced):
+        return ""
+    # <…> keeps Discord from unfurling the link into a second preview.
+    return f"▶️ Watch the full {what}: <{gallery}>" if left_out else f"▶️ Full quality in the gallery: <{gallery}>"
 
 
 def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:

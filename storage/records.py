@@ -66,6 +66,8 @@ class GuildSettings:
     max_shots: int = 4
     # Role ids (besides server admins) that may cancel others' jobs and run challenges.
     moderator_roles: list[int] = field(default_factory=list)
+    # The web gallery: off, link (only through the signed links the bot posts) or public.
+    gallery: str = "link"
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,17 @@ class LineageNode:
     remix_note: str | None
     deleted: bool
     children: tuple["LineageNode", ...] = ()
+    # Where the clip was made and whether it is rendered, for front-ends that link to clips.
+    guild_id: int | None = None
+    status: str = "ready"
     # Made in another server: shown without author, title or note.
     elsewhere: bool = False
 
     @classmethod
     def of(cls, clip: Clip, children: tuple["LineageNode", ...], *, elsewhere: bool = False) -> "LineageNode":
         if elsewhere:
-            return cls(clip.id, 0, "", "", None, None, clip.status == "deleted", children, elsewhere=True)
+            return cls(clip.id, 0, "", "", None, None, clip.status == "deleted", children, clip.guild_id,
+                       clip.status, elsewhere=True)
         return cls(
             clip_id=clip.id,
             author_id=clip.author_id,
@@ -48,6 +52,8 @@ class LineageNode:
             remix_note=clip.remix_note,
             deleted=clip.status == "deleted",
             children=children,
+            guild_id=clip.guild_id,
+            status=clip.status,
         )
 
     @property
