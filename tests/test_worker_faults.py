@@ -40,6 +40,9 @@ class FakePipelines:
     def loaded(self) -> list[str]:
         return ["tiny"]
 
+    def has_loaded(self, preset_name: str) -> bool:
+        return preset_name == "tiny"
+
     def get(self, name: str, *, i2v: bool = False) -> None:
         raise AssertionError("the fake renders must not load models")
 
