@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -137,6 +138,11 @@ def run_bot(config: Config) -> int:
     except discord.LoginFailure:
         print("error: Discord rejected the bot token; check DISCORD_TOKEN.", file=sys.stderr)
         return 2
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as error:
+        # Before the first connection only: once connected, discord.py reconnects with exponential backoff.
+        print(f"error: can't reach Discord ({type(error).__name__}: {error}); check this machine's network "
+              "connection and firewall, then start Reelbot again.", file=sys.stderr)
+        return 3
     except discord.PrivilegedIntentsRequired:
         print(
             "error: enable the Message Content intent for the bot (Developer Portal > Bot > Privileged Gateway "

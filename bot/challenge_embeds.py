@@ -196,9 +196,11 @@ def results_message(results: ChallengeResults, *, image: str | None) -> dict[str
     head = f"🏁 **{name_of(challenge)} “{clip_text(challenge.theme, 150)}” is over!**"
     if results.winners:
         first = results.winners[0]
+        tied = [w for w in results.winners[1:] if w.rank == 1]
         head += (f" {MEDALS[1]} <@{first.clip.author_id}> wins with clip #{first.clip.id} "
-                 f"“{clip_text(first.title, 100)}”.")
-        others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:]]
+                 f"“{clip_text(first.title, 100)}”" + "".join(
+                     f", tied with <@{w.clip.author_id}> (#{w.clip.id})" for w in tied) + ".")
+        others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:] if w.rank > 1]
         if others:
             head += " Also on the podium: " + ", ".join(others) + "."
     elif results.ranking:

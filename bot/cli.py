@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from common.redact import install_redaction
 from generation.registry import ASPECTS
 from prompts.expand import BACKENDS
 from studio.config import Config, ConfigError, load_config
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    install_redaction(config.secrets)
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 

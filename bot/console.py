@@ -48,7 +48,8 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        return f"clip #{view.clip.id}: queued, {view.estimate.place}, ~{view.estimate.eta_seconds:.0f}s"
+        waiting = f" (waiting to retry: {job.error})" if job.stage == "waiting to retry" and job.error else ""
+        return f"clip #{view.clip.id}: queued, {view.estimate.place}, ~{view.estimate.eta_seconds:.0f}s{waiting}"
     bar = "#" * round(job.progress * 20)
     return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {job.stage}"
 
@@ -210,21 +211,21 @@ async def _cancel(session: ConsoleSession, arg: str) -> str:
 
 @command("clip")
 async def _clip(session: ConsoleSession, arg: str) -> str:
-    clip = await session.studio.clip(to_id(arg))
+    clip = await session.studio.visible_clip(session.member, to_id(arg))
     return f"clip #{clip.id} by {clip.author_name} [{clip.status}]: {clip.request}\nvideo: {clip.video_path}"
 
 
 @command("remix")
 async def _remix(session: ConsoleSession, arg: str) -> str:
     ref, _, text = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.parse_change(text))
 
 
 @command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
     ref, _, shot = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
 
@@ -275,8 +276,8 @@ async def _finalize(session: ConsoleSession, arg: str) -> str:
 
 @command("lineage")
 async def _lineage(session: ConsoleSession, arg: str) -> str:
-    clip = await remixing.resolve_clip(session.studio, arg)
-    tree = await lineage(session.studio, clip.id)
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    tree = await lineage(session.studio, session.member, clip.id)
     out_path = session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png"
     image = await asyncio.to_thread(lineage_image, tree, out_path)
     return f"{lineage_text(tree)}\nimage: {image}"
@@ -284,8 +285,8 @@ async def _lineage(session: ConsoleSession, arg: str) -> str:
 
 @command("recipe")
 async def _recipe(session: ConsoleSession, arg: str) -> str:
-    clip = await remixing.resolve_clip(session.studio, arg)
-    return await remixing.recipe_card(session.studio, clip.id)
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    return await remixing.recipe_card(session.studio, session.member, clip.id)
 
 
 @command("gallery")
@@ -310,6 +311,21 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
         return "others can no longer remix your clips"
     return "others may remix your clips again"
+
+
+@command("forget")
+async def _forget(session: ConsoleSession, arg: str) -> str:
+    """/forget me | /forget member <name>: delete or anonymize a member's requests, clips, votes, profile."""
+    what, _, name = arg.partition(" ")
+    if what == "me":
+        forgotten = await session.studio.forget(session.member)
+    elif what == "member" and name.strip():
+        # The console's operator runs the console, so they moderate it.
+        operator = replace(session.member, can_moderate=True)
+        forgotten = await session.studio.forget(operator, console_member(name.strip()).id)
+    else:
+        return "usage: /forget me | /forget member <name>"
+    return f"forgotten: {forgotten.total} record{'s' * (forgotten.total != 1)} deleted or anonymized"
 
 
 @command("settings")

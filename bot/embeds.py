@@ -49,7 +49,8 @@ def progress_line(view: JobView) -> str:
     eta = f" · ETA {format_eta(estimate.eta_seconds)}" if estimate is not None else ""
     if job.status == "queued":
         position = f" · {estimate.place}" if estimate is not None else ""
-        return f"⏳ Clip #{view.clip.id} is queued{position}{eta}"
+        waiting = f" · waiting to retry: {job.error}" if job.stage == "waiting to retry" and job.error else ""
+        return f"⏳ Clip #{view.clip.id} is queued{position}{eta}{waiting}"
     # "Rendering shot 2/3 (step 4/30)": the step count would change the text (and cost an edit) every step.
     stage = (job.stage or "Starting").split(" (")[0]
     stage = stage[:1].upper() + stage[1:]

@@ -15,8 +15,13 @@ log = logging.getLogger(__name__)
 # interaction.extras key: a public deferred response nothing has filled yet.
 _PLACEHOLDER = "reelbot_placeholder"
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
-# What the bot needs in a channel to post a finished clip there.
-POSTING_PERMISSIONS = ("send_messages", "attach_files", "embed_links")
+# What the bot needs to post a finished clip, besides the right to send (which depends on the channel kind).
+POSTING_PERMISSIONS = ("attach_files", "embed_links")
+# Threads and forum posts: Send Messages in Threads, not the parent's Send Messages, decides (Discord's
+# permissions docs: SEND_MESSAGES "does not apply to threads").
+THREAD_TYPES = frozenset(
+    {discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread}
+)
 
 
 async def defer_placeholder(interaction: discord.Interaction) -> int:
@@ -53,13 +58,21 @@ def check_bot_can_post(interaction: discord.Interaction) -> None:
     """Refuse up front (rather than after a render) where the bot could not post the finished clip."""
     if interaction.guild is None:
         raise app_commands.NoPrivateMessage()
-    missing = missing_posting_permissions(interaction.app_permissions)
+    missing = missing_posting_permissions(interaction.app_permissions, interaction.channel)
     if missing:
         raise app_commands.BotMissingPermissions(missing)
 
 
-def missing_posting_permissions(permissions: discord.Permissions) -> list[str]:
-    return [name for name in POSTING_PERMISSIONS if not getattr(permissions, name)]
+def send_permission(channel: object) -> str:
+    """The permission that lets the bot send in `channel`: Send Messages in Threads in a thread or forum
+    post, Send Messages elsewhere."""
+    return "send_messages_in_threads" if getattr(channel, "type", None) in THREAD_TYPES else "send_messages"
+
+
+def missing_posting_permissions(permissions: discord.Permissions, channel: object) -> list[str]:
+    """The permissions (names as discord.Permissions spells them) the bot lacks to post a clip in `channel`."""
+    needed = (send_permission(channel), *POSTING_PERMISSIONS)
+    return [name for name in needed if not getattr(permissions, name)]
 
 
 def permission_names(names: list[str]) -> str:

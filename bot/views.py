@@ -92,7 +92,9 @@ def clip_view(clip_id: int, *, draft: bool = False) -> discord.ui.View:
 
 
 async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
-    await _bot(interaction).studio.clip(clip_id)  # a deleted clip fails here, not after the member typed
+    studio = _bot(interaction).studio
+    member, _ = await interaction_member(studio, interaction)
+    await studio.visible_clip(member, clip_id)  # a deleted clip fails here, not after the member typed
     await interaction.response.send_modal(RemixModal(clip_id))
 
 
@@ -108,7 +110,9 @@ def vary_change(clip: Clip) -> remixing.RemixChange:
 
 
 async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
-    clip = await _bot(interaction).studio.clip(clip_id)
+    studio = _bot(interaction).studio
+    member, _ = await interaction_member(studio, interaction)
+    clip = await studio.visible_clip(member, clip_id)
     await queue_remix(interaction, clip_id, vary_change(clip))
 
 
@@ -148,9 +152,10 @@ async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
 
 async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     studio = _bot(interaction).studio
-    clip = await studio.clip(clip_id)
-    recipe = await remixing.recipe_card(studio, clip_id)
-    family = lineage_text(await lineage(studio, clip_id), max_chars=embeds.FIELD_CHARS - 10)
+    member, _ = await interaction_member(studio, interaction)
+    clip = await studio.visible_clip(member, clip_id)
+    recipe = await remixing.recipe_card(studio, member, clip_id)
+    family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10)
     await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from common.redact import redact
 from prompts.base import DEFAULT_BASE_URL
 from prompts.errors import ExpansionError
 from prompts.llm import LLMExpander
@@ -61,7 +62,8 @@ class OpenAIExpander(LLMExpander):
             if response.status >= 500 or response.status == 429:
                 raise _Retryable(f"HTTP {response.status}")
             if response.status >= 400:
-                text = await response.text()
+                # Some endpoints echo the request, key included, in their error body.
+                text = redact(await response.text(), [self.config.api_key])
                 raise ExpansionError(f"{url} answered HTTP {response.status}: {text[:300]}")
             try:
                 data = await response.json(content_type=None)

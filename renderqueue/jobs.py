@@ -15,6 +15,7 @@ import sqlite_utils
 from generation.registry import canonical_name
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
+from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
 from common.errors import NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
@@ -94,7 +95,7 @@ def enqueue_clip_job(
             "stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
             (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, timestamp(now)),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (clip_id,))
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
         return get_job(db, cursor.lastrowid)  # type: ignore[arg-type]
 
 
@@ -170,7 +171,7 @@ def claim_next(
             (worker_id, now, now, decision.job.id),
         )
         claimed = get_job(db, decision.job.id)
-        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ?", (claimed.clip_id,))
+        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ? AND status != 'deleted'", (claimed.clip_id,))
         return claimed
 
 
@@ -220,7 +221,8 @@ def complete_job(
         if cursor.rowcount != 1:
             return False
         db.execute(
-            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ?",
+            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? "
+            "WHERE id = ? AND status != 'deleted'",
             (video_path, storyboard_path, get_job(db, job_id).clip_id),
         )
         return True
@@ -255,27 +257,34 @@ def _end_attempt(
             "error = ?, error_detail = ? WHERE id = ?",
             (user_message, detail, job.id),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
     else:
         db.execute(
             "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, error_detail = ?, finished_at = ? "
             "WHERE id = ?",
             (user_message, detail, now, job.id),
         )
-        db.execute("UPDATE clips SET status = 'failed' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'failed' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
 
 
-def release_job(db: sqlite_utils.Database, job_id: int, *, worker_id: str) -> bool:
-    """Hand a running job back untouched (worker shutting down): re-queued without using an attempt."""
+def release_job(
+    db: sqlite_utils.Database, job_id: int, *, worker_id: str, waiting_for: str | None = None, detail: str = ""
+) -> bool:
+    """Hand a running job back without using an attempt: the worker is shutting down, or (`waiting_for`,
+    a member-facing reason such as "the media folder is full") something transient outside the render
+    stopped it; the reason is kept as the job's error and its stage says it is waiting."""
     with transaction(db):
+        stage = "queued" if waiting_for is None else "waiting to retry"
         cursor = db.execute(
-            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'queued', "
-            "attempts = attempts - 1 WHERE id = ? AND status = 'running' AND worker_id = ?",
-            (job_id, worker_id),
+            "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = ?, "
+            "error = COALESCE(?, error), error_detail = COALESCE(?, error_detail), attempts = attempts - 1 "
+            "WHERE id = ? AND status = 'running' AND worker_id = ?",
+            (stage, waiting_for, detail or None, job_id, worker_id),
         )
         if cursor.rowcount != 1:
             return False
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ?", (get_job(db, job_id).clip_id,))
+        clip_id = get_job(db, job_id).clip_id
+        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
         return True
 
 
@@ -323,8 +332,39 @@ def cancel_job(
             "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
             (timestamp(now), job_id),
         )
-        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ?", (job.clip_id,))
+        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
         return get_job(db, job_id)
+
+
+def cancel_clip_jobs(db: sqlite_utils.Database, clip_id: int, *, now: float | None = None) -> list[int]:
+    """Cancel the clip's queued or running job, if any (the clip is going away: deleted, or its author
+    forgotten). A running job's worker sees it at its next heartbeat; `complete_job` then refuses it, so
+    the clip is never set back to ready. Returns the ids of the jobs cancelled."""
+    rows = db.execute(
+        "SELECT id FROM jobs WHERE clip_id = ? AND status IN ('queued', 'running')", (clip_id,)
+    ).fetchall()
+    for (job_id,) in rows:
+        db.execute(
+            "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
+            (timestamp(now), job_id),
+        )
+    return [job_id for (job_id,) in rows]
+
+
+@forgets("jobs")
+def forget_jobs(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    """Cancel the member's live jobs (their clips are being forgotten) without a notice to post, and
+    anonymize all their jobs (`storage.forget`). Returns the jobs changed."""
+    where, values = f"user_id = ?{in_guild(guild_id)}", params(user_id, guild_id)
+    now = timestamp()
+    db.execute(
+        "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ?, notified_at = ? "
+        f"WHERE {where} AND status IN ('queued', 'running')",
+        (now, now, *values),
+    )
+    return db.execute(
+        f"UPDATE jobs SET user_id = ?, error_detail = NULL WHERE {where}", (DELETED_MEMBER_ID, *values)
+    ).rowcount
 
 
 def _duration(cost: float, stats: ModelStats) -> float:

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import threading
 from dataclasses import replace
+from pathlib import Path
 
+from renderqueue.orphans import reap_stale_workers
 from renderqueue.worker import WorkerConfig, run_worker
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,11 @@ def _pinned(base: WorkerConfig, index: int, device: str | None) -> WorkerConfig:
     )
 
 
+def _home_of(command: tuple[str, ...]) -> Path | None:
+    """The `--home` of a worker process command line, if it has one."""
+    return Path(command[command.index("--home") + 1]) if "--home" in command[:-1] else None
+
+
 class Workers:
     """Render workers for the life of a front-end.
 
@@ -91,6 +98,8 @@ class Workers:
         """`devices`, when given, starts one worker per entry pinned to that device (see worker_devices)
         instead of `count` workers on base.settings.device."""
         self._stop = threading.Event()
+        self._separate = separate_processes
+        self._home = _home_of(base.process_command)
         target = supervise if separate_processes else run_worker_restarting
         devices = [base.settings.device] * count if devices is None else devices
         self.configs = [_pinned(base, index, device) for index, device in enumerate(devices)]
@@ -100,6 +109,9 @@ class Workers:
         ]
 
     def start(self) -> "Workers":
+        if self._separate and self._home is not None:
+            # Workers a killed front-end of this home left behind would double GPU memory with each restart.
+            reap_stale_workers(self._home)
         for thread in self._threads:
             thread.start()
         return self

@@ -10,6 +10,7 @@ Run: `reelbot worker` (or `python -m studio.worker_process --home DIR [--config 
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
@@ -27,12 +28,14 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlite_utils
 
 from generation.errors import (
+    EncodeError,
     OutOfMemoryRenderError,
     PipelineError,
     RenderCancelled,
     RenderError,
     RenderTimeout,
 )
+from generation.encoding import probe
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from generation.segments import with_segment_frames
@@ -52,7 +55,7 @@ from storage.clips import find_clip, set_clip_recipes
 from storage.db import open_db, transaction
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
-from storage.renders import lookup_render, record_render
+from storage.renders import drop_render, lookup_render, record_render
 from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
 
 if TYPE_CHECKING:
@@ -248,8 +251,23 @@ class RenderCacheAccess:
         self._lock = threading.Lock()
 
     def lookup(self, recipe_hash: str) -> Path | None:
-        render = lookup_render(self.db, recipe_hash)
-        return None if render is None else Path(render.path)
+        """The cached file for this shot, checked before reuse: by its checksum, or (cached before
+        checksums were kept) by decoding it for the recipe's frame count, then recording its checksum.
+        A bad file is dropped (None), so the shot is rendered again."""
+        render = lookup_render(self.db, recipe_hash, verify=True)
+        if render is None or render.sha256 is not None:
+            return None if render is None else Path(render.path)
+        recipe = self.by_hash.get(recipe_hash)
+        try:
+            intact = recipe is None or probe(Path(render.path)).frame_count == recipe.num_frames
+        except EncodeError:
+            intact = False
+        if not intact:
+            log.warning("cached render %s (%s) doesn't decode to its shot: dropped", recipe_hash, render.path)
+            drop_render(self.db, recipe_hash, render.path)
+            return None
+        record_render(self.db, recipe_hash, render.path, model=render.model, gpu_seconds=render.gpu_seconds)
+        return Path(render.path)
 
     def has(self, recipe: ShotRender) -> bool:
         return lookup_render(self.db, recipe.content_hash(), count_hit=False) is not None
@@ -494,6 +512,23 @@ class Finisher:
             self._local.db = None
 
 
+# errno values of a media folder that can't be written now but may be later: full disk or quota, lost
+# permissions, a read-only or failing mount. A missing file (ENOENT) is not among them.
+MEDIA_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
+
+
+def media_io_error(error: BaseException) -> OSError | None:
+    """The transient OSError behind `error` (itself, or what it was raised from), if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno in MEDIA_ERRNOS:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def record_failure(
     db: sqlite_utils.Database,
     job: RenderJob,
@@ -501,10 +536,21 @@ def record_failure(
     recipes: list[ShotRender],
     config: WorkerConfig,
     error: Exception,
-) -> None:
+) -> bool:
     """Record a render that ended in `error` (anything but a cancellation), on whichever worker or GPU
-    actor ran it: timeouts and recipe errors fail the job, out-of-memory retries smaller, pipeline
-    errors get a bounded retry, anything unexpected fails with its traceback as detail."""
+    actor ran it: a media I/O error (`media_io_error`) re-queues the job without using an attempt and
+    returns True (back off before claiming again); timeouts and recipe errors fail the job, out-of-memory
+    retries smaller, pipeline errors get a bounded retry, anything unexpected fails with its traceback
+    as detail."""
+    io_error = media_io_error(error)
+    if io_error is not None:
+        log.error("job %s: media I/O error on %s: %s; re-queued, the worker backs off and retries",
+                  job.id, io_error.filename or config.media_dir, io_error.strerror or io_error)
+        reason = io_error.strerror or "I/O error"
+        release_job(db, job.id, worker_id=config.worker_id, detail=repr(io_error),
+                    waiting_for=f"Reelbot can't write its media files right now ({reason}); "
+                    "your clip is kept and will be tried again.")
+        return True
     if isinstance(error, RenderTimeout):
         fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
     elif isinstance(error, OutOfMemoryRenderError):
@@ -527,6 +573,7 @@ def record_failure(
             worker_id=config.worker_id,
             detail="".join(traceback.format_exception(error, limit=20)),
         )
+    return False
 
 
 def record_success(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,13 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from storage.db import open_db, transaction
+from storage.db import LOCK_WAIT_S, open_db, transaction, while_locked
+
+log = logging.getLogger(__name__)
+
+
+def _log_wait(state: Any) -> None:
+    log.warning("database locked by another program; retrying (waited %.1fs so far)", state.seconds_since_start)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -32,10 +39,16 @@ DEFAULT_READERS = 2
 
 
 class AsyncDatabase:
-    """The database of one front-end process. `path`: the SQLite file; `readers`: reader connections."""
+    """The database of one front-end process. `path`: the SQLite file; `readers`: reader connections;
+    `lock_wait_s`: how long a call retries, with backoff, while another program holds the database,
+    before it raises `storage.db.DatabaseBusy` (a ReelbotError the member sees)."""
 
-    def __init__(self, path: Path | str, *, readers: int = DEFAULT_READERS) -> None:
+    def __init__(
+        self, path: Path | str, *, readers: int = DEFAULT_READERS, lock_wait_s: float = LOCK_WAIT_S
+    ) -> None:
         self.path = Path(path)
+        # How long a call keeps retrying while another program holds the database (then DatabaseBusy).
+        self.lock_wait_s = lock_wait_s
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reelbot-db-write")
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="reelbot-db-read")
         self._local = threading.local()
@@ -55,12 +68,19 @@ class AsyncDatabase:
         return db
 
     def _read(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
-        return fn(self._connection(query_only=True), *args, **kwargs)
+        for attempt in while_locked(self.lock_wait_s, on_retry=_log_wait):
+            with attempt:
+                return fn(self._connection(query_only=True), *args, **kwargs)
+        raise AssertionError("unreachable: while_locked returns or raises")
 
     def _write(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
-        db = self._connection(query_only=False)
-        with transaction(db):
-            return fn(db, *args, **kwargs)
+        # A transaction that hit another program's lock was rolled back whole, so running it again is safe.
+        for attempt in while_locked(self.lock_wait_s, on_retry=_log_wait):
+            with attempt:
+                db = self._connection(query_only=False)
+                with transaction(db):
+                    return fn(db, *args, **kwargs)
+        raise AssertionError("unreachable: while_locked returns or raises")
 
     async def read(
         self, fn: Callable[Concatenate[sqlite_utils.Database, P], T], *args: P.args, **kwargs: P.kwargs

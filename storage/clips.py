@@ -79,7 +79,7 @@ def get_clip(db: sqlite_utils.Database, clip_id: int) -> Clip:
 
 
 def set_clip_status(db: sqlite_utils.Database, clip_id: int, status: ClipStatus) -> None:
-    db.execute("UPDATE clips SET status = ? WHERE id = ?", (status, clip_id))
+    db.execute("UPDATE clips SET status = ? WHERE id = ? AND status != 'deleted'", (status, clip_id))
 
 
 def set_clip_recipes(db: sqlite_utils.Database, clip_id: int, recipes: list[dict]) -> None:
@@ -89,7 +89,7 @@ def set_clip_recipes(db: sqlite_utils.Database, clip_id: int, recipes: list[dict
 
 def mark_clip_ready(db: sqlite_utils.Database, clip_id: int, video_path: str, storyboard_path: str) -> None:
     db.execute(
-        "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ?",
+        "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ? AND status != 'deleted'",
         (video_path, storyboard_path, clip_id),
     )
 
@@ -101,7 +101,7 @@ def set_posted_message(db: sqlite_utils.Database, clip_id: int, message_id: int)
 
 def delete_clip(db: sqlite_utils.Database, clip_id: int) -> None:
     """Soft delete: remixes keep their parent link, but the clip is no longer shown or remixable."""
-    db.execute("UPDATE clips SET status = 'deleted' WHERE id = ?", (clip_id,))
+    db.execute("UPDATE clips SET status = 'deleted' WHERE id = ? AND status != 'deleted'", (clip_id,))
 
 
 def ancestors(db: sqlite_utils.Database, clip_id: int) -> list[Clip]:

@@ -9,10 +9,49 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
+import tenacity
+
+from common.errors import ReelbotError
 
 # How long a writer waits for another process's lock before giving up; renders write progress while the
 # bot inserts requests, so short waits are normal and must not surface as errors.
 BUSY_TIMEOUT_S = 30.0
+# How long a request or a worker keeps retrying (with backoff) while another program holds the database,
+# in seconds, beyond each attempt's own BUSY_TIMEOUT_S: a backup or a long-running query must not lose
+# requests or kill workers.
+LOCK_WAIT_S = 300.0
+
+
+class DatabaseBusy(ReelbotError):
+    """The database stayed locked by another program for longer than LOCK_WAIT_S."""
+
+    code = "busy"
+
+
+def is_locked(error: BaseException) -> bool:
+    """Whether `error` is SQLite's "database is locked" / "database is busy" (another connection holds
+    the lock past the busy timeout): worth waiting for, unlike any other OperationalError."""
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+
+
+def while_locked(wait_s: float = LOCK_WAIT_S, *, on_retry=None) -> tenacity.Retrying:
+    """A tenacity retry policy for code that touches the database: retries while `is_locked`, backing off
+    exponentially (0.5 s doubling up to 10 s) for `wait_s` seconds in all, then raises DatabaseBusy.
+    `on_retry(retry_state)` runs before each wait (to log it, or tell the member they're waiting)."""
+
+    def give_up(state: tenacity.RetryCallState) -> None:
+        raise DatabaseBusy(
+            "Reelbot's database is busy (another program is holding it). Please try again in a few minutes.",
+            detail=repr(state.outcome.exception() if state.outcome else None),
+        )
+
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_locked),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=10),
+        stop=tenacity.stop_after_delay(wait_s),
+        before_sleep=on_retry,
+        retry_error_callback=give_up,
+    )
 
 
 def open_db(path: Path | str, *, any_thread: bool = False) -> sqlite_utils.Database:

@@ -163,7 +163,8 @@ class RenderJob:
 
 @dataclass(frozen=True)
 class Render:
-    """A cached shot render: recipe hash, mp4 path, model, GPU seconds it took, cache hits."""
+    """A cached shot render: recipe hash, mp4 path, model, GPU seconds it took, cache hits, and the
+    file's sha256 (hex; None for renders cached before checksums were kept)."""
 
     recipe_hash: str
     path: str
@@ -171,6 +172,7 @@ class Render:
     gpu_seconds: float
     hits: int
     created_at: float
+    sha256: str | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> "Render":

@@ -220,7 +220,13 @@ _TRANSPORT = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS, _TRANSPORT)
+# A cached render carries its file's checksum, so a truncated or overwritten file is noticed on reuse.
+_RENDER_CHECKSUMS = Migration(
+    "render checksums: the sha256 of each cached shot file",
+    ("ALTER TABLE renders ADD COLUMN sha256 TEXT",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

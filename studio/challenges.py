@@ -29,7 +29,7 @@ from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, StyleB
 from storage import challenges as store
 from storage import requests as request_store
 from storage.aio import AsyncDatabase
-from storage.clips import ancestors, find_clip, get_clip
+from storage.clips import ancestors, find_clip
 from storage.db import timestamp
 from common.errors import NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
@@ -49,7 +49,7 @@ from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.leaderboard import Row, render_leaderboard
-from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.service import Accepted, ClipPlan, Member, Studio, visible_clip
 from studio.converters import check_duration_s, format_duration, to_duration_s
 from studio.shots import random_seed
 
@@ -357,7 +357,7 @@ class ChallengeService:
         def write(db: sqlite_utils.Database) -> SubmitResult:
             challenge = _pick_challenge(db, member, challenge_id, "vote")
             _check_open(challenge, now, "entries")
-            clip = get_clip(db, clip_id)
+            clip = visible_clip(db, member, clip_id)  # the challenge is in the member's server too
             _check_entry(challenge, ChallengeRules.from_dict(challenge.rules), clip, member, ancestors(db, clip.id))
             current = store.get_entry(db, challenge.id, member.id)
             if current is not None and current.clip_id == clip.id:
@@ -811,25 +811,28 @@ def _turn_seed(base: int, position: int) -> int:
 
 
 def _ranking(db: sqlite_utils.Database, challenge: Challenge) -> list[Ranked]:
-    """Entries by votes (ties: earlier submission first); entries whose clip was deleted drop out."""
+    """Entries by votes; equal votes share a rank (listed earlier submission first); entries whose clip
+    was deleted drop out."""
     submitted = {entry.clip_id: entry.submitted_at for entry in store.list_entries(db, challenge.id)}
     ranking: list[Ranked] = []
     for clip_id, votes in store.tally(db, challenge.id):
         clip = find_clip(db, clip_id)
         if clip is not None and clip.status != "deleted":
-            ranking.append(Ranked(len(ranking) + 1, clip, votes, submitted[clip_id]))
+            # Standard competition ranking ("1224"): equal votes share a rank, the next rank skips.
+            rank = ranking[-1].rank if ranking and ranking[-1].votes == votes else len(ranking) + 1
+            ranking.append(Ranked(rank, clip, votes, submitted[clip_id]))
     return ranking
 
 
 def _podium(ranking: list[Ranked]) -> list[Ranked]:
-    return [ranked for ranked in ranking[:PODIUM] if ranked.votes > 0]
+    """The entries ranked 1 to PODIUM with at least one vote: every entry tied for a podium rank is on it."""
+    return [ranked for ranked in ranking if ranked.rank <= PODIUM and ranked.votes > 0]
 
 
 def _won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) -> bool:
     if challenge.status != "closed" or challenge.kind != "vote":
         return False
-    podium = _podium(_ranking(db, challenge))
-    return bool(podium) and podium[0].clip.id == entry.clip_id
+    return any(ranked.rank == 1 and ranked.clip.id == entry.clip_id for ranked in _podium(_ranking(db, challenge)))
 
 
 def _entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]:

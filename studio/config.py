@@ -160,6 +160,11 @@ class Config(BaseSettings):
     config_file: Path | None = None
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured secret (the Discord token, the LLM API key), for `common.redact`."""
+        return tuple(secret for secret in (self.discord_token, self.expander.api_key) if secret)
+
+    @property
     def db_path(self) -> Path:
         return self.home / "reelbot.sqlite3"
 

@@ -115,7 +115,9 @@ class Gallery:
             remixes = [c for c in clip_store.children(db, clip_id) if c.guild_id == guild_id and watchable(c)]
             turn = challenge_store.relay_turn_for_clip(db, clip_id)
             relay = None if turn is None else (challenge_store.get_challenge(db, turn.challenge_id), turn)
-            return ancestors, lineage_tree(db, clip_id), remixes, relay
+            # Seen as a visitor of this server sees it: other servers' remixes are only counted.
+            visitor = Member(0, "gallery visitor", guild_id=guild_id)
+            return ancestors, lineage_tree(db, clip_id, visitor), remixes, relay
 
         ancestors, tree, remixes, relay = await self.studio.adb.read(read)
         return ClipPage(

@@ -1,7 +1,9 @@
 """A clip's remix family: from the original down through every remix, as data, text and a PNG.
 
 Deleted clips stay in the tree as "[deleted]" placeholders (no author, no note), so the remixes made
-from them are still listed and reachable.
+from them are still listed and reachable. The tree is seen from one server: remixes made in other
+servers are only counted, and an ancestor from another server (a member remixing their own clip from
+elsewhere) is an "[another server]" placeholder.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from PIL import Image, ImageDraw
 from generation.drawing import BACKGROUND, MUTED, TEXT, font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
-from studio.service import Studio
+from studio.service import Member, Studio, visible_clip
 
 # Bigger families are cut (the path to the asked-for clip is always kept), so text and image stay readable.
 MAX_NODES = 50
@@ -36,9 +38,14 @@ class LineageNode:
     # Where the clip was made and whether it is rendered, for front-ends that link to clips.
     guild_id: int | None = None
     status: str = "ready"
+    # Made in another server: shown without author, title or note.
+    elsewhere: bool = False
 
     @classmethod
-    def of(cls, clip: Clip, children: tuple["LineageNode", ...]) -> "LineageNode":
+    def of(cls, clip: Clip, children: tuple["LineageNode", ...], *, elsewhere: bool = False) -> "LineageNode":
+        if elsewhere:
+            return cls(clip.id, 0, "", "", None, None, clip.status == "deleted", children, clip.guild_id,
+                       clip.status, elsewhere=True)
         return cls(
             clip_id=clip.id,
             author_id=clip.author_id,
@@ -52,9 +59,14 @@ class LineageNode:
             status=clip.status,
         )
 
+    @property
+    def hidden(self) -> bool:
+        """Shown as a placeholder: deleted, or from another server."""
+        return self.deleted or self.elsewhere
+
     def what(self) -> str:
         """What this clip is: the original's title, or what the remix changed."""
-        if self.deleted:
+        if self.hidden:
             return ""
         if self.remix_kind in ORIGINAL_KINDS:
             return f"original: {self.title}"
@@ -71,21 +83,27 @@ class LineageTree:
     focus_id: int
     # Remixes left out past MAX_NODES.
     omitted: int = 0
+    # Remixes (and their remixes) made in other servers: counted, never listed.
+    elsewhere: int = 0
 
     @property
     def size(self) -> int:
         return len(self.root.walk())
 
 
-def lineage_tree(db: sqlite_utils.Database, clip_id: int, *, max_nodes: int = MAX_NODES) -> LineageTree:
-    """The family of clip `clip_id` (which must not be deleted), from its chain's original down."""
-    clip = clip_store.get_clip(db, clip_id)
+def lineage_tree(
+    db: sqlite_utils.Database, clip_id: int, viewer: Member, *, max_nodes: int = MAX_NODES
+) -> LineageTree:
+    """The family of clip `clip_id` (not deleted, visible to `viewer`: else NotFound), from its chain's
+    original down, as `viewer` may see it: remixes made where `viewer` can't see them are only counted
+    (with everything remixed from them), ancestors from elsewhere are placeholders."""
+    clip = visible_clip(db, viewer, clip_id)
     path = [clip, *clip_store.ancestors(db, clip_id)]
     keep = {c.id for c in path}
     root = path[-1]
     clips = {root.id: root}
     kids: dict[int, list[int]] = {}
-    omitted = 0
+    omitted = elsewhere = 0
     queue = [root.id]
     # Breadth first, so a cut drops the deepest, most recent remixes rather than whole early branches.
     while queue:
@@ -94,6 +112,9 @@ def lineage_tree(db: sqlite_utils.Database, clip_id: int, *, max_nodes: int = MA
         for child in clip_store.children(db, parent_id, include_deleted=True):
             if child.id in clips:
                 continue  # a corrupted parent cycle
+            if child.id not in keep and not viewer.sees(child.guild_id, child.author_id):
+                elsewhere += _family_size(db, child.id)
+                continue
             if len(clips) >= max_nodes and child.id not in keep:
                 omitted += 1
                 continue
@@ -102,16 +123,32 @@ def lineage_tree(db: sqlite_utils.Database, clip_id: int, *, max_nodes: int = MA
             queue.append(child.id)
 
     def build(node_id: int) -> LineageNode:
-        return LineageNode.of(clips[node_id], tuple(build(child) for child in kids.get(node_id, ())))
+        node = clips[node_id]
+        children = tuple(build(child) for child in kids.get(node_id, ()))
+        return LineageNode.of(node, children, elsewhere=not viewer.sees(node.guild_id, node.author_id))
 
-    return LineageTree(build(root.id), clip_id, omitted)
+    return LineageTree(build(root.id), clip_id, omitted, elsewhere)
 
 
-async def lineage(studio: Studio, clip_id: int) -> LineageTree:
-    return await studio.adb.read(lineage_tree, clip_id)
+def _family_size(db: sqlite_utils.Database, clip_id: int) -> int:
+    """The clip plus every remix below it, deleted ones included (bounded like lineage walks)."""
+    row = db.execute(
+        "WITH RECURSIVE family(id, depth) AS (SELECT ?, 0 UNION SELECT clips.id, family.depth + 1 "
+        "FROM clips JOIN family ON clips.parent_id = family.id WHERE family.depth < ?) "
+        "SELECT COUNT(*) FROM family",
+        (clip_id, clip_store.MAX_LINEAGE_DEPTH),
+    ).fetchone()
+    return int(row[0])
+
+
+async def lineage(studio: Studio, member: Member, clip_id: int) -> LineageTree:
+    """The lineage of a clip `member` can see, as seen from where they are. Raises NotFound."""
+    return await studio.adb.read(lineage_tree, clip_id, member)
 
 
 def node_label(node: LineageNode) -> str:
+    if node.elsewhere:
+        return f"#{node.clip_id} [another server]"
     if node.deleted:
         return f"#{node.clip_id} [deleted]"
     return f"#{node.clip_id} {node.author_name} — {node.what()}"
@@ -131,6 +168,8 @@ def lineage_text(tree: LineageTree, *, max_chars: int | None = None) -> str:
     add(tree.root, "", "")
     if tree.omitted:
         lines.append(f"… and {tree.omitted} more remix{'es' * (tree.omitted != 1)}")
+    if tree.elsewhere:
+        lines.append(f"+ {tree.elsewhere} remix{'es' * (tree.elsewhere != 1)} in other servers")
     if max_chars is None or len("\n".join(lines)) <= max_chars:
         return "\n".join(lines)
     kept: list[str] = []
@@ -175,7 +214,10 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
 
     place(tree.root, 0)
     regular, bold = font(FONT_SIZE), font(FONT_SIZE + 1)
-    footer = 24 if tree.omitted else 0
+    notes = [f"… and {tree.omitted} more not shown"] if tree.omitted else []
+    if tree.elsewhere:
+        notes.append(f"+ {tree.elsewhere} in other servers")
+    footer = 24 if notes else 0
     width = 2 * MARGIN + (max(depths.values()) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
     height = 2 * MARGIN + next_row * (BOX_HEIGHT + ROW_GAP) - ROW_GAP + footer
     image = Image.new("RGB", (width, height), BACKGROUND)
@@ -195,16 +237,16 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
                        (middle, cy + BOX_HEIGHT // 2), (cx, cy + BOX_HEIGHT // 2)], fill=EDGE, width=2)
     for node in nodes:
         x, y = corner(node)
-        kind = "deleted" if node.deleted else "original" if node.remix_kind in ORIGINAL_KINDS else "remix"
+        kind = "deleted" if node.hidden else "original" if node.remix_kind in ORIGINAL_KINDS else "remix"
         focused = node.clip_id == tree.focus_id
         draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)
-        heading = f"#{node.clip_id} [deleted]" if node.deleted else f"#{node.clip_id} {node.author_name}"
+        heading = node_label(node) if node.hidden else f"#{node.clip_id} {node.author_name}"
         draw.text((x + 10, y + 8), wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
-                  fill=MUTED if node.deleted else TEXT)
+                  fill=MUTED if node.hidden else TEXT)
         for index, line in enumerate(wrap(node.what(), regular, BOX_WIDTH - 20, 2) if node.what() else []):
             draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=regular, fill=MUTED)
-    if tree.omitted:
-        draw.text((MARGIN, height - MARGIN - 16), f"… and {tree.omitted} more not shown", font=regular, fill=MUTED)
+    if notes:
+        draw.text((MARGIN, height - MARGIN - 16), " · ".join(notes), font=regular, fill=MUTED)
     return save_png(image, Path(out_path))
 

@@ -42,7 +42,7 @@ from common.errors import ReelbotError
 from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.service import Accepted, ClipPlan, Member, Studio, visible_clip
 from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import random_seed, shot_seeds
 
@@ -273,23 +273,24 @@ async def _resume_remix(studio: Studio, stored: StoredRequest) -> Accepted:
 class _Source:
     clip: Clip
     ancestors: list[Clip]
-    # Authors of the clip and of its chain's original who stop others remixing their work.
+    # Authors anywhere in the clip's chain (the clip, its parent, ... the original) who stop others
+    # remixing their work: a remix of a remix still carries every earlier author's shots.
     opted_out: frozenset[int]
 
 
 def _load_source(db: sqlite_utils.Database, clip_id: int) -> _Source:
     clip = clip_store.get_clip(db, clip_id)
     chain = clip_store.ancestors(db, clip_id)
-    authors = {clip.author_id, chain[-1].author_id} if chain else {clip.author_id}
+    authors = {c.author_id for c in (clip, *chain)}
     return _Source(clip, chain, frozenset(a for a in authors if remix_opted_out(db, a)))
 
 
 def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -> None:
     clip = source.clip
     own = clip.author_id == member.id
-    if not own and (clip.guild_id is None or clip.guild_id != member.guild_id):
-        # Other servers' clips and clips made in private messages are not visible here.
-        raise RemixError(f"There is no clip #{clip.id}.")
+    if not own and not member.sees(clip.guild_id, clip.author_id):
+        # Other servers' clips and others' clips made in private messages are not visible here.
+        raise NotFound("There is no clip #{clip_id}.", clip_id=clip.id)
     if not settings.allow_remix and not own:
         raise RemixError("Remixing is turned off in this server: only a clip's author can remix it.")
     refusing = source.opted_out - {member.id}
@@ -602,9 +603,14 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
     return "\n".join(lines)
 
 
-async def recipe_card(studio: Studio, clip_id: int) -> str:
+async def recipe_card(studio: Studio, member: Member, clip_id: int) -> str:
+    """The recipe of a clip `member` can see (NotFound otherwise); ancestors they can't see are left out
+    of its credit line."""
+
     def read(db: sqlite_utils.Database) -> str:
-        return recipe_text(clip_store.get_clip(db, clip_id), clip_store.ancestors(db, clip_id))
+        clip = visible_clip(db, member, clip_id)
+        chain = [c for c in clip_store.ancestors(db, clip_id) if member.sees(c.guild_id, c.author_id)]
+        return recipe_text(clip, chain)
 
     return await studio.adb.read(read)
 
@@ -622,18 +628,16 @@ def parse_clip_ref(text: str) -> ClipRef:
     return ClipRef(clip_id=to_id(text))
 
 
-async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member | None = None) -> Clip:
-    """The (not deleted) clip a number or a posted message names; with `member`, only one they can see.
-    Raises InvalidValue for text that is not a clip number, NotFound for no such clip."""
+async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member) -> Clip:
+    """The (not deleted) clip a number or a posted message names, if `member` can see it where they are.
+    Raises InvalidValue for text that is not a clip number, NotFound for no such clip (or one elsewhere)."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
     if ref.clip_id is None:
         clip = await studio.adb.read(clip_store.find_clip_by_message, ref.message_id)
         if clip is None or clip.status == "deleted":
-            raise NotFound("That message isn't a clip I posted (or the clip was deleted).")
+            raise NotFound("That message isn't a clip I posted (or the clip was deleted).", code="not_a_clip")
         ref = ClipRef(clip_id=clip.id)
-    if member is not None:
-        return await studio.visible_clip(member, ref.clip_id)
-    return await studio.clip(ref.clip_id)
+    return await studio.visible_clip(member, ref.clip_id)
 
 
 async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:

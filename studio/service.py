@@ -27,6 +27,7 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from common.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
+from storage.forget import Forgotten, forget_user
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
@@ -59,6 +60,11 @@ class Member:
     role_ids: tuple[int, ...] = ()
     # The front-end the member reached us through ("discord", "console", ...): it delivers their clips.
     transport: str = "console"
+
+    def sees(self, guild_id: int | None, author_id: int) -> bool:
+        """Whether work made in `guild_id` by `author_id` is visible to this member where they are: a
+        server's clips, jobs and challenges stay within it, and direct-message work with its author."""
+        return guild_id == self.guild_id and (guild_id is not None or author_id == self.id)
 
     @classmethod
     def of_request(cls, stored: StoredRequest) -> "Member":
@@ -377,25 +383,53 @@ class Studio:
         return await self.adb.read(lambda db: _job_views(db, job_store.active_jobs(db, guild_id), estimate=True))
 
     async def cancel(self, member: Member, job_id: int) -> RenderJob:
-        return await self.adb.write(job_store.cancel_job, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
+        """Cancel a queued or running job of the member's server. Raises NotFound for a job elsewhere
+        (the same answer as for no such job), NotAllowed for someone else's job without moderator rights."""
+
+        def write(db: Any) -> RenderJob:
+            job = job_store.get_job(db, job_id)
+            if not member.sees(job.guild_id, job.user_id):
+                raise NotFound("There is no render job {job_id}.", job_id=job_id)
+            return job_store.cancel_job(db, job_id, by_user_id=member.id, can_moderate=member.can_moderate)
+
+        return await self.adb.write(write)
 
     async def clip(self, clip_id: int) -> Clip:
+        """Any server's clip, for the core and the delivery loops; a member's request uses `visible_clip`."""
         return await self.adb.read(clip_store.get_clip, clip_id)
 
     async def visible_clip(self, member: Member, clip_id: int) -> Clip:
-        """The clip, if the member can see it where they are: clips stay within their server (and a
-        direct-message clip with its author). Others get the same answer as for a clip that doesn't exist."""
-        clip = await self.clip(clip_id)
-        if clip.guild_id != member.guild_id or (clip.guild_id is None and clip.author_id != member.id):
-            raise NotFound(f"There is no clip #{clip_id}.")
-        return clip
+        """The clip, if the member can see it where they are (`Member.sees`). Others get NotFound, the
+        same answer as for a clip that doesn't exist."""
+        return await self.adb.read(visible_clip, member, clip_id)
 
     async def delete_clip(self, member: Member, clip_id: int) -> Clip:
-        clip = await self.clip(clip_id)
-        if clip.author_id != member.id and not member.can_moderate:
-            raise NotAllowed("Only the clip's author or a server admin can delete it.")
-        await self.adb.write(clip_store.delete_clip, clip_id)
-        return clip
+        """Delete a clip of the member's server (their own, or any with moderator rights). A clip still
+        queued or rendering has its job cancelled in the same transaction, so it stops counting against
+        queue limits and its worker, at its next heartbeat, stops and cannot mark it ready.
+        Raises NotFound, NotAllowed."""
+
+        def write(db: Any) -> Clip:
+            clip = visible_clip(db, member, clip_id)
+            if clip.author_id != member.id and not member.can_moderate:
+                raise NotAllowed("Only the clip's author or a server admin can delete it.", code="not_author")
+            job_store.cancel_clip_jobs(db, clip_id)
+            clip_store.delete_clip(db, clip_id)
+            return clip
+
+        return await self.adb.write(write)
+
+    async def forget(self, member: Member, user_id: int | None = None) -> Forgotten:
+        """Forget a member's data (`storage.forget`): without `user_id`, everything about `member` in every
+        server (`/forget me`); with it, that member's data in `member`'s server, for moderators only
+        (`/forget member`). Idempotent. Raises NotAllowed."""
+        if user_id is None or user_id == member.id:
+            return await self.adb.write(forget_user, member.id, None)
+        if not member.can_moderate or member.guild_id is None:
+            raise NotAllowed(
+                "Only a server admin or moderator can make Reelbot forget another member.", code="not_moderator"
+            )
+        return await self.adb.write(forget_user, user_id, member.guild_id)
 
     async def finished_jobs(self, transport: str) -> list[JobView]:
         """Jobs of clips that `transport` ("discord", "console") delivers that ended (done, failed,
@@ -429,6 +463,14 @@ class Studio:
     @staticmethod
     def shot_list(clip: Clip) -> ShotList:
         return ShotList.model_validate(clip.shot_list)
+
+
+def visible_clip(db: Any, member: Member, clip_id: int) -> Clip:
+    """`clip_store.get_clip`, scoped to what `member` sees; raises NotFound alike for both."""
+    clip = clip_store.get_clip(db, clip_id)
+    if not member.sees(clip.guild_id, clip.author_id):
+        raise NotFound("There is no clip #{clip_id}.", clip_id=clip_id)
+    return clip
 
 
 def _job_views(db: Any, jobs: list[RenderJob], *, estimate: bool) -> list[JobView]:

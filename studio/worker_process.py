@@ -1,4 +1,5 @@
-"""The render worker as a process of its own: `python -m studio.worker_process --home DIR [--config FILE]`.
+"""The render worker as a process of its own:
+`python -m studio.worker_process --home DIR [--config FILE] [--parent-pid PID]`.
 
 It reads the same settings source as the front-end that started it (`studio.config.load_config`), so a
 worker process never runs with settings of its own. `reelbot worker` runs the same code.
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from common.redact import install_redaction
+from renderqueue.orphans import die_with_parent
 from renderqueue.worker import WorkerConfig, run_worker
 from studio.config import Config, load_config
 
@@ -22,7 +26,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 def worker_process_command(config: Config, log_level: str) -> tuple[str, ...]:
     """The command line of a worker process for `config`. Its home is made absolute, since the process
     may start elsewhere; the environment (with any REELBOT_* settings) is inherited."""
-    command = [sys.executable, "-m", "studio.worker_process", "--home", str(config.home.resolve())]
+    command = [sys.executable, "-m", "studio.worker_process", "--home", str(config.home.resolve()),
+               "--parent-pid", str(os.getpid())]
     if config.config_file is not None:
         command += ["--config", str(config.config_file)]
     return (*command, "--log-level", log_level)
@@ -42,8 +47,15 @@ def worker_config(config: Config) -> WorkerConfig:
     )
 
 
-def serve(config: Config, *, worker_id: str | None = None, stop: threading.Event | None = None) -> None:
-    """Run one render worker for `config` until `stop` is set (or SIGTERM/SIGINT when `stop` is None)."""
+def serve(
+    config: Config,
+    *,
+    worker_id: str | None = None,
+    stop: threading.Event | None = None,
+    parent_pid: int | None = None,
+) -> None:
+    """Run one render worker for `config` until `stop` is set (or SIGTERM/SIGINT when `stop` is None), or
+    until process `parent_pid` (the front-end that started it) dies."""
     worker = worker_config(config)
     if worker_id:
         worker = replace(worker, worker_id=worker_id)
@@ -51,6 +63,8 @@ def serve(config: Config, *, worker_id: str | None = None, stop: threading.Event
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    if parent_pid is not None:
+        die_with_parent(parent_pid, stop.set)
     run_worker(worker, stop)
 
 
@@ -61,11 +75,13 @@ class WorkerArgs:
     config: Config
     worker_id: str | None
     log_level: str
+    # The front-end that started the worker: the worker stops when it dies.
+    parent_pid: int | None = None
 
 
 def parse_worker_args(argv: list[str]) -> WorkerArgs:
-    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV]` and load the
-    settings (`--device` overrides `[worker] device` and nothing else of that section).
+    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV] [--parent-pid PID]`
+    and load the settings (`--device` overrides `[worker] device` and nothing else of that section).
 
     Raises SystemExit on bad arguments and ConfigError on a bad settings file."""
     parser = argparse.ArgumentParser(prog="python -m studio.worker_process", description=__doc__)
@@ -74,15 +90,18 @@ def parse_worker_args(argv: list[str]) -> WorkerArgs:
     parser.add_argument("--worker-id", help="default: host:pid")
     parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
     parser.add_argument("--device", help="pin this worker to a torch device (workers = \"auto\": its own GPU)")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process (the front-end) dies")
     args = parser.parse_args(argv)
     pinned = {"worker": {"device": args.device}} if args.device else {}
-    return WorkerArgs(load_config(args.config, home=args.home, **pinned), args.worker_id, args.log_level)
+    config = load_config(args.config, home=args.home, **pinned)
+    return WorkerArgs(config, args.worker_id, args.log_level, args.parent_pid)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_worker_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    serve(args.config, worker_id=args.worker_id)
+    install_redaction(args.config.secrets)
+    serve(args.config, worker_id=args.worker_id, parent_pid=args.parent_pid)
     return 0
 
 

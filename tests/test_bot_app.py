@@ -34,7 +34,7 @@ async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None
         await world.fake.wait_synced()
         scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}
         assert scoped == {"video", "help", "queue", "settings", "remix", "remixes", "clip", "lineage", "challenge",
-                          "relay", "profile", "finalize"}
+                          "relay", "profile", "finalize", "forget"}
         assert not [c for c in world.fake.commands if "guild_id" not in c]
 
 
@@ -71,3 +71,17 @@ def test_errors_become_friendly_specific_text() -> None:
 def test_setting_keys_autocomplete() -> None:
     assert matching_settings("upload") == ["upload_limit"]
     assert "max_shots" in matching_settings("MAX") and len(matching_settings("")) <= 25
+
+
+def test_run_without_network_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import discord.http
+
+    # Nothing listens on port 1: the first request to Discord can't connect, as with no network.
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:1/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    code = main(["run", "--home", str(tmp_path), "--workers", "0", "--config", str(tmp_path / "none.toml")])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.startswith("error: can't reach Discord") and err.count("\n") == 1 and "Traceback" not in err

@@ -45,10 +45,10 @@ async def test_a_challenge_from_start_to_results_at_the_console(studio):
     assert "vote(s)" not in shown, "votes stay hidden until the end"
     assert (await say("erin", "/challenge list")).startswith("vote #1: Cats at sea [open")
 
-    # One vote each: the tie goes to Bob, who entered first.
+    # One vote each: a tie, so both are first (Bob, who entered first, is listed first).
     results = await say("alice", "/challenge close 1")
     assert f'1. clip #{bob_clip.id} "Bob\'s boat" by bob: 1 vote(s)' in results
-    assert f'2. clip #{carol_clip.id} "Carol\'s cove" by carol: 1 vote(s)' in results
+    assert f'1. clip #{carol_clip.id} "Carol\'s cove" by carol: 1 vote(s)' in results
     assert re.search(r"leaderboard: .*challenges/1/leaderboard\.png", results)
 
     late = await ready_clip(studio, dave)

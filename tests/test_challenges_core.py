@@ -161,7 +161,7 @@ async def test_votes_are_changeable_never_for_yourself_and_hidden_until_the_end(
     assert (await service.show(ERIN, challenge.id)).results.ranking == results.ranking
 
 
-async def test_results_break_ties_by_earliest_entry_and_credit_every_remix_ancestor(studio):
+async def test_ties_share_a_rank_and_results_credit_every_remix_ancestor(studio):
     service = ChallengeService(studio)
     challenge = (await service.start(ALICE, "Cats at sea", "1h", now=T0)).challenge
     original = await ready_clip(studio, ERIN, title="The first cat")
@@ -175,12 +175,12 @@ async def test_results_break_ties_by_earliest_entry_and_credit_every_remix_ances
         await service.submit(author, clip.id, challenge.id, now=T0 + 100 + offset)
     for voter, author in ((ERIN, DAVE), (FRANK, DAVE), (DAVE, CAROL), (CAROL, BOB), (ALICE, BOB)):
         await service.vote(voter, challenge.id, entries[author].id, now=T0 + 200)
-    # Bob and Dave tie on votes; Dave entered first.
+    # Bob and Dave tie on votes: both are first (Dave, who entered first, is listed first); Carol is third.
 
     results = await service.close(ALICE, challenge.id, now=T0 + 300)
     assert isinstance(results, ChallengeResults)
     assert [(r.rank, r.clip.author_name, r.votes) for r in results.ranking] == [
-        (1, "dave", 2), (2, "bob", 2), (3, "carol", 1),
+        (1, "dave", 2), (1, "bob", 2), (3, "carol", 1),
     ]  # fmt: skip
     assert [r.clip.id for r in results.winners] == [entries[DAVE].id, entries[BOB].id, entries[CAROL].id]
     credits = results.credits[entries[DAVE].id]
@@ -199,7 +199,7 @@ async def test_results_break_ties_by_earliest_entry_and_credit_every_remix_ances
 
     profiles = {m.name: await service.profile(m) for m in (DAVE, BOB, ERIN, FRANK)}
     assert (profiles["dave"].challenge_wins, profiles["dave"].entries, profiles["dave"].clips) == (1, 1, 1)
-    assert (profiles["bob"].challenge_wins, profiles["bob"].entries) == (0, 1)
+    assert (profiles["bob"].challenge_wins, profiles["bob"].entries) == (1, 1)  # a joint win
     assert (profiles["erin"].remixes_received, profiles["frank"].remixes_received) == (1, 1)
 
 

@@ -8,6 +8,10 @@ from storage.clips import ancestors, create_clip, delete_clip, get_clip
 from storage_fixtures import SHOT_LIST, tiny_recipe
 from studio.lineage import LineageTree, lineage_image, lineage_text, lineage_tree
 from studio.remix import credit_line
+from studio.service import Member
+
+# Someone in the family's server, looking at it.
+VIEWER = Member(1, "viewer", guild_id=10, channel_id=20)
 
 
 def clip_by(db, name: str, parent=None, kind=None, note=None):
@@ -39,11 +43,11 @@ def family(db):
 
 def test_tree_from_any_member_of_the_family(db):
     alice, bob, carol, dave, erin = family(db)
-    tree = lineage_tree(db, erin.id)
+    tree = lineage_tree(db, erin.id, VIEWER)
     assert tree.root.clip_id == alice.id and tree.focus_id == erin.id and tree.size == 5
     assert [child.clip_id for child in tree.root.children] == [bob.id, dave.id]
     assert [node.author_name for node in tree.root.walk()] == ["alice", "bob", "carol", "erin", "dave"]
-    assert lineage_tree(db, dave.id).root == tree.root
+    assert lineage_tree(db, dave.id, VIEWER).root == tree.root
     assert lineage_text(tree) == (
         "#1 alice — original: Cat at sea\n"
         "├─ #2 bob — style: noir\n"
@@ -58,7 +62,7 @@ def test_deleted_clips_are_placeholders_and_their_remixes_stay_listed(db):
     delete_clip(db, bob.id)
     delete_clip(db, alice.id)
     assert get_clip(db, carol.id).parent_id == bob.id  # the child is still there, and viewable
-    text = lineage_text(lineage_tree(db, carol.id))
+    text = lineage_text(lineage_tree(db, carol.id, VIEWER))
     assert text.splitlines()[:3] == [
         "#1 [deleted]",
         "├─ #2 [deleted]",
@@ -75,7 +79,7 @@ def test_big_families_are_cut_but_keep_the_path_to_the_clip(db):
     for index in range(8):
         clip_by(db, f"fan{index}", root, "reroll", "re-rolled every shot")
     deep = clip_by(db, "zed", clip_by(db, "yan", root, "style", "style: ink"), "extend", "extended the clip")
-    tree = lineage_tree(db, deep.id, max_nodes=4)
+    tree = lineage_tree(db, deep.id, VIEWER, max_nodes=4)
     ids = [node.clip_id for node in tree.root.walk()]
     assert deep.id in ids and root.id in ids and len(ids) <= 6
     assert tree.omitted == 10 - len(ids) + 1
@@ -96,7 +100,7 @@ def test_credit_lines(db):
 
 def test_image_draws_one_box_per_clip(db, tmp_path):
     *_, erin = family(db)
-    tree = lineage_tree(db, erin.id)
+    tree = lineage_tree(db, erin.id, VIEWER)
     path = lineage_image(tree, tmp_path / "out" / "tree.png")
     with Image.open(path) as image:
         # Four generations across, three leaves (carol/erin's line, dave) down: 2 rows.

@@ -139,7 +139,7 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
     # Deleting the parent keeps the remix viewable, remixable, and listed under a placeholder.
     await studio.delete_clip(ALICE, parent.id)
     assert (await studio.clip(child.id)).video_path == done.video_path
-    assert lineage_text(await lineage(studio, child.id)).startswith("#1 [deleted]\n└─ #2 bob")
+    assert lineage_text(await lineage(studio, BOB, child.id)).startswith("#1 [deleted]\n└─ #2 bob")
     again = await remix(studio, CAROL, child.id, RemixChange("reroll", shot=3))
     assert again.reused == 2 and again.clip.parent_id == child.id
     assert await credit(studio, again.clip) == "remix of bob's clip #2, original by alice (#1 (deleted))"
@@ -198,7 +198,7 @@ async def test_chains_of_remixes_by_different_members(studio):
     d = (await remix(studio, DAVE, a.id, parse_change("camera 2: slow crane up"))).clip
     e = (await remix(studio, ALICE, c.id, parse_change("remove shot 2"))).clip
     assert [x.parent_id for x in (b, c, d, e)] == [a.id, b.id, a.id, c.id]
-    assert lineage_text(await lineage(studio, c.id)) == (
+    assert lineage_text(await lineage(studio, CAROL, c.id)) == (
         f"#{a.id} alice — original: Giant Monster in New York\n"
         f"├─ #{b.id} bob — style: noir\n"
         f"│  └─ #{c.id} carol — re-rolled shot 1  ◀ this clip\n"
@@ -282,14 +282,15 @@ async def test_opt_out_and_allow_remix_refusals(studio):
         await remix(studio, CAROL, parent.id, RemixChange("reroll"))
     await remix(studio, ALICE, parent.id, RemixChange("reroll", shot=1))
 
-    with pytest.raises(RemixError, match=f"There is no clip #{parent.id}"):
+    with pytest.raises(NotFound) as info:
         await remix(studio, member("mallory", guild=99), parent.id, RemixChange("reroll"))
+    assert info.value.params == {"clip_id": parent.id}
 
 
 async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     parent = await original(studio)
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
-    card = await recipe_card(studio, child.id)
+    card = await recipe_card(studio, BOB, child.id)
     assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
     assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):
@@ -304,10 +305,10 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
 async def test_clips_are_found_by_number_or_message_link(studio):
     parent = await original(studio)
     await studio.adb.write(set_posted_message, parent.id, 1234567890123)
-    assert (await resolve_clip(studio, f"#{parent.id}")).id == parent.id
-    assert (await resolve_clip(studio, ClipRef(message_id=1234567890123))).id == parent.id
+    assert (await resolve_clip(studio, f"#{parent.id}", BOB)).id == parent.id
+    assert (await resolve_clip(studio, ClipRef(message_id=1234567890123), BOB)).id == parent.id
     with pytest.raises(NotFound, match="isn't a clip I posted"):
-        await resolve_clip(studio, ClipRef(message_id=5))
+        await resolve_clip(studio, ClipRef(message_id=5), BOB)
 
 
 async def test_console_commands(studio):

@@ -137,7 +137,8 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         clip: app_commands.Range[str, 1, 200],
         challenge: app_commands.Range[int, 1, None] | None = None,
     ) -> None:
-        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip))
+        member, _ = await interaction_member(self.bot.studio, interaction)
+        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip), member)
         await challenge_views.submit(interaction, entry.id, challenge)
 
     @challenge.command(name="vote", description="Vote for an entry (the Vote button does the same)")
@@ -148,7 +149,8 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         challenge: app_commands.Range[int, 1, None],
         clip: app_commands.Range[str, 1, 200],
     ) -> None:
-        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip))
+        member, _ = await interaction_member(self.bot.studio, interaction)
+        entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip), member)
         await challenge_views.vote(interaction, challenge, entry.id)
 
     @challenge.command(name="close", description="End a challenge now and post its results (admins and moderators)")

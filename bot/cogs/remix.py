@@ -13,7 +13,7 @@ from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
-from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
+from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names, send_permission
 from bot.take_views import posted_view
 from bot.views import queue_remix, status_message
 from common.errors import NotFound
@@ -94,7 +94,7 @@ class RemixCog(commands.Cog):
         member, _ = await interaction_member(self.studio, interaction)
         source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        tree = await lineage(self.studio, source.id)
+        tree = await lineage(self.studio, member, source.id)
         path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
         image = await asyncio.to_thread(lineage_image, tree, path)
         await interaction.followup.send(
@@ -124,8 +124,10 @@ class RemixCog(commands.Cog):
         text = message.content.strip()
         if not text:
             return  # no message content intent, or only an attachment
+        member, _ = await message_member(self.studio, message)
         try:
-            clip = await remixing.resolve_clip(self.studio, remixing.ClipRef(message_id=reference.message_id))
+            ref = remixing.ClipRef(message_id=reference.message_id)
+            clip = await remixing.resolve_clip(self.studio, ref, member)
         except NotFound:
             return  # a reply to anything else is just conversation
         try:
@@ -136,9 +138,9 @@ class RemixCog(commands.Cog):
     async def _remix_reply(self, message: discord.Message, clip_id: int, text: str) -> None:
         assert message.guild is not None
         permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr, arg-type]
-        if not permissions.send_messages:
+        if not getattr(permissions, send_permission(message.channel)):
             return  # nowhere to answer
-        missing = missing_posting_permissions(permissions)
+        missing = missing_posting_permissions(permissions, message.channel)
         if missing:
             await message.reply(f"I can't post clips in this channel: I'm missing {permission_names(missing)}.",
                                 mention_author=False, delete_after=60)

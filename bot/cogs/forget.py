@@ -1,0 +1,64 @@
+"""/forget me and /forget member: a member's data leaves Reelbot (Red-DiscordBot's `red_delete_data_for_user`).
+
+The core deletes or anonymizes the records (`Studio.forget`); this cog also takes down the chat messages
+the member's clips were posted as, so nothing of theirs stays on show.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.members import interaction_member
+from storage.forget import Forgotten
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+log = logging.getLogger(__name__)
+
+
+def forgotten_text(forgotten: Forgotten, whose: str) -> str:
+    if forgotten.total == 0:
+        return f"Reelbot holds nothing more about {whose}."
+    return (f"Done: {forgotten.total} record{'s' * (forgotten.total != 1)} about {whose} deleted or anonymized. "
+            "Remixes others made stay up, crediting a deleted member.")
+
+
+class ForgetCog(commands.Cog):
+    forget = app_commands.Group(name="forget", description="Make Reelbot forget a member's data")
+
+    def __init__(self, bot: "ReelBot") -> None:
+        self.bot = bot
+
+    @forget.command(name="me", description="Delete your requests, clips, votes and profile from Reelbot")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        member, _ = await interaction_member(self.bot.studio, interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        forgotten = await self.bot.studio.forget(member)
+        await self._take_down(forgotten)
+        await interaction.followup.send(forgotten_text(forgotten, "you"), ephemeral=True)
+
+    @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
+    @app_commands.guild_only()
+    @app_commands.describe(member="Whose data to forget")
+    async def forget_member(self, interaction: discord.Interaction, member: discord.User) -> None:
+        moderator, _ = await interaction_member(self.bot.studio, interaction)
+        forgotten = await self.bot.studio.forget(moderator, member.id)  # NotAllowed for non-moderators
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._take_down(forgotten)
+        await interaction.followup.send(forgotten_text(forgotten, member.display_name), ephemeral=True)
+
+    async def _take_down(self, forgotten: Forgotten) -> None:
+        for channel_id, message_id in forgotten.posted:
+            try:
+                await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).delete()
+            except discord.HTTPException as error:  # already gone, or no access: the data is gone either way
+                log.info("could not delete message %s in channel %s: %s", message_id, channel_id, error)
+
+
+async def setup(bot: "ReelBot") -> None:
+    await bot.add_cog(ForgetCog(bot))

@@ -1,0 +1,132 @@
+"""Forgetting a member: `/forget me`, an admin's `/forget member`, in the spirit of Red-DiscordBot's
+`red_delete_data_for_user` — every feature can forget what it stored about a member. The front-ends
+reach it through `Studio.forget`.
+
+Features register what they keep with `@forgets("name")`: a function `(db, user_id, guild_id) -> int`
+that deletes or anonymizes the member's rows (all servers when `guild_id` is None, else that server's
+only) and returns how many rows it changed. All of them run in one write transaction, so a member is
+forgotten everywhere or not at all, and running it again changes nothing (it is idempotent).
+
+What the core forgets: requests (deleted); clips (text, shot lists, recipes, files and author wiped,
+status deleted; remixes others made of them stay viewable, crediting "a deleted member"); jobs (live
+ones cancelled, all anonymized; renderqueue.jobs registers it); challenge entries and votes (deleted);
+relay turns (text wiped, author anonymized); and, when forgetting everywhere, the member's profile.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+# Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
+DELETED_MEMBER_ID = 0
+DELETED_MEMBER_NAME = "a deleted member"
+
+Forgetter = Callable[[sqlite_utils.Database, int, "int | None"], int]
+_FORGETTERS: dict[str, Forgetter] = {}
+
+
+def forgets(name: str) -> Callable[[Forgetter], Forgetter]:
+    """Register the decorated function as how feature `name` forgets a member (one per name)."""
+
+    def register(forgetter: Forgetter) -> Forgetter:
+        if _FORGETTERS.get(name, forgetter) is not forgetter:
+            raise ValueError(f"a forgetter named {name!r} is already registered")
+        _FORGETTERS[name] = forgetter
+        return forgetter
+
+    return register
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What forgetting changed: rows per feature, and the chat messages the member's clips were posted
+    as, (channel_id, message_id), for the front-end to take down."""
+
+    changed: dict[str, int]
+    posted: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.changed.values())
+
+
+def forget_user(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> Forgotten:
+    """Run every registered forgetter for `user_id` (everywhere when `guild_id` is None). Run it in one
+    write transaction (`AsyncDatabase.write`)."""
+    posted = [
+        (row[0], row[1])
+        for row in db.execute(
+            f"SELECT channel_id, posted_message_id FROM clips WHERE author_id = ?{in_guild(guild_id)} "
+            "AND posted_message_id IS NOT NULL AND channel_id IS NOT NULL",
+            params(user_id, guild_id),
+        ).fetchall()
+    ]
+    return Forgotten({name: forget(db, user_id, guild_id) for name, forget in _FORGETTERS.items()}, posted)
+
+
+def in_guild(guild_id: int | None, column: str = "guild_id") -> str:
+    """The SQL that scopes a forgetter's `WHERE user = ?` to one server; "" for everywhere."""
+    return "" if guild_id is None else f" AND {column} = ?"
+
+
+def params(user_id: int, guild_id: int | None) -> tuple[int, ...]:
+    """The values for `WHERE user = ?` + `in_guild(guild_id)`."""
+    return (user_id,) if guild_id is None else (user_id, guild_id)
+
+
+@forgets("requests")
+def _requests(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    where = f"user_id = ?{in_guild(guild_id)}"
+    return db.execute(f"DELETE FROM requests WHERE {where}", params(user_id, guild_id)).rowcount
+
+
+@forgets("clips")
+def _clips(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    rows = db.execute(
+        f"SELECT id, video_path, storyboard_path FROM clips WHERE author_id = ?{in_guild(guild_id)}",
+        params(user_id, guild_id),
+    ).fetchall()
+    for clip_id, *paths in rows:
+        for path in paths:
+            if path:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+        # The row stays (as a deleted placeholder) so remixes of it keep their lineage and credit.
+        db.execute(
+            "UPDATE clips SET status = 'deleted', author_id = ?, author_name = ?, request = '', shot_list = '{}', "
+            "recipes = '[]', captions = '[]', remix_note = NULL, origin = NULL, video_path = NULL, "
+            "storyboard_path = NULL WHERE id = ?",
+            (DELETED_MEMBER_ID, DELETED_MEMBER_NAME, clip_id),
+        )
+    return len(rows)
+
+
+@forgets("challenges")
+def _challenges(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    scope = "" if guild_id is None else " AND challenge_id IN (SELECT id FROM challenges WHERE guild_id = ?)"
+    values = params(user_id, guild_id)
+    changed = db.execute(f"DELETE FROM votes WHERE voter_id = ?{scope}", values).rowcount
+    changed += db.execute(f"DELETE FROM challenge_entries WHERE user_id = ?{scope}", values).rowcount
+    changed += db.execute(
+        f"UPDATE relay_turns SET user_id = ?, text = '' WHERE user_id = ?{scope}", (DELETED_MEMBER_ID, *values)
+    ).rowcount
+    changed += db.execute(
+        f"UPDATE challenges SET created_by = ? WHERE created_by = ?{in_guild(guild_id)}",
+        (DELETED_MEMBER_ID, *values),
+    ).rowcount
+    changed += db.execute(
+        f"UPDATE guild_settings SET updated_by = NULL WHERE updated_by = ?{in_guild(guild_id)}", values
+    ).rowcount
+    return changed
+
+
+@forgets("profile")
+def _profile(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    # The profile (display name, remix opt-out) is not a server's: only the member forgets it.
+    if guild_id is not None:
+        return 0
+    return db.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount

@@ -1,0 +1,89 @@
+"""/forget: a member's requests, clips' text, votes and profile leave; others' remixes stay."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.console import ConsoleSession, console_member
+from common.errors import NotAllowed, NotFound
+from renderqueue import jobs as job_store
+from storage.forget import DELETED_MEMBER_NAME
+from storage.users import get_user, set_remix_opt_out
+from studio.challenges import ChallengeService
+from studio.lineage import lineage, lineage_text
+from studio.remix import credit
+from studio.service import VideoOptions
+from challenge_fixtures import ALICE, BOB, CAROL, T0, ready_clip, studio  # noqa: F401
+
+MARKER = "zebra-marker-4711"
+
+
+def dump(studio) -> str:
+    from storage.db import open_db
+
+    db = open_db(studio.config.db_path)
+    try:
+        return "\n".join(db.conn.iterdump())
+    finally:
+        db.close()
+
+
+async def test_forget_me_removes_the_members_data_and_keeps_others_remixes(studio):
+    service = ChallengeService(studio)
+    challenge = (await service.start(ALICE, "Cats at sea", "48h", now=T0)).challenge
+    original = await ready_clip(studio, CAROL, title=f"{MARKER} original", colour=(200, 10, 10))
+    remixed = await ready_clip(studio, BOB, parent=original, title="bob's take")
+    await service.submit(CAROL, original.id, challenge.id, now=T0 + 1)
+    await service.submit(BOB, remixed.id, challenge.id, now=T0 + 1)
+    await service.vote(CAROL, challenge.id, remixed.id, now=T0 + 2)
+    await studio.adb.write(set_remix_opt_out, CAROL.id, True, name=CAROL.name)
+    queued = await studio.create(CAROL, f"{MARKER} a cat sails", VideoOptions(shots=1, duration=1))
+    assert MARKER in dump(studio)
+
+    forgotten = await studio.forget(CAROL)
+    assert forgotten.total > 0 and forgotten.changed["requests"] == 1 and forgotten.changed["profile"] == 1
+    text = dump(studio)
+    assert MARKER not in text and "'carol'" not in text
+    assert await studio.adb.read(get_user, CAROL.id) is None
+    job = await studio.adb.read(job_store.get_job, queued.job.id)
+    assert job.status == "cancelled" and job.user_id == 0 and job.notified_at is not None
+    for clip_id in (original.id, queued.clip.id):
+        with pytest.raises(NotFound):
+            await studio.visible_clip(BOB, clip_id)
+    assert not (studio.config.media_dir / f"clip-{original.id}.mp4").exists()
+    # Bob's remix stays viewable, crediting a deleted member; its lineage keeps the placeholder.
+    kept = await studio.visible_clip(BOB, remixed.id)
+    assert await credit(studio, kept) == f"remix of {DELETED_MEMBER_NAME}'s clip #{original.id} (deleted)"
+    family = lineage_text(await lineage(studio, BOB, kept.id))
+    assert family.startswith(f"#{original.id} [deleted]\n└─ #{kept.id} bob")
+    view = await service.show(BOB, challenge.id)
+    assert [entry.clip.id for entry in view.entries] == [remixed.id]
+    assert await service.my_vote(CAROL, challenge.id) is None
+    # Idempotent: a second run finds nothing left.
+    assert (await studio.forget(CAROL)).total == 0
+
+
+async def test_a_moderator_forgets_a_member_in_their_own_server_only(studio):
+    here = await ready_clip(studio, CAROL, title=f"{MARKER} here")
+    there = await ready_clip(studio, dataclasses.replace(CAROL, guild_id=99), title="far away")
+    with pytest.raises(NotAllowed) as info:
+        await studio.forget(BOB, CAROL.id)
+    assert info.value.code == "not_moderator"
+    forgotten = await studio.forget(ALICE, CAROL.id)  # alice moderates server 10
+    assert forgotten.changed["clips"] == 1 and forgotten.changed["profile"] == 0
+    with pytest.raises(NotFound):
+        await studio.clip(here.id)
+    assert (await studio.clip(there.id)).author_name == "carol"
+
+
+async def test_console_forget(studio):
+    session = ConsoleSession(studio, console_member("dora"))
+    clip = await ready_clip(studio, session.member, title=MARKER)
+    assert (await session.handle("/forget me")).startswith("forgotten: ")
+    assert await session.handle("/forget me") == "forgotten: 0 records deleted or anonymized"
+    assert "usage" in await session.handle("/forget everyone")
+    with pytest.raises(NotFound):
+        await studio.clip(clip.id)
+    assert MARKER not in dump(studio)
+
