@@ -14,6 +14,7 @@ import discord
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import challenge_embed, clip_link, entered_text, entry_option, name_of, voted_text
 from bot.embeds import clip_text, clip_text_lines
+from bot.i18n import N_
 from bot.members import interaction_member
 from bot.replies import report_error, send_ephemeral
 from studio.challenges import ChallengeService, ChallengeView, EntryView
@@ -40,10 +41,10 @@ async def _asker(interaction: discord.Interaction) -> tuple[ChallengeService, Me
     return service, member
 
 
-def _still_open(view: ChallengeView, what: str) -> None:
-    """Refuse before showing a menu whose every choice would be refused."""
+def _still_open(view: ChallengeView, closed: str) -> None:
+    """Refuse before showing a menu whose every choice would be refused (`closed`: the sentence saying so)."""
     if not view.is_open:
-        raise StudioError(f"{name_of(view.challenge)} has ended, so {what} are closed.")
+        raise StudioError(closed, challenge=name_of(view.challenge))
 
 
 async def _reporting(interaction: discord.Interaction, action: Awaitable[None]) -> None:
@@ -63,7 +64,7 @@ async def _open_entry_menu(interaction: discord.Interaction, challenge_id: int) 
     """Submit: a menu of the member's finished clips, their current entry preselected."""
     service, member = await _asker(interaction)
     view = await service.show(member, challenge_id)
-    _still_open(view, "entries")
+    _still_open(view, N_("{challenge} has ended, so entries are closed."))
     clips = await service.studio.member_clips(member, limit=MENU_OPTIONS)
     if not clips:
         raise StudioError("You have no finished clips to enter yet: make one with `/video`, then come back.")
@@ -79,7 +80,7 @@ async def _open_ballot(interaction: discord.Interaction, challenge_id: int) -> N
     """Vote: menus of everyone else's entries, the member's current vote preselected."""
     service, member = await _asker(interaction)
     view = await service.show(member, challenge_id)
-    _still_open(view, "votes")
+    _still_open(view, N_("{challenge} has ended, so votes are closed."))
     choices = [entry for entry in view.entries if entry.entry.user_id != member.id]
     if not choices:
         raise StudioError("There's nothing to vote for yet besides your own entry. Check back later!")

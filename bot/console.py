@@ -418,7 +418,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     try:
         for item in await resume_requests(studio, CONSOLE):
             if item.accepted is None:
-                print(f"error: {item.error}", file=out, flush=True)
+                print(f"error: {error_message(item.error)}", file=out, flush=True)
                 continue
             print(describe_accepted(item.accepted), file=out, flush=True)
             session.watch(item.accepted)

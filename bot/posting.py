@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
+from bot.i18n import _, error_message, use
+from bot.i18n.discord import server_language
 from bot.origin import TRANSPORT, Origin
 from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
@@ -69,7 +71,8 @@ def storyboard_name(clip: Clip) -> str:
 
 def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None) -> tuple[Path | None, str]:
     """The video within `limit` bytes (re-encoded once per size, into `out_dir` as `<stem>-<limit>.mp4`),
-    or None and why not. Blocking (it may encode): run it in a thread."""
+    or None and why not (in the current language; asyncio.to_thread carries it over). Blocking (it may
+    encode): run it in a thread."""
     if video.stat().st_size <= limit:
         return video, ""
     fitted = out_dir / f"{stem or video.stem}-{limit}.mp4"
@@ -78,10 +81,10 @@ def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None
     try:
         return fit_to_limit(video, limit, fitted), ""
     except ReelbotError as error:
-        return None, error.user_message  # type: ignore[attr-defined]
+        return None, error_message(error)
     except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
         log.exception("could not fit %s into %s bytes", video, limit)
-        return None, "The video is too large for this server's upload limit."
+        return None, _("The video is too large for this server's upload limit.")
 
 
 def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True) -> Upload:
@@ -92,7 +95,7 @@ def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = 
     board = board if board is not None and board.is_file() else None
     if video is None or not video.is_file():
         return Upload(None, board if board and board.stat().st_size <= limit else None,
-                      "The video file has gone missing, sorry.")
+                      _("The video file has gone missing, sorry."))
     fitted, note = fit_video(video, limit, out_dir, stem=f"clip-{clip.id}")
     if fitted is None:
         return Upload(None, board if board and board.stat().st_size <= limit else None, note)
@@ -163,10 +166,11 @@ class Delivery:
             origin = Origin.from_dict(item.request.origin)
             if origin is None:
                 continue
-            if item.accepted is not None:
-                await self._edit_status(origin, **status_message(item.accepted))
-            else:
-                await self._edit_status(origin, content=f"⚠️ {item.error}", embed=None, view=None)
+            with use(origin.language):
+                if item.accepted is not None:
+                    await self._edit_status(origin, **status_message(item.accepted))
+                elif item.error is not None:
+                    await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
 
     async def tick(self) -> None:
         for view in await self.studio.finished_jobs(TRANSPORT):
@@ -180,7 +184,8 @@ class Delivery:
         origin = Origin.of(view.clip)
         if origin is None or origin.status_message_id is None or origin.status_message_id in self._held:
             return
-        text = embeds.progress_line(view)
+        with use(origin.language):
+            text = embeds.progress_line(view)
         job_id = view.job.id
         now = time.monotonic()
         if self._shown.get(job_id) == text or now - self._edited_at.get(job_id, -1e9) < self.edit_gap:
@@ -210,12 +215,16 @@ class Delivery:
         posted_id: int | None = None
         try:
             if job.status == "done":
-                posted_id = await self.post_clip(view, origin)
+                # A post for everyone: in the server's language.
+                with use(await server_language(self.studio, self.bot, origin.guild_id)):
+                    posted_id = await self.post_clip(view, origin)
             else:
-                await self.post_outcome(view, origin)
+                with use(origin.language):
+                    await self.post_outcome(view, origin)
         except (discord.Forbidden, discord.NotFound) as error:
             log.warning("cannot deliver clip %s to channel %s: %s", view.clip.id, origin.channel_id, error)
-            await self.explain_undeliverable(view, origin)
+            with use(origin.language):
+                await self.explain_undeliverable(view, origin)
         except Exception as error:  # Discord 5xx, the network, a bad file: try again next tick, a few times
             tries = self._tries[job.id] = self._tries.get(job.id, 0) + 1
             if tries < MAX_DELIVERY_TRIES:
@@ -228,7 +237,8 @@ class Delivery:
         await self.studio.mark_delivered(job, posted_id)
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
-            await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+            with use(origin.language):
+                await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
             for hook in self.after_post:
                 try:
                     await hook(view, origin, posted_id)
@@ -254,7 +264,7 @@ class Delivery:
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
-                refused = Upload(None, None, "Discord refused the video as too large for this channel, sorry.")
+                refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
                 message = await self._send_clip(channel, clip, origin, refused, credit)
         return message.id
 
@@ -262,7 +272,7 @@ class Delivery:
         self, channel: discord.PartialMessageable, clip: Clip, origin: Origin, upload: Upload, credit: str
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
-        content = f"<@{origin.requester_id}> your clip #{clip.id} is ready!"
+        content = _("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id, clip_id=clip.id)
         if upload.note:
             content += f"\n⚠️ {upload.note}"
         return await channel.send(
@@ -285,10 +295,11 @@ class Delivery:
         clip_id = view.clip.id
         text = embeds.outcome_line(view)
         if view.job.status == "done":
-            text = (
-                f"⚠️ <@{origin.requester_id}>, clip #{clip_id} is ready, but I can't post it in this channel (I "
-                f"need Send Messages, Attach Files and Embed Links). Use `/clip {clip_id}` to see it, or ask an "
-                "admin to fix my permissions here."
+            text = _(
+                "⚠️ <@{user_id}>, clip #{clip_id} is ready, but I can't post it in this channel (I need Send "
+                "Messages, Attach Files and Embed Links). Use `/clip {clip_id}` to see it, or ask an admin to fix "
+                "my permissions here.",
+                user_id=origin.requester_id, clip_id=clip_id,
             )
         if await self._edit_status(origin, content=text, view=None):
             return

@@ -29,7 +29,7 @@ async def _open_turn_modal(interaction: discord.Interaction, challenge_id: int) 
     member, _ = await interaction_member(service.studio, interaction)
     view = await service.show(member, challenge_id)  # a closed relay fails here, not after the member typed
     if not view.is_open:
-        raise StudioError(f"{name_of(view.challenge)} has ended, so new shots are closed.")
+        raise StudioError("{challenge} has ended, so new shots are closed.", challenge=name_of(view.challenge))
     await interaction.response.send_modal(TurnModal(challenge_id, len(view.turns) + 1))
 
 

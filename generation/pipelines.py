@@ -41,7 +41,7 @@ class PipelineCache:
     def get(self, preset_name: str, *, i2v: bool = False) -> Any:
         preset = get_preset(preset_name)
         if i2v and not preset.supports_i2v:
-            raise RecipeError(f"{preset.name} can't continue from an image.")
+            raise RecipeError("{model} can't continue from an image.", model=preset.name)
         key = (preset.name, i2v)
         with self._lock:
             if key in self._pipes:
@@ -106,10 +106,10 @@ class PipelineCache:
                 pipe.vae.enable_tiling()  # decodes in tiles so long/large videos fit in memory
         except OOM_ERRORS as exc:
             gc.collect()
-            raise OutOfMemoryRenderError(f"Not enough GPU memory to load {preset.name}.", detail=repr(exc)) from exc
+            raise OutOfMemoryRenderError("Not enough GPU memory to load {model}.", model=preset.name, detail=repr(exc)) from exc
         except Exception as exc:
             raise PipelineError(
-                f"Couldn't load the {preset.name} model; the bot's operator may need to download it first.",
+                "Couldn't load the {model} model; the bot's operator may need to download it first.", model=preset.name,
                 detail=repr(exc),
             ) from exc
         pipe.set_progress_bar_config(disable=True)
