@@ -128,7 +128,7 @@ class ConsoleSession:
             return ""
         if not line.startswith("/"):
             return await self.create(line)
-        name, _, rest = line[1:].partition(" ")
+        name, _sep, rest = line[1:].partition(" ")
         command = COMMANDS.get(name)
         if command is None:
             return f"unknown command /{name}; type /help"
@@ -190,14 +190,14 @@ async def _clip(session: ConsoleSession, arg: str) -> str:
 
 @command("remix")
 async def _remix(session: ConsoleSession, arg: str) -> str:
-    ref, _, text = arg.partition(" ")
+    ref, _sep, text = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref)
     return await _queue_remix(session, clip.id, remixing.parse_change(text))
 
 
 @command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
-    ref, _, shot = arg.partition(" ")
+    ref, _sep, shot = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref)
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
@@ -236,8 +236,8 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
 @command("settings")
 async def _settings(session: ConsoleSession, arg: str) -> str:
     """/settings show | set <key> <value> (`default` restores a default)"""
-    action, _, rest = arg.partition(" ")
-    key, _, value = rest.strip().partition(" ")
+    action, _sep, rest = arg.partition(" ")
+    key, _sep, value = rest.strip().partition(" ")
     if action == "set" and key and value.strip():
         # Whoever types at the console runs the bot, so they manage its settings.
         settings = await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
@@ -336,7 +336,7 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
     submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
     service = session.challenges
     replies = await _caught_up(service)
-    action, _, rest = arg.partition(" ")
+    action, _sep, rest = arg.partition(" ")
     args = rest.split()
     if action == "start" and len(args) >= 2:
         theme, rules = _rules(" ".join(args[1:]))
@@ -368,7 +368,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
     film [<relay>] | show <relay>"""
     service = session.challenges
     replies = await _caught_up(service)
-    action, _, rest = arg.partition(" ")
+    action, _sep, rest = arg.partition(" ")
     args = rest.split()
     if action == "start" and len(args) >= 2:
         theme, rules = _rules(" ".join(args[1:]))

@@ -104,7 +104,7 @@ async def _reroll(interaction: discord.Interaction, clip_id: int) -> None:
 def vary_change(clip: Clip) -> remixing.RemixChange:
     """Same shots and seeds, another look: a style the clip doesn't have yet."""
     current = Studio.shot_list(clip).bible.style
-    looks = [name for name, (look, _) in STYLES.items() if look.style not in current]
+    looks = [name for name, (look, _words) in STYLES.items() if look.style not in current]
     return remixing.RemixChange("style", random.choice(looks or list(STYLES)))
 
 
@@ -124,7 +124,7 @@ def deleted_message(clip_id: int, by: str) -> dict[str, Any]:
 
 async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
     bot = _bot(interaction)
-    member, _ = await interaction_member(bot.studio, interaction)
+    member, _settings = await interaction_member(bot.studio, interaction)
     clip = await bot.studio.delete_clip(member, clip_id)
     gone = deleted_message(clip_id, member.name)
     if interaction.message is not None and interaction.message.id == clip.posted_message_id:
@@ -209,7 +209,7 @@ class CancelJobButton(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Bu
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             studio = _bot(interaction).studio
-            member, _ = await interaction_member(studio, interaction)
+            member, _settings = await interaction_member(studio, interaction)
             job = await studio.cancel(member, self.job_id)
             await send_ephemeral(interaction, _("Cancelled clip #{clip_id}.", clip_id=job.clip_id))
         except Exception as error:
@@ -258,7 +258,7 @@ class CancelSelect(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Selec
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             studio = _bot(interaction).studio
-            member, _ = await interaction_member(studio, interaction)
+            member, _settings = await interaction_member(studio, interaction)
             for value in self.item.values:
                 await studio.cancel(member, int(value))
             await interaction.response.edit_message(**await queue_listing(studio, member, everyone=self.everyone))

@@ -6,7 +6,8 @@ Python extractor finds, plus the words of slash-command decorators, which discor
   the name as `pgettext("command", name)`, the description as a message;
 - the command function's parameters (option names) as `pgettext("option", name)`;
 - `@app_commands.describe(option="...")` values as messages;
-- literal `app_commands.Choice(name="...")` names as `pgettext("choice", name)`;
+- literal `app_commands.Choice(name="...")` names and `Literal["a", "b"]` option values as
+  `pgettext("choice", name)`;
 - the English template of every refusal raised with a literal (`raise QueueFull("... {limit} ...", limit=3)`,
   any class named `...Error`, `NotFound`, `NotAllowed`, `QueueFull`, `InvalidValue`, `Conflict`): the
   front-end translates `ReelbotError.template` (`bot.i18n.error_message`), so the core needs no markers.
@@ -81,6 +82,13 @@ def command_messages(source: str) -> Iterator[Extracted]:
             for arg in node.args.args:
                 if arg.arg not in _NOT_OPTIONS:
                     yield arg.lineno, "pgettext", ("option", arg.arg), []
+                    # `scope: Literal["mine", "all"]`: discord.py makes each value a choice.
+                    annotation = arg.annotation
+                    if isinstance(annotation, ast.Subscript) and getattr(annotation.value, "id", "") == "Literal":
+                        values = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+                        for value in values:
+                            if (text := _text(value)) is not None:
+                                yield value.lineno, "pgettext", ("choice", text), []
 
 
 def extract_reelbot(
