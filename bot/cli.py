@@ -19,6 +19,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
+def _language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="language of replies, e.g. zh-CN (default: the environment's locale)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="console front-end: type requests and remixes, get file paths")
     _common(chat)
+    _language(chat)
 
     generate = sub.add_parser("generate", help="render one request and print the clip and storyboard paths")
     generate.add_argument("request", help='what to make, e.g. "a giant monster walking through New York"')
@@ -42,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     _common(generate)
+    _language(generate)
     return parser
 
 
@@ -72,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.command in ("chat", "generate"):
+        from bot.i18n import environment_language, set_language
+
+        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
+        set_language(args.lang or environment_language())
     if args.command == "generate":
         from bot.console import generate_once
 

@@ -17,6 +17,8 @@ from studio.challenges import (
 )  # fmt: skip
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
+from bot.stages import stage_text
+from bot.i18n import _, error_message
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
@@ -40,9 +42,10 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        return f"clip #{view.clip.id}: queued, position {view.estimate.position}, ~{view.estimate.eta_seconds:.0f}s"
+        return _("clip #{clip_id}: queued, position {position}, ~{seconds:.0f}s", clip_id=view.clip.id,
+                 position=view.estimate.position, seconds=view.estimate.eta_seconds)
     bar = "#" * round(job.progress * 20)
-    return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {job.stage}"
+    return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {stage_text(job.stage)}"
 
 
 def describe_accepted(accepted: Accepted) -> str:
@@ -50,14 +53,19 @@ def describe_accepted(accepted: Accepted) -> str:
         f"  {index + 1}. [{shot.duration:.0f}s, {shot.camera}] {shot.subject} — {shot.action}"
         for index, shot in enumerate(accepted.shot_list.shots)
     )
-    reused = f" ({accepted.reused} shot(s) reused from earlier renders)" if accepted.reused else ""
-    return f'clip #{accepted.clip.id} "{accepted.shot_list.title}" via {accepted.shot_list.backend}{reused}\n{shots}'
+    reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
+    head = _('clip #{clip_id} "{title}" via {backend}{reused}', clip_id=accepted.clip.id,
+             title=accepted.shot_list.title, backend=accepted.shot_list.backend, reused=reused)
+    return f"{head}\n{shots}"
 
 
 def describe_result(view: JobView) -> str:
     if view.job.status == "done":
-        return f"clip #{view.clip.id} ready\nvideo: {view.clip.video_path}\nstoryboard: {view.clip.storyboard_path}"
-    return f"clip #{view.clip.id} {view.job.status}: {view.job.error or 'no reason given'}"
+        return _("clip #{clip_id} ready\nvideo: {video}\nstoryboard: {storyboard}", clip_id=view.clip.id,
+                 video=view.clip.video_path, storyboard=view.clip.storyboard_path)
+    if view.job.status == "cancelled":
+        return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
+    return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=view.job.error or _("no reason given"))
 
 
 async def generate_once(config: Config, args: argparse.Namespace) -> int:
@@ -72,7 +80,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         try:
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
-            print(f"error: {error.user_message}", file=sys.stderr)
+            print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
 
@@ -131,17 +139,17 @@ class ConsoleSession:
         name, _sep, rest = line[1:].partition(" ")
         command = COMMANDS.get(name)
         if command is None:
-            return f"unknown command /{name}; type /help"
+            return _("unknown command /{name}; type /help", name=name)
         try:
             return await command(self, rest.strip())
         except ReelbotError as error:
-            return f"error: {error.user_message}"
+            return _("error: {message}", message=error_message(error))
 
     async def create(self, text: str) -> str:
         try:
             accepted = await self.studio.create(self.member, text)
         except ReelbotError as error:
-            return f"error: {error.user_message}"
+            return _("error: {message}", message=error_message(error))
         self.watch(accepted)
         return describe_accepted(accepted)
 
@@ -157,8 +165,8 @@ class ConsoleSession:
 
 
 @command("help")
-async def _help(session: ConsoleSession, _: str) -> str:
-    lines = ["type a request to make a clip, or:"] + [f"  /{name}" for name in sorted(COMMANDS)]
+async def _help(session: ConsoleSession, _arg: str) -> str:
+    lines = [_("type a request to make a clip, or:")] + [f"  /{name}" for name in sorted(COMMANDS)]
     return "\n".join(lines)
 
 
@@ -171,15 +179,15 @@ async def _as(session: ConsoleSession, name: str) -> str:
 
 
 @command("queue")
-async def _queue(session: ConsoleSession, _: str) -> str:
+async def _queue(session: ConsoleSession, _arg: str) -> str:
     views = await session.studio.my_jobs(session.member)
-    return "\n".join(progress_line(view) for view in views) or "nothing queued"
+    return "\n".join(progress_line(view) for view in views) or _("nothing queued")
 
 
 @command("cancel")
 async def _cancel(session: ConsoleSession, arg: str) -> str:
     job = await session.studio.cancel(session.member, to_id(arg, "job"))
-    return f"cancelled job {job.id} (clip #{job.clip_id})"
+    return _("cancelled job {job_id} (clip #{clip_id})", job_id=job.id, clip_id=job.clip_id)
 
 
 @command("clip")
@@ -229,8 +237,8 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     if arg not in ("on", "off"):
         return "usage: /optout on|off"
     if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
-        return "others can no longer remix your clips"
-    return "others may remix your clips again"
+        return _("others can no longer remix your clips")
+    return _("others may remix your clips again")
 
 
 @command("settings")
@@ -409,7 +417,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     studio = open_studio(config)
     workers = workers_for(config, count=config.workers).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
-    print("Reelbot console. Type a request, /help for commands, /quit to leave.", file=out, flush=True)
+    print(_("Reelbot console. Type a request, /help for commands, /quit to leave."), file=out, flush=True)
 
     async def announce(results: Results) -> None:
         print(describe_results(results), file=out, flush=True)
@@ -418,7 +426,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     try:
         for item in await resume_requests(studio, CONSOLE):
             if item.accepted is None:
-                print(f"error: {error_message(item.error)}", file=out, flush=True)
+                print(_("error: {message}", message=error_message(item.error)), file=out, flush=True)
                 continue
             print(describe_accepted(item.accepted), file=out, flush=True)
             session.watch(item.accepted)

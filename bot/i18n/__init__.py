@@ -17,8 +17,9 @@ import functools
 import gettext as _gettext
 import io
 import logging
+import os
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,18 @@ def translations(language: str) -> _gettext.NullTranslations:
     write_mo(buffer, catalog)  # fuzzy entries are left out, as pybabel compile does
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language the environment asks for, looked up as gettext does (LANGUAGE, LC_ALL, LC_MESSAGES, LANG;
+    `zh_CN.UTF-8` -> zh-CN), negotiated against the catalogs; English when none fits."""
+    environ = os.environ if environ is None else environ
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            tags = [tag.split(".")[0].split("@")[0] for tag in value.split(":")]
+            return negotiate(*[tag for tag in tags if tag not in ("C", "POSIX")])
+    return SOURCE_LANGUAGE
 
 
 def current() -> str:
