@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 
 import discord
 
@@ -83,6 +84,22 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
         for index, shot in enumerate(shots, start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
+
+
+def credit_text(ancestors: Sequence[Clip]) -> str:
+    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
+    parent when that is a different clip; "" for an original (`ancestors`: parent first, original last)."""
+    if not ancestors:
+        return ""
+    parent, root = ancestors[0], ancestors[-1]
+
+    def ref(clip: Clip) -> str:
+        return _("#{clip_id} (deleted)", clip_id=clip.id) if clip.status == "deleted" else f"#{clip.id}"
+
+    if parent.id == root.id:
+        return _("remix of {author}'s clip {clip}", author=root.author_name, clip=ref(root))
+    return _("remix of {author}'s clip {clip}, original by {original_author} ({original})",
+             author=parent.author_name, clip=ref(parent), original_author=root.author_name, original=ref(root))
 
 
 def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0) -> discord.Embed:

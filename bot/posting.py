@@ -249,7 +249,7 @@ class Delivery:
         clip = view.clip
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir)
-        credit = await remixing.credit(self.studio, clip)
+        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
         try:
             message = await self._send_clip(channel, clip, origin, upload, credit)
         except discord.HTTPException as error:

@@ -71,7 +71,8 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
             language=current_language(),
         )
         accepted = await submit(member, origin.to_dict())
-        credit = await remixing.credit(bot.studio, accepted.clip) if accepted.clip.parent_id else ""
+        ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
+        credit = embeds.credit_text(ancestors)
         await fill_placeholder(interaction, **status_message(accepted, credit=credit))
     return accepted
 

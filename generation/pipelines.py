@@ -106,7 +106,10 @@ class PipelineCache:
                 pipe.vae.enable_tiling()  # decodes in tiles so long/large videos fit in memory
         except OOM_ERRORS as exc:
             gc.collect()
-            raise OutOfMemoryRenderError("Not enough GPU memory to load {model}.", model=preset.name, detail=repr(exc)) from exc
+            raise OutOfMemoryRenderError(
+                "Not enough GPU memory to load {model}.",
+                model=preset.name, detail=repr(exc),
+            ) from exc
         except Exception as exc:
             raise PipelineError(
                 "Couldn't load the {model} model; the bot's operator may need to download it first.", model=preset.name,

@@ -61,7 +61,10 @@ class ModelPreset:
     def size_for(self, aspect: str | None) -> tuple[int, int]:
         """Native size for the aspect: the preset's own size, transposed, or an equal-area snap."""
         if aspect is not None and aspect not in ASPECTS:
-            raise RecipeError("Unknown aspect ratio '{aspect}'. Use one of: {aspects}.", aspect=aspect, aspects=', '.join(ASPECTS))
+            raise RecipeError(
+                "Unknown aspect ratio '{aspect}'. Use one of: {aspects}.",
+                aspect=aspect, aspects=', '.join(ASPECTS),
+            )
         if aspect is None or self.fixed_size:
             return self.width, self.height
         wanted, native = _orientation(ASPECTS[aspect]), _orientation(self.width / self.height)
@@ -223,7 +226,10 @@ def get_preset(name: str) -> ModelPreset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise RecipeError("Unknown model '{name}'. Available models: {models}.", name=name, models=', '.join(PRESETS)) from None
+        raise RecipeError(
+            "Unknown model '{name}'. Available models: {models}.",
+            name=name, models=', '.join(PRESETS),
+        ) from None
 
 
 def validate_recipe(recipe: ShotRender) -> None:
@@ -234,20 +240,28 @@ def validate_recipe(recipe: ShotRender) -> None:
     if recipe.width <= 0 or recipe.height <= 0:
         raise RecipeError("The video size must be positive.")
     if preset.fixed_size and (recipe.width, recipe.height) != (preset.width, preset.height):
-        raise RecipeError("{model} only renders at {width}x{height}.", model=preset.name, width=preset.width, height=preset.height)
+        raise RecipeError(
+            "{model} only renders at {width}x{height}.",
+            model=preset.name, width=preset.width, height=preset.height,
+        )
     if recipe.width % preset.size_multiple or recipe.height % preset.size_multiple:
         raise RecipeError(
-            "{width}x{height} doesn't work with {model}: width and height must be multiples of {size_multiple}.", width=recipe.width, height=recipe.height, model=preset.name, size_multiple=preset.size_multiple
+            "{width}x{height} doesn't work with {model}: width and height must be multiples of {size_multiple}.",
+            width=recipe.width, height=recipe.height, model=preset.name, size_multiple=preset.size_multiple
         )
     if recipe.fps <= 0:
         raise RecipeError("The frame rate must be positive.")
     if recipe.num_frames > preset.max_frames:
         raise RecipeError(
-            "Too many frames: {model} renders at most {max_frames} frames ({max_seconds:.1f} s at {fps} fps).", model=preset.name, max_frames=preset.max_frames, max_seconds=preset.max_frames / preset.fps, fps=preset.fps
+            "Too many frames: {model} renders at most {max_frames} frames ({max_seconds:.1f} s at {fps} fps).",
+            model=preset.name, max_frames=preset.max_frames, max_seconds=preset.max_frames / preset.fps, fps=preset.fps
         )
     if recipe.num_frames < preset.shortest_frames or (recipe.num_frames - 1) % preset.frame_step:
         raise RecipeError(
-            "{num_frames} frames doesn't work with {model}: use a multiple of {frame_step} plus one, from {shortest_frames} to {max_frames}.", num_frames=recipe.num_frames, model=preset.name, frame_step=preset.frame_step, shortest_frames=preset.shortest_frames, max_frames=preset.max_frames
+            "{num_frames} frames doesn't work with {model}: use a multiple of {frame_step} plus one, from "
+            "{shortest_frames} to {max_frames}.",
+            num_frames=recipe.num_frames, model=preset.name, frame_step=preset.frame_step,
+            shortest_frames=preset.shortest_frames, max_frames=preset.max_frames
         )
     if recipe.steps < 1:
         raise RecipeError("At least one denoising step is needed.")
@@ -260,6 +274,9 @@ def validate_recipe(recipe: ShotRender) -> None:
     if recipe.init_image is not None:
         if not preset.supports_i2v:
             able = ", ".join(p.name for p in PRESETS.values() if p.supports_i2v and not p.local)
-            raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name, able=able)
+            raise RecipeError(
+                "{model} can't continue from an image. Models that can: {able}.",
+                model=preset.name, able=able,
+            )
         if not Path(recipe.init_image).is_file():
             raise RecipeError("The starting image for this shot is missing; it may have been deleted.")

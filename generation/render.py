@@ -77,13 +77,18 @@ def render_shot(
     except OOM_ERRORS as exc:
         _release(pipe)
         raise OutOfMemoryRenderError(
-            "The GPU ran out of memory rendering {width}x{height}, {num_frames} frames on {model}. Try a shorter or smaller shot.", width=recipe.width, height=recipe.height, num_frames=recipe.num_frames, model=recipe.model,
+            "The GPU ran out of memory rendering {width}x{height}, {num_frames} frames on {model}. Try a shorter or "
+            "smaller shot.",
+            width=recipe.width, height=recipe.height, num_frames=recipe.num_frames, model=recipe.model,
             detail=repr(exc),
         ) from exc
     except Exception as exc:
         _release(pipe)
         log.exception("pipeline %s failed", recipe.model)
-        raise PipelineError("The {model} model failed while rendering this shot.", model=recipe.model, detail=repr(exc)) from exc
+        raise PipelineError(
+            "The {model} model failed while rendering this shot.",
+            model=recipe.model, detail=repr(exc),
+        ) from exc
     log.info("rendered %s in %.1fs", recipe.content_hash(), time.monotonic() - started)
     return _to_uint8(video)
 

@@ -78,11 +78,14 @@ def enqueue_clip_job(
             mine = _count_active(db, "user_id", user_id)
             if mine >= limits.max_per_user:
                 raise QueueFull(
-                    "You already have {mine} of {limit} clips waiting or rendering, the most allowed here. Try again when one is done, or cancel one you no longer need.", mine=mine, limit=limits.max_per_user
+                    "You already have {mine} of {limit} clips waiting or rendering, the most allowed here. Try again "
+                    "when one is done, or cancel one you no longer need.",
+                    mine=mine, limit=limits.max_per_user
                 )
             if guild_id is not None and _count_active(db, "guild_id", guild_id) >= limits.max_per_guild:
                 raise QueueFull(
-                    "This server's render queue is full ({limit} clips). Please try again in a few minutes.", limit=limits.max_per_guild
+                    "This server's render queue is full ({limit} clips). Please try again in a few minutes.",
+                    limit=limits.max_per_guild
                 )
         cursor = db.execute(
             "INSERT INTO jobs (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, "
@@ -301,9 +304,15 @@ def cancel_job(
     with transaction(db):
         job = get_job(db, job_id)
         if job.user_id != by_user_id and not can_moderate:
-            raise NotAllowed("Only the person who asked for clip #{clip_id} (or an admin) can cancel it.", clip_id=job.clip_id)
+            raise NotAllowed(
+                "Only the person who asked for clip #{clip_id} (or an admin) can cancel it.",
+                clip_id=job.clip_id,
+            )
         if not job.active:
-            raise NotAllowed("Clip #{clip_id} can't be cancelled: it is already {status}.", clip_id=job.clip_id, status=job.status)
+            raise NotAllowed(
+                "Clip #{clip_id} can't be cancelled: it is already {status}.",
+                clip_id=job.clip_id, status=job.status,
+            )
         db.execute(
             "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
             (timestamp(now), job_id),

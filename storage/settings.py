@@ -90,7 +90,10 @@ def _parse_text(key: str, kind: Any, text: str) -> Any:
             try:
                 return [int(item) for item in items]
             except ValueError:
-                raise InvalidValue("`{key}` must be a comma-separated list of ids or #channel mentions.", key=key) from None
+                raise InvalidValue(
+                    "`{key}` must be a comma-separated list of ids or #channel mentions.",
+                    key=key,
+                ) from None
         return items
     return text
 
@@ -122,7 +125,10 @@ def _check_type(key: str, kind: Any, value: Any) -> None:
 def validate_setting(key: str, value: Any) -> Any:
     """Return `value` converted to the setting's type, or raise InvalidValue saying what is wrong."""
     if key not in _TYPES:
-        raise InvalidValue("There is no setting called `{key}`. Settings: {settings}.", key=key, settings=', '.join(SETTING_NAMES))
+        raise InvalidValue(
+            "There is no setting called `{key}`. Settings: {settings}.",
+            key=key, settings=', '.join(SETTING_NAMES),
+        )
     kind = _TYPES[key]
     if isinstance(value, str) and kind is not str:
         value = _parse_text(key, _without_none(kind), value)
@@ -175,6 +181,9 @@ def set_setting(
 def reset_setting(db: sqlite_utils.Database, guild_id: int, key: str) -> GuildSettings:
     """Drop the guild's override of `key`, restoring the default. Raises InvalidValue for an unknown key."""
     if key not in _TYPES:
-        raise InvalidValue("There is no setting called `{key}`. Settings: {settings}.", key=key, settings=', '.join(SETTING_NAMES))
+        raise InvalidValue(
+            "There is no setting called `{key}`. Settings: {settings}.",
+            key=key, settings=', '.join(SETTING_NAMES),
+        )
     db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
     return get_settings(db, guild_id)

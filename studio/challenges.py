@@ -379,7 +379,10 @@ class ChallengeService:
             entry = next((e for e in store.list_entries(db, challenge.id) if e.clip_id == clip_id), None)
             clip = find_clip(db, clip_id)
             if entry is None or clip is None or clip.status == "deleted":
-                raise NotFound("Clip #{clip_id} is not an entry in challenge #{challenge_id}.", clip_id=clip_id, challenge_id=challenge.id)
+                raise NotFound(
+                    "Clip #{clip_id} is not an entry in challenge #{challenge_id}.",
+                    clip_id=clip_id, challenge_id=challenge.id,
+                )
             if entry.user_id == member.id:
                 raise StudioError("You can't vote for your own entry; pick someone else's favourite.")
             previous = store.get_vote(db, challenge.id, member.id)
@@ -538,7 +541,10 @@ class ChallengeService:
     async def results(self, member: Member, challenge_id: int) -> Results:
         challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         if challenge.status != "closed":
-            raise StudioError("Challenge #{challenge_id} is still running; results come at the deadline.", challenge_id=challenge.id)
+            raise StudioError(
+                "Challenge #{challenge_id} is still running; results come at the deadline.",
+                challenge_id=challenge.id,
+            )
         return await self._results(challenge, make_media=False)
 
     async def _results(self, challenge: Challenge, *, make_media: bool) -> Results:
@@ -701,7 +707,10 @@ def _checked_rules(kind: ChallengeKind, rules: ChallengeRules) -> ChallengeRules
     if rules.max_turns is not None and not 2 <= rules.max_turns <= MAX_RELAY_TURNS:
         raise StudioError("A relay can have from 2 to {max_relay_turns} shots.", max_relay_turns=MAX_RELAY_TURNS)
     if rules.shot_seconds is not None and not MIN_SHOT_SECONDS <= rules.shot_seconds <= MAX_SHOT_SECONDS:
-        raise StudioError("Relay shots can last from {min_shot_seconds:g} to {max_shot_seconds:g} seconds.", min_shot_seconds=MIN_SHOT_SECONDS, max_shot_seconds=MAX_SHOT_SECONDS)
+        raise StudioError(
+            "Relay shots can last from {min_shot_seconds:g} to {max_shot_seconds:g} seconds.",
+            min_shot_seconds=MIN_SHOT_SECONDS, max_shot_seconds=MAX_SHOT_SECONDS,
+        )
     return rules
 
 
@@ -735,9 +744,15 @@ def _pick_challenge(
     if challenge is None or challenge.guild_id != member.guild_id:
         raise NotFound("There is no challenge #{challenge_id} in this server.", challenge_id=challenge_id)
     if kind == "vote" and challenge.kind != "vote":
-        raise StudioError("Challenge #{challenge_id} is a relay: add a shot with /relay add instead.", challenge_id=challenge.id)
+        raise StudioError(
+            "Challenge #{challenge_id} is a relay: add a shot with /relay add instead.",
+            challenge_id=challenge.id,
+        )
     if kind == "relay" and challenge.kind != "relay":
-        raise StudioError("Challenge #{challenge_id} is not a relay: enter a clip with /challenge submit.", challenge_id=challenge.id)
+        raise StudioError(
+            "Challenge #{challenge_id} is not a relay: enter a clip with /challenge submit.",
+            challenge_id=challenge.id,
+        )
     return challenge
 
 
@@ -759,16 +774,20 @@ def _check_entry(
         raise StudioError("Clip #{clip_id} didn't finish rendering, so it can't be entered.", clip_id=clip.id)
     if rules.max_shots is not None and len(clip.recipes) > rules.max_shots:
         raise StudioError(
-            "Challenge #{challenge_id} allows at most {max_shots} shot(s); clip #{clip_id} has {shots}.", challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes)
+            "Challenge #{challenge_id} allows at most {max_shots} shot(s); clip #{clip_id} has {shots}.",
+            challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes)
         )
     if rules.model is not None and clip.model != rules.model:
         raise StudioError(
-            "Challenge #{challenge_id} is for clips made with {challenge_model}; clip #{clip_id} used {clip_model}.", challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model
+            "Challenge #{challenge_id} is for clips made with {challenge_model}; clip #{clip_id} used {clip_model}.",
+            challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model
         )
     borrowed = next((ancestor for ancestor in lineage if ancestor.author_id != member.id), None)
     if not rules.allow_remixes and borrowed is not None:
         raise StudioError(
-            "Challenge #{challenge_id} takes original work only, and clip #{clip_id} remixes {author_name}'s clip #{original_id}.", challenge_id=challenge.id, clip_id=clip.id, author_name=borrowed.author_name, original_id=borrowed.id
+            "Challenge #{challenge_id} takes original work only, and clip #{clip_id} remixes {author_name}'s clip "
+            "#{original_id}.",
+            challenge_id=challenge.id, clip_id=clip.id, author_name=borrowed.author_name, original_id=borrowed.id
         )
 
 
@@ -778,7 +797,10 @@ def _check_turn(db: sqlite_utils.Database, challenge: Challenge, member: Member,
     turns = store.relay_turns(db, challenge.id)
     max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
     if max_turns is not None and len(turns) >= max_turns:
-        raise StudioError("Relay #{challenge_id} already has all {max_turns} shots; the film is complete.", challenge_id=challenge.id, max_turns=max_turns)
+        raise StudioError(
+            "Relay #{challenge_id} already has all {max_turns} shots; the film is complete.",
+            challenge_id=challenge.id, max_turns=max_turns,
+        )
     if turns and turns[-1].user_id == member.id:
         raise StudioError("You added the last shot; let someone else take the next turn.")
     return turns

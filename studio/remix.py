@@ -291,7 +291,9 @@ def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -
     if refusing:
         name = next(c.author_name for c in (clip, *source.ancestors) if c.author_id in refusing)
         raise RemixError(
-            "{name} has opted out of remixes, so clip #{clip_id} can't be remixed. You can still make something new of your own!", name=name, clip_id=clip.id
+            "{name} has opted out of remixes, so clip #{clip_id} can't be remixed. You can still make something new of "
+            "your own!",
+            name=name, clip_id=clip.id
         )
 
 
@@ -315,7 +317,10 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
             await ensure_screened(prompt, policy)
     recipes = _recipes(parent_list, parent_recipes, draft.slots)
     if recipes == parent_recipes:
-        raise RemixError("That would give the same video as clip #{clip_id}; try a different change.", clip_id=parent.id)
+        raise RemixError(
+            "That would give the same video as clip #{clip_id}; try a different change.",
+            clip_id=parent.id,
+        )
     template = parent_recipes[0]
     plan = ClipPlan(
         shot_list=shot_list,
@@ -373,7 +378,9 @@ class _Context:
     def check_room(self, count: int) -> None:
         if count >= self.settings.max_shots:
             raise RemixError(
-                "Clip #{clip_id} already has {count} shots, the most this server allows. Remove one first, or change an existing shot.", clip_id=self.parent.id, count=count
+                "Clip #{clip_id} already has {count} shots, the most this server allows. Remove one first, or change "
+                "an existing shot.",
+                clip_id=self.parent.id, count=count
             )
 
     async def written_shot(self, text: str, bible: StyleBible, duration: float) -> Shot:
@@ -456,7 +463,10 @@ def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
     if change.order:
         if sorted(change.order) != list(range(1, count + 1)):
             example = " ".join(map(str, range(count, 0, -1)))
-            raise RemixError("List each of the {count} shots once, e.g. `order {example}`.", count=count, example=example)
+            raise RemixError(
+                "List each of the {count} shots once, e.g. `order {example}`.",
+                count=count, example=example,
+            )
         return [number - 1 for number in change.order]
     order = list(range(count))
     index = ctx.index(change.shot, count)
@@ -560,7 +570,13 @@ def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip],
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
-    return credit_line(clip, await studio.adb.read(clip_store.ancestors, clip.id), name=name)
+    return credit_line(clip, await ancestors(studio, clip), name=name)
+
+
+async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
+    """The clip's remix chain, parent first and the original last; [] for an original (front-ends word
+    the credit in their own language from it)."""
+    return list(await studio.adb.read(clip_store.ancestors, clip.id))
 
 
 def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:

@@ -78,7 +78,7 @@ class RemixCog(commands.Cog):
         member, _settings = await interaction_member(self.studio, interaction)
         clip = await self.studio.visible_clip(member, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credit = await remixing.credit(self.studio, clip)
+        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
         lines = [_(CLIP_STATUS.get(clip.status, N_("Clip #{clip_id} is {status}.")), clip_id=clip.id,
                    status=clip.status)]
         if clip.posted_message_id is not None and clip.channel_id is not None:
@@ -174,7 +174,7 @@ class RemixCog(commands.Cog):
                 )
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
-                credit = await remixing.credit(self.studio, accepted.clip)
+                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip))
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
