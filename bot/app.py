@@ -117,7 +117,7 @@ def run_bot(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    workers = workers_for(config, count=config.workers).start() if config.workers > 0 else None
+    workers = workers_for(config, count=None).start() if config.workers != 0 else None
     try:
         asyncio.run(_serve(config))
     except discord.LoginFailure:

@@ -1,4 +1,5 @@
-"""`reelbot` command line: run the Discord bot, render workers, the console front-end, or one clip."""
+"""`reelbot` command line: run the Discord bot, render workers, the console front-end, or one clip;
+list and download models; check the setup."""
 from __future__ import annotations
 
 import argparse
@@ -8,14 +9,15 @@ import sys
 from pathlib import Path
 
 from generation.registry import ASPECTS
+from prompts.expand import BACKENDS
 from studio.config import Config, ConfigError, load_config
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./reelbot.toml if present)")
     parser.add_argument("--home", type=Path, help="data folder: database, media, models (default: ./reelbot-data)")
-    parser.add_argument("--model", help="default model preset (tiny, wan-1.3b, ltx-video, cogvideox-2b)")
-    parser.add_argument("--llm", choices=("rules", "transformers", "openai"), help="shot-list expander backend")
+    parser.add_argument("--model", help="default model preset, or auto (see `reelbot models`)")
+    parser.add_argument("--llm", choices=BACKENDS, help="shot-list expander backend (default auto)")
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -23,12 +25,22 @@ def _language(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", help="language of replies, e.g. zh-CN (default: the environment's locale)")
 
 
+def _workers(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number or "auto", not {value!r}') from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the Discord bot (reads DISCORD_TOKEN) with its render workers")
-    run.add_argument("--workers", type=int, help="render worker processes to start (0: run them separately)")
+    run.add_argument("--workers", type=_workers, help='render worker processes: a number (0: run them separately) '
+                     'or "auto" (one per GPU, each pinned to it)')
     _common(run)
 
     worker = sub.add_parser("worker", help="run one more render worker against the same database")
@@ -48,6 +60,26 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     _common(generate)
     _language(generate)
+
+    models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
+    models_sub = models.add_subparsers(dest="models_command")
+    pull = models_sub.add_parser("pull", help="download a model into <home>/models/<name> (resumable)")
+    pull.add_argument("name", help="preset name, e.g. wan-1.3b")
+    pull.add_argument("--from", dest="source", type=Path, help="copy from a local copy of the repo instead")
+    _common(pull)
+    _common(models)
+
+    doctor = sub.add_parser("doctor", help="check Python, torch, GPUs, packages, fonts, models, LLM, token")
+    _common(doctor)
+
+    plan = sub.add_parser("plan", help="print the shot plan a request gets, without rendering")
+    plan.add_argument("request", help='what to make, e.g. "a fox at dusk, then it sleeps, 2 shots, vertical"')
+    plan.add_argument("--shots", type=int)
+    plan.add_argument("--duration", type=float, help="total seconds")
+    plan.add_argument("--aspect", choices=tuple(ASPECTS))
+    plan.add_argument("--style")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    _common(plan)
     return parser
 
 
@@ -68,7 +100,7 @@ def _config(args: argparse.Namespace) -> Config:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
-    quiet = args.command in ("chat", "generate") and not args.verbose
+    quiet = args.command in ("chat", "generate", "plan") and not args.verbose
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -83,6 +115,18 @@ def main(argv: list[str] | None = None) -> int:
 
         # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
         set_language(args.lang or environment_language())
+    if args.command == "models":
+        from bot.models_cli import list_models, pull_model
+
+        return pull_model(config, args.name, args.source) if args.models_command == "pull" else list_models(config)
+    if args.command == "doctor":
+        from studio.doctor import run_checks
+
+        checks = run_checks(config)
+        print("\n".join(check.line() for check in checks))
+        return 0 if all(check.ok for check in checks) else 1
+    if args.command == "plan":
+        return asyncio.run(_plan(config, args))
     if args.command == "generate":
         from bot.console import generate_once
 
@@ -99,6 +143,26 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import run_bot
 
     return run_bot(config)
+
+
+async def _plan(config: Config, args: argparse.Namespace) -> int:
+    import json
+
+    from generation.errors import RecipeError
+    from prompts.base import ExpandOptions
+    from prompts.errors import PromptError
+    from prompts.expand import build_expander
+    from studio.plan_view import plan_request
+
+    options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
+    try:
+        view = await plan_request(args.request, options, expander=build_expander(config.expander),
+                                  policy=config.safety, model=config.default_model)
+    except (PromptError, RecipeError) as error:
+        print(f"error: {error.user_message}", file=sys.stderr)
+        return 2
+    print(json.dumps(view.as_json(), ensure_ascii=False, indent=2) if args.json else view.as_text())
+    return 0
 
 
 if __name__ == "__main__":

@@ -49,14 +49,20 @@ def progress_line(view: JobView) -> str:
 
 
 def describe_accepted(accepted: Accepted) -> str:
+    """The plan as queued: each shot with the length it renders at, the style, and what could not be done."""
+    recipes = Studio.recipes(accepted.clip)
+    shot_list = accepted.shot_list
     shots = "\n".join(
-        f"  {index + 1}. [{shot.duration:.0f}s, {shot.camera}] {shot.subject} — {shot.action}"
-        for index, shot in enumerate(accepted.shot_list.shots)
+        f"  {index + 1}. [{recipe.duration:.1f}s, {shot.camera}] {shot.action}"
+        for index, (shot, recipe) in enumerate(zip(shot_list.shots, recipes, strict=True))
     )
     reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
-    head = _('clip #{clip_id} "{title}" via {backend}{reused}', clip_id=accepted.clip.id,
-             title=accepted.shot_list.title, backend=accepted.shot_list.backend, reused=reused)
-    return f"{head}\n{shots}"
+    notes = "".join("\n  " + _("note: {note}", note=note) for note in shot_list.notes)
+    total = sum(recipe.duration for recipe in recipes)
+    head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
+             title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
+    style = _("  style: {style}", style=shot_list.bible.style)
+    return f"{head}\n{style}\n{shots}{notes}"
 
 
 def describe_result(view: JobView) -> str:
@@ -415,7 +421,7 @@ async def _profile(session: ConsoleSession, name: str) -> str:
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     studio = open_studio(config)
-    workers = workers_for(config, count=config.workers).start()
+    workers = workers_for(config, count=None).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
     print(_("Reelbot console. Type a request, /help for commands, /quit to leave."), file=out, flush=True)
 

@@ -76,12 +76,18 @@ def outcome_line(view: JobView, *, link: str | None = None) -> str:
 
 
 def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
-    """`**1.** 3s · slow dolly in — a monster, stomps through Times Square`, one line per shot."""
+    """`**1.** 3.0s · slow dolly in — the monster stomps through Times Square`, one line per shot, with the
+    length the shot renders at (its recipe's)."""
     shots = Studio.shot_list(clip).shots
+    recipes = Studio.recipes(clip)
     lines = [
-        _("**{number}.** {seconds:g}s · {camera} — {subject}, {action}", number=index, seconds=shot.duration,
-          camera=clip_text(shot.camera, 40), subject=clip_text(shot.subject, 60), action=clip_text(shot.action, 90))
-        for index, shot in enumerate(shots, start=1)
+        (_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=recipe.duration,
+           camera=clip_text(shot.camera, 40), action=clip_text(shot.action, 150))
+         if shot.action.startswith(shot.subject[:12])
+         else _("**{number}.** {seconds:.1f}s · {camera} — {subject}, {action}", number=index, seconds=recipe.duration,
+                camera=clip_text(shot.camera, 40), subject=clip_text(shot.subject, 60),
+                action=clip_text(shot.action, 90)))
+        for index, (shot, recipe) in enumerate(zip(shots, recipes, strict=True), start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
 
@@ -112,8 +118,12 @@ def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused
         description += f"\n✏️ {clip_text(clip.remix_note, 300)}"
     embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
     embed.set_author(name=_("by @{author}", author=clip_text(clip.author_name, 80)))
-    embed.add_field(name=_("Shots ({count})", count=len(shot_list.shots)), value=shot_lines(clip) or "—",
-                    inline=False)
+    total = sum(recipe.duration for recipe in Studio.recipes(clip))
+    embed.add_field(name=_("Shots ({count}, {seconds:.1f}s)", count=len(shot_list.shots), seconds=total),
+                    value=shot_lines(clip) or "—", inline=False)
+    embed.add_field(name=_("Style"), value=clip_text(shot_list.bible.style, 300), inline=False)
+    if shot_list.notes:
+        embed.add_field(name=_("Note"), value=clip_text_lines("\n".join(shot_list.notes), 1000), inline=False)
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)

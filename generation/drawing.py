@@ -149,6 +149,12 @@ def bundled_font() -> tuple[str, int] | None:
     return path, 0
 
 
+def cjk_fonts() -> tuple[str, ...]:
+    """Font files found that cover Chinese/Japanese/Korean, the bundled one first (empty: CJK captions are
+    left out of images)."""
+    return tuple(path for path, _index in _font_candidates()[:-1])
+
+
 @functools.lru_cache(maxsize=1)
 def _font_candidates() -> tuple[tuple[str, int], ...]:
     bundled = bundled_font()

@@ -1,6 +1,8 @@
 """Typed render errors, under the one root `common.errors.ReelbotError` (code, message, detail)."""
 from __future__ import annotations
 
+from typing import Any
+
 from common.errors import ReelbotError
 
 
@@ -44,3 +46,21 @@ class EncodeError(RenderError):
     """A video could not be encoded, decoded or fitted under a size limit."""
 
     code = "encode_failed"
+
+
+class ModelUnavailableError(RenderError):
+    """This model can't be loaded on this host until the operator acts (download it, install a package,
+    fix the folder or the GPU setup). `fix` says how, for logs, `reelbot models pull` and `reelbot doctor`.
+    Retrying won't help, and other models keep working."""
+
+    code = "model_unavailable"
+
+    def __init__(self, template: str, *, fix: str = "", detail: str = "", **params: Any) -> None:
+        super().__init__(template, detail="; ".join(part for part in (fix, detail) if part), **params)
+        self.fix = fix
+
+
+class NonFiniteOutputError(RenderError):
+    """The model produced NaN or infinite pixels (a known half-precision fault), even after a retry."""
+
+    code = "non_finite_output"

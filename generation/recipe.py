@@ -25,9 +25,18 @@ class ShotRender:
     guidance: float
     # Conditioning frame for image-to-video ("extend"); hashed by content, not by path.
     init_image: str | None = None
+    # A shot longer than one generation is `segments` generations of `num_frames` each, joined (each one
+    # continuing from the previous one's last frame when `continued`), then cut to `keep_frames` frames.
+    segments: int = 1
+    keep_frames: int | None = None
+    continued: bool = False
 
     def content_hash(self) -> str:
         fields = dataclasses.asdict(self)
+        # One-generation recipes hash as they did before segments existed, so their cached renders stay valid.
+        for name, default in _SEGMENT_DEFAULTS.items():
+            if fields[name] == default:
+                del fields[name]
         if self.init_image is not None:
             fields["init_image"] = hashlib.sha256(Path(self.init_image).read_bytes()).hexdigest()
         fields["_v"] = RECIPE_VERSION
@@ -42,5 +51,26 @@ class ShotRender:
         return cls(**data)
 
     @property
+    def joined_frames(self) -> int:
+        """Frames once the segments are joined: a continued segment's first frame repeats the frame it
+        starts from, so it is dropped."""
+        overlap = 1 if self.continued else 0
+        return self.num_frames + (self.segments - 1) * (self.num_frames - overlap)
+
+    @property
+    def frames(self) -> int:
+        """Frames in the rendered shot file."""
+        return min(self.keep_frames or self.joined_frames, self.joined_frames)
+
+    @property
+    def generated_frames(self) -> int:
+        """Frames the model generates for this shot, over all segments (what the GPU time scales with)."""
+        return self.segments * self.num_frames
+
+    @property
     def duration(self) -> float:
-        return self.num_frames / self.fps
+        """Seconds of the rendered shot."""
+        return self.frames / self.fps
+
+
+_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False}

@@ -53,6 +53,16 @@ class ModelPreset:
     min_frames: int | None = None
     # Some VAEs decode visibly better in a wider dtype than the transformer's.
     vae_dtype: str | None = None
+    # LTX's scheduler (shift_terminal in the hub config) can't take a single step: its one sigma
+    # stretches to NaN and the first step finds no timestep.
+    min_steps: int = 1
+    # GPU memory in GB (10^9 bytes) at the native size: everything resident (no offload), and with model
+    # offload (the largest sub-model, the text encoder, resident at once while it runs). Estimates from
+    # the hub weights' sizes plus activations at the native size; see README "Models".
+    vram_gb: float = 0.0
+    vram_offload_gb: float = 0.0
+    # Download size in GB of the files `reelbot models pull` fetches (the diffusers folders only).
+    download_gb: float = 0.0
 
     @property
     def shortest_frames(self) -> int:
@@ -124,7 +134,7 @@ PRESETS: dict[str, ModelPreset] = {
     preset.name: preset
     for preset in (
         ModelPreset(
-            name="tiny",
+            name="tiny-wan",
             family="wan",
             repo_id="",
             description="Tiny random-weight Wan pipeline built offline: renders noise in a blink (tests, demos).",
@@ -147,10 +157,57 @@ PRESETS: dict[str, ModelPreset] = {
             i2v_pipeline_class="WanImageToVideoPipeline",
         ),
         ModelPreset(
+            name="tiny-ltx",
+            family="ltx",
+            repo_id="",
+            description="Tiny random-weight LTX-Video pipeline built offline (T5 tokenizer as spiece.model): noise.",
+            width=64,
+            height=64,
+            num_frames=9,
+            max_frames=17,
+            fps=24,
+            steps=3,
+            guidance=3.0,
+            dtype="float32",
+            size_multiple=32,
+            frame_step=8,
+            cpu_offload=False,
+            vae_tiling=False,
+            supports_i2v=True,
+            local=True,
+            pipeline_class="LTXPipeline",
+            i2v_pipeline_class="LTXImageToVideoPipeline",
+            min_steps=2,
+        ),
+        ModelPreset(
+            name="tiny-cogvideox",
+            family="cogvideox",
+            repo_id="",
+            description="Tiny random-weight CogVideoX pipeline built offline (fixed 64x64, 9 frames): noise.",
+            width=64,
+            height=64,
+            num_frames=9,
+            max_frames=9,
+            fps=8,
+            steps=3,
+            guidance=6.0,
+            dtype="float32",
+            size_multiple=16,
+            frame_step=4,
+            cpu_offload=False,
+            vae_tiling=False,
+            supports_i2v=False,
+            local=True,
+            pipeline_class="CogVideoXPipeline",
+            fixed_size=True,
+            min_frames=9,
+        ),
+        ModelPreset(
             name="wan-1.3b",
             family="wan",
             repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
-            description="Wan 2.1 text-to-video, 1.3B parameters: 480p, 5 s at 16 fps. Runs on ~8 GB GPUs with offload.",
+            description="Wan 2.1 text-to-video, 1.3B parameters: 480p, 5 s at 16 fps. Needs ~12 GB of GPU memory "
+            "with model offload (its 5.7B-parameter UMT5-XXL text encoder), ~19 GB without.",
             width=832,
             height=480,
             num_frames=81,
@@ -168,6 +225,10 @@ PRESETS: dict[str, ModelPreset] = {
             local=False,
             pipeline_class="WanPipeline",
             vae_dtype="float32",
+            # UMT5-XXL 11.4 GB + transformer 2.8 GB (bf16) + VAE 0.5 GB (fp32) + activations at 832x480x81.
+            vram_gb=19.0,
+            vram_offload_gb=12.5,
+            download_gb=17.2,
         ),
         ModelPreset(
             name="ltx-video",
@@ -190,11 +251,17 @@ PRESETS: dict[str, ModelPreset] = {
             local=False,
             pipeline_class="LTXPipeline",
             i2v_pipeline_class="LTXImageToVideoPipeline",
+            min_steps=2,
+            # T5-XXL 9.5 GB + transformer 3.8 GB + VAE 0.8 GB (bf16) + activations at 704x480x121.
+            vram_gb=17.0,
+            vram_offload_gb=10.5,
+            download_gb=14.6,
         ),
         ModelPreset(
             name="cogvideox-2b",
             family="cogvideox",
-            repo_id="THUDM/CogVideoX-2b",
+            # Moved from THUDM/CogVideoX-2b (which still redirects).
+            repo_id="zai-org/CogVideoX-2b",
             description="CogVideoX 2B: 720x480, 6 s at 8 fps (fixed size and length).",
             width=720,
             height=480,
@@ -213,6 +280,10 @@ PRESETS: dict[str, ModelPreset] = {
             pipeline_class="CogVideoXPipeline",
             fixed_size=True,
             min_frames=49,
+            # T5-XXL 9.5 GB + transformer 3.4 GB + VAE 0.4 GB (fp16) + activations at 720x480x49.
+            vram_gb=16.0,
+            vram_offload_gb=10.5,
+            download_gb=13.4,
         ),
     )
 }
@@ -222,9 +293,14 @@ def _orientation(ratio: float) -> int:
     return (ratio > 1) - (ratio < 1)
 
 
+# Older names that keep working: recipes and settings saved with them still resolve.
+ALIASES: dict[str, str] = {"tiny": "tiny-wan"}
+
+
 def get_preset(name: str) -> ModelPreset:
+    """The preset called `name` (or an alias of it). Raises RecipeError naming the available models."""
     try:
-        return PRESETS[name]
+        return PRESETS[ALIASES.get(name, name)]
     except KeyError:
         raise RecipeError(
             "Unknown model '{name}'. Available models: {models}.",
@@ -265,6 +341,11 @@ def validate_recipe(recipe: ShotRender) -> None:
         )
     if recipe.steps < 1:
         raise RecipeError("At least one denoising step is needed.")
+    if recipe.steps < preset.min_steps:
+        raise RecipeError(
+            "{model} needs at least {min_steps} denoising steps.",
+            model=preset.name, min_steps=preset.min_steps,
+        )
     if recipe.steps > MAX_STEPS:
         raise RecipeError("At most {max_steps} denoising steps are allowed.", max_steps=MAX_STEPS)
     if not math.isfinite(recipe.guidance) or recipe.guidance < 0:

@@ -9,8 +9,16 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled, RenderError
+from generation.errors import (
+    NonFiniteOutputError,
+    OutOfMemoryRenderError,
+    PipelineError,
+    RecipeError,
+    RenderCancelled,
+    RenderError,
+)
 from generation.pipelines import OOM_ERRORS, PipelineCache
+from generation.placement import wants_vae_tiling
 from generation.recipe import ShotRender
 from generation.registry import get_preset, validate_recipe
 
@@ -32,6 +40,10 @@ def render_shot(
     `on_step(done, total)` runs after every denoising step. `should_cancel()` is polled before the render
     and after every step; True ends the render with RenderCancelled. Either callback may itself raise a
     RenderError (a caller's per-job timeout raises RenderTimeout), which propagates unchanged.
+
+    Output is checked: extra frames (the CogVideoX VAE pads some counts) are trimmed, too few or a wrong
+    size raise PipelineError; NaN/inf pixels (a known half-precision fault) are rendered once more with
+    every module at a wider dtype, and raise NonFiniteOutputError if they persist.
     """
     validate_recipe(recipe)
     preset = get_preset(recipe.model)
@@ -48,29 +60,42 @@ def render_shot(
             raise RenderCancelled("The render was cancelled.")
         return {}
 
-    kwargs: dict[str, Any] = dict(
-        prompt=recipe.prompt,
-        negative_prompt=recipe.negative_prompt or None,
-        height=recipe.height,
-        width=recipe.width,
-        num_frames=recipe.num_frames,
-        num_inference_steps=recipe.steps,
-        guidance_scale=recipe.guidance,
-        # A CPU generator gives the same starting noise on every device, so a recipe means the same
-        # video wherever it renders (diffusers moves the noise to the pipeline's device).
-        generator=torch.Generator("cpu").manual_seed(recipe.seed),
-        output_type="np",
-        callback_on_step_end=step_end,
-    )
-    if preset.family == "ltx":
-        kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
-    if i2v:
-        kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
+    def call_kwargs() -> dict[str, Any]:
+        kwargs: dict[str, Any] = dict(
+            prompt=recipe.prompt,
+            negative_prompt=recipe.negative_prompt or None,
+            height=recipe.height,
+            width=recipe.width,
+            num_frames=recipe.num_frames,
+            num_inference_steps=recipe.steps,
+            guidance_scale=recipe.guidance,
+            # A CPU generator gives the same starting noise on every device, so a recipe means the same
+            # video wherever it renders (diffusers moves the noise to the pipeline's device).
+            generator=torch.Generator("cpu").manual_seed(recipe.seed),
+            output_type="np",
+            callback_on_step_end=step_end,
+        )
+        if preset.family == "ltx":
+            kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
+        if i2v:
+            kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
+        return kwargs
 
+    _set_vae_tiling(pipe, preset, recipe, cache.device)
     started = time.monotonic()
     try:
-        with torch.inference_mode():
-            video = pipe(**kwargs).frames[0]
+        video = _run(pipe, call_kwargs())
+        if not np.isfinite(video).all():
+            log.warning("%s gave non-finite frames for %s; rendering again at a wider dtype", recipe.model,
+                        recipe.content_hash())  # fmt: skip
+            with _widened(pipe, cache.device):
+                video = _run(pipe, call_kwargs())
+            if not np.isfinite(video).all():
+                raise NonFiniteOutputError(
+                    "The {model} model produced broken (NaN) frames for this shot, even at full precision. Try another "
+                    "seed or prompt, or another model.",
+                    model=recipe.model
+                )
     except RenderError:
         _release(pipe)
         raise
@@ -90,12 +115,70 @@ def render_shot(
             model=recipe.model, detail=repr(exc),
         ) from exc
     log.info("rendered %s in %.1fs", recipe.content_hash(), time.monotonic() - started)
-    return _to_uint8(video)
+    return _to_uint8(_checked_shape(video, recipe))
 
 
-def _to_uint8(video: Any) -> np.ndarray:
-    frames = np.asarray(video, dtype=np.float32)
+def _run(pipe: Any, kwargs: dict[str, Any]) -> np.ndarray:
+    with torch.inference_mode():
+        return np.asarray(pipe(**kwargs).frames[0], dtype=np.float32)
+
+
+def _checked_shape(video: np.ndarray, recipe: ShotRender) -> np.ndarray:
+    """Trim extra frames; raise PipelineError for missing frames or a wrong frame size."""
+    expected = (recipe.height, recipe.width, 3)
+    if video.ndim != 4 or video.shape[1:] != expected:
+        raise PipelineError(
+            "The {model} model returned frames of the wrong size.", model=recipe.model,
+            detail=f"got {video.shape}, expected (*, {', '.join(map(str, expected))})",
+        )
+    if video.shape[0] < recipe.num_frames:
+        raise PipelineError(
+            "The {model} model returned {frames} frames instead of {num_frames}.",
+            model=recipe.model, frames=video.shape[0], num_frames=recipe.num_frames,
+            detail=f"shape {video.shape}",
+        )
+    if video.shape[0] > recipe.num_frames:
+        log.warning("%s returned %d frames for %d; keeping the first %d", recipe.model, video.shape[0],
+                    recipe.num_frames, recipe.num_frames)  # fmt: skip
+    return video[: recipe.num_frames]
+
+
+def _to_uint8(frames: np.ndarray) -> np.ndarray:
     return (np.clip(frames, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+
+
+class _widened:
+    """Context: every floating-point parameter and buffer of the pipeline at a wider dtype, each restored
+    to its own dtype afterwards (models keep some layers in float32 beside bfloat16 ones).
+
+    float16/bfloat16 -> float32 (exact both ways, so restoring loses nothing); float32 -> float64 on CPU.
+    """
+
+    def __init__(self, pipe: Any, device: str) -> None:
+        modules = [m for m in pipe.components.values() if isinstance(m, torch.nn.Module)]
+        self.tensors = [t for m in modules for t in (*m.parameters(), *m.buffers()) if t.is_floating_point()]
+        self.wide = torch.float32 if device.startswith("cuda") else torch.float64
+        self.saved: list[torch.dtype] = []
+
+    def __enter__(self) -> None:
+        self.saved = [tensor.dtype for tensor in self.tensors]
+        for tensor in self.tensors:
+            if tensor.dtype != self.wide and torch.finfo(tensor.dtype).bits < torch.finfo(self.wide).bits:
+                tensor.data = tensor.data.to(self.wide)
+
+    def __exit__(self, *exc_info: object) -> None:
+        for tensor, dtype in zip(self.tensors, self.saved):
+            tensor.data = tensor.data.to(dtype)
+
+
+def _set_vae_tiling(pipe: Any, preset: Any, recipe: ShotRender, device: str) -> None:
+    vae = getattr(pipe, "vae", None)
+    if vae is None or not hasattr(vae, "enable_tiling"):
+        return
+    if wants_vae_tiling(preset, recipe.width, recipe.height, recipe.num_frames, device.startswith("cuda")):
+        vae.enable_tiling()  # decodes in overlapping tiles so large videos fit in memory
+    else:
+        vae.disable_tiling()
 
 
 def _load_image(path: str, width: int, height: int):

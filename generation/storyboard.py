@@ -24,7 +24,10 @@ def make_storyboard(
     out_path: Path,
     *,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Path:
+    """Keyframes in a grid under `title` (two lines at most) and `subtitle` (the film's style; one line),
+    each panel captioned "Shot n" plus its caption (four lines at most). Returns `out_path`."""
     if not keyframes or len(keyframes) != len(captions):
         raise ValueError("need one caption per keyframe, and at least one keyframe")
     images = [_to_image(frame) for frame in keyframes]
@@ -40,13 +43,17 @@ def make_storyboard(
     rows = math.ceil(len(thumbs) / columns)
     width = columns * PANEL_WIDTH + (columns + 1) * GAP
     title_lines = wrap(title, title_font, width - 2 * GAP, 2) if title else []
-    top = GAP + (len(title_lines) * line_height(title_font) + GAP if title_lines else 0)
+    subtitle_lines = wrap(subtitle, caption_font, width - 2 * GAP, 1) if subtitle else []
+    header = len(title_lines) * line_height(title_font) + len(subtitle_lines) * caption_line
+    top = GAP + (header + GAP if header else 0)
     height = top + rows * (panel_height + GAP)
 
     board = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
     for i, line in enumerate(title_lines):
         draw.text((GAP, GAP + i * line_height(title_font)), line, font=title_font, fill=TEXT)
+    for line in subtitle_lines:
+        draw.text((GAP, GAP + len(title_lines) * line_height(title_font)), line, font=caption_font, fill=MUTED)
     for index, (thumb, caption) in enumerate(zip(thumbs, captions, strict=True)):
         row, column = divmod(index, columns)
         x = GAP + column * (PANEL_WIDTH + GAP)

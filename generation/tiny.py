@@ -1,50 +1,49 @@
-"""The `tiny` model: a real diffusers Wan pipeline with tiny random weights, built offline.
+"""Tiny models: real diffusers pipelines of every family with tiny random weights, built offline.
 
-It exercises the exact code path real models take (save_pretrained, then WanPipeline.from_pretrained),
-so tests and demos need no download and no GPU. Everything is derived from fixed seeds and a built-in
-corpus, so every build is byte-for-byte identical and renders stay reproducible across machines.
+Each is saved in the folder layout and tokenizer format of its family's hub repo (model_index.json,
+scheduler/, text_encoder/, tokenizer/, transformer/, vae/; Wan's UMT5 tokenizer as tokenizer.json, the
+T5 tokenizers of LTX-Video and CogVideoX as spiece.model only) and loaded by PipelineCache exactly like
+the real presets, so tests and demos exercise the real loading and render code with no download and no
+GPU. Scheduler settings copy the hub repos' scheduler configs. Everything comes from fixed seeds and a
+built-in corpus, so every build is byte-for-byte identical and renders stay reproducible across machines.
+Dummy component sizes follow diffusers' own tests (tests/pipelines/{wan,ltx,cogvideo}/).
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
+
+from generation.tiny_tokenizers import corpus, fast_tokenizer, write_spiece_tokenizer
+
+__all__ = ["STAMP_FILE", "TINY_BUILD", "TINY_MODELS", "corpus", "ensure_tiny_model"]
 
 # Bump whenever anything below changes what gets built, so stale copies are rebuilt.
-TINY_BUILD = 1
+TINY_BUILD = 2
 STAMP_FILE = "reelbot-tiny.json"
-
-_SPECIAL_TOKENS = ["<pad>", "</s>", "<unk>"]  # T5/UMT5 ids: pad=0, eos=1, unk=2
 _TEXT_DIM = 32
 
-_EN_SUBJECTS = ["a cat", "an old fisherman", "a small robot", "two kids", "a red dragon", "a vintage car",
-                "the chef", "a lonely astronaut", "a golden retriever", "a street dancer"]
-_EN_ACTIONS = ["walks slowly along", "dances on", "runs across", "flies over", "sleeps beside",
-               "looks out over", "drives through", "paints a picture of"]
-_EN_PLACES = ["the beach at sunset", "a neon city street in the rain", "a snowy pine forest",
-              "the kitchen table", "a quiet library", "the surface of the moon"]
-_ZH_SUBJECTS = ["一只猫", "一位老渔夫", "一个小机器人", "两个孩子", "一条红龙", "一辆老爷车",
-                "厨师", "孤独的宇航员", "一只金毛犬", "街舞者"]
-_ZH_ACTIONS = ["慢慢走过", "在上面跳舞", "跑过", "飞过", "睡在旁边", "眺望", "驶过", "画着"]
-_ZH_PLACES = ["日落时的海滩", "雨中的霓虹街道", "积雪的松林", "厨房的桌子", "安静的图书馆", "月球表面"]
-_CAMERA = ["Close-up shot.", "Wide shot, slow dolly in.", "特写镜头。", "广角镜头，缓慢推进。"]
 
+def ensure_tiny_model(models_dir: Path, name: str = "tiny-wan") -> Path:
+    """Build tiny model `name` under models_dir/<name> unless an up-to-date build is already there.
 
-def ensure_tiny_model(models_dir: Path) -> Path:
-    """Build the tiny pipeline under models_dir/tiny unless an up-to-date build is already there."""
+    Raises KeyError for a name that is not in TINY_MODELS.
+    """
+    build = TINY_MODELS[name]
     models_dir = Path(models_dir)
-    target = models_dir / "tiny"
+    target = models_dir / name
     if _is_current(target):
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename into place, so a crash or a concurrent worker never
     # leaves a half-written model that looks complete.
-    staging = Path(tempfile.mkdtemp(prefix=".tiny-", dir=models_dir))
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=models_dir))
     try:
-        _build(staging)
+        build(staging)
+        (staging / STAMP_FILE).write_text(json.dumps({"build": TINY_BUILD}))
         if target.exists() and not _is_current(target):
             shutil.rmtree(target)
         try:
@@ -57,13 +56,6 @@ def ensure_tiny_model(models_dir: Path) -> Path:
     return target
 
 
-def corpus() -> list[str]:
-    """A few hundred English and Chinese prompts, enough to train a small bilingual tokenizer."""
-    english = [f"{s} {a} {p}." for s, a, p in itertools.product(_EN_SUBJECTS, _EN_ACTIONS, _EN_PLACES)]
-    chinese = [f"{s}{a}{p}。" for s, a, p in itertools.product(_ZH_SUBJECTS, _ZH_ACTIONS, _ZH_PLACES)]
-    return english + chinese + _CAMERA
-
-
 def _is_current(path: Path) -> bool:
     try:
         return json.loads((path / STAMP_FILE).read_text())["build"] == TINY_BUILD
@@ -71,82 +63,120 @@ def _is_current(path: Path) -> bool:
         return False
 
 
-def _build(out_dir: Path) -> None:
+def _seeded(seed: int, make: Callable[[], object]):
+    """Build one component from its own seed, so changing one never silently changes the others'
+    weights, and without disturbing the caller's random state."""
     import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make().eval()
+
+
+def _t5_encoder(vocab_size: int):
+    from transformers import T5Config, T5EncoderModel
+
+    return T5EncoderModel(
+        T5Config(vocab_size=vocab_size, d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                 relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
+                 eos_token_id=1, decoder_start_token_id=0)  # fmt: skip
+    )
+
+
+def _spiece_tokenizer(out_dir: Path, model_max_length: int):
+    """The T5 tokenizer as the hub has it (spiece.model only), written to out_dir/tokenizer and loaded back."""
+    from transformers import T5Tokenizer
+
+    write_spiece_tokenizer(out_dir / "tokenizer", model_max_length=model_max_length)
+    return T5Tokenizer.from_pretrained(out_dir / "tokenizer")
+
+
+def _save_keeping_spiece(pipe, out_dir: Path) -> None:
+    """save_pretrained rewrites the tokenizer folder with a tokenizer.json; put back the hub's format."""
+    pipe.save_pretrained(out_dir)
+    shutil.rmtree(out_dir / "tokenizer")
+    write_spiece_tokenizer(out_dir / "tokenizer", model_max_length=pipe.tokenizer.model_max_length)
+
+
+def build_wan(out_dir: Path) -> None:
+    """Wan 2.1 layout (WanPipeline, UMT5 tokenizer.json), built Wan2.2-TI2V style (expand_timesteps), so the
+    same weights also load as WanImageToVideoPipeline without a CLIP image encoder."""
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
-    tokenizer = _train_tokenizer()
-    # Seed each component separately so changing one never silently changes the others' weights,
-    # and fork the RNG so building never disturbs the caller's random state.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(1)
-        text_encoder = UMT5EncoderModel(
-            UMT5Config(
-                vocab_size=len(tokenizer),
-                d_model=_TEXT_DIM,
-                d_kv=8,
-                d_ff=64,
-                num_layers=2,
-                num_heads=4,
-                relative_attention_num_buckets=8,
-                feed_forward_proj="gated-gelu",
-                pad_token_id=0,
-                eos_token_id=1,
-                decoder_start_token_id=0,
-            )
-        )
-        torch.manual_seed(2)
-        vae = AutoencoderKLWan(
-            base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-        )
-        torch.manual_seed(3)
-        transformer = WanTransformer3DModel(
-            patch_size=(1, 2, 2),
-            num_attention_heads=2,
-            attention_head_dim=12,
-            in_channels=16,
-            out_channels=16,
-            text_dim=_TEXT_DIM,
-            freq_dim=256,
-            ffn_dim=32,
-            num_layers=2,
-            cross_attn_norm=True,
-            qk_norm="rms_norm_across_heads",
-            rope_max_seq_len=32,
-        )
-    pipe = WanPipeline(
+    tokenizer = fast_tokenizer()
+    text_encoder = _seeded(1, lambda: UMT5EncoderModel(
+        UMT5Config(vocab_size=len(tokenizer), d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                   relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
+                   eos_token_id=1, decoder_start_token_id=0)))  # fmt: skip
+    vae = _seeded(2, lambda: AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]))
+    transformer = _seeded(3, lambda: WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32))  # fmt: skip
+    WanPipeline(
         tokenizer=tokenizer,
-        text_encoder=text_encoder.eval(),
-        vae=vae.eval(),
+        text_encoder=text_encoder,
+        vae=vae,
         scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
-        transformer=transformer.eval(),
-        # Wan2.2-TI2V-style conditioning: image-to-video swaps in the first latent frame, so the same
-        # weights also load as WanImageToVideoPipeline without a CLIP image encoder.
+        transformer=transformer,
         expand_timesteps=True,
-    )
-    pipe.save_pretrained(out_dir)
-    (out_dir / STAMP_FILE).write_text(json.dumps({"build": TINY_BUILD}))
+    ).save_pretrained(out_dir)
 
 
-def _train_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
+def build_ltx(out_dir: Path) -> None:
+    """Lightricks/LTX-Video layout (LTXPipeline; LTXImageToVideoPipeline loads the same folder). The VAE
+    keeps the real compression (patch 4, three scaled levels: 32x space, 8x time); the scheduler is the
+    hub's (dynamic shifting)."""
+    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline
+    from diffusers import LTXVideoTransformer3DModel
 
-    # BPE rather than Unigram (what UMT5 really uses): the Unigram trainer's EM scores vary between runs,
-    # and a byte-identical build is worth more here than matching the real tokenizer's algorithm.
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")]
-    )
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.train_from_iterator(
-        corpus(), trainer=trainers.BpeTrainer(vocab_size=1024, special_tokens=_SPECIAL_TOKENS, show_progress=False)
-    )
-    # Like T5: append </s> to every sequence.
-    tok.post_processor = processors.TemplateProcessing(
-        single=["$A", "</s>"], pair=["$A", "</s>", "$B", "</s>"], special_tokens=[("</s>", 1)]
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=512
-    )
+    tokenizer = _spiece_tokenizer(out_dir, model_max_length=128)
+    text_encoder = _seeded(1, lambda: _t5_encoder(len(tokenizer)))
+    vae = _seeded(2, lambda: AutoencoderKLLTXVideo(
+        latent_channels=8, block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+        spatio_temporal_scaling=(True, True, True, False), decoder_spatio_temporal_scaling=(True, True, True, False),
+        layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1, 1), patch_size=4, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False))  # fmt: skip
+    transformer = _seeded(3, lambda: LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4, attention_head_dim=8,
+        cross_attention_dim=32, num_layers=1, caption_channels=_TEXT_DIM))  # fmt: skip
+    scheduler = FlowMatchEulerDiscreteScheduler(
+        use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024,
+        max_image_seq_len=4096, shift_terminal=0.1)  # fmt: skip
+    pipe = LTXPipeline(scheduler=scheduler, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
+                       transformer=transformer)  # fmt: skip
+    _save_keeping_spiece(pipe, out_dir)
+
+
+def build_cogvideox(out_dir: Path) -> None:
+    """zai-org/CogVideoX-2b layout (CogVideoXPipeline, CogVideoXDDIMScheduler with the hub's settings).
+    Like the 2B model, the transformer's positional embedding is fixed to one size (tiny: 64x64, 9 frames)."""
+    from diffusers import AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXPipeline
+    from diffusers import CogVideoXTransformer3DModel
+
+    tokenizer = _spiece_tokenizer(out_dir, model_max_length=226)
+    text_encoder = _seeded(1, lambda: _t5_encoder(len(tokenizer)))
+    vae = _seeded(2, lambda: AutoencoderKLCogVideoX(
+        down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
+        temporal_compression_ratio=4))  # fmt: skip
+    transformer = _seeded(3, lambda: CogVideoXTransformer3DModel(
+        num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4, time_embed_dim=2,
+        text_embed_dim=_TEXT_DIM, num_layers=1, sample_width=8, sample_height=8, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=226))  # fmt: skip
+    scheduler = CogVideoXDDIMScheduler(
+        beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False,
+        prediction_type="v_prediction", rescale_betas_zero_snr=True, set_alpha_to_one=True,
+        snr_shift_scale=3.0, timestep_spacing="trailing")  # fmt: skip
+    pipe = CogVideoXPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+                             scheduler=scheduler)  # fmt: skip
+    _save_keeping_spiece(pipe, out_dir)
+
+
+TINY_MODELS: dict[str, Callable[[Path], None]] = {
+    "tiny-wan": build_wan,
+    "tiny-ltx": build_ltx,
+    "tiny-cogvideox": build_cogvideox,
+}

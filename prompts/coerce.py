@@ -17,7 +17,7 @@ from prompts.schema import MAX_SHOTS, Backend, Shot, ShotList, StyleBible
 from prompts.timing import fit_durations
 
 _ALIASES = {
-    "shots": ("shots", "shot_list", "scenes", "shotlist"),
+    "shots": ("shots", "shot_list", "scenes", "shotlist", "镜头", "分镜", "镜头列表", "storyboard"),
     "bible": ("bible", "style_bible", "stylebible", "continuity"),
     "title": ("title", "name"),
     "logline": ("logline", "summary", "synopsis", "description"),
@@ -128,8 +128,8 @@ def _seconds(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     match = re.search(r"\d+(?:\.\d+)?", str(value or ""))
-    if not match:
-        return None
+    if not match or re.search(r"\d\s*(?:frames?|帧)", str(value)):
+        return None  # frames at an unknown rate say nothing reliable about seconds
     seconds = float(match.group(0))
     return seconds / 1000 if re.search(r"\d\s*ms\b", str(value)) else seconds
 

@@ -1,6 +1,8 @@
 """Writing the text fields of a shot: the full model prompt, the negative prompt, bounded lengths."""
 from __future__ import annotations
 
+import re
+
 from prompts.lexicon import STYLES
 from prompts.schema import StyleBible
 
@@ -47,9 +49,25 @@ def negative_prompt(extra: str | None = None) -> str:
 def compose_prompt(*, camera: str, subject: str, action: str, lighting: str, style: str, bible: StyleBible) -> str:
     """Bible + shot fields -> one English prompt. The bible's characters and setting are repeated in every
     shot because each shot is rendered on its own: the model only keeps continuity it is told about."""
+    return compose_core(camera=camera, core=shot_core(subject, action), lighting=lighting, style=style, bible=bible)
+
+
+def shot_core(subject: str, action: str) -> str:
+    """What happens in a shot as one clause: "the monster" + "roars" -> "the monster roars"; an action that
+    already names its subject (the rule-based planner keeps the member's whole sentence) stands alone."""
+    def bare(text: str) -> str:
+        return re.sub(r"^(?:an?|the|one|some)\s+", "", text.strip().lower())
+
+    return action if bare(action).startswith(bare(subject)) else f"{subject} {action}"
+
+
+def compose_core(*, camera: str, core: str, lighting: str, style: str, bible: StyleBible,
+                 setting: bool = True) -> str:
+    """`core` (what happens, in the member's own words where the planner kept them) framed by the camera,
+    the light, the style and the bible's continuity; `setting=False` when the core already says where."""
     sentences = [
-        f"{_capital(camera)}: {subject} {action}",
-        f"Setting: {bible.setting}" if bible.setting else "",
+        f"{_capital(camera)}: {core}",
+        f"Setting: {bible.setting}" if bible.setting and setting else "",
         f"Lighting: {lighting}",
         f"Style: {style}",
         f"Continuity: {bible.characters}" if bible.characters else "",

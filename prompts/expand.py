@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from pathlib import Path
 
 from prompts.base import Expander, ExpanderConfig, ExpandOptions
 from prompts.llm import LLMExpander
@@ -13,11 +15,11 @@ from prompts.schema import ShotList
 
 __all__ = [
     "ExpandOptions", "Expander", "ExpanderConfig", "FallbackExpander", "LLMExpander", "OpenAIExpander",
-    "RuleBasedExpander", "TransformersExpander", "build_expander",
+    "RuleBasedExpander", "TransformersExpander", "build_expander", "model_on_disk", "resolve_backend",
 ]
 
 log = logging.getLogger(__name__)
-BACKENDS = ("rules", "transformers", "openai")
+BACKENDS = ("auto", "rules", "transformers", "openai")
 
 
 class FallbackExpander:
@@ -40,7 +42,41 @@ class FallbackExpander:
             return await self.fallback.expand(request, options)
 
 
+def resolve_backend(config: ExpanderConfig) -> str:
+    """The backend 'auto' stands for on this machine; any other backend as configured."""
+    if config.backend != "auto":
+        return config.backend
+    if config.base_url:
+        return "openai"
+    if _gpu_present() and model_on_disk(config.model_id):
+        return "transformers"
+    return "rules"
+
+
+def _gpu_present() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def model_on_disk(model_id: str) -> bool:
+    """True when `model_id` is a local directory or a hub id already in the Hugging Face cache, so using it
+    downloads nothing."""
+    if Path(model_id).is_dir():
+        return True
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    except ValueError:  # not a valid hub id either
+        return False
+
+
 def build_expander(config: ExpanderConfig) -> Expander:
+    backend = resolve_backend(config)
+    if backend != config.backend:
+        log.info("expander backend auto: using %s", backend)
+        config = dataclasses.replace(config, backend=backend)
     if config.backend == "rules":
         return RuleBasedExpander()
     if config.backend == "transformers":

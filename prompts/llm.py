@@ -1,19 +1,28 @@
-"""What the LLM backends share: prompt in, reply text out, reply parsed and held to the request."""
+"""What the LLM backends share: prompt in, reply text out, reply parsed and held to the request.
+
+The option grammar runs first (through the rule-based plan of the same request): its shot count, durations,
+aspect, style and beats go to the model as constraints, and the model's shot list is then checked against
+them, repaired where it strays (count, durations, style, aspect), or rejected (FallbackExpander then answers
+with the rules, and the reason is logged).
+"""
 from __future__ import annotations
 
-import re
+import dataclasses
 
 from prompts.base import ExpanderConfig, ExpandOptions
 from prompts.coerce import coerce_shot_list, fit_shot_count
+from prompts.compose import clip, join_within, style_description
 from prompts.errors import ExpansionError
-from prompts.jsonrepair import loads_lenient
+from prompts.faithful import content_words, missing_words
 from prompts.messages import chat_messages
+from prompts.reply_json import json_candidates, strip_reasoning
 from prompts.request import RequestFacts, parse_request
-from prompts.rules import RuleBasedExpander
+from prompts.rules import SLOW_MOTION_STYLE, RuleBasedExpander, plan_durations
 from prompts.schema import Backend, ShotList
 
-# Reasoning models think out loud before answering; the thoughts may hold braces that are not the answer.
-_THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+# An English request none of whose content words (of at least this many) reach the model's prompts was not
+# followed: the model wrote about something else. Paraphrase ("snow-covered" for "snowy") is fine.
+MIN_CONTENT_WORDS = 2
 
 
 class LLMExpander:
@@ -32,31 +41,67 @@ class LLMExpander:
     async def expand(self, request: str, options: ExpandOptions | None = None) -> ShotList:
         options = options or ExpandOptions()
         facts = parse_request(request)
-        reply = await self.complete(chat_messages(request, facts, options))
+        plan = self._rules.build(facts, options)
+        reply = await self.complete(chat_messages(request, facts, options, plan))
         return self.parse_reply(reply, facts, options)
 
     def parse_reply(self, reply: str, facts: RequestFacts, options: ExpandOptions) -> ShotList:
-        reply = _THINKING.sub("", reply or "").strip()
-        if not reply:
-            raise ExpansionError(f"{self.backend} returned an empty reply")
-        try:
-            data = loads_lenient(reply)
-        except ValueError as error:
-            raise ExpansionError(f"{self.backend} reply is not JSON ({error}): {reply[:200]!r}") from error
-        total = options.total_seconds(facts)
-        shot_list = coerce_shot_list(
-            data,
-            defaults=self._rules.build(facts, options),
-            backend=self.backend,
-            bible=options.bible,
-            total_seconds=total,
-            negative=options.negative,
-        )
+        """The model's shot list held to the request; ExpansionError when the reply holds none that fits.
+        Each JSON value in the reply is tried in turn, and the first that makes a valid shot list wins."""
+        if not strip_reasoning(reply or ""):
+            raise ExpansionError(f"{self.backend} returned an empty reply (or only reasoning)")
+        plan = self._rules.build(facts, options)
+        problems: list[str] = []
+        for candidate in json_candidates(reply):
+            try:
+                shot_list = coerce_shot_list(candidate.value, defaults=plan, backend=self.backend,
+                                             bible=options.bible, negative=options.negative)
+                return self._hold_to_plan(shot_list, plan, facts, options, truncated=candidate.truncated)
+            except ExpansionError as error:
+                problems.append(error.detail)
+        why = problems[0] if problems else "no JSON in it"
+        raise ExpansionError(f"{self.backend} reply has no usable shot list ({why}): {reply[:200]!r}")
+
+    def _hold_to_plan(self, shot_list: ShotList, plan: ShotList, facts: RequestFacts, options: ExpandOptions,
+                      *, truncated: bool) -> ShotList:
         count = options.shot_count(facts)
-        if count is None or count == len(shot_list.shots):
-            return shot_list
-        filler = self._rules.build(facts, ExpandOptions(
-            shots=count, style=options.style, duration=options.duration, negative=options.negative,
-            bible=shot_list.bible,
-        ))
-        return fit_shot_count(shot_list, count, filler, total)
+        if count is not None and len(shot_list.shots) != count:
+            if truncated and len(shot_list.shots) < count:
+                raise ExpansionError(f"the reply was cut off after {len(shot_list.shots)} of {count} shots")
+            filler = self._rules.build(facts, dataclasses.replace(options, shots=count, bible=shot_list.bible))
+            shot_list = fit_shot_count(shot_list, count, filler)
+        if facts.language == "en":
+            written = " ".join(shot.prompt for shot in shot_list.shots)
+            asked = content_words(facts.text)
+            missing = missing_words(facts.text, written)
+            if len(asked) >= MIN_CONTENT_WORDS and len(missing) == len(asked):
+                raise ExpansionError(f"the shot list leaves out everything asked for: {', '.join(missing[:8])}")
+        notes = list(plan.notes)
+        durations = plan_durations([shot.duration for shot in shot_list.shots], facts, options, notes)
+        bible, shots = _with_look(shot_list, _look(facts, options))
+        shots = [shot.model_copy(update={"duration": seconds}) for shot, seconds in zip(shots, durations, strict=True)]
+        return shot_list.model_copy(update={
+            "bible": bible, "shots": shots, "aspect": plan.aspect, "fps": plan.fps,
+            "notes": list(dict.fromkeys(notes)),
+        })
+
+
+def _look(facts: RequestFacts, options: ExpandOptions) -> list[str]:
+    """The look words the request insists on: its style (as the rules describe it) and slow motion."""
+    style = options.style_text(facts)
+    return [part for part in (style_description(style) if style else "",
+                              SLOW_MOTION_STYLE if facts.asked.slow_motion else "") if part]
+
+
+def _with_look(shot_list: ShotList, look: list[str]):
+    """Bible and shots with every required look in the bible's style and in each prompt."""
+    bible, shots = shot_list.bible, list(shot_list.shots)
+    for part in look:
+        if part.lower() not in bible.style.lower():
+            bible = bible.model_copy(update={"style": join_within([part, bible.style], 300)})
+        shots = [
+            shot if part.lower() in shot.prompt.lower()
+            else shot.model_copy(update={"prompt": clip(f"{shot.prompt.rstrip('. ')}. Style: {part}.", 1200)})
+            for shot in shots
+        ]
+    return bible, shots

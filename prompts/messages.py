@@ -11,6 +11,8 @@ from prompts.base import ExpandOptions
 from prompts.compose import style_description
 from prompts.lexicon import STYLES
 from prompts.request import RequestFacts
+from prompts.rules import beat_cores
+from prompts.schema import ShotList
 
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish",
                   "fr": "French", "de": "German", "ru": "Russian"}
@@ -35,10 +37,13 @@ def system_prompt() -> str:
     return Template(read_template("system.txt")).substitute(examples=shown)
 
 
-def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions) -> str:
+def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions, plan: ShotList | None = None) -> str:
+    """The request with the option grammar's results as constraints. `plan` (the rule-based plan of the
+    same request) supplies the beats and per-shot durations the reply must keep."""
     count = options.shot_count(facts)
     total = options.total_seconds(facts)
-    style = style_description(options.style) if options.style else (
+    asked_style = options.style_text(facts)
+    style = style_description(asked_style) if asked_style else (
         STYLES[facts.style][0].style if facts.style else "your choice (cinematic live action unless the request "
         "suggests otherwise)"
     )
@@ -46,18 +51,34 @@ def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions) -> st
     if options.bible:
         bible = ("Style bible: use exactly this one and copy it unchanged into your reply:\n"
                  + options.bible.model_dump_json())
+    if facts.asked.slow_motion:
+        style += "; slow motion"
+    each = options.seconds_per_shot(facts)
+    if count and plan is not None and (total or each):
+        duration = "per shot, in order: " + ", ".join(f"{shot.duration:g}" for shot in plan.shots) + " seconds"
+    elif total or each:
+        duration = f"about {total:g} seconds in all" if total else f"{each:g} seconds per shot"
+    else:
+        duration = "your choice (2 to 4 seconds per shot)"
+    camera = ", ".join(part for part in (facts.asked.camera_size, facts.asked.camera_move) if part)
+    cores = beat_cores(facts, options)
+    beats = "\n".join(f"{index}. {beat}" for index, beat in enumerate(cores, 1)) if len(cores) > 1 \
+        else "one: the whole request"
     return Template(read_template("user.txt")).substitute(
         request=request,
         language=LANGUAGE_NAMES.get(facts.language, facts.language),
         shots=f"exactly {count}" if count else "your choice, 1 to 6 (3 or 4 suits most requests)",
         style=style,
-        duration=f"about {total:g} seconds" if total else "your choice (2 to 4 seconds per shot)",
+        duration=duration,
+        camera=camera or "your choice, varied from shot to shot",
+        beats=beats,
         bible=bible,
     )
 
 
-def chat_messages(request: str, facts: RequestFacts, options: ExpandOptions) -> list[dict[str, str]]:
+def chat_messages(request: str, facts: RequestFacts, options: ExpandOptions, plan: ShotList | None = None
+                  ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": system_prompt()},
-        {"role": "user", "content": user_prompt(request, facts, options)},
+        {"role": "user", "content": user_prompt(request, facts, options, plan)},
     ]

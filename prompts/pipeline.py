@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from prompts.base import Expander, ExpandOptions
+from prompts.errors import PromptError
+from prompts.request import parse_request
 from prompts.rules import RuleBasedExpander
 from prompts.safety import DEFAULT_MAX_CHARS, SafetyPolicy, ensure_screened, refusal, sanitize_request, screen
 from prompts.schema import ShotList
@@ -13,8 +15,14 @@ log = logging.getLogger(__name__)
 
 async def expand_request(text: str, expander: Expander, policy: SafetyPolicy,
                          options: ExpandOptions | None = None, *, max_chars: int = DEFAULT_MAX_CHARS) -> ShotList:
-    """Raises PromptError (empty/too long) or UnsafeRequest (refused, with a message for the requester)."""
+    """Raises PromptError (empty, too long, or only options with nothing to show) or UnsafeRequest (refused,
+    with a message for the requester)."""
     request = sanitize_request(text, max_chars=max_chars)
+    if (options is None or options.bible is None) and not parse_request(request).beats:
+        raise PromptError(
+            "That only says how to film it, not what to show. Add what should happen, for example: "
+            "`a red fox trots across a frozen lake at dusk, 2 shots, vertical`."
+        )
     await ensure_screened(request, policy)
     shot_list = await expander.expand(request, options)
     verdict = await screen(_written_text(shot_list), policy)

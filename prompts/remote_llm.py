@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from prompts.base import DEFAULT_BASE_URL
 from prompts.errors import ExpansionError
 from prompts.llm import LLMExpander
 
@@ -38,7 +39,7 @@ class OpenAIExpander(LLMExpander):
         if self.config.json_mode:
             body["response_format"] = {"type": "json_object"}
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
-        url = chat_completions_url(self.config.base_url)
+        url = chat_completions_url(self.config.base_url or DEFAULT_BASE_URL)
         attempts = 1 + max(0, self.config.retries)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.timeout)) as session:
             for attempt in range(attempts):

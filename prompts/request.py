@@ -7,11 +7,13 @@ the subject (multilingual video text encoders still get the meaning).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, ZH, Entry, Look
-from prompts.schema import MAX_SHOTS
+from prompts.beats import split_beats, strip_framing
+from prompts.grammar import AskedOptions, normalize, option_fragments, read_options
+from prompts.numbers import WORDS as NUMBER_WORDS
 
 # Stands in when a request names no subject ("at night in the rain", "make it anime").
 PLACEHOLDER_SUBJECT = "a lone figure"
@@ -37,6 +39,9 @@ class RequestFacts:
     duration: float | None = None
     # False when the request could not be read and `subject` is simply its text (unknown language or words).
     understood: bool = True
+    # Everything the option grammar read, and the request cut into beats (the member's own words, in order).
+    asked: AskedOptions = field(default_factory=AskedOptions)
+    beats: tuple[str, ...] = ()
 
     @property
     def subject_ref(self) -> str:
@@ -86,25 +91,45 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def parse_request(text: str) -> RequestFacts:
+    """Read a request: its options (`prompts.grammar`), the chat framing off, its beats, and who/what/where
+    of the first beat (English parsed; Chinese segmented and, when every word is known, put in English)."""
+    text = normalize(text)
     language = detect_language(text)
-    text, shots = _take_shot_count(text)
-    text, duration = _take_duration(text)
-    looks = {name: _find_look(text, name) for name in _TABLES}
+    core, asked = read_options(text, language)
+    # Framing off may leave an option on its own ("same but anime" -> "anime").
+    core, asked = option_fragments(strip_framing(core), asked)
+    looks = {name: _find_look(core, name) for name in _TABLES}
+    if asked.style:
+        looks["style"] = _style_key(asked.style) or looks["style"]
+    beats = split_beats(core) if core else []
+    first = beats[0] if beats else ""
     if language == "zh":
-        parts = _parse_chinese(text)
+        parts = _parse_chinese(first)
+        covered = all(_zh_covered(beat) for beat in beats)
+        parts["understood"] = bool(parts.get("understood", True)) and covered
     elif language == "en":
-        parts = _parse_english(_translate_inline(_strip_look_phrases(text)))
+        parts = _parse_english(_translate_inline(_strip_look_phrases(first)))
     else:
-        parts = {"subject": _tidy(text), "understood": False}
-    return RequestFacts(text=text, language=language, shots=shots, duration=duration, **looks, **parts)
+        parts = {"subject": _tidy(first) or PLACEHOLDER_SUBJECT, "understood": False}
+    return RequestFacts(text=core, language=language, shots=asked.shots, duration=asked.total_seconds,
+                        asked=asked, beats=tuple(beats), **looks, **parts)
+
+
+def _style_key(style: str) -> str | None:
+    """The lexicon's key for a style the member named ("anime style" -> "anime"), if it knows it."""
+    said = style.strip().lower()
+    return next((key for key, (_, aliases) in STYLES.items() if said in aliases or said.removesuffix(" style")
+                 in aliases), None)
 
 
 # --- language --------------------------------------------------------------------------------------------
 
 # Ties go to the first language listed.
 _STOPWORDS = {
-    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre"},
-    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en"},
+    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre", "de", "al",
+           "para", "se"},
+    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en", "de", "qui",
+           "sous", "pour", "est", "puis"},
     "de": {"der", "die", "das", "ein", "eine", "mit", "und", "im", "auf", "durch", "am"},
 }
 
@@ -123,53 +148,6 @@ def detect_language(text: str) -> str:
     words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
     language = max(_STOPWORDS, key=lambda name: len(words & _STOPWORDS[name]))
     return language if len(words & _STOPWORDS[language]) >= 2 else "en"
-
-
-# --- counts and durations --------------------------------------------------------------------------------
-
-_NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9, "ten": 10, "一": 1, "单": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5,
-            "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_SHOT_COUNT = (
-    re.compile(r"\b(?:(?:in|with|as|using|over|across|into)\s+)?(?:an?\s+)?"
-               r"(?P<n>\d+|one|single|two|three|four|five|six|seven|eight|nine|ten)[\s-]+"
-               r"(?:(?:different|separate|quick|short|distinct|camera)\s+)?(?:shots?|scenes?|cuts?|angles?)\b",
-               re.IGNORECASE),
-    re.compile(r"\b(?:(?:in|as)\s+)?(?:an?\s+)?(?:oner|one[\s-]?take|single[\s-]take|one continuous (?:shot|take))"
-               r"\b", re.IGNORECASE),
-    re.compile(r"(?:分成?|用|拍成?|做成?|分为)?(?P<n>\d+|[一二两三四五六七八九十单])\s*个?(?:镜头|分镜|场景|画面)"),
-    re.compile(r"一镜到底|长镜头"),
-)
-_DURATION = (
-    (re.compile(r"(?:\b(?:in|for|about|around|under|of|lasting)\s+)?(?:about\s+|around\s+|roughly\s+)?"
-                r"(?P<n>\d+(?:\.\d+)?)[\s-]*(?:s|secs?|seconds?)\b(?:[\s-]+long)?", re.IGNORECASE), 1.0),
-    (re.compile(r"(?:\b(?:in|for|about|around|under|of|lasting)\s+)?(?P<n>\d+(?:\.\d+)?)[\s-]*"
-                r"(?:mins?|minutes?)\b(?:[\s-]+long)?", re.IGNORECASE), 60.0),
-    (re.compile(r"(?:时长|长度)?(?:大约|大概|约)?(?P<n>\d+(?:\.\d+)?)\s*秒钟?(?:的|长)?"), 1.0),
-    (re.compile(r"(?:时长|长度)?(?:大约|大概|约)?(?P<n>\d+(?:\.\d+)?)\s*分钟(?:的|长)?"), 60.0),
-)
-
-
-def _take_shot_count(text: str) -> tuple[str, int | None]:
-    for pattern in _SHOT_COUNT:
-        match = pattern.search(text)
-        if match:
-            raw = match.groupdict().get("n")
-            count = 1 if raw is None else int(raw) if raw.isdigit() else _NUMBERS[raw.lower()]
-            return _cut(text, match), max(1, min(MAX_SHOTS, count))
-    return text, None
-
-
-def _take_duration(text: str) -> tuple[str, float | None]:
-    for pattern, unit in _DURATION:
-        match = pattern.search(text)
-        if match and float(match.group("n")) > 0:
-            return _cut(text, match), float(match.group("n")) * unit
-    return text, None
-
-
-def _cut(text: str, match: re.Match[str]) -> str:
-    return f"{text[:match.start()]} {text[match.end():]}"
 
 
 # --- look words ------------------------------------------------------------------------------------------
@@ -234,17 +212,6 @@ def _translate_inline(text: str) -> str:
 
 # --- English ---------------------------------------------------------------------------------------------
 
-_FILLERS = (
-    re.compile(r"^(?:please|pls|hey|yo|ok|okay|hi|can you|could you|would you|i want to see|i'd like to see|"
-               r"i would like to see|i want|i'd like|i would like|show me|make me|make|create|generate|render|"
-               r"show|give me|draw|animate|imagine|do|"
-               # remix notes: "same but at night", "now in anime", "this time with a dog"
-               r"same(?: thing| video| clip| one)?|but|now|again|this time|instead|also|and|redo|remix)\b[\s,:]*",
-               re.IGNORECASE),
-    re.compile(r"^(?:(?:a|an|the|one|some|me)\s+)?(?:(?:short|quick|little|cool|funny|small|nice|tiny)\s+)*"
-               r"(?:video|clip|film|movie|animation|scene|reel|gif|story|vid|shot)s?\b[\s,:]*", re.IGNORECASE),
-    re.compile(r"^(?:of|about|showing|where|with|in which|that shows|featuring)\b[\s,:]*", re.IGNORECASE),
-)
 _VERBS = frozenset("""
 walks runs flies dances jumps swims eats plays fights sings rides drives explores sleeps sits stands climbs
 falls chases watches looks wanders roams stomps floats surfs skates cooks reads paints crawls rises attacks
@@ -256,6 +223,7 @@ explodes burns melts glows shines sparkles howls barks meows growls bites kicks 
 hugs kisses grabs lifts carries pushes pulls shakes points opens closes knocks writes types builds breaks
 digs plants fishes paddles rows shoots swings hits dodges charges celebrates claps cheers waits stops
 pauses wakes naps rests dreams wins loses hugs plays pounces prowls stalks soars hovers dashes
+trots gallops flutters drifts sways flickers bursts lies sleeps rides draws gets finds feeds nourishes plants
 """.split())
 _NOT_GERUNDS = frozenset("""
 building buildings ceiling ceilings morning mornings evening evenings king kings ring rings thing things
@@ -285,13 +253,7 @@ def _is_verb(word: str, previous: str) -> bool:
 
 
 def _parse_english(text: str) -> dict[str, str]:
-    text = _tidy(text)
-    previous = None
-    while previous != text:
-        previous = text
-        for pattern in _FILLERS:
-            text = pattern.sub("", text, count=1)
-    text = _proper_places(_tidy(text))
+    text = proper_places(_tidy(text))
     words = text.split()
     verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
     start = verb + 1 if verb is not None else 1
@@ -320,7 +282,7 @@ def _with_article(noun_phrase: str) -> str:
     first = noun_phrase.split(" ", 1)[0]
     bare = (
         noun_phrase
-        and first.lower() not in _DETERMINERS | _PRONOUNS | set(_NUMBERS) | {"many", "several", "few", "no", "each"}
+        and first.lower() not in _DETERMINERS | _PRONOUNS | set(NUMBER_WORDS) | {"many", "several", "few", "no", "each"}
         and not first[0].isupper() and not first[0].isdigit()
         and not is_plural(noun_phrase)
     )
@@ -335,7 +297,7 @@ def _split_clause(text: str) -> tuple[str, str]:
     return text[:match.start()], f"{match.group(0).strip(' ,;')} {text[match.end():]}"
 
 
-def _proper_places(text: str) -> str:
+def proper_places(text: str) -> str:
     for name in PROPER_PLACES:
         text = re.sub(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", name, text, flags=re.IGNORECASE)
     return text
@@ -370,8 +332,13 @@ def _zh_vocabulary() -> tuple[dict[str, Entry | None], int]:
 
 
 def _segment(text: str) -> list[Entry]:
+    return _segment_with_gaps(text)[0]
+
+
+def _segment_with_gaps(text: str) -> tuple[list[Entry], str]:
+    """Greedy longest-match segmentation: (the entries, the characters no phrase covered)."""
     vocabulary, longest = _zh_vocabulary()
-    entries, i = [], 0
+    entries, gaps, i = [], [], 0
     while i < len(text):
         for size in range(min(longest, len(text) - i), 0, -1):
             piece = text[i:i + size]
@@ -381,8 +348,19 @@ def _segment(text: str) -> list[Entry]:
                 i += size
                 break
         else:
+            gaps.append(text[i])
             i += 1
-    return entries
+    return entries, "".join(gaps)
+
+
+# Grammar words a translation may drop without losing anything the member asked for.
+_ZH_FUNCTION = frozenset("在的了着里上中下和与跟把被是有个只位头条辆艘座名正从地得很也都一着过向往到")
+
+
+def _zh_covered(text: str) -> bool:
+    """True when every Chinese word of `text` is in the lexicon, so the English rebuild loses nothing."""
+    gaps = _segment_with_gaps(text)[1]
+    return not any(_CJK.match(char) and char not in _ZH_FUNCTION for char in gaps)
 
 
 _IRREGULAR_PLURALS = {"man": "men", "woman": "women", "fish": "fish", "deer": "deer", "mouse": "mice",

@@ -203,7 +203,10 @@ async def ensure_screened(text: str, policy: SafetyPolicy) -> None:
 
 # --- sanitizing ---------------------------------------------------------------------------------------
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Terminal escape sequences go whole; other control characters separate words, like the spaces they stand for
+# (line breaks stay until the markdown rules below have read them).
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _SANITIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Pings and Discord entities: users, roles, channels, slash commands, timestamps; emoji keep their name.
     (re.compile(r"<a?:(\w{1,32}):\d+>"), r"\1"),
@@ -230,10 +233,14 @@ def sanitize_request(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     # Bound the regex work before doing it; chat input can be 4000 chars of anything.
     if len(text) > max_chars * 4:
         raise _too_long(len(text), max_chars)
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
     for pattern, replacement in _SANITIZERS:
         text = pattern.sub(replacement, text)
     text = " ".join(text.split())
+    if not any(char.isalnum() for char in text):
+        # Emoji-only requests ("🐙🌊") say what they show through the emoji's own Unicode names.
+        text = " ".join(unicodedata.name(char, "").lower() for char in text
+                        if unicodedata.category(char) == "So" and unicodedata.name(char, ""))
     if not any(char.isalnum() for char in text):
         raise PromptError(
             "Tell me what to make, for example: `a giant monster walking through New York at sunset`."

@@ -10,6 +10,7 @@ MIN_SHOT_SECONDS = 1.0
 MAX_SHOT_SECONDS = 8.0
 
 Backend = Literal["transformers", "openai", "rules"]
+Aspect = Literal["16:9", "9:16", "1:1"]
 
 
 class StyleBible(BaseModel):
@@ -43,6 +44,9 @@ class ShotList(BaseModel):
     shots: list[Shot] = Field(..., min_length=1, max_length=MAX_SHOTS)
     language: str = Field("en", description="language of the original request (ISO 639-1)")
     backend: Backend = "rules"
+    aspect: Aspect | None = Field(None, description="frame shape asked for; None: the model's native shape")
+    fps: int | None = Field(None, description="frame rate asked for (renders use the model's own rate)")
+    notes: list[str] = Field(default_factory=list, description="what could not be done as asked, for the reply")
 
     @property
     def duration(self) -> float:

@@ -63,7 +63,7 @@ class Decision:
 def render_work(recipe: ShotRender) -> float:
     """Work units of one shot: denoising steps x frames x megapixels. Render time grows about linearly
     with each, so one measured seconds-per-unit figure per model predicts shots of any size."""
-    return recipe.steps * recipe.num_frames * recipe.width * recipe.height / 1e6
+    return recipe.steps * recipe.generated_frames * recipe.width * recipe.height / 1e6
 
 
 def job_cost(recipes: Sequence[ShotRender], cached_hashes: Collection[str]) -> float:

@@ -14,6 +14,22 @@ from renderqueue.worker import WorkerConfig, run_worker
 log = logging.getLogger(__name__)
 
 
+def worker_devices(workers: int | str, device: str | None, gpu_count: int) -> list[str | None]:
+    """The device of each worker to start: `workers` is a count or "auto" (one worker per GPU, or one
+    worker without a GPU). A configured `device` pins every worker to it; otherwise workers are spread
+    over the GPUs in turn (cuda:0, cuda:1, ...), so two workers on a two-GPU host never share one.
+    None lets the worker pick (CPU). Raises ValueError for a negative count or another string."""
+    if workers == "auto":
+        count = max(1, gpu_count) if device is None else 1
+    elif isinstance(workers, int) and workers >= 0:
+        count = workers
+    else:
+        raise ValueError(f'workers must be a number of workers or "auto", not {workers!r}')
+    if device is not None or gpu_count == 0:
+        return [device] * count
+    return [f"cuda:{index % gpu_count}" for index in range(count)]
+
+
 def supervise(config: WorkerConfig, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
     """Keep one worker process (`config.process_command`) running until `stop` is set, restarting it
     whenever it exits (a crash, an out-of-memory kill, or a deliberate exit after a hung render)."""
@@ -43,6 +59,19 @@ def run_worker_restarting(config: WorkerConfig, stop: threading.Event, *, restar
             stop.wait(restart_delay)
 
 
+def _pinned(base: WorkerConfig, index: int, device: str | None) -> WorkerConfig:
+    """Worker `index` of `base`, rendering on `device`; its process command says so too."""
+    command = base.process_command
+    if device is not None and command and device != base.settings.device:
+        command = (*command, "--device", device)
+    return replace(
+        base,
+        worker_id=f"{base.worker_id}-{index}",
+        settings=base.settings.model_copy(update={"device": device}),
+        process_command=command,
+    )
+
+
 class Workers:
     """Render workers for the life of a front-end.
 
@@ -51,17 +80,23 @@ class Workers:
     renders in a thread of its own process instead, sparing a second copy of torch in memory.
     """
 
-    def __init__(self, base: WorkerConfig, *, count: int = 1, separate_processes: bool = True) -> None:
+    def __init__(
+        self,
+        base: WorkerConfig,
+        *,
+        count: int = 1,
+        separate_processes: bool = True,
+        devices: list[str | None] | None = None,
+    ) -> None:
+        """`devices`, when given, starts one worker per entry pinned to that device (see worker_devices)
+        instead of `count` workers on base.settings.device."""
         self._stop = threading.Event()
         target = supervise if separate_processes else run_worker_restarting
+        devices = [base.settings.device] * count if devices is None else devices
+        self.configs = [_pinned(base, index, device) for index, device in enumerate(devices)]
         self._threads = [
-            threading.Thread(
-                target=target,
-                args=(replace(base, worker_id=f"{base.worker_id}-{index}"), self._stop),
-                name=f"reelbot-worker-{index}",
-                daemon=True,
-            )
-            for index in range(count)
+            threading.Thread(target=target, args=(config, self._stop), name=f"reelbot-worker-{index}", daemon=True)
+            for index, config in enumerate(self.configs)
         ]
 
     def start(self) -> "Workers":

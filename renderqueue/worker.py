@@ -34,6 +34,7 @@ from generation.errors import (
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import get_preset
+from generation.segments import with_segment_frames
 from renderqueue.jobs import (
     claim_next,
     complete_job,
@@ -213,7 +214,7 @@ def shrink_recipe(recipe: ShotRender) -> ShotRender | None:
         return replace(recipe, width=width, height=height)
     frames = max(preset.shortest_frames, ((recipe.num_frames - 1) // 2) // preset.frame_step * preset.frame_step + 1)
     if frames < recipe.num_frames:
-        return replace(recipe, num_frames=frames)
+        return with_segment_frames(recipe, frames)  # more, shorter generations: the shot keeps its length
     return None
 
 
@@ -239,13 +240,14 @@ def _loaded_model(pipelines: PipelineCache) -> str | None:
 
 def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderCacheAccess) -> float | None:
     """Load the model before rendering, timing it for ETAs. Skipped when every shot is cached (a
-    cache hit must cost no GPU time) or the model is already loaded."""
+    cache hit must cost no GPU time) or the model is already loaded (under any of its names; its
+    image-to-video pipeline shares the loaded weights, so it is no load)."""
     fresh = [recipe for recipe in recipes if not cache.has(recipe)]
     if not fresh:
         return None
     i2v = fresh[0].init_image is not None
-    name = f"{fresh[0].model}:i2v" if i2v else fresh[0].model
-    if name in pipelines.loaded():
+    model = get_preset(fresh[0].model).name
+    if any(get_preset(name.split(":")[0]).name == model for name in pipelines.loaded()):
         return None
     started = time.monotonic()
     pipelines.get(fresh[0].model, i2v=i2v)
@@ -280,6 +282,7 @@ def process_job(
                 on_progress=ProgressWriter(db, job, config),
                 should_cancel=watch.should_cancel,
                 title=clip.shot_list.get("title"),
+                subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             )
         except RenderCancelled as error:
             _cancelled(db, job, config, watch, error)

@@ -777,7 +777,7 @@ def _check_entry(
             "Challenge #{challenge_id} allows at most {max_shots} shot(s); clip #{clip_id} has {shots}.",
             challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes)
         )
-    if rules.model is not None and clip.model != rules.model:
+    if rules.model is not None and get_preset(clip.model).name != get_preset(rules.model).name:
         raise StudioError(
             "Challenge #{challenge_id} is for clips made with {challenge_model}; clip #{clip_id} used {clip_model}.",
             challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model

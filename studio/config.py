@@ -7,13 +7,14 @@ environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in
 """
 from __future__ import annotations
 
+import logging
 import os
 from contextvars import ContextVar
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, PlainValidator, ValidationError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -25,6 +26,11 @@ from pydantic_settings import (
 from prompts.base import ExpanderConfig
 from prompts.safety import SafetyPolicy
 from renderqueue.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+# default_model value meaning: the best downloaded preset that fits this host's GPU (see choose_model).
+AUTO_MODEL = "auto"
 
 # Which TOML file `Config` reads: set only for the duration of one `load_config` call.
 _TOML_FILE: ContextVar[Path | None] = ContextVar("reelbot_toml_file", default=None)
@@ -62,6 +68,19 @@ def _comma_list(value: Any) -> Any:
     return [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
 
 
+def _worker_count(value: Any) -> int | str:
+    """`workers`: "auto" or a count of 0 or more (environment values arrive as strings)."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise ValueError('expected a number of workers or "auto"') from None
+    if count < 0:
+        raise ValueError("expected 0 or more workers")
+    return count
+
+
 class _ShortEnvNames(PydanticBaseSettingsSource):
     """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
 
@@ -83,10 +102,12 @@ class _ShortEnvNames(PydanticBaseSettingsSource):
 class Config(BaseSettings):
     """Every setting of a Reelbot installation.
 
-    `home`: data folder (database, media, models). `default_model`: preset used when a request names none.
+    `home`: data folder (database, media, models). `default_model`: preset used when a request names none;
+    "auto" (the default) is the best downloaded preset that fits this host's GPU (`with_auto_model`).
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
-    starts (0: run them elsewhere with `reelbot worker`). `worker`, `expander`, `safety`: the sections.
+    starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
+    its own device, or one without a GPU). `worker`, `expander`, `safety`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -99,10 +120,10 @@ class Config(BaseSettings):
     )
 
     home: Path = Path("reelbot-data")
-    default_model: str = "tiny"
+    default_model: str = AUTO_MODEL
     discord_token: str = Field("", repr=False)
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
-    workers: int = Field(1, ge=0)
+    workers: Annotated[int | str, PlainValidator(_worker_count)] = "auto"
     worker: WorkerSettings = WorkerSettings()
     expander: ExpanderConfig = ExpanderConfig()
     safety: SafetyPolicy = SafetyPolicy()
@@ -162,3 +183,18 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         raise ConfigError(key, first.get("input"), reason, source) from None
     finally:
         _TOML_FILE.reset(token)
+
+
+def with_auto_model(config: Config) -> Config:
+    """The config with default_model "auto" replaced by generation.placement.choose_model's pick for this
+    host (logged, with its warning: tiny renders noise); any other value is kept as it is."""
+    if config.default_model != AUTO_MODEL:
+        return config
+    from generation.placement import choose_model
+
+    name, warning = choose_model(config.models_dir)
+    if warning:
+        log.warning("default model auto -> %s: %s", name, warning)
+    else:
+        log.info("default model auto -> %s", name)
+    return config.model_copy(update={"default_model": name})

@@ -24,7 +24,8 @@ from PIL import Image
 
 from generation.encoding import read_frame
 from generation.recipe import ShotRender
-from generation.registry import ASPECTS, get_preset, validate_recipe
+from generation.registry import ASPECTS, get_preset
+from generation.segments import resized
 from prompts.compose import clip as clip_text
 from prompts.compose import compose_prompt, style_description
 from prompts.expand import ExpandOptions
@@ -42,6 +43,7 @@ from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import random_seed, shot_seeds
 
 RemixKind = Literal["edit", "shot", "reroll", "style", "camera", "add", "remove", "reorder", "extend"]
@@ -151,6 +153,9 @@ _RULE_PATTERNS = (
              r"(\s*(?:style|风格|画风))?$"),
     ("style", r"^(?:in\s+)?(.+?)\s*(?:style|风格|画风)$"),
     ("shot", rf"^{_N}\s*:\s*(.+)$"),
+    # "make shot 2 funnier", "shot 3 at night", "in shot 2, make it rain", "第二个镜头改成夜景"
+    ("shot", r"^(?:please\s+)?(?:make|turn|change|set|put|redo|have|in)?\s*(?:the\s+)?shot\s*#?\s*(\d+)\s*"
+             r"(?:to|into|be|:|,|-)?\s*(.+)$"),
 )
 _RULES = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _RULE_PATTERNS)
 
@@ -414,8 +419,9 @@ async def _edit(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
 
 async def _edit_shot(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     slot = draft.slots[ctx.index(change.shot, len(draft.slots))]
-    written = await ctx.written_shot(change.text, draft.bible, slot.shot.duration)
-    slot.shot = recompose(slot.shot, draft.bible, subject=written.subject, action=written.action)
+    whole = describes_a_shot(parse_request(amendment(change.text)))
+    written = await ctx.written_shot(amendment(change.text), draft.bible, slot.shot.duration) if whole else None
+    slot.shot = edit_shot(slot.shot, draft.bible, change.text, written)
 
 
 async def _reroll(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
@@ -510,15 +516,13 @@ def _recipes(parent_list: ShotList, parent_recipes: list[ShotRender], slots: Seq
         recipe = carried.get((shot.prompt, shot.negative_prompt, shot.duration, slot.seed))
         if recipe is None:
             template = slot.source or parent_recipes[-1]
-            recipe = dataclasses.replace(
+            recipe = resized(dataclasses.replace(
                 template,
                 prompt=shot.prompt.strip(),
                 negative_prompt=shot.negative_prompt.strip(),
                 seed=slot.seed,
-                num_frames=get_preset(template.model).frames_for(shot.duration),
                 init_image=slot.source.init_image if slot.source else slot.init_image,
-            )
-            validate_recipe(recipe)
+            ), shot.duration)
         recipes.append(recipe)
     return recipes
 

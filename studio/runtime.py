@@ -5,7 +5,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from renderqueue.supervisor import Workers
+from renderqueue.supervisor import Workers, worker_devices
 from storage.aio import AsyncDatabase
 from studio.config import Config
 from studio.service import JobView, Studio
@@ -20,8 +20,15 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
-def workers_for(config: Config, *, count: int = 1, separate_processes: bool = True) -> Workers:
-    """Render workers for a front-end, configured from `config` (not started)."""
+def workers_for(config: Config, *, count: int | None = 1, separate_processes: bool = True) -> Workers:
+    """Render workers for a front-end, configured from `config` (not started): `count` of them, or with
+    count=None as many as `config.workers` says ("auto": one per GPU), each pinned to its own GPU."""
+    if count is None:
+        import torch
+
+        gpu_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        devices = worker_devices(config.workers, config.worker.device, gpu_count)
+        return Workers(worker_config(config), separate_processes=separate_processes, devices=devices)
     return Workers(worker_config(config), count=count, separate_processes=separate_processes)
 
 

@@ -27,11 +27,11 @@ from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, Gu
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
-from studio.config import Config
+from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.shots import caption, random_seed, recipes_for, shot_seeds
+from studio.shots import caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class ClipPlan:
 
 class Studio:
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
-        self.config = config
+        self.config = with_auto_model(config)
         self.adb = adb
         self.expander = expander or build_expander(config.expander)
 
@@ -214,15 +214,17 @@ class Studio:
                     duration=options.duration,
                     negative=options.negative,
                     bible=None,
+                    aspect=options.aspect,
                 ),
                 settings,
             )
             model = options.model or settings.default_model or self.config.default_model
+            shot_list = with_render_notes(shot_list, model)
             plan = ClipPlan(
                 shot_list=shot_list,
                 model=model,
                 seeds=shot_seeds(options.seed if options.seed is not None else random_seed(), len(shot_list.shots)),
-                aspect=options.aspect,
+                aspect=shot_list.aspect,
                 steps=self.draft_steps(model) if options.draft else None,
                 priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
             )
@@ -234,11 +236,16 @@ class Studio:
     async def expand(self, text: str, options: ExpandOptions, settings: GuildSettings) -> ShotList:
         """Expand and screen the generated prompts too: a model can add what the member did not ask for."""
         shot_list = await expand_request(text, self.expander, self.safety_policy(settings), options)
-        return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots]})
+        if len(shot_list.shots) <= settings.max_shots:
+            return shot_list
+        note = f"This server allows at most {settings.max_shots} shots a clip, so this one has {settings.max_shots}."
+        return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
+                                            "notes": [*shot_list.notes, note]})
 
     @staticmethod
     def draft_steps(model: str) -> int:
-        return max(1, get_preset(model).steps // 2)
+        preset = get_preset(model)
+        return max(preset.min_steps, preset.steps // 2)
 
     async def queue_plan(
         self,
@@ -253,13 +260,16 @@ class Studio:
     ) -> Accepted:
         """Store the clip and its job, and mark the request accepted, in one transaction. `link(db, clip)`
         runs inside it too, for records that must point at the clip (a relay turn) or not exist at all."""
+        # Jobs and clips carry the preset's own name (tiny -> tiny-wan), as workers report loaded models.
+        plan = dataclasses.replace(plan, model=get_preset(plan.model).name)
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
         elif len(plan.recipes) == len(plan.shot_list.shots):
             recipes = list(plan.recipes)
         else:
             raise ValueError("one recipe per shot")
-        captions = [caption(shot) for shot in plan.shot_list.shots]
+        plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
+        captions = [caption(shot, recipe) for shot, recipe in zip(plan.shot_list.shots, recipes, strict=True)]
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:
             hashes = [recipe.content_hash() for recipe in recipes]

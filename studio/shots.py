@@ -5,6 +5,7 @@ import random
 
 from generation.recipe import ShotRender
 from generation.registry import MAX_SEED, get_preset
+from generation.segments import segmented_recipe
 from prompts.schema import Shot, ShotList
 
 
@@ -18,15 +19,10 @@ def shot_seeds(base_seed: int, count: int) -> list[int]:
 
 
 def shot_recipe(shot: Shot, model: str, seed: int, *, aspect: str | None, steps: int | None = None) -> ShotRender:
-    preset = get_preset(model)
-    return preset.recipe(
-        shot.prompt,
-        shot.negative_prompt,
-        seed,
-        duration=shot.duration,
-        aspect=aspect,
-        steps=steps,
-    )
+    """The recipe that renders `shot` for its whole planned duration (in segments where the model's one
+    generation is shorter; see generation.segments)."""
+    return segmented_recipe(model, shot.prompt, shot.negative_prompt, seed, seconds=shot.duration, aspect=aspect,
+                            steps=steps)
 
 
 def recipes_for(
@@ -40,6 +36,35 @@ def recipes_for(
     ]
 
 
-def caption(shot: Shot) -> str:
-    """Storyboard caption; the storyboard numbers the panels itself."""
-    return f"{shot.subject} — {shot.action} ({shot.camera})"
+def caption(shot: Shot, recipe: ShotRender | None = None) -> str:
+    """Storyboard caption with the shot's rendered length (the recipe's, when given); the storyboard numbers
+    the panels itself."""
+    seconds = recipe.duration if recipe is not None else shot.duration
+    return f"{shot.subject} — {shot.action} ({shot.camera}, {seconds:.1f} s)"
+
+
+def shot_rows(shot_list: ShotList, recipes: list[ShotRender]) -> list[dict]:
+    """Per shot, what will be rendered: index (1-based), prompt, negative_prompt, camera, duration_s (the
+    recipe's real length) and segments (generations joined to make it)."""
+    return [
+        {"index": index, "prompt": shot.prompt, "negative_prompt": shot.negative_prompt, "camera": shot.camera,
+         "duration_s": round(recipe.duration, 3), "segments": recipe.segments}
+        for index, (shot, recipe) in enumerate(zip(shot_list.shots, recipes, strict=True), 1)
+    ]
+
+
+def with_render_notes(shot_list: ShotList, model: str) -> ShotList:
+    """The shot list with a note when it asked for a frame rate the model does not render at."""
+    fps = get_preset(model).fps
+    if shot_list.fps is None or shot_list.fps == fps:
+        return shot_list
+    note = f"{model} renders at {fps} fps, so the clip is {fps} fps rather than {shot_list.fps}."
+    return shot_list.model_copy(update={"notes": [*shot_list.notes, note]})
+
+
+def with_rendered_durations(shot_list: ShotList, recipes: list[ShotRender]) -> ShotList:
+    """The shot list with each shot's duration set to what its recipe renders (whole frames at the model's
+    rate), so the plan stored and shown is the decoded file's length."""
+    shots = [shot.model_copy(update={"duration": round(recipe.duration, 3)})
+             for shot, recipe in zip(shot_list.shots, recipes, strict=True)]
+    return shot_list.model_copy(update={"shots": shots})

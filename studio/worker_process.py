@@ -64,7 +64,8 @@ class WorkerArgs:
 
 
 def parse_worker_args(argv: list[str]) -> WorkerArgs:
-    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL]` and load the settings.
+    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV]` and load the
+    settings (`--device` overrides `[worker] device` and nothing else of that section).
 
     Raises SystemExit on bad arguments and ConfigError on a bad settings file."""
     parser = argparse.ArgumentParser(prog="python -m studio.worker_process", description=__doc__)
@@ -72,8 +73,10 @@ def parse_worker_args(argv: list[str]) -> WorkerArgs:
     parser.add_argument("--config", type=Path, help="the TOML settings file the front-end read")
     parser.add_argument("--worker-id", help="default: host:pid")
     parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    parser.add_argument("--device", help="pin this worker to a torch device (workers = \"auto\": its own GPU)")
     args = parser.parse_args(argv)
-    return WorkerArgs(load_config(args.config, home=args.home), args.worker_id, args.log_level)
+    pinned = {"worker": {"device": args.device}} if args.device else {}
+    return WorkerArgs(load_config(args.config, home=args.home, **pinned), args.worker_id, args.log_level)
 
 
 def main(argv: list[str] | None = None) -> int:

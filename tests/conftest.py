@@ -11,17 +11,18 @@ pytest_plugins = ["storage_fixtures", "studio_fixtures", "bot_harness"]
 
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models dir holding the tiny Wan model, built once per test session."""
-    from generation.tiny import ensure_tiny_model
+    """A models dir holding every tiny model (tiny-wan, tiny-ltx, tiny-cogvideox), built once per test session."""
+    from generation.tiny import TINY_MODELS, ensure_tiny_model
 
     models_dir = tmp_path_factory.mktemp("models")
-    ensure_tiny_model(models_dir)
+    for name in TINY_MODELS:
+        ensure_tiny_model(models_dir, name)
     return models_dir
 
 
 @pytest.fixture(scope="session")
 def pipelines(tiny_models_dir: Path):
-    """A CPU PipelineCache shared by the session, so the tiny model loads once (text and image-to-video)."""
+    """A CPU PipelineCache shared by the session, so each tiny model loads once (text and image-to-video)."""
     from generation.pipelines import PipelineCache
 
-    return PipelineCache(tiny_models_dir, device="cpu", max_loaded=2)
+    return PipelineCache(tiny_models_dir, device="cpu", max_loaded=3)

@@ -25,12 +25,12 @@ async def test_a_chinese_member_gets_the_shot_list_progress_errors_and_buttons_i
         ix = await fake.slash(mei, "video", {"prompt": REQUEST, "seed": 3, **QUICK})
         status = await ix.wait_message(lambda m: bool(m.embeds))
         text = embed_text(status)
-        assert "镜头（1）" in text and "作者 @mei" in text and "回复这条短片" in text, text
+        assert "镜头（1 个" in text and "作者 @mei" in text and "回复这条短片" in text, text
         assert labels(status) == ["取消"]
 
         posted = await world.posted_clip()
         # The guild speaks English: the post for everyone is in English, its buttons too.
-        assert "is ready!" in posted.content and "Shots (1)" in embed_text(posted)
+        assert "is ready!" in posted.content and "Shots (1, " in embed_text(posted)
         assert labels(posted)[:2] == ["Remix", "Re-roll"]
         # The requester's status message went through progress to the end in Chinese.
         await fake.wait_until(lambda: "做好了" in status.content, what="the status message's last edit")
@@ -54,9 +54,9 @@ async def test_posts_for_everyone_use_the_servers_language(world: World, worker)
     async with fake.running(world.bot()):
         ix = await fake.slash(alice, "video", {"prompt": REQUEST, **QUICK}, guild=guild)
         status = await ix.wait_message(lambda m: bool(m.embeds))
-        assert "Shots (1)" in embed_text(status)  # her own reply: her language
+        assert "Shots (1, " in embed_text(status)  # her own reply: her language
         posted = await world.posted_clip(guild.channel("general"))
-        assert "做好了" in posted.content and "镜头（1）" in embed_text(posted)
+        assert "做好了" in posted.content and "镜头（1 个" in embed_text(posted)
         assert labels(posted)[:4] == ["二创", "重新生成", "变体", "延长"]
 
 

@@ -21,7 +21,7 @@ async def test_a_clip_over_the_upload_limit_is_reencoded_to_fit(
     [video] = posted.attachments  # the storyboard would not fit next to it
     assert video.filename == "clip-1.mp4" and video.size <= limit
     info = video_of(posted, tmp_path)
-    assert info.frame_count == 9 and info.size_bytes < original
+    assert info.frame_count == 8 and info.size_bytes < original  # 1 s at 8 fps
     assert "image" not in posted.embeds[0] and "Clip #1" in embed_text(posted)
     assert clip.origin["upload_limit"] == limit
 
@@ -41,5 +41,5 @@ async def test_an_upload_discord_refuses_as_too_large_is_retried_smaller(world: 
     assert [r.status for r in sends] == [413, 200]
     assert [f.filename for f in sends[0].files] == ["clip-1.mp4", "storyboard-1.png"]
     [video] = posted.attachments
-    assert video.size <= 7_000 and video_of(posted, tmp_path).frame_count == 9
+    assert video.size <= 7_000 and video_of(posted, tmp_path).frame_count == 8
     assert (await world.studio.clip(1)).posted_message_id == posted.id

@@ -15,7 +15,7 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
         ix = await fake.slash(world.alice, "video", {"prompt": REQUEST, "seed": 7, **QUICK})
         status = await ix.wait_message(lambda m: bool(m.embeds))
         assert ix.response_type == 5  # deferred at once, then filled in with the shot list
-        assert not status.ephemeral and "Shots (1)" in embed_text(status)
+        assert not status.ephemeral and "Shots (1, 1.0s)" in embed_text(status) and "Style" in embed_text(status)
         assert status.custom_ids() == ["reelbot:job:cancel:1"]
 
         posted = await world.posted_clip()

@@ -74,7 +74,7 @@ async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_
     for clip in clips:
         shot_list = ShotList.model_validate(clip.shot_list)
         assert len(shot_list.shots) == 1 and shot_list.bible == bible, "every shot keeps the relay's style bible"
-        assert clip.model == "tiny"
+        assert clip.model == "tiny-wan"
     jobs = [await studio.adb.read(job_for_clip, clip.id) for clip in clips]
     assert {job.priority for job in jobs} == {0}, "relay shots render at draft priority"
     assert len({clip.recipes[0]["seed"] for clip in clips}) == 4

@@ -99,3 +99,29 @@ def test_a_worker_process_reads_the_same_settings_as_its_front_end(tmp_path: Pat
     in_subprocess = worker_config(parse_worker_args(list(command[3:])).config)
     assert in_subprocess.settings == in_process.settings and in_subprocess.settings.policy.max_bypass == 4
     assert (in_subprocess.db_path, in_subprocess.media_dir) == (in_process.db_path, in_process.media_dir)
+
+
+def test_plan_prints_the_shot_list_without_rendering(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import re
+
+    none = str(tmp_path / "none.toml")
+    code = main(["plan", "an owl lands on a fence post, then it flies off, vertical, make it 6 seconds",
+                 "--model", "tiny", "--home", str(tmp_path), "--config", none, "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    plan = json.loads(out)
+    assert {"title", "bible", "aspect", "width", "height", "fps", "total_duration_s", "backend", "shots"} <= set(plan)
+    assert (plan["aspect"], plan["fps"], plan["backend"]) == ("9:16", 8, "rules")
+    assert plan["height"] > plan["width"] and plan["total_duration_s"] == pytest.approx(6)
+    assert [shot["index"] for shot in plan["shots"]] == [1, 2]
+    assert sum(shot["duration_s"] for shot in plan["shots"]) == pytest.approx(6)
+    assert all(shot["segments"] == 2 for shot in plan["shots"])  # 3 s shots, 2.1 s generations
+    assert "flies off" in plan["shots"][1]["prompt"] and "vertical" not in out.replace('"aspect"', "")
+    assert not (tmp_path / "reelbot.sqlite3").exists()  # nothing stored, nothing queued
+
+    assert main(["plan", "a fox, 3 shots", "--model", "tiny", "--config", none, "--style", "claymation"]) == 0
+    text = capsys.readouterr().out
+    assert "style: claymation" in text and len(re.findall(r"^  \d\. \d+\.\d s", text, re.MULTILINE)) == 3
+    assert main(["plan", "4 shots", "--config", none]) == 2
+    assert capsys.readouterr().err.startswith("error: That only says how to film it")

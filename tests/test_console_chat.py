@@ -11,7 +11,7 @@ from studio.config import Config
 
 async def test_chat_renders_a_request_and_a_remix_in_worker_processes(config: Config) -> None:
     typed = io.StringIO(
-        "a lighthouse in a storm at night\n"
+        "a lighthouse in a storm at night, 2 shots, 4 seconds\n"
         "/as bob\n"
         "/remix 1 reroll 2\n"
         "/lineage 2\n"

@@ -81,7 +81,7 @@ def test_image_to_video_conditions_on_the_init_image(pipelines, tmp_path):
     i2v = render_shot(dataclasses.replace(recipe, init_image=str(image)), pipelines)
     assert i2v.shape == (5, 64, 64, 3)
     assert not np.array_equal(i2v, render_shot(recipe, pipelines))
-    assert "tiny:i2v" in pipelines.loaded()
+    assert "tiny-wan:i2v" in pipelines.loaded()
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a png")
     with pytest.raises(RecipeError, match="starting image"):
@@ -108,6 +108,8 @@ class _FailingPipe:
 
 
 class _StubCache:
+    device = "cpu"
+
     def __init__(self, pipe):
         self.pipe = pipe
 
@@ -132,13 +134,19 @@ def test_pipeline_failures_become_typed_errors(error, expected):
     assert pipe.released
 
 
-def test_cache_reuses_and_evicts_least_recently_used(tiny_models_dir):
+def test_cache_reuses_shares_i2v_weights_and_evicts_least_recently_used(tiny_models_dir):
     cache = PipelineCache(tiny_models_dir, device="cpu", max_loaded=1)
     first = cache.get("tiny")
-    assert cache.get("tiny") is first and cache.loads == 1
+    assert cache.get("tiny-wan") is first and cache.loads == 1  # the alias and the name are one model
     i2v = cache.get("tiny", i2v=True)
     assert type(i2v).__name__ == "WanImageToVideoPipeline"
-    assert cache.loads == 2 and cache.loaded() == ["tiny:i2v"]
+    # from_pipe: the same module objects, no second load
+    for name in ("transformer", "vae", "text_encoder"):
+        assert getattr(i2v, name) is getattr(first, name)
+    assert cache.loads == 1 and cache.loaded() == ["tiny-wan", "tiny-wan:i2v"]
+    assert cache.tier("tiny") == "gpu"  # CPU: everything on the one device
+    cache.get("tiny-cogvideox")
+    assert cache.loaded() == ["tiny-cogvideox"] and cache.loads == 2
     assert cache.get("tiny") is not first and cache.loads == 3
     cache.clear()
     assert cache.loaded() == []
@@ -150,11 +158,16 @@ def test_cache_errors_are_typed(tiny_models_dir, tmp_path):
         cache.get("no-such-model")
     with pytest.raises(RecipeError):
         cache.get("wan-1.3b", i2v=True)
-    # A local copy in models_dir/<name> is preferred over the hub; a broken one fails cleanly.
-    broken = tmp_path / "wan-1.3b"
-    broken.mkdir()
-    (broken / "model_index.json").write_text('{"_class_name": "WanPipeline"}')
-    with pytest.raises(PipelineError) as info:
-        cache.get("wan-1.3b")
-    assert "wan-1.3b" in info.value.user_message and "expected" in info.value.detail
     assert cache.loads == 0 and cache.loaded() == []
+
+
+def test_i2v_shares_modules_without_narrowing_a_wider_vae(tiny_models_dir):
+    # from_pipe would cast every shared module to one dtype; mixed dtypes are shared as they are.
+    cache = PipelineCache(tiny_models_dir, device="cpu")
+    base = cache.get("tiny-wan")
+    base.vae.to(torch.float64)
+    i2v = cache.get("tiny-wan", i2v=True)
+    assert i2v.vae is base.vae and i2v.transformer is base.transformer
+    assert base.vae.dtype == torch.float64 and base.transformer.dtype == torch.float32
+    assert i2v.config.expand_timesteps == base.config.expand_timesteps
+    cache.clear()

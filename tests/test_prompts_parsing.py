@@ -9,8 +9,10 @@ from prompts.base import ExpanderConfig, ExpandOptions
 from prompts.coerce import coerce_shot_list, fit_shot_count
 from prompts.compose import DEFAULT_NEGATIVE
 from prompts.errors import ExpansionError
-from prompts.expand import FallbackExpander, OpenAIExpander, RuleBasedExpander, TransformersExpander, build_expander
-from prompts.jsonrepair import loads_lenient
+from prompts.expand import (
+    FallbackExpander, OpenAIExpander, RuleBasedExpander, TransformersExpander, build_expander, resolve_backend,
+)
+from prompts.reply_json import first_json as loads_lenient
 from prompts.messages import chat_messages, examples, system_prompt
 from prompts.remote_llm import chat_completions_url
 from prompts.request import parse_request
@@ -150,6 +152,16 @@ def test_user_message_carries_the_options():
     assert bible.model_dump_json() in user
 
 
+def test_user_message_carries_the_grammars_constraints_and_beats():
+    request = "a knight rides into town, then draws his sword, 2 shots, 3 seconds each, slow motion, handheld"
+    facts = parse_request(request)
+    plan = Rules().build(facts, ExpandOptions())
+    user = chat_messages(request, facts, ExpandOptions(), plan)[1]["content"]
+    assert "exactly 2" in user and "per shot, in order: 3, 3 seconds" in user
+    assert "slow motion" in user and "Camera: handheld camera" in user
+    assert "1. a knight rides into town\n2. the knight draws his sword" in user
+
+
 def test_build_expander_picks_the_backend():
     assert isinstance(build_expander(ExpanderConfig()), RuleBasedExpander)
     local = build_expander(ExpanderConfig(backend="transformers", timeout=10))
@@ -157,8 +169,22 @@ def test_build_expander_picks_the_backend():
     assert local.timeout == 15
     remote = build_expander(ExpanderConfig(backend="openai"))
     assert isinstance(remote, FallbackExpander) and isinstance(remote.primary, OpenAIExpander)
-    with pytest.raises(ValueError, match="rules, transformers, openai"):
+    with pytest.raises(ValueError, match="auto, rules, transformers, openai"):
         build_expander(ExpanderConfig(backend="magic"))
+
+
+def test_auto_backend_prefers_a_configured_endpoint_then_a_local_model_on_a_gpu(tmp_path, monkeypatch):
+    import prompts.expand as expand
+
+    assert ExpanderConfig().backend == "auto"
+    assert resolve_backend(ExpanderConfig()) == "rules"  # no endpoint, no GPU here
+    assert resolve_backend(ExpanderConfig(base_url="http://127.0.0.1:11434/v1")) == "openai"
+    monkeypatch.setattr(expand, "_gpu_present", lambda: True)
+    assert resolve_backend(ExpanderConfig(model_id="nobody/not-downloaded-model")) == "rules"
+    assert resolve_backend(ExpanderConfig(model_id=str(tmp_path))) == "transformers"
+    assert resolve_backend(ExpanderConfig(backend="rules", model_id=str(tmp_path))) == "rules"
+    built = build_expander(ExpanderConfig(model_id=str(tmp_path)))
+    assert isinstance(built, FallbackExpander) and isinstance(built.primary, TransformersExpander)
 
 
 @pytest.mark.parametrize(("base", "url"), [

@@ -22,7 +22,7 @@ REQUESTS = [
     ("A claymation video of a dog cooking pasta in a tiny kitchen", "en", ["dog", "pasta", "claymation"], None),
     ("noir detective walking down a rainy street at midnight, one shot", "en", ["detective", "street", "noir"], 1),
     ("a dragon flying over a misty forest at sunrise", "en", ["dragon", "forest", "dawn"], None),
-    ("can you make a 10 second clip of a robot dancing in tokyo", "en", ["robot", "dancing", "Tokyo"], None),
+    ("can you make a 10 second clip of a robot dancing in tokyo", "en", ["robot", "dancing", "Tokyo"], 3),
     ("一只猫在海边看日落，三个镜头", "zh", ["cat", "beach", "sunset"], 3),
     ("宇航员在太空中漂浮，单镜头", "zh", ["astronaut", "space", "floating"], 1),
     ("水墨风格的龙在森林里飞翔", "zh", ["dragon", "forest", "ink wash"], None),
@@ -57,7 +57,7 @@ async def test_casual_requests_become_sensible_shot_lists(request_text, language
         # The arc opens wide and comes in close.
         assert "wide" in cameras[0]
         assert any("close-up" in camera for camera in cameras)
-        assert 2.0 <= shot_list.duration / len(cameras) <= 3.0
+        assert 2.0 <= shot_list.duration / len(cameras) <= 3.5
 
 
 async def test_monster_request_in_english_and_chinese_tell_the_same_story():
@@ -68,17 +68,17 @@ async def test_monster_request_in_english_and_chinese_tell_the_same_story():
         assert shot_list.bible.characters.startswith("a giant monster")
         assert "New York" in shot_list.bible.setting
         assert shot_list.shots[0].prompt.startswith(shot_list.shots[0].camera[0].upper())
-        assert "the giant monster walking through" in shot_list.shots[0].prompt
+    assert "a giant monster walking through New York" in english.shots[0].prompt
+    assert "a giant monster walking through the streets of New York" in chinese.shots[0].prompt
     assert chinese.title == "Giant Monster in Streets of New York"
 
 
-async def test_trailing_detail_stays_in_the_wide_shots():
+async def test_every_word_of_the_request_reaches_every_shot():
     shot_list = await expand("two knights fighting in the snow while a dragon watches, 6 shots")
     assert shot_list.bible.setting == "falling snow"
     assert "while a dragon watches" in shot_list.logline
-    # establishing, tracking and closing shots of the six-shot arc
-    for index in (0, 2, 5):
-        assert shot_list.shots[index].action.startswith("fighting, while a dragon watches")
+    for shot in shot_list.shots:
+        assert "two knights fighting in the snow while a dragon watches" in shot.prompt
 
 
 async def test_same_request_gives_the_same_shot_list():
@@ -95,13 +95,13 @@ async def test_shot_count_option_beats_the_words_in_the_request():
 
 @pytest.mark.parametrize(("text", "count"), [
     ("a cat in one shot", 1), ("a single shot of a cat", 1), ("a cat, one-take", 1), ("a cat in 2 shots", 2),
-    ("a cat in six different shots", 6), ("a cat in 10 shots", 6), ("一只猫，三个镜头", 3), ("一只猫，单镜头", 1),
+    ("a cat in six different shots", 6), ("a cat in 10 shots", 10), ("一只猫，三个镜头", 3), ("一只猫，单镜头", 1),
     ("一只猫一镜到底", 1), ("用5个镜头拍一只猫", 5), ("a cat", None),
 ])
 def test_shot_count_phrases(text, count):
     facts = parse_request(text)
     assert facts.shots == count
-    assert "shot" not in facts.subject and "镜头" not in facts.subject
+    assert "shot" not in facts.text and "镜头" not in facts.text and "take" not in facts.text
 
 
 async def test_duration_from_option_request_and_cap():

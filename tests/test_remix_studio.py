@@ -128,11 +128,12 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
 
     output = renderer.run()
     assert (output.rendered, output.reused) == (1, 2)
-    assert renderer.shots == [new[1]]  # no render call for the unchanged shots
+    # No render call for the unchanged shots: only shot 2's generations (one per segment).
+    assert {shot.prompt for shot in renderer.shots} == {new[1].prompt} and len(renderer.shots) == new[1].segments
     # The unchanged shots are the render cache's files.
     assert [path.name for path in output.shot_paths[::2]] == [f"{r.content_hash()}.mp4" for r in old[::2]]
     done = await studio.clip(child.id)
-    assert done.status == "ready" and probe(done.video_path).frame_count == 27
+    assert done.status == "ready" and probe(done.video_path).frame_count == sum(r.frames for r in new)
     stored = await studio.adb.read(get_request, accepted.request_id)
     assert (stored.kind, stored.status, stored.clip_id) == ("remix", "accepted", child.id)
     assert stored.options["change"]["kind"] == "shot"
@@ -166,8 +167,9 @@ async def test_extend_continues_from_the_last_frame_on_an_image_to_video_model(s
 
     output = renderer.run()
     assert (output.rendered, output.reused) == (1, 3)
-    assert renderer.shots == [new[3]] and "tiny:i2v" in renderer.pipelines.loaded()
-    assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == 36
+    assert {shot.prompt for shot in renderer.shots} == {new[3].prompt} and len(renderer.shots) == new[3].segments
+    assert renderer.shots[0].init_image == new[3].init_image and "tiny-wan:i2v" in renderer.pipelines.loaded()
+    assert probe((await studio.clip(accepted.clip.id)).video_path).frame_count == sum(r.frames for r in new)
 
     # The same frame is stored once: extending again finds the file by its content.
     twice = await remix(studio, CAROL, parent.id, RemixChange("extend", "the monster walks into the river"))
@@ -292,7 +294,7 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
     card = await recipe_card(studio, child.id)
     assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
-    assert "Model tiny, 3 shots, 64x64 (1:1), 8 fps" in card
+    assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):
         assert (
             f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps, "
@@ -332,3 +334,21 @@ async def test_console_commands(studio):
     finally:
         for task in session.watchers:
             task.cancel()
+
+
+async def test_a_note_about_one_shot_changes_only_that_shot(studio, renderer):
+    parent = await original(studio)
+    renderer.run()
+    old = recipes(parent)
+    for note, expect in [("make shot 2 funnier", "funnier"), ("shot 2 at night", "moonlight"),
+                         ("第二个镜头改成夜景", "moonlight")]:
+        change = parse_change(note)
+        assert (change.kind, change.shot) == ("shot", 2)
+        accepted = await remix(studio, BOB, parent.id, change)
+        new = recipes(accepted.clip)
+        assert accepted.reused == 2
+        assert new[0].to_dict() == old[0].to_dict() and new[2].to_dict() == old[2].to_dict()  # byte-identical
+        assert new[1].seed == old[1].seed and expect in new[1].prompt and new[1].prompt != old[1].prompt
+        # The shot keeps its camera and its own words; the note is added, not swapped in.
+        assert new[1].prompt.split(":")[0] == old[1].prompt.split(":")[0]
+        assert "a giant monster walking through New York" in new[1].prompt

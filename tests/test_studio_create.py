@@ -139,7 +139,7 @@ async def test_created_clip_renders_to_a_playable_video(studio: Studio, worker) 
     assert "running" in updates or "queued" in updates
     info = probe(view.clip.video_path)
     recipes = Studio.recipes(view.clip)
-    assert info.frame_count == sum(r.num_frames for r in recipes)
+    assert info.frame_count == sum(r.frames for r in recipes)
     assert (info.width, info.height) == (recipes[0].width, recipes[0].height)
     [delivery] = await studio.finished_jobs("console")
     await studio.mark_delivered(delivery.job, posted_message_id=77)

@@ -53,7 +53,7 @@ def test_kill_9_mid_render_loses_nothing(db, db_path, tmp_path, tiny_models_dir)
         wait_for(
             lambda: get_job(db, job.id).status == "running"
             and db.execute("SELECT COUNT(*) FROM renders").fetchone()[0] >= 1,
-            180, "the first shot to be rendered", log,
+            600, "the first shot to be rendered", log,
         )  # fmt: skip
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
@@ -68,7 +68,7 @@ def test_kill_9_mid_render_loses_nothing(db, db_path, tmp_path, tiny_models_dir)
     second = start_worker(tmp_path, log)
     try:
         done = wait_for(
-            lambda: (j := get_job(db, job.id)).status not in ("queued", "running") and j, 180, "the job to finish", log
+            lambda: (j := get_job(db, job.id)).status not in ("queued", "running") and j, 600, "the job to finish", log
         )
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=15) == 0

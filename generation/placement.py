@@ -1,0 +1,104 @@
+"""Where a model goes: which preset fits this machine, and how to place a pipeline in GPU memory.
+
+Tiers, fastest first (diffusers' memory guide, docs/source/en/optimization/memory.md):
+- "gpu": the whole pipeline is moved to the device (`pipe.to`): needs `vram_gb` free.
+- "model": `enable_model_cpu_offload`: one sub-model at a time on the GPU (the text encoder is the
+  largest): needs `vram_offload_gb` free.
+- "group": `enable_group_offload(leaf_level, use_stream)`: layers stream in as they run; a few GB.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from generation.model_files import check_model_folder
+from generation.registry import PRESETS, ModelPreset
+
+log = logging.getLogger(__name__)
+
+Tier = Literal["gpu", "model", "group"]
+GB = 1e9
+# Best first: what `auto` picks among presets whose weights are present and that fit.
+QUALITY_ORDER = ("wan-1.3b", "ltx-video", "cogvideox-2b")
+# Decoding more pixels than this (width x height x frames) at once tiles the VAE: a 832x480x81 decode
+# needs several GB of activations in one piece (diffusers' VAE tiling docs).
+VAE_TILING_PIXELS = 480 * 480 * 25
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """One CUDA device. Memory in bytes, from torch.cuda.mem_get_info (free, total)."""
+
+    index: int
+    name: str
+    free: int
+    total: int
+
+    @property
+    def device(self) -> str:
+        return f"cuda:{self.index}"
+
+
+def gpus() -> list[Gpu]:
+    """Every visible CUDA device with its free and total memory; empty without CUDA."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    found = []
+    for index in range(torch.cuda.device_count()):
+        free, total = torch.cuda.mem_get_info(index)
+        found.append(Gpu(index, torch.cuda.get_device_name(index), free, total))
+    return found
+
+
+def free_memory(device: str) -> int | None:
+    """Free bytes on a CUDA device ("cuda" means the current one); None for CPU and other devices."""
+    import torch
+
+    if not device.startswith("cuda") or not torch.cuda.is_available():
+        return None
+    return torch.cuda.mem_get_info(torch.device(device))[0]
+
+
+def placement_tier(preset: ModelPreset, free_bytes: int | None) -> Tier:
+    """The fastest tier whose memory need fits `free_bytes` (None: not a GPU, everything on the device)."""
+    if free_bytes is None or free_bytes >= preset.vram_gb * GB:
+        return "gpu"
+    if free_bytes >= preset.vram_offload_gb * GB:
+        return "model"
+    return "group"
+
+
+def wants_vae_tiling(preset: ModelPreset, width: int, height: int, num_frames: int, on_gpu: bool) -> bool:
+    """Tile the VAE decode on a GPU when the preset allows it and the shot is large."""
+    return on_gpu and preset.vae_tiling and width * height * num_frames > VAE_TILING_PIXELS
+
+
+def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
+    """True when models_dir/<preset> holds a complete download (see model_files.check_model_folder)."""
+    return check_model_folder(Path(models_dir) / preset.name, preset) is None
+
+
+def choose_model(models_dir: Path, gpu_list: list[Gpu] | None = None) -> tuple[str, str | None]:
+    """The model `auto` stands for, and a warning for the operator (None when all is well).
+
+    The best real preset (QUALITY_ORDER) whose weights are in models_dir and whose group-offload floor
+    fits the largest GPU; `tiny` only without a GPU or without any downloaded preset.
+    """
+    gpu_list = gpus() if gpu_list is None else gpu_list
+    if not gpu_list:
+        return "tiny", ("No CUDA GPU found: using the tiny test model, which renders noise, not video. "
+                        "Run `reelbot doctor` to see why.")  # fmt: skip
+    largest = max(gpu.total for gpu in gpu_list)
+    present = [name for name in QUALITY_ORDER if weights_present(models_dir, PRESETS[name])]
+    for name in present:
+        if largest >= PRESETS[name].vram_offload_gb * GB:
+            return name, None
+    if present:
+        return present[0], (f"{present[0]} needs {PRESETS[present[0]].vram_offload_gb:g} GB for model offload; "
+                            f"this GPU has {largest / GB:.1f} GB, so it will stream layers (slow).")  # fmt: skip
+    return "tiny", ("No model is downloaded: using the tiny test model, which renders noise. "
+                    "Download one with `reelbot models pull wan-1.3b`.")  # fmt: skip

@@ -1,0 +1,69 @@
+"""Every package a preset's loading and render path imports is declared (directly or through a declared
+package's own requirements), so a fresh `pip install reelbot` can load every preset.
+
+The tiny presets go through the real presets' code and tokenizer formats (spiece.model needs sentencepiece
+and protobuf), so what they import is what the real ones import."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_LOAD_EVERY_FAMILY = """
+import json, sys
+from generation.pipelines import PipelineCache
+from generation.registry import PRESETS
+from generation.render import render_shot
+cache = PipelineCache(sys.argv[1], device="cpu", max_loaded=len(PRESETS))
+for preset in PRESETS.values():
+    if preset.local:
+        render_shot(preset.recipe("a cat on the beach", "", seed=1, steps=preset.min_steps), cache)
+        if preset.supports_i2v:
+            cache.get(preset.name, i2v=True)
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def declared_closure() -> set[str]:
+    """Distributions a plain install brings: the declared dependencies and, recursively, theirs (no extras)."""
+    todo = list(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    seen: set[str] = set()
+    while todo:
+        requirement = Requirement(todo.pop())
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        name = _normalize(requirement.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            todo.extend(metadata.requires(requirement.name) or [])
+        except metadata.PackageNotFoundError:
+            pass
+    return seen
+
+
+def test_every_package_the_presets_import_is_declared(tiny_models_dir):
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_EVERY_FAMILY, str(tiny_models_dir)],
+        capture_output=True, text=True, cwd=ROOT, timeout=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    modules = json.loads(result.stdout.strip().splitlines()[-1])
+    providers = metadata.packages_distributions()
+    imported = {_normalize(dist) for module in modules for dist in providers.get(module, [])}
+    assert {"sentencepiece", "protobuf"} <= imported  # the T5 tokenizers really went through conversion
+    project = _normalize(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"])
+    assert imported - declared_closure() - {project} == set()
