@@ -13,7 +13,7 @@ import sqlite_utils
 
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
-from common.errors import NotAllowed, NotFound, QueueFull
+from common.errors import N_, NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
 from storage.workers import live_workers
@@ -78,9 +78,11 @@ def enqueue_clip_job(
             mine = _count_active(db, "user_id", user_id)
             if mine >= limits.max_per_user:
                 raise QueueFull(
-                    "You already have {mine} of {limit} clips waiting or rendering, the most allowed here. Try again "
-                    "when one is done, or cancel one you no longer need.",
-                    mine=mine, limit=limits.max_per_user
+                    N_("You already have 1 clip waiting or rendering (the limit here is {limit}). Try again when "
+                       "it is done, or cancel it if you no longer need it.") if mine == 1 else
+                    N_("You already have {mine} clips waiting or rendering (the limit here is {limit}). Try again "
+                       "when one is done, or cancel one you no longer need."),
+                    mine=mine, limit=limits.max_per_user,
                 )
             if guild_id is not None and _count_active(db, "guild_id", guild_id) >= limits.max_per_guild:
                 raise QueueFull(
