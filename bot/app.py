@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cogs as cogs_package
+from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.i18n.discord import CatalogTranslator, speak_to
 from bot.posting import Delivery
 from bot.replies import report_error
@@ -101,15 +102,19 @@ def create_bot(config: Config, studio: Studio, **options: Any) -> ReelBot:
 
 async def _serve(config: Config) -> None:
     studio = open_studio(config)
+    gallery = await start_gallery(config, studio) if config.gallery.enabled else None
     try:
         async with create_bot(config, studio) as bot:
             await bot.start(config.discord_token)
     finally:
+        if gallery is not None:
+            await gallery.cleanup()
         await studio.aclose()
 
 
 def run_bot(config: Config) -> int:
-    """Run until interrupted, with `config.workers` supervised render processes; 2 on a setup problem."""
+    """Run until interrupted, with `config.workers` supervised render processes and the web gallery
+    (unless `config.gallery.enabled` is off); 2 on a setup problem."""
     if not config.discord_token.strip():
         print(
             "error: no Discord bot token. Set DISCORD_TOKEN (or discord_token in reelbot.toml); create one at "
@@ -117,9 +122,14 @@ def run_bot(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    workers = workers_for(config, count=None).start() if config.workers != 0 else None
+    # With the ray backend the dispatcher always runs here: it is the cluster's only way to the queue.
+    remote = config.cluster.backend == "ray"
+    workers = workers_for(config, count=None).start() if config.workers != 0 or remote else None
     try:
         asyncio.run(_serve(config))
+    except GalleryUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except discord.LoginFailure:
         print("error: Discord rejected the bot token; check DISCORD_TOKEN.", file=sys.stderr)
         return 2

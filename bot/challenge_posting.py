@@ -14,7 +14,7 @@ import discord
 from bot.i18n import _, use
 from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
-from bot.embeds import message_link
+from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
 from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
 from storage.records import Challenge
@@ -34,13 +34,19 @@ async def send_video(
     limit: int,
     out_dir: Path,
     compose: Callable[[str], dict[str, Any]],
+    *,
+    gallery: str | None = None,
 ) -> discord.Message:
     """Send `compose(note)` with the video fitted to `limit`. When Discord refuses it as too large anyway
-    (the limit we knew was too generous), once more at a smaller size, then without the video."""
+    (the limit we knew was too generous), once more at a smaller size, then without the video; a video
+    left out is linked to its `gallery` page, when there is one."""
+    watch = full_clip_line(gallery, left_out=True, what="film")
     target = limit
     for _attempt in range(2):
         fitted, note = (None, "") if video is None else await asyncio.to_thread(fit_video, video, target, out_dir)
         files = [discord.File(fitted, filename=filename)] if fitted is not None else []
+        if note and watch:
+            note = f"{note}\n{watch}"
         try:
             return await channel.send(files=files, **compose(note))
         except discord.HTTPException as error:
@@ -48,7 +54,8 @@ async def send_video(
                 raise
             log.info("%s upload of %d bytes refused as too large", filename, fitted.stat().st_size)
             target = min(max(fitted.stat().st_size // 2, 1), BASE_UPLOAD_LIMIT)
-    return await channel.send(**compose(_("Discord refused the video as too large for this channel, sorry.")))
+    refused = _("Discord refused the video as too large for this channel, sorry.")
+    return await channel.send(**compose(f"{refused}\n{watch}" if watch else refused))
 
 
 class ChallengePoster:
@@ -104,8 +111,12 @@ class ChallengePoster:
         limit = await self._film_limit(challenge, film)
         return await send_video(
             self._channel(challenge), film.path, f"relay-{challenge.id}.mp4", limit, self.upload_dir,
-            lambda note: texts.final_cut_message(results, note=note),
+            lambda note: texts.final_cut_message(results, note=note), gallery=await self._gallery_link(challenge),
         )
+
+    async def _gallery_link(self, challenge: Challenge) -> str | None:
+        links = await self.bot.delivery.gallery_links(challenge.guild_id)
+        return None if links is None else links.challenge(challenge.guild_id, challenge.id)
 
     async def _film_limit(self, challenge: Challenge, film: RelayFilm) -> int:
         """The channel's attachment limit as the latest shot's request learned it; else the server's."""
@@ -153,4 +164,5 @@ class ChallengePoster:
             origin.upload_limit, self.upload_dir,
             lambda note: {"content": texts.film_so_far_text(challenge, film, note=note),
                           "allowed_mentions": discord.AllowedMentions.none()},
+            gallery=await self._gallery_link(challenge),
         )

@@ -46,9 +46,25 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run one more render worker against the same database")
     _common(worker)
 
+    gpu_node = sub.add_parser(
+        "gpu-node", help="join a Ray cluster as a GPU host for the render queue (needs reelbot[cluster])"
+    )
+    gpu_node.add_argument("--address", required=True, help="the Ray head, HOST:PORT (from `ray start --head`)")
+    gpu_node.add_argument("--models", type=Path, help="model folder on this host (default: <home>/models)")
+    gpu_node.add_argument(
+        "--presets", help="comma-separated presets this host serves (default: those found on disk)"
+    )
+    gpu_node.add_argument("--num-gpus", type=int, help="GPUs to offer (default: Ray counts them)")
+    _common(gpu_node)
+
     chat = sub.add_parser("chat", help="console front-end: type requests and remixes, get file paths")
     _common(chat)
     _language(chat)
+
+    gallery = sub.add_parser("gallery", help="serve the web gallery alone (the bot serves it too, beside itself)")
+    gallery.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    gallery.add_argument("--port", type=int, help="port to listen on (default 8765)")
+    _common(gallery)
 
     generate = sub.add_parser("generate", help="render one request and print the clip and storyboard paths")
     generate.add_argument("request", help='what to make, e.g. "a giant monster walking through New York"')
@@ -94,7 +110,30 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["expander"] = {"backend": args.llm}
     if getattr(args, "workers", None) is not None:
         overrides["workers"] = args.workers
+    gallery = {key: getattr(args, key) for key in ("host", "port") if getattr(args, key, None) is not None}
+    if gallery:
+        overrides["gallery"] = gallery
     return load_config(args.config, **overrides)
+
+
+def _gpu_node(config: Config, args: argparse.Namespace) -> int:
+    import subprocess
+
+    from renderqueue.cluster import gpu_node_command, gpu_node_environment, presets_on_disk
+
+    models_dir = args.models or config.models_dir
+    presets = [name.strip() for name in args.presets.split(",") if name.strip()] if args.presets else None
+    try:
+        command = gpu_node_command(args.address, presets or presets_on_disk(models_dir), num_gpus=args.num_gpus)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.info("joining %s: %s", args.address, " ".join(command))
+    try:
+        return subprocess.run(command, env=gpu_node_environment(models_dir)).returncode
+    except FileNotFoundError:
+        print("error: Ray is not installed here; run: pip install 'reelbot[cluster]'", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +174,19 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console import chat
 
         return asyncio.run(chat(config))
+    if args.command == "gpu-node":
+        return _gpu_node(config, args)
+    if args.command == "gallery":
+        from bot.gallery.app import GalleryUnavailable, serve_gallery
+
+        try:
+            asyncio.run(serve_gallery(config))
+        except GalleryUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            pass
+        return 0
     if args.command == "worker":
         from studio.worker_process import serve
 

@@ -10,6 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
+from aiohttp import web
+
+from bot.gallery.app import GalleryUnavailable, start_gallery
+from bot.gallery.links import GalleryLinks
 from studio import remix as remixing
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.challenges import (
@@ -132,9 +136,16 @@ class ConsoleSession:
     watchers: set[asyncio.Task] = field(default_factory=set)
     # One per session, so a challenge started here wakes the session's DeadlineLoop.
     challenges: ChallengeService = field(init=False)
+    # The web gallery, once `/gallery` started it; `close` stops it.
+    gallery: web.AppRunner | None = None
 
     def __post_init__(self) -> None:
         self.challenges = ChallengeService(self.studio)
+
+    async def close(self) -> None:
+        if self.gallery is not None:
+            await self.gallery.cleanup()
+            self.gallery = None
 
     async def handle(self, line: str) -> str:
         line = line.strip()
@@ -236,6 +247,21 @@ async def _lineage(session: ConsoleSession, arg: str) -> str:
 async def _recipe(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg)
     return await remixing.recipe_card(session.studio, clip.id)
+
+
+@command("gallery")
+async def _gallery(session: ConsoleSession, arg: str) -> str:
+    """/gallery [clip]: serve the web gallery (once) and print the signed link to the console's clips."""
+    config = session.studio.config
+    clip = await remixing.resolve_clip(session.studio, arg, session.member) if arg else None
+    if session.gallery is None:
+        try:
+            session.gallery = await start_gallery(config, session.studio)
+        except GalleryUnavailable as error:
+            return f"error: {error}"
+    links = GalleryLinks.of(config)
+    guild_id = session.member.guild_id if session.member.guild_id is not None else CONSOLE_GUILD
+    return links.clip(guild_id, clip.id) if clip is not None else links.server(guild_id)
 
 
 @command("optout")
@@ -448,5 +474,6 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         return 0
     finally:
         deadlines.cancel()
+        await session.close()
         workers.stop()
         await studio.aclose()

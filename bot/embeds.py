@@ -108,8 +108,11 @@ def credit_text(ancestors: Sequence[Clip]) -> str:
              author=parent.author_name, clip=ref(parent), original_author=root.author_name, original=ref(root))
 
 
-def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0) -> discord.Embed:
-    """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number."""
+def clip_embed(
+    clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0, gallery: str | None = None
+) -> discord.Embed:
+    """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number.
+    `gallery` (the clip's signed gallery link) makes the title a link and adds an "Open in gallery" field."""
     shot_list = Studio.shot_list(clip)
     description = f"> {clip_text(clip.request, 600)}"
     if credit:
@@ -130,10 +133,26 @@ def clip_embed(clip: Clip, *, credit: str = "", image: str | None = None, reused
     if reused:
         embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
                                                          "{n} shots from earlier renders", reused))
+    if gallery:
+        embed.url = gallery
+        embed.add_field(name=_("Gallery"), value=_("[Open in gallery]({link})", link=gallery), inline=False)
     if image:
         embed.set_image(url=f"attachment://{image}")
     embed.set_footer(text=_("Clip #{clip_id} · reply to the clip with a change to remix it", clip_id=clip.id))
     return embed
+
+
+def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False, what: str = "clip") -> str:
+    """Where to watch a video (`what`: clip, film) the post could not carry whole: left out (too large even
+    at low quality) or re-encoded smaller to fit the upload limit. "" with nothing to add or no gallery link."""
+    if gallery is None or not (left_out or reduced):
+        return ""
+    # <…> keeps Discord from unfurling the link into a second preview.
+    if not left_out:
+        return _("▶️ Full quality in the gallery: <{link}>", link=gallery)
+    if what == "film":
+        return _("▶️ Watch the full film: <{link}>", link=gallery)
+    return _("▶️ Watch the full clip: <{link}>", link=gallery)
 
 
 def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:

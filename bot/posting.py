@@ -20,6 +20,7 @@ import discord
 from bot import embeds
 from bot.i18n import _, error_message, use
 from bot.i18n.discord import server_language
+from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
 from bot.views import clip_view, status_message
 from generation.encoding import fit_to_limit
@@ -63,6 +64,12 @@ class Upload:
     @property
     def video_bytes(self) -> int:
         return self.video.stat().st_size if self.video is not None else 0
+
+    def text(self, clip: Clip, gallery: str | None) -> list[str]:
+        """Lines for the post's text: why the video is missing, and where to watch it whole."""
+        reduced = self.video is not None and clip.video_path is not None and self.video != Path(clip.video_path)
+        full = embeds.full_clip_line(gallery, left_out=self.video is None, reduced=reduced)
+        return [line for line in (f"⚠️ {self.note}" if self.note else "", full) if line]
 
 
 def storyboard_name(clip: Clip) -> str:
@@ -129,6 +136,18 @@ class Delivery:
         # Called after a finished clip was posted (job, where, posted message id): features that follow
         # clips hook in here, e.g. a relay film posting its grown cut when one of its shots lands.
         self.after_post: list[Callable[[JobView, Origin, int], Awaitable[None]]] = []
+        self.gallery = GalleryLinks.of(studio.config) if studio.config.gallery.enabled else None
+
+    async def gallery_links(self, guild_id: int | None) -> GalleryLinks | None:
+        """Signed links into the server's gallery, or None when the gallery is off (here or in the server)."""
+        if self.gallery is None or guild_id is None:
+            return None
+        return None if (await self.studio.settings(guild_id)).gallery == "off" else self.gallery
+
+    async def gallery_link(self, clip: Clip) -> str | None:
+        """The clip's signed gallery link, or None when the gallery is off."""
+        links = await self.gallery_links(clip.guild_id)
+        return None if links is None or clip.guild_id is None else links.clip(clip.guild_id, clip.id)
 
     @property
     def upload_dir(self) -> Path:
@@ -250,8 +269,9 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir)
         credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
+        gallery = await self.gallery_link(clip)
         try:
-            message = await self._send_clip(channel, clip, origin, upload, credit)
+            message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
         except discord.HTTPException as error:
             if not too_large(error):
                 raise
@@ -260,24 +280,29 @@ class Delivery:
             log.info("clip %s upload of %d bytes refused; retrying at %d", clip.id, upload.video_bytes, target)
             upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=False)
             try:
-                message = await self._send_clip(channel, clip, origin, upload, credit)
+                message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
-                message = await self._send_clip(channel, clip, origin, refused, credit)
+                message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
         return message.id
 
     async def _send_clip(
-        self, channel: discord.PartialMessageable, clip: Clip, origin: Origin, upload: Upload, credit: str
+        self,
+        channel: discord.PartialMessageable,
+        clip: Clip,
+        origin: Origin,
+        upload: Upload,
+        credit: str,
+        gallery: str | None,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
-        content = _("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id, clip_id=clip.id)
-        if upload.note:
-            content += f"\n⚠️ {upload.note}"
+        content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
+                                  clip_id=clip.id), *upload.text(clip, gallery)])
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image),
+            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
             files=upload.files(clip),
             view=clip_view(clip.id),
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),

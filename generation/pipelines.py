@@ -92,6 +92,12 @@ class PipelineCache:
         with self._lock:
             return [f"{name}:i2v" if i2v else name for name, model in self._models.items() for i2v in model.pipes]
 
+    def has_loaded(self, preset_name: str) -> bool:
+        """True when the preset's weights are in memory (under any of its names). Its image-to-video
+        pipeline shares them, so getting that costs no load either."""
+        with self._lock:
+            return get_preset(preset_name).name in self._models
+
     def tier(self, preset_name: str) -> Tier | None:
         """How a loaded preset is placed ('gpu', 'model', 'group'), or None when it isn't loaded."""
         loaded = self._models.get(get_preset(preset_name).name)

@@ -297,6 +297,11 @@ def _orientation(ratio: float) -> int:
 ALIASES: dict[str, str] = {"tiny": "tiny-wan"}
 
 
+def canonical_name(name: str) -> str:
+    """The preset name an alias stands for ("tiny" -> "tiny-wan"); other names as they are."""
+    return ALIASES.get(name, name)
+
+
 def get_preset(name: str) -> ModelPreset:
     """The preset called `name` (or an alias of it). Raises RecipeError naming the available models."""
     try:

@@ -7,10 +7,12 @@ or that failed with `retry=True` goes back to the queue while attempts < max_att
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from generation.registry import canonical_name
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
@@ -135,14 +137,25 @@ def claim_next(
     loaded_model: str | None,
     now: float | None = None,
     policy: SchedulerPolicy = DEFAULT_POLICY,
+    models: Collection[str] | None = None,
 ) -> RenderJob | None:
-    """Atomically take the job the scheduler picks for this worker and mark it running."""
+    """Atomically take the job the scheduler picks for this worker and mark it running.
+
+    `models`: the presets this worker's host can load (None: any); jobs needing another model are
+    left for other workers, while fully cached jobs (no model needed) fit every worker.
+    """
     # Idle workers poll often; don't take the write lock just to find an empty queue.
     if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
         return None
-    now = timestamp(now)
     with transaction(db):
+        # Stamped under the write lock, so started_at (the round robin's "last served") follows the
+        # order in which concurrent workers really claimed.
+        now = timestamp(now)
         queued, last_served = _queue_state(db)
+        if models is not None:
+            # Presets by their canonical name, so an alias ("tiny") matches the preset a host declared.
+            serves = {canonical_name(name) for name in models}
+            queued = [job for job in queued if not job.needs_model or canonical_name(job.model) in serves]
         decision = decide(
             queued,
             loaded_model=loaded_model,

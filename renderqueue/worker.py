@@ -95,7 +95,14 @@ class JobWatch:
         job: RenderJob,
         stop: threading.Event,
         loaded_model: Callable[[], str | None],
+        *,
+        on_stop: Callable[[], None] | None = None,
+        on_hung: Callable[[sqlite_utils.Database], None] | None = None,
     ) -> None:
+        """`on_stop()` runs once, on the watch thread, when the render should stop (job lost, worker
+        stopping, or past its timeout): a render that can't poll `should_cancel` (one on a remote GPU)
+        is stopped from there. `on_hung(db)` runs when the render outlives its timeout plus
+        `hang_grace_s`; by default the job fails and the worker process exits for its supervisor."""
         self.config = config
         self.job = job
         self.stop = stop
@@ -103,6 +110,9 @@ class JobWatch:
         self.deadline = time.monotonic() + config.settings.job_timeout_s
         # Set when the job stopped being ours: cancelled by a user, or re-queued by another worker.
         self.lost = threading.Event()
+        self._on_stop = on_stop
+        self._on_hung = on_hung or self._give_up_on_hung_render
+        self._stop_sent = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"job-{job.id}-watch", daemon=True)
 
@@ -114,36 +124,48 @@ class JobWatch:
         self._done.set()
         self._thread.join()
 
+    @property
+    def timed_out(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def timeout_error(self) -> RenderTimeout:
+        return RenderTimeout(_timeout_message(self.job, self.config.settings.job_timeout_s))
+
     def should_cancel(self) -> bool:
         """Polled by the render between steps: True stops it; past the deadline it raises RenderTimeout."""
-        if time.monotonic() > self.deadline:
-            raise RenderTimeout(_timeout_message(self.job, self.config.settings.job_timeout_s))
+        if self.timed_out:
+            raise self.timeout_error()
         return self.lost.is_set() or self.stop.is_set()
 
     def _run(self) -> None:
         db = open_db(self.config.db_path)
+        hung = False
         try:
             while not self._done.wait(self.config.settings.heartbeat_interval_s):
                 if not heartbeat(db, self.job.id, self.config.worker_id):
                     self.lost.set()
                 worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
-                if time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
-                    self._give_up_on_hung_render(db)
+                stopping = self.lost.is_set() or self.stop.is_set() or self.timed_out
+                if stopping and self._on_stop is not None and not self._stop_sent:
+                    self._stop_sent = True
+                    self._on_stop()
+                if not hung and time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
+                    hung = True
+                    self._on_hung(db)
         finally:
             db.close()
 
     def _give_up_on_hung_render(self, db: sqlite_utils.Database) -> None:
         log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.settings.hang_grace_s)
-        fail_job(
-            db,
-            self.job.id,
-            _timeout_message(self.job, self.config.settings.job_timeout_s),
-            retry=False,
-            worker_id=self.config.worker_id,
-            detail="render did not stop after its timeout; worker process exited",
-        )
+        fail_hung(db, self.job, self.config, "render did not stop after its timeout; worker process exited")
         unregister_worker(db, self.config.worker_id)
         os._exit(EXIT_HUNG)
+
+
+def fail_hung(db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, detail: str) -> None:
+    """Fail a job whose render ignored its timeout (the caller then ends whatever runs it)."""
+    message = _timeout_message(job, config.settings.job_timeout_s)
+    fail_job(db, job.id, message, retry=False, worker_id=config.worker_id, detail=detail)
 
 
 class ProgressWriter:
@@ -245,13 +267,22 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     fresh = [recipe for recipe in recipes if not cache.has(recipe)]
     if not fresh:
         return None
-    i2v = fresh[0].init_image is not None
-    model = get_preset(fresh[0].model).name
-    if any(get_preset(name.split(":")[0]).name == model for name in pipelines.loaded()):
+    if pipelines.has_loaded(fresh[0].model):
         return None
     started = time.monotonic()
-    pipelines.get(fresh[0].model, i2v=i2v)
+    pipelines.get(fresh[0].model, i2v=fresh[0].init_image is not None)
     return time.monotonic() - started
+
+
+def renderable_clip(
+    db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig
+) -> tuple[Clip, list[ShotRender]] | None:
+    """The claimed job's clip and its shot recipes; None (and the job failed) if the clip is gone."""
+    clip = find_clip(db, job.clip_id)
+    if clip is None or clip.status == "deleted":
+        fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
+        return None
+    return clip, [ShotRender.from_dict(recipe) for recipe in clip.recipes]
 
 
 def process_job(
@@ -262,11 +293,10 @@ def process_job(
     stop: threading.Event,
 ) -> None:
     """Render one claimed job and record how it ended; never raises for render failures."""
-    clip = find_clip(db, job.clip_id)
-    if clip is None or clip.status == "deleted":
-        fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
+    found = renderable_clip(db, job, config)
+    if found is None:
         return
-    recipes = [ShotRender.from_dict(recipe) for recipe in clip.recipes]
+    clip, recipes = found
     cache = RenderCacheAccess(db, config.media_dir, recipes)
     log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
     with JobWatch(config, job, stop, lambda: _loaded_model(pipelines)) as watch:
@@ -274,9 +304,9 @@ def process_job(
             load_seconds = _preload(pipelines, recipes, cache)
             output = assemble.render_clip(
                 recipes,
-                _captions(clip, len(recipes)),
+                captions(clip, len(recipes)),
                 pipelines=pipelines,
-                out_dir=config.media_dir / "clips" / str(clip.id),
+                out_dir=clip_dir(config, clip),
                 lookup=cache.lookup,
                 record=cache.record,
                 on_progress=ProgressWriter(db, job, config),
@@ -285,60 +315,102 @@ def process_job(
                 subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             )
         except RenderCancelled as error:
-            _cancelled(db, job, config, watch, error)
-        except RenderTimeout as error:
-            fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
-        except OutOfMemoryRenderError as error:
-            _out_of_memory(db, job, clip, recipes, config, error)
-        except PipelineError as error:
-            # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
-            log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
-            fail_job(db, job.id, error.user_message, retry=True, worker_id=config.worker_id, detail=error.detail)
-        except RenderError as error:
-            log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
-            fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
-        except Exception:
-            log.exception("job %s: unexpected error", job.id)
-            fail_job(
-                db,
-                job.id,
-                f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
-                "details in the worker log.",
-                retry=False,
-                worker_id=config.worker_id,
-                detail=traceback.format_exc(limit=20),
-            )
+            record_cancelled(db, job, config, error, lost=watch.lost.is_set(), stopping=watch.stop.is_set())
+        except Exception as error:
+            record_failure(db, job, clip, recipes, config, error)
         else:
-            if complete_job(
-                db,
-                job.id,
-                worker_id=config.worker_id,
-                video_path=str(output.video_path),
-                storyboard_path=str(output.storyboard_path),
-            ):
-                log.info("job %s done: %d shots rendered, %d reused", job.id, output.rendered, output.reused)
-            else:
-                log.info("job %s finished but was cancelled or reassigned meanwhile", job.id)
-            if cache.work or load_seconds is not None:
-                record_model_stats(
-                    db,
-                    job.model,
-                    seconds_per_unit=cache.gpu_seconds / cache.work if cache.work else None,
-                    load_seconds=load_seconds,
-                )
+            record_success(db, job, config, output, cache, load_seconds)
 
 
-def _captions(clip: Clip, count: int) -> list[str]:
-    captions = list(clip.captions[:count])
-    return captions + [f"Shot {index + 1}" for index in range(len(captions), count)]
-
-
-def _cancelled(
-    db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, watch: JobWatch, error: RenderCancelled
+def record_failure(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    clip: Clip,
+    recipes: list[ShotRender],
+    config: WorkerConfig,
+    error: Exception,
 ) -> None:
-    if watch.lost.is_set():
+    """Record a render that ended in `error` (anything but a cancellation), on whichever worker or GPU
+    actor ran it: timeouts and recipe errors fail the job, out-of-memory retries smaller, pipeline
+    errors get a bounded retry, anything unexpected fails with its traceback as detail."""
+    if isinstance(error, RenderTimeout):
+        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
+    elif isinstance(error, OutOfMemoryRenderError):
+        _out_of_memory(db, job, clip, recipes, config, error)
+    elif isinstance(error, PipelineError):
+        # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
+        log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
+        fail_job(db, job.id, error.user_message, retry=True, worker_id=config.worker_id, detail=error.detail)
+    elif isinstance(error, RenderError):
+        log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
+        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+    else:
+        log.error("job %s: unexpected error", job.id, exc_info=error)
+        fail_job(
+            db,
+            job.id,
+            f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
+            "details in the worker log.",
+            retry=False,
+            worker_id=config.worker_id,
+            detail="".join(traceback.format_exception(error, limit=20)),
+        )
+
+
+def record_success(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    config: WorkerConfig,
+    output: assemble.ClipOutput,
+    cache: RenderCacheAccess,
+    load_seconds: float | None,
+) -> None:
+    """Mark the job done with its clip and storyboard, and feed the model's speed statistics."""
+    if complete_job(
+        db,
+        job.id,
+        worker_id=config.worker_id,
+        video_path=str(output.video_path),
+        storyboard_path=str(output.storyboard_path),
+    ):
+        log.info("job %s done: %d shots rendered, %d reused", job.id, output.rendered, output.reused)
+    else:
+        log.info("job %s finished but was cancelled or reassigned meanwhile", job.id)
+    if cache.work or load_seconds is not None:
+        record_model_stats(
+            db,
+            job.model,
+            seconds_per_unit=cache.gpu_seconds / cache.work if cache.work else None,
+            load_seconds=load_seconds,
+        )
+
+
+def clip_dir(config: WorkerConfig, clip: Clip) -> Path:
+    """Where a clip's shots, video and storyboard are written on the bot host."""
+    return config.media_dir / "clips" / str(clip.id)
+
+
+def captions(clip: Clip, count: int) -> list[str]:
+    """One caption per shot: the clip's own, then 'Shot N' for any shot without one."""
+    caption_list = list(clip.captions[:count])
+    return caption_list + [f"Shot {index + 1}" for index in range(len(caption_list), count)]
+
+
+def record_cancelled(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    config: WorkerConfig,
+    error: RenderCancelled,
+    *,
+    lost: bool,
+    stopping: bool,
+) -> None:
+    """Record a render stopped between steps: `lost` (cancelled by a user or taken over) needs no
+    write, `stopping` (the worker or dispatcher shutting down) hands the job back without using an
+    attempt, anything else fails it with the render's own message."""
+    if lost:
         log.info("job %s was cancelled or taken over; stopped rendering it", job.id)
-    elif watch.stop.is_set():
+    elif stopping:
         log.info("job %s handed back to the queue: worker shutting down", job.id)
         release_job(db, job.id, worker_id=config.worker_id)
     else:
@@ -433,3 +505,4 @@ def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> Non
         unregister_worker(db, config.worker_id)
         db.close()
         log.info("worker %s stopped", config.worker_id)
+

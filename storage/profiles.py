@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from storage.records import Clip
+
 
 def clip_stats(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> tuple[int, int]:
     """(clips made, remixes others made of them) in the guild; deleted clips count for neither."""
@@ -17,3 +19,14 @@ def clip_stats(db: sqlite_utils.Database, user_id: int, guild_id: int | None) ->
         (user_id, guild_id),
     ).fetchone()[0]
     return made, remixed
+
+
+def remixes_received(db: sqlite_utils.Database, user_id: int, guild_id: int | None, *, limit: int = 50) -> list[Clip]:
+    """Remixes others made of the user's clips in the guild, newest first (the ones `clip_stats` counts)."""
+    rows = db.query(
+        "SELECT child.* FROM clips child JOIN clips parent ON parent.id = child.parent_id "
+        "WHERE parent.author_id = ? AND parent.guild_id IS ? AND child.author_id != parent.author_id "
+        "AND child.status != 'deleted' ORDER BY child.id DESC LIMIT ?",
+        (user_id, guild_id, limit),
+    )
+    return [Clip.from_row(row) for row in rows]

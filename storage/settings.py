@@ -47,6 +47,7 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     "max_queued_per_user": _int_range(1, 50),
     "max_queued_per_guild": _int_range(1, 500),
     "safety_level": _one_of("off", "standard", "strict"),
+    "gallery": _one_of("off", "link", "public"),
     "upload_limit": _int_range(1024 * 1024, 500 * 1024 * 1024),
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),

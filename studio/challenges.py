@@ -481,6 +481,10 @@ class ChallengeService:
         challenge = await self.adb.read(_pick_challenge, member, challenge_id, "relay")
         return await self._film(challenge, make=True)
 
+    async def film_so_far(self, challenge: Challenge) -> RelayFilm:
+        """The relay's film as last stitched (its `path` None until a cut was made), without stitching."""
+        return await self._film(challenge, make=False)
+
     async def relay_turn_of(self, clip_id: int) -> tuple[Challenge, RelayTurn] | None:
         """The relay and turn a clip was made for, so a front-end can post the grown film when it's ready."""
 
@@ -624,6 +628,19 @@ class ChallengeService:
             wins = sum(1 for challenge, entry in entered if _won(db, challenge, entry))
             turns = store.relay_turn_count(db, member.guild_id, member.id)
             return Profile(member.id, member.name, clips, remixes, wins, len(entered), turns)
+
+        return await self.adb.read(read)
+
+    async def wins(self, guild_id: int, user_id: int) -> list[tuple[Challenge, Clip]]:
+        """The vote challenges of the guild the member won, newest first, with the winning clip."""
+
+        def read(db: sqlite_utils.Database) -> list[tuple[Challenge, Clip]]:
+            won = []
+            for challenge, entry in store.entered_challenges(db, guild_id, user_id):
+                clip = find_clip(db, entry.clip_id)
+                if clip is not None and _won(db, challenge, entry):
+                    won.append((challenge, clip))
+            return won
 
         return await self.adb.read(read)
 

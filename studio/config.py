@@ -2,7 +2,8 @@
 variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
-(prompts.base.ExpanderConfig) and `[safety]` (prompts.safety.SafetyPolicy). Any setting can come from the
+(prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
+(renderqueue.cluster.ClusterConfig) and `[gallery]` (GalleryConfig). Any setting can come from the
 environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -25,6 +26,7 @@ from pydantic_settings import (
 
 from prompts.base import ExpanderConfig
 from prompts.safety import SafetyPolicy
+from renderqueue.cluster import ClusterConfig
 from renderqueue.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,33 @@ ENV_NAMES: dict[str, tuple[str | None, str]] = {
     "REELBOT_LLM_API_KEY": ("expander", "api_key"),
     "REELBOT_LLM_JSON_MODE": ("expander", "json_mode"),
     "REELBOT_SAFETY_LEVEL": ("safety", "level"),
+    "REELBOT_CLUSTER_BACKEND": ("cluster", "backend"),
+    "REELBOT_CLUSTER_ADDRESS": ("cluster", "address"),
+    "REELBOT_GALLERY_ENABLED": ("gallery", "enabled"),
+    "REELBOT_GALLERY_HOST": ("gallery", "host"),
+    "REELBOT_GALLERY_PORT": ("gallery", "port"),
+    "REELBOT_GALLERY_URL": ("gallery", "base_url"),
 }
+
+
+class GalleryConfig(BaseModel):
+    """The web gallery (bot/gallery), served by `reelbot run` beside the bot and by `reelbot gallery`.
+
+    `enabled`: serve it and link posted clips to it. `host`, `port`: where it listens (loopback by
+    default: publish it through a reverse proxy with TLS). `base_url`: the address members open, e.g.
+    "https://films.example.org", used in the links the bot posts; "" means http://<host>:<port>.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    base_url: str = ""
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 class ConfigError(ValueError):
@@ -107,7 +135,7 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -127,6 +155,8 @@ class Config(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     expander: ExpanderConfig = ExpanderConfig()
     safety: SafetyPolicy = SafetyPolicy()
+    cluster: ClusterConfig = ClusterConfig()
+    gallery: GalleryConfig = GalleryConfig()
     config_file: Path | None = None
 
     @property

@@ -30,6 +30,9 @@ class LineageNode:
     remix_note: str | None
     deleted: bool
     children: tuple["LineageNode", ...] = ()
+    # Where the clip was made and whether it is rendered, for front-ends that link to clips.
+    guild_id: int | None = None
+    status: str = "ready"
 
     @classmethod
     def of(cls, clip: Clip, children: tuple["LineageNode", ...]) -> "LineageNode":
@@ -42,6 +45,8 @@ class LineageNode:
             remix_note=clip.remix_note,
             deleted=clip.status == "deleted",
             children=children,
+            guild_id=clip.guild_id,
+            status=clip.status,
         )
 
     def what(self) -> str:

@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from renderqueue.dispatcher import Dispatcher
 from renderqueue.supervisor import Workers, worker_devices
 from storage.aio import AsyncDatabase
 from studio.config import Config
@@ -20,9 +21,14 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
-def workers_for(config: Config, *, count: int | None = 1, separate_processes: bool = True) -> Workers:
-    """Render workers for a front-end, configured from `config` (not started): `count` of them, or with
-    count=None as many as `config.workers` says ("auto": one per GPU), each pinned to its own GPU."""
+def workers_for(config: Config, *, count: int | None = 1, separate_processes: bool = True) -> Workers | Dispatcher:
+    """Render workers for a front-end, configured from `config` (not started): `count` local workers, or
+    with count=None as many as `config.workers` says ("auto": one per GPU), each pinned to its own GPU; with
+    `[cluster] backend = "ray"` the dispatcher that renders on the cluster's GPUs instead."""
+    if config.cluster.backend == "ray":
+        from renderqueue.ray_executor import ray_dispatcher  # imports Ray, an optional extra
+
+        return ray_dispatcher(worker_config(config), config.cluster)
     if count is None:
         import torch
 

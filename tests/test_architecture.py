@@ -61,6 +61,11 @@ def test_every_package_of_ours_has_a_layer() -> None:
     assert packages - {"tests", "benchmarks"} == set(ALLOWED) | {"bot"}
 
 
+def test_the_gallery_reads_only_through_the_studio_and_never_imports_discord() -> None:
+    assert offenders("bot/gallery", {"discord", "storage", "renderqueue", "generation", "prompts", "sqlite3",
+                                     "sqlite_utils"}) == {}
+
+
 @pytest.mark.parametrize("module", DISCORD_FREE)
 def test_console_and_cli_load_without_discord_at_import_time(module: str) -> None:
     tree = ast.parse((ROOT / module).read_text())

@@ -85,17 +85,17 @@ class RemixCog(commands.Cog):
             lines.append(_("Posted here: {link}",
                            link=embeds.message_link(clip.guild_id, clip.channel_id, clip.posted_message_id)))
         files: list[discord.File] = []
-        image = None
+        image = gallery = None
         if clip.status == "ready":
+            gallery = await self.bot.delivery.gallery_link(clip)
             limit = upload_limit(interaction.filesize_limit, await self.studio.settings(interaction.guild_id))
             upload = await asyncio.to_thread(prepare_upload, clip, limit, self.bot.delivery.upload_dir)
             files = upload.files(clip)
             image = files[-1].filename if upload.storyboard is not None else None
-            if upload.note:
-                lines.append(f"⚠️ {upload.note}")
+            lines += upload.text(clip, gallery)
         await interaction.followup.send(
             "\n".join(lines),
-            embed=embeds.clip_embed(clip, credit=credit, image=image),
+            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
             files=files,
             view=clip_view(clip.id) if clip.status == "ready" else discord.utils.MISSING,
             ephemeral=True,

@@ -1,0 +1,132 @@
+"""The gallery's aiohttp application: templates, error pages, security headers, and serving it.
+
+`create_app` builds it over a Studio; `start_gallery` serves it beside another front-end (the bot, the
+console) on the configured host and port; `serve_gallery` is `reelbot gallery`, the gallery alone.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.gallery import routes
+from bot.gallery.links import GalleryLinks
+from bot.gallery.signing import Signer, load_secret
+from common.errors import NotFound
+from studio.config import Config
+from studio.gallery import Gallery
+from studio.runtime import open_studio
+from studio.service import Studio
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+# Pages load only their own stylesheet, images and videos: no script, no inline style, no frames, no
+# forms, nothing from elsewhere. An injected tag could do nothing even if escaping ever failed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Signed links must not leak to other sites through the Referer header.
+    "Referrer-Policy": "no-referrer",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error_page(request: web.Request, status: int, message: str) -> web.Response:
+    return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message}, status=status)
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Plain pages for every error: the status and a sentence, never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        # Only our own sentences are shown; aiohttp's default bodies ("404: Not Found") are replaced.
+        message = error.text if error.text and not error.text.startswith(f"{error.status}:") else error.reason
+        return _error_page(request, error.status, message)
+    except NotFound as error:
+        return _error_page(request, 404, error.user_message)
+    except Exception:
+        log.exception("gallery page %s failed", request.path)
+        return _error_page(request, 500, "Something went wrong on our side.")
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    if response.content_type == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _date(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def create_app(studio: Studio, signer: Signer) -> web.Application:
+    """The gallery over `studio`; `signer` checks links in `link` mode and signs the pages' own links."""
+    app = web.Application(middlewares=[error_pages])
+    app[routes.GALLERY] = Gallery(studio)
+    app[routes.LINKS] = GalleryLinks(signer)
+    app[routes.MEDIA_DIR] = Path(studio.config.media_dir)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("bot.gallery", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        filters={"date": _date},
+    )
+    app.add_routes(routes.routes)
+    app.router.add_static("/static/", HERE / "static", name="static")
+    app.on_response_prepare.append(_security_headers)
+    return app
+
+
+class GalleryUnavailable(RuntimeError):
+    """The gallery cannot listen where it is configured to; the message says what to change."""
+
+
+async def start_gallery(config: Config, studio: Studio) -> web.AppRunner:
+    """Serve the gallery on `config.gallery.host`/`port` until the returned runner is cleaned up.
+    Raises GalleryUnavailable when it cannot listen there (port taken, no such address)."""
+    app = create_app(studio, Signer(load_secret(Path(config.home))))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.gallery.host, config.gallery.port)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise GalleryUnavailable(
+            f"the gallery cannot listen on {config.gallery.host}:{config.gallery.port} ({error.strerror or error}). "
+            "Set another port under [gallery] in reelbot.toml (or REELBOT_GALLERY_PORT), or enabled = false."
+        ) from error
+    log.info("gallery at %s", config.gallery.public_url)
+    return runner
+
+
+async def serve_gallery(config: Config, *, ready: Callable[[str], None] = print) -> None:
+    """`reelbot gallery`: the gallery alone, until cancelled; `ready` gets the address once it listens."""
+    studio = open_studio(config)
+    try:
+        runner = await start_gallery(config, studio)
+        try:
+            ready(f"Reelbot gallery at {config.gallery.public_url} (pages open through the links the bot posts)")
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+    finally:
+        await studio.aclose()

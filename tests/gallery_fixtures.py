@@ -1,0 +1,100 @@
+"""Shared helpers for the gallery tests (imported explicitly): a studio with rendered-looking clips, and a
+client for the gallery app. Clips get a real H.264 video (colour bars moving across, so seeking and
+playing can be seen) and a real storyboard, without running a model."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.gallery.app import create_app
+from bot.gallery.links import GalleryLinks
+from bot.gallery.signing import Signer, load_secret
+from challenge_fixtures import shot_list
+from generation.encoding import encode_mp4
+from generation.storyboard import make_storyboard
+from storage.clips import create_clip, mark_clip_ready
+from storage.records import Clip
+from storage.settings import set_setting
+from storage_fixtures import tiny_recipe
+from studio.config import Config
+from studio.service import Member, Studio
+from studio.runtime import open_studio
+
+GUILD, OTHER_GUILD, CHANNEL = 10, 20, 30
+ALICE = Member(1, "alice", GUILD, CHANNEL)
+BOB = Member(2, "bob", GUILD, CHANNEL)
+MALLORY = Member(3, "mallory", OTHER_GUILD, CHANNEL)
+
+
+def frames(seconds: float, fps: int = 8, size: tuple[int, int] = (160, 96)) -> np.ndarray:
+    """A bright bar sweeping across a dark frame: `seconds * fps` frames of `size` (width, height)."""
+    count = max(1, round(seconds * fps))
+    width, height = size
+    video = np.full((count, height, width, 3), (20, 24, 40), dtype=np.uint8)
+    for index in range(count):
+        x = index * (width - 16) // max(1, count - 1)
+        video[index, :, x : x + 16] = (240, 180, 60)
+    return video
+
+
+async def make_clip(
+    studio: Studio,
+    author: Member,
+    *,
+    title: str = "Cats at sea",
+    request: str | None = None,
+    parent: Clip | None = None,
+    seconds: float = 1.0,
+) -> Clip:
+    """A ready clip of `author`'s server with a video and a storyboard in the media folder."""
+
+    def write(db) -> int:
+        clip = create_clip(
+            db,
+            guild_id=author.guild_id,
+            channel_id=author.channel_id,
+            author_id=author.id,
+            author_name=author.name,
+            request=request or f"{title} by {author.name}",
+            shot_list=shot_list(title, 1),
+            recipes=[tiny_recipe(0)],
+            model="tiny",
+            parent_id=None if parent is None else parent.id,
+            remix_kind=None if parent is None else "style",
+            remix_note=None if parent is None else "make it noir",
+        )
+        out_dir = studio.config.media_dir / "clips" / str(clip.id)
+        video = frames(seconds)
+        encode_mp4(video, 8, out_dir / "clip.mp4")
+        make_storyboard([video[0]], ["a cat sails"], out_dir / "storyboard.png", title=title)
+        mark_clip_ready(db, clip.id, str(out_dir / "clip.mp4"), str(out_dir / "storyboard.png"))
+        return clip.id
+
+    return await studio.clip(await studio.adb.write(write))
+
+
+async def set_gallery(studio: Studio, guild_id: int, value: str) -> None:
+    await studio.adb.write(set_setting, guild_id, "gallery", value)
+
+
+@pytest.fixture
+async def studio(tmp_path: Path) -> AsyncIterator[Studio]:
+    opened = open_studio(Config(home=tmp_path / "home"))
+    yield opened
+    await opened.aclose()
+
+
+@pytest.fixture
+def links(studio: Studio) -> GalleryLinks:
+    """Links signed with the studio home's secret, relative to the gallery (as the pages carry them)."""
+    return GalleryLinks(Signer(load_secret(studio.config.home)))
+
+
+@pytest.fixture
+async def client(studio: Studio, links: GalleryLinks) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(studio, links.signer))) as test_client:
+        yield test_client

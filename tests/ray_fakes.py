@@ -1,0 +1,20 @@
+"""What Ray actors import in tests (the test runtime puts tests/ on their PYTHONPATH)."""
+
+from __future__ import annotations
+
+import time
+
+from generation.render import render_shot
+
+HANG = "a render that hangs"
+
+
+def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None):
+    """`render_shot`, except that a recipe whose prompt starts with HANG gets stuck in its first step,
+    deaf to cancellation, as a hung kernel or driver would."""
+    if not recipe.prompt.startswith(HANG):
+        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
+    if on_step is not None:
+        on_step(1, recipe.steps)
+    time.sleep(600)
+    raise AssertionError("a stuck render should have been killed with its actor")
