@@ -107,7 +107,7 @@ def simulate(name: str, jobs: list[SimJob], pick: Picker) -> Result:
             continue
         chosen, passed_over = pick(list(queue.values()), loaded, served, now)
         for job in passed_over:
-            queue[job.id] = replace(job, bypassed=job.bypassed + 1)
+            queue[job.id] = job._replace(bypassed=job.bypassed + 1)
         del queue[chosen.id]
         sim = by_id[chosen.id]
         sim.start = now

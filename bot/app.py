@@ -16,6 +16,7 @@ from bot import cogs as cogs_package
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.i18n.discord import CatalogTranslator, speak_to
 from bot.posting import Delivery
+from bot.ratelimit import ChannelBudget
 from bot.replies import report_error
 from studio.config import Config
 from studio.runtime import open_studio, workers_for
@@ -49,6 +50,7 @@ class ReelBot(commands.Bot):
         cogs: Sequence[str] = COGS,
         delivery_interval: float = 1.5,
         progress_edit_gap: float = 3.0,
+        channel_budget: ChannelBudget | None = None,
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -65,8 +67,17 @@ class ReelBot(commands.Bot):
         self.config = config
         self.studio = studio
         self.cog_modules = tuple(cogs)
-        self.delivery = Delivery(self, studio, interval=delivery_interval, edit_gap=progress_edit_gap)
+        self.delivery = Delivery(
+            self, studio, interval=delivery_interval, edit_gap=progress_edit_gap, budget=channel_budget
+        )
         self._delivery_task: asyncio.Task[None] | None = None
+
+    async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
+        # Members mention the bot with requests ("@Reelbot the boat sails away" on a picture); the mention
+        # prefix only exists for that, so a mention that isn't a text command is no error.
+        if isinstance(error, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, error)
 
     async def setup_hook(self) -> None:
         for module in self.cog_modules:

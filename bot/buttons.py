@@ -24,6 +24,8 @@ class Action:
     emoji: str
     handler: Handler
     row: int | None = None
+    # Values for the label's {fields} ("Pick {take}"), filled in after translating it.
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) -> type[discord.ui.DynamicItem]:
@@ -38,7 +40,7 @@ def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) ->
         def __init__(self, action: str, target: int) -> None:
             known = actions.get(action)
             label, style, emoji, row = (
-                (_(known.label), known.style, known.emoji, known.row)
+                (_(known.label, **dict(known.values)), known.style, known.emoji, known.row)
                 if known
                 else (action.title(), discord.ButtonStyle.secondary, "❔", None)
             )

@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--duration", type=float, help="total seconds")
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
+    generate.add_argument("--image", type=Path, help="a PNG, JPEG or WebP picture the video starts from")
     _common(generate)
     _language(generate)
 

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import sys
 import zlib
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
@@ -21,13 +22,16 @@ from studio.challenges import (
 )  # fmt: skip
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
-from bot.stages import stage_text
+from bot.stages import place_text, stage_text
 from bot.i18n import _, error_message
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
+from studio.pictures import read_picture_file
 from studio.service import Accepted, JobView, Member, Studio, VideoOptions
+from studio.shots import MAX_TAKES
+from studio.takes import finalize, pick
 
 # The console's transport name, and its one server and channel.
 CONSOLE = "console"
@@ -46,23 +50,23 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        return _("clip #{clip_id}: queued, position {position}, ~{seconds:.0f}s", clip_id=view.clip.id,
-                 position=view.estimate.position, seconds=view.estimate.eta_seconds)
+        return _("clip #{clip_id}: queued, {place}, ~{seconds:.0f}s", clip_id=view.clip.id,
+                 place=place_text(view.estimate), seconds=view.estimate.eta_seconds)
     bar = "#" * round(job.progress * 20)
     return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {stage_text(job.stage)}"
 
 
 def describe_accepted(accepted: Accepted) -> str:
     """The plan as queued: each shot with the length it renders at, the style, and what could not be done."""
-    recipes = Studio.recipes(accepted.clip)
+    seconds = Studio.shot_seconds(accepted.clip)
     shot_list = accepted.shot_list
     shots = "\n".join(
-        f"  {index + 1}. [{recipe.duration:.1f}s, {shot.camera}] {shot.action}"
-        for index, (shot, recipe) in enumerate(zip(shot_list.shots, recipes, strict=True))
+        f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
+        for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
     reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
-    notes = "".join("\n  " + _("note: {note}", note=note) for note in shot_list.notes)
-    total = sum(recipe.duration for recipe in recipes)
+    notes = "".join("\n  " + _("note: {note}", note=note) for note in (*shot_list.notes, *accepted.notes))
+    total = sum(seconds)
     head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
              title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
     style = _("  style: {style}", style=shot_list.bible.style)
@@ -83,11 +87,13 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
     studio = open_studio(config)
     workers = workers_for(config, separate_processes=False).start()
     try:
-        options = VideoOptions(
-            shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
-            draft=args.draft,
-        )  # fmt: skip
         try:
+            image = getattr(args, "image", None)
+            picture = None if image is None else read_picture_file(image, config.media_dir)
+            options = VideoOptions(
+                shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
+                draft=args.draft, image=None if picture is None else str(picture.path),
+            )  # fmt: skip
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
@@ -134,6 +140,8 @@ class ConsoleSession:
     member: Member
     out: TextIO = sys.stdout
     watchers: set[asyncio.Task] = field(default_factory=set)
+    # The picture (`/image PATH`) the next request starts from.
+    picture: str | None = None
     # One per session, so a challenge started here wakes the session's DeadlineLoop.
     challenges: ChallengeService = field(init=False)
     # The web gallery, once `/gallery` started it; `close` stops it.
@@ -162,11 +170,12 @@ class ConsoleSession:
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
 
-    async def create(self, text: str) -> str:
+    async def create(self, text: str, takes: int | None = None) -> str:
         try:
-            accepted = await self.studio.create(self.member, text)
+            accepted = await self.studio.create(self.member, text, VideoOptions(image=self.picture, takes=takes))
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
+        self.picture = None
         self.watch(accepted)
         return describe_accepted(accepted)
 
@@ -232,6 +241,44 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
     session.watch(accepted)
     credit = await remixing.credit(session.studio, accepted.clip)
     return f"{describe_accepted(accepted)}\n{credit}: {accepted.clip.remix_note}"
+
+
+@command("image")
+async def _image(session: ConsoleSession, arg: str) -> str:
+    """`/image PATH`: the next request starts from this picture; `/image off` forgets it."""
+    if arg.lower() in ("", "off", "none"):
+        session.picture = None
+        return "the next request starts from nothing but its text"
+    picture = await asyncio.to_thread(read_picture_file, Path(arg), session.studio.config.media_dir)
+    session.picture = str(picture.path)
+    return f"the next request starts from {arg} ({picture.width}x{picture.height}, picture {picture.sha256[:12]})"
+
+
+@command("takes")
+async def _takes(session: ConsoleSession, arg: str) -> str:
+    """`/takes N request`: N draft takes of the first shot to `/pick` from."""
+    count, _sep, text = arg.partition(" ")
+    return await session.create(text, takes=to_whole_number(count, "takes", 2, MAX_TAKES))
+
+
+@command("pick")
+async def _pick(session: ConsoleSession, arg: str) -> str:
+    """`/pick CLIP TAKE`: render the full clip from one take."""
+    ref, _sep, take = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref)
+    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
+
+
+@command("finalize")
+async def _finalize(session: ConsoleSession, arg: str) -> str:
+    """`/finalize CLIP [MODEL]`: the draft in full quality (on MODEL)."""
+    ref, _sep, model = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref)
+    accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
 
 
 @command("lineage")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.i18n import N_, _, ngettext
-from bot.stages import stage_text
+from bot.stages import place_text, stage_text
 from storage.records import Clip, GuildSettings
 from studio.service import JobView, Studio
 
@@ -54,7 +54,7 @@ def progress_line(view: JobView) -> str:
     job, estimate = view.job, view.estimate
     eta = _(" · ETA {eta}", eta=format_eta(estimate.eta_seconds)) if estimate is not None else ""
     if job.status == "queued":
-        position = _(" · position {position}", position=estimate.position) if estimate is not None else ""
+        position = _(" · {place}", place=place_text(estimate)) if estimate is not None else ""
         return _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
     return _("{bar} {progress:.0%} · {stage} · position 0{eta}", bar=progress_bar(job.progress),
              progress=job.progress, stage=stage_text(job.stage), eta=eta)
@@ -79,15 +79,15 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     """`**1.** 3.0s · slow dolly in — the monster stomps through Times Square`, one line per shot, with the
     length the shot renders at (its recipe's)."""
     shots = Studio.shot_list(clip).shots
-    recipes = Studio.recipes(clip)
+    seconds = Studio.shot_seconds(clip)
     lines = [
-        (_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=recipe.duration,
+        (_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=length,
            camera=clip_text(shot.camera, 40), action=clip_text(shot.action, 150))
          if shot.action.startswith(shot.subject[:12])
-         else _("**{number}.** {seconds:.1f}s · {camera} — {subject}, {action}", number=index, seconds=recipe.duration,
+         else _("**{number}.** {seconds:.1f}s · {camera} — {subject}, {action}", number=index, seconds=length,
                 camera=clip_text(shot.camera, 40), subject=clip_text(shot.subject, 60),
                 action=clip_text(shot.action, 90)))
-        for index, (shot, recipe) in enumerate(zip(shots, recipes, strict=True), start=1)
+        for index, (shot, length) in enumerate(zip(shots, seconds, strict=True), start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
 

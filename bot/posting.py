@@ -3,11 +3,18 @@
 Everything it needs is in the database (the clip's `origin`, the jobs, `finished_jobs`), never in an
 interaction: interaction tokens die after 15 minutes and with the process, so a clip finished while the
 bot was down, or after an hour in the queue, is still posted, through plain channel messages.
+
+Each finished clip is fitted and posted by a task of its own (a few at once), so progress keeps flowing
+while a long clip re-encodes. Every message write spends the channel's Discord budget (`ChannelBudget`):
+posts and final edits wait for room, progress edits are made only with room to spare, most urgent first
+(the running job, then the front of the queue), and a queued message is edited only when what it shows
+changed enough to matter; skipped edits coalesce into the next one.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +29,9 @@ from bot.i18n import _, error_message, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
-from bot.views import clip_view, status_message
+from bot.ratelimit import ChannelBudget
+from bot.take_views import posted_view
+from bot.views import status_message
 from generation.encoding import fit_to_limit
 from storage.records import Clip, GuildSettings
 from studio import remix as remixing
@@ -39,6 +48,11 @@ log = logging.getLogger(__name__)
 BASE_UPLOAD_LIMIT = GuildSettings().upload_limit
 # Transient failures (Discord 5xx, network) of one delivery before it is given up.
 MAX_DELIVERY_TRIES = 5
+# Finished clips fitted and posted at once: fitting may re-encode, which takes the CPU for a while.
+MAX_CONCURRENT_POSTS = 2
+# Queue positions up to this are shown as they change; beyond, a change of about a quarter is news.
+_EXACT_PLACES = 10
+_NEWS_RATIO = 1.25
 _TOO_LARGE = 40005
 
 
@@ -120,15 +134,32 @@ def too_large(error: discord.HTTPException) -> bool:
 
 
 class Delivery:
-    """Edits status messages with progress and posts finished jobs; `run` loops until cancelled."""
+    """Edits status messages with progress and posts finished jobs; `run` loops until cancelled.
 
-    def __init__(self, bot: "ReelBot", studio: Studio, *, interval: float = 1.5, edit_gap: float = 3.0) -> None:
+    `edit_gap`: least seconds between two progress edits of one message. `budget`: the per-channel
+    message budget (Discord's by default). `max_posts`: finished clips fitted and posted at once.
+    """
+
+    def __init__(
+        self,
+        bot: "ReelBot",
+        studio: Studio,
+        *,
+        interval: float = 1.5,
+        edit_gap: float = 3.0,
+        budget: ChannelBudget | None = None,
+        max_posts: int = MAX_CONCURRENT_POSTS,
+    ) -> None:
         self.bot = bot
         self.studio = studio
         self.interval = interval
-        # Seconds between two progress edits of one message: Discord rate-limits edits per channel.
         self.edit_gap = edit_gap
-        self._shown: dict[int, str] = {}
+        self.budget = budget or ChannelBudget()
+        self._posting = asyncio.Semaphore(max_posts)
+        self._delivering: dict[int, asyncio.Task[None]] = {}
+        # Delivered since the last read of finished jobs: that read may predate the delivery's record.
+        self._delivered: set[int] = set()
+        self._shown: dict[int, tuple] = {}
         self._edited_at: dict[int, float] = {}
         self._tries: dict[int, int] = {}
         # Status messages an interaction is still filling in; editing them meanwhile would race it.
@@ -173,6 +204,8 @@ class Delivery:
                 await asyncio.sleep(self.interval)
         finally:
             resuming.cancel()
+            for task in list(self._delivering.values()):
+                task.cancel()
 
     async def resume(self) -> None:
         """Finish requests a restart interrupted between receiving and queueing them."""
@@ -192,34 +225,68 @@ class Delivery:
                     await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
 
     async def tick(self) -> None:
-        for view in await self.studio.finished_jobs(TRANSPORT):
-            await self.deliver(view)
-        for view in await self.studio.active_jobs():
-            await self.show_progress(view)
+        finished = await self.studio.finished_jobs(TRANSPORT)
+        self._delivered &= {view.job.id for view in finished}
+        for view in finished:
+            if view.job.id not in self._delivered:
+                self._start_delivery(view)
+        await self.show_progress(await self.studio.active_jobs())
+
+    def _start_delivery(self, view: JobView) -> None:
+        job_id = view.job.id
+        if job_id in self._delivering:
+            return
+        task = asyncio.create_task(self._deliver_in_turn(view), name=f"reelbot-deliver-{job_id}")
+        self._delivering[job_id] = task
+        task.add_done_callback(lambda _: self._delivering.pop(job_id, None))
+
+    async def _deliver_in_turn(self, view: JobView) -> None:
+        async with self._posting:
+            try:
+                await self.deliver(view)
+            except Exception:
+                log.exception("delivering clip %s failed", view.clip.id)
 
     # --- progress -------------------------------------------------------------------------------------
 
-    async def show_progress(self, view: JobView) -> None:
-        origin = Origin.of(view.clip)
-        if origin is None or origin.status_message_id is None or origin.status_message_id in self._held:
-            return
-        with use(origin.language):
-            text = embeds.progress_line(view)
-        job_id = view.job.id
+    async def show_progress(self, views: list[JobView]) -> None:
+        """Edit the status messages whose display changed, most urgent first, while budgets allow."""
         now = time.monotonic()
-        if self._shown.get(job_id) == text or now - self._edited_at.get(job_id, -1e9) < self.edit_gap:
-            return
-        self._shown[job_id], self._edited_at[job_id] = text, now
-        await self._edit_status(origin, content=text)
+        due = []
+        for view in views:
+            origin = Origin.of(view.clip)
+            job_id = view.job.id
+            if origin is None or origin.status_message_id is None or origin.status_message_id in self._held:
+                continue
+            key = display_key(view)
+            if self._shown.get(job_id) == key or now - self._edited_at.get(job_id, -math.inf) < self.edit_gap:
+                continue
+            due.append((urgency(view), view, origin, key))
+        due.sort(key=lambda item: item[0])
+        for _urgency, view, origin, key in due:
+            if view.job.id in self._delivering or not self.budget.try_take(origin.channel_id):
+                continue  # the channel's budget is spent: the newest text goes out on a later tick
+            self._shown[view.job.id], self._edited_at[view.job.id] = key, now
+            with use(origin.language):  # the requester's status message: the requester's language
+                text = embeds.progress_line(view)
+            await self._edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, **fields: Any) -> bool:
+    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+        """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
+        if not budgeted:
+            await self.budget.take(origin.channel_id)
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         try:
             await channel.get_partial_message(origin.status_message_id).edit(**fields)
             return True
+        except discord.RateLimited as error:  # discord.py gives up waiting past max_ratelimit_timeout
+            self.budget.retry_after(origin.channel_id, error.retry_after)
+            return False
         except discord.HTTPException as error:
+            if error.status == 429:
+                self.budget.retry_after(origin.channel_id, _retry_after(error))
             # Deleted by a moderator, or no access any more: the clip itself still gets posted.
             log.info("could not edit status message %s: %s", origin.status_message_id, error)
             return False
@@ -254,6 +321,7 @@ class Delivery:
             cache.pop(job.id, None)
         # Recorded before the cosmetic status edit, so a crash in between never posts the clip twice.
         await self.studio.mark_delivered(job, posted_id)
+        self._delivered.add(job.id)
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
             with use(origin.language):
@@ -300,11 +368,12 @@ class Delivery:
         image = storyboard_name(clip) if upload.storyboard is not None else None
         content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
                                   clip_id=clip.id), *upload.text(clip, gallery)])
+        await self.budget.take(origin.channel_id)
         return await channel.send(
             content,
             embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
             files=upload.files(clip),
-            view=clip_view(clip.id),
+            view=posted_view(clip),
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
         )
 
@@ -313,6 +382,7 @@ class Delivery:
         edited = await self._edit_status(origin, content=text, view=None)
         if view.job.status == "failed" or not edited:
             channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+            await self.budget.take(origin.channel_id)
             await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
@@ -334,3 +404,31 @@ class Delivery:
         except discord.HTTPException as error:
             log.warning("could not tell user %s about clip %s: %s", origin.requester_id, clip_id, error)
 
+
+
+def display_key(view: JobView) -> tuple:
+    """What a status message shows, as far as it matters: a new key is worth an edit. Running jobs show
+    their progress line (already coarse: 10% steps, the stage, a rounded ETA); a queued one its place
+    exactly near the front, and beyond that only changes of about a quarter in place or ETA."""
+    estimate = view.estimate
+    if view.job.status != "queued" or estimate is None:
+        return (view.job.status, embeds.progress_line(view))
+    place = estimate.position if estimate.position <= _EXACT_PLACES else _log_step(estimate.position)
+    return ("queued", place, _log_step(max(estimate.eta_seconds, 1.0)), estimate.exact)
+
+
+def urgency(view: JobView) -> tuple:
+    """Edit order within a tick: what renders now, then the front of the queue."""
+    position = view.estimate.position if view.estimate is not None else math.inf
+    return (view.job.status == "queued", position, view.job.id)
+
+
+def _log_step(value: float) -> int:
+    return round(math.log(value) / math.log(_NEWS_RATIO))
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    try:
+        return float(error.response.headers.get("Retry-After", 1.0))
+    except (AttributeError, TypeError, ValueError):
+        return 1.0

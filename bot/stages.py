@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, _
+from storage.records import QueueEstimate
 
 # What the worker reports as a job's stage (generation/assemble.py), lower-cased, as members read it.
 STAGES = {
@@ -30,3 +31,10 @@ def _stage_pattern(stage: str) -> tuple[str, dict[str, str]]:
         shot, shots = words[2].split("/", 1)
         return f"{words[0]} shot {{shot}}/{{shots}}", {"shot": shot, "shots": shots}
     return stage.lower(), {}
+
+
+def place_text(estimate: QueueEstimate) -> str:
+    """`position 4`, or `about position 840` where the position deep in a long queue is an estimate."""
+    if estimate.exact:
+        return _("position {position}", position=estimate.position)
+    return _("about position {position}", position=estimate.position)

@@ -29,6 +29,7 @@ from studio.converters import to_shot_number
 from studio.errors import StudioError
 from studio.lineage import lineage, lineage_text
 from studio.service import Accepted, JobView, Member, Studio
+from studio.takes import finalize
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -46,7 +47,7 @@ def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
     """The status message of a freshly queued clip: where it stands, its shot list, a cancel button."""
     view = JobView(accepted.job, accepted.clip, accepted.estimate)
     return {
-        "content": embeds.progress_line(view),
+        "content": "\n".join([embeds.progress_line(view), *(f"ℹ️ {note}" for note in accepted.notes)]),
         "embed": embeds.clip_embed(accepted.clip, credit=credit, reused=accepted.reused),
         "view": cancel_view(accepted.job.id),
     }
@@ -89,8 +90,10 @@ async def queue_remix(interaction: discord.Interaction, clip_id: int, change: re
 # --- clip buttons -----------------------------------------------------------------------------------
 
 
-def clip_view(clip_id: int) -> discord.ui.View:
-    return buttons_view(ClipButton, CLIP_ACTIONS, clip_id)
+def clip_view(clip_id: int, *, draft: bool = False) -> discord.ui.View:
+    """A posted clip's buttons; Finalize only on a draft (studio.takes.is_draft)."""
+    actions = {name: action for name, action in CLIP_ACTIONS.items() if draft or name != "finalize"}
+    return buttons_view(ClipButton, actions, clip_id)
 
 
 async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
@@ -116,6 +119,15 @@ async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
 
 async def _extend(interaction: discord.Interaction, clip_id: int) -> None:
     await queue_remix(interaction, clip_id, remixing.RemixChange("extend"))
+
+
+async def _finalize(interaction: discord.Interaction, clip_id: int) -> None:
+    studio = _bot(interaction).studio
+
+    async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+        return await finalize(studio, member, clip_id, origin=origin)
+
+    await queue_from_interaction(interaction, submit)
 
 
 def deleted_message(clip_id: int, by: str) -> dict[str, Any]:
@@ -156,6 +168,7 @@ CLIP_ACTIONS: dict[str, Action] = {
     "submit": Action(N_("Enter challenge"), discord.ButtonStyle.success, "🏆", enter_clip, row=1),
     "details": Action(N_("Details"), discord.ButtonStyle.secondary, "📜", _details, row=1),
     "delete": Action(N_("Delete"), discord.ButtonStyle.danger, "🗑️", _delete, row=1),
+    "finalize": Action(N_("Finalize"), discord.ButtonStyle.success, "✨", _finalize, row=1),
 }
 ClipButton = action_buttons("clip", CLIP_ACTIONS, stale="`/remix`")
 

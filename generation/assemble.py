@@ -1,26 +1,37 @@
-"""Turn a list of shot recipes into one clip: render (or reuse) each shot, stitch, make the storyboard."""
+"""Turn a list of shot recipes into one clip: render (or reuse) each shot, stitch, make the storyboard.
+
+The work is split so the GPU never waits on the CPU: `render_shots` does the GPU part and hands each
+shot's frames to a `ShotEncoder`, whose background thread encodes shot k while shot k+1 denoises; the
+`RenderedClip` it returns is finished (`finish`: wait for the encodes, stitch, storyboard) on whatever
+thread the caller likes, beside the next clip's render.
+"""
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from PIL import Image
 
 from generation.encoding import encode_mp4, probe, read_frame, stitch
 from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from generation.render import CancelCheck, StepCallback, render_shot
+from generation.render import CancelCheck, StepCallback, render_shot, to_uint8
 from generation.storyboard import make_storyboard
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]
+# record(recipe_hash, shot_path, gpu_seconds): called once per freshly rendered shot, on the encoder thread.
+RecordCallback = Callable[[str, Path, float], None]
 # Share of the progress bar spent rendering shots; stitching and the storyboard share the rest.
 _RENDER_SHARE = 0.9
 
@@ -35,23 +46,145 @@ class ClipOutput:
     gpu_seconds: float
 
 
-def render_clip(
+class ShotEncoder:
+    """Encodes rendered shots on one background thread, so the GPU starts the next shot at once.
+
+    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 float32 = 388 MB for a Wan shot, as the
+    pipeline returned them: converting them to bytes is part of the background work), so at most
+    `max_pending` are queued or running: `submit` waits for room beyond that. Shots still being
+    encoded are found by recipe hash (`in_progress`), so a repeated recipe is never rendered twice even
+    before the render cache has recorded it. Use as a context manager, or call `close`.
+    """
+
+    def __init__(self, max_pending: int = 2) -> None:
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-encode")
+        self._room = threading.BoundedSemaphore(max_pending)
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[Path]] = {}
+
+    def submit(
+        self, recipe_hash: str, frames: np.ndarray, fps: float, path: Path, on_encoded: Callable[[Path], None]
+    ) -> Future[Path]:
+        """Encode frames (F, H, W, 3), uint8 or float in [0, 1], to `path` in the background;
+        `on_encoded(path)` runs on the encoder thread once the file is in place. The future raises what
+        encoding or `on_encoded` raised."""
+        self._room.acquire()
+
+        def encode() -> Path:
+            try:
+                done = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), fps, path)
+                on_encoded(done)
+                return done
+            finally:
+                with self._lock:
+                    self._pending.pop(recipe_hash, None)
+                self._room.release()
+
+        with self._lock:
+            future = self._pool.submit(encode)
+            self._pending[recipe_hash] = future
+        return future
+
+    def in_progress(self, recipe_hash: str) -> Future[Path] | None:
+        with self._lock:
+            return self._pending.get(recipe_hash)
+
+    def close(self) -> None:
+        """Wait for queued encodes, then stop the thread."""
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "ShotEncoder":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass
+class PendingShot:
+    """One shot of a clip whose render is done: its file (or the encode that will write it)."""
+
+    path: Future[Path]
+    # The middle frame when the shot was rendered here (no need to decode it back for the storyboard).
+    keyframe: np.ndarray | None
+    rendered: bool
+    gpu_seconds: float
+
+
+@dataclass
+class RenderedClip:
+    """A clip whose GPU work is done; `finish` does the CPU rest."""
+
+    shots: list[PendingShot]
+    captions: list[str]
+    out_dir: Path
+    title: str | None
+    subtitle: str | None = None
+    # What the storyboard calls each panel: "Shot" ("Shot 1"), or "Take" for a clip of takes.
+    panel: str = "Shot"
+    # The member's starting picture, which leads the storyboard.
+    picture: str | None = None
+
+    def finish(self, on_progress: ProgressCallback | None = None) -> ClipOutput:
+        """Wait for the shot encodes, stitch out_dir/clip.mp4 and draw out_dir/storyboard.png.
+
+        Raises EncodeError when a shot could not be encoded or read, or the stitch failed.
+        """
+        report = _reporter(on_progress)
+        report(_RENDER_SHARE, "Stitching shots")
+        shot_paths = [shot.path.result() for shot in self.shots]
+        video_path = stitch(shot_paths, self.out_dir / "clip.mp4")
+        report(0.95, "Drawing the storyboard")
+        keyframes: list = [
+            shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
+            for shot, path in zip(self.shots, shot_paths, strict=True)
+        ]
+        headings = [f"{self.panel} {n + 1}" for n in range(len(self.shots))]
+        captions = list(self.captions)
+        if self.picture is not None:  # the member's picture leads the board: what shot 1 grew from
+            with Image.open(self.picture) as picture:
+                keyframes.insert(0, picture.convert("RGB"))
+            headings.insert(0, "Picture")
+            captions.insert(0, "the starting picture")
+        storyboard_path = make_storyboard(
+            keyframes, captions, self.out_dir / "storyboard.png", title=self.title, subtitle=self.subtitle,
+            headings=headings,
+        )  # fmt: skip
+        report(1.0, "Done")
+        return ClipOutput(
+            video_path,
+            storyboard_path,
+            shot_paths,
+            rendered=sum(shot.rendered for shot in self.shots),
+            reused=sum(not shot.rendered for shot in self.shots),
+            gpu_seconds=sum(shot.gpu_seconds for shot in self.shots),
+        )
+
+
+def render_shots(
     recipes: list[ShotRender],
     captions: list[str],
     *,
     pipelines: PipelineCache,
+    encoder: ShotEncoder,
     out_dir: Path,
     lookup: Callable[[str], Path | None],
-    record: Callable[[str, Path, float], None],
+    record: RecordCallback,
     on_progress: ProgressCallback | None = None,
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
-) -> ClipOutput:
-    """Render every shot not already in the render cache, then stitch them into out_dir/clip.mp4.
+    panel: str = "Shot",
+) -> RenderedClip:
+    """Render every shot not already in the render cache, handing each to `encoder`; returns at once
+    after the last shot's denoise, with its encode (and maybe earlier ones) still running.
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
-    `record(recipe_hash, path, gpu_seconds)` is called after each fresh render so later clips can reuse it.
+    `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
+    file is written, so later clips can reuse it. Raises ValueError (caption count), RecipeError (before
+    anything renders), RenderCancelled and the render errors of `render_shot`.
     """
     if not recipes or len(recipes) != len(captions):
         raise ValueError("need one caption per recipe, and at least one recipe")
@@ -59,26 +192,20 @@ def render_clip(
         validate_recipe(recipe)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    def report(fraction: float, stage: str) -> None:
-        if on_progress is not None:
-            on_progress(min(1.0, fraction), stage)
+    report = _reporter(on_progress)
 
     total = len(recipes)
-    shot_paths: list[Path] = []
-    rendered = reused = 0
-    gpu_seconds = 0.0
+    shots: list[PendingShot] = []
     for index, recipe in enumerate(recipes):
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("The render was cancelled.")
         base = _RENDER_SHARE * index / total
         label = f"shot {index + 1}/{total}"
         recipe_hash = recipe.content_hash()
-        cached = lookup(recipe_hash)
-        if cached is not None and Path(cached).is_file():
-            log.info("%s: reusing %s", label, cached)
-            shot_paths.append(Path(cached))
-            reused += 1
+        reused = _reuse(recipe_hash, lookup, encoder)
+        if reused is not None:
+            log.info("%s: reusing %s", label, recipe_hash)
+            shots.append(PendingShot(reused, None, rendered=False, gpu_seconds=0.0))
             report(_RENDER_SHARE * (index + 1) / total, f"Reused {label}")
             continue
 
@@ -87,27 +214,24 @@ def render_clip(
 
         report(base, f"Rendering {label}")
         # Keep model loading out of gpu_seconds.
-        pipelines.get(recipe.model, i2v=recipe.init_image is not None)
+        pipelines.get(recipe.model, i2v=recipe.i2v)
         if recipe.continued:
             pipelines.get(recipe.model, i2v=True)
         started = time.monotonic()
-        frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel)
+        frames = render_segments(
+            _started(recipe, [shot.path for shot in shots], out_dir), pipelines, out_dir, on_step=on_step,
+            should_cancel=should_cancel,
+        )  # fmt: skip
         seconds = time.monotonic() - started
-        path = encode_mp4(frames, recipe.fps, out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4")
-        record(recipe_hash, path, seconds)
-        shot_paths.append(path)
-        rendered += 1
-        gpu_seconds += seconds
-
-    report(_RENDER_SHARE, "Stitching shots")
-    video_path = stitch(shot_paths, out_dir / "clip.mp4")
-    report(0.95, "Drawing the storyboard")
-    # Keyframes come from the shot files, so reused and fresh shots are treated alike.
-    keyframes = [read_frame(path, probe(path).frame_count // 2) for path in shot_paths]
-    storyboard_path = make_storyboard(keyframes, captions, out_dir / "storyboard.png", title=title,
-                                      subtitle=subtitle)
-    report(1.0, "Done")
-    return ClipOutput(video_path, storyboard_path, shot_paths, rendered, reused, gpu_seconds)
+        path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
+        encoded = encoder.submit(
+            recipe_hash, frames, recipe.fps, path,
+            on_encoded=lambda done, recipe_hash=recipe_hash, seconds=seconds: record(recipe_hash, done, seconds),
+        )  # fmt: skip
+        # One converted frame for the storyboard, rather than keeping the whole shot alive.
+        keyframe = to_uint8(frames[len(frames) // 2])
+        shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds))
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image)
 
 
 def render_segments(
@@ -118,12 +242,13 @@ def render_segments(
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
 ) -> np.ndarray:
-    """Frames (recipe.frames, height, width, 3) uint8 of one shot: its segments rendered one after another
+    """Frames (recipe.frames, height, width, 3) of one shot: its segments rendered one after another
     (see generation.segments), each continued from the previous one's last frame when `recipe.continued`
     (saved as a PNG in `work_dir`), joined and cut to the shot's length. `on_step(done, total)` counts
-    the steps of every segment."""
+    the steps of every segment. A one-segment shot comes back as the pipeline's float frames in [0, 1]
+    (the encoder thread converts them); joined segments as uint8."""
     if recipe.segments == 1 and recipe.keep_frames is None:
-        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
+        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False)
     pieces: list[np.ndarray] = []
     init_image = recipe.init_image
     for index in range(recipe.segments):
@@ -143,7 +268,61 @@ def render_segments(
 
 
 def _save_frame(frame: np.ndarray, path: Path) -> Path:
-    from PIL import Image
-
     Image.fromarray(frame).save(path)
     return path
+
+
+def render_clip(
+    recipes: list[ShotRender],
+    captions: list[str],
+    *,
+    pipelines: PipelineCache,
+    out_dir: Path,
+    lookup: Callable[[str], Path | None],
+    record: RecordCallback,
+    on_progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    panel: str = "Shot",
+) -> ClipOutput:
+    """`render_shots` then `finish`, with an encoder of its own: one clip, start to end, in one call."""
+    with ShotEncoder() as encoder:
+        rendered = render_shots(
+            recipes, captions, pipelines=pipelines, encoder=encoder, out_dir=out_dir, lookup=lookup, record=record,
+            on_progress=on_progress, should_cancel=should_cancel, title=title, subtitle=subtitle, panel=panel,
+        )  # fmt: skip
+        return rendered.finish(on_progress)
+
+
+def _reuse(recipe_hash: str, lookup: Callable[[str], Path | None], encoder: ShotEncoder) -> Future[Path] | None:
+    """The shot's file from the render cache, or from an encode still running; None if it must render."""
+    running = encoder.in_progress(recipe_hash)
+    if running is not None:
+        return running
+    cached = lookup(recipe_hash)
+    if cached is None or not Path(cached).is_file():
+        return None
+    found: Future[Path] = Future()
+    found.set_result(Path(cached))
+    return found
+
+
+def _reporter(on_progress: ProgressCallback | None) -> ProgressCallback:
+    def report(fraction: float, stage: str) -> None:
+        if on_progress is not None:
+            on_progress(min(1.0, fraction), stage)
+
+    return report
+
+
+def _started(recipe: ShotRender, previous: list[Future[Path]], out_dir: Path) -> ShotRender:
+    """The recipe to render: a continuing shot starts from the last frame of the shot before it (its file,
+    once encoded, saved as a PNG beside the shots); it stays cached under its own recipe's hash."""
+    if recipe.continues_from is None:
+        return recipe
+    if not previous:
+        raise ValueError("the first shot can't continue from a previous one")
+    frame = out_dir / f"last-frame-{len(previous):02d}.png"
+    Image.fromarray(read_frame(previous[-1].result(), -1)).save(frame, format="PNG")
+    return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)

@@ -1,4 +1,7 @@
-"""H.264 MP4 in and out with PyAV: encode frames, stitch shots, squeeze under an upload limit, probe."""
+"""H.264 MP4 in and out with PyAV: encode frames, stitch shots, squeeze under an upload limit, probe.
+
+PyAV releases the GIL while it scales and encodes, so an encode on a background thread runs beside
+Python work (a render's denoising loop) on other threads."""
 from __future__ import annotations
 
 import collections
@@ -16,9 +19,12 @@ import numpy as np
 from generation.errors import EncodeError
 
 DISCORD_LIMIT_BYTES = 10 * 1024 * 1024
-# High quality for shots and stitched clips: they get re-encoded downstream (stitch, fit_to_limit).
+# Shots and stitched clips are intermediates at high quality (the bot re-encodes them to fit an upload
+# limit), written beside the GPU's next render: a fast preset costs some bytes, not quality.
 CRF = 18
-X264_PRESET = "medium"
+SHOT_PRESET = "veryfast"
+# Fitting under an upload limit spends its few bits carefully: the slower preset looks better per byte.
+FIT_PRESET = "medium"
 # Resolution ladder for fit_to_limit once a lower bitrate alone no longer fits.
 _FIT_SCALES = (1.0, 0.75, 0.5, 0.35, 0.25)
 _MIN_SIDE = 16
@@ -38,14 +44,21 @@ class VideoInfo:
 
 
 def encode_mp4(
-    frames: np.ndarray | Sequence[np.ndarray], fps: float, path: Path, *, bitrate: int | None = None
+    frames: np.ndarray | Sequence[np.ndarray],
+    fps: float,
+    path: Path,
+    *,
+    bitrate: int | None = None,
+    preset: str = SHOT_PRESET,
 ) -> Path:
-    """Encode RGB uint8 frames (F, H, W, 3) as H.264/yuv420p MP4; odd sizes are scaled to even ones."""
+    """Encode RGB uint8 frames (F, H, W, 3) as H.264/yuv420p MP4 (CRF 18, or `bitrate` bits/s, with the
+    x264 `preset`); odd sizes are scaled to even ones. Raises ValueError for no frames or wrong dtype/shape,
+    EncodeError when the encoder fails."""
     frames = list(frames)
     if not frames:
         raise ValueError("no frames to encode")
     height, width = frames[0].shape[:2]
-    with _Writer(Path(path), fps, width, height, bitrate=bitrate) as writer:
+    with _Writer(Path(path), fps, width, height, bitrate=bitrate, preset=preset) as writer:
         for frame in frames:
             if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
                 raise ValueError(f"frames must be uint8 RGB (H, W, 3), got {frame.dtype} {frame.shape}")
@@ -53,16 +66,78 @@ def encode_mp4(
     return Path(path)
 
 
-def stitch(shot_paths: Sequence[Path], out_path: Path) -> Path:
-    """Concatenate shots into one clip at the first shot's size and frame rate (others are rescaled)."""
+def stitch(
+    shot_paths: Sequence[Path], out_path: Path, *, reencode: bool = False, preset: str = SHOT_PRESET
+) -> Path:
+    """Concatenate shots into one clip at the first shot's size and frame rate.
+
+    Shots that share their codec settings (the same encoder, size, frame rate and parameter sets, as every
+    shot `encode_mp4` writes for one preset does) are joined by copying their compressed packets, which
+    costs no quality and almost no time. Otherwise, or with `reencode`, every frame is decoded and
+    encoded again (CRF 18, x264 `preset`), rescaling shots of another size. Raises ValueError for no
+    shots, EncodeError for an unreadable shot or a failed encode.
+    """
     if not shot_paths:
         raise ValueError("no shots to stitch")
+    if not reencode and _remux_compatible(shot_paths):
+        return _remux(shot_paths, Path(out_path))
     first = probe(shot_paths[0])
-    with _Writer(Path(out_path), first.fps, first.width, first.height) as writer:
+    with _Writer(Path(out_path), first.fps, first.width, first.height, preset=preset) as writer:
         for shot in shot_paths:
             for frame in _decode(shot):
                 writer.write(frame)
     return Path(out_path)
+
+
+def _codec_settings(path: Path) -> tuple | None:
+    """What two H.264 streams must share for their packets to play as one stream, or None if unreadable."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            context = stream.codec_context
+            return (context.name, context.width, context.height, context.pix_fmt, stream.time_base,
+                    stream.average_rate, bytes(context.extradata or b""))
+    except (av.FFmpegError, IndexError, OSError):
+        return None
+
+
+def _remux_compatible(shot_paths: Sequence[Path]) -> bool:
+    settings = {_codec_settings(Path(path)) for path in shot_paths}
+    return len(settings) == 1 and None not in settings
+
+
+def _remux(shot_paths: Sequence[Path], out_path: Path) -> Path:
+    """Copy every shot's packets into one MP4, shifting each shot's timestamps past the previous shot's end."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".mp4", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}) as output:
+            out_stream = None
+            offset = 0
+            for path in shot_paths:
+                with av.open(str(path)) as container:
+                    stream = container.streams.video[0]
+                    if out_stream is None:
+                        out_stream = output.add_stream_from_template(stream)
+                        out_stream.time_base = stream.time_base
+                    end = offset
+                    for packet in container.demux(stream):
+                        if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                            continue
+                        end = max(end, offset + packet.pts + (packet.duration or 0))
+                        packet.pts += offset
+                        packet.dts += offset
+                        packet.stream = out_stream
+                        output.mux(packet)
+                    offset = end
+        os.replace(tmp, out_path)
+    except (av.FFmpegError, OSError) as exc:
+        raise EncodeError("The shots couldn't be joined into one video.", detail=f"{out_path}: {exc!r}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out_path
 
 
 def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path | None = None) -> Path:
@@ -99,7 +174,7 @@ def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path
                 continue
             tried.add(size)
             try:
-                with _Writer(attempt, info.fps, *size, bitrate=bitrate) as writer:
+                with _Writer(attempt, info.fps, *size, bitrate=bitrate, preset=FIT_PRESET) as writer:
                     for frame in _decode(src):
                         writer.write(frame)
             except av.FFmpegError as exc:
@@ -117,13 +192,15 @@ def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path
 
 
 def probe(path: Path) -> VideoInfo:
-    """Size, frame rate, frame count (by decoding every frame) and duration of a video file."""
+    """Size, frame rate, frame count and duration (seconds) of a video file. The frame count comes from the
+    container's index (an MP4's sample table) when it has one, else from decoding every frame. Raises
+    EncodeError for an unreadable file."""
     path = Path(path)
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             fps = float(stream.average_rate or stream.guessed_rate or 0)
-            frame_count = sum(1 for _ in container.decode(stream))
+            frame_count = stream.frames or sum(1 for _ in container.decode(stream))
             if stream.duration:
                 duration = float(stream.duration * stream.time_base)
             elif container.duration:
@@ -160,8 +237,11 @@ def _decode(path: Path) -> Iterator[av.VideoFrame]:
 class _Writer:
     """Writes frames to a temp file and renames it into place on success: readers never see half a video."""
 
-    def __init__(self, path: Path, fps: float, width: int, height: int, *, bitrate: int | None = None) -> None:
+    def __init__(
+        self, path: Path, fps: float, width: int, height: int, *, bitrate: int | None = None, preset: str = SHOT_PRESET
+    ) -> None:
         self.path = path
+        self.preset = preset
         self.width, self.height = _even(width), _even(height)
         self.rate = Fraction(fps).limit_denominator(1001)
         self.bitrate = bitrate
@@ -181,9 +261,9 @@ class _Writer:
                 self.stream.bit_rate = self.bitrate
                 # A VBV cap keeps single-pass rate control close to the target on short clips.
                 rate = str(self.bitrate)
-                self.stream.options = {"preset": X264_PRESET, "maxrate": rate, "bufsize": rate}
+                self.stream.options = {"preset": self.preset, "maxrate": rate, "bufsize": rate}
             else:
-                self.stream.options = {"preset": X264_PRESET, "crf": str(CRF)}
+                self.stream.options = {"preset": self.preset, "crf": str(CRF)}
         except (av.FFmpegError, OSError) as exc:
             self.tmp.unlink(missing_ok=True)
             raise EncodeError("The video couldn't be encoded.", detail=repr(exc)) from exc

@@ -8,7 +8,10 @@ Tiers, fastest first (diffusers' memory guide, docs/source/en/optimization/memor
 """
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,7 +24,7 @@ log = logging.getLogger(__name__)
 Tier = Literal["gpu", "model", "group"]
 GB = 1e9
 # Best first: what `auto` picks among presets whose weights are present and that fit.
-QUALITY_ORDER = ("wan-1.3b", "ltx-video", "cogvideox-2b")
+QUALITY_ORDER = ("wan2.2-ti2v-5b", "wan-1.3b", "ltx-video", "cogvideox-2b")
 # Decoding more pixels than this (width x height x frames) at once tiles the VAE: a 832x480x81 decode
 # needs several GB of activations in one piece (diffusers' VAE tiling docs).
 VAE_TILING_PIXELS = 480 * 480 * 25
@@ -42,7 +45,24 @@ class Gpu:
 
 
 def gpus() -> list[Gpu]:
-    """Every visible CUDA device with its free and total memory; empty without CUDA."""
+    """Every visible CUDA device with its free and total memory; empty without CUDA.
+
+    A process that has not loaded torch (the bot, which never renders) asks a short-lived child process,
+    so neither torch nor a CUDA context ever takes its memory; a probe that fails counts as no GPU.
+    """
+    if "torch" in sys.modules:
+        return _gpus_here()
+    probe = "import dataclasses, json; from generation.placement import _gpus_here; " \
+            "print(json.dumps([dataclasses.asdict(gpu) for gpu in _gpus_here()]))"
+    try:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+        return [Gpu(**fields) for fields in json.loads(done.stdout.strip().splitlines()[-1])]
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError, TypeError) as error:
+        log.warning("could not look for GPUs: %s", error)
+        return []
+
+
+def _gpus_here() -> list[Gpu]:
     import torch
 
     if not torch.cuda.is_available():
@@ -102,3 +122,13 @@ def choose_model(models_dir: Path, gpu_list: list[Gpu] | None = None) -> tuple[s
                             f"this GPU has {largest / GB:.1f} GB, so it will stream layers (slow).")  # fmt: skip
     return "tiny", ("No model is downloaded: using the tiny test model, which renders noise. "
                     "Download one with `reelbot models pull wan-1.3b`.")  # fmt: skip
+
+
+def i2v_fallback(default: str, models_dir: Path) -> str | None:
+    """The preset a picture goes to when the default preset can't take one: the tiny image-to-video model
+    in place of a tiny default, else the best downloaded image-to-video preset (QUALITY_ORDER); None if
+    none is downloaded."""
+    if PRESETS[default].local:
+        return next(p.name for p in PRESETS.values() if p.local and p.supports_i2v)
+    return next((name for name in QUALITY_ORDER
+                 if PRESETS[name].supports_i2v and weights_present(models_dir, PRESETS[name])), None)  # fmt: skip

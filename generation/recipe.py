@@ -30,10 +30,19 @@ class ShotRender:
     segments: int = 1
     keep_frames: int | None = None
     continued: bool = False
+    # The content hash of the previous shot of the clip when this shot starts from that shot's last frame
+    # (image-to-video presets): the frame exists only once that shot is rendered, so the recipe names the
+    # shot, and its hash, like init_image's, makes this shot's.
+    continues_from: str | None = None
+
+    @property
+    def i2v(self) -> bool:
+        """Rendered by the preset's image-to-video pipeline: from a picture or the previous shot."""
+        return self.init_image is not None or self.continues_from is not None
 
     def content_hash(self) -> str:
         fields = dataclasses.asdict(self)
-        # One-generation recipes hash as they did before segments existed, so their cached renders stay valid.
+        # Recipes hash as they did before these fields existed, so their cached renders stay valid.
         for name, default in _SEGMENT_DEFAULTS.items():
             if fields[name] == default:
                 del fields[name]
@@ -73,4 +82,15 @@ class ShotRender:
         return self.frames / self.fps
 
 
-_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False}
+_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None}
+
+
+def linked(recipes: list[ShotRender]) -> list[ShotRender]:
+    """The recipes with every continuing shot pointed at the shot now before it (after a remix reordered,
+    changed or removed shots); the first shot has nothing to continue from."""
+    out: list[ShotRender] = []
+    for recipe in recipes:
+        if recipe.continues_from is not None:
+            recipe = dataclasses.replace(recipe, continues_from=out[-1].content_hash() if out else None)
+        out.append(recipe)
+    return out

@@ -34,8 +34,13 @@ def render_shot(
     *,
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
+    as_uint8: bool = True,
 ) -> np.ndarray:
     """Frames of shape (num_frames, height, width, 3), uint8; identical for identical recipes on one setup.
+
+    With `as_uint8=False` they stay float32 in [0, 1] as the pipeline returned them, for a caller that
+    converts them (`to_uint8`) off the GPU's critical path: the conversion takes about a second of CPU
+    for a Wan shot, during which the GPU would wait.
 
     `on_step(done, total)` runs after every denoising step. `should_cancel()` is polled before the render
     and after every step; True ends the render with RenderCancelled. Either callback may itself raise a
@@ -115,7 +120,8 @@ def render_shot(
             model=recipe.model, detail=repr(exc),
         ) from exc
     log.info("rendered %s in %.1fs", recipe.content_hash(), time.monotonic() - started)
-    return _to_uint8(_checked_shape(video, recipe))
+    checked = _checked_shape(video, recipe)
+    return to_uint8(checked) if as_uint8 else checked
 
 
 def _run(pipe: Any, kwargs: dict[str, Any]) -> np.ndarray:
@@ -143,8 +149,12 @@ def _checked_shape(video: np.ndarray, recipe: ShotRender) -> np.ndarray:
     return video[: recipe.num_frames]
 
 
-def _to_uint8(frames: np.ndarray) -> np.ndarray:
-    return (np.clip(frames, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+def to_uint8(video: Any) -> np.ndarray:
+    """Float frames in [0, 1] (values outside are clipped), any shape, as uint8 0-255 rounded half to even."""
+    scaled = np.multiply(np.asarray(video, dtype=np.float32), 255.0)  # one temporary, then in place
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    np.rint(scaled, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 class _widened:

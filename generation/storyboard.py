@@ -25,11 +25,16 @@ def make_storyboard(
     *,
     title: str | None = None,
     subtitle: str | None = None,
+    headings: Sequence[str] | None = None,
 ) -> Path:
     """Keyframes in a grid under `title` (two lines at most) and `subtitle` (the film's style; one line),
-    each panel captioned "Shot n" plus its caption (four lines at most). Returns `out_path`."""
+    each panel captioned with its heading ("Shot n" unless `headings` says otherwise: a starting picture,
+    takes) plus its caption (four lines at most). Returns `out_path`."""
     if not keyframes or len(keyframes) != len(captions):
         raise ValueError("need one caption per keyframe, and at least one keyframe")
+    headings = list(headings) if headings is not None else [f"Shot {n + 1}" for n in range(len(keyframes))]
+    if len(headings) != len(keyframes):
+        raise ValueError("need one heading per keyframe")
     images = [_to_image(frame) for frame in keyframes]
     thumbs = [im.resize((PANEL_WIDTH, max(1, round(PANEL_WIDTH * im.height / im.width))), Image.Resampling.LANCZOS)
               for im in images]
@@ -60,7 +65,7 @@ def make_storyboard(
         y = top + row * (panel_height + GAP)
         board.paste(thumb, (x, y + (thumb_height - thumb.height) // 2))
         text_y = y + thumb_height + 8
-        draw.text((x, text_y), f"Shot {index + 1}", font=heading, fill=MUTED)
+        draw.text((x, text_y), headings[index], font=heading, fill=MUTED)
         text_y += line_height(heading) + 4
         for line in wrap(caption, caption_font, PANEL_WIDTH, CAPTION_LINES):
             draw.text((x, text_y), line, font=caption_font, fill=TEXT)

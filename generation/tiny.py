@@ -125,6 +125,36 @@ def build_wan(out_dir: Path) -> None:
     ).save_pretrained(out_dir)
 
 
+def build_wan22(out_dir: Path) -> None:
+    """Wan-AI/Wan2.2-TI2V-5B-Diffusers layout: the Wan 2.2 VAE (residual, 2x2 pixel patches, 48 latent
+    channels: 16x space, 4x time), expand_timesteps so WanImageToVideoPipeline takes the picture as the
+    first latent frame, and the hub's flow shift 5.0."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    tokenizer = fast_tokenizer()
+    text_encoder = _seeded(1, lambda: UMT5EncoderModel(
+        UMT5Config(vocab_size=len(tokenizer), d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                   relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
+                   eos_token_id=1, decoder_start_token_id=0)))  # fmt: skip
+    vae = _seeded(2, lambda: AutoencoderKLWan(
+        base_dim=4, z_dim=48, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
+        is_residual=True, in_channels=12, out_channels=12, patch_size=2, scale_factor_spatial=16,
+        latents_mean=[0.0] * 48, latents_std=[1.0] * 48))  # fmt: skip
+    transformer = _seeded(3, lambda: WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=48, out_channels=48,
+        text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32))  # fmt: skip
+    WanPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+        transformer=transformer,
+        expand_timesteps=True,
+    ).save_pretrained(out_dir)
+
+
 def build_ltx(out_dir: Path) -> None:
     """Lightricks/LTX-Video layout (LTXPipeline; LTXImageToVideoPipeline loads the same folder). The VAE
     keeps the real compression (patch 4, three scaled levels: 32x space, 8x time); the scheduler is the
@@ -177,6 +207,7 @@ def build_cogvideox(out_dir: Path) -> None:
 
 TINY_MODELS: dict[str, Callable[[Path], None]] = {
     "tiny-wan": build_wan,
+    "tiny-wan2.2": build_wan22,
     "tiny-ltx": build_ltx,
     "tiny-cogvideox": build_cogvideox,
 }

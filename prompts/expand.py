@@ -48,7 +48,8 @@ def resolve_backend(config: ExpanderConfig) -> str:
         return config.backend
     if config.base_url:
         return "openai"
-    if _gpu_present() and model_on_disk(config.model_id):
+    # The cheap check first: torch is imported only where a local model could run at all.
+    if model_on_disk(config.model_id) and _gpu_present():
         return "transformers"
     return "rules"
 

@@ -174,7 +174,7 @@ class SlotRunner:
         if found is None:
             return
         clip, recipes = found
-        cache = RenderCacheAccess(db, self.config.media_dir, recipes)
+        cache = RenderCacheAccess(db, self.config.db_path, self.config.media_dir, recipes)
         progress = MonotonicProgress(ProgressWriter(db, job, self.config))
         call = _Call()
         log.info(

@@ -115,13 +115,12 @@ def _queued(db: sqlite_utils.Database) -> list[QueuedJob]:
 def _last_served(db: sqlite_utils.Database, user_ids: set[int]) -> dict[int, float]:
     if not user_ids:
         return {}
-    marks = ",".join("?" * len(user_ids))
+    # One index probe per user (jobs_user_started), not a scan of every job ever started.
     rows = db.execute(
-        f"SELECT user_id, MAX(started_at) FROM jobs WHERE started_at IS NOT NULL AND user_id IN ({marks}) "
-        "GROUP BY user_id",
-        tuple(user_ids),
+        "SELECT users.user_id, (SELECT MAX(started_at) FROM jobs WHERE jobs.user_id = users.user_id) "
+        "FROM (SELECT DISTINCT user_id FROM jobs WHERE status = 'queued') AS users"
     ).fetchall()
-    return dict(rows)
+    return {user: served for user, served in rows if served is not None and user in user_ids}
 
 
 def _queue_state(db: sqlite_utils.Database) -> tuple[list[QueuedJob], dict[int, float]]:
@@ -363,7 +362,9 @@ def queue_estimates(
     stats = all_model_stats(db)
 
     def model_stats(model: str) -> ModelStats:
-        return stats.get(model) or default_model_stats(model)
+        if model not in stats:
+            stats[model] = default_model_stats(model)
+        return stats[model]
 
     def remaining(running: RenderJob) -> float:
         return _duration(running.cost_estimate, model_stats(running.model)) * (1.0 - running.progress)
@@ -374,18 +375,18 @@ def queue_estimates(
     workers = live_workers(db, within_s=LIVE_WORKER_WINDOW_S, now=now)
     loaded = running[-1].model if running else next((w.loaded_model for w in workers[::-1] if w.loaded_model), None)
     queued, last_served = _queue_state(db)
-    order = predict_order(queued, loaded_model=loaded, last_served=last_served, now=now, policy=policy)
+    prediction = predict_order(queued, loaded_model=loaded, last_served=last_served, now=now, policy=policy)
     estimates = {job.id: QueueEstimate(0, remaining(job)) for job in running}
     # Work ahead is shared by the live workers; a job's own render runs on one of them.
     parallel = max(1, len(workers), len(running))
     ahead = sum(remaining(job) for job in running)
-    for position, job in enumerate(order, 1):
+    for position, job in enumerate(prediction.order, 1):
         load = 0.0
         if job.needs_model and job.model != loaded:
             load = model_stats(job.model).load_seconds
             loaded = job.model
         own = _duration(job.cost, model_stats(job.model))
-        estimates[job.id] = QueueEstimate(position, (ahead + load) / parallel + own)
+        estimates[job.id] = QueueEstimate(position, (ahead + load) / parallel + own, position <= prediction.exact)
         ahead += load + own
     return estimates
 

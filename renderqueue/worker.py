@@ -11,6 +11,7 @@ Run: `reelbot worker` (or `python -m studio.worker_process --home DIR [--config 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import socket
@@ -18,12 +19,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlite_utils
 
-from generation import assemble
 from generation.errors import (
     OutOfMemoryRenderError,
     PipelineError,
@@ -31,7 +33,6 @@ from generation.errors import (
     RenderError,
     RenderTimeout,
 )
-from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from generation.segments import with_segment_frames
@@ -54,7 +55,14 @@ from storage.records import Clip, RenderJob
 from storage.renders import lookup_render, record_render
 from storage.workers import live_workers, register_worker, unregister_worker, worker_heartbeat
 
+if TYPE_CHECKING:
+    # torch and diffusers come with these: a front-end that only configures and starts worker processes
+    # imports this module without them, and the render functions import them when they run.
+    from generation import assemble
+    from generation.pipelines import PipelineCache
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Exit status of a worker that killed itself because a render ignored its timeout (a hung kernel or
 # driver cannot be interrupted from Python); a supervisor restarts it.
@@ -87,7 +95,8 @@ class WorkerConfig:
 
 class JobWatch:
     """Everything that runs beside one render on a background thread: heartbeats (which also reveal
-    cancellation or loss of the job), the per-job timeout, and the last-resort hang watchdog."""
+    cancellation or loss of the job), progress writes, the per-job timeout, and the last-resort hang
+    watchdog. Database writes happen on this thread only, so a slow disk never stalls the render loop."""
 
     def __init__(
         self,
@@ -113,7 +122,13 @@ class JobWatch:
         self._on_stop = on_stop
         self._on_hung = on_hung or self._give_up_on_hung_render
         self._stop_sent = False
+        self._hung = False
         self._done = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._progress: tuple[float, str] | None = None  # the latest report not yet written
+        self._reported_at = -math.inf
+        self._reported_stage = ""
         self._thread = threading.Thread(target=self._run, name=f"job-{job.id}-watch", daemon=True)
 
     def __enter__(self) -> "JobWatch":
@@ -121,7 +136,9 @@ class JobWatch:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Stop watching, after writing the last progress reported."""
         self._done.set()
+        self._wake.set()
         self._thread.join()
 
     @property
@@ -137,23 +154,52 @@ class JobWatch:
             raise self.timeout_error()
         return self.lost.is_set() or self.stop.is_set()
 
+    def report(self, fraction: float, stage: str) -> None:
+        """The render's progress callback: keeps the latest, written within `progress_interval` (a new
+        stage or the end at once). Never blocks on the database."""
+        now = time.monotonic()
+        with self._lock:
+            if stage == self._reported_stage and now - self._reported_at < self.config.settings.progress_interval_s and fraction < 1:
+                return
+            self._reported_at, self._reported_stage = now, stage
+            self._progress = (fraction, stage)
+        self._wake.set()
+
     def _run(self) -> None:
         db = open_db(self.config.db_path)
-        hung = False
+        next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
         try:
-            while not self._done.wait(self.config.settings.heartbeat_interval_s):
-                if not heartbeat(db, self.job.id, self.config.worker_id):
-                    self.lost.set()
-                worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
-                stopping = self.lost.is_set() or self.stop.is_set() or self.timed_out
-                if stopping and self._on_stop is not None and not self._stop_sent:
-                    self._stop_sent = True
-                    self._on_stop()
-                if not hung and time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
-                    hung = True
-                    self._on_hung(db)
+            while True:
+                self._wake.wait(max(0.0, next_beat - time.monotonic()))
+                self._wake.clear()
+                # Read before writing: all that was reported before `done` is then in this write.
+                done = self._done.is_set()
+                self._write_progress(db)
+                if done:
+                    return
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
+                    self._beat(db)
         finally:
             db.close()
+
+    def _write_progress(self, db: sqlite_utils.Database) -> None:
+        with self._lock:
+            progress, self._progress = self._progress, None
+        if progress is not None:
+            update_progress(db, self.job.id, *progress, worker_id=self.config.worker_id)
+
+    def _beat(self, db: sqlite_utils.Database) -> None:
+        if not heartbeat(db, self.job.id, self.config.worker_id):
+            self.lost.set()
+        worker_heartbeat(db, self.config.worker_id, loaded_model=self.loaded_model(), job_id=self.job.id)
+        stopping = self.lost.is_set() or self.stop.is_set() or self.timed_out
+        if stopping and self._on_stop is not None and not self._stop_sent:
+            self._stop_sent = True
+            self._on_stop()
+        if not self._hung and time.monotonic() > self.deadline + self.config.settings.hang_grace_s:
+            self._hung = True
+            self._on_hung(db)
 
     def _give_up_on_hung_render(self, db: sqlite_utils.Database) -> None:
         log.error("job %s ignored its timeout for %.0f s; exiting the worker", self.job.id, self.config.settings.hang_grace_s)
@@ -185,18 +231,21 @@ class ProgressWriter:
 
 
 class RenderCacheAccess:
-    """The render cache as render_clip sees it: lookup by recipe hash, record each fresh shot.
+    """The render cache as render_shots sees it: lookup by recipe hash, record each fresh shot.
 
     Shots are linked into media/renders/<hash>.mp4 so the cache outlives the clip folder they were
-    rendered in. Fresh work and GPU seconds are summed for the model's speed statistics.
+    rendered in. Fresh work and GPU seconds are summed for the model's speed statistics. `lookup` uses
+    `db` (the calling thread's connection); `record` runs on the encoder thread, so it opens its own.
     """
 
-    def __init__(self, db: sqlite_utils.Database, media_dir: Path, recipes: list[ShotRender]):
+    def __init__(self, db: sqlite_utils.Database, db_path: Path, media_dir: Path, recipes: list[ShotRender]):
         self.db = db
+        self.db_path = db_path
         self.dir = media_dir / "renders"
         self.by_hash = {recipe.content_hash(): recipe for recipe in recipes}
         self.work = 0.0
         self.gpu_seconds = 0.0
+        self._lock = threading.Lock()
 
     def lookup(self, recipe_hash: str) -> Path | None:
         render = lookup_render(self.db, recipe_hash)
@@ -209,16 +258,21 @@ class RenderCacheAccess:
         recipe = self.by_hash[recipe_hash]
         self.dir.mkdir(parents=True, exist_ok=True)
         cached = self.dir / f"{recipe_hash}.mp4"
-        staging = cached.with_suffix(f".{os.getpid()}.tmp")
+        staging = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         staging.unlink(missing_ok=True)
         try:
             os.link(shot_path, staging)
         except OSError:
             shutil.copyfile(shot_path, staging)
         os.replace(staging, cached)
-        record_render(self.db, recipe_hash, cached, model=recipe.model, gpu_seconds=gpu_seconds)
-        self.work += render_work(recipe)
-        self.gpu_seconds += gpu_seconds
+        db = open_db(self.db_path)  # once per shot rendered: cheap beside the render
+        try:
+            record_render(db, recipe_hash, cached, model=recipe.model, gpu_seconds=gpu_seconds)
+        finally:
+            db.close()
+        with self._lock:
+            self.work += render_work(recipe)
+            self.gpu_seconds += gpu_seconds
 
 
 def shrink_recipe(recipe: ShotRender) -> ShotRender | None:
@@ -270,7 +324,7 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     if pipelines.has_loaded(fresh[0].model):
         return None
     started = time.monotonic()
-    pipelines.get(fresh[0].model, i2v=fresh[0].init_image is not None)
+    pipelines.get(fresh[0].model, i2v=fresh[0].i2v)
     return time.monotonic() - started
 
 
@@ -291,35 +345,153 @@ def process_job(
     pipelines: PipelineCache,
     config: WorkerConfig,
     stop: threading.Event,
-) -> None:
-    """Render one claimed job and record how it ended; never raises for render failures."""
+    *,
+    encoder: assemble.ShotEncoder | None = None,
+) -> assemble.ClipOutput | None:
+    """Render one claimed job start to end and record how it ended; never raises for render failures.
+
+    Returns what was made, or None when the job did not complete. `run_worker` runs the two halves,
+    `start_job` and `FinishingJob.finish`, on two threads instead, so the next job renders meanwhile.
+    """
+    if encoder is None:
+        from generation import assemble
+
+        with assemble.ShotEncoder() as own:
+            return process_job(db, job, pipelines, config, stop, encoder=own)
+    finishing = start_job(db, job, pipelines, config, stop, encoder)
+    return None if finishing is None else finishing.finish(db)
+
+
+def start_job(
+    db: sqlite_utils.Database,
+    job: RenderJob,
+    pipelines: PipelineCache,
+    config: WorkerConfig,
+    stop: threading.Event,
+    encoder: assemble.ShotEncoder,
+) -> "FinishingJob | None":
+    """The GPU half of a claimed job: load the model and render every shot not in the render cache,
+    handing shots to `encoder`. Returns the job to finish, or None when it ended here (failed, cancelled,
+    re-queued; already recorded). The job's heartbeat runs until the returned job is finished."""
+    from generation import assemble
+
     found = renderable_clip(db, job, config)
     if found is None:
-        return
+        return None
     clip, recipes = found
-    cache = RenderCacheAccess(db, config.media_dir, recipes)
+    cache = RenderCacheAccess(db, config.db_path, config.media_dir, recipes)
     log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
-    with JobWatch(config, job, stop, lambda: _loaded_model(pipelines)) as watch:
+    watch = JobWatch(config, job, stop, lambda: _loaded_model(pipelines)).__enter__()
+    attempt = Attempt(job, clip, recipes, config, watch)
+
+    def render() -> tuple[float | None, assemble.RenderedClip]:
+        load_seconds = _preload(pipelines, recipes, cache)
+        rendered = assemble.render_shots(
+            recipes,
+            captions(clip, len(recipes)),
+            pipelines=pipelines,
+            encoder=encoder,
+            out_dir=clip_dir(config, clip),
+            lookup=cache.lookup,
+            record=cache.record,
+            on_progress=watch.report,
+            should_cancel=watch.should_cancel,
+            title=clip.shot_list.get("title"),
+            subtitle=(clip.shot_list.get("bible") or {}).get("style"),
+            panel="Take" if clip.remix_kind == "takes" else "Shot",
+        )
+        return load_seconds, rendered
+
+    outcome = attempt.run(db, render)
+    if outcome is None:
+        watch.__exit__(None, None, None)
+        return None
+    load_seconds, rendered = outcome
+    return FinishingJob(attempt, cache, rendered, load_seconds)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One claim of a job, and how its failures are recorded."""
+
+    job: RenderJob
+    clip: Clip
+    recipes: list[ShotRender]
+    config: WorkerConfig
+    watch: JobWatch
+
+    def run(self, db: sqlite_utils.Database, work: Callable[[], T]) -> T | None:
+        """`work()`'s result, or None after recording why it failed (retry, smaller size, or failure)."""
+        job, clip, config = self.job, self.clip, self.config
         try:
-            load_seconds = _preload(pipelines, recipes, cache)
-            output = assemble.render_clip(
-                recipes,
-                captions(clip, len(recipes)),
-                pipelines=pipelines,
-                out_dir=clip_dir(config, clip),
-                lookup=cache.lookup,
-                record=cache.record,
-                on_progress=ProgressWriter(db, job, config),
-                should_cancel=watch.should_cancel,
-                title=clip.shot_list.get("title"),
-                subtitle=(clip.shot_list.get("bible") or {}).get("style"),
-            )
+            return work()
         except RenderCancelled as error:
-            record_cancelled(db, job, config, error, lost=watch.lost.is_set(), stopping=watch.stop.is_set())
+            record_cancelled(db, job, config, error, lost=self.watch.lost.is_set(), stopping=self.watch.stop.is_set())
         except Exception as error:
-            record_failure(db, job, clip, recipes, config, error)
-        else:
-            record_success(db, job, config, output, cache, load_seconds)
+            record_failure(db, job, clip, self.recipes, config, error)
+        return None
+
+
+@dataclass
+class FinishingJob:
+    """A job whose GPU work is done: `finish` waits for its shot encodes, stitches, draws the storyboard
+    and records the outcome, on any thread, with that thread's database connection."""
+
+    attempt: Attempt
+    cache: RenderCacheAccess
+    rendered: assemble.RenderedClip
+    load_seconds: float | None
+
+    def finish(self, db: sqlite_utils.Database) -> assemble.ClipOutput | None:
+        """The clip made, or None when the job did not complete (failure recorded); never raises for
+        render failures."""
+        job, config = self.attempt.job, self.attempt.config
+        try:
+            output = self.attempt.run(db, lambda: self.rendered.finish(self.attempt.watch.report))
+        finally:
+            self.attempt.watch.__exit__(None, None, None)
+        if output is not None:
+            record_success(db, job, config, output, self.cache, self.load_seconds)
+        return output
+
+
+class Finisher:
+    """Finishes jobs on a thread of its own, with its own database connection, while the worker renders
+    the next one. At most one job finishes behind: `submit` first waits for the previous one, which
+    bounds memory and keeps completions in claim order."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-finish")
+        self._local = threading.local()
+        self._last: Future[None] | None = None
+
+    def submit(self, finishing: FinishingJob) -> None:
+        self.wait()
+        self._last = self._pool.submit(lambda: finishing.finish(self._db()) and None)
+
+    def wait(self) -> None:
+        """Block until the job being finished, if any, is recorded; re-raises what its finish raised."""
+        if self._last is not None:
+            last, self._last = self._last, None
+            last.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.submit(self._close_db).result()
+            self._pool.shutdown()
+
+    def _db(self) -> sqlite_utils.Database:
+        if getattr(self._local, "db", None) is None:
+            self._local.db = open_db(self.config.db_path)
+        return self._local.db
+
+    def _close_db(self) -> None:
+        if getattr(self._local, "db", None) is not None:
+            self._local.db.close()
+            self._local.db = None
 
 
 def record_failure(
@@ -484,25 +656,47 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def run_worker(config: WorkerConfig, stop: threading.Event | None = None) -> None:
-    """Claim and render jobs until `stop` is set."""
+def run_worker(
+    config: WorkerConfig, stop: threading.Event | None = None, *, pipelines: PipelineCache | None = None
+) -> None:
+    """Claim and render jobs until `stop` is set, keeping the GPU busy: each shot encodes while the next
+    one denoises, and each job is finished (stitch, storyboard, completion) while the next one renders.
+
+    `pipelines` defaults to a cache over `config.models_dir` on `config.settings.device`, using every core this
+    process may run on when that device is the CPU.
+    """
+    from generation import assemble
+
     stop = stop or threading.Event()
     db = open_db(config.db_path)
-    pipelines = PipelineCache(config.models_dir, device=config.settings.device)
+    if pipelines is None:
+        from generation.pipelines import PipelineCache, use_available_cores
+
+        pipelines = PipelineCache(config.models_dir, device=config.settings.device)
+        if pipelines.device == "cpu":
+            use_available_cores()
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
+    encoder = assemble.ShotEncoder()
+    finisher = Finisher(config)
     try:
         _requeue_orphans(db, config)
         while not stop.is_set():
             requeue_stale(db, config.settings.stale_after_s)
             job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
             if job is None:
+                finisher.wait()  # nothing to overlap with: record the last job now
                 worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
                 stop.wait(config.settings.poll_interval_s)
                 continue
-            process_job(db, job, pipelines, config, stop)
+            finishing = start_job(db, job, pipelines, config, stop, encoder)
+            if finishing is not None:
+                finisher.submit(finishing)
     finally:
-        unregister_worker(db, config.worker_id)
-        db.close()
-        log.info("worker %s stopped", config.worker_id)
-
+        try:
+            finisher.close()
+            encoder.close()
+        finally:
+            unregister_worker(db, config.worker_id)
+            db.close()
+            log.info("worker %s stopped", config.worker_id)

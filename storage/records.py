@@ -64,6 +64,8 @@ class GuildSettings:
     # Bytes a posted file may have; Discord's default for servers without boosts.
     upload_limit: int = 10 * 1024 * 1024
     max_shots: int = 4
+    # Draft takes of the first shot to choose from before a clip renders (1: none, straight to the clip).
+    takes: int = 1
     # Role ids (besides server admins) that may cancel others' jobs and run challenges.
     moderator_roles: list[int] = field(default_factory=list)
     # The web gallery: off, link (only through the signed links the bot posts) or public.
@@ -189,10 +191,17 @@ class ModelStats:
 
 
 class QueueEstimate(NamedTuple):
-    """Where a job stands: position 0 means rendering now, 1 means next; seconds until it is done."""
+    """Where a job stands: position 0 means rendering now, 1 means next; seconds until it is done.
+    `exact` is False deep in a long queue, where the position is a close estimate ("about")."""
 
     position: int
     eta_seconds: float
+    exact: bool = True
+
+    @property
+    def place(self) -> str:
+        """`position 4`, or `about position 840` when the position is an estimate."""
+        return f"position {self.position}" if self.exact else f"about position {self.position}"
 
 
 @dataclass(frozen=True)

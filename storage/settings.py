@@ -51,6 +51,7 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     "upload_limit": _int_range(1024 * 1024, 500 * 1024 * 1024),
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),
+    "takes": _int_range(1, 4),
     "blocklist": _check(lambda words: all(0 < len(word) <= 100 for word in words),
                         N_("`{key}` words must be 1-100 characters long.")),
     "default_model": _check(lambda name: name is None or bool(name.strip()), N_("`{key}` must not be empty.")),

@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import Callable, Iterable
 
 from studio.config import Config
+from prompts.expand import resolve_backend
 
 GB = 1e9
 # A bot token is three base64url parts: the bot's user id, a timestamp, an HMAC (Discord developer docs,
@@ -112,12 +113,14 @@ def check_models(config: Config) -> Iterable[Check]:
 
 
 def check_llm(config: Config, fetch: Callable[[str, dict], int] | None = None) -> Iterable[Check]:
-    """The shot-list planner: rules need nothing; an OpenAI-compatible server must answer GET /models."""
+    """The shot-list planner ("auto" resolved first): rules need nothing; an OpenAI-compatible server must
+    answer GET /models."""
     expander = config.expander
-    if expander.backend == "rules":
+    backend = resolve_backend(expander)  # what "auto" stands for on this machine
+    if backend == "rules":
         yield Check("planner", True, "rule-based (no LLM)")
         return
-    if expander.backend == "transformers":
+    if backend == "transformers":
         yield Check("planner", True, f"local model {expander.model_id}, loaded at the first request")
         return
     url = expander.base_url.rstrip("/") + "/models"

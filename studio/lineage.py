@@ -20,6 +20,9 @@ from studio.service import Studio
 MAX_NODES = 50
 
 
+# Clips with no parent: an original, or a set of takes (studio.takes) that picks lead on from.
+ORIGINAL_KINDS = (None, "takes")
+
 @dataclass(frozen=True)
 class LineageNode:
     clip_id: int
@@ -53,7 +56,7 @@ class LineageNode:
         """What this clip is: the original's title, or what the remix changed."""
         if self.deleted:
             return ""
-        if self.remix_kind is None:
+        if self.remix_kind in ORIGINAL_KINDS:
             return f"original: {self.title}"
         return self.remix_note or self.remix_kind
 
@@ -192,7 +195,7 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
                        (middle, cy + BOX_HEIGHT // 2), (cx, cy + BOX_HEIGHT // 2)], fill=EDGE, width=2)
     for node in nodes:
         x, y = corner(node)
-        kind = "deleted" if node.deleted else "original" if node.remix_kind is None else "remix"
+        kind = "deleted" if node.deleted else "original" if node.remix_kind in ORIGINAL_KINDS else "remix"
         focused = node.clip_id == tree.focus_id
         draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)

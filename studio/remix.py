@@ -306,6 +306,9 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
     """The remix's plan and request text; shots it leaves alone keep their parent's recipe exactly."""
     parent_list = Studio.shot_list(parent)
     parent_recipes = Studio.recipes(parent)
+    if parent.remix_kind == "takes":
+        raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then remix that clip.",
+                         code="pick_a_take", clip_id=parent.id)  # fmt: skip
     if len(parent_recipes) != len(parent_list.shots):
         raise RemixError("Clip #{clip_id} can't be remixed: its recipes don't match its shots.", clip_id=parent.id)
     slots = [_Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]
@@ -608,7 +611,10 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
         same = index and recipe.negative_prompt == recipes[index - 1].negative_prompt
         lines.append("  negative: same as above" if same else f"  negative: {recipe.negative_prompt or '(none)'}")
         if recipe.init_image:
-            lines.append(f"  starts from image: {recipe.init_image}")
+            # Content hash: the stored file's name is the picture's (or a frame's) own hash.
+            lines.append(f"  starts from picture {Path(recipe.init_image).stem[:16]}")
+        if recipe.continues_from:
+            lines.append(f"  continues from shot {index}'s last frame")
     return "\n".join(lines)
 
 

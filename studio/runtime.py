@@ -4,13 +4,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from renderqueue.dispatcher import Dispatcher
 from renderqueue.supervisor import Workers, worker_devices
 from storage.aio import AsyncDatabase
 from studio.config import Config
 from studio.service import JobView, Studio
 from studio.worker_process import worker_config
+
+if TYPE_CHECKING:  # the dispatcher imports the rendering code (torch); the bot builds it only for Ray
+    from renderqueue.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,9 @@ def open_studio(config: Config) -> Studio:
     return Studio(config, AsyncDatabase(config.db_path))
 
 
-def workers_for(config: Config, *, count: int | None = 1, separate_processes: bool = True) -> Workers | Dispatcher:
+def workers_for(
+    config: Config, *, count: int | None = 1, separate_processes: bool = True
+) -> "Workers | Dispatcher":
     """Render workers for a front-end, configured from `config` (not started): `count` local workers, or
     with count=None as many as `config.workers` says ("auto": one per GPU), each pinned to its own GPU; with
     `[cluster] backend = "ray"` the dispatcher that renders on the cluster's GPUs instead."""
@@ -30,10 +35,9 @@ def workers_for(config: Config, *, count: int | None = 1, separate_processes: bo
 
         return ray_dispatcher(worker_config(config), config.cluster)
     if count is None:
-        import torch
+        from generation.placement import gpus  # probes in a child process: the bot never imports torch
 
-        gpu_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        devices = worker_devices(config.workers, config.worker.device, gpu_count)
+        devices = worker_devices(config.workers, config.worker.device, len(gpus()))
         return Workers(worker_config(config), separate_processes=separate_processes, devices=devices)
     return Workers(worker_config(config), count=count, separate_processes=separate_processes)
 

@@ -5,14 +5,17 @@ Discord cogs and the console call these coroutines and show `user_message` of th
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from generation.recipe import ShotRender
-from generation.registry import ASPECTS, get_preset
+from generation.recipe import ShotRender, linked
+from generation.placement import i2v_fallback
+from generation.registry import ASPECTS, get_preset, i2v_models
 from renderqueue.scheduler import job_cost
 from prompts.expand import ExpandOptions, Expander, build_expander
 from prompts.pipeline import expand_request
@@ -31,7 +34,11 @@ from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.shots import caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations
+from studio.pictures import PictureError, start_from_picture
+from studio.shots import (
+    MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, take_seeds, takes_plan, with_render_notes,
+    with_rendered_durations,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,10 @@ class VideoOptions:
     negative: str | None = None
     # Drafts render with fewer steps and jump ahead of final renders in the queue.
     draft: bool = False
+    # A stored picture (studio.pictures.read_picture's path) that the first shot starts from.
+    image: str | None = None
+    # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
+    takes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,8 @@ class Accepted:
     estimate: QueueEstimate | None
     # Shots whose recipe was rendered before: they cost no GPU time.
     reused: int
+    # Things the member should know about how the request was taken (a cropped picture), in English.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class ClipPlan:
     # parent's unchanged shots over bit for bit (so they hit the render cache even when the parent was
     # shrunk after running out of memory) and can give a shot an init image.
     recipes: tuple[ShotRender, ...] | None = None
+    # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
+    captions: tuple[str, ...] | None = None
 
 
 class Studio:
@@ -185,8 +200,25 @@ class Studio:
             transport=member.transport,
         )
 
+    def model_for(self, options: VideoOptions, settings: GuildSettings) -> str:
+        """The preset a request renders on: the member's choice, else the server's or the bot's default;
+        with a picture and no choice, an image-to-video preset in place of a default that can't take one.
+        Raises PictureError (code "model_no_i2v") naming the presets that can take a picture."""
+        model = get_preset(options.model or settings.default_model or self.config.default_model).name
+        if options.image is None or get_preset(model).supports_i2v:
+            return model
+        fallback = None if options.model else i2v_fallback(model, self.config.models_dir)
+        if fallback is None:
+            raise PictureError(
+                "{model} can't start from a picture. Models that can: {models}.",
+                code="model_no_i2v", model=model, models=", ".join(i2v_models()),
+            )
+        return fallback
+
     def _check_options(self, options: VideoOptions, settings: GuildSettings) -> None:
-        get_preset(options.model or settings.default_model or self.config.default_model)
+        self.model_for(options, settings)
+        if options.takes is not None and not 1 <= options.takes <= MAX_TAKES:
+            raise StudioError("Pick between 2 and {most} takes.", code="invalid_takes", most=MAX_TAKES)
         if options.shots is not None and not 1 <= options.shots <= settings.max_shots:
             raise StudioError("Pick between 1 and {max_shots} shots.", max_shots=settings.max_shots)
         if options.aspect is not None and options.aspect not in ASPECTS:
@@ -218,16 +250,30 @@ class Studio:
                 ),
                 settings,
             )
-            model = options.model or settings.default_model or self.config.default_model
+            model = self.model_for(options, settings)
             shot_list = with_render_notes(shot_list, model)
+            seed = options.seed if options.seed is not None else random_seed()
+            takes = options.takes or settings.takes
+            # Takes are drafts by definition: the chosen one is made final with Finalize.
+            steps = self.draft_steps(model) if options.draft or takes > 1 else None
+            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
+                                  steps=steps)  # fmt: skip
+            notes: tuple[str, ...] = ()
+            if options.image is not None:
+                recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
             plan = ClipPlan(
                 shot_list=shot_list,
                 model=model,
-                seeds=shot_seeds(options.seed if options.seed is not None else random_seed(), len(shot_list.shots)),
+                seeds=[recipe.seed for recipe in recipes],
                 aspect=shot_list.aspect,
-                steps=self.draft_steps(model) if options.draft else None,
-                priority=PRIORITY_DRAFT if options.draft else PRIORITY_FINAL,
+                steps=steps,
+                priority=PRIORITY_DRAFT if steps is not None else PRIORITY_FINAL,
+                recipes=tuple(recipes),
             )
+            if takes > 1:
+                plan = takes_plan(plan, take_seeds(seed, takes))
+            accepted = await self.queue_plan(request_id, member, text, plan, settings, origin)
+            return dataclasses.replace(accepted, notes=notes)
             return await self.queue_plan(request_id, member, text, plan, settings, origin)
         except ReelbotError as error:
             await self.adb.write(request_store.reject_request, request_id, error.user_message)
@@ -264,12 +310,14 @@ class Studio:
         plan = dataclasses.replace(plan, model=get_preset(plan.model).name)
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
-        elif len(plan.recipes) == len(plan.shot_list.shots):
-            recipes = list(plan.recipes)
+        elif len(plan.recipes) == len(plan.captions or plan.shot_list.shots):
+            recipes = linked(list(plan.recipes))
         else:
             raise ValueError("one recipe per shot")
-        plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
-        captions = [caption(shot, recipe) for shot, recipe in zip(plan.shot_list.shots, recipes, strict=True)]
+        if plan.captions is None:
+            plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
+        captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in
+                                          zip(plan.shot_list.shots, recipes, strict=True)])  # fmt: skip
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:
             hashes = [recipe.content_hash() for recipe in recipes]
@@ -367,6 +415,16 @@ class Studio:
     @staticmethod
     def recipes(clip: Clip) -> list[ShotRender]:
         return [ShotRender.from_dict(recipe) for recipe in clip.recipes]
+
+    @staticmethod
+    def shot_seconds(clip: Clip) -> list[float]:
+        """Each shot's rendered length in seconds; a clip of takes has rendered only its first shot (once
+        per take), so the others show their planned length."""
+        recipes = Studio.recipes(clip)
+        shots = Studio.shot_list(clip).shots
+        if clip.remix_kind == "takes":
+            return [recipes[0].duration, *(shot.duration for shot in shots[1:])]
+        return [recipe.duration for recipe in recipes]
 
     @staticmethod
     def shot_list(clip: Clip) -> ShotList:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import ReelBot, create_bot
+from bot.ratelimit import ChannelBudget
 from discord_fake import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeMessage
 from generation.encoding import VideoInfo, probe
 from studio.config import Config
@@ -23,6 +24,9 @@ from studio.runtime import workers_for
 from studio.service import Studio
 
 REQUEST = "a giant monster walking through New York"
+# Discord's per-channel budget (5 message writes per 5 s), on a faster clock: the fake enforces it and the
+# bot spends it, as against Discord, without making every test wait out real windows.
+CHANNEL_WRITES, CHANNEL_WINDOW_S = 5, 0.2
 # One short shot: the tiny model renders it in about a second.
 QUICK = {"shots": 1, "duration": 1}
 RENDER_TIMEOUT = 60.0
@@ -44,7 +48,8 @@ class World:
 
     def bot(self, studio: Studio | None = None, **options: Any) -> ReelBot:
         # Deliver fast and edit progress on every change: the tests wait on what the fake saw.
-        options = {"delivery_interval": 0.05, "progress_edit_gap": 0.0, "guild_ready_timeout": 0.05, **options}
+        options = {"delivery_interval": 0.05, "progress_edit_gap": 0.0, "guild_ready_timeout": 0.05,
+                   "channel_budget": ChannelBudget(CHANNEL_WRITES, CHANNEL_WINDOW_S), **options}
         return create_bot(self.config, studio or self.studio, **options)
 
     async def delivered(self, timeout: float = RENDER_TIMEOUT) -> None:
@@ -63,6 +68,7 @@ class World:
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as fake:
+        fake.budget.limit, fake.budget.window_s = CHANNEL_WRITES, CHANNEL_WINDOW_S
         fake.patch_discord(monkeypatch)
         yield fake
     assert fake.client_errors == []  # exceptions discord.py caught in the bot's callbacks

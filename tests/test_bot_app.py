@@ -34,7 +34,7 @@ async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None
         await world.fake.wait_synced()
         scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}
         assert scoped == {"video", "help", "queue", "settings", "remix", "remixes", "clip", "lineage", "challenge",
-                          "relay", "profile"}
+                          "relay", "profile", "finalize"}
         assert not [c for c in world.fake.commands if "guild_id" not in c]
 
 
@@ -42,6 +42,8 @@ async def test_progress_lines(studio) -> None:  # noqa: ANN001
     accepted = await studio.create(ALICE, "a cat on a boat")
     queued = JobView(accepted.job, accepted.clip, QueueEstimate(3, 95.0))
     assert progress_line(queued) == "⏳ Clip #1 is queued · position 3 · ETA 1m 40s"
+    deep = JobView(accepted.job, accepted.clip, QueueEstimate(840, 95.0, exact=False))
+    assert progress_line(deep) == "⏳ Clip #1 is queued · about position 840 · ETA 1m 40s"
     running = replace(accepted.job, status="running", progress=0.45, stage="Rendering shot 2/3 (step 4/30)")
     assert progress_line(JobView(running, accepted.clip, QueueEstimate(0, 18.0))) == (
         "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · position 0 · ETA 20s"

@@ -14,6 +14,7 @@ async def test_only_the_author_or_an_admin_deletes_a_clip(world: World, worker) 
     async with fake.running(world.bot()):
         await fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})
         posted = await world.posted_clip()
+        await world.delivered()  # the bot records the posted message just after posting it
 
         refused = await (await fake.click(posted, "reelbot:clip:delete:1", world.bob)).wait_message()
         assert refused.ephemeral and "Only the clip's author or a server admin can delete it." in refused.content

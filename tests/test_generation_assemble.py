@@ -1,10 +1,12 @@
 import dataclasses
+import threading
 
+import numpy as np
 import pytest
 from PIL import Image
 
 import generation.assemble as assemble
-from generation.assemble import render_clip
+from generation.assemble import ShotEncoder, render_clip
 from generation.encoding import probe
 from generation.errors import RecipeError, RenderCancelled
 from generation.registry import get_preset
@@ -97,3 +99,56 @@ def test_bad_or_cancelled_clips_render_nothing(pipelines, tmp_path):
     assert cache.recorded == []
     with pytest.raises(ValueError):
         render_clip(shots, ["only one caption"], **kwargs)
+
+
+def test_each_shot_encodes_while_the_next_one_renders(pipelines, tmp_path, monkeypatch):
+    """Shot 1's encode is held until shot 2's render has started: only a pipelined render finishes."""
+    shots = recipes()
+    second_render = threading.Event()
+    real_encode, real_render = assemble.encode_mp4, assemble.render_shot
+
+    def encode_mp4(frames, fps, path, **kwargs):
+        assert frames.dtype == np.uint8
+        if path.name.startswith("shot-01"):
+            assert second_render.wait(10), "shot 1 is encoded beside shot 2's render, not before it"
+        return real_encode(frames, fps, path, **kwargs)
+
+    def render_shot(recipe, cache, **kwargs):
+        if recipe is shots[1]:
+            second_render.set()
+        frames = real_render(recipe, cache, **kwargs)
+        assert frames.dtype == np.float32, "frames reach the encoder thread unconverted"
+        return frames
+
+    monkeypatch.setattr(assemble, "encode_mp4", encode_mp4)
+    monkeypatch.setattr(assemble, "render_shot", render_shot)
+    cache = RenderCache()
+    out = render_clip(shots, ["a", "b"], pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup,
+                      record=cache.record)
+    assert [probe(p).frame_count for p in out.shot_paths] == [s.num_frames for s in shots]
+
+
+def test_a_repeated_shot_renders_once(pipelines, tmp_path):
+    shot = recipes()[0]
+    cache = RenderCache()
+    out = render_clip([shot, shot], ["a", "b"], pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup,
+                      record=cache.record)
+    assert (out.rendered, out.reused) == (1, 1) and len(cache.recorded) == 1
+    assert probe(out.video_path).frame_count == 2 * shot.num_frames
+
+
+def test_shot_encoder_bounds_what_it_holds(tmp_path):
+    release = threading.Event()
+    with ShotEncoder(max_pending=1) as encoder:
+        frames = np.zeros((2, 16, 16, 3), np.uint8)
+        first = encoder.submit("a", frames, 8, tmp_path / "a.mp4", on_encoded=lambda path: release.wait(30))
+        assert encoder.in_progress("a") is first
+        submitted = threading.Event()
+        thread = threading.Thread(target=lambda: (encoder.submit("b", frames, 8, tmp_path / "b.mp4", print),
+                                                  submitted.set()))
+        thread.start()
+        assert not submitted.wait(0.3), "a second shot waits while the first is held"
+        release.set()
+        thread.join(30)
+        assert submitted.is_set() and first.result() == tmp_path / "a.mp4"
+    assert encoder.in_progress("a") is None

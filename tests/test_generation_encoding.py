@@ -1,3 +1,4 @@
+import av
 import numpy as np
 import pytest
 
@@ -54,6 +55,38 @@ def test_stitch_concatenates_at_the_first_shots_size(tmp_path):
     assert info.duration == pytest.approx(13 / 8, abs=0.01)
     assert read_frame(clip, 7)[..., 0].mean() > 200  # last frame of the red shot
     assert read_frame(clip, 8)[..., 2].mean() > 200  # first frame of the blue shot, rescaled
+
+
+def packets(path):
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
+
+
+def test_stitch_copies_the_packets_of_shots_that_share_codec_settings(tmp_path):
+    shots = [encode_mp4(noise(9, 48, 64, seed), 8, tmp_path / f"{seed}.mp4") for seed in range(3)]
+    clip = stitch(shots, tmp_path / "clip.mp4")
+    assert packets(clip) == [packet for shot in shots for packet in packets(shot)], "remuxed, not re-encoded"
+    info = probe(clip)
+    assert (info.width, info.height, info.frame_count) == (64, 48, 27)
+    assert info.duration == pytest.approx(27 / 8, abs=0.01)
+    with av.open(str(clip)) as container:
+        decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(decoded) == 27
+    assert np.array_equal(decoded[9], read_frame(shots[1], 0)), "each shot starts where it should"
+    data = clip.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")  # still faststart
+
+    # Asked to (or shots of another preset): decoded and encoded again, same frames and timing.
+    again = stitch(shots, tmp_path / "again.mp4", reencode=True)
+    assert packets(again) != packets(clip) and probe(again).frame_count == 27
+    slow = encode_mp4(noise(9, 48, 64, 7), 8, tmp_path / "slow.mp4", preset="medium")
+    assert probe(stitch([shots[0], slow], tmp_path / "mixed.mp4")).frame_count == 18
+
+
+def test_probe_counts_frames_from_the_index_without_decoding(tmp_path, monkeypatch):
+    path = encode_mp4(noise(11, 32, 32), 8, tmp_path / "v.mp4")
+    monkeypatch.setattr(av.container.InputContainer, "decode", lambda *a, **k: pytest.fail("decoded"))
+    assert probe(path).frame_count == 11
 
 
 def test_fit_to_limit_shrinks_a_noisy_clip(tmp_path):

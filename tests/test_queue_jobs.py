@@ -245,10 +245,10 @@ def test_queue_position_and_eta_from_measured_speeds(db):
     ahead = submit(db, user_id=2, model="tiny", cost=10.0, now=960.0)
     mine = submit(db, user_id=3, model="b", cost=20.0, now=970.0)
 
-    assert queue_position(db, running.id, now=1000.0) == (0, pytest.approx(2.5))
-    assert queue_position(db, ahead.id, now=1000.0) == (1, pytest.approx(2.5 + 5.0))
+    assert queue_position(db, running.id, now=1000.0) == (0, pytest.approx(2.5), True)
+    assert queue_position(db, ahead.id, now=1000.0) == (1, pytest.approx(2.5 + 5.0), True)
     # running remainder + job ahead + loading model "b" + own render
-    assert queue_position(db, mine.id, now=1000.0) == (2, pytest.approx(2.5 + 5.0 + 10.0 + 20.0))
+    assert queue_position(db, mine.id, now=1000.0) == (2, pytest.approx(2.5 + 5.0 + 10.0 + 20.0), True)
     assert queue_estimates(db, now=1000.0) == {
         job.id: queue_position(db, job.id, now=1000.0) for job in (running, ahead, mine)
     }
@@ -262,7 +262,7 @@ def test_queue_position_and_eta_from_measured_speeds(db):
 
 def test_eta_uses_defaults_before_anything_was_measured(db):
     job = submit(db, model="never-measured", cost=10.0)
-    assert queue_position(db, job.id) == (1, pytest.approx(DEFAULT_LOAD_SECONDS + 10 * DEFAULT_SECONDS_PER_UNIT))
+    assert queue_position(db, job.id) == (1, pytest.approx(DEFAULT_LOAD_SECONDS + 10 * DEFAULT_SECONDS_PER_UNIT), True)
 
 
 def test_user_and_guild_job_listings(db):

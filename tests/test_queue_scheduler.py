@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
 import pytest
 
 from generation.recipe import ShotRender
@@ -49,7 +52,7 @@ def test_finals_that_waited_long_compete_as_drafts():
 def test_heavy_user_cannot_starve_light_users():
     heavy = [job(i, user=1) for i in range(1, 11)]
     light = [job(100 + u, user=u, at=50.0 + u) for u in range(2, 5)]
-    order = predict_order(heavy + light, loaded_model=None, last_served={}, now=NOW)
+    order = predict_order(heavy + light, loaded_model=None, last_served={}, now=NOW).order
     positions = {j.id: index for index, j in enumerate(order)}
     # One round: heavy's oldest job, then every light user, before heavy's second job.
     assert [j.user_id for j in order[:4]] == [1, 2, 3, 4]
@@ -104,7 +107,7 @@ def test_affinity_delays_a_job_by_at_most_max_bypass_renders():
     odd_one = job(1, user=1, model="a", at=0.0)
     others = [job(10 + i, user=2 + i % 5, model="b", at=1.0 + i) for i in range(20)]
     fair_order = rank([odd_one, *others], last_served={}, now=NOW)
-    order = predict_order([odd_one, *others], loaded_model="b", last_served={}, now=NOW, policy=policy)
+    order = predict_order([odd_one, *others], loaded_model="b", last_served={}, now=NOW, policy=policy).order
     assert fair_order[0].id == 1
     assert [j.id for j in order].index(1) == 3
     swaps = sum(1 for prev, cur in zip(order, order[1:], strict=False) if prev.model != cur.model)
@@ -117,3 +120,54 @@ def test_job_cost_counts_only_uncached_work():
     assert job_cost(shots, set()) == pytest.approx(3 * render_work(shots[0]))
     assert job_cost(shots, {shots[0].content_hash()}) == pytest.approx(2 * render_work(shots[0]))
     assert job_cost(shots, {s.content_hash() for s in shots}) == 0
+
+
+def predict_by_deciding(queued, *, loaded_model, last_served, now, policy=DEFAULT_POLICY):
+    """The definition predict_order must match: one `decide` per position, bypass counts carried along."""
+    remaining, served, order = list(queued), dict(last_served), []
+    clock = max([now, *served.values()])
+    while remaining:
+        decision = decide(remaining, loaded_model=loaded_model, last_served=served, now=now, policy=policy)
+        passed = {j.id for j in decision.passed_over}
+        remaining = [j._replace(bypassed=j.bypassed + 1) if j.id in passed else j
+                     for j in remaining if j.id != decision.job.id]
+        order.append(decision.job)
+        clock += 1.0
+        served[decision.job.user_id] = clock
+        if decision.job.needs_model:
+            loaded_model = decision.job.model
+    return order
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_predict_order_makes_the_decisions_decide_makes(seed):
+    rng = random.Random(seed)
+    users = rng.randint(1, 8)
+    models = ["a", "b", "c"][: rng.randint(1, 3)]
+    queued = [
+        QueuedJob(i, rng.randrange(users), rng.choice(models), rng.choice([0, 0, 1, 2]), rng.uniform(0, 3000),
+                  rng.choice([0.0, 5.0, 10.0]), rng.choice([0, 0, 0, 1, 2]))
+        for i in range(rng.randint(0, 60))
+    ]
+    served = {u: rng.uniform(0, 2000) for u in range(users) if rng.random() < 0.5}
+    policy = SchedulerPolicy(max_bypass=rng.randint(0, 3), promote_after_s=rng.choice([600.0, 1e9]),
+                             affinity=rng.random() < 0.9)
+    loaded = rng.choice([None, *models])
+    expected = predict_by_deciding(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy)
+    predicted = predict_order(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy)
+    assert [j.id for j in predicted.order] == [j.id for j in expected]
+    assert predicted.order == expected and predicted.exact == len(expected)
+
+
+def test_past_the_exact_positions_the_order_is_the_fair_order():
+    rng = random.Random(3)
+    queued = [QueuedJob(i, rng.randrange(5), rng.choice("ab"), rng.choice([0, 1]), float(i), 1.0, 0) for i in range(40)]
+    exact = predict_by_deciding(queued, loaded_model="a", last_served={}, now=NOW)
+    cut = predict_order(queued, loaded_model="a", last_served={}, now=NOW, exact_positions=10)
+    assert cut.exact == 10 and cut.order[:10] == exact[:10]
+    served = {j.user_id: 1e6 + i for i, j in enumerate(exact[:10])}
+    rest = [j for j in queued if j.id not in {e.id for e in exact[:10]}]
+    assert [j.id for j in cut.order[10:]] == [j.id for j in rank(rest, last_served=served, now=NOW)]
+    # Affinity moves a job by at most max_bypass places, so the estimate is close.
+    exact_places = {j.id: i for i, j in enumerate(exact)}
+    assert max(abs(exact_places[j.id] - i) for i, j in enumerate(cut.order)) <= 2 * len(set("ab")) + 2

@@ -71,27 +71,24 @@ class Renderer:
         )
         self.shots: list[ShotRender] = []
         self.outputs: list[assemble.ClipOutput] = []
-        real_render_shot, real_render_clip = assemble.render_shot, assemble.render_clip
+        real_render_shot = assemble.render_shot
 
         def render_shot(recipe, cache, **kwargs):
             self.shots.append(recipe)
             return real_render_shot(recipe, cache, **kwargs)
 
-        def render_clip(*args, **kwargs):
-            self.outputs.append(real_render_clip(*args, **kwargs))
-            return self.outputs[-1]
-
         monkeypatch.setattr(assemble, "render_shot", render_shot)
-        monkeypatch.setattr(assemble, "render_clip", render_clip)
 
     def run(self) -> assemble.ClipOutput:
         """Render the one queued job and return what the worker made of it."""
         job = claim_next(self.db, self.config.worker_id, loaded_model="tiny")
         assert job is not None, "nothing queued"
         self.shots.clear()
-        process_job(self.db, job, self.pipelines, self.config, threading.Event())
+        output = process_job(self.db, job, self.pipelines, self.config, threading.Event())
         assert self.db.execute("SELECT status, error FROM jobs WHERE id = ?", (job.id,)).fetchone() == ("done", None)
-        return self.outputs[-1]
+        assert output is not None
+        self.outputs.append(output)
+        return output
 
 
 @pytest.fixture

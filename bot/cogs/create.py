@@ -1,6 +1,7 @@
 """/video: a casual request in, a multi-shot clip out; and /help."""
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -8,9 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import help_embed
+from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
 from generation.registry import ASPECTS, MAX_SEED, PRESETS
 from studio.service import Accepted, Member, VideoOptions
+from studio.shots import MAX_TAKES
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -39,6 +42,8 @@ class CreateCog(commands.Cog):
         style="A look, e.g. anime, noir, claymation, watercolor",
         negative="What to keep out of the picture",
         draft="Faster, rougher render that jumps the queue",
+        image="A picture (PNG, JPEG, WebP) the video starts from",
+        takes="Render 2-4 quick takes of the first shot to pick from",
     )
     @app_commands.choices(
         model=[app_commands.Choice(name=name, value=name) for name in PRESETS],
@@ -56,13 +61,19 @@ class CreateCog(commands.Cog):
         style: app_commands.Range[str, 1, 200] | None = None,
         negative: app_commands.Range[str, 1, 300] | None = None,
         draft: bool = False,
+        image: discord.Attachment | None = None,
+        takes: app_commands.Range[int, 2, MAX_TAKES] | None = None,
     ) -> None:
         options = VideoOptions(shots=shots, model=model, seed=seed, aspect=aspect, duration=duration, style=style,
-                               negative=negative, draft=draft)  # fmt: skip
+                               negative=negative, draft=draft, takes=takes)  # fmt: skip
         studio = self.bot.studio
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
-            return await studio.create(member, prompt, options, origin=origin)
+            chosen = options
+            if image is not None:
+                picture = await read_attachment(image, studio.config.media_dir)
+                chosen = dataclasses.replace(options, image=str(picture.path))
+            return await studio.create(member, prompt, chosen, origin=origin)
 
         await queue_from_interaction(interaction, submit)
 

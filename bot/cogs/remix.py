@@ -17,7 +17,8 @@ from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
 from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names
-from bot.views import clip_view, queue_remix, status_message
+from bot.take_views import posted_view
+from bot.views import queue_remix, status_message
 from common.errors import NotFound
 from bot.references import clip_ref
 from studio import remix as remixing
@@ -97,7 +98,7 @@ class RemixCog(commands.Cog):
             "\n".join(lines),
             embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
             files=files,
-            view=clip_view(clip.id) if clip.status == "ready" else discord.utils.MISSING,
+            view=posted_view(clip) if clip.status == "ready" else discord.utils.MISSING,
             ephemeral=True,
         )
 

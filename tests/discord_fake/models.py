@@ -61,16 +61,17 @@ class ApiError(Exception):
 
     def __init__(
         self, status: int, code: int, message: str, errors: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None, retry_after: float = 0.01,
     ):
         super().__init__(f"{status} {code}: {message}")
         self.status, self.code, self.message, self.errors = status, code, message, errors
         self.headers = headers or {}
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"message": self.message, "code": self.code}
         if self.status == 429:  # discord.py reads retry_after from a rate limit's body
-            body.update(retry_after=0.01, **{"global": False})
+            body.update(retry_after=self.retry_after, **{"global": False})
         if self.errors:
             body["errors"] = self.errors
         return body

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from .models import ApiError, FakeChannel, FakeMessage, Perm, RecordedFile, RecordedRequest
+from .ratelimit import ChannelBudget
 from .payloads import channel_payload, guild_payload, member_payload, role_payload, user_payload
 from .state import FakeState
 
@@ -40,6 +41,7 @@ class Rest:
         self.state = state
         self.gateway_url = gateway_url
         self.injected: list[InjectedError] = []
+        self.budget = ChannelBudget()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register()
 
@@ -98,6 +100,8 @@ class Rest:
         headers: dict[str, str] = {}
         try:
             recorded.json, recorded.files = await _read_body(request)
+            if in_api:
+                headers = self.budget.check(recorded.method, recorded.path)
             status, body = self._dispatch(recorded) if in_api else self._unhandled(recorded, full_path=path)
         except ApiError as error:
             status, body = error.status, error.body()

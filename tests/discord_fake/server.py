@@ -19,6 +19,7 @@ from .models import (
     DEFAULT_FILESIZE_LIMIT, ApiError, FakeChannel, FakeGuild, FakeInteraction, FakeMember, FakeMessage, FakeRole,
     FakeUser, Perm, RecordedRequest,
 )
+from .ratelimit import ChannelBudget
 from .rest import API_PREFIX, InjectedError, Rest
 from .state import FakeState
 
@@ -94,6 +95,15 @@ class FakeDiscord:
     def _api(self) -> Rest:
         assert self._rest is not None, "FakeDiscord is not started"
         return self._rest
+
+    @property
+    def budget(self) -> ChannelBudget:
+        """The per-channel message budget the fake enforces (set `limit` and `window_s` to change it)."""
+        return self._api.budget
+
+    def rate_limited(self) -> list[RecordedRequest]:
+        """Requests the fake answered with 429."""
+        return [request for request in self.state.requests if request.status == 429]
 
     @property
     def url(self) -> str:

@@ -1,0 +1,114 @@
+"""/finalize, the Pick buttons of takes, and requests made by replying to a picture.
+
+A member who mentions the bot with a request, in a message with a picture or in a reply to one, gets a
+video that starts from that picture (like `/video image:`). The mention is required: replies to pictures
+are mostly conversation.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.i18n import _, error_message, use
+from bot.i18n import current as current_language
+from bot.i18n.discord import server_language
+from bot.members import message_member
+from bot.origin import Origin, upload_limit
+from bot.pictures import is_picture, read_attachment
+from bot.replies import GENERIC_APOLOGY
+from bot.references import clip_ref
+from bot.take_views import TakeButton
+from bot.views import queue_from_interaction, status_message
+from common.errors import ReelbotError
+from generation.registry import PRESETS
+from storage import clips as clip_store
+from studio import remix as remixing
+from studio.service import Accepted, Member, VideoOptions
+from studio.takes import finalize
+
+if TYPE_CHECKING:
+    from bot.app import ReelBot
+
+log = logging.getLogger(__name__)
+
+
+class TakesCog(commands.Cog):
+    def __init__(self, bot: "ReelBot") -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(TakeButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(TakeButton)
+
+    @app_commands.command(name="finalize", description="Re-render a draft clip in full quality")
+    @app_commands.guild_only()
+    @app_commands.describe(clip="The clip's number or message link", model="A better model to render it on")
+    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
+        studio = self.bot.studio
+        member_clip = await remixing.resolve_clip(studio, clip_ref(clip))
+
+        async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+            return await finalize(studio, member, member_clip.id, model=model, origin=origin)
+
+        await queue_from_interaction(interaction, submit)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or message.guild is None or me is None or me not in message.mentions:
+            return
+        text = message.content.replace(f"<@{me.id}>", "").replace(f"<@!{me.id}>", "").strip()
+        attachment = await self._picture_of(message)
+        if attachment is None or not text:
+            return
+        # No interaction, so no client language: the reply speaks the server's.
+        with use(await server_language(self.bot.studio, self.bot, message.guild.id)):
+            await self._picture_request(message, text, attachment)
+
+    async def _picture_request(self, message: discord.Message, text: str, attachment: discord.Attachment) -> None:
+        assert message.guild is not None
+        status = await message.reply(_("🎬 Starting from your picture…"), mention_author=False)
+        with self.bot.delivery.hold(status.id):
+            try:
+                member, settings = await message_member(self.bot.studio, message)
+                origin = Origin(guild_id=message.guild.id, channel_id=message.channel.id, requester_id=member.id,
+                                upload_limit=upload_limit(message.guild.filesize_limit, settings),
+                                status_message_id=status.id, language=current_language())  # fmt: skip
+                picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
+                accepted = await self.bot.studio.create(member, text, VideoOptions(image=str(picture.path)),
+                                                        origin=origin.to_dict())  # fmt: skip
+            except ReelbotError as error:
+                await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
+                return
+            except Exception:
+                log.exception("picture request in channel %s failed", message.channel.id)
+                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+                return
+            await status.edit(**status_message(accepted))
+
+    async def _picture_of(self, message: discord.Message) -> discord.Attachment | None:
+        """The picture a request starts from: the message's own, else the replied-to message's (not a
+        posted clip's: a reply to a clip is a remix). Only messages of this channel, which the member sees."""
+        own = next((a for a in message.attachments if is_picture(a)), None)
+        if own is not None or message.reference is None or message.reference.message_id is None:
+            return own
+        if await self.bot.studio.adb.read(clip_store.find_clip_by_message, message.reference.message_id):
+            return None
+        replied = message.reference.resolved
+        if not isinstance(replied, discord.Message):
+            try:
+                replied = await message.channel.fetch_message(message.reference.message_id)
+            except discord.HTTPException:
+                return None
+        return next((a for a in replied.attachments if is_picture(a)), None)
+
+
+async def setup(bot: "ReelBot") -> None:
+    await bot.add_cog(TakesCog(bot))

@@ -1,0 +1,158 @@
+"""Takes and finals: pick one of a clip's draft takes, or re-render a draft clip in full quality.
+
+A clip of takes (remix_kind "takes", made by `/video ... takes:N`) holds the whole planned shot list and
+N draft renders of its first shot, one per seed. Picking take k queues the full clip with take k's seed
+as its base seed, at the same draft steps, so its first shot is take k itself, served from the render
+cache. Finalizing a draft re-renders the same shots, seeds and prompts at the preset's native size and
+full steps (or on another preset) as a new clip in the lineage (remix_kind "finalize"); shots already
+final keep their recipe and come from the cache.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+from generation.recipe import ShotRender
+from generation.registry import get_preset
+from storage import requests as request_store
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip
+from storage.requests import StoredRequest
+from common.errors import ReelbotError
+from studio.pictures import fit_picture, original_picture
+from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
+from studio.request_kinds import finishes
+from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.shots import shot_recipe, shot_seeds
+
+
+def is_draft(clip: Clip) -> bool:
+    """True when finalizing would change the clip: fewer steps or a smaller size than its preset's own."""
+    return clip.remix_kind != "takes" and any(final_recipe(r, r.model) != r for r in Studio.recipes(clip))
+
+
+def final_recipe(recipe: ShotRender, model: str) -> ShotRender:
+    """The shot at `model`'s native size (for the recipe's aspect) and full steps; same prompt and seed.
+    Another model also takes its own guidance and its frame count for the shot's length. A starting
+    picture is fitted again, from the member's original, to the new size."""
+    preset, same = get_preset(model), get_preset(recipe.model).name == get_preset(model).name
+    width, height = preset.size_for(aspect_of(recipe))
+    final = dataclasses.replace(
+        recipe,
+        model=preset.name if not same else recipe.model,
+        width=width,
+        height=height,
+        steps=max(recipe.steps, preset.steps) if same else preset.steps,
+        guidance=recipe.guidance if same else preset.guidance,
+        num_frames=recipe.num_frames if same else preset.frames_for(recipe.duration),
+        fps=recipe.fps if same else preset.fps,
+    )
+    if recipe.init_image and (width, height) != (recipe.width, recipe.height):
+        picture = original_picture(Path(recipe.init_image))
+        final = dataclasses.replace(final, init_image=str(fit_picture(picture, width, height).path))
+    return final
+
+
+async def finalize(
+    studio: Studio, member: Member, clip_id: int, *, model: str | None = None, origin: dict | None = None
+) -> Accepted:
+    """Queue the HD version of draft clip `clip_id` (on `model`, default the clip's own). Raises
+    RemixError (code "already_final" when nothing would change; "pick_a_take" for a clip of takes) and
+    the refusals of any remix (opt-outs, other servers)."""
+    settings = await studio.check_member_may_request(member)
+    if model is not None:
+        model = get_preset(model).name
+    stored = await studio.record_request(member, "finalize", f"finalize clip #{clip_id}",
+                                         {"clip_id": clip_id, "model": model}, origin)  # fmt: skip
+    return await _fulfil_finalize(studio, stored.id, member, clip_id, model, origin)
+
+
+async def _fulfil_finalize(
+    studio: Studio, request_id: int, member: Member, clip_id: int, model: str | None, origin: dict | None
+) -> Accepted:
+    settings = await studio.settings(member.guild_id)
+    try:
+        source = await studio.adb.read(_load_source, clip_id)
+        _check_may_remix(member, source, settings)
+        clip = source.clip
+        if clip.remix_kind == "takes":
+            raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then finalize that clip.",
+                             code="pick_a_take", clip_id=clip.id)  # fmt: skip
+        target = model or clip.model
+        recipes = Studio.recipes(clip)
+        finals = await asyncio.to_thread(lambda: [final_recipe(recipe, target) for recipe in recipes])
+        if finals == recipes:
+            raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
+                             clip_id=clip.id)  # fmt: skip
+        where = "" if target == clip.model else f" on {get_preset(target).name}"
+        plan = ClipPlan(
+            shot_list=Studio.shot_list(clip), model=target, seeds=[r.seed for r in finals],
+            aspect=aspect_of(finals[0]), steps=finals[0].steps, priority=PRIORITY_FINAL, parent_id=clip.id,
+            remix_kind="finalize", remix_note=f"finalized in full quality{where}", recipes=tuple(finals),
+        )  # fmt: skip
+        return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
+    except ReelbotError as error:
+        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
+        raise
+
+
+@finishes("finalize")
+async def _resume_finalize(studio: Studio, stored: StoredRequest) -> Accepted:
+    options = stored.options
+    return await _fulfil_finalize(studio, stored.id, Member.of_request(stored), options["clip_id"],
+                                  options.get("model"), stored.origin)  # fmt: skip
+
+
+async def pick(studio: Studio, member: Member, clip_id: int, take: int, *, origin: dict | None = None) -> Accepted:
+    """Queue the full clip of take `take` (1-based) of clip of takes `clip_id`, as its child (remix kind
+    "pick"). Only the takes' author (or a moderator) picks. Raises RemixError (codes "not_takes",
+    "no_such_take"), NotAllowed, and the refusals of any remix."""
+    await studio.check_member_may_request(member)
+    stored = await studio.record_request(member, "pick", f"take {take} of clip #{clip_id}",
+                                         {"clip_id": clip_id, "take": take}, origin)  # fmt: skip
+    return await _fulfil_pick(studio, stored.id, member, clip_id, take, origin)
+
+
+async def _fulfil_pick(
+    studio: Studio, request_id: int, member: Member, clip_id: int, take: int, origin: dict | None
+) -> Accepted:
+    settings = await studio.settings(member.guild_id)
+    try:
+        source = await studio.adb.read(_load_source, clip_id)
+        _check_may_remix(member, source, settings)
+        clip = source.clip
+        if clip.remix_kind != "takes":
+            raise RemixError("Clip #{clip_id} has no takes to pick from.", code="not_takes", clip_id=clip.id)
+        if clip.author_id != member.id and not member.can_moderate:
+            raise RemixError("Only {name} can pick a take of clip #{clip_id}.", code="not_your_takes",
+                             name=clip.author_name, clip_id=clip.id)  # fmt: skip
+        takes = Studio.recipes(clip)
+        if not 1 <= take <= len(takes):
+            raise RemixError("Clip #{clip_id} has takes 1 to {count}.", code="no_such_take", clip_id=clip.id,
+                             count=len(takes))  # fmt: skip
+        chosen = takes[take - 1]
+        shot_list = Studio.shot_list(clip)
+        seeds = shot_seeds(chosen.seed, len(shot_list.shots))
+        # The same recipes the request would have made with this seed: shot 1 is the take itself.
+        recipes = [chosen] + [
+            shot_recipe(shot, chosen.model, seed, aspect=aspect_of(chosen), steps=chosen.steps)
+            for shot, seed in zip(shot_list.shots[1:], seeds[1:], strict=True)
+        ]
+        if chosen.init_image is not None:
+            recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
+        plan = ClipPlan(
+            shot_list=shot_list, model=chosen.model, seeds=seeds, aspect=aspect_of(chosen), steps=chosen.steps,
+            priority=PRIORITY_DRAFT, parent_id=clip.id, remix_kind="pick",
+            remix_note=f"picked take {take} (seed {chosen.seed})", recipes=tuple(recipes),
+        )  # fmt: skip
+        return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
+    except ReelbotError as error:
+        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
+        raise
+
+
+@finishes("pick")
+async def _resume_pick(studio: Studio, stored: StoredRequest) -> Accepted:
+    options = stored.options
+    return await _fulfil_pick(studio, stored.id, Member.of_request(stored), options["clip_id"], options["take"],
+                              stored.origin)  # fmt: skip
