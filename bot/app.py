@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import cogs as cogs_package
 from bot.gallery.app import GalleryUnavailable, start_gallery
+from bot.i18n.discord import CatalogTranslator, speak_to
 from bot.posting import Delivery
 from bot.ratelimit import ChannelBudget
 from bot.replies import report_error
@@ -32,6 +33,10 @@ COGS: tuple[str, ...] = tuple(
 
 
 class ReelTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Every slash command runs in its own task: what it says from here on is in the member's language.
+        return await speak_to(interaction)
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         # Every cog's failures end here: refusals become their user_message, bugs a logged apology.
         await report_error(interaction, error)
@@ -78,6 +83,8 @@ class ReelBot(commands.Bot):
     async def setup_hook(self) -> None:
         for module in self.cog_modules:
             await self.load_extension(module)
+        # Command names, descriptions and options in every catalog language (name/description_localizations).
+        await self.tree.set_translator(CatalogTranslator())
         await self.sync_commands()
         self._delivery_task = asyncio.create_task(self.delivery.run(), name="reelbot-delivery")
 

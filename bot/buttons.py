@@ -9,6 +9,8 @@ from typing import Any
 
 import discord
 
+from bot.i18n import _
+from bot.i18n.discord import SpeaksMemberLanguage
 from bot.replies import report_error
 from studio.errors import StudioError
 
@@ -17,11 +19,13 @@ Handler = Callable[[discord.Interaction, int], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Action:
-    label: str
+    label: str  # English, marked with N_ where it is written; shown translated
     style: discord.ButtonStyle
     emoji: str
     handler: Handler
     row: int | None = None
+    # Values for the label's {fields} ("Pick {take}"), filled in after translating it.
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) -> type[discord.ui.DynamicItem]:
@@ -29,13 +33,14 @@ def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) ->
     action a newer version dropped. Errors in handlers reach the member privately."""
 
     class ActionButton(
+        SpeaksMemberLanguage,
         discord.ui.DynamicItem[discord.ui.Button],
         template=rf"reelbot:{namespace}:(?P<action>[a-z]+):(?P<target>[0-9]+)",
     ):
         def __init__(self, action: str, target: int) -> None:
             known = actions.get(action)
             label, style, emoji, row = (
-                (known.label, known.style, known.emoji, known.row)
+                (_(known.label, **dict(known.values)), known.style, known.emoji, known.row)
                 if known
                 else (action.title(), discord.ButtonStyle.secondary, "❔", None)
             )
@@ -54,7 +59,8 @@ def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) ->
             try:
                 known = actions.get(self.action)
                 if known is None:
-                    raise StudioError(f"That button is from an older version of me; try {stale} instead.")
+                    raise StudioError("That button is from an older version of me; try {instead} instead.",
+                                      instead=stale)
                 await known.handler(interaction, self.target)
             except Exception as error:
                 await report_error(interaction, error)

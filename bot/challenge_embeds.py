@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_link
+from bot.i18n import _, ngettext
 from prompts.schema import StyleBible
 from storage.records import Challenge, Clip
 from studio.challenges import (
@@ -32,14 +33,24 @@ def notify(user_ids: set[int]) -> discord.AllowedMentions:
 
 
 def when(timestamp: float | None) -> str:
-    """A time every member sees in their own timezone, plus how far away it is."""
+    """A time every member sees in their own timezone (and language), plus how far away it is."""
     if timestamp is None:
-        return "no deadline"
+        return _("no deadline")
     return f"<t:{int(timestamp)}:f> (<t:{int(timestamp)}:R>)"
 
 
 def name_of(challenge: Challenge) -> str:
-    return f"{'Relay' if challenge.kind == 'relay' else 'Challenge'} #{challenge.id}"
+    """`Relay #3` / `Challenge #4`, in the current language."""
+    if challenge.kind == "relay":
+        return _("Relay #{challenge_id}", challenge_id=challenge.id)
+    return _("Challenge #{challenge_id}", challenge_id=challenge.id)
+
+
+def name_in_sentence(challenge: Challenge) -> str:
+    """`relay #3` / `challenge #4`: the name inside a sentence (English lower-cases it there)."""
+    if challenge.kind == "relay":
+        return _("relay #{challenge_id}", challenge_id=challenge.id)
+    return _("challenge #{challenge_id}", challenge_id=challenge.id)
 
 
 def clip_link(clip: Clip, text: str) -> str:
@@ -51,10 +62,26 @@ def clip_link(clip: Clip, text: str) -> str:
 
 def state_line(view: ChallengeView) -> str:
     if view.is_open:
-        return f"Open until {when(view.challenge.ends_at)}"
+        return _("Open until {deadline}", deadline=when(view.challenge.ends_at))
     if view.challenge.status == "closed":
-        return "Ended"
-    return "Ended: results are on their way"
+        return _("Ended")
+    return _("Ended: results are on their way")
+
+
+def rules_text(rules: ChallengeRules) -> str:
+    """The rules that differ from the defaults, as one line (empty when none do)."""
+    parts = []
+    if rules.max_shots is not None:
+        parts.append(ngettext("at most {n} shot", "at most {n} shots", rules.max_shots))
+    if rules.model is not None:
+        parts.append(_("model: {model}", model=rules.model))
+    if not rules.allow_remixes:
+        parts.append(_("no remixes of other people's clips"))
+    if rules.max_turns is not None:
+        parts.append(ngettext("at most {n} shot in the film", "at most {n} shots in the film", rules.max_turns))
+    if rules.shot_seconds is not None:
+        parts.append(_("{seconds:g} s per shot", seconds=rules.shot_seconds))
+    return _(", ").join(parts)
 
 
 # --- the announcement -----------------------------------------------------------------------------
@@ -65,35 +92,39 @@ def announcement(view: ChallengeView) -> dict[str, Any]:
     challenge = view.challenge
     theme = clip_text(challenge.theme, 200)
     if challenge.kind == "relay":
-        content = f"📣 **New relay!** Let's make a film together: **{theme}**"
-        description = (
+        content = _("📣 **New relay!** Let's make a film together: **{theme}**", theme=theme)
+        description = _(
             "Take turns adding the next shot with **Add a shot** (or `/relay add`): say what happens next and I "
             "render it in the film's shared style. Nobody adds two shots in a row. I post the film as it grows, "
             "and the final cut at the end, crediting everyone who added a shot."
         )
     else:
-        content = f"📣 **New challenge!** Make a clip about **{theme}** and enter it before the deadline."
-        description = (
+        content = _("📣 **New challenge!** Make a clip about **{theme}** and enter it before the deadline.",
+                    theme=theme)
+        description = _(
             "Enter one of your finished clips with **Submit** (or the 🏆 button under your clip, or "
             "`/challenge submit`); entering again replaces your entry.\n"
             "Vote for your favourite with **Vote**: one vote each, not for your own entry, changeable until "
             "the end. Votes stay secret until the results."
         )
-    embed = discord.Embed(title=f"{name_of(challenge)}: {theme}", description=description, colour=ACCENT)
-    embed.add_field(name="Ends", value=when(challenge.ends_at), inline=False)
+    embed = discord.Embed(title=_("{challenge}: {theme}", challenge=name_of(challenge), theme=theme),
+                          description=description, colour=ACCENT)
+    embed.add_field(name=_("Ends"), value=when(challenge.ends_at), inline=False)
     if challenge.kind == "relay" and "bible" in challenge.rules:
         style = StyleBible.model_validate(challenge.rules["bible"]).style
-        embed.add_field(name="Shared style", value=clip_text(style, 300) or "—", inline=False)
-    if view.rules.describe():
-        embed.add_field(name="Rules", value=clip_text(", ".join(view.rules.describe()), 300), inline=False)
-    embed.add_field(name="Started by", value=f"<@{challenge.created_by}>")
+        embed.add_field(name=_("Shared style"), value=clip_text(style, 300) or "—", inline=False)
+    if rules_text(view.rules):
+        embed.add_field(name=_("Rules"), value=clip_text(rules_text(view.rules), 300), inline=False)
+    embed.add_field(name=_("Started by"), value=f"<@{challenge.created_by}>")
     embed.set_footer(text=name_of(challenge))
     return {"content": content, "embed": embed}
 
 
 def ended_note(results_link: str | None) -> str:
     """The announcement's text once the challenge is over (its buttons are removed)."""
-    return "🏁 This has ended." + (f" Results: {results_link}" if results_link else "")
+    if results_link:
+        return _("🏁 This has ended. Results: {link}", link=results_link)
+    return _("🏁 This has ended.")
 
 
 # --- looking at challenges --------------------------------------------------------------------------
@@ -101,40 +132,50 @@ def ended_note(results_link: str | None) -> str:
 
 def listing(views: Sequence[ChallengeView]) -> str:
     if not views:
-        return "No challenges here yet. Admins and moderators start one with `/challenge start`."
+        return _("No challenges here yet. Admins and moderators start one with `/challenge start`.")
     lines = []
     for view in views:
         challenge = view.challenge
-        state = f"open, ends <t:{int(challenge.ends_at or 0)}:R>" if view.is_open else "ended"
-        count = (f"{len(view.turns)} shot{'s' * (len(view.turns) != 1)}" if challenge.kind == "relay"
-                 else f"{len(view.entries)} entr{'y' if len(view.entries) == 1 else 'ies'}")
+        state = (_("open, ends {deadline}", deadline=f"<t:{int(challenge.ends_at or 0)}:R>") if view.is_open
+                 else _("ended"))
+        count = (ngettext("{n} shot", "{n} shots", len(view.turns)) if challenge.kind == "relay"
+                 else ngettext("{n} entry", "{n} entries", len(view.entries)))
         lines.append(f"**{name_of(challenge)}** · {clip_text(challenge.theme, 80)} · {count} · {state}")
     return clip_text_lines("\n".join(lines), CONTENT_CHARS - 100)
+
+
+def _turn_status(status: str) -> str:
+    """A relay shot's clip status (storage/schema.py's clip statuses), as shown after the shot's text."""
+    return {
+        "queued": _("queued"), "rendering": _("rendering"), "failed": _("failed"), "cancelled": _("cancelled"),
+        "deleted": _("deleted"),
+    }.get(status, status)
 
 
 def challenge_embed(view: ChallengeView) -> discord.Embed:
     """`/challenge show`: state, rules, the entries (never their votes while open) or the story so far."""
     challenge = view.challenge
-    embed = discord.Embed(title=f"{name_of(challenge)}: {clip_text(challenge.theme, 200)}", colour=ACCENT)
+    embed = discord.Embed(title=_("{challenge}: {theme}", challenge=name_of(challenge),
+                                  theme=clip_text(challenge.theme, 200)), colour=ACCENT)
     lines = [state_line(view)]
     if challenge.kind == "relay":
         lines += [
             f"**{turn.turn.position}.** {clip_text(turn.author_name, 40)}: {clip_text(turn.turn.text, 120)}"
-            + ("" if turn.status == "ready" else f" *({turn.status})*")
+            + ("" if turn.status == "ready" else f" *({_turn_status(turn.status)})*")
             for turn in view.turns
-        ] or ["No shots yet: add the first one with `/relay add`."]
+        ] or [_("No shots yet: add the first one with `/relay add`.")]
     else:
         lines += [
-            f"• {clip_link(entry.clip, f'#{entry.clip.id} {clip_text(entry.title, 80)}')} "
-            f"by {clip_text(entry.clip.author_name, 40)}"
+            _("• {clip} by {author}", clip=clip_link(entry.clip, f"#{entry.clip.id} {clip_text(entry.title, 80)}"),
+              author=clip_text(entry.clip.author_name, 40))
             for entry in view.entries
-        ] or ["No entries yet."]
+        ] or [_("No entries yet.")]
     embed.description = clip_text_lines("\n".join(lines), DESCRIPTION_CHARS)
-    if view.rules.describe():
-        embed.add_field(name="Rules", value=clip_text(", ".join(view.rules.describe()), 300), inline=False)
+    if rules_text(view.rules):
+        embed.add_field(name=_("Rules"), value=clip_text(rules_text(view.rules), 300), inline=False)
     if isinstance(view.results, ChallengeResults):
-        embed.add_field(name="Results", value=clip_text_lines("\n".join(ranking_lines(view.results)) or "—",
-                                                              FIELD_CHARS), inline=False)
+        embed.add_field(name=_("Results"), value=clip_text_lines("\n".join(ranking_lines(view.results)) or "—",
+                                                                 FIELD_CHARS), inline=False)
     return embed
 
 
@@ -142,19 +183,25 @@ def challenge_embed(view: ChallengeView) -> discord.Embed:
 
 
 def entered_text(result: SubmitResult) -> str:
-    text = f"✅ Clip #{result.entry.clip_id} is your entry in {name_of(result.challenge).lower()}"
+    where = name_in_sentence(result.challenge)
     if result.replaced is not None:
-        text += f" (it replaced clip #{result.replaced.clip_id}; votes for that one were dropped)"
-    return text + ". You can replace it until the deadline."
+        return _("✅ Clip #{clip_id} is your entry in {challenge} (it replaced clip #{replaced_id}; votes for that "
+                 "one were dropped). You can replace it until the deadline.",
+                 clip_id=result.entry.clip_id, challenge=where, replaced_id=result.replaced.clip_id)
+    return _("✅ Clip #{clip_id} is your entry in {challenge}. You can replace it until the deadline.",
+             clip_id=result.entry.clip_id, challenge=where)
 
 
 def voted_text(result: VoteResult) -> str:
-    where = name_of(result.challenge).lower()
+    where = name_in_sentence(result.challenge)
     if result.previous_clip_id == result.clip_id:
-        return f"🗳️ Your vote in {where} was already on clip #{result.clip_id}; it still counts once."
+        return _("🗳️ Your vote in {challenge} was already on clip #{clip_id}; it still counts once.",
+                 challenge=where, clip_id=result.clip_id)
     if result.changed:
-        return f"🗳️ Your vote in {where} moved from clip #{result.previous_clip_id} to clip #{result.clip_id}."
-    return f"🗳️ Your vote for clip #{result.clip_id} in {where} is in. You can change it until the deadline."
+        return _("🗳️ Your vote in {challenge} moved from clip #{previous_id} to clip #{clip_id}.",
+                 challenge=where, previous_id=result.previous_clip_id, clip_id=result.clip_id)
+    return _("🗳️ Your vote for clip #{clip_id} in {challenge} is in. You can change it until the deadline.",
+             clip_id=result.clip_id, challenge=where)
 
 
 def entry_option(clip: Clip, *, default: bool = False) -> discord.SelectOption:
@@ -162,7 +209,7 @@ def entry_option(clip: Clip, *, default: bool = False) -> discord.SelectOption:
     return discord.SelectOption(
         label=clip_text(f"#{clip.id} · {title}", 100),
         value=str(clip.id),
-        description=clip_text(f"by {clip.author_name} · {clip.request}", 100),
+        description=clip_text(_("by {author} · {request}", author=clip.author_name, request=clip.request), 100),
         default=default,
     )
 
@@ -172,9 +219,10 @@ def entry_option(clip: Clip, *, default: bool = False) -> discord.SelectOption:
 
 def ranking_lines(results: ChallengeResults) -> list[str]:
     return [
-        f"{MEDALS.get(r.rank, f'{r.rank}.') if r.votes else f'{r.rank}.'} "
-        f"{clip_link(r.clip, f'#{r.clip.id} {clip_text(r.title, 60)}')} by {clip_text(r.clip.author_name, 40)}"
-        f" · {r.votes} vote{'s' * (r.votes != 1)}"
+        _("{place} {clip} by {author} · {votes}",
+          place=MEDALS.get(r.rank, f"{r.rank}.") if r.votes else f"{r.rank}.",
+          clip=clip_link(r.clip, f"#{r.clip.id} {clip_text(r.title, 60)}"), author=clip_text(r.clip.author_name, 40),
+          votes=ngettext("{n} vote", "{n} votes", r.votes))
         for r in results.ranking
     ]
 
@@ -185,37 +233,38 @@ def credit_lines(results: ChallengeResults) -> list[str]:
     for winner in results.winners:
         credits = results.credits.get(winner.clip.id, [])
         if credits:
-            chain = ", then ".join(f"#{credit.clip_id} by <@{credit.user_id}>" for credit in credits)
-            lines.append(f"🔁 #{winner.clip.id} builds on {chain}")
+            chain = _(", then ").join(_("#{clip_id} by {author}", clip_id=credit.clip_id,
+                                        author=f"<@{credit.user_id}>") for credit in credits)
+            lines.append(_("🔁 #{clip_id} builds on {chain}", clip_id=winner.clip.id, chain=chain))
     return lines
 
 
 def results_message(results: ChallengeResults, *, image: str | None) -> dict[str, Any]:
     """The results post: winners and credits in the text (so they are notified), the ranking in the embed."""
     challenge = results.challenge
-    head = f"🏁 **{name_of(challenge)} “{clip_text(challenge.theme, 150)}” is over!**"
+    parts = [_("🏁 **{challenge} “{theme}” is over!**", challenge=name_of(challenge),
+               theme=clip_text(challenge.theme, 150))]
     if results.winners:
         first = results.winners[0]
-        tied = [w for w in results.winners[1:] if w.rank == 1]
-        head += (f" {MEDALS[1]} <@{first.clip.author_id}> wins with clip #{first.clip.id} "
-                 f"“{clip_text(first.title, 100)}”" + "".join(
-                     f", tied with <@{w.clip.author_id}> (#{w.clip.id})" for w in tied) + ".")
-        others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:] if w.rank > 1]
+        parts.append(_("{medal} {winner} wins with clip #{clip_id} “{title}”.", medal=MEDALS[1],
+                       winner=f"<@{first.clip.author_id}>", clip_id=first.clip.id, title=clip_text(first.title, 100)))
+        others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:]]  # ties share a rank and a medal
         if others:
-            head += " Also on the podium: " + ", ".join(others) + "."
+            parts.append(_("Also on the podium: {others}.", others=_(", ").join(others)))
     elif results.ranking:
-        head += " No votes were cast, so there is no winner this time."
+        parts.append(_("No votes were cast, so there is no winner this time."))
     else:
-        head += " Nobody entered this time."
+        parts.append(_("Nobody entered this time."))
+    head = " ".join(parts)
     content = clip_text_lines("\n".join([head, *credit_lines(results)]), CONTENT_CHARS)
-    entries = len(results.ranking)
     embed = discord.Embed(
-        title=f"Results: {clip_text(challenge.theme, 200)}",
-        description=clip_text_lines("\n".join(ranking_lines(results)) or "No entries.", DESCRIPTION_CHARS),
+        title=_("Results: {theme}", theme=clip_text(challenge.theme, 200)),
+        description=clip_text_lines("\n".join(ranking_lines(results)) or _("No entries."), DESCRIPTION_CHARS),
         colour=ACCENT,
     )
-    embed.set_footer(text=f"{name_of(challenge)} · {entries} entr{'y' if entries == 1 else 'ies'} · "
-                          f"{results.total_votes} vote{'s' * (results.total_votes != 1)}")
+    embed.set_footer(text=_("{challenge} · {entries} · {votes}", challenge=name_of(challenge),
+                            entries=ngettext("{n} entry", "{n} entries", len(results.ranking)),
+                            votes=ngettext("{n} vote", "{n} votes", results.total_votes)))
     if image:
         embed.set_image(url=f"attachment://{image}")
     mentioned = {w.clip.author_id for w in results.winners}
@@ -232,11 +281,13 @@ def contributor_lines(film: RelayFilm) -> list[str]:
 def final_cut_message(results: RelayResults, *, note: str = "") -> dict[str, Any]:
     """The final cut's post, crediting each contributor in story order."""
     challenge, film = results.challenge, results.film
-    title = f"{name_of(challenge)} “{clip_text(challenge.theme, 150)}”"
-    head = f"🎬 **{title}: the final cut!**" if film.shots else f"🏁 **{title} is over**, but no shot was rendered."
+    names = {"challenge": name_of(challenge), "theme": clip_text(challenge.theme, 150)}
+    head = (_("🎬 **{challenge} “{theme}”: the final cut!**", **names) if film.shots
+            else _("🏁 **{challenge} “{theme}” is over**, but no shot was rendered.", **names))
     lines = [head, *contributor_lines(film)]
     if film.pending:
-        lines.append(f"({len(film.pending)} shot{'s' * (len(film.pending) != 1)} still rendering didn't make it.)")
+        lines.append(ngettext("({n} shot still rendering didn't make it.)",
+                              "({n} shots still rendering didn't make it.)", len(film.pending)))
     if note:
         lines.append(f"⚠️ {note}")
     return {"content": clip_text_lines("\n".join(lines), CONTENT_CHARS),
@@ -245,14 +296,16 @@ def final_cut_message(results: RelayResults, *, note: str = "") -> dict[str, Any
 
 def film_so_far_text(challenge: Challenge, film: RelayFilm, *, note: str = "") -> str:
     """The grown film's post: names, not mentions, so nobody is pinged at every turn."""
-    names = ", ".join(clip_text(name, 40) for name in film.contributors)
-    text = (f"🎞️ **{name_of(challenge)} “{clip_text(challenge.theme, 150)}”**, the film so far: "
-            f"{len(film.shots)} shot{'s' * (len(film.shots) != 1)} by {names}.")
+    names = _(", ").join(clip_text(name, 40) for name in film.contributors)
+    parts = [_("🎞️ **{challenge} “{theme}”**, the film so far: {shots} by {names}.", challenge=name_of(challenge),
+               theme=clip_text(challenge.theme, 150), shots=ngettext("{n} shot", "{n} shots", len(film.shots)),
+               names=names)]
     if film.pending:
-        text += f" {len(film.pending)} more still rendering."
+        parts.append(ngettext("{n} more still rendering.", "{n} more still rendering.", len(film.pending)))
     max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
     if challenge.status == "open" and (max_turns is None or len(film.shots) + len(film.pending) < max_turns):
-        text += " Add the next shot with `/relay add`!"
+        parts.append(_("Add the next shot with `/relay add`!"))
+    text = " ".join(parts)
     if note:
         text += f"\n⚠️ {note}"
     return clip_text_lines(text, CONTENT_CHARS)
@@ -262,13 +315,13 @@ def film_so_far_text(challenge: Challenge, film: RelayFilm, *, note: str = "") -
 
 
 def profile_embed(profile: Profile, avatar_url: str | None = None) -> discord.Embed:
-    embed = discord.Embed(title=f"{clip_text(profile.name, 80)} on Reelbot", colour=ACCENT)
+    embed = discord.Embed(title=_("{name} on Reelbot", name=clip_text(profile.name, 80)), colour=ACCENT)
     for name, value in (
-        ("Clips", profile.clips),
-        ("Remixes by others", profile.remixes_received),
-        ("Challenge wins", profile.challenge_wins),
-        ("Challenge entries", profile.entries),
-        ("Relay shots", profile.relay_turns),
+        (_("Clips"), profile.clips),
+        (_("Remixes by others"), profile.remixes_received),
+        (_("Challenge wins"), profile.challenge_wins),
+        (_("Challenge entries"), profile.entries),
+        (_("Relay shots"), profile.relay_turns),
     ):
         embed.add_field(name=name, value=str(value))
     if avatar_url:

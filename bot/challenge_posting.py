@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.i18n import _, use
+from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
 from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
@@ -40,7 +42,7 @@ async def send_video(
     left out is linked to its `gallery` page, when there is one."""
     watch = full_clip_line(gallery, left_out=True, what="film")
     target = limit
-    for _ in range(2):
+    for _attempt in range(2):
         fitted, note = (None, "") if video is None else await asyncio.to_thread(fit_video, video, target, out_dir)
         files = [discord.File(fitted, filename=filename)] if fitted is not None else []
         if note and watch:
@@ -52,7 +54,7 @@ async def send_video(
                 raise
             log.info("%s upload of %d bytes refused as too large", filename, fitted.stat().st_size)
             target = min(max(fitted.stat().st_size // 2, 1), BASE_UPLOAD_LIMIT)
-    refused = "Discord refused the video as too large for this channel, sorry."
+    refused = _("Discord refused the video as too large for this channel, sorry.")
     return await channel.send(**compose(f"{refused}\n{watch}" if watch else refused))
 
 
@@ -76,16 +78,19 @@ class ChallengePoster:
         """Post the results and retire the announcement's buttons. The DeadlineLoop calls this before it
         marks the deadline fired: a failure here is retried; a channel the bot lost access to is not."""
         challenge = results.challenge
-        try:
-            if isinstance(results, RelayResults):
-                message = await self._post_final_cut(results)
-            else:
-                message = await self._post_ranking(results)
-        except (discord.Forbidden, discord.NotFound) as error:
-            log.warning("cannot post the results of challenge %s in channel %s: %s",
-                        challenge.id, challenge.channel_id, error)
-            return
-        await self._retire_announcement(challenge, message_link(challenge.guild_id, challenge.channel_id, message.id))
+        # Posted for everyone: in the server's language.
+        with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
+            try:
+                if isinstance(results, RelayResults):
+                    message = await self._post_final_cut(results)
+                else:
+                    message = await self._post_ranking(results)
+            except (discord.Forbidden, discord.NotFound) as error:
+                log.warning("cannot post the results of challenge %s in channel %s: %s",
+                            challenge.id, challenge.channel_id, error)
+                return
+            link = message_link(challenge.guild_id, challenge.channel_id, message.id)
+            await self._retire_announcement(challenge, link)
 
     async def _post_ranking(self, results: ChallengeResults) -> discord.Message:
         channel = self._channel(results.challenge)
@@ -139,7 +144,7 @@ class ChallengePoster:
         found = await self.service.relay_turn_of(view.clip.id)
         if found is None:
             return
-        challenge, _ = found
+        challenge, _rest = found
         if challenge.status != "open":
             return  # the final cut is (or will be) posted instead
         member = Member(
@@ -150,6 +155,10 @@ class ChallengePoster:
         if film.path is None or len(film.shots) < 2 or self._films.get(challenge.id) == film.path:
             return
         self._films[challenge.id] = film.path
+        with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
+            await self._send_grown_film(challenge, film, origin)
+
+    async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> None:
         await send_video(
             self._channel(challenge), film.path, f"relay-{challenge.id}-{len(film.shots)}.mp4",
             origin.upload_limit, self.upload_dir,

@@ -12,8 +12,12 @@ from collections.abc import Awaitable, Sequence
 import discord
 
 from bot.buttons import Action, action_buttons, buttons_view
-from bot.challenge_embeds import challenge_embed, clip_link, entered_text, entry_option, name_of, voted_text
+from bot.challenge_embeds import (
+    challenge_embed, clip_link, entered_text, entry_option, name_in_sentence, name_of, voted_text,
+)
 from bot.embeds import clip_text, clip_text_lines
+from bot.i18n import N_, _, ngettext
+from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
 from bot.replies import report_error, send_ephemeral
 from studio.challenges import ChallengeService, ChallengeView, EntryView
@@ -36,14 +40,14 @@ def service_of(interaction: discord.Interaction) -> ChallengeService:
 
 async def _asker(interaction: discord.Interaction) -> tuple[ChallengeService, Member]:
     service = service_of(interaction)
-    member, _ = await interaction_member(service.studio, interaction)
+    member, _settings = await interaction_member(service.studio, interaction)
     return service, member
 
 
-def _still_open(view: ChallengeView, what: str) -> None:
-    """Refuse before showing a menu whose every choice would be refused."""
+def _still_open(view: ChallengeView, closed: str) -> None:
+    """Refuse before showing a menu whose every choice would be refused (`closed`: the sentence saying so)."""
     if not view.is_open:
-        raise StudioError(f"{name_of(view.challenge)} has ended, so {what} are closed.")
+        raise StudioError(closed, challenge=name_of(view.challenge))
 
 
 async def _reporting(interaction: discord.Interaction, action: Awaitable[None]) -> None:
@@ -63,7 +67,7 @@ async def _open_entry_menu(interaction: discord.Interaction, challenge_id: int) 
     """Submit: a menu of the member's finished clips, their current entry preselected."""
     service, member = await _asker(interaction)
     view = await service.show(member, challenge_id)
-    _still_open(view, "entries")
+    _still_open(view, N_("{challenge} has ended, so entries are closed."))
     clips = await service.studio.member_clips(member, limit=MENU_OPTIONS)
     if not clips:
         raise StudioError("You have no finished clips to enter yet: make one with `/video`, then come back.")
@@ -71,7 +75,8 @@ async def _open_entry_menu(interaction: discord.Interaction, challenge_id: int) 
     menu = discord.ui.View(timeout=None)
     menu.add_item(EntrySelect(challenge_id, [entry_option(clip, default=clip.id == current) for clip in clips]))
     await send_ephemeral(
-        interaction, f"Which of your clips do you enter in {name_of(view.challenge).lower()}?", view=menu
+        interaction, _("Which of your clips do you enter in {challenge}?", challenge=name_in_sentence(view.challenge)),
+        view=menu
     )
 
 
@@ -79,17 +84,20 @@ async def _open_ballot(interaction: discord.Interaction, challenge_id: int) -> N
     """Vote: menus of everyone else's entries, the member's current vote preselected."""
     service, member = await _asker(interaction)
     view = await service.show(member, challenge_id)
-    _still_open(view, "votes")
+    _still_open(view, N_("{challenge} has ended, so votes are closed."))
     choices = [entry for entry in view.entries if entry.entry.user_id != member.id]
     if not choices:
         raise StudioError("There's nothing to vote for yet besides your own entry. Check back later!")
     current = await service.my_vote(member, challenge_id)
     shown = choices[: MENU_OPTIONS * MENUS]
-    lines = [f"🗳️ **Vote in {name_of(view.challenge).lower()}**: one vote, yours to move until the deadline."]
-    lines += [f"• {clip_link(e.clip, f'#{e.clip.id} {clip_text(e.title, 60)}')} by {e.clip.author_name}"
+    lines = [_("🗳️ **Vote in {challenge}**: one vote, yours to move until the deadline.",
+               challenge=name_in_sentence(view.challenge))]
+    lines += [_("• {clip} by {author}", clip=clip_link(e.clip, f"#{e.clip.id} {clip_text(e.title, 60)}"),
+                author=e.clip.author_name)
               for e in shown]
     if len(choices) > len(shown):
-        lines.append(f"…and {len(choices) - len(shown)} more: vote for those with `/challenge vote`.")
+        lines.append(ngettext("…and {n} more: vote for it with `/challenge vote`.",
+                              "…and {n} more: vote for those with `/challenge vote`.", len(choices) - len(shown)))
     await send_ephemeral(
         interaction, clip_text_lines("\n".join(lines), 1900), view=ballot(challenge_id, shown, current)
     )
@@ -109,9 +117,9 @@ async def _show_entries(interaction: discord.Interaction, challenge_id: int) -> 
 
 
 CHALLENGE_ACTIONS: dict[str, Action] = {
-    "submit": Action("Submit", discord.ButtonStyle.success, "📥", _open_entry_menu),
-    "vote": Action("Vote", discord.ButtonStyle.primary, "🗳️", _open_ballot),
-    "entries": Action("Entries", discord.ButtonStyle.secondary, "🎞️", _show_entries),
+    "submit": Action(N_("Submit"), discord.ButtonStyle.success, "📥", _open_entry_menu),
+    "vote": Action(N_("Vote"), discord.ButtonStyle.primary, "🗳️", _open_ballot),
+    "entries": Action(N_("Entries"), discord.ButtonStyle.secondary, "🎞️", _show_entries),
 }
 ChallengeButton = action_buttons("challenge", CHALLENGE_ACTIONS, stale="`/challenge show`")
 
@@ -120,12 +128,12 @@ ChallengeButton = action_buttons("challenge", CHALLENGE_ACTIONS, stale="`/challe
 
 
 class EntrySelect(
-    discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:challenge-entry:(?P<challenge_id>[0-9]+)"
+    SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:challenge-entry:(?P<challenge_id>[0-9]+)"
 ):
     """One of the member's clips to enter in the challenge."""
 
     def __init__(self, challenge_id: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(discord.ui.Select(placeholder="Pick your entry…", options=options or [],
+        super().__init__(discord.ui.Select(placeholder=_("Pick your entry…"), options=options or [],
                                            custom_id=f"reelbot:challenge-entry:{challenge_id}"))
         self.challenge_id = challenge_id
 
@@ -140,13 +148,14 @@ class EntrySelect(
 
 
 class BallotSelect(
+    SpeaksMemberLanguage,
     discord.ui.DynamicItem[discord.ui.Select],
     template=r"reelbot:ballot:(?P<challenge_id>[0-9]+):(?P<page>[0-9]+)",
 ):
     """Someone else's entry to vote for. The core refuses votes for your own, whatever a client sends."""
 
     def __init__(self, challenge_id: int, page: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(discord.ui.Select(placeholder="Vote for…", options=options or [],
+        super().__init__(discord.ui.Select(placeholder=_("Vote for…"), options=options or [],
                                            custom_id=f"reelbot:ballot:{challenge_id}:{page}"))
         self.challenge_id = challenge_id
 
@@ -160,11 +169,11 @@ class BallotSelect(
         await _reporting(interaction, vote(interaction, self.challenge_id, int(self.item.values[0])))
 
 
-class ClipEntrySelect(discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:clip-entry:(?P<clip_id>[0-9]+)"):
+class ClipEntrySelect(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:clip-entry:(?P<clip_id>[0-9]+)"):
     """Which open challenge to enter a clip in, when several are running."""
 
     def __init__(self, clip_id: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(discord.ui.Select(placeholder="Enter it in…", options=options or [],
+        super().__init__(discord.ui.Select(placeholder=_("Enter it in…"), options=options or [],
                                            custom_id=f"reelbot:clip-entry:{clip_id}"))
         self.clip_id = clip_id
 
@@ -205,10 +214,10 @@ async def enter_clip(interaction: discord.Interaction, clip_id: int) -> None:
     menu = discord.ui.View(timeout=None)
     menu.add_item(ClipEntrySelect(clip_id, [
         discord.SelectOption(label=clip_text(f"#{view.challenge.id} · {view.challenge.theme}", 100),
-                             value=str(view.challenge.id), description=f"{len(view.entries)} entries so far")
+                             value=str(view.challenge.id), description=ngettext("{n} entry so far", "{n} entries so far", len(view.entries)))
         for view in running
     ]))
-    await send_ephemeral(interaction, f"Several challenges are running: which one is clip #{clip_id} for?",
+    await send_ephemeral(interaction, _("Several challenges are running: which one is clip #{clip_id} for?", clip_id=clip_id),
                          view=menu)
 
 

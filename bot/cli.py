@@ -22,6 +22,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
+def _language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="language of replies, e.g. zh-CN (default: the environment's locale)")
+
+
 def _workers(value: str) -> int | str:
     if value == "auto":
         return value
@@ -56,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="console front-end: type requests and remixes, get file paths")
     _common(chat)
+    _language(chat)
 
     gallery = sub.add_parser("gallery", help="serve the web gallery alone (the bot serves it too, beside itself)")
     gallery.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -72,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     generate.add_argument("--image", type=Path, help="a PNG, JPEG or WebP picture the video starts from")
     _common(generate)
+    _language(generate)
 
     models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
     models_sub = models.add_subparsers(dest="models_command")
@@ -146,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     install_redaction(config.secrets)
+    if args.command in ("chat", "generate"):
+        from bot.i18n import environment_language, set_language
+
+        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
+        set_language(args.lang or environment_language())
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 

@@ -22,6 +22,8 @@ from studio.challenges import (
 )  # fmt: skip
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
+from bot.stages import place_text, stage_text
+from bot.i18n import _, error_message
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
@@ -48,10 +50,10 @@ def console_member(name: str) -> Member:
 def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
-        waiting = f" (waiting to retry: {job.error})" if job.stage == "waiting to retry" and job.error else ""
-        return f"clip #{view.clip.id}: queued, {view.estimate.place}, ~{view.estimate.eta_seconds:.0f}s{waiting}"
+        return _("clip #{clip_id}: queued, {place}, ~{seconds:.0f}s", clip_id=view.clip.id,
+                 place=place_text(view.estimate), seconds=view.estimate.eta_seconds)
     bar = "#" * round(job.progress * 20)
-    return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {job.stage}"
+    return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {stage_text(job.stage)}"
 
 
 def describe_accepted(accepted: Accepted) -> str:
@@ -62,17 +64,22 @@ def describe_accepted(accepted: Accepted) -> str:
         f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
         for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
-    reused = f" ({accepted.reused} shot(s) reused from earlier renders)" if accepted.reused else ""
-    notes = "".join(f"\n  note: {note}" for note in (*shot_list.notes, *accepted.notes))
+    reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
+    notes = "".join("\n  " + _("note: {note}", note=note) for note in (*shot_list.notes, *accepted.notes))
     total = sum(seconds)
-    return (f'clip #{accepted.clip.id} "{shot_list.title}" via {shot_list.backend}{reused}, {total:.1f}s\n'
-            f"  style: {shot_list.bible.style}\n{shots}{notes}")
+    head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
+             title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
+    style = _("  style: {style}", style=shot_list.bible.style)
+    return f"{head}\n{style}\n{shots}{notes}"
 
 
 def describe_result(view: JobView) -> str:
     if view.job.status == "done":
-        return f"clip #{view.clip.id} ready\nvideo: {view.clip.video_path}\nstoryboard: {view.clip.storyboard_path}"
-    return f"clip #{view.clip.id} {view.job.status}: {view.job.error or 'no reason given'}"
+        return _("clip #{clip_id} ready\nvideo: {video}\nstoryboard: {storyboard}", clip_id=view.clip.id,
+                 video=view.clip.video_path, storyboard=view.clip.storyboard_path)
+    if view.job.status == "cancelled":
+        return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
+    return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=view.job.error or _("no reason given"))
 
 
 async def generate_once(config: Config, args: argparse.Namespace) -> int:
@@ -89,7 +96,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             )  # fmt: skip
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
-            print(f"error: {error.user_message}", file=sys.stderr)
+            print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
 
@@ -154,20 +161,20 @@ class ConsoleSession:
             return ""
         if not line.startswith("/"):
             return await self.create(line)
-        name, _, rest = line[1:].partition(" ")
+        name, _sep, rest = line[1:].partition(" ")
         command = COMMANDS.get(name)
         if command is None:
-            return f"unknown command /{name}; type /help"
+            return _("unknown command /{name}; type /help", name=name)
         try:
             return await command(self, rest.strip())
         except ReelbotError as error:
-            return f"error: {error.user_message}"
+            return _("error: {message}", message=error_message(error))
 
     async def create(self, text: str, takes: int | None = None) -> str:
         try:
             accepted = await self.studio.create(self.member, text, VideoOptions(image=self.picture, takes=takes))
         except ReelbotError as error:
-            return f"error: {error.user_message}"
+            return _("error: {message}", message=error_message(error))
         self.picture = None
         self.watch(accepted)
         return describe_accepted(accepted)
@@ -184,8 +191,8 @@ class ConsoleSession:
 
 
 @command("help")
-async def _help(session: ConsoleSession, _: str) -> str:
-    lines = ["type a request to make a clip, or:"] + [f"  /{name}" for name in sorted(COMMANDS)]
+async def _help(session: ConsoleSession, _arg: str) -> str:
+    lines = [_("type a request to make a clip, or:")] + [f"  /{name}" for name in sorted(COMMANDS)]
     return "\n".join(lines)
 
 
@@ -198,15 +205,15 @@ async def _as(session: ConsoleSession, name: str) -> str:
 
 
 @command("queue")
-async def _queue(session: ConsoleSession, _: str) -> str:
+async def _queue(session: ConsoleSession, _arg: str) -> str:
     views = await session.studio.my_jobs(session.member)
-    return "\n".join(progress_line(view) for view in views) or "nothing queued"
+    return "\n".join(progress_line(view) for view in views) or _("nothing queued")
 
 
 @command("cancel")
 async def _cancel(session: ConsoleSession, arg: str) -> str:
     job = await session.studio.cancel(session.member, to_id(arg, "job"))
-    return f"cancelled job {job.id} (clip #{job.clip_id})"
+    return _("cancelled job {job_id} (clip #{clip_id})", job_id=job.id, clip_id=job.clip_id)
 
 
 @command("clip")
@@ -217,14 +224,14 @@ async def _clip(session: ConsoleSession, arg: str) -> str:
 
 @command("remix")
 async def _remix(session: ConsoleSession, arg: str) -> str:
-    ref, _, text = arg.partition(" ")
+    ref, _sep, text = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.parse_change(text))
 
 
 @command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
-    ref, _, shot = arg.partition(" ")
+    ref, _sep, shot = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
@@ -250,15 +257,15 @@ async def _image(session: ConsoleSession, arg: str) -> str:
 @command("takes")
 async def _takes(session: ConsoleSession, arg: str) -> str:
     """`/takes N request`: N draft takes of the first shot to `/pick` from."""
-    count, _, text = arg.partition(" ")
+    count, _sep, text = arg.partition(" ")
     return await session.create(text, takes=to_whole_number(count, "takes", 2, MAX_TAKES))
 
 
 @command("pick")
 async def _pick(session: ConsoleSession, arg: str) -> str:
     """`/pick CLIP TAKE`: render the full clip from one take."""
-    ref, _, take = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    ref, _sep, take = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
@@ -267,8 +274,8 @@ async def _pick(session: ConsoleSession, arg: str) -> str:
 @command("finalize")
 async def _finalize(session: ConsoleSession, arg: str) -> str:
     """`/finalize CLIP [MODEL]`: the draft in full quality (on MODEL)."""
-    ref, _, model = arg.partition(" ")
-    clip = await remixing.resolve_clip(session.studio, ref)
+    ref, _sep, model = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
     accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
@@ -309,8 +316,8 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     if arg not in ("on", "off"):
         return "usage: /optout on|off"
     if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
-        return "others can no longer remix your clips"
-    return "others may remix your clips again"
+        return _("others can no longer remix your clips")
+    return _("others may remix your clips again")
 
 
 @command("forget")
@@ -331,8 +338,8 @@ async def _forget(session: ConsoleSession, arg: str) -> str:
 @command("settings")
 async def _settings(session: ConsoleSession, arg: str) -> str:
     """/settings show | set <key> <value> (`default` restores a default)"""
-    action, _, rest = arg.partition(" ")
-    key, _, value = rest.strip().partition(" ")
+    action, _sep, rest = arg.partition(" ")
+    key, _sep, value = rest.strip().partition(" ")
     if action == "set" and key and value.strip():
         # Whoever types at the console runs the bot, so they manage its settings.
         settings = await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
@@ -431,7 +438,7 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
     submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
     service = session.challenges
     replies = await _caught_up(service)
-    action, _, rest = arg.partition(" ")
+    action, _sep, rest = arg.partition(" ")
     args = rest.split()
     if action == "start" and len(args) >= 2:
         theme, rules = _rules(" ".join(args[1:]))
@@ -463,7 +470,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
     film [<relay>] | show <relay>"""
     service = session.challenges
     replies = await _caught_up(service)
-    action, _, rest = arg.partition(" ")
+    action, _sep, rest = arg.partition(" ")
     args = rest.split()
     if action == "start" and len(args) >= 2:
         theme, rules = _rules(" ".join(args[1:]))
@@ -504,7 +511,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     studio = open_studio(config)
     workers = workers_for(config, count=None).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
-    print("Reelbot console. Type a request, /help for commands, /quit to leave.", file=out, flush=True)
+    print(_("Reelbot console. Type a request, /help for commands, /quit to leave."), file=out, flush=True)
 
     async def announce(results: Results) -> None:
         print(describe_results(results), file=out, flush=True)
@@ -513,7 +520,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     try:
         for item in await resume_requests(studio, CONSOLE):
             if item.accepted is None:
-                print(f"error: {item.error}", file=out, flush=True)
+                print(_("error: {message}", message=error_message(item.error)), file=out, flush=True)
                 continue
             print(describe_accepted(item.accepted), file=out, flush=True)
             session.watch(item.accepted)

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 
 import discord
 
+from bot.i18n import N_, _, ngettext
+from bot.stages import place_text, stage_text
 from storage.records import Clip, GuildSettings
 from studio.service import JobView, Studio
 
@@ -30,12 +33,15 @@ def message_link(guild_id: int | None, channel_id: int, message_id: int) -> str:
 
 
 def format_eta(seconds: float) -> str:
-    """`45s`, `1m 40s`, `2h 2m`: coarse on purpose, as a status message is only edited when its text changes."""
+    """`45s`, `1m 40s`, `2h 2m` (`45秒`, …): coarse on purpose, as a status message is only edited when its
+    text changes."""
     step = 5 if seconds < 60 else 10 if seconds < 3600 else 60
     total = max(5, math.ceil(seconds / step) * step)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    return " ".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
+    units = ((hours, _("{hours}h", hours=hours)), (minutes, _("{minutes}m", minutes=minutes)),
+             (secs, _("{seconds}s", seconds=secs)))
+    return " ".join(text for value, text in units if value)
 
 
 def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
@@ -46,28 +52,26 @@ def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
 def progress_line(view: JobView) -> str:
     """`▰▰▰▱▱▱▱▱▱▱ 30% · Rendering shot 2/3 · position 0 · ETA 20s` (or the queued variant)."""
     job, estimate = view.job, view.estimate
-    eta = f" · ETA {format_eta(estimate.eta_seconds)}" if estimate is not None else ""
+    eta = _(" · ETA {eta}", eta=format_eta(estimate.eta_seconds)) if estimate is not None else ""
     if job.status == "queued":
-        position = f" · {estimate.place}" if estimate is not None else ""
-        waiting = f" · waiting to retry: {job.error}" if job.stage == "waiting to retry" and job.error else ""
-        return f"⏳ Clip #{view.clip.id} is queued{position}{eta}{waiting}"
-    # "Rendering shot 2/3 (step 4/30)": the step count would change the text (and cost an edit) every step.
-    stage = (job.stage or "Starting").split(" (")[0]
-    stage = stage[:1].upper() + stage[1:]
-    return f"{progress_bar(job.progress)} {job.progress:.0%} · {stage} · position 0{eta}"
+        position = _(" · {place}", place=place_text(estimate)) if estimate is not None else ""
+        return _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
+    return _("{bar} {progress:.0%} · {stage} · position 0{eta}", bar=progress_bar(job.progress),
+             progress=job.progress, stage=stage_text(job.stage), eta=eta)
 
 
 def outcome_line(view: JobView, *, link: str | None = None) -> str:
     """The status message's last words."""
     clip, job = view.clip, view.job
     if job.status == "done":
-        return f"✅ Clip #{clip.id} is ready{': ' + link if link else '.'}"
+        if link:
+            return _("✅ Clip #{clip_id} is ready: {link}", clip_id=clip.id, link=link)
+        return _("✅ Clip #{clip_id} is ready.", clip_id=clip.id)
     if job.status == "cancelled":
-        return f"🚫 <@{job.user_id}>, clip #{clip.id} was cancelled."
-    reason = job.error or "the render failed"
-    return (
-        f"❌ Sorry <@{job.user_id}>, clip #{clip.id} couldn't be made: {reason} "
-        "Try again, maybe with a simpler request."
+        return _("🚫 <@{user_id}>, clip #{clip_id} was cancelled.", user_id=job.user_id, clip_id=clip.id)
+    return _(
+        "❌ Sorry <@{user_id}>, clip #{clip_id} couldn't be made: {reason} Try again, maybe with a simpler request.",
+        user_id=job.user_id, clip_id=clip.id, reason=job.error or _("the render failed."),
     )
 
 
@@ -77,12 +81,31 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     shots = Studio.shot_list(clip).shots
     seconds = Studio.shot_seconds(clip)
     lines = [
-        f"**{index}.** {length:.1f}s · {clip_text(shot.camera, 40)} — "
-        + (clip_text(shot.action, 150) if shot.action.startswith(shot.subject[:12])
-           else f"{clip_text(shot.subject, 60)}, {clip_text(shot.action, 90)}")
+        (_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=length,
+           camera=clip_text(shot.camera, 40), action=clip_text(shot.action, 150))
+         if shot.action.startswith(shot.subject[:12])
+         else _("**{number}.** {seconds:.1f}s · {camera} — {subject}, {action}", number=index, seconds=length,
+                camera=clip_text(shot.camera, 40), subject=clip_text(shot.subject, 60),
+                action=clip_text(shot.action, 90)))
         for index, (shot, length) in enumerate(zip(shots, seconds, strict=True), start=1)
     ]
     return clip_text_lines("\n".join(lines), limit)
+
+
+def credit_text(ancestors: Sequence[Clip]) -> str:
+    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
+    parent when that is a different clip; "" for an original (`ancestors`: parent first, original last)."""
+    if not ancestors:
+        return ""
+    parent, root = ancestors[0], ancestors[-1]
+
+    def ref(clip: Clip) -> str:
+        return _("#{clip_id} (deleted)", clip_id=clip.id) if clip.status == "deleted" else f"#{clip.id}"
+
+    if parent.id == root.id:
+        return _("remix of {author}'s clip {clip}", author=root.author_name, clip=ref(root))
+    return _("remix of {author}'s clip {clip}, original by {original_author} ({original})",
+             author=parent.author_name, clip=ref(parent), original_author=root.author_name, original=ref(root))
 
 
 def clip_embed(
@@ -97,24 +120,25 @@ def clip_embed(
     if clip.remix_note:
         description += f"\n✏️ {clip_text(clip.remix_note, 300)}"
     embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
-    embed.set_author(name=f"by @{clip_text(clip.author_name, 80)}")
+    embed.set_author(name=_("by @{author}", author=clip_text(clip.author_name, 80)))
     total = sum(recipe.duration for recipe in Studio.recipes(clip))
-    embed.add_field(name=f"Shots ({len(shot_list.shots)}, {total:.1f}s)", value=shot_lines(clip) or "—",
-                    inline=False)
-    embed.add_field(name="Style", value=clip_text(shot_list.bible.style, 300), inline=False)
+    embed.add_field(name=_("Shots ({count}, {seconds:.1f}s)", count=len(shot_list.shots), seconds=total),
+                    value=shot_lines(clip) or "—", inline=False)
+    embed.add_field(name=_("Style"), value=clip_text(shot_list.bible.style, 300), inline=False)
     if shot_list.notes:
-        embed.add_field(name="Note", value=clip_text_lines("\n".join(shot_list.notes), 1000), inline=False)
+        embed.add_field(name=_("Note"), value=clip_text_lines("\n".join(shot_list.notes), 1000), inline=False)
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
-    embed.add_field(name="Seed" if len(clip.recipes) == 1 else "Seeds", value=clip_text(seeds, 200))
-    embed.add_field(name="Model", value=clip.model)
+    embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
+    embed.add_field(name=_("Model"), value=clip.model)
     if reused:
-        embed.add_field(name="Reused", value=f"{reused} shot{'s' * (reused != 1)} from earlier renders")
+        embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
+                                                         "{n} shots from earlier renders", reused))
     if gallery:
         embed.url = gallery
-        embed.add_field(name="Gallery", value=f"[Open in gallery]({gallery})", inline=False)
+        embed.add_field(name=_("Gallery"), value=_("[Open in gallery]({link})", link=gallery), inline=False)
     if image:
         embed.set_image(url=f"attachment://{image}")
-    embed.set_footer(text=f"Clip #{clip.id} · reply to the clip with a change to remix it")
+    embed.set_footer(text=_("Clip #{clip_id} · reply to the clip with a change to remix it", clip_id=clip.id))
     return embed
 
 
@@ -124,72 +148,80 @@ def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False
     if gallery is None or not (left_out or reduced):
         return ""
     # <…> keeps Discord from unfurling the link into a second preview.
-    return f"▶️ Watch the full {what}: <{gallery}>" if left_out else f"▶️ Full quality in the gallery: <{gallery}>"
+    if not left_out:
+        return _("▶️ Full quality in the gallery: <{link}>", link=gallery)
+    if what == "film":
+        return _("▶️ Watch the full film: <{link}>", link=gallery)
+    return _("▶️ Watch the full clip: <{link}>", link=gallery)
 
 
 def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Clip #{clip.id}: recipe", description=clip_text_lines(recipe, 3900), colour=ACCENT)
+    embed = discord.Embed(title=_("Clip #{clip_id}: recipe", clip_id=clip.id),
+                          description=clip_text_lines(recipe, 3900), colour=ACCENT)
     if family:
-        embed.add_field(name="Remix family", value=f"```\n{clip_text_lines(family, FIELD_CHARS - 10)}\n```",
+        embed.add_field(name=_("Remix family"), value=f"```\n{clip_text_lines(family, FIELD_CHARS - 10)}\n```",
                         inline=False)
     return embed
 
 
 def queue_lines(views: list[JobView], *, show_author: bool) -> str:
     if not views:
-        return "Nothing queued right now. Make something with `/video`!"
+        return _("Nothing queued right now. Make something with `/video`!")
     lines = []
     for view in views:
-        author = f" · by {view.clip.author_name}" if show_author else ""
+        author = _(" · by {author}", author=view.clip.author_name) if show_author else ""
         lines.append(f"**#{view.clip.id}** {clip_text(view.clip.request, 60)}{author}\n  {progress_line(view)}")
     return clip_text_lines("\n".join(lines), 1900)
 
 
 def settings_embed(settings: GuildSettings) -> discord.Embed:
-    embed = discord.Embed(title="Reelbot settings for this server", colour=ACCENT)
+    embed = discord.Embed(title=_("Reelbot settings for this server"), colour=ACCENT)
     for field in dataclasses.fields(settings):
         embed.add_field(name=field.name, value=setting_value(field.name, getattr(settings, field.name)))
-    embed.set_footer(text="Change one with /settings set; the value `default` restores the default.")
+    embed.set_footer(text=_("Change one with /settings set; the value `default` restores the default."))
     return embed
 
 
 def setting_value(name: str, value: object) -> str:
     if name == "allowed_channels":
-        return ", ".join(f"<#{channel}>" for channel in value) or "every channel"  # type: ignore[union-attr]
+        return ", ".join(f"<#{channel}>" for channel in value) or _("every channel")  # type: ignore[union-attr]
     if name == "moderator_roles":
-        return ", ".join(f"<@&{role}>" for role in value) or "none"  # type: ignore[union-attr]
+        return ", ".join(f"<@&{role}>" for role in value) or _("none")  # type: ignore[union-attr]
     if name == "upload_limit":
-        return f"{value / 1024 / 1024:g} MB"  # type: ignore[operator]
+        return _("{megabytes:g} MB", megabytes=value / 1024 / 1024)  # type: ignore[operator]
+    if name == "language" and value is None:
+        return _("the server's Discord language")
     if isinstance(value, list):
-        return clip_text(", ".join(map(str, value)), 200) or "none"
+        return clip_text(", ".join(map(str, value)), 200) or _("none")
     if value is None:
-        return "bot default"
+        return _("bot default")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return clip_text(str(value), 200)
 
 
+# (what to type, what it does): the command part is typed as is, so only the description is translated.
 HELP = (
-    ("/video prompt", "Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
-                      "negative, draft."),
-    ("Buttons on a clip", "Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
+    ("/video prompt", N_("Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
+                      "negative, draft.")),
+    (N_("Buttons on a clip"), N_("Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
                           "shot), Enter challenge (in the running challenge), Delete (author or admin), Details "
-                          "(recipe and remix family)."),
-    ("Reply to a clip", "Reply to a posted clip with a change, e.g. `make it noir` or `shot 2: the monster roars`."),
-    ("/remix clip change", "Remix a clip by number or message link."),
-    ("/clip id · /lineage clip", "Show a clip, or its remix family tree."),
-    ("/queue", "Your renders, their place in the queue, and cancelling them."),
-    ("/settings", "Server admins: allowed channels, default model, limits, safety level."),
-    ("/challenge", "Themed contests: enter a clip, vote with the announcement's buttons (one vote, not for "
+                          "(recipe and remix family).")),
+    (N_("Reply to a clip"), N_("Reply to a posted clip with a change, e.g. `make it noir` or `shot 2: the monster roars`.")),
+    ("/remix clip change", N_("Remix a clip by number or message link.")),
+    ("/clip id · /lineage clip", N_("Show a clip, or its remix family tree.")),
+    ("/queue", N_("Your renders, their place in the queue, and cancelling them.")),
+    ("/settings", N_("Server admins: allowed channels, default model, limits, safety level.")),
+    ("/challenge", N_("Themed contests: enter a clip, vote with the announcement's buttons (one vote, not for "
                    "yourself), results at the deadline. list · show · submit · vote · results; admins and "
-                   "moderators start and close them."),
-    ("/relay add text", "Add the next shot to a relay film; I post the film as it grows and the final cut."),
-    ("/profile", "Clips, remixes others made of them, challenge wins and relay shots."),
+                   "moderators start and close them.")),
+    ("/relay add text", N_("Add the next shot to a relay film; I post the film as it grows and the final cut.")),
+    ("/profile", N_("Clips, remixes others made of them, challenge wins and relay shots.")),
 )
 
 
 def help_embed() -> discord.Embed:
-    embed = discord.Embed(title="Reelbot", description="Casual requests in, multi-shot videos out.", colour=ACCENT)
+    embed = discord.Embed(title="Reelbot", description=_("Casual requests in, multi-shot videos out."), colour=ACCENT)
     for name, text in HELP:
-        embed.add_field(name=name, value=text, inline=False)
+        embed.add_field(name=_(name) if not name.startswith("/") else name, value=_(text), inline=False)
     return embed

@@ -19,6 +19,8 @@ class Origin:
     # Bytes an attachment may have there, learned from the request (Discord sends it with interactions).
     upload_limit: int
     status_message_id: int | None = None
+    # The requester's language (bot/i18n), for what the status message says while the clip renders.
+    language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

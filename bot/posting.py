@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
+from bot.i18n import _, error_message, use
+from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
 from bot.ratelimit import ChannelBudget
@@ -90,7 +92,8 @@ def storyboard_name(clip: Clip) -> str:
 
 def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None) -> tuple[Path | None, str]:
     """The video within `limit` bytes (re-encoded once per size, into `out_dir` as `<stem>-<limit>.mp4`),
-    or None and why not. Blocking (it may encode): run it in a thread."""
+    or None and why not (in the current language; asyncio.to_thread carries it over). Blocking (it may
+    encode): run it in a thread."""
     if video.stat().st_size <= limit:
         return video, ""
     fitted = out_dir / f"{stem or video.stem}-{limit}.mp4"
@@ -99,10 +102,10 @@ def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None
     try:
         return fit_to_limit(video, limit, fitted), ""
     except ReelbotError as error:
-        return None, error.user_message  # type: ignore[attr-defined]
+        return None, error_message(error)
     except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
         log.exception("could not fit %s into %s bytes", video, limit)
-        return None, "The video is too large for this server's upload limit."
+        return None, _("The video is too large for this server's upload limit.")
 
 
 def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True) -> Upload:
@@ -113,7 +116,7 @@ def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = 
     board = board if board is not None and board.is_file() else None
     if video is None or not video.is_file():
         return Upload(None, board if board and board.stat().st_size <= limit else None,
-                      "The video file has gone missing, sorry.")
+                      _("The video file has gone missing, sorry."))
     fitted, note = fit_video(video, limit, out_dir, stem=f"clip-{clip.id}")
     if fitted is None:
         return Upload(None, board if board and board.stat().st_size <= limit else None, note)
@@ -215,10 +218,11 @@ class Delivery:
             origin = Origin.from_dict(item.request.origin)
             if origin is None:
                 continue
-            if item.accepted is not None:
-                await self._edit_status(origin, **status_message(item.accepted))
-            else:
-                await self._edit_status(origin, content=f"⚠️ {item.error}", embed=None, view=None)
+            with use(origin.language):
+                if item.accepted is not None:
+                    await self._edit_status(origin, **status_message(item.accepted))
+                elif item.error is not None:
+                    await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
 
     async def tick(self) -> None:
         finished = await self.studio.finished_jobs(TRANSPORT)
@@ -259,11 +263,13 @@ class Delivery:
                 continue
             due.append((urgency(view), view, origin, key))
         due.sort(key=lambda item: item[0])
-        for _, view, origin, key in due:
+        for _urgency, view, origin, key in due:
             if view.job.id in self._delivering or not self.budget.try_take(origin.channel_id):
                 continue  # the channel's budget is spent: the newest text goes out on a later tick
             self._shown[view.job.id], self._edited_at[view.job.id] = key, now
-            await self._edit_status(origin, budgeted=True, content=embeds.progress_line(view))
+            with use(origin.language):  # the requester's status message: the requester's language
+                text = embeds.progress_line(view)
+            await self._edit_status(origin, budgeted=True, content=text)
 
     async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
@@ -295,12 +301,16 @@ class Delivery:
         posted_id: int | None = None
         try:
             if job.status == "done":
-                posted_id = await self.post_clip(view, origin)
+                # A post for everyone: in the server's language.
+                with use(await server_language(self.studio, self.bot, origin.guild_id)):
+                    posted_id = await self.post_clip(view, origin)
             else:
-                await self.post_outcome(view, origin)
+                with use(origin.language):
+                    await self.post_outcome(view, origin)
         except (discord.Forbidden, discord.NotFound) as error:
             log.warning("cannot deliver clip %s to channel %s: %s", view.clip.id, origin.channel_id, error)
-            await self.explain_undeliverable(view, origin)
+            with use(origin.language):
+                await self.explain_undeliverable(view, origin)
         except Exception as error:  # Discord 5xx, the network, a bad file: try again next tick, a few times
             tries = self._tries[job.id] = self._tries.get(job.id, 0) + 1
             if tries < MAX_DELIVERY_TRIES:
@@ -314,7 +324,8 @@ class Delivery:
         self._delivered.add(job.id)
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
-            await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+            with use(origin.language):
+                await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
             for hook in self.after_post:
                 try:
                     await hook(view, origin, posted_id)
@@ -325,7 +336,7 @@ class Delivery:
         clip = view.clip
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir)
-        credit = await remixing.credit(self.studio, clip)
+        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
         gallery = await self.gallery_link(clip)
         try:
             message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
@@ -341,7 +352,7 @@ class Delivery:
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
-                refused = Upload(None, None, "Discord refused the video as too large for this channel, sorry.")
+                refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
                 message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
         return message.id
 
@@ -355,7 +366,8 @@ class Delivery:
         gallery: str | None,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
-        content = "\n".join([f"<@{origin.requester_id}> your clip #{clip.id} is ready!", *upload.text(clip, gallery)])
+        content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
+                                  clip_id=clip.id), *upload.text(clip, gallery)])
         await self.budget.take(origin.channel_id)
         return await channel.send(
             content,
@@ -378,10 +390,11 @@ class Delivery:
         clip_id = view.clip.id
         text = embeds.outcome_line(view)
         if view.job.status == "done":
-            text = (
-                f"⚠️ <@{origin.requester_id}>, clip #{clip_id} is ready, but I can't post it in this channel (I "
-                f"need Send Messages, Attach Files and Embed Links). Use `/clip {clip_id}` to see it, or ask an "
-                "admin to fix my permissions here."
+            text = _(
+                "⚠️ <@{user_id}>, clip #{clip_id} is ready, but I can't post it in this channel (I need Send "
+                "Messages, Attach Files and Embed Links). Use `/clip {clip_id}` to see it, or ask an admin to fix "
+                "my permissions here.",
+                user_id=origin.requester_id, clip_id=clip_id,
             )
         if await self._edit_status(origin, content=text, view=None):
             return

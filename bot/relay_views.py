@@ -7,6 +7,8 @@ from typing import Any
 
 import discord
 
+from bot.i18n import N_, _, ngettext
+from bot.i18n.discord import SpeaksMemberLanguage
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import film_so_far_text, name_of
 from bot.challenge_views import service_of
@@ -26,25 +28,25 @@ def relay_buttons(challenge_id: int) -> discord.ui.View:
 
 async def _open_turn_modal(interaction: discord.Interaction, challenge_id: int) -> None:
     service = service_of(interaction)
-    member, _ = await interaction_member(service.studio, interaction)
+    member, _settings = await interaction_member(service.studio, interaction)
     view = await service.show(member, challenge_id)  # a closed relay fails here, not after the member typed
     if not view.is_open:
-        raise StudioError(f"{name_of(view.challenge)} has ended, so new shots are closed.")
+        raise StudioError(N_("{challenge} has ended, so new shots are closed."), challenge=name_of(view.challenge))
     await interaction.response.send_modal(TurnModal(challenge_id, len(view.turns) + 1))
 
 
-class TurnModal(discord.ui.Modal):
-    text: discord.ui.TextInput = discord.ui.TextInput(
-        label="What happens next?",
-        style=discord.TextStyle.paragraph,
-        placeholder="the ship appears through the rain",
-        max_length=MAX_TURN_CHARS,
-        custom_id="text",
-    )
-
+class TurnModal(SpeaksMemberLanguage, discord.ui.Modal):
     def __init__(self, challenge_id: int, position: int) -> None:
-        super().__init__(title=f"Shot {position} of relay #{challenge_id}", custom_id=f"reelbot:turn:{challenge_id}",
-                         timeout=900)
+        super().__init__(title=_("Shot {position} of relay #{challenge_id}", position=position,
+                                 challenge_id=challenge_id), custom_id=f"reelbot:turn:{challenge_id}", timeout=900)
+        self.text: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("What happens next?"),
+            style=discord.TextStyle.paragraph,
+            placeholder=_("the ship appears through the rain"),
+            max_length=MAX_TURN_CHARS,
+            custom_id="text",
+        )
+        self.add_item(self.text)
         self.challenge_id = challenge_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -71,8 +73,10 @@ async def send_film(interaction: discord.Interaction, challenge_id: int | None) 
     await interaction.response.defer(ephemeral=True, thinking=True)
     film = await service.relay_film(member, challenge_id)
     if film.path is None:
-        pending = f" ({len(film.pending)} still rendering)" if film.pending else ""
-        await interaction.followup.send(f"No shot of this relay is rendered yet{pending}.", ephemeral=True)
+        text = (ngettext("No shot of this relay is rendered yet ({n} still rendering).",
+                         "No shot of this relay is rendered yet ({n} still rendering).", len(film.pending))
+                if film.pending else _("No shot of this relay is rendered yet."))
+        await interaction.followup.send(text, ephemeral=True)
         return
     found = await service.relay_turn_of(film.shots[0].turn.clip_id)  # type: ignore[arg-type]
     assert found is not None  # the film is made of the relay's turns
@@ -84,7 +88,7 @@ async def send_film(interaction: discord.Interaction, challenge_id: int | None) 
 
 
 RELAY_ACTIONS: dict[str, Action] = {
-    "add": Action("Add a shot", discord.ButtonStyle.primary, "➕", _open_turn_modal),
-    "film": Action("Film so far", discord.ButtonStyle.secondary, "🎞️", send_film),
+    "add": Action(N_("Add a shot"), discord.ButtonStyle.primary, "➕", _open_turn_modal),
+    "film": Action(N_("Film so far"), discord.ButtonStyle.secondary, "🎞️", send_film),
 }
 RelayButton = action_buttons("relay", RELAY_ACTIONS, stale="`/relay add`")

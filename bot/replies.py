@@ -8,13 +8,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.i18n import N_, _, error_message
 from common.errors import ReelbotError
 
 log = logging.getLogger(__name__)
 
 # interaction.extras key: a public deferred response nothing has filled yet.
 _PLACEHOLDER = "reelbot_placeholder"
-GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
+GENERIC_APOLOGY = N_("Sorry, something went wrong on my side. It has been logged; please try again in a moment.")
 # What the bot needs to post a finished clip, besides the right to send (which depends on the channel kind).
 POSTING_PERMISSIONS = ("attach_files", "embed_links")
 # Threads and forum posts: Send Messages in Threads, not the parent's Send Messages, decides (Discord's
@@ -75,9 +76,24 @@ def missing_posting_permissions(permissions: discord.Permissions, channel: objec
     return [name for name in needed if not getattr(permissions, name)]
 
 
+# Discord's names of the permissions the bot asks for, as its client shows them.
+PERMISSION_NAMES = {
+    "send_messages": N_("Send Messages"),
+    "attach_files": N_("Attach Files"),
+    "embed_links": N_("Embed Links"),
+    "manage_guild": N_("Manage Server"),
+    "read_message_history": N_("Read Message History"),
+    "add_reactions": N_("Add Reactions"),
+}
+
+
 def permission_names(names: list[str]) -> str:
-    words = [name.replace("_", " ").replace("guild", "server").title() for name in names]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    """`Send Messages, Attach Files and Embed Links`, in the current language."""
+    words = [_(PERMISSION_NAMES[name]) if name in PERMISSION_NAMES else name.replace("_", " ").title()
+             for name in names]
+    if len(words) == 1:
+        return words[0]
+    return _("{items} and {last}", items=_(", ").join(words[:-1]), last=words[-1])
 
 
 def error_text(error: BaseException) -> str | None:
@@ -87,24 +103,27 @@ def error_text(error: BaseException) -> str | None:
     elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
         error = error.__cause__
     if isinstance(error, ReelbotError):
-        return error.user_message  # type: ignore[attr-defined]
+        return error_message(error)
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {permission_names(error.missing_permissions)} permission to do that."
+        return _("You need the {permissions} permission to do that.",
+                 permissions=permission_names(error.missing_permissions))
     if isinstance(error, app_commands.BotMissingPermissions):
-        return (
-            f"I can't post clips in this channel: I'm missing {permission_names(error.missing_permissions)}. "
-            "Ask a server admin to give me those permissions here, or use another channel."
+        return _(
+            "I can't post clips in this channel: I'm missing {permissions}. "
+            "Ask a server admin to give me those permissions here, or use another channel.",
+            permissions=permission_names(error.missing_permissions),
         )
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "That only works in a server channel, not in direct messages."
+        return _("That only works in a server channel, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f}s."
+        return _("Slow down a little: try again in {seconds:.0f}s.", seconds=error.retry_after)
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't understand `{str(error.value)[:40]}` there; check that option and try again."
+        return _("I couldn't understand `{value}` there; check that option and try again.",
+                 value=str(error.value)[:40])
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that here."
+        return _("You can't use that here.")
     if isinstance(error, discord.Forbidden):
-        return "Discord didn't let me do that here: I'm probably missing a permission in this channel."
+        return _("Discord didn't let me do that here: I'm probably missing a permission in this channel.")
     return None
 
 
@@ -112,7 +131,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     text = error_text(error)
     if text is None:
         log.error("unexpected error in interaction %s", interaction.id, exc_info=error)
-        text = GENERIC_APOLOGY
+        text = _(GENERIC_APOLOGY)
     try:
         await send_ephemeral(interaction, text)
     except discord.HTTPException:

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.buttons import Action, action_buttons
+from bot.i18n import N_
 from bot.views import _bot, clip_view, queue_from_interaction
 from storage.records import Clip
 from studio.service import Accepted, Member, Studio
@@ -32,7 +33,7 @@ def _picker(take: int):
 
 
 TAKE_ACTIONS: dict[str, Action] = {
-    name: Action(f"Pick {take}", discord.ButtonStyle.primary, "🎬", _picker(take), row=0)
+    name: Action(N_("Pick {take}"), discord.ButtonStyle.primary, "🎬", _picker(take), row=0, values=(("take", take),))
     for take, name in enumerate(_NAMES, start=1)
 }
 TakeButton = action_buttons("take", TAKE_ACTIONS, stale="`/video`")

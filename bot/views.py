@@ -16,6 +16,9 @@ import discord
 from bot import embeds
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
+from bot.i18n import N_, _
+from bot.i18n import current as current_language
+from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
 from bot.origin import Origin, upload_limit
 from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder, report_error, send_ephemeral
@@ -66,9 +69,11 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
             requester_id=member.id,
             upload_limit=upload_limit(interaction.filesize_limit, settings),
             status_message_id=message_id,
+            language=current_language(),
         )
         accepted = await submit(member, origin.to_dict())
-        credit = await remixing.credit(bot.studio, accepted.clip) if accepted.clip.parent_id else ""
+        ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
+        credit = embeds.credit_text(ancestors)
         await fill_placeholder(interaction, **status_message(accepted, credit=credit))
     return accepted
 
@@ -105,7 +110,7 @@ async def _reroll(interaction: discord.Interaction, clip_id: int) -> None:
 def vary_change(clip: Clip) -> remixing.RemixChange:
     """Same shots and seeds, another look: a style the clip doesn't have yet."""
     current = Studio.shot_list(clip).bible.style
-    looks = [name for name, (look, _) in STYLES.items() if look.style not in current]
+    looks = [name for name, (look, _words) in STYLES.items() if look.style not in current]
     return remixing.RemixChange("style", random.choice(looks or list(STYLES)))
 
 
@@ -130,18 +135,19 @@ async def _finalize(interaction: discord.Interaction, clip_id: int) -> None:
 
 
 def deleted_message(clip_id: int, by: str) -> dict[str, Any]:
-    return {"content": f"🗑️ Clip #{clip_id} was deleted by {by}.", "embeds": [], "attachments": [], "view": None}
+    return {"content": _("🗑️ Clip #{clip_id} was deleted by {member}.", clip_id=clip_id, member=by),
+            "embeds": [], "attachments": [], "view": None}
 
 
 async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
     bot = _bot(interaction)
-    member, _ = await interaction_member(bot.studio, interaction)
+    member, _settings = await interaction_member(bot.studio, interaction)
     clip = await bot.studio.delete_clip(member, clip_id)
     gone = deleted_message(clip_id, member.name)
     if interaction.message is not None and interaction.message.id == clip.posted_message_id:
         await interaction.response.edit_message(**gone)
         return
-    await send_ephemeral(interaction, f"Deleted clip #{clip_id}.")
+    await send_ephemeral(interaction, _("Deleted clip #{clip_id}.", clip_id=clip_id))
     if clip.posted_message_id is not None and clip.channel_id is not None:
         channel = bot.get_partial_messageable(clip.channel_id, guild_id=clip.guild_id)
         try:
@@ -160,32 +166,36 @@ async def _details(interaction: discord.Interaction, clip_id: int) -> None:
 
 
 CLIP_ACTIONS: dict[str, Action] = {
-    "remix": Action("Remix", discord.ButtonStyle.primary, "✏️", _open_remix_modal, row=0),
-    "reroll": Action("Re-roll", discord.ButtonStyle.secondary, "🎲", _reroll, row=0),
-    "vary": Action("Vary", discord.ButtonStyle.secondary, "🎨", _vary, row=0),
-    "extend": Action("Extend", discord.ButtonStyle.secondary, "➕", _extend, row=0),
-    "submit": Action("Enter challenge", discord.ButtonStyle.success, "🏆", enter_clip, row=1),
-    "details": Action("Details", discord.ButtonStyle.secondary, "📜", _details, row=1),
-    "delete": Action("Delete", discord.ButtonStyle.danger, "🗑️", _delete, row=1),
-    "finalize": Action("Finalize", discord.ButtonStyle.success, "✨", _finalize, row=1),
+    "remix": Action(N_("Remix"), discord.ButtonStyle.primary, "✏️", _open_remix_modal, row=0),
+    "reroll": Action(N_("Re-roll"), discord.ButtonStyle.secondary, "🎲", _reroll, row=0),
+    "vary": Action(N_("Vary"), discord.ButtonStyle.secondary, "🎨", _vary, row=0),
+    "extend": Action(N_("Extend"), discord.ButtonStyle.secondary, "➕", _extend, row=0),
+    "submit": Action(N_("Enter challenge"), discord.ButtonStyle.success, "🏆", enter_clip, row=1),
+    "details": Action(N_("Details"), discord.ButtonStyle.secondary, "📜", _details, row=1),
+    "delete": Action(N_("Delete"), discord.ButtonStyle.danger, "🗑️", _delete, row=1),
+    "finalize": Action(N_("Finalize"), discord.ButtonStyle.success, "✨", _finalize, row=1),
 }
 ClipButton = action_buttons("clip", CLIP_ACTIONS, stale="`/remix`")
 
 
-class RemixModal(discord.ui.Modal):
-    change: discord.ui.TextInput = discord.ui.TextInput(
-        label="What should change?",
-        style=discord.TextStyle.paragraph,
-        placeholder="make it noir · shot 2: the monster roars · add: it falls asleep · swap 1 and 2",
-        max_length=600,
-        custom_id="change",
-    )
-    shot: discord.ui.TextInput = discord.ui.TextInput(
-        label="Shot number (optional)", required=False, max_length=2, placeholder="e.g. 2", custom_id="shot"
-    )
-
+class RemixModal(SpeaksMemberLanguage, discord.ui.Modal):
     def __init__(self, clip_id: int) -> None:
-        super().__init__(title=f"Remix clip #{clip_id}", custom_id=f"reelbot:remix:{clip_id}", timeout=900)
+        # Built per member, in their language (the remix parser reads English and Chinese changes alike).
+        super().__init__(title=_("Remix clip #{clip_id}", clip_id=clip_id), custom_id=f"reelbot:remix:{clip_id}",
+                         timeout=900)
+        self.change: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("What should change?"),
+            style=discord.TextStyle.paragraph,
+            placeholder=_("make it noir · shot 2: the monster roars · add: it falls asleep · swap 1 and 2"),
+            max_length=600,
+            custom_id="change",
+        )
+        self.shot: discord.ui.TextInput = discord.ui.TextInput(
+            label=_("Shot number (optional)"), required=False, max_length=2, placeholder=_("e.g. 2"),
+            custom_id="shot",
+        )
+        self.add_item(self.change)
+        self.add_item(self.shot)
         self.clip_id = clip_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -199,12 +209,12 @@ class RemixModal(discord.ui.Modal):
 # --- cancelling -------------------------------------------------------------------------------------
 
 
-class CancelJobButton(discord.ui.DynamicItem[discord.ui.Button], template=r"reelbot:job:cancel:(?P<job_id>[0-9]+)"):
+class CancelJobButton(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Button], template=r"reelbot:job:cancel:(?P<job_id>[0-9]+)"):
     """On a status message: stops the render (the requester, or an admin)."""
 
     def __init__(self, job_id: int) -> None:
         super().__init__(
-            discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary, emoji="✖️",
+            discord.ui.Button(label=_("Cancel"), style=discord.ButtonStyle.secondary, emoji="✖️",
                               custom_id=f"reelbot:job:cancel:{job_id}")
         )
         self.job_id = job_id
@@ -218,9 +228,9 @@ class CancelJobButton(discord.ui.DynamicItem[discord.ui.Button], template=r"reel
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             studio = _bot(interaction).studio
-            member, _ = await interaction_member(studio, interaction)
+            member, _settings = await interaction_member(studio, interaction)
             job = await studio.cancel(member, self.job_id)
-            await send_ephemeral(interaction, f"Cancelled clip #{job.clip_id}.")
+            await send_ephemeral(interaction, _("Cancelled clip #{clip_id}.", clip_id=job.clip_id))
         except Exception as error:
             await report_error(interaction, error)
 
@@ -234,26 +244,26 @@ def cancel_view(job_id: int) -> discord.ui.View:
 async def queue_listing(studio: Studio, member: Member, *, everyone: bool) -> dict[str, Any]:
     """`/queue`'s message: the jobs with their place and ETA, and a menu to cancel the ones you may."""
     if everyone and not member.can_moderate:
-        raise StudioError("Only server admins and moderators can see everyone's queue. Try `/queue` for yours.")
+        raise StudioError(N_("Only server admins and moderators can see everyone's queue. Try `/queue` for yours."))
     views = await (studio.active_jobs(member.guild_id) if everyone else studio.my_jobs(member))
     cancellable = [view for view in views if view.job.user_id == member.id or member.can_moderate][:25]
     menu = discord.ui.View(timeout=None)
     if cancellable:
         menu.add_item(CancelSelect(everyone, [
-            discord.SelectOption(label=f"Cancel clip #{view.clip.id}", value=str(view.job.id),
+            discord.SelectOption(label=_("Cancel clip #{clip_id}", clip_id=view.clip.id), value=str(view.job.id),
                                  description=embeds.clip_text(view.clip.request, 90))
             for view in cancellable
         ]))
-    title = "Everyone's renders" if everyone else "Your renders"
+    title = _("Everyone's renders") if everyone else _("Your renders")
     return {"content": f"**{title}**\n{embeds.queue_lines(views, show_author=everyone)}", "view": menu}
 
 
-class CancelSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:queue:cancel:(?P<scope>mine|all)"):
+class CancelSelect(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:queue:cancel:(?P<scope>mine|all)"):
     def __init__(self, everyone: bool, options: list[discord.SelectOption] | None = None) -> None:
         scope = "all" if everyone else "mine"
         super().__init__(
             discord.ui.Select(
-                placeholder="Cancel a render…", options=options or [], custom_id=f"reelbot:queue:cancel:{scope}"
+                placeholder=_("Cancel a render…"), options=options or [], custom_id=f"reelbot:queue:cancel:{scope}"
             )
         )
         self.everyone = everyone
@@ -267,7 +277,7 @@ class CancelSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             studio = _bot(interaction).studio
-            member, _ = await interaction_member(studio, interaction)
+            member, _settings = await interaction_member(studio, interaction)
             for value in self.item.values:
                 await studio.cancel(member, int(value))
             await interaction.response.edit_message(**await queue_listing(studio, member, everyone=self.everyone))

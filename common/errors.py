@@ -7,12 +7,21 @@ Every refusal, from any layer, is a `ReelbotError` carrying:
 - `user_message`: the template filled in, in English;
 - `detail`: for logs only, never shown to members.
 
+Templates are whole sentences (no sentence assembled from pieces, no English word passed as a param), so each
+translates as one; a template that is not written inside the raise (a table of them, an argument) is marked
+with `N_` so that Babel extracts it (bot/i18n/extract.py finds the ones written in raises).
+
 Anything else that escapes the core is a bug: front-ends log it and show a generic apology.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+
+def N_(template: str) -> str:
+    """Marks an English template for extraction into the translation catalogs; returns it unchanged."""
+    return template
 
 
 class ReelbotError(Exception):

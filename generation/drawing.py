@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageFont
@@ -19,6 +20,10 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 BACKGROUND = (17, 17, 20)
 TEXT = (235, 235, 235)
 MUTED = (150, 150, 160)
+
+# The font Reelbot installs: Noto Sans CJK (SIL Open Font License 1.1) from the PyPI package
+# noto-cjk-sans-otc, a collection whose faces cover Latin, Chinese, Japanese and Korean.
+_BUNDLED_FACE = "Noto Sans CJK SC"  # the Simplified Chinese face: hanzi drawn in mainland forms
 
 # Fonts that cover Chinese/Japanese/Korean as well as Latin, by common install location.
 _CJK_FONT_PATHS = (
@@ -34,8 +39,55 @@ _CJK_FONT_PATHS = (
 )
 
 
+def missing_glyphs(text: str, line_font: Font) -> str:
+    """The characters of `text` that `line_font` has no glyph for (they would be drawn as boxes), in order.
+
+    Reads the font's character map (its `cmap` table, with fontTools); Pillow's bitmap default font
+    is taken to cover ASCII only."""
+    covered = _coverage(getattr(line_font, "path", None), getattr(line_font, "index", 0))
+    seen: dict[str, None] = {}
+    for char in text:
+        if not char.isspace() and ord(char) not in covered and unicodedata.category(char)[0] != "C":
+            seen[char] = None
+    return "".join(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def _coverage(path: str | None, index: int) -> frozenset[int]:
+    if not isinstance(path, str):
+        return frozenset(range(0x20, 0x7F))
+    from fontTools.ttLib import TTFont  # only read when text is drawn
+
+    with TTFont(path, fontNumber=index, lazy=True) as face:
+        return frozenset(face.getBestCmap() or ())
+
+
+def drawable(text: str, line_font: Font) -> str:
+    """`text` as it can be drawn with `line_font`: symbols it lacks (emoji) dropped; "" when letters or
+    digits would be boxes. Leaving a caption out is logged once per process; the caller's message (the
+    clip's shot list, the lineage text) still carries the words."""
+    missing = missing_glyphs(text, line_font)
+    if not missing:
+        return text
+    if any(unicodedata.category(char)[0] in "LN" for char in missing):
+        _warn_uncovered(getattr(line_font, "path", "Pillow's default font"))
+        return ""
+    return "".join(char for char in text if char not in missing)
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_uncovered(path: object) -> None:
+    log.warning(
+        "the font %s lacks glyphs for some captions (e.g. Chinese); they are left out of images and shown in "
+        "the message instead. Reinstall Reelbot (it brings Noto Sans CJK) or install a CJK font (fonts-noto-cjk).",
+        path,
+    )
+
+
 def wrap(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
-    """Greedy wrap at spaces; text without spaces (Chinese, Japanese) breaks between characters."""
+    """Greedy wrap at spaces; text without spaces (Chinese, Japanese) breaks between characters.
+    Text the font cannot draw gives no lines (see `drawable`): never boxes."""
+    text = drawable(text, font)
     lines: list[str] = []
     line = ""
     for word in " ".join(text.split()).split(" "):
@@ -70,34 +122,55 @@ def line_height(font: Font, *, spacing: int = 6) -> int:
 
 @functools.lru_cache(maxsize=None)
 def font(size: int) -> Font:
-    for path in _font_candidates():
+    """The first CJK-capable font found (the bundled Noto Sans CJK first), `size` pixels high."""
+    for path, index in _font_candidates():
         try:
-            return ImageFont.truetype(path, size)
+            return ImageFont.truetype(path, size, index=index)
         except OSError:
             continue
     return ImageFont.load_default(size)
 
 
+def bundled_font() -> tuple[str, int] | None:
+    """(path, face index) of Noto Sans CJK SC from the noto-cjk-sans-otc package; None if it is missing."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    path = str(FONT_PATH)
+    if not Path(path).is_file():
+        return None
+    for index in range(16):
+        try:
+            if ImageFont.truetype(path, 12, index=index).getname()[0] == _BUNDLED_FACE:
+                return path, index
+        except OSError:
+            break
+    return path, 0
+
+
 def cjk_fonts() -> tuple[str, ...]:
-    """Installed font files that cover Chinese/Japanese/Korean (empty: CJK captions show as boxes)."""
-    return _font_candidates()[:-1]
+    """Font files found that cover Chinese/Japanese/Korean, the bundled one first (empty: CJK captions are
+    left out of images)."""
+    return tuple(path for path, _index in _font_candidates()[:-1])
 
 
 @functools.lru_cache(maxsize=1)
-def _font_candidates() -> tuple[str, ...]:
-    found = [p for p in _CJK_FONT_PATHS if Path(p).is_file()]
+def _font_candidates() -> tuple[tuple[str, int], ...]:
+    bundled = bundled_font()
+    found = ([bundled] if bundled else []) + [(p, 0) for p in _CJK_FONT_PATHS if Path(p).is_file()]
     if shutil.which("fc-list"):
         try:
             listing = subprocess.run(
                 ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10, check=False
             ).stdout
-            found += sorted(line.split(":")[0].strip() for line in listing.splitlines() if line.strip())
+            found += sorted((line.split(":")[0].strip(), 0) for line in listing.splitlines() if line.strip())
         except (OSError, subprocess.SubprocessError):
             pass
     if not found:
-        log.warning("no CJK-capable font found; Chinese/Japanese/Korean captions may show as boxes")
+        log.warning("no CJK-capable font found; Chinese/Japanese/Korean captions will be left out of images")
     # Latin-only fallbacks, still nicer than Pillow's bitmap default; Pillow resolves the bare name.
-    return (*found, "DejaVuSans.ttf")
+    return (*found, ("DejaVuSans.ttf", 0))
 
 
 def fit(text: str, line_font: Font, max_width: int) -> str:

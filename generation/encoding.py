@@ -153,7 +153,8 @@ def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path
             shutil.copyfile(src, out_path)
         return out_path
     too_big = EncodeError(
-        f"The video can't be made smaller than the {_human_size(max_bytes)} upload limit, even at low quality.",
+        "The video can't be made smaller than the {limit} upload limit, even at low quality.",
+        limit=_human_size(max_bytes),
         detail=f"{src} is {info.size_bytes} bytes",
     )
     payload = max_bytes - _MP4_OVERHEAD_BYTES - _MP4_OVERHEAD_PER_FRAME * info.frame_count

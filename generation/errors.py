@@ -1,6 +1,8 @@
 """Typed render errors, under the one root `common.errors.ReelbotError` (code, message, detail)."""
 from __future__ import annotations
 
+from typing import Any
+
 from common.errors import ReelbotError
 
 
@@ -53,8 +55,8 @@ class ModelUnavailableError(RenderError):
 
     code = "model_unavailable"
 
-    def __init__(self, user_message: str, *, fix: str = "", detail: str = "") -> None:
-        super().__init__(user_message, detail="; ".join(part for part in (fix, detail) if part))
+    def __init__(self, template: str, *, fix: str = "", detail: str = "", **params: Any) -> None:
+        super().__init__(template, detail="; ".join(part for part in (fix, detail) if part), **params)
         self.fix = fix
 
 

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from common.errors import N_
 from generation.errors import ModelUnavailableError
 from generation.registry import ModelPreset
 
@@ -104,19 +105,20 @@ def ready_folder(models_dir: Path, preset: ModelPreset) -> Path:
     problem = check_model_folder(folder, preset)
     if problem == "not downloaded":
         raise ModelUnavailableError(
-            f"The {preset.name} model isn't downloaded on this render host yet.",
+            "The {model} model isn't downloaded on this render host yet.", model=preset.name,
             fix=f"run `{pull_command(preset)}` (about {preset.download_gb:g} GB) into {folder}",
         )
     if problem is not None:
         raise ModelUnavailableError(
-            f"The {preset.name} model's files on this render host are incomplete or wrong ({problem}).",
+            "The {model} model's files on this render host are incomplete or wrong ({problem}).",
+            model=preset.name, problem=problem,
             fix=f"run `{pull_command(preset)}` again to repair {folder}",
         )
     missing = missing_packages(folder)
     if missing:
         raise ModelUnavailableError(
-            f"The {preset.name} model needs the Python package{'s' * (len(missing) > 1)} {', '.join(missing)}, "
-            "which this render host lacks.",
+            "The {model} model needs Python packages this render host lacks: {packages}.",
+            model=preset.name, packages=", ".join(missing),
             fix=f"pip install {' '.join(missing)}",
         )
     return folder
@@ -136,7 +138,10 @@ def pull(
     disk, a failed download or copy, or a result that fails check_model_folder.
     """
     if preset.local:
-        raise ModelUnavailableError(f"{preset.name} is built on this machine; there is nothing to download.")
+        raise ModelUnavailableError(
+            "{model} is built on this machine; there is nothing to download.",
+            model=preset.name,
+        )
     target = Path(models_dir) / preset.name
     target.mkdir(parents=True, exist_ok=True)
     try:
@@ -152,17 +157,19 @@ def pull(
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             free = shutil.disk_usage(target).free / 1e9
             raise ModelUnavailableError(
-                f"The disk filled up while downloading {preset.name}.",
+                "The disk filled up while downloading {model}.", model=preset.name,
                 fix=f"free at least {preset.download_gb:g} GB on {target} ({free:.1f} GB free now) and pull again",
             ) from exc
         raise ModelUnavailableError(
-            f"Couldn't download {preset.name} from {source or 'the Hugging Face hub'} ({type(exc).__name__}).",
+            N_("Couldn't download {model} from {source} ({error}).") if source else
+            N_("Couldn't download {model} from the Hugging Face hub ({error})."),
+            model=preset.name, source=source, error=type(exc).__name__,
             fix="check the connection (or HF_TOKEN) and run the same command again: it resumes",
             detail=repr(exc),
         ) from exc
     problem = check_model_folder(target, preset)
     if problem is not None:
-        raise ModelUnavailableError(f"The download of {preset.name} is not usable: {problem}.",
+        raise ModelUnavailableError("The download of {model} is not usable: {problem}.", model=preset.name, problem=problem,
                                     fix=f"run `{pull_command(preset)}` again")  # fmt: skip
     return target
 
@@ -171,7 +178,7 @@ def _copy_missing(source: Path, target: Path) -> None:
     from tqdm import tqdm
 
     if not (source / "model_index.json").is_file():
-        raise ModelUnavailableError(f"{source} is not a diffusers model folder (no model_index.json).")
+        raise ModelUnavailableError("{source} is not a diffusers model folder (no model_index.json).", source=source)
     files = [p for pattern in PULL_PATTERNS for p in source.glob(pattern) if p.is_file()]
     todo = [p for p in files if not _same_size(p, target / p.relative_to(source))]
     with tqdm(total=sum(p.stat().st_size for p in todo), unit="B", unit_scale=True, desc="copying") as bar:

@@ -81,7 +81,7 @@ class PipelineCache:
         """
         preset = get_preset(preset_name)
         if i2v and not preset.supports_i2v:
-            raise RecipeError(f"{preset.name} can't continue from an image.")
+            raise RecipeError("{model} can't continue from an image.", model=preset.name)
         with self._lock:
             loaded = self._models.get(preset.name)
             if loaded is None:
@@ -143,14 +143,15 @@ class PipelineCache:
         if self.device.startswith("cuda"):
             if not torch.cuda.is_available():
                 raise ModelUnavailableError(
-                    f"This render host is set to use {self.device}, but CUDA isn't available.",
+                    "This render host is set to use {device}, but CUDA isn't available.", device=self.device,
                     fix=f"check `nvidia-smi` and install a CUDA build of torch (this one is {torch.__version__}), "
                     "or set device = \"cpu\"; `reelbot doctor` shows what it sees",
                 )
             index = torch.device(self.device).index
             if index is not None and index >= torch.cuda.device_count():
                 raise ModelUnavailableError(
-                    f"This render host is set to use {self.device}, but it has {torch.cuda.device_count()} GPU(s).",
+                    "This render host is set to use {device}, but it has {gpus} GPU(s).",
+                    device=self.device, gpus=torch.cuda.device_count(),
                     fix="set device to an existing GPU, or workers = \"auto\"",
                 )
 
@@ -176,19 +177,26 @@ class PipelineCache:
             _place(pipe, tier, self.device)
         except OOM_ERRORS as exc:
             gc.collect()
-            raise OutOfMemoryRenderError(f"Not enough GPU memory to load {preset.name}.", detail=repr(exc)) from exc
+            raise OutOfMemoryRenderError(
+                "Not enough GPU memory to load {model}.",
+                model=preset.name, detail=repr(exc),
+            ) from exc
         except ModuleNotFoundError as exc:
             raise ModelUnavailableError(
-                f"The {preset.name} model needs the Python package {exc.name}, which this render host lacks.",
+                "The {model} model needs the Python package {name}, which this render host lacks.",
+                model=preset.name, name=exc.name,
                 fix=f"pip install {exc.name}",
                 detail=repr(exc),
             ) from exc
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise _disk_error(exc, self.models_dir) from exc
-            raise PipelineError(f"Couldn't read the {preset.name} model's files.", detail=repr(exc)) from exc
+            raise PipelineError(
+                "Couldn't read the {model} model's files.",
+                model=preset.name, detail=repr(exc),
+            ) from exc
         except Exception as exc:
-            raise PipelineError(f"Couldn't load the {preset.name} model.", detail=repr(exc)) from exc
+            raise PipelineError("Couldn't load the {model} model.", model=preset.name, detail=repr(exc)) from exc
         pipe.set_progress_bar_config(disable=True)
         return LoadedModel(preset, tier, {False: pipe}, hooked=False)
 

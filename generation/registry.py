@@ -71,7 +71,10 @@ class ModelPreset:
     def size_for(self, aspect: str | None) -> tuple[int, int]:
         """Native size for the aspect: the preset's own size, transposed, or an equal-area snap."""
         if aspect is not None and aspect not in ASPECTS:
-            raise RecipeError(f"Unknown aspect ratio '{aspect}'. Use one of: {', '.join(ASPECTS)}.")
+            raise RecipeError(
+                "Unknown aspect ratio '{aspect}'. Use one of: {aspects}.",
+                aspect=aspect, aspects=', '.join(ASPECTS),
+            )
         if aspect is None or self.fixed_size:
             return self.width, self.height
         wanted, native = _orientation(ASPECTS[aspect]), _orientation(self.width / self.height)
@@ -359,7 +362,10 @@ def get_preset(name: str) -> ModelPreset:
     try:
         return PRESETS[ALIASES.get(name, name)]
     except KeyError:
-        raise RecipeError(f"Unknown model '{name}'. Available models: {', '.join(PRESETS)}.") from None
+        raise RecipeError(
+            "Unknown model '{name}'. Available models: {models}.",
+            name=name, models=', '.join(PRESETS),
+        ) from None
 
 
 def i2v_models(*, local: bool = False) -> list[str]:
@@ -375,36 +381,45 @@ def validate_recipe(recipe: ShotRender) -> None:
     if recipe.width <= 0 or recipe.height <= 0:
         raise RecipeError("The video size must be positive.")
     if preset.fixed_size and (recipe.width, recipe.height) != (preset.width, preset.height):
-        raise RecipeError(f"{preset.name} only renders at {preset.width}x{preset.height}.")
+        raise RecipeError(
+            "{model} only renders at {width}x{height}.",
+            model=preset.name, width=preset.width, height=preset.height,
+        )
     if recipe.width % preset.size_multiple or recipe.height % preset.size_multiple:
         raise RecipeError(
-            f"{recipe.width}x{recipe.height} doesn't work with {preset.name}: "
-            f"width and height must be multiples of {preset.size_multiple}."
+            "{width}x{height} doesn't work with {model}: width and height must be multiples of {size_multiple}.",
+            width=recipe.width, height=recipe.height, model=preset.name, size_multiple=preset.size_multiple
         )
     if recipe.fps <= 0:
         raise RecipeError("The frame rate must be positive.")
     if recipe.num_frames > preset.max_frames:
         raise RecipeError(
-            f"Too many frames: {preset.name} renders at most {preset.max_frames} frames "
-            f"({preset.max_frames / preset.fps:.1f} s at {preset.fps} fps)."
+            "Too many frames: {model} renders at most {max_frames} frames ({max_seconds:.1f} s at {fps} fps).",
+            model=preset.name, max_frames=preset.max_frames, max_seconds=preset.max_frames / preset.fps, fps=preset.fps
         )
     if recipe.num_frames < preset.shortest_frames or (recipe.num_frames - 1) % preset.frame_step:
         raise RecipeError(
-            f"{recipe.num_frames} frames doesn't work with {preset.name}: use a multiple of "
-            f"{preset.frame_step} plus one, from {preset.shortest_frames} to {preset.max_frames}."
+            "{num_frames} frames doesn't work with {model}: use a multiple of {frame_step} plus one, from "
+            "{shortest_frames} to {max_frames}.",
+            num_frames=recipe.num_frames, model=preset.name, frame_step=preset.frame_step,
+            shortest_frames=preset.shortest_frames, max_frames=preset.max_frames
         )
     if recipe.steps < 1:
         raise RecipeError("At least one denoising step is needed.")
     if recipe.steps < preset.min_steps:
-        raise RecipeError(f"{preset.name} needs at least {preset.min_steps} denoising steps.")
+        raise RecipeError(
+            "{model} needs at least {min_steps} denoising steps.",
+            model=preset.name, min_steps=preset.min_steps,
+        )
     if recipe.steps > MAX_STEPS:
-        raise RecipeError(f"At most {MAX_STEPS} denoising steps are allowed.")
+        raise RecipeError("At most {max_steps} denoising steps are allowed.", max_steps=MAX_STEPS)
     if not math.isfinite(recipe.guidance) or recipe.guidance < 0:
         raise RecipeError("Guidance must be zero or a positive number.")
     if not 0 <= recipe.seed <= MAX_SEED:
-        raise RecipeError(f"The seed must be between 0 and {MAX_SEED}.")
+        raise RecipeError("The seed must be between 0 and {max_seed}.", max_seed=MAX_SEED)
     if recipe.i2v and not preset.supports_i2v:
-        raise RecipeError(f"{preset.name} can't continue from an image. Models that can: {', '.join(i2v_models())}.")
+        raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
+                          able=", ".join(i2v_models()))
     if recipe.init_image is not None:
         if not Path(recipe.init_image).is_file():
             raise RecipeError("The starting image for this shot is missing; it may have been deleted.")

@@ -97,8 +97,9 @@ def render_shot(
                 video = _run(pipe, call_kwargs())
             if not np.isfinite(video).all():
                 raise NonFiniteOutputError(
-                    f"The {recipe.model} model produced broken (NaN) frames for this shot, even at full "
-                    "precision. Try another seed or prompt, or another model."
+                    "The {model} model produced broken (NaN) frames for this shot, even at full precision. Try another "
+                    "seed or prompt, or another model.",
+                    model=recipe.model
                 )
     except RenderError:
         _release(pipe)
@@ -106,14 +107,18 @@ def render_shot(
     except OOM_ERRORS as exc:
         _release(pipe)
         raise OutOfMemoryRenderError(
-            f"The GPU ran out of memory rendering {recipe.width}x{recipe.height}, {recipe.num_frames} frames "
-            f"on {recipe.model}. Try a shorter or smaller shot.",
+            "The GPU ran out of memory rendering {width}x{height}, {num_frames} frames on {model}. Try a shorter or "
+            "smaller shot.",
+            width=recipe.width, height=recipe.height, num_frames=recipe.num_frames, model=recipe.model,
             detail=repr(exc),
         ) from exc
     except Exception as exc:
         _release(pipe)
         log.exception("pipeline %s failed", recipe.model)
-        raise PipelineError(f"The {recipe.model} model failed while rendering this shot.", detail=repr(exc)) from exc
+        raise PipelineError(
+            "The {model} model failed while rendering this shot.",
+            model=recipe.model, detail=repr(exc),
+        ) from exc
     log.info("rendered %s in %.1fs", recipe.content_hash(), time.monotonic() - started)
     checked = _checked_shape(video, recipe)
     return to_uint8(checked) if as_uint8 else checked
@@ -129,12 +134,13 @@ def _checked_shape(video: np.ndarray, recipe: ShotRender) -> np.ndarray:
     expected = (recipe.height, recipe.width, 3)
     if video.ndim != 4 or video.shape[1:] != expected:
         raise PipelineError(
-            f"The {recipe.model} model returned frames of the wrong size.",
+            "The {model} model returned frames of the wrong size.", model=recipe.model,
             detail=f"got {video.shape}, expected (*, {', '.join(map(str, expected))})",
         )
     if video.shape[0] < recipe.num_frames:
         raise PipelineError(
-            f"The {recipe.model} model returned {video.shape[0]} frames instead of {recipe.num_frames}.",
+            "The {model} model returned {frames} frames instead of {num_frames}.",
+            model=recipe.model, frames=video.shape[0], num_frames=recipe.num_frames,
             detail=f"shape {video.shape}",
         )
     if video.shape[0] > recipe.num_frames:

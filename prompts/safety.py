@@ -252,6 +252,7 @@ def sanitize_request(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 
 def _too_long(length: int, max_chars: int) -> PromptError:
     return PromptError(
-        f"That request is {length} characters long; please keep it under {max_chars} characters. "
-        "A sentence or two is plenty: I write the detailed shot list for you."
+        "That request is {length} characters long; please keep it under {max_chars} characters. A sentence or two is "
+        "plenty: I write the detailed shot list for you.",
+        length=length, max_chars=max_chars
     )

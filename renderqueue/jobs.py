@@ -15,8 +15,8 @@ import sqlite_utils
 from generation.registry import canonical_name
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
 from storage.db import timestamp, transaction
+from common.errors import N_, NotAllowed, NotFound, QueueFull
 from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
-from common.errors import NotAllowed, NotFound, QueueFull
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
 from storage.workers import live_workers
@@ -39,7 +39,7 @@ class QueueLimits:
 def get_job(db: sqlite_utils.Database, job_id: int) -> RenderJob:
     row = next(db.query("SELECT * FROM jobs WHERE id = ?", (job_id,)), None)
     if row is None:
-        raise NotFound(f"There is no render job {job_id}.")
+        raise NotFound("There is no render job {job_id}.", job_id=job_id)
     return RenderJob.from_row(row)
 
 
@@ -81,14 +81,16 @@ def enqueue_clip_job(
             mine = _count_active(db, "user_id", user_id)
             if mine >= limits.max_per_user:
                 raise QueueFull(
-                    f"You already have {mine} clip{'s' if mine != 1 else ''} waiting or rendering "
-                    f"(the limit here is {limits.max_per_user}). Try again when one is done, "
-                    "or cancel one you no longer need."
+                    N_("You already have 1 clip waiting or rendering (the limit here is {limit}). Try again when "
+                       "it is done, or cancel it if you no longer need it.") if mine == 1 else
+                    N_("You already have {mine} clips waiting or rendering (the limit here is {limit}). Try again "
+                       "when one is done, or cancel one you no longer need."),
+                    mine=mine, limit=limits.max_per_user,
                 )
             if guild_id is not None and _count_active(db, "guild_id", guild_id) >= limits.max_per_guild:
                 raise QueueFull(
-                    f"This server's render queue is full ({limits.max_per_guild} clips). "
-                    "Please try again in a few minutes."
+                    "This server's render queue is full ({limit} clips). Please try again in a few minutes.",
+                    limit=limits.max_per_guild
                 )
         cursor = db.execute(
             "INSERT INTO jobs (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, "
@@ -325,9 +327,15 @@ def cancel_job(
     with transaction(db):
         job = get_job(db, job_id)
         if job.user_id != by_user_id and not can_moderate:
-            raise NotAllowed(f"Only the person who asked for clip #{job.clip_id} (or an admin) can cancel it.")
+            raise NotAllowed(
+                "Only the person who asked for clip #{clip_id} (or an admin) can cancel it.",
+                clip_id=job.clip_id,
+            )
         if not job.active:
-            raise NotAllowed(f"Clip #{job.clip_id} can't be cancelled: it is already {job.status}.")
+            raise NotAllowed(
+                "Clip #{clip_id} can't be cancelled: it is already {status}.",
+                clip_id=job.clip_id, status=job.status,
+            )
         db.execute(
             "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
             (timestamp(now), job_id),

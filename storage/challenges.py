@@ -40,7 +40,7 @@ def get_challenge(db: sqlite_utils.Database, challenge_id: int) -> Challenge:
     """The challenge with this id. Raises NotFound."""
     row = next(db.query("SELECT * FROM challenges WHERE id = ?", (challenge_id,)), None)
     if row is None:
-        raise NotFound(f"There is no challenge #{challenge_id}.")
+        raise NotFound("There is no challenge #{challenge_id}.", challenge_id=challenge_id)
     return Challenge.from_row(row)
 
 
@@ -90,8 +90,14 @@ def add_entry(
         )
     except sqlite3.IntegrityError as error:
         if "UNIQUE" not in str(error):
-            raise NotFound(f"Challenge #{challenge_id} or clip #{clip_id} does not exist.") from error
-        raise Conflict(f"You already entered challenge #{challenge_id}; one entry per person.") from error
+            raise NotFound(
+                "Challenge #{challenge_id} or clip #{clip_id} does not exist.",
+                challenge_id=challenge_id, clip_id=clip_id,
+            ) from error
+        raise Conflict(
+            "You already entered challenge #{challenge_id}; one entry per person.",
+            challenge_id=challenge_id,
+        ) from error
     return ChallengeEntry(challenge_id, user_id, clip_id, timestamp(now))
 
 
@@ -141,7 +147,10 @@ def cast_vote(
             "SELECT 1 FROM challenge_entries WHERE challenge_id = ? AND clip_id = ?", (challenge_id, clip_id)
         ).fetchone()
         if entered is None:
-            raise NotFound(f"Clip #{clip_id} is not an entry in challenge #{challenge_id}.")
+            raise NotFound(
+                "Clip #{clip_id} is not an entry in challenge #{challenge_id}.",
+                clip_id=clip_id, challenge_id=challenge_id,
+            )
         replaced = db.execute(
             "SELECT 1 FROM votes WHERE challenge_id = ? AND voter_id = ?", (challenge_id, voter_id)
         ).fetchone()

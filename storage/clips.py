@@ -74,7 +74,7 @@ def get_clip(db: sqlite_utils.Database, clip_id: int) -> Clip:
     """The clip with this id (deleted clips included). Raises NotFound."""
     clip = find_clip(db, clip_id)
     if clip is None or clip.status == "deleted":
-        raise NotFound(f"There is no clip #{clip_id}.")
+        raise NotFound("There is no clip #{clip_id}.", clip_id=clip_id)
     return clip
 
 

@@ -70,6 +70,9 @@ class GuildSettings:
     moderator_roles: list[int] = field(default_factory=list)
     # The web gallery: off, link (only through the signed links the bot posts) or public.
     gallery: str = "link"
+    # The language of posts for everyone and the fallback for members, as a Discord locale ("zh-CN", "en-US");
+    # None: the server's own Discord language. Members whose Discord language has a catalog get theirs.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -12,26 +13,37 @@ from typing import Any
 import sqlite_utils
 
 from storage.db import timestamp, transaction
-from common.errors import InvalidValue
+from common.errors import N_, InvalidValue
 from storage.records import Guild, GuildSettings
 
 _TYPES: dict[str, Any] = typing.get_type_hints(GuildSettings)
 _TRUE = {"true", "yes", "on", "1", "enable", "enabled"}
 _FALSE = {"false", "no", "off", "0", "disable", "disabled"}
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
 # Any of these as a text value restores the default.
 _RESET_WORDS = {"default", "reset"}
 
 
-def _int_range(low: int, high: int) -> Callable[[Any], str | None]:
-    return lambda value: None if low <= value <= high else f"must be between {low} and {high}"
+# A refusal as (template, params): the template is a whole sentence about `{key}`, so that it translates.
+Problem = tuple[str, dict[str, Any]]
 
 
-def _one_of(*choices: str) -> Callable[[Any], str | None]:
-    return lambda value: None if value in choices else f"must be one of: {', '.join(choices)}"
+def _int_range(low: int, high: int) -> Callable[[Any], Problem | None]:
+    problem = (N_("`{key}` must be between {low} and {high}."), {"low": low, "high": high})
+    return lambda value: None if low <= value <= high else problem
 
 
-# Range checks beyond the type; a message completes "`key` ...".
-_CHECKS: dict[str, Callable[[Any], str | None]] = {
+def _one_of(*choices: str) -> Callable[[Any], Problem | None]:
+    problem = (N_("`{key}` must be one of: {choices}."), {"choices": ", ".join(choices)})
+    return lambda value: None if value in choices else problem
+
+
+def _check(ok: Callable[[Any], bool], template: str) -> Callable[[Any], Problem | None]:
+    return lambda value: None if ok(value) else (template, {})
+
+
+# Range checks beyond the type.
+_CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     "max_queued_per_user": _int_range(1, 50),
     "max_queued_per_guild": _int_range(1, 500),
     "safety_level": _one_of("off", "standard", "strict"),
@@ -40,8 +52,12 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),
     "takes": _int_range(1, 4),
-    "blocklist": lambda words: None if all(0 < len(word) <= 100 for word in words) else "words must be 1-100 chars",
-    "default_model": lambda name: None if name is None or name.strip() else "must not be empty",
+    "blocklist": _check(lambda words: all(0 < len(word) <= 100 for word in words),
+                        N_("`{key}` words must be 1-100 characters long.")),
+    "default_model": _check(lambda name: name is None or bool(name.strip()), N_("`{key}` must not be empty.")),
+    # A language tag as Discord names locales (https://discord.com/developers/docs/reference#locales).
+    "language": _check(lambda tag: tag is None or bool(_LANGUAGE_TAG.fullmatch(tag)),
+                       N_("`{key}` must be a language tag like en-US or zh-CN.")),
 }
 
 SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(GuildSettings))
@@ -63,12 +79,12 @@ def _parse_text(key: str, kind: Any, text: str) -> Any:
     if kind is bool:
         if text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
-        raise InvalidValue(f"`{key}` must be yes or no.")
+        raise InvalidValue("`{key}` must be yes or no.", key=key)
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise InvalidValue(f"`{key}` must be a whole number.") from None
+            raise InvalidValue("`{key}` must be a whole number.", key=key) from None
     if origin is list:
         (item_type,) = typing.get_args(kind)
         items = [item.strip().lstrip("<#@&").rstrip(">") for item in text.split(",") if item.strip()]
@@ -76,7 +92,10 @@ def _parse_text(key: str, kind: Any, text: str) -> Any:
             try:
                 return [int(item) for item in items]
             except ValueError:
-                raise InvalidValue(f"`{key}` must be a comma-separated list of ids or #channel mentions.") from None
+                raise InvalidValue(
+                    "`{key}` must be a comma-separated list of ids or #channel mentions.",
+                    key=key,
+                ) from None
         return items
     return text
 
@@ -102,21 +121,25 @@ def _check_type(key: str, kind: Any, value: Any) -> None:
     else:
         ok = isinstance(value, kind)
     if not ok:
-        raise InvalidValue(f"`{key}` has the wrong type of value.", detail=f"{key}={value!r} is not {kind}")
+        raise InvalidValue("`{key}` has the wrong type of value.", key=key, detail=f"{key}={value!r} is not {kind}")
 
 
 def validate_setting(key: str, value: Any) -> Any:
     """Return `value` converted to the setting's type, or raise InvalidValue saying what is wrong."""
     if key not in _TYPES:
-        raise InvalidValue(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+        raise InvalidValue(
+            "There is no setting called `{key}`. Settings: {settings}.",
+            key=key, settings=', '.join(SETTING_NAMES),
+        )
     kind = _TYPES[key]
     if isinstance(value, str) and kind is not str:
         value = _parse_text(key, _without_none(kind), value)
     _check_type(key, kind, value)
     check = _CHECKS.get(key)
     problem = check(value) if check else None
-    if problem:
-        raise InvalidValue(f"`{key}` {problem}.")
+    if problem is not None:
+        template, params = problem
+        raise InvalidValue(template, key=key, **params)
     return value
 
 
@@ -160,6 +183,9 @@ def set_setting(
 def reset_setting(db: sqlite_utils.Database, guild_id: int, key: str) -> GuildSettings:
     """Drop the guild's override of `key`, restoring the default. Raises InvalidValue for an unknown key."""
     if key not in _TYPES:
-        raise InvalidValue(f"There is no setting called `{key}`. Settings: {', '.join(SETTING_NAMES)}.")
+        raise InvalidValue(
+            "There is no setting called `{key}`. Settings: {settings}.",
+            key=key, settings=', '.join(SETTING_NAMES),
+        )
     db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
     return get_settings(db, guild_id)

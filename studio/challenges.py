@@ -31,7 +31,7 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from storage.clips import ancestors, find_clip
 from storage.db import timestamp
-from common.errors import NotAllowed, NotFound
+from common.errors import N_, NotAllowed, NotFound
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 from storage.profiles import clip_stats
 from storage.records import (
@@ -356,7 +356,7 @@ class ChallengeService:
 
         def write(db: sqlite_utils.Database) -> SubmitResult:
             challenge = _pick_challenge(db, member, challenge_id, "vote")
-            _check_open(challenge, now, "entries")
+            _check_open(challenge, now, N_("Challenge #{challenge_id} has ended, so entries are closed."))
             clip = visible_clip(db, member, clip_id)  # the challenge is in the member's server too
             _check_entry(challenge, ChallengeRules.from_dict(challenge.rules), clip, member, ancestors(db, clip.id))
             current = store.get_entry(db, challenge.id, member.id)
@@ -375,11 +375,14 @@ class ChallengeService:
 
         def write(db: sqlite_utils.Database) -> VoteResult:
             challenge = _pick_challenge(db, member, challenge_id, "vote")
-            _check_open(challenge, now, "votes")
+            _check_open(challenge, now, N_("Challenge #{challenge_id} has ended, so votes are closed."))
             entry = next((e for e in store.list_entries(db, challenge.id) if e.clip_id == clip_id), None)
             clip = find_clip(db, clip_id)
             if entry is None or clip is None or clip.status == "deleted":
-                raise NotFound(f"Clip #{clip_id} is not an entry in challenge #{challenge.id}.")
+                raise NotFound(
+                    "Clip #{clip_id} is not an entry in challenge #{challenge_id}.",
+                    clip_id=clip_id, challenge_id=challenge.id,
+                )
             if entry.user_id == member.id:
                 raise StudioError("You can't vote for your own entry; pick someone else's favourite.")
             previous = store.get_vote(db, challenge.id, member.id)
@@ -519,7 +522,7 @@ class ChallengeService:
             raise NotAllowed("Only server admins and moderators can end a challenge early.")
         challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         if challenge.status != "open":
-            raise StudioError(f"Challenge #{challenge.id} has already ended.")
+            raise StudioError("Challenge #{challenge_id} has already ended.", challenge_id=challenge.id)
         return await self._close(challenge.id, now, early=True)
 
     async def _close(self, challenge_id: int, now: float | None, *, early: bool) -> Results:
@@ -542,7 +545,10 @@ class ChallengeService:
     async def results(self, member: Member, challenge_id: int) -> Results:
         challenge = await self.adb.read(_pick_challenge, member, challenge_id, None)
         if challenge.status != "closed":
-            raise StudioError(f"Challenge #{challenge.id} is still running; results come at the deadline.")
+            raise StudioError(
+                "Challenge #{challenge_id} is still running; results come at the deadline.",
+                challenge_id=challenge.id,
+            )
         return await self._results(challenge, make_media=False)
 
     async def _results(self, challenge: Challenge, *, make_media: bool) -> Results:
@@ -711,18 +717,26 @@ def _checked_rules(kind: ChallengeKind, rules: ChallengeRules) -> ChallengeRules
         if rules.max_turns is not None or rules.shot_seconds is not None:
             raise StudioError("Turn limits and shot lengths are for relay challenges.")
         if rules.max_shots is not None and not 1 <= rules.max_shots <= MAX_SHOTS:
-            raise StudioError(f"The shot limit must be between 1 and {MAX_SHOTS}.")
+            raise StudioError("The shot limit must be between 1 and {max_shots}.", max_shots=MAX_SHOTS)
         return rules
     if rules.max_shots is not None or not rules.allow_remixes:
         raise StudioError("Relay shots are made in the relay itself, so shot limits and remix rules don't apply.")
     if rules.max_turns is not None and not 2 <= rules.max_turns <= MAX_RELAY_TURNS:
-        raise StudioError(f"A relay can have from 2 to {MAX_RELAY_TURNS} shots.")
+        raise StudioError("A relay can have from 2 to {max_relay_turns} shots.", max_relay_turns=MAX_RELAY_TURNS)
     if rules.shot_seconds is not None and not MIN_SHOT_SECONDS <= rules.shot_seconds <= MAX_SHOT_SECONDS:
-        raise StudioError(f"Relay shots can last from {MIN_SHOT_SECONDS:g} to {MAX_SHOT_SECONDS:g} seconds.")
+        raise StudioError(
+            "Relay shots can last from {min_shot_seconds:g} to {max_shot_seconds:g} seconds.",
+            min_shot_seconds=MIN_SHOT_SECONDS, max_shot_seconds=MAX_SHOT_SECONDS,
+        )
     return rules
 
 
-_KIND_NAMES = {"vote": "challenge", "relay": "relay"}
+# Whole sentences per kind, so that each translates as a sentence.
+_NONE_OPEN = {"vote": N_("There is no open challenge right now."), "relay": N_("There is no open relay right now.")}
+_SEVERAL_OPEN = {
+    "vote": N_("Several challenges are open ({ids}); say which one."),
+    "relay": N_("Several relays are open ({ids}); say which one."),
+}
 
 
 def _pick_challenge(
@@ -735,62 +749,75 @@ def _pick_challenge(
         assert kind is not None
         running = [c for c in store.list_challenges(db, member.guild_id, status="open") if c.kind == kind]
         if not running:
-            raise StudioError(f"There is no open {_KIND_NAMES[kind]} right now.")
+            raise StudioError(_NONE_OPEN[kind])
         if len(running) > 1:
             ids = ", ".join(f"#{c.id}" for c in running)
-            raise StudioError(f"Several {_KIND_NAMES[kind]}s are open ({ids}); say which one.")
+            raise StudioError(_SEVERAL_OPEN[kind], ids=ids)
         return running[0]
     try:
         challenge = store.get_challenge(db, challenge_id)
     except NotFound:
         challenge = None
     if challenge is None or challenge.guild_id != member.guild_id:
-        raise NotFound(f"There is no challenge #{challenge_id} in this server.")
+        raise NotFound("There is no challenge #{challenge_id} in this server.", challenge_id=challenge_id)
     if kind == "vote" and challenge.kind != "vote":
-        raise StudioError(f"Challenge #{challenge.id} is a relay: add a shot with /relay add instead.")
+        raise StudioError(
+            "Challenge #{challenge_id} is a relay: add a shot with /relay add instead.",
+            challenge_id=challenge.id,
+        )
     if kind == "relay" and challenge.kind != "relay":
-        raise StudioError(f"Challenge #{challenge.id} is not a relay: enter a clip with /challenge submit.")
+        raise StudioError(
+            "Challenge #{challenge_id} is not a relay: enter a clip with /challenge submit.",
+            challenge_id=challenge.id,
+        )
     return challenge
 
 
-def _check_open(challenge: Challenge, now: float, what: str) -> None:
+def _check_open(challenge: Challenge, now: float, closed: str) -> None:
+    """Refuse with the template `closed` (a whole sentence naming `{challenge_id}`, so it translates) once
+    the challenge has ended."""
     if challenge.status != "open" or (challenge.ends_at is not None and now >= challenge.ends_at):
-        raise StudioError(f"Challenge #{challenge.id} has ended, so {what} are closed.")
+        raise StudioError(closed, challenge_id=challenge.id)
 
 
 def _check_entry(
     challenge: Challenge, rules: ChallengeRules, clip: Clip, member: Member, lineage: list[Clip]
 ) -> None:
     if clip.author_id != member.id:
-        raise NotAllowed(f"Clip #{clip.id} isn't yours; you can only enter your own clips.")
+        raise NotAllowed("Clip #{clip_id} isn't yours; you can only enter your own clips.", clip_id=clip.id)
     if clip.status in ("queued", "rendering"):
-        raise StudioError(f"Clip #{clip.id} is still rendering; submit it once it's ready.")
+        raise StudioError("Clip #{clip_id} is still rendering; submit it once it's ready.", clip_id=clip.id)
     if clip.status != "ready":
-        raise StudioError(f"Clip #{clip.id} didn't finish rendering, so it can't be entered.")
+        raise StudioError("Clip #{clip_id} didn't finish rendering, so it can't be entered.", clip_id=clip.id)
     if rules.max_shots is not None and len(clip.recipes) > rules.max_shots:
         raise StudioError(
-            f"Challenge #{challenge.id} allows at most {rules.max_shots} shot(s); clip #{clip.id} has "
-            f"{len(clip.recipes)}."
+            "Challenge #{challenge_id} allows at most {max_shots} shot(s); clip #{clip_id} has {shots}.",
+            challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes)
         )
     if rules.model is not None and get_preset(clip.model).name != get_preset(rules.model).name:
         raise StudioError(
-            f"Challenge #{challenge.id} is for clips made with {rules.model}; clip #{clip.id} used {clip.model}."
+            "Challenge #{challenge_id} is for clips made with {challenge_model}; clip #{clip_id} used {clip_model}.",
+            challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model
         )
     borrowed = next((ancestor for ancestor in lineage if ancestor.author_id != member.id), None)
     if not rules.allow_remixes and borrowed is not None:
         raise StudioError(
-            f"Challenge #{challenge.id} takes original work only, and clip #{clip.id} remixes "
-            f"{borrowed.author_name}'s clip #{borrowed.id}."
+            "Challenge #{challenge_id} takes original work only, and clip #{clip_id} remixes {author_name}'s clip "
+            "#{original_id}.",
+            challenge_id=challenge.id, clip_id=clip.id, author_name=borrowed.author_name, original_id=borrowed.id
         )
 
 
 def _check_turn(db: sqlite_utils.Database, challenge: Challenge, member: Member, now: float) -> list[RelayTurn]:
     challenge = store.get_challenge(db, challenge.id)
-    _check_open(challenge, now, "new shots")
+    _check_open(challenge, now, N_("Relay #{challenge_id} has ended, so new shots are closed."))
     turns = store.relay_turns(db, challenge.id)
     max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
     if max_turns is not None and len(turns) >= max_turns:
-        raise StudioError(f"Relay #{challenge.id} already has all {max_turns} shots; the film is complete.")
+        raise StudioError(
+            "Relay #{challenge_id} already has all {max_turns} shots; the film is complete.",
+            challenge_id=challenge.id, max_turns=max_turns,
+        )
     if turns and turns[-1].user_id == member.id:
         raise StudioError("You added the last shot; let someone else take the next turn.")
     return turns

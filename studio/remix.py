@@ -88,9 +88,9 @@ class RemixChange:
         if self.kind not in REMIX_KINDS:
             raise ValueError(f"unknown remix kind {self.kind!r}")
         if self.kind in _NEEDS_TEXT and not self.text.strip():
-            raise RemixError(f"Tell me what the new version should be. {_EXAMPLES}")
+            raise RemixError("Tell me what the new version should be. {examples}", examples=_EXAMPLES)
         if self.kind in _NEEDS_SHOT and self.shot is None:
-            raise RemixError(f"Which shot? Add its number, e.g. `{_usage(self.kind)}`.")
+            raise RemixError("Which shot? Add its number, e.g. `{usage}`.", usage=_usage(self.kind))
         numbers = [n for n in (self.shot, self.to, *self.order) if n is not None and n != LAST]
         if any(number < 1 for number in numbers):
             raise RemixError("Shots are numbered from 1.")
@@ -171,7 +171,7 @@ def parse_change(text: str, shot: int | None = None) -> RemixChange:
     """
     cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
     if not cleaned:
-        raise RemixError(f"Tell me what to change. {_EXAMPLES}")
+        raise RemixError("Tell me what to change. {examples}", examples=_EXAMPLES)
     normalized = _ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned)
     for kind, pattern in _RULES:
         match = pattern.match(normalized)
@@ -297,8 +297,9 @@ def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -
     if refusing:
         name = next(c.author_name for c in (clip, *source.ancestors) if c.author_id in refusing)
         raise RemixError(
-            f"{name} has opted out of remixes, so clip #{clip.id} can't be remixed. "
-            "You can still make something new of your own!"
+            "{name} has opted out of remixes, so clip #{clip_id} can't be remixed. You can still make something new of "
+            "your own!",
+            name=name, clip_id=clip.id
         )
 
 
@@ -310,7 +311,7 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
         raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then remix that clip.",
                          code="pick_a_take", clip_id=parent.id)  # fmt: skip
     if len(parent_recipes) != len(parent_list.shots):
-        raise RemixError(f"Clip #{parent.id} can't be remixed: its recipes don't match its shots.")
+        raise RemixError("Clip #{clip_id} can't be remixed: its recipes don't match its shots.", clip_id=parent.id)
     slots = [_Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]
     draft = _Draft(slots, parent_list.bible, parent.request)
     await _APPLY[change.kind](_Context(studio, parent, parent_list, settings), draft, change)
@@ -325,7 +326,10 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
             await ensure_screened(prompt, policy)
     recipes = _recipes(parent_list, parent_recipes, draft.slots)
     if recipes == parent_recipes:
-        raise RemixError(f"That would give the same video as clip #{parent.id}; try a different change.")
+        raise RemixError(
+            "That would give the same video as clip #{clip_id}; try a different change.",
+            clip_id=parent.id,
+        )
     template = parent_recipes[0]
     plan = ClipPlan(
         shot_list=shot_list,
@@ -374,15 +378,18 @@ class _Context:
 
     def index(self, shot: int | None, count: int) -> int:
         if shot is None or not 1 <= shot <= count:
-            shots = f"{count} shot{'s' * (count != 1)}"
-            raise RemixError(f"Clip #{self.parent.id} has {shots}: pick one from 1 to {count}.")
+            if count == 1:
+                raise RemixError("Clip #{clip_id} has 1 shot: use shot 1.", clip_id=self.parent.id)
+            raise RemixError("Clip #{clip_id} has {count} shots: pick one from 1 to {count}.", clip_id=self.parent.id,
+                             count=count)
         return shot - 1
 
     def check_room(self, count: int) -> None:
         if count >= self.settings.max_shots:
             raise RemixError(
-                f"Clip #{self.parent.id} already has {count} shots, the most this server allows. "
-                "Remove one first, or change an existing shot."
+                "Clip #{clip_id} already has {count} shots, the most this server allows. Remove one first, or change "
+                "an existing shot.",
+                clip_id=self.parent.id, count=count
             )
 
     async def written_shot(self, text: str, bible: StyleBible, duration: float) -> Shot:
@@ -453,7 +460,7 @@ async def _add(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
 async def _remove(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     index = ctx.index(change.shot, len(draft.slots))
     if len(draft.slots) == 1:
-        raise RemixError(f"Clip #{ctx.parent.id} has only one shot, so there is nothing left to keep.")
+        raise RemixError("Clip #{clip_id} has only one shot, so there is nothing left to keep.", clip_id=ctx.parent.id)
     del draft.slots[index]
 
 
@@ -466,7 +473,10 @@ def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
     if change.order:
         if sorted(change.order) != list(range(1, count + 1)):
             example = " ".join(map(str, range(count, 0, -1)))
-            raise RemixError(f"List each of the {count} shots once, e.g. `order {example}`.")
+            raise RemixError(
+                "List each of the {count} shots once, e.g. `order {example}`.",
+                count=count, example=example,
+            )
         return [number - 1 for number in change.order]
     order = list(range(count))
     index = ctx.index(change.shot, count)
@@ -529,7 +539,7 @@ def aspect_of(recipe: ShotRender) -> str | None:
 
 async def _last_frame(studio: Studio, parent: Clip) -> Path:
     if parent.status != "ready" or not parent.video_path:
-        raise RemixError(f"Clip #{parent.id} isn't finished yet; extend it once its video is ready.")
+        raise RemixError("Clip #{clip_id} isn't finished yet; extend it once its video is ready.", clip_id=parent.id)
     return await asyncio.to_thread(save_last_frame, Path(parent.video_path), studio.config.media_dir / "frames")
 
 
@@ -568,7 +578,13 @@ def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip],
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
-    return credit_line(clip, await studio.adb.read(clip_store.ancestors, clip.id), name=name)
+    return credit_line(clip, await ancestors(studio, clip), name=name)
+
+
+async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
+    """The clip's remix chain, parent first and the original last; [] for an original (front-ends word
+    the credit in their own language from it)."""
+    return list(await studio.adb.read(clip_store.ancestors, clip.id))
 
 
 def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:

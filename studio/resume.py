@@ -20,8 +20,8 @@ class Resumed:
 
     request: StoredRequest
     accepted: Accepted | None = None
-    # The refusal to show the member when the request can't be finished.
-    error: str | None = None
+    # The refusal to show the member when the request can't be finished (front-ends translate its template).
+    error: ReelbotError | None = None
 
 
 async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
@@ -38,5 +38,5 @@ async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
             resumed.append(Resumed(stored, accepted=await resumer(studio, stored)))
         except ReelbotError as error:
             log.info("request %s refused on resume: %s", stored.id, error.user_message)
-            resumed.append(Resumed(stored, error=error.user_message))
+            resumed.append(Resumed(stored, error=error))
     return resumed

@@ -173,7 +173,7 @@ class Studio:
         settings = await self.settings(member.guild_id)
         if settings.allowed_channels and member.channel_id not in settings.allowed_channels:
             channels = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
-            raise StudioError(f"Videos can't be requested in this channel. Try one of: {channels}.")
+            raise StudioError("Videos can't be requested in this channel. Try one of: {channels}.", channels=channels)
         return settings
 
     # --- creating ------------------------------------------------------------------------------------
@@ -226,9 +226,9 @@ class Studio:
         if options.takes is not None and not 1 <= options.takes <= MAX_TAKES:
             raise StudioError("Pick between 2 and {most} takes.", code="invalid_takes", most=MAX_TAKES)
         if options.shots is not None and not 1 <= options.shots <= settings.max_shots:
-            raise StudioError(f"Pick between 1 and {settings.max_shots} shots.")
+            raise StudioError("Pick between 1 and {max_shots} shots.", max_shots=settings.max_shots)
         if options.aspect is not None and options.aspect not in ASPECTS:
-            raise StudioError(f"Aspect must be one of {', '.join(ASPECTS)}.")
+            raise StudioError("Aspect must be one of {aspects}.", aspects=', '.join(ASPECTS))
         if options.duration is not None and not 1 <= options.duration <= 60:
             raise StudioError("Duration must be between 1 and 60 seconds.")
         if options.seed is not None and options.seed < 0:
@@ -482,7 +482,7 @@ def _job_views(db: Any, jobs: list[RenderJob], *, estimate: bool) -> list[JobVie
 def _clip_of(db: Any, job: RenderJob) -> Clip:
     clip = clip_store.find_clip(db, job.clip_id)
     if clip is None:
-        raise StudioError(f"Clip #{job.clip_id} no longer exists.")
+        raise StudioError("Clip #{clip_id} no longer exists.", clip_id=job.clip_id)
     return clip
 
 

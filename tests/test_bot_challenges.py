@@ -242,7 +242,7 @@ async def test_a_relay_of_four_members_grows_into_a_final_cut(
         await fake.wait_until(lambda: announcement.components == [], what="the relay's buttons to go")
 
         closed = await answer(fake, bob, "relay add", {"text": "one more shot", "relay": 1})
-        assert closed.ephemeral and closed.content == "Challenge #1 has ended, so new shots are closed."
+        assert closed.ephemeral and closed.content == "Relay #1 has ended, so new shots are closed."
         profile = await answer(fake, bob, "profile")
         assert "Relay shots: 1" in embed_text(profile) and "Clips: 1" in embed_text(profile)
     assert fake.client_errors == []

@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _
 from bot.embeds import setting_value, settings_embed
 from studio.service import Studio
 
@@ -47,7 +48,8 @@ class AdminCog(commands.Cog):
     ) -> None:
         settings = await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id)
         shown = setting_value(key.strip(), getattr(settings, key.strip()))
-        await interaction.response.send_message(f"✅ `{key.strip()}` is now {shown}.", ephemeral=True)
+        await interaction.response.send_message(_("✅ `{key}` is now {value}.", key=key.strip(), value=shown),
+                                                ephemeral=True)
 
     @settings_set.autocomplete("key")
     async def _key_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

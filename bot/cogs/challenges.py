@@ -10,6 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _, use
+from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
 from bot import challenge_views
 from bot.challenge_posting import ChallengePoster
@@ -100,7 +102,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         shot_seconds: app_commands.Range[float, MIN_SHOT_SECONDS, MAX_SHOT_SECONDS] | None = None,
     ) -> None:
         check_bot_can_post(interaction)
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         rules = ChallengeRules(max_shots=max_shots, model=model, allow_remixes=allow_remixes, max_turns=max_turns,
                                shot_seconds=shot_seconds)  # fmt: skip
         # A relay asks the expander for its style bible: that can take longer than Discord waits. Privately,
@@ -108,21 +110,24 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.service.start(member, theme, duration, kind=kind, rules=rules)
         channel = self.bot.get_partial_messageable(view.challenge.channel_id, guild_id=view.challenge.guild_id)
-        message = await channel.send(**texts.announcement(view), view=announcement_buttons(view.challenge))
+        # Posted for everyone: in the server's language.
+        with use(await server_language(self.bot.studio, self.bot, view.challenge.guild_id)):
+            message = await channel.send(**texts.announcement(view), view=announcement_buttons(view.challenge))
         await self.service.set_announcement(view.challenge.id, message.id)
         link = message_link(view.challenge.guild_id, view.challenge.channel_id, message.id)
-        await interaction.followup.send(f"✅ {texts.name_of(view.challenge)} has started: {link}", ephemeral=True)
+        await interaction.followup.send(_("✅ {challenge} has started: {link}", challenge=texts.name_of(view.challenge),
+                                          link=link), ephemeral=True)
 
     @challenge.command(name="list", description="This server's challenges")
     async def challenge_list(self, interaction: discord.Interaction) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         views = await self.service.list_challenges(member)
         await interaction.response.send_message(texts.listing(views), ephemeral=True)
 
     @challenge.command(name="show", description="A challenge's entries, or a relay's story so far")
     @app_commands.describe(id="The challenge's number, e.g. 3")
     async def challenge_show(self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         view = await self.service.show(member, id)
         await interaction.response.send_message(embed=texts.challenge_embed(view), ephemeral=True)
 
@@ -156,12 +161,12 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     @challenge.command(name="close", description="End a challenge now and post its results (admins and moderators)")
     @app_commands.describe(id="The challenge's number")
     async def challenge_close(self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.service.close(member, id)
         await self.poster.post_results(results)
-        await interaction.followup.send(f"🏁 {texts.name_of(results.challenge)} is closed; the results are posted.",
-                                        ephemeral=True)
+        await interaction.followup.send(_("🏁 {challenge} is closed; the results are posted.",
+                                          challenge=texts.name_of(results.challenge)), ephemeral=True)
 
     @challenge.command(name="results", description="The results of a challenge that has ended")
     @app_commands.describe(id="The challenge's number")
@@ -210,7 +215,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     @app_commands.guild_only()
     @app_commands.describe(member="Whose profile (default: yours)")
     async def profile(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
-        asker, _ = await interaction_member(self.bot.studio, interaction)
+        asker, _settings = await interaction_member(self.bot.studio, interaction)
         who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
         shown = member or interaction.user
         await interaction.response.send_message(

@@ -29,7 +29,7 @@ class QueueCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(scope="Your renders, or everyone's (admins and moderators)")
     async def queue(self, interaction: discord.Interaction, scope: Literal["mine", "all"] = "mine") -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         listing = await queue_listing(self.bot.studio, member, everyone=scope == "all")
         await interaction.response.send_message(ephemeral=True, **listing)
 

@@ -9,6 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_, _, error_message, use
+from bot.i18n import current as current_language
+from bot.i18n.discord import server_language
 from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
@@ -33,6 +36,16 @@ def code_block(text: str, limit: int = 1900) -> str:
     return "```\n" + embeds.clip_text_lines(text.replace("```", "'''"), limit) + "\n```"
 
 
+# What /clip says of a clip in each state (storage/schema.py's clip statuses).
+CLIP_STATUS = {
+    "queued": N_("Clip #{clip_id} is queued."),
+    "rendering": N_("Clip #{clip_id} is rendering."),
+    "ready": N_("Clip #{clip_id} is ready."),
+    "failed": N_("Clip #{clip_id} failed to render."),
+    "cancelled": N_("Clip #{clip_id} was cancelled."),
+}
+
+
 class RemixCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
         self.bot = bot
@@ -55,7 +68,7 @@ class RemixCog(commands.Cog):
         change: app_commands.Range[str, 1, 600],
         shot: app_commands.Range[int, 1, 6] | None = None,
     ) -> None:
-        member, _ = await interaction_member(self.studio, interaction)
+        member, _settings = await interaction_member(self.studio, interaction)
         source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await queue_remix(interaction, source.id, remixing.parse_change(change, shot))
 
@@ -63,13 +76,15 @@ class RemixCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(id="The clip's number, e.g. 12")
     async def clip(self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]) -> None:
-        member, _ = await interaction_member(self.studio, interaction)
+        member, _settings = await interaction_member(self.studio, interaction)
         clip = await self.studio.visible_clip(member, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credit = await remixing.credit(self.studio, clip)
-        lines = [f"Clip #{clip.id} is {clip.status}."]
+        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
+        lines = [_(CLIP_STATUS.get(clip.status, N_("Clip #{clip_id} is {status}.")), clip_id=clip.id,
+                   status=clip.status)]
         if clip.posted_message_id is not None and clip.channel_id is not None:
-            lines.append(f"Posted here: {embeds.message_link(clip.guild_id, clip.channel_id, clip.posted_message_id)}")
+            lines.append(_("Posted here: {link}",
+                           link=embeds.message_link(clip.guild_id, clip.channel_id, clip.posted_message_id)))
         files: list[discord.File] = []
         image = gallery = None
         if clip.status == "ready":
@@ -91,7 +106,7 @@ class RemixCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number (#12) or a link to its message")
     async def lineage(self, interaction: discord.Interaction, clip: app_commands.Range[str, 1, 200]) -> None:
-        member, _ = await interaction_member(self.studio, interaction)
+        member, _settings = await interaction_member(self.studio, interaction)
         source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)
         await interaction.response.defer(ephemeral=True, thinking=True)
         tree = await lineage(self.studio, member, source.id)
@@ -106,12 +121,12 @@ class RemixCog(commands.Cog):
     @app_commands.command(name="remixes", description="Allow or stop others remixing your clips")
     @app_commands.describe(allow="Whether other members may remix your clips (your own remixes always work)")
     async def remixes(self, interaction: discord.Interaction, allow: bool) -> None:
-        member, _ = await interaction_member(self.studio, interaction)
+        member, _settings = await interaction_member(self.studio, interaction)
         opted_out = await remixing.set_opt_out(self.studio, member, not allow)
         await interaction.response.send_message(
-            "Others can't remix your clips now; remixes already made stay up."
+            _("Others can't remix your clips now; remixes already made stay up.")
             if opted_out
-            else "Others can remix your clips again, and you'll be credited on every remix.",
+            else _("Others can remix your clips again, and you'll be credited on every remix."),
             ephemeral=True,
         )
 
@@ -131,7 +146,9 @@ class RemixCog(commands.Cog):
         except NotFound:
             return  # a reply to anything else is just conversation
         try:
-            await self._remix_reply(message, clip.id, text)
+            # No interaction, so no client language: the reply speaks the server's.
+            with use(await server_language(self.studio, self.bot, message.guild.id)):
+                await self._remix_reply(message, clip.id, text)
         except discord.HTTPException as error:
             log.warning("could not answer a remix reply in channel %s: %s", message.channel.id, error)
 
@@ -142,10 +159,11 @@ class RemixCog(commands.Cog):
             return  # nowhere to answer
         missing = missing_posting_permissions(permissions, message.channel)
         if missing:
-            await message.reply(f"I can't post clips in this channel: I'm missing {permission_names(missing)}.",
+            await message.reply(_("I can't post clips in this channel: I'm missing {permissions}.",
+                                  permissions=permission_names(missing)),
                                 mention_author=False, delete_after=60)
             return
-        status = await message.reply(f"🎬 Remixing clip #{clip_id}…", mention_author=False)
+        status = await message.reply(_("🎬 Remixing clip #{clip_id}…", clip_id=clip_id), mention_author=False)
         with self.bot.delivery.hold(status.id):
             try:
                 member, settings = await message_member(self.studio, message)
@@ -155,16 +173,17 @@ class RemixCog(commands.Cog):
                     requester_id=member.id,
                     upload_limit=upload_limit(message.guild.filesize_limit, settings),
                     status_message_id=status.id,
+                    language=current_language(),
                 )
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
-                credit = await remixing.credit(self.studio, accepted.clip)
+                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip))
             except ReelbotError as error:
-                await status.edit(content=f"⚠️ {error.user_message}", delete_after=60)  # type: ignore[attr-defined]
+                await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
             except Exception:
                 log.exception("remix reply to clip %s failed", clip_id)
-                await status.edit(content=GENERIC_APOLOGY, delete_after=60)
+                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
                 return
             await status.edit(**status_message(accepted, credit=credit))
 

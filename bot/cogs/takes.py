@@ -13,6 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _, error_message, use
+from bot.i18n import current as current_language
+from bot.i18n.discord import server_language
 from bot.members import message_member
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
@@ -65,22 +68,28 @@ class TakesCog(commands.Cog):
         attachment = await self._picture_of(message)
         if attachment is None or not text:
             return
-        status = await message.reply("🎬 Starting from your picture…", mention_author=False)
+        # No interaction, so no client language: the reply speaks the server's.
+        with use(await server_language(self.bot.studio, self.bot, message.guild.id)):
+            await self._picture_request(message, text, attachment)
+
+    async def _picture_request(self, message: discord.Message, text: str, attachment: discord.Attachment) -> None:
+        assert message.guild is not None
+        status = await message.reply(_("🎬 Starting from your picture…"), mention_author=False)
         with self.bot.delivery.hold(status.id):
             try:
                 member, settings = await message_member(self.bot.studio, message)
                 origin = Origin(guild_id=message.guild.id, channel_id=message.channel.id, requester_id=member.id,
                                 upload_limit=upload_limit(message.guild.filesize_limit, settings),
-                                status_message_id=status.id)  # fmt: skip
+                                status_message_id=status.id, language=current_language())  # fmt: skip
                 picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
                 accepted = await self.bot.studio.create(member, text, VideoOptions(image=str(picture.path)),
                                                         origin=origin.to_dict())  # fmt: skip
             except ReelbotError as error:
-                await status.edit(content=f"⚠️ {error.user_message}", delete_after=60)
+                await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
             except Exception:
                 log.exception("picture request in channel %s failed", message.channel.id)
-                await status.edit(content=GENERIC_APOLOGY, delete_after=60)
+                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
                 return
             await status.edit(**status_message(accepted))
 

@@ -11,6 +11,11 @@ SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
 ENTITY_TYPES = {USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT}
 _NAME = re.compile(r"^[-_'\w]{1,32}$")
+# Discord's locales (AvailableLocalesEnum in shared/discord/openapi.json).
+LOCALES = frozenset((
+    "ar", "bg", "cs", "da", "de", "el", "en-GB", "en-US", "es-419", "es-ES", "fi", "fr", "he", "hi", "hr", "hu", "id",
+    "it", "ja", "ko", "lt", "nl", "no", "pl", "pt-BR", "ro", "ru", "sv-SE", "th", "tr", "uk", "vi", "zh-CN", "zh-TW",
+))
 
 # Turns an entity option's value (a user, channel, role or attachment, as the test gives it) into the id
 # string Discord sends, recording the entity in the interaction's `resolved` data as a side effect.
@@ -89,7 +94,23 @@ def _validate_command(command: dict[str, Any], path: list[str]) -> None:
             raise invalid_form([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", f"Command name is invalid: {name!r}")
         if not 1 <= len(command.get("description", "")) <= 100:
             raise invalid_form([*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    _validate_localizations(command, path)
     _validate_options(command.get("options") or [], [*path, "options"])
+
+
+def _validate_localizations(item: dict[str, Any], path: list[str], *, lowercase: bool = True) -> None:
+    """name_localizations / description_localizations: known locales, names by the name rules (lowercase
+    where the script has case; choice names are free text), descriptions 1-100 characters."""
+    for key, limit in (("name_localizations", 32), ("description_localizations", 100)):
+        localized = item.get(key) or {}
+        for locale, text in localized.items():
+            here = [*path, key, locale]
+            if locale not in LOCALES:
+                raise invalid_form(here, "LOCALE_INVALID", f"Invalid locale {locale!r}")
+            if not 1 <= len(text) <= limit:
+                raise invalid_form(here, "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {limit} in length.")
+            if key == "name_localizations" and lowercase and (not _NAME.match(text) or text != text.lower()):
+                raise invalid_form(here, "APPLICATION_COMMAND_INVALID_NAME", f"Name is invalid: {text!r}")
 
 
 def _validate_options(options: list[dict[str, Any]], path: list[str]) -> None:
@@ -107,6 +128,9 @@ def _validate_options(options: list[dict[str, Any]], path: list[str]) -> None:
         names.add(name)
         if not 1 <= len(option.get("description", "")) <= 100:
             raise invalid_form([*here, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        _validate_localizations(option, here)
+        for number, choice in enumerate(option.get("choices") or []):
+            _validate_localizations(choice, [*here, "choices", str(number)], lowercase=False)
         if option.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP):
             _validate_options(option.get("options") or [], [*here, "options"])
             continue

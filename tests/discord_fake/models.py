@@ -107,6 +107,8 @@ class FakeUser:
     name: str
     bot: bool = False
     global_name: str | None = None
+    # The language of the user's Discord client, sent as every interaction's `locale`.
+    locale: str = "en-US"
 
     @property
     def mention(self) -> str:

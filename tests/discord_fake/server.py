@@ -247,10 +247,15 @@ class FakeDiscord:
     def add_member(
         self, guild: FakeGuild, user_id: int | None = None, name: str = "member",
         roles: Sequence[FakeRole | int | str] = (), admin: bool = False, *, nick: str | None = None,
+        locale: str | None = None,
     ) -> FakeMember:
         """roles: FakeRole, role ids, or role names (created with no permissions when unknown).
-        admin=True adds an Administrator role."""
-        return self.state.add_member(guild, user_id, name, roles, admin, nick)
+        admin=True adds an Administrator role. locale: the language of the member's Discord client
+        (every interaction's `locale`), e.g. "zh-CN"; default en-US."""
+        member = self.state.add_member(guild, user_id, name, roles, admin, nick)
+        if locale is not None:
+            member.user.locale = locale
+        return member
 
     def add_channel(self, guild: FakeGuild, name: str, *, type: int = 0, topic: str | None = None) -> FakeChannel:
         return self.state.add_channel(guild, name, type=type, topic=topic)

@@ -371,7 +371,8 @@ class FakeState:
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(self.app_id), "type": type_, "data": data,
             "token": token, "version": 1, "channel_id": str(channel.id), "channel": channel_data,
-            "locale": "en-US", "entitlements": [], "entitlement_sku_ids": [],
+            "locale": (user.user if isinstance(user, FakeMember) else user).locale,
+            "entitlements": [], "entitlement_sku_ids": [],
             "attachment_size_limit": self.upload_limit(channel),
         }
         if guild is not None:

@@ -1,0 +1,40 @@
+"""Render stages as members read them, in either front-end (no discord here: the console uses it too)."""
+from __future__ import annotations
+
+from bot.i18n import N_, _
+from storage.records import QueueEstimate
+
+# What the worker reports as a job's stage (generation/assemble.py), lower-cased, as members read it.
+STAGES = {
+    "starting": N_("Starting"),
+    "rendering shot {shot}/{shots}": N_("Rendering shot {shot}/{shots}"),
+    "reused shot {shot}/{shots}": N_("Reused shot {shot}/{shots}"),
+    "stitching shots": N_("Stitching shots"),
+    "drawing the storyboard": N_("Drawing the storyboard"),
+}
+
+
+def stage_text(stage: str | None) -> str:
+    """`Rendering shot 2/3`: the worker's stage without its step count (which would change the text, and
+    cost an edit, every step), in the current language."""
+    stage = (stage or "starting").split(" (")[0]
+    pattern, values = _stage_pattern(stage)
+    if pattern in STAGES:
+        return _(STAGES[pattern], **values)
+    return stage[:1].upper() + stage[1:]
+
+
+def _stage_pattern(stage: str) -> tuple[str, dict[str, str]]:
+    """"rendering shot 2/3" -> ("rendering shot {shot}/{shots}", {"shot": "2", "shots": "3"})."""
+    words = stage.lower().split()
+    if len(words) == 3 and words[1] == "shot" and "/" in words[2]:
+        shot, shots = words[2].split("/", 1)
+        return f"{words[0]} shot {{shot}}/{{shots}}", {"shot": shot, "shots": shots}
+    return stage.lower(), {}
+
+
+def place_text(estimate: QueueEstimate) -> str:
+    """`position 4`, or `about position 840` where the position deep in a long queue is an estimate."""
+    if estimate.exact:
+        return _("position {position}", position=estimate.position)
+    return _("about position {position}", position=estimate.position)
