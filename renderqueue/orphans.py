@@ -55,7 +55,8 @@ def die_with_parent(parent_pid: int, on_parent_death: Callable[[], None], *, int
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -116,7 +117,7 @@ def stale_workers(home: Path) -> list[int]:
         pid = int(entry.name)
         if parent is None or not parent.isdigit():
             continue  # started by hand (`reelbot worker`): not ours to end
-        if not _pid_alive(int(parent)) or _ppid(pid) != int(parent):
+        if not pid_alive(int(parent)) or _ppid(pid) != int(parent):
             found.append(pid)
     return found
 

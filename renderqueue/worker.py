@@ -49,6 +49,7 @@ from renderqueue.jobs import (
     set_cost_estimate,
     update_progress,
 )
+from renderqueue.orphans import pid_alive
 from renderqueue.scheduler import render_work
 from renderqueue.settings import WorkerSettings
 from storage.clips import find_clip, set_clip_recipes
@@ -684,23 +685,13 @@ def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:
     than after `stale_after_s`, so a restarted worker resumes at once."""
     host = socket.gethostname()
     for worker in live_workers(db):
-        if worker.host != host or worker.id == config.worker_id or _pid_alive(worker.pid):
+        if worker.host != host or worker.id == config.worker_id or pid_alive(worker.pid):
             continue
         log.info("worker %s (pid %d) is gone; re-queueing its job", worker.id, worker.pid)
         with transaction(db):
             db.execute("UPDATE jobs SET heartbeat_at = 0 WHERE status = 'running' AND worker_id = ?", (worker.id,))
             unregister_worker(db, worker.id)
     requeue_stale(db, config.settings.stale_after_s)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def run_worker(
