@@ -29,6 +29,12 @@ class PlainInstall(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 sys.meta_path.insert(0, PlainInstall())
+# Libraries probe for optional packages with find_spec before importing them: answer as a plain install would.
+import importlib.util
+_find_spec = importlib.util.find_spec
+def find_spec(name, package=None):
+    return None if name.split(".")[0] in HIDDEN else _find_spec(name, package)
+importlib.util.find_spec = find_spec
 from generation.pipelines import PipelineCache
 from generation.registry import PRESETS
 from generation.render import render_shot
