@@ -10,11 +10,11 @@ from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_
 from bot.i18n import _, ngettext
 from prompts.schema import StyleBible
 from storage.records import Challenge, Clip
+from studio.profiles import Profile
 from studio.challenges import (
     ChallengeResults,
     ChallengeRules,
     ChallengeView,
-    Profile,
     RelayFilm,
     RelayResults,
     SubmitResult,

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
+from studio import profiles
 from studio import remix as remixing
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.challenges import (
@@ -497,7 +498,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
 @command("profile")
 async def _profile(session: ConsoleSession, name: str) -> str:
     member = console_member(name) if name else session.member
-    profile = await session.challenges.profile(member)
+    profile = await profiles.profile(session.studio, member)
     entries = f"{profile.entries} entr{'y' if profile.entries == 1 else 'ies'}"
     return (
         f"{member.name}: {profile.clips} clip(s), {profile.remixes_received} remix(es) by others, "

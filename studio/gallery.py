@@ -19,7 +19,9 @@ from storage import challenges as challenge_store
 from storage import clips as clip_store
 from storage.profiles import remixes_received
 from storage.records import Challenge, Clip, RelayTurn
-from studio.challenges import ChallengeService, ChallengeView, Profile, RelayFilm
+from studio import profiles
+from studio.challenges import ChallengeService, ChallengeView, RelayFilm
+from studio.profiles import Profile
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
 from studio.service import Member, Studio
@@ -141,9 +143,9 @@ class Gallery:
         if not clips:
             raise NotFound("There is no member {user_id} here.", user_id=user_id)
         name = clips[0].author_name
-        profile = await self.challenges.profile(Member(user_id, name, guild_id))
+        profile = await profiles.profile(self.studio, Member(user_id, name, guild_id))
         received = await self.studio.adb.read(remixes_received, user_id, guild_id, limit=MEMBER_LIST)
-        wins = await self.challenges.wins(guild_id, user_id)
+        wins = await profiles.wins(self.studio, guild_id, user_id)
         return MemberPage(user_id, name, profile, clips, [c for c in received if watchable(c)], wins)
 
     async def challenge_list(self, guild_id: int) -> list[Challenge]:

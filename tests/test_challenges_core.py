@@ -18,6 +18,7 @@ from studio.challenges import (
     DeadlineLoop,
     run_due_events,
 )
+from studio import profiles
 from studio.errors import StudioError
 from studio.service import Member
 from common.errors import InvalidValue
@@ -197,10 +198,10 @@ async def test_ties_share_a_rank_and_results_credit_every_remix_ancestor(studio)
         await service.close(ALICE, challenge.id)
     assert await service.run_due_events(now=T0 + 10 * HOUR) == [], "closing early cancels the deadline"
 
-    profiles = {m.name: await service.profile(m) for m in (DAVE, BOB, ERIN, FRANK)}
-    assert (profiles["dave"].challenge_wins, profiles["dave"].entries, profiles["dave"].clips) == (1, 1, 1)
-    assert (profiles["bob"].challenge_wins, profiles["bob"].entries) == (1, 1)  # a joint win
-    assert (profiles["erin"].remixes_received, profiles["frank"].remixes_received) == (1, 1)
+    shown = {m.name: await profiles.profile(service.studio, m) for m in (DAVE, BOB, ERIN, FRANK)}
+    assert (shown["dave"].challenge_wins, shown["dave"].entries, shown["dave"].clips) == (1, 1, 1)
+    assert (shown["bob"].challenge_wins, shown["bob"].entries) == (1, 1)  # a joint win
+    assert (shown["erin"].remixes_received, shown["frank"].remixes_received) == (1, 1)
 
 
 async def test_only_moderators_close_early(studio):

@@ -16,6 +16,7 @@ from renderqueue.jobs import claim_next, job_for_clip
 from storage.challenges import add_relay_turn, relay_turns
 from storage.requests import StoredRequest, record_request
 from storage.settings import set_setting
+from studio import profiles
 from studio.challenges import ChallengeRules, ChallengeService, RelayResults
 from studio.errors import StudioError
 from studio.resume import resume_requests
@@ -106,7 +107,7 @@ async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_
 
     view = await service.show(DAVE, challenge.id)
     assert [turn.status for turn in view.turns] == ["ready"] * 4 and view.results.film.path == film.path
-    assert (await service.profile(BOB)).relay_turns == 1
+    assert (await profiles.profile(service.studio, BOB)).relay_turns == 1
 
 
 async def test_relay_turn_limit_and_refusals_leave_no_turn_behind(studio):

@@ -26,7 +26,7 @@ from generation.registry import PRESETS
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from storage.records import Challenge
 from bot.references import clip_ref
-from bot.references import clip_ref
+from studio import profiles
 from studio import remix as remixing
 from studio.challenges import (
     MAX_RELAY_TURNS,
@@ -219,7 +219,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
         shown = member or interaction.user
         await interaction.response.send_message(
-            embed=texts.profile_embed(await self.service.profile(who), shown.display_avatar.url),
+            embed=texts.profile_embed(await profiles.profile(self.bot.studio, who), shown.display_avatar.url),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 

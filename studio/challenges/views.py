@@ -1,0 +1,173 @@
+"""What the challenge service returns for front-ends to render: entries, turns, rankings, results, films.
+
+Plain frozen dataclasses over storage records; nothing here touches the database except the two readers at
+the end, which run on the database thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from storage import challenges as store
+from storage.clips import find_clip
+from storage.records import Challenge, ChallengeEntry, Clip, RelayTurn
+from storage.users import get_user
+from studio.challenges.rules import ChallengeRules
+from studio.service import Accepted
+
+
+@dataclass(frozen=True)
+class EntryView:
+    entry: ChallengeEntry
+    clip: Clip
+
+    @property
+    def title(self) -> str:
+        return _title(self.clip)
+
+
+@dataclass(frozen=True)
+class TurnView:
+    turn: RelayTurn
+    author_name: str
+    # None while the turn's clip is being queued, or if it was removed.
+    clip: Clip | None
+
+    @property
+    def status(self) -> str:
+        return "missing" if self.clip is None else self.clip.status
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    clip: Clip
+    votes: int
+    submitted_at: float
+
+    @property
+    def title(self) -> str:
+        return _title(self.clip)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A remix ancestor of a winning clip and who made it."""
+
+    user_id: int
+    name: str
+    clip_id: int
+
+
+@dataclass(frozen=True)
+class ChallengeResults:
+    challenge: Challenge
+    # Every entry, most votes first; ties go to the earlier submission.
+    ranking: list[Ranked]
+    # The podium: up to PODIUM entries that got at least one vote.
+    winners: list[Ranked]
+    # Winning clip id -> its remix ancestors, nearest first.
+    credits: dict[int, list[Credit]]
+    leaderboard_path: Path | None
+
+    @property
+    def total_votes(self) -> int:
+        return sum(ranked.votes for ranked in self.ranking)
+
+
+@dataclass(frozen=True)
+class RelayFilm:
+    """The relay's film so far: every rendered turn in story order."""
+
+    path: Path | None
+    shots: list[TurnView]
+    # Turns still rendering, left out of this cut.
+    pending: list[TurnView]
+
+    @property
+    def contributors(self) -> list[str]:
+        """Everyone with a shot in the film, in order of their first shot."""
+        return list(dict.fromkeys(shot.author_name for shot in self.shots))
+
+
+@dataclass(frozen=True)
+class RelayResults:
+    challenge: Challenge
+    film: RelayFilm
+
+
+Results = ChallengeResults | RelayResults
+
+
+@dataclass(frozen=True)
+class ChallengeView:
+    challenge: Challenge
+    rules: ChallengeRules
+    # Vote challenges: the entries, never their votes while the challenge is open.
+    entries: list[EntryView]
+    # Relays: the turns so far.
+    turns: list[TurnView]
+    # Seconds until the deadline; 0 once it has passed.
+    time_left: float
+    # Only once the challenge is closed.
+    results: Results | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.challenge.status == "open" and self.time_left > 0
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    challenge: Challenge
+    entry: ChallengeEntry
+    # The member's earlier entry, which this one replaced (votes for it were dropped).
+    replaced: ChallengeEntry | None
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    challenge: Challenge
+    clip_id: int
+    # The clip the member's vote was on before, if they had voted.
+    previous_clip_id: int | None
+
+    @property
+    def changed(self) -> bool:
+        return self.previous_clip_id is not None and self.previous_clip_id != self.clip_id
+
+
+@dataclass(frozen=True)
+class RelayTurnAccepted:
+    challenge: Challenge
+    turn: RelayTurn
+    accepted: Accepted
+
+
+
+def entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]:
+    views = []
+    for entry in store.list_entries(db, challenge_id):
+        clip = find_clip(db, entry.clip_id)
+        if clip is not None and clip.status != "deleted":
+            views.append(EntryView(entry, clip))
+    return views
+
+
+def turn_views(db: sqlite_utils.Database, challenge_id: int) -> list[TurnView]:
+    views = []
+    for turn in store.relay_turns(db, challenge_id):
+        clip = None if turn.clip_id is None else find_clip(db, turn.clip_id)
+        if clip is not None and clip.status == "deleted":
+            clip = None
+        user = get_user(db, turn.user_id)
+        name = clip.author_name if clip is not None else (user.name if user is not None else f"member {turn.user_id}")
+        views.append(TurnView(turn, name, clip))
+    return views
+
+
+
+def _title(clip: Clip) -> str:
+    return clip.shot_list.get("title") or clip.request
