@@ -9,7 +9,7 @@ import discord
 from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_link
 from bot.i18n import _, ngettext
 from prompts.schema import StyleBible
-from storage.records import Challenge, Clip
+from studio.records import Challenge, Clip
 from studio.profiles import Profile
 from studio.challenges import (
     ChallengeResults,

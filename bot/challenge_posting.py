@@ -17,7 +17,7 @@ from bot import challenge_embeds as texts
 from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
 from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
-from storage.records import Challenge
+from studio.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
 from studio.service import JobView, Member
 

@@ -9,7 +9,7 @@ import discord
 
 from bot.i18n import N_, _, ngettext
 from bot.stages import place_text, stage_text
-from storage.records import Clip, GuildSettings
+from studio.records import Clip, GuildSettings
 from studio.service import JobView, Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import discord
 
 from bot.origin import TRANSPORT
-from storage.records import GuildSettings
+from studio.records import GuildSettings
 from studio.service import Member, Studio
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from storage.records import Clip, GuildSettings
+from studio.records import Clip, GuildSettings
 
 TRANSPORT = "discord"
 

@@ -33,7 +33,7 @@ from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.views import status_message
 from generation.encoding import fit_to_limit
-from storage.records import Clip, GuildSettings
+from studio.records import Clip, GuildSettings
 from studio import remix as remixing
 from common.errors import ReelbotError
 from studio.resume import resume_requests

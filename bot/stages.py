@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, _
-from storage.records import QueueEstimate
+from studio.records import QueueEstimate
 
 # What the worker reports as a job's stage (generation/assemble.py), lower-cased, as members read it.
 STAGES = {

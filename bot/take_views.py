@@ -12,8 +12,8 @@ import discord
 from bot.buttons import Action, action_buttons
 from bot.i18n import N_
 from bot.views import _bot, clip_view, queue_from_interaction
-from storage.records import Clip
-from studio.service import Accepted, Member, Studio
+from studio.records import Clip
+from studio.service import Accepted, Member
 from studio.shots import MAX_TAKES
 from studio.takes import is_draft, pick
 

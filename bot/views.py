@@ -23,7 +23,7 @@ from bot.members import interaction_member
 from bot.origin import Origin, upload_limit
 from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder, report_error, send_ephemeral
 from prompts.lexicon import STYLES
-from storage.records import Clip
+from studio.records import Clip
 from studio import remix as remixing
 from studio.converters import to_shot_number
 from studio.errors import StudioError

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from generation.registry import canonical_name
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
+from storage.clips import move_clip
 from storage.db import timestamp, transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
 from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
@@ -97,7 +98,7 @@ def enqueue_clip_job(
             "stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
             (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, timestamp(now)),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
+        move_clip(db, clip_id, "queued")
         return get_job(db, cursor.lastrowid)  # type: ignore[arg-type]
 
 
@@ -173,7 +174,7 @@ def claim_next(
             (worker_id, now, now, decision.job.id),
         )
         claimed = get_job(db, decision.job.id)
-        db.execute("UPDATE clips SET status = 'rendering' WHERE id = ? AND status != 'deleted'", (claimed.clip_id,))
+        move_clip(db, claimed.clip_id, "rendering")
         return claimed
 
 
@@ -222,10 +223,8 @@ def complete_job(
         )
         if cursor.rowcount != 1:
             return False
-        db.execute(
-            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? "
-            "WHERE id = ? AND status != 'deleted'",
-            (video_path, storyboard_path, get_job(db, job_id).clip_id),
+        move_clip(
+            db, get_job(db, job_id).clip_id, "ready", video_path=video_path, storyboard_path=storyboard_path
         )
         return True
 
@@ -259,14 +258,14 @@ def _end_attempt(
             "error = ?, error_detail = ? WHERE id = ?",
             (user_message, detail, job.id),
         )
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
+        move_clip(db, job.clip_id, "queued")
     else:
         db.execute(
             "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, error_detail = ?, finished_at = ? "
             "WHERE id = ?",
             (user_message, detail, now, job.id),
         )
-        db.execute("UPDATE clips SET status = 'failed' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
+        move_clip(db, job.clip_id, "failed")
 
 
 def release_job(
@@ -285,8 +284,7 @@ def release_job(
         )
         if cursor.rowcount != 1:
             return False
-        clip_id = get_job(db, job_id).clip_id
-        db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (clip_id,))
+        move_clip(db, get_job(db, job_id).clip_id, "queued")
         return True
 
 
@@ -340,7 +338,7 @@ def cancel_job(
             "UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished_at = ? WHERE id = ?",
             (timestamp(now), job_id),
         )
-        db.execute("UPDATE clips SET status = 'cancelled' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
+        move_clip(db, job.clip_id, "cancelled")
         return get_job(db, job_id)
 
 

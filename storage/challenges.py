@@ -172,11 +172,11 @@ def get_vote(db: sqlite_utils.Database, challenge_id: int, voter_id: int) -> int
 
 
 def close_challenge(db: sqlite_utils.Database, challenge_id: int, *, ends_at: float | None = None) -> bool:
-    """Move an open (or voting) challenge to closed; False if it was already closed or cancelled, so
+    """Move an open challenge to closed; False if it was already closed or cancelled, so
     concurrent closers can tell which of them did it."""
     cursor = db.execute(
         "UPDATE challenges SET status = 'closed', ends_at = COALESCE(?, ends_at) "
-        "WHERE id = ? AND status IN ('open', 'voting')",
+        "WHERE id = ? AND status = 'open'",
         (ends_at, challenge_id),
     )
     return cursor.rowcount == 1

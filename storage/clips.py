@@ -78,20 +78,34 @@ def get_clip(db: sqlite_utils.Database, clip_id: int) -> Clip:
     return clip
 
 
-def set_clip_status(db: sqlite_utils.Database, clip_id: int, status: ClipStatus) -> None:
-    db.execute("UPDATE clips SET status = ? WHERE id = ? AND status != 'deleted'", (status, clip_id))
+def move_clip(
+    db: sqlite_utils.Database,
+    clip_id: int,
+    to: ClipStatus,
+    *,
+    video_path: str | None = None,
+    storyboard_path: str | None = None,
+) -> bool:
+    """The one place a clip's status changes. 'deleted' is final: no later transition (a worker finishing
+    late, a retry) brings a deleted clip back. Moving to 'ready' records the finished `video_path` and
+    `storyboard_path` (an mp4 and a PNG under the media folder; the storyboard may be None). Returns whether
+    the clip moved (False for a deleted or unknown clip). Raises ValueError for 'ready' without a video."""
+    if to == "ready":
+        if video_path is None:
+            raise ValueError(f"clip #{clip_id} can't be ready without a video")
+        cursor = db.execute(
+            "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? "
+            "WHERE id = ? AND status != 'deleted'",
+            (video_path, storyboard_path, clip_id),
+        )
+    else:
+        cursor = db.execute("UPDATE clips SET status = ? WHERE id = ? AND status != 'deleted'", (to, clip_id))
+    return cursor.rowcount == 1
 
 
 def set_clip_recipes(db: sqlite_utils.Database, clip_id: int, recipes: list[dict]) -> None:
     """Replace the recipes, e.g. with the smaller ones a retry after running out of memory renders."""
     db.execute("UPDATE clips SET recipes = ? WHERE id = ?", (json.dumps(recipes, ensure_ascii=False), clip_id))
-
-
-def mark_clip_ready(db: sqlite_utils.Database, clip_id: int, video_path: str, storyboard_path: str) -> None:
-    db.execute(
-        "UPDATE clips SET status = 'ready', video_path = ?, storyboard_path = ? WHERE id = ? AND status != 'deleted'",
-        (video_path, storyboard_path, clip_id),
-    )
 
 
 def set_posted_message(db: sqlite_utils.Database, clip_id: int, message_id: int) -> None:
@@ -101,7 +115,7 @@ def set_posted_message(db: sqlite_utils.Database, clip_id: int, message_id: int)
 
 def delete_clip(db: sqlite_utils.Database, clip_id: int) -> None:
     """Soft delete: remixes keep their parent link, but the clip is no longer shown or remixable."""
-    db.execute("UPDATE clips SET status = 'deleted' WHERE id = ? AND status != 'deleted'", (clip_id,))
+    move_clip(db, clip_id, "deleted")
 
 
 def ancestors(db: sqlite_utils.Database, clip_id: int) -> list[Clip]:

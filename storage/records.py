@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 ClipStatus = Literal["queued", "rendering", "ready", "failed", "cancelled", "deleted"]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 ChallengeKind = Literal["vote", "relay"]
-ChallengeStatus = Literal["open", "voting", "closed", "cancelled"]
+ChallengeStatus = Literal["open", "closed", "cancelled"]
 
 ACTIVE_JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
 PRIORITY_DRAFT = 0

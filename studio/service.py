@@ -398,6 +398,11 @@ class Studio:
         """Any server's clip, for the core and the delivery loops; a member's request uses `visible_clip`."""
         return await self.adb.read(clip_store.get_clip, clip_id)
 
+    async def clip_posted_as(self, message_id: int) -> Clip | None:
+        """The clip a chat message posted (`Clip.posted_message_id`), deleted ones included; None when the
+        message is not a clip post."""
+        return await self.adb.read(clip_store.find_clip_by_message, message_id)
+
     async def visible_clip(self, member: Member, clip_id: int) -> Clip:
         """The clip, if the member can see it where they are (`Member.sees`). Others get NotFound, the
         same answer as for a clip that doesn't exist."""

@@ -10,9 +10,9 @@ import pytest
 from generation.encoding import encode_mp4
 from prompts.schema import Shot, ShotList, StyleBible
 from storage.aio import AsyncDatabase
-from storage.clips import create_clip, mark_clip_ready
+from storage.clips import create_clip
 from storage.records import Clip
-from storage_fixtures import tiny_recipe
+from storage_fixtures import advance_without_rendering, tiny_recipe
 from studio.config import Config
 from studio.service import Member, Studio
 
@@ -76,14 +76,11 @@ async def ready_clip(
             parent_id=None if parent is None else parent.id,
             remix_kind=None if parent is None else "tweak",
         )
+        video = None
         if status == "ready":
-            video = None
-            if colour is not None:
-                frames = np.full((5, 64, 64, 3), colour, dtype=np.uint8)
-                video = str(encode_mp4(frames, 8, studio.config.media_dir / f"clip-{clip.id}.mp4"))
-            mark_clip_ready(db, clip.id, video, None)
-        else:
-            db.execute("UPDATE clips SET status = ? WHERE id = ?", (status, clip.id))
+            frames = np.full((5, 64, 64, 3), colour or (40, 40, 40), dtype=np.uint8)
+            video = str(encode_mp4(frames, 8, studio.config.media_dir / f"clip-{clip.id}.mp4"))
+        advance_without_rendering(db, clip, status, video_path=video)
         return clip.id
 
     return await studio.clip(await studio.adb.write(write))

@@ -16,10 +16,10 @@ from bot.gallery.signing import Signer, load_secret
 from challenge_fixtures import shot_list
 from generation.encoding import encode_mp4
 from generation.storyboard import make_storyboard
-from storage.clips import create_clip, mark_clip_ready
+from storage.clips import create_clip
 from storage.records import Clip
 from storage.settings import set_setting
-from storage_fixtures import tiny_recipe
+from storage_fixtures import advance_without_rendering, tiny_recipe
 from studio.config import Config
 from studio.service import Member, Studio
 from studio.runtime import open_studio
@@ -71,7 +71,9 @@ async def make_clip(
         video = frames(seconds)
         encode_mp4(video, 8, out_dir / "clip.mp4")
         make_storyboard([video[0]], ["a cat sails"], out_dir / "storyboard.png", title=title)
-        mark_clip_ready(db, clip.id, str(out_dir / "clip.mp4"), str(out_dir / "storyboard.png"))
+        advance_without_rendering(
+            db, clip, video_path=str(out_dir / "clip.mp4"), storyboard_path=str(out_dir / "storyboard.png")
+        )
         return clip.id
 
     return await studio.clip(await studio.adb.write(write))

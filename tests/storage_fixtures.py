@@ -13,7 +13,7 @@ import sqlite_utils
 
 from storage.clips import create_clip
 from storage.db import open_db, transaction
-from renderqueue.jobs import QueueLimits, claim_next, enqueue_clip_job
+from renderqueue.jobs import QueueLimits, claim_next, complete_job, enqueue_clip_job, fail_job
 from storage.records import Clip, RenderJob
 
 SHOT_LIST = {"title": "Cat at sea", "logline": "A cat sails.", "shots": [{"prompt": "a cat on a boat"}]}
@@ -123,3 +123,31 @@ def claim_all_in_process(db_path: str, worker_id: str, result_path: str, start: 
     claimed: list[int] = []
     claim_all(Path(db_path), worker_id, claimed, start)
     Path(result_path).write_text(",".join(map(str, claimed)))
+
+
+def advance_without_rendering(
+    db: sqlite_utils.Database,
+    clip: Clip,
+    status: str = "ready",
+    *,
+    video_path: str | None = None,
+    storyboard_path: str | None = None,
+) -> None:
+    """Take a new clip through the render queue as production does, up to `status`: 'queued' (enqueued),
+    'rendering' (claimed), 'ready' (completed with `video_path`, a video the test made instead of a
+    render) or 'failed' (its one attempt failed). Run it right after `create_clip`: the claim must get this
+    clip's job, so nothing else may be waiting in the queue."""
+    job = enqueue_clip_job(db, clip.id, user_id=clip.author_id, guild_id=clip.guild_id, model=clip.model,
+                           cost_estimate=1.0, max_attempts=1)  # fmt: skip
+    if status == "queued":
+        return
+    claimed = claim_next(db, "test-fixture", loaded_model=None)
+    assert claimed is not None and claimed.id == job.id, "another job was waiting in the queue"
+    if status == "ready":
+        assert video_path is not None, "a ready clip has a video"
+        assert complete_job(db, job.id, worker_id="test-fixture", video_path=video_path,
+                            storyboard_path=storyboard_path)  # fmt: skip
+    elif status == "failed":
+        fail_job(db, job.id, "The render failed.", retry=False, worker_id="test-fixture")
+    else:
+        assert status == "rendering", status

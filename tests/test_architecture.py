@@ -61,6 +61,10 @@ def test_every_package_of_ours_has_a_layer() -> None:
     assert packages - {"tests", "benchmarks"} == set(ALLOWED) | {"bot"}
 
 
+def test_front_ends_reach_the_database_only_through_the_studio() -> None:
+    assert offenders("bot", {"storage", "sqlite3", "sqlite_utils"}) == {}
+
+
 def test_the_gallery_reads_only_through_the_studio_and_never_imports_discord() -> None:
     assert offenders("bot/gallery", {"discord", "storage", "renderqueue", "generation", "prompts", "sqlite3",
                                      "sqlite_utils"}) == {}

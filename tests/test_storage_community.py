@@ -34,9 +34,9 @@ def test_challenge_crud(db):
     challenge = _challenge(db)
     assert get_challenge(db, challenge.id).rules == {"max_seconds": 12}
     assert challenge.status == "open"
-    updated = update_challenge(db, challenge.id, status="voting", announcement_message_id=77)
-    assert (updated.status, updated.announcement_message_id, updated.ends_at) == ("voting", 77, 200.0)
-    assert [c.id for c in list_challenges(db, 10, status="voting")] == [challenge.id]
+    updated = update_challenge(db, challenge.id, status="cancelled", announcement_message_id=77)
+    assert (updated.status, updated.announcement_message_id, updated.ends_at) == ("cancelled", 77, 200.0)
+    assert [c.id for c in list_challenges(db, 10, status="cancelled")] == [challenge.id]
     assert list_challenges(db, 10, status="open") == []
     with pytest.raises(NotFound):
         get_challenge(db, 999)

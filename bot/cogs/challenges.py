@@ -24,7 +24,7 @@ from bot.relay_views import RelayButton, queue_turn, relay_buttons, send_film
 from bot.replies import check_bot_can_post
 from generation.registry import PRESETS
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
-from storage.records import Challenge
+from studio.records import Challenge
 from bot.references import clip_ref
 from studio import profiles
 from studio import remix as remixing

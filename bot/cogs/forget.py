@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.members import interaction_member
-from storage.forget import Forgotten
+from studio.records import Forgotten
 
 if TYPE_CHECKING:
     from bot.app import ReelBot

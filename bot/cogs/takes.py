@@ -25,7 +25,6 @@ from bot.take_views import TakeButton
 from bot.views import queue_from_interaction, status_message
 from common.errors import ReelbotError
 from generation.registry import PRESETS
-from storage import clips as clip_store
 from studio import remix as remixing
 from studio.service import Accepted, Member, VideoOptions
 from studio.takes import finalize
@@ -99,7 +98,7 @@ class TakesCog(commands.Cog):
         own = next((a for a in message.attachments if is_picture(a)), None)
         if own is not None or message.reference is None or message.reference.message_id is None:
             return own
-        if await self.bot.studio.adb.read(clip_store.find_clip_by_message, message.reference.message_id):
+        if await self.bot.studio.clip_posted_as(message.reference.message_id):
             return None
         replied = message.reference.resolved
         if not isinstance(replied, discord.Message):
