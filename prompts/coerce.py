@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prompts.compose import clip, compose_prompt, join_within
+from prompts.compose import compose_prompt, join_within, shorten
 from prompts.errors import ExpansionError
 from prompts.schema import MAX_SHOTS, Backend, Shot, ShotList, StyleBible
 from prompts.timing import fit_durations
@@ -55,8 +55,8 @@ def coerce_shot_list(data: Any, *, defaults: ShotList, backend: Backend, bible: 
     durations = fit_durations([shot.pop("duration") or _DEFAULT_SHOT_SECONDS for shot in shots], total_seconds)
     try:
         return ShotList(
-            title=clip(_text(_get(root, "title")), 100) or defaults.title,
-            logline=clip(_text(_get(root, "logline")), 300) or defaults.logline,
+            title=shorten(_text(_get(root, "title")), 100) or defaults.title,
+            logline=shorten(_text(_get(root, "logline")), 300) or defaults.logline,
             bible=bible,
             shots=[Shot(**shot, duration=seconds) for shot, seconds in zip(shots, durations, strict=True)],
             language=defaults.language,
@@ -116,9 +116,9 @@ def _bible(raw: Any, default: StyleBible) -> StyleBible:
         raw = {"style": raw}
     fields = _keys(raw) if isinstance(raw, dict) else {}
     return StyleBible(
-        style=clip(_text(_get(fields, "style")), 300) or default.style,
-        characters=clip(_text(_get(fields, "characters")), 400) or default.characters,
-        setting=clip(_text(_get(fields, "setting")), 300) or default.setting,
+        style=shorten(_text(_get(fields, "style")), 300) or default.style,
+        characters=shorten(_text(_get(fields, "characters")), 400) or default.characters,
+        setting=shorten(_text(_get(fields, "setting")), 300) or default.setting,
     )
 
 
@@ -144,12 +144,12 @@ def _shot(raw: dict[str, Any], bible: StyleBible, default_negative: str, extra_n
         raise ExpansionError("a shot's prompt is not in English")
     if prompt and len(prompt.split()) < _MIN_PROMPT_WORDS:
         raise ExpansionError(f"a shot's prompt is too thin to render: {prompt!r}")
-    camera = clip(_text(_get(raw, "camera")), 120) or "medium shot, static camera"
-    lighting = clip(_text(_get(raw, "lighting")), 120) or "natural light"
-    style = clip(_text(_get(raw, "style")), 200) or clip(bible.style, 200)
-    subject = clip(subject or bible.characters or "the subject", 200)
-    action = clip(action or prompt.split(". ")[0], 200)
-    prompt = clip(prompt, 1200) or compose_prompt(
+    camera = shorten(_text(_get(raw, "camera")), 120) or "medium shot, static camera"
+    lighting = shorten(_text(_get(raw, "lighting")), 120) or "natural light"
+    style = shorten(_text(_get(raw, "style")), 200) or shorten(bible.style, 200)
+    subject = shorten(subject or bible.characters or "the subject", 200)
+    action = shorten(action or prompt.split(". ")[0], 200)
+    prompt = shorten(prompt, 1200) or compose_prompt(
         camera=camera, subject=subject, action=action, lighting=lighting, style=style, bible=bible
     )
     if _CJK.search(prompt):

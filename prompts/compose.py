@@ -14,7 +14,7 @@ NEGATIVE_MAX_CHARS = 600
 PROMPT_MAX_CHARS = 1200
 
 
-def clip(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     """Shorten to at most `limit` characters at a word boundary (schema limits are hard)."""
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -29,7 +29,7 @@ def join_within(parts: list[str], limit: int, sep: str = ", ") -> str:
     for part in (part.strip() for part in parts):
         if (part and len(joined) + len(sep) + len(part) <= limit) or not joined:
             joined = f"{joined}{sep}{part}" if joined else part
-    return clip(joined, limit)
+    return shorten(joined, limit)
 
 
 def style_description(style: str) -> str:
@@ -42,7 +42,7 @@ def style_description(style: str) -> str:
 
 
 def negative_prompt(extra: str | None = None) -> str:
-    return clip(f"{DEFAULT_NEGATIVE}, {extra.strip()}" if extra and extra.strip() else DEFAULT_NEGATIVE,
+    return shorten(f"{DEFAULT_NEGATIVE}, {extra.strip()}" if extra and extra.strip() else DEFAULT_NEGATIVE,
                 NEGATIVE_MAX_CHARS)
 
 
@@ -72,7 +72,7 @@ def compose_core(*, camera: str, core: str, lighting: str, style: str, bible: St
         f"Style: {style}",
         f"Continuity: {bible.characters}" if bible.characters else "",
     ]
-    return clip(". ".join(sentence.rstrip(". ") for sentence in sentences if sentence) + ".", PROMPT_MAX_CHARS)
+    return shorten(". ".join(sentence.rstrip(". ") for sentence in sentences if sentence) + ".", PROMPT_MAX_CHARS)
 
 
 def _capital(text: str) -> str:

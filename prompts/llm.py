@@ -11,7 +11,7 @@ import dataclasses
 
 from prompts.base import ExpanderConfig, ExpandOptions
 from prompts.coerce import coerce_shot_list, fit_shot_count
-from prompts.compose import clip, join_within, style_description
+from prompts.compose import join_within, shorten, style_description
 from prompts.errors import ExpansionError
 from prompts.faithful import content_words, missing_words
 from prompts.messages import chat_messages
@@ -101,7 +101,7 @@ def _with_look(shot_list: ShotList, look: list[str]):
             bible = bible.model_copy(update={"style": join_within([part, bible.style], 300)})
         shots = [
             shot if part.lower() in shot.prompt.lower()
-            else shot.model_copy(update={"prompt": clip(f"{shot.prompt.rstrip('. ')}. Style: {part}.", 1200)})
+            else shot.model_copy(update={"prompt": shorten(f"{shot.prompt.rstrip('. ')}. Style: {part}.", 1200)})
             for shot in shots
         ]
     return bible, shots

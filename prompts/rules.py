@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from prompts.base import ExpandOptions
 from prompts.beats import carry_subjects
-from prompts.compose import clip, compose_core, join_within, negative_prompt, style_description
+from prompts.compose import compose_core, join_within, negative_prompt, shorten, style_description
 from prompts.lexicon import DEFAULT_STYLE, STYLES
 from prompts.request import PLACEHOLDER_SUBJECT, RequestFacts, parse_request, proper_places
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
@@ -186,7 +186,7 @@ def make_bible(facts: RequestFacts, style: str | None = None, *, slow: bool = Fa
         facts.action or facts.setting or len(facts.subject.split()) <= 4)
     return StyleBible(
         style=join_within([look, mood.style if mood else "", SLOW_MOTION_STYLE if slow else ""], 300),
-        characters=clip(f"{facts.subject}, same design, proportions and colors in every shot", 400) if named else "",
+        characters=shorten(f"{facts.subject}, same design, proportions and colors in every shot", 400) if named else "",
         # With no place named, "in falling snow at night" still sets the scene, minus its leading "in".
         setting=re.sub(r"^(?:in|at|during) ", "", join_within(
             [facts.setting, facts.look_phrase("time"), facts.look_phrase("weather")], 300, sep=" ")),
@@ -204,12 +204,12 @@ def _shot(facts: RequestFacts, bible: StyleBible, core: str, subject: str, role:
     coverage = COVERAGE[role]
     size = facts.asked.camera_size or coverage.sizes[_pick(facts.text + role + "size", len(coverage.sizes))]
     move = facts.asked.camera_move or coverage.moves[_pick(facts.text + role, len(coverage.moves))]
-    camera = clip(f"{size}, {move}", 120)
+    camera = shorten(f"{size}, {move}", 120)
     lighting = _lighting(facts, coverage.light)
-    style = clip(bible.style, 200)
+    style = shorten(bible.style, 200)
     return Shot(
-        subject=clip(subject or core, 200),
-        action=clip(core, 200),
+        subject=shorten(subject or core, 200),
+        action=shorten(core, 200),
         camera=camera,
         lighting=lighting,
         style=style,
@@ -263,9 +263,9 @@ def title(facts: RequestFacts, cores: list[str]) -> str:
         word if word[:1].isupper() or (index and word.lower() in _SMALL_WORDS) else word[:1].upper() + word[1:]
         for index, word in enumerate(words)
     ]
-    return clip(" ".join(titled).rstrip(",.;:"), 100) or "Untitled"
+    return shorten(" ".join(titled).rstrip(",.;:"), 100) or "Untitled"
 
 
 def _logline(facts: RequestFacts, cores: list[str]) -> str:
     sentence = "; ".join(cores) if cores else facts.text
-    return clip(sentence[:1].upper() + sentence[1:] + ("" if sentence.endswith((".", "。")) else "."), 300)
+    return shorten(sentence[:1].upper() + sentence[1:] + ("" if sentence.endswith((".", "。")) else "."), 300)

@@ -26,7 +26,6 @@ from generation.encoding import read_frame
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
-from prompts.compose import clip as clip_text
 from prompts.compose import compose_prompt, style_description
 from prompts.expand import ExpandOptions
 from prompts.request import parse_request
@@ -435,14 +434,14 @@ async def _reroll(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
 
 
 async def _style(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
-    draft.bible = draft.bible.model_copy(update={"style": clip_text(style_description(change.text), 300)})
+    draft.bible = draft.bible.model_copy(update={"style": shorten(style_description(change.text), 300)})
     for slot in draft.slots:
-        slot.shot = recompose(slot.shot, draft.bible, style=clip_text(draft.bible.style, 200))
+        slot.shot = recompose(slot.shot, draft.bible, style=shorten(draft.bible.style, 200))
 
 
 async def _camera(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     slot = draft.slots[ctx.index(change.shot, len(draft.slots))]
-    slot.shot = recompose(slot.shot, draft.bible, camera=clip_text(change.text, 120))
+    slot.shot = recompose(slot.shot, draft.bible, camera=shorten(change.text, 120))
 
 
 async def _add(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
@@ -492,7 +491,7 @@ async def _extend(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     ctx.check_room(len(draft.slots))
     last = draft.slots[-1].shot
     written = await ctx.written_shot(change.text, draft.bible, last.duration) if change.text else last
-    action = clip_text(written.action.removesuffix(CONTINUING), 200 - len(CONTINUING)) + CONTINUING
+    action = shorten(written.action.removesuffix(CONTINUING), 200 - len(CONTINUING)) + CONTINUING
     shot = recompose(last, draft.bible, subject=written.subject, action=action)
     # With an image-to-video model the new shot starts from the very frame the clip ends on; without
     # one, the shared bible and the continuing action are all that carry over.

@@ -172,8 +172,13 @@ class Studio:
     async def check_member_may_request(self, member: Member) -> GuildSettings:
         settings = await self.settings(member.guild_id)
         if settings.allowed_channels and member.channel_id not in settings.allowed_channels:
-            channels = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
-            raise StudioError("Videos can't be requested in this channel. Try one of: {channels}.", channels=channels)
+            # `channel_ids` lets a front-end show the channels its own way (Discord: mentions).
+            raise StudioError(
+                "Videos can't be requested in this channel. Try one of: {channels}.",
+                code="wrong_channel",
+                channel_ids=tuple(settings.allowed_channels),
+                channels=", ".join(f"#{channel}" for channel in settings.allowed_channels),
+            )
         return settings
 
     # --- creating ------------------------------------------------------------------------------------

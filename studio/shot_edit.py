@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from prompts.compose import clip, compose_core, join_within
+from prompts.compose import compose_core, join_within, shorten
 from prompts.request import RequestFacts, parse_request
 from prompts.schema import Shot, StyleBible
 
@@ -52,11 +52,11 @@ def edit_shot(shot: Shot, bible: StyleBible, note: str, written: Shot | None = N
         if look:  # the light follows the new time of day; weather adds its own
             lighting = look.lighting if name == "time" else join_within([lighting, look.lighting], 120)
     core = join_within([shot.action, addition], 400)
-    return _recomposed(shot, bible, core=core, subject=shot.subject, lighting=clip(lighting, 120))
+    return _recomposed(shot, bible, core=core, subject=shot.subject, lighting=shorten(lighting, 120))
 
 
 def _recomposed(shot: Shot, bible: StyleBible, *, core: str, subject: str, lighting: str) -> Shot:
     prompt = compose_core(camera=shot.camera, core=core, lighting=lighting, style=shot.style, bible=bible,
                           setting=False)
-    return shot.model_copy(update={"subject": clip(subject, 200), "action": clip(core, 200), "lighting": lighting,
+    return shot.model_copy(update={"subject": shorten(subject, 200), "action": shorten(core, 200), "lighting": lighting,
                                    "prompt": prompt})

@@ -6,6 +6,8 @@ from dataclasses import asdict, replace
 
 import pytest
 
+from bot.i18n import error_message
+
 from generation.encoding import probe
 from generation.errors import RecipeError
 from prompts.errors import UnsafeRequest
@@ -89,8 +91,11 @@ async def test_queue_limit_refuses_and_leaves_no_clip(studio: Studio) -> None:
 
 async def test_channel_restriction(studio: Studio) -> None:
     await studio.adb.write(set_setting, ALICE.guild_id, "allowed_channels", "<#999>")
-    with pytest.raises(StudioError, match="<#999>"):
+    with pytest.raises(StudioError) as refused:
         await studio.create(ALICE, "a cat")
+    assert (refused.value.code, refused.value.params["channel_ids"]) == ("wrong_channel", (999,))
+    # Discord shows the channels as mentions.
+    assert "<#999>" in error_message(refused.value)
     await studio.create(replace(ALICE, channel_id=999), "a cat")
 
 

@@ -146,8 +146,11 @@ def error_message(error: ReelbotError) -> str:
     text = translations(_current.get()).gettext(error.template)
     if not error.params:
         return text
+    params = dict(error.params)
+    if "channel_ids" in params:  # channels as Discord mentions, which every client shows by name
+        params["channels"] = ", ".join(f"<#{channel}>" for channel in params["channel_ids"])
     try:
-        return text.format(**error.params)
+        return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation naming other fields than the template
         log.error("translation of %r does not fit its params %s", error.template, sorted(error.params))
         return error.user_message

@@ -12,7 +12,7 @@ import sqlite_utils
 from common.errors import ReelbotError
 from generation.encoding import stitch
 from generation.registry import get_preset
-from prompts.compose import clip as clip_text
+from prompts.compose import shorten
 from prompts.expand import ExpandOptions
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import StyleBible
@@ -93,7 +93,7 @@ class RelayMethods(ServiceBase):
             )
             turn = await self.adb.write(reserve_turn, challenge, member, text, now)
             shot_list = shot_list.model_copy(
-                update={"title": clip_text(f"{challenge.theme} · shot {turn.position}", 100)}
+                update={"title": shorten(f"{challenge.theme} · shot {turn.position}", 100)}
             )
             plan = ClipPlan(
                 shot_list=shot_list,
