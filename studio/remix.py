@@ -26,7 +26,7 @@ from generation.encoding import read_frame
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
-from prompts.compose import compose_prompt, style_description
+from prompts.compose import compose_prompt, shorten, style_description
 from prompts.expand import ExpandOptions
 from prompts.request import parse_request
 from prompts.safety import ensure_screened, sanitize_request
