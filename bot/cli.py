@@ -8,10 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
+from common.errors import InvalidValue
 from common.redact import install_redaction
 from generation.registry import ASPECTS
 from prompts.expand import BACKENDS
 from studio.config import Config, ConfigError, load_config
+from studio.converters import to_whole_number
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +32,9 @@ def _workers(value: str) -> int | str:
     if value == "auto":
         return value
     try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a number or "auto", not {value!r}') from None
+        return to_whole_number(value, "workers", 0, 64)
+    except InvalidValue as error:
+        raise argparse.ArgumentTypeError(f'{error.user_message} (or "auto")') from None
 
 
 def _parser() -> argparse.ArgumentParser:
