@@ -51,6 +51,7 @@ class Forgotten:
 
     @property
     def total(self) -> int:
+        """Rows changed, over every feature."""
         return sum(self.changed.values())
 
 

@@ -32,6 +32,7 @@ class User:
 
     @classmethod
     def from_row(cls, row: dict) -> "User":
+        """From a `users` row."""
         return cls(row["id"], row["name"], bool(row["remix_opt_out"]), row["created_at"])
 
 
@@ -45,6 +46,7 @@ class Guild:
 
     @classmethod
     def from_row(cls, row: dict) -> "Guild":
+        """From a `guilds` row."""
         return cls(row["id"], row["name"], row["created_at"])
 
 
@@ -104,6 +106,7 @@ class Clip:
 
     @classmethod
     def from_row(cls, row: dict) -> "Clip":
+        """From a `clips` row (JSON columns decoded)."""
         return cls(
             id=row["id"],
             guild_id=row["guild_id"],
@@ -157,10 +160,12 @@ class RenderJob:
 
     @classmethod
     def from_row(cls, row: dict) -> "RenderJob":
+        """From a `jobs` row."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
     @property
     def active(self) -> bool:
+        """Queued or running: counts against queue limits and can be cancelled."""
         return self.status in ACTIVE_JOB_STATUSES
 
 
@@ -179,6 +184,7 @@ class Render:
 
     @classmethod
     def from_row(cls, row: dict) -> "Render":
+        """From a `renders` row."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
@@ -225,6 +231,7 @@ class Challenge:
 
     @classmethod
     def from_row(cls, row: dict) -> "Challenge":
+        """From a `challenges` row (rules decoded from JSON)."""
         values = {name: row[name] for name in cls.__dataclass_fields__}
         values["rules"] = json.loads(row["rules"])
         return cls(**values)
@@ -241,6 +248,7 @@ class ChallengeEntry:
 
     @classmethod
     def from_row(cls, row: dict) -> "ChallengeEntry":
+        """From a `challenge_entries` row."""
         return cls(row["challenge_id"], row["user_id"], row["clip_id"], row["submitted_at"])
 
 
@@ -257,6 +265,7 @@ class RelayTurn:
 
     @classmethod
     def from_row(cls, row: dict) -> "RelayTurn":
+        """From a `relay_turns` row."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
@@ -272,6 +281,7 @@ class ScheduledEvent:
 
     @classmethod
     def from_row(cls, row: dict) -> "ScheduledEvent":
+        """From a `scheduled_events` row (payload decoded from JSON)."""
         return cls(row["id"], row["kind"], row["due_at"], json.loads(row["payload"]), row["fired_at"])
 
 
@@ -289,4 +299,5 @@ class WorkerInfo:
 
     @classmethod
     def from_row(cls, row: dict) -> "WorkerInfo":
+        """From a `workers` row."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})

@@ -16,6 +16,9 @@ RequestStatus = Literal["received", "accepted", "rejected"]
 
 @dataclass(frozen=True)
 class StoredRequest:
+    """A member's request as accepted, before anything else happens to it: what was asked, by whom, where, and how
+    it ended."""
+
     id: int
     kind: str
     guild_id: int | None
@@ -34,6 +37,7 @@ class StoredRequest:
 
     @classmethod
     def from_row(cls, row: dict) -> "StoredRequest":
+        """From a `requests` row (options and origin decoded from JSON)."""
         values = {name: row[name] for name in cls.__dataclass_fields__}
         values["options"] = json.loads(row["options"])
         values["origin"] = None if row["origin"] is None else json.loads(row["origin"])

@@ -77,6 +77,7 @@ class GalleryConfig(BaseModel):
 
     @property
     def public_url(self) -> str:
+        """The gallery's address as links show it: `base_url`, else `http://host:port`, without a trailing slash."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
@@ -166,14 +167,17 @@ class Config(BaseSettings):
 
     @property
     def db_path(self) -> Path:
+        """The SQLite database: `<home>/reelbot.sqlite3`."""
         return self.home / "reelbot.sqlite3"
 
     @property
     def media_dir(self) -> Path:
+        """Rendered clips, storyboards, pictures and challenge media: `<home>/media`."""
         return self.home / "media"
 
     @property
     def models_dir(self) -> Path:
+        """Model weights pulled for the presets: `<home>/models`."""
         return self.home / "models"
 
     @classmethod
@@ -185,6 +189,8 @@ class Config(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Where settings come from, first wins: arguments, environment (`REELBOT_...`, nested with `__`), the TOML
+        file, the defaults (pydantic-settings' hook)."""
         # Highest first: the command line, the short environment names, REELBOT_* names, the file.
         return (
             init_settings,

@@ -25,22 +25,27 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-
 
 @dataclass(frozen=True)
 class Check:
+    """One finding of `reelbot doctor`: what was checked, whether it is fine, what was found, and what to do if not."""
+
     name: str
     ok: bool
     detail: str
     fix: str = ""
 
     def line(self) -> str:
+        """The finding as one console line: "ok" or "PROBLEM", the name, the detail and the fix."""
         status = "ok     " if self.ok else "PROBLEM"
         return f"{status} {self.name}: {self.detail}" + ("" if self.ok or not self.fix else f" -> {self.fix}")
 
 
 def check_python() -> Iterable[Check]:
+    """Python 3.11 or newer."""
     version = ".".join(map(str, sys.version_info[:3]))
     yield Check("python", sys.version_info >= (3, 11), version, "install Python 3.11 or newer")
 
 
 def check_torch() -> Iterable[Check]:
+    """The torch build and the GPUs it sees (probed in a child process), with their memory."""
     import torch
 
     from generation.placement import gpus
@@ -74,6 +79,7 @@ def check_packages() -> Iterable[Check]:
 
 
 def check_fonts() -> Iterable[Check]:
+    """A font with CJK glyphs for captions in storyboards, lineage trees and leaderboards."""
     from generation.drawing import cjk_fonts
 
     found = cjk_fonts()
@@ -82,6 +88,7 @@ def check_fonts() -> Iterable[Check]:
 
 
 def check_codecs() -> Iterable[Check]:
+    """PyAV has the libx264 encoder clips are written with."""
     import av
 
     try:
@@ -93,6 +100,7 @@ def check_codecs() -> Iterable[Check]:
 
 
 def check_models(config: Config) -> Iterable[Check]:
+    """Free disk for weights, and for each preset whether its weights are on disk and its packages installed."""
     from generation.model_files import check_model_folder, missing_packages, pull_command
     from generation.registry import PRESETS
 
@@ -147,6 +155,8 @@ def _http_status(url: str, headers: dict) -> int:
 
 
 def check_discord_token(config: Config) -> Iterable[Check]:
+    """A Discord bot token is configured and well-formed (three dot-separated parts, no "Bot " prefix); whether
+    Discord accepts it shows at login."""
     token = config.discord_token.strip()
     fix = "copy the bot token from the Discord developer portal (Bot -> Reset Token) into DISCORD_TOKEN"
     if not token:

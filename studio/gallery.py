@@ -34,6 +34,8 @@ MEMBER_LIST = 48
 
 @dataclass(frozen=True)
 class ClipPage:
+    """Everything a clip's gallery page shows."""
+
     clip: Clip
     shot_list: ShotList
     recipes: list[ShotRender]
@@ -58,6 +60,8 @@ class ClipPage:
 
 @dataclass(frozen=True)
 class MemberPage:
+    """A member's gallery page in one server."""
+
     user_id: int
     name: str
     profile: Profile
@@ -71,12 +75,15 @@ class MemberPage:
 
 @dataclass(frozen=True)
 class ChallengePage:
+    """A challenge's gallery page."""
+
     view: ChallengeView
     # Relays: the film as last stitched (its path None until a first cut was made).
     film: RelayFilm | None
 
 
 def watchable(clip: Clip) -> bool:
+    """Whether the gallery can show the clip: rendered and with a video file recorded."""
     return clip.status == "ready" and clip.video_path is not None
 
 
@@ -110,6 +117,8 @@ class Gallery:
         return clip
 
     async def clip_page(self, guild_id: int, clip_id: int) -> ClipPage:
+        """A watchable clip of the server with its recipe, remix chain, credit, lineage tree, watchable remixes and
+        relay. Raises NotFound otherwise."""
         clip = await self.clip(guild_id, clip_id)
 
         def read(db: sqlite_utils.Database) -> tuple[list[Clip], LineageTree, list[Clip], tuple | None]:

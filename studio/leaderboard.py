@@ -25,6 +25,8 @@ MEDALS = {1: (240, 190, 50), 2: (200, 200, 210), 3: (205, 127, 50)}
 
 @dataclass(frozen=True)
 class Row:
+    """One entry of the leaderboard image; the video (or storyboard) gives its thumbnail."""
+
     rank: int
     title: str
     author: str

@@ -27,6 +27,8 @@ ORIGINAL_KINDS = (None, "takes")
 
 @dataclass(frozen=True)
 class LineageNode:
+    """A clip in a lineage tree, with what the viewer may see of it."""
+
     clip_id: int
     author_id: int
     author_name: str
@@ -43,6 +45,8 @@ class LineageNode:
 
     @classmethod
     def of(cls, clip: Clip, children: tuple["LineageNode", ...], *, elsewhere: bool = False) -> "LineageNode":
+        """The node for `clip` with its remixes as `children`; `elsewhere` (another server's clip) keeps only its id
+        and status."""
         if elsewhere:
             return cls(clip.id, 0, "", "", None, None, clip.status == "deleted", children, clip.guild_id,
                        clip.status, elsewhere=True)
@@ -73,11 +77,14 @@ class LineageNode:
         return self.remix_note or self.remix_kind
 
     def walk(self) -> list["LineageNode"]:
+        """This node and every node below it, depth first, parents before children."""
         return [self, *(node for child in self.children for node in child.walk())]
 
 
 @dataclass(frozen=True)
 class LineageTree:
+    """A clip's remix family, from its original down, as the viewer may see it."""
+
     root: LineageNode
     # The clip that was asked about, highlighted in both renderings.
     focus_id: int
@@ -88,6 +95,7 @@ class LineageTree:
 
     @property
     def size(self) -> int:
+        """Nodes in the tree, placeholders included."""
         return len(self.root.walk())
 
 
@@ -147,6 +155,8 @@ async def lineage(studio: Studio, member: Member, clip_id: int) -> LineageTree:
 
 
 def node_label(node: LineageNode) -> str:
+    """A node as one line of the text tree: "#id by author: what" (placeholders for deleted clips and other
+    servers)."""
     if node.elsewhere:
         return f"#{node.clip_id} [another server]"
     if node.deleted:

@@ -48,6 +48,7 @@ class PlanView:
         }
 
     def as_text(self) -> str:
+        """The plan as console text: the shared recipe settings, then one line per shot."""
         first = self.recipes[0]
         lines = [
             f'"{self.shot_list.title}" via {self.shot_list.backend}: {len(self.recipes)} shot'

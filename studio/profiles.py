@@ -15,6 +15,8 @@ from studio.service import Member, Studio
 
 @dataclass(frozen=True)
 class Profile:
+    """A member's counts in one server (clips and remixes only, outside servers)."""
+
     user_id: int
     name: str
     clips: int

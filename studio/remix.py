@@ -577,6 +577,8 @@ def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip],
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
+    """The clip's credit line ("remix of alice's clip #12 ..."; "" for an original); `name` shows an author
+    (default: their name)."""
     return credit_line(clip, await ancestors(studio, clip), name=name)
 
 

@@ -21,6 +21,7 @@ FINISHED = ("done", "failed", "cancelled")
 
 
 def open_studio(config: Config) -> Studio:
+    """A Studio over the configured home's database (migrated on first use); close it with `aclose()`."""
     return Studio(config, AsyncDatabase(config.db_path))
 
 

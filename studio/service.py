@@ -74,6 +74,8 @@ class Member:
 
 @dataclass(frozen=True)
 class VideoOptions:
+    """What a member may set on a new clip; None means the server's or the planner's default."""
+
     shots: int | None = None
     model: str | None = None
     seed: int | None = None
@@ -91,6 +93,9 @@ class VideoOptions:
 
 @dataclass(frozen=True)
 class Accepted:
+    """A request accepted and queued: the stored request, its clip and job, the plan, the queue estimate, and how
+    many shots come from the render cache."""
+
     request_id: int
     clip: Clip
     job: RenderJob
@@ -104,6 +109,8 @@ class Accepted:
 
 @dataclass(frozen=True)
 class JobView:
+    """A job with its clip and, while it waits, where it stands in the queue."""
+
     job: RenderJob
     clip: Clip
     estimate: QueueEstimate | None
@@ -131,12 +138,16 @@ class ClipPlan:
 
 
 class Studio:
+    """The application core every front-end calls: requests, remixes, jobs, settings and forgetting, over one
+    database (`adb`) and a planner (`expander`). Every refusal is a `common.errors.ReelbotError`."""
+
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
         self.config = with_auto_model(config)
         self.adb = adb
         self.expander = expander or build_expander(config.expander)
 
     async def aclose(self) -> None:
+        """Close the database's reader pool and writer."""
         await self.adb.__aexit__()
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
@@ -163,6 +174,7 @@ class Studio:
         )
 
     def safety_policy(self, settings: GuildSettings) -> SafetyPolicy:
+        """The configured safety policy with the server's level and its extra blocked words."""
         return dataclasses.replace(
             self.config.safety,
             level=settings.safety_level,
@@ -170,6 +182,8 @@ class Studio:
         )
 
     async def check_member_may_request(self, member: Member) -> GuildSettings:
+        """The member's server settings, if videos may be requested where the member is. Raises StudioError (code
+        "wrong_channel", with `channel_ids`) in a channel the server did not allow."""
         settings = await self.settings(member.guild_id)
         if settings.allowed_channels and member.channel_id not in settings.allowed_channels:
             # `channel_ids` lets a front-end show the channels its own way (Discord: mentions).
@@ -248,6 +262,8 @@ class Studio:
         settings: GuildSettings,
         origin: dict | None,
     ) -> Accepted:
+        """Plan and queue a stored request (new, or resumed after a restart): expand it, apply the server's limits,
+        and queue the clip. A refusal marks the request rejected and is raised (ReelbotError)."""
         try:
             shot_list = await self.expand(
                 text,
@@ -301,6 +317,7 @@ class Studio:
 
     @staticmethod
     def draft_steps(model: str) -> int:
+        """Denoising steps of a draft of `model`: half the preset's, never below its minimum."""
         preset = get_preset(model)
         return max(preset.min_steps, preset.steps // 2)
 
@@ -372,6 +389,7 @@ class Studio:
     # --- following and managing work -----------------------------------------------------------------
 
     async def job_view(self, job_id: int) -> JobView:
+        """A job with its clip and queue estimate. Raises NotFound."""
         def read(db: Any) -> JobView:
             job = job_store.get_job(db, job_id)
             return JobView(job, _clip_of(db, job), job_store.queue_position(db, job_id))
@@ -379,6 +397,7 @@ class Studio:
         return await self.adb.read(read)
 
     async def my_jobs(self, member: Member) -> list[JobView]:
+        """The member's queued and running jobs in their server, oldest first, with estimates."""
         return await self.adb.read(
             lambda db: _job_views(db, job_store.user_jobs(db, member.id, member.guild_id), estimate=True)
         )
@@ -449,6 +468,8 @@ class Studio:
         )
 
     async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:
+        """Record that the job's outcome was posted (so delivery loops don't post it again) and, if it was posted as
+        a message, which one."""
         def write(db: Any) -> None:
             job_store.mark_notified(db, job.id)
             if posted_message_id is not None:
@@ -458,6 +479,7 @@ class Studio:
 
     @staticmethod
     def recipes(clip: Clip) -> list[ShotRender]:
+        """The clip's shot recipes, one per rendered shot."""
         return [ShotRender.from_dict(recipe) for recipe in clip.recipes]
 
     @staticmethod
@@ -472,6 +494,7 @@ class Studio:
 
     @staticmethod
     def shot_list(clip: Clip) -> ShotList:
+        """The clip's plan as the planner's ShotList."""
         return ShotList.model_validate(clip.shot_list)
 
 

@@ -18,6 +18,7 @@ MAX_TAKES = 4
 
 
 def random_seed() -> int:
+    """A fresh seed from 0 to MAX_SEED - 1 (the OS's random source, so two processes never share a sequence)."""
     return random.SystemRandom().randrange(MAX_SEED)
 
 
@@ -36,6 +37,8 @@ def shot_recipe(shot: Shot, model: str, seed: int, *, aspect: str | None, steps:
 def recipes_for(
     shot_list: ShotList, model: str, seeds: list[int], *, aspect: str | None, steps: int | None = None
 ) -> list[ShotRender]:
+    """One recipe per shot of `shot_list` (each shot's `seeds` entry). Raises ValueError unless there is exactly one
+    seed per shot."""
     if len(seeds) != len(shot_list.shots):
         raise ValueError("one seed per shot")
     return [

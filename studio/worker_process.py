@@ -98,6 +98,8 @@ def parse_worker_args(argv: list[str]) -> WorkerArgs:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m studio.worker_process --home H --config C`: serve render jobs until told to stop,
+    or until the parent (`--parent-pid`) dies. Returns the exit code."""
     args = parse_worker_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_redaction(args.config.secrets)

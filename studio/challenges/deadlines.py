@@ -44,6 +44,7 @@ class DeadlineLoop:
         self.clock = clock
 
     async def run(self) -> None:
+        """Fire deadlines until cancelled (run it as a task; cancelling it is the only way it ends)."""
         while True:
             await self.run_once()
 

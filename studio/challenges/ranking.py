@@ -36,6 +36,8 @@ def podium(ranking: list[Ranked]) -> list[Ranked]:
 
 
 def won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) -> bool:
+    """Whether `entry` won the closed vote `challenge` outright or tied for first; False while it runs and for
+    relays."""
     if challenge.status != "closed" or challenge.kind != "vote":
         return False
     return any(ranked.rank == 1 and ranked.clip.id == entry.clip_id for ranked in podium(ranking_of(db, challenge)))
@@ -43,6 +45,8 @@ def won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) 
 
 
 def leaderboard_row(ranked: Ranked, credits: list[Credit]) -> Row:
+    """The leaderboard image's row for a ranked entry, noting whose clip it remixed (`credits`, nearest ancestor
+    first)."""
     note = f"remix of #{credits[0].clip_id} by {credits[0].name}" if credits else ""
     return Row(
         rank=ranked.rank,

@@ -41,13 +41,17 @@ class ChallengeRules:
     shot_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The rules as stored in `challenges.rules` (JSON): field name -> value."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ChallengeRules":
+        """Rules from a stored `challenges.rules` dict; keys that are not rules (a relay's model, bible, seed) are
+        ignored."""
         return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls) if field.name in data})
 
     def describe(self) -> list[str]:
+        """The rules that are set, one short English phrase each, for listings."""
         lines = []
         if self.max_shots is not None:
             lines.append(f"at most {self.max_shots} shot{'s' if self.max_shots != 1 else ''}")
@@ -69,6 +73,9 @@ def may_run_challenges(member: Member, settings: GuildSettings) -> bool:
 
 
 def checked_rules(kind: ChallengeKind, rules: ChallengeRules) -> ChallengeRules:
+    """The rules, if they fit a challenge of `kind`: vote challenges take shot and remix rules, relays turn limits
+    and shot lengths, each within the planner's bounds. Raises StudioError naming the bound, or the registry's
+    error for an unknown model."""
     if rules.model is not None:
         get_preset(rules.model)
     if kind == "vote":
@@ -141,6 +148,9 @@ def check_open(challenge: Challenge, now: float, closed: str) -> None:
 def check_entry(
     challenge: Challenge, rules: ChallengeRules, clip: Clip, member: Member, lineage: list[Clip]
 ) -> None:
+    """Refuse an entry that breaks a rule: someone else's clip, one not rendered, too many shots, another model, or
+    (when remixes are not allowed) a remix of someone else's clip, seen in `lineage` (the clip's ancestors).
+    Raises NotAllowed or StudioError naming the clip and the rule."""
     if clip.author_id != member.id:
         raise NotAllowed("Clip #{clip_id} isn't yours; you can only enter your own clips.", clip_id=clip.id)
     if clip.status in ("queued", "rendering"):
@@ -167,6 +177,9 @@ def check_entry(
 
 
 def check_turn(db: sqlite_utils.Database, challenge: Challenge, member: Member, now: float) -> list[RelayTurn]:
+    """The relay's turns so far, if the member may add the next one: the relay is open, not full, and the member did
+    not add the last shot. Raises StudioError otherwise. Reads the challenge again, so run it in the transaction
+    that reserves the turn."""
     challenge = store.get_challenge(db, challenge.id)
     check_open(challenge, now, N_("Relay #{challenge_id} has ended, so new shots are closed."))
     turns = store.relay_turns(db, challenge.id)

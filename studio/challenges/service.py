@@ -123,6 +123,8 @@ class ChallengeService(VoteMethods, RelayMethods):
         return [await self._view(challenge, now) for challenge in challenges[:limit]]
 
     async def show(self, member: Member, challenge_id: int, *, now: float | None = None) -> ChallengeView:
+        """One challenge of the member's server as a view (entries, or turns; results once closed). Raises NotFound
+        for a challenge of another server."""
         challenge = await self.adb.read(pick_challenge, member, challenge_id, None)
         return await self._view(challenge, now)
 
@@ -165,6 +167,8 @@ class ChallengeService(VoteMethods, RelayMethods):
         return await self._results(challenge, make_media=True)
 
     async def results(self, member: Member, challenge_id: int) -> Results:
+        """The results of a closed challenge of the member's server: the ranking and podium of a vote, the film of a
+        relay. Raises NotFound, or StudioError while it still runs."""
         challenge = await self.adb.read(pick_challenge, member, challenge_id, None)
         if challenge.status != "closed":
             raise StudioError(
@@ -232,6 +236,7 @@ class ChallengeService(VoteMethods, RelayMethods):
         return await self._close(challenge_id, now, early=False)
 
     async def next_deadline(self) -> float | None:
+        """When the next challenge deadline falls due (seconds since the epoch), or None when none is scheduled."""
         return await self.adb.read(next_due_at, kinds=(DEADLINE_EVENT,))
 
 

@@ -20,16 +20,21 @@ from studio.service import Accepted
 
 @dataclass(frozen=True)
 class EntryView:
+    """An entry of a vote challenge with its clip (deleted clips' entries are left out)."""
+
     entry: ChallengeEntry
     clip: Clip
 
     @property
     def title(self) -> str:
+        """The clip's title, or its request when the plan had none."""
         return _title(self.clip)
 
 
 @dataclass(frozen=True)
 class TurnView:
+    """A relay turn: its place in the story, who added it, and the clip rendering it."""
+
     turn: RelayTurn
     author_name: str
     # None while the turn's clip is being queued, or if it was removed.
@@ -37,11 +42,15 @@ class TurnView:
 
     @property
     def status(self) -> str:
+        """The turn's clip status ("queued", "rendering", "ready", "failed", ...), or "missing" without a clip."""
         return "missing" if self.clip is None else self.clip.status
 
 
 @dataclass(frozen=True)
 class Ranked:
+    """An entry's place in the results: `rank` by standard competition ranking (ties share a rank), its clip and
+    votes, and when it was submitted (seconds since the epoch)."""
+
     rank: int
     clip: Clip
     votes: int
@@ -49,6 +58,7 @@ class Ranked:
 
     @property
     def title(self) -> str:
+        """The clip's title, or its request when the plan had none."""
         return _title(self.clip)
 
 
@@ -63,6 +73,8 @@ class Credit:
 
 @dataclass(frozen=True)
 class ChallengeResults:
+    """The outcome of a closed vote challenge; `leaderboard_path` is the leaderboard PNG once drawn."""
+
     challenge: Challenge
     # Every entry, most votes first; ties go to the earlier submission.
     ranking: list[Ranked]
@@ -74,6 +86,7 @@ class ChallengeResults:
 
     @property
     def total_votes(self) -> int:
+        """Votes cast for entries still in the ranking."""
         return sum(ranked.votes for ranked in self.ranking)
 
 
@@ -94,6 +107,8 @@ class RelayFilm:
 
 @dataclass(frozen=True)
 class RelayResults:
+    """The outcome of a closed relay: its film."""
+
     challenge: Challenge
     film: RelayFilm
 
@@ -103,6 +118,9 @@ Results = ChallengeResults | RelayResults
 
 @dataclass(frozen=True)
 class ChallengeView:
+    """A challenge as front-ends show it, with its rules, entries or turns, time left (seconds) and, once closed,
+    its results."""
+
     challenge: Challenge
     rules: ChallengeRules
     # Vote challenges: the entries, never their votes while the challenge is open.
@@ -116,11 +134,14 @@ class ChallengeView:
 
     @property
     def is_open(self) -> bool:
+        """Whether entries, votes and turns are still taken."""
         return self.challenge.status == "open" and self.time_left > 0
 
 
 @dataclass(frozen=True)
 class SubmitResult:
+    """An accepted entry, and the entry it replaced, if any."""
+
     challenge: Challenge
     entry: ChallengeEntry
     # The member's earlier entry, which this one replaced (votes for it were dropped).
@@ -129,6 +150,8 @@ class SubmitResult:
 
 @dataclass(frozen=True)
 class VoteResult:
+    """A vote as cast: the challenge, the clip voted for, and the member's previous choice."""
+
     challenge: Challenge
     clip_id: int
     # The clip the member's vote was on before, if they had voted.
@@ -136,11 +159,14 @@ class VoteResult:
 
     @property
     def changed(self) -> bool:
+        """Whether the vote moved from another clip."""
         return self.previous_clip_id is not None and self.previous_clip_id != self.clip_id
 
 
 @dataclass(frozen=True)
 class RelayTurnAccepted:
+    """A relay turn taken: its place in the story and the queued clip that renders it."""
+
     challenge: Challenge
     turn: RelayTurn
     accepted: Accepted
@@ -148,6 +174,7 @@ class RelayTurnAccepted:
 
 
 def entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]:
+    """The challenge's entries whose clips still exist, in submission order."""
     views = []
     for entry in store.list_entries(db, challenge_id):
         clip = find_clip(db, entry.clip_id)
@@ -157,6 +184,7 @@ def entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]
 
 
 def turn_views(db: sqlite_utils.Database, challenge_id: int) -> list[TurnView]:
+    """The relay's turns in story order; a deleted clip shows as missing, its author by name."""
     views = []
     for turn in store.relay_turns(db, challenge_id):
         clip = None if turn.clip_id is None else find_clip(db, turn.clip_id)
