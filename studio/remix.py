@@ -87,14 +87,16 @@ class RemixChange:
         if self.kind not in REMIX_KINDS:
             raise ValueError(f"unknown remix kind {self.kind!r}")
         if self.kind in _NEEDS_TEXT and not self.text.strip():
-            raise RemixError("Tell me what the new version should be. {examples}", examples=_EXAMPLES)
+            raise RemixError("Tell me what the new version should be. {examples}", examples=_EXAMPLES, code="no_text")
         if self.kind in _NEEDS_SHOT and self.shot is None:
-            raise RemixError("Which shot? Add its number, e.g. `{usage}`.", usage=_usage(self.kind))
+            raise RemixError("Which shot? Add its number, e.g. `{usage}`.", usage=_usage(self.kind), code="which_shot")
         numbers = [n for n in (self.shot, self.to, *self.order) if n is not None and n != LAST]
         if any(number < 1 for number in numbers):
-            raise RemixError("Shots are numbered from 1.")
+            raise RemixError("Shots are numbered from 1.", code="no_such_shot")
         if self.kind == "reorder" and not self.order and (self.shot is None or self.to is None):
-            raise RemixError("Say how to reorder, e.g. `swap 1 and 3`, `move shot 3 first` or `order 3 1 2`.")
+            raise RemixError(
+                "Say how to reorder, e.g. `swap 1 and 3`, `move shot 3 first` or `order 3 1 2`.", code="bad_order"
+            )
 
     def describe(self) -> str:
         """What changed, in a few words: stored as the clip's remix note and shown in its lineage."""
@@ -170,7 +172,7 @@ def parse_change(text: str, shot: int | None = None) -> RemixChange:
     """
     cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
     if not cleaned:
-        raise RemixError("Tell me what to change. {examples}", examples=_EXAMPLES)
+        raise RemixError("Tell me what to change. {examples}", examples=_EXAMPLES, code="no_text")
     normalized = _ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned)
     for kind, pattern in _RULES:
         match = pattern.match(normalized)
@@ -291,14 +293,16 @@ def _check_may_remix(member: Member, source: _Source, settings: GuildSettings) -
         # Other servers' clips and others' clips made in private messages are not visible here.
         raise NotFound("There is no clip #{clip_id}.", clip_id=clip.id)
     if not settings.allow_remix and not own:
-        raise RemixError("Remixing is turned off in this server: only a clip's author can remix it.")
+        raise RemixError(
+            "Remixing is turned off in this server: only a clip's author can remix it.", code="remix_off"
+        )
     refusing = source.opted_out - {member.id}
     if refusing:
         name = next(c.author_name for c in (clip, *source.ancestors) if c.author_id in refusing)
         raise RemixError(
             "{name} has opted out of remixes, so clip #{clip_id} can't be remixed. You can still make something new of "
             "your own!",
-            name=name, clip_id=clip.id
+            name=name, clip_id=clip.id, code="opted_out",
         )
 
 
@@ -310,7 +314,10 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
         raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then remix that clip.",
                          code="pick_a_take", clip_id=parent.id)  # fmt: skip
     if len(parent_recipes) != len(parent_list.shots):
-        raise RemixError("Clip #{clip_id} can't be remixed: its recipes don't match its shots.", clip_id=parent.id)
+        raise RemixError(
+            "Clip #{clip_id} can't be remixed: its recipes don't match its shots.",
+            clip_id=parent.id, code="corrupt_clip",
+        )
     slots = [_Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]
     draft = _Draft(slots, parent_list.bible, parent.request)
     await _APPLY[change.kind](_Context(studio, parent, parent_list, settings), draft, change)
@@ -327,7 +334,7 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
     if recipes == parent_recipes:
         raise RemixError(
             "That would give the same video as clip #{clip_id}; try a different change.",
-            clip_id=parent.id,
+            clip_id=parent.id, code="no_change",
         )
     template = parent_recipes[0]
     plan = ClipPlan(
@@ -378,9 +385,9 @@ class _Context:
     def index(self, shot: int | None, count: int) -> int:
         if shot is None or not 1 <= shot <= count:
             if count == 1:
-                raise RemixError("Clip #{clip_id} has 1 shot: use shot 1.", clip_id=self.parent.id)
-            raise RemixError("Clip #{clip_id} has {count} shots: pick one from 1 to {count}.", clip_id=self.parent.id,
-                             count=count)
+                raise RemixError("Clip #{clip_id} has 1 shot: use shot 1.", clip_id=self.parent.id, code="no_such_shot")
+            raise RemixError("Clip #{clip_id} has {count} shots: pick one from 1 to {count}.", code="no_such_shot",
+                             clip_id=self.parent.id, count=count)  # fmt: skip
         return shot - 1
 
     def check_room(self, count: int) -> None:
@@ -388,7 +395,7 @@ class _Context:
             raise RemixError(
                 "Clip #{clip_id} already has {count} shots, the most this server allows. Remove one first, or change "
                 "an existing shot.",
-                clip_id=self.parent.id, count=count
+                clip_id=self.parent.id, count=count, code="too_many_shots",
             )
 
     async def written_shot(self, text: str, bible: StyleBible, duration: float) -> Shot:
@@ -459,7 +466,10 @@ async def _add(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
 async def _remove(ctx: _Context, draft: _Draft, change: RemixChange) -> None:
     index = ctx.index(change.shot, len(draft.slots))
     if len(draft.slots) == 1:
-        raise RemixError("Clip #{clip_id} has only one shot, so there is nothing left to keep.", clip_id=ctx.parent.id)
+        raise RemixError(
+            "Clip #{clip_id} has only one shot, so there is nothing left to keep.",
+            clip_id=ctx.parent.id, code="last_shot",
+        )
     del draft.slots[index]
 
 
@@ -474,7 +484,7 @@ def _new_order(ctx: _Context, change: RemixChange, count: int) -> list[int]:
             example = " ".join(map(str, range(count, 0, -1)))
             raise RemixError(
                 "List each of the {count} shots once, e.g. `order {example}`.",
-                count=count, example=example,
+                count=count, example=example, code="bad_order",
             )
         return [number - 1 for number in change.order]
     order = list(range(count))
@@ -538,7 +548,10 @@ def aspect_of(recipe: ShotRender) -> str | None:
 
 async def _last_frame(studio: Studio, parent: Clip) -> Path:
     if parent.status != "ready" or not parent.video_path:
-        raise RemixError("Clip #{clip_id} isn't finished yet; extend it once its video is ready.", clip_id=parent.id)
+        raise RemixError(
+            "Clip #{clip_id} isn't finished yet; extend it once its video is ready.",
+            clip_id=parent.id, code="not_ready",
+        )
     return await asyncio.to_thread(save_last_frame, Path(parent.video_path), studio.config.media_dir / "frames")
 
 

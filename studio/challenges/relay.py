@@ -22,7 +22,14 @@ from storage.db import timestamp
 from storage.records import PRIORITY_DRAFT, Challenge, GuildSettings, RelayTurn
 from storage.requests import StoredRequest
 from studio.challenges.base import ServiceBase
-from studio.challenges.rules import MAX_TURN_CHARS, ChallengeRules, check_turn, pick_challenge, reserve_turn, turn_seed
+from studio.challenges.rules import (
+    MAX_TURN_CHARS,
+    ChallengeRules,
+    check_turn,
+    pick_challenge,
+    reserve_turn,
+    turn_seed,
+)
 from studio.challenges.views import RelayFilm, RelayTurnAccepted, turn_views
 from studio.service import ClipPlan, Member
 from studio.shots import random_seed

@@ -80,18 +80,27 @@ def checked_rules(kind: ChallengeKind, rules: ChallengeRules) -> ChallengeRules:
         get_preset(rules.model)
     if kind == "vote":
         if rules.max_turns is not None or rules.shot_seconds is not None:
-            raise StudioError("Turn limits and shot lengths are for relay challenges.")
+            raise StudioError("Turn limits and shot lengths are for relay challenges.", code="rules_for_relay")
         if rules.max_shots is not None and not 1 <= rules.max_shots <= MAX_SHOTS:
-            raise StudioError("The shot limit must be between 1 and {max_shots}.", max_shots=MAX_SHOTS)
+            raise StudioError(
+                "The shot limit must be between 1 and {max_shots}.",
+                max_shots=MAX_SHOTS, code="rule_out_of_range",
+            )
         return rules
     if rules.max_shots is not None or not rules.allow_remixes:
-        raise StudioError("Relay shots are made in the relay itself, so shot limits and remix rules don't apply.")
+        raise StudioError(
+            "Relay shots are made in the relay itself, so shot limits and remix rules don't apply.",
+            code="rules_for_vote",
+        )
     if rules.max_turns is not None and not 2 <= rules.max_turns <= MAX_RELAY_TURNS:
-        raise StudioError("A relay can have from 2 to {max_relay_turns} shots.", max_relay_turns=MAX_RELAY_TURNS)
+        raise StudioError(
+            "A relay can have from 2 to {max_relay_turns} shots.",
+            max_relay_turns=MAX_RELAY_TURNS, code="rule_out_of_range",
+        )
     if rules.shot_seconds is not None and not MIN_SHOT_SECONDS <= rules.shot_seconds <= MAX_SHOT_SECONDS:
         raise StudioError(
             "Relay shots can last from {min_shot_seconds:g} to {max_shot_seconds:g} seconds.",
-            min_shot_seconds=MIN_SHOT_SECONDS, max_shot_seconds=MAX_SHOT_SECONDS,
+            min_shot_seconds=MIN_SHOT_SECONDS, max_shot_seconds=MAX_SHOT_SECONDS, code="rule_out_of_range",
         )
     return rules
 
@@ -109,15 +118,15 @@ def pick_challenge(
 ) -> Challenge:
     """The member's guild's challenge by id, or its one open challenge of `kind` when no id is given."""
     if member.guild_id is None:
-        raise StudioError("Challenges run in a server channel, not in direct messages.")
+        raise StudioError("Challenges run in a server channel, not in direct messages.", code="server_only")
     if challenge_id is None:
         assert kind is not None
         running = [c for c in store.list_challenges(db, member.guild_id, status="open") if c.kind == kind]
         if not running:
-            raise StudioError(_NONE_OPEN[kind])
+            raise StudioError(_NONE_OPEN[kind], code="none_open")
         if len(running) > 1:
             ids = ", ".join(f"#{c.id}" for c in running)
-            raise StudioError(_SEVERAL_OPEN[kind], ids=ids)
+            raise StudioError(_SEVERAL_OPEN[kind], ids=ids, code="several_open")
         return running[0]
     try:
         challenge = store.get_challenge(db, challenge_id)
@@ -128,12 +137,12 @@ def pick_challenge(
     if kind == "vote" and challenge.kind != "vote":
         raise StudioError(
             "Challenge #{challenge_id} is a relay: add a shot with /relay add instead.",
-            challenge_id=challenge.id,
+            challenge_id=challenge.id, code="wrong_kind",
         )
     if kind == "relay" and challenge.kind != "relay":
         raise StudioError(
             "Challenge #{challenge_id} is not a relay: enter a clip with /challenge submit.",
-            challenge_id=challenge.id,
+            challenge_id=challenge.id, code="wrong_kind",
         )
     return challenge
 
@@ -142,7 +151,7 @@ def check_open(challenge: Challenge, now: float, closed: str) -> None:
     """Refuse with the template `closed` (a whole sentence naming `{challenge_id}`, so it translates) once
     the challenge has ended."""
     if challenge.status != "open" or (challenge.ends_at is not None and now >= challenge.ends_at):
-        raise StudioError(closed, challenge_id=challenge.id)
+        raise StudioError(closed, challenge_id=challenge.id, code="challenge_closed")
 
 
 def check_entry(
@@ -152,27 +161,39 @@ def check_entry(
     (when remixes are not allowed) a remix of someone else's clip, seen in `lineage` (the clip's ancestors).
     Raises NotAllowed or StudioError naming the clip and the rule."""
     if clip.author_id != member.id:
-        raise NotAllowed("Clip #{clip_id} isn't yours; you can only enter your own clips.", clip_id=clip.id)
+        raise NotAllowed(
+            "Clip #{clip_id} isn't yours; you can only enter your own clips.",
+            clip_id=clip.id, code="not_yours",
+        )
     if clip.status in ("queued", "rendering"):
-        raise StudioError("Clip #{clip_id} is still rendering; submit it once it's ready.", clip_id=clip.id)
+        raise StudioError(
+            "Clip #{clip_id} is still rendering; submit it once it's ready.",
+            clip_id=clip.id, code="still_rendering",
+        )
     if clip.status != "ready":
-        raise StudioError("Clip #{clip_id} didn't finish rendering, so it can't be entered.", clip_id=clip.id)
+        raise StudioError(
+            "Clip #{clip_id} didn't finish rendering, so it can't be entered.",
+            clip_id=clip.id, code="not_rendered",
+        )
     if rules.max_shots is not None and len(clip.recipes) > rules.max_shots:
         raise StudioError(
             "Challenge #{challenge_id} allows at most {max_shots} shot(s); clip #{clip_id} has {shots}.",
-            challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes)
+            challenge_id=challenge.id, max_shots=rules.max_shots, clip_id=clip.id, shots=len(clip.recipes),
+            code="too_many_shots",
         )
     if rules.model is not None and get_preset(clip.model).name != get_preset(rules.model).name:
         raise StudioError(
             "Challenge #{challenge_id} is for clips made with {challenge_model}; clip #{clip_id} used {clip_model}.",
-            challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model
+            challenge_id=challenge.id, challenge_model=rules.model, clip_id=clip.id, clip_model=clip.model,
+            code="wrong_model",
         )
     borrowed = next((ancestor for ancestor in lineage if ancestor.author_id != member.id), None)
     if not rules.allow_remixes and borrowed is not None:
         raise StudioError(
             "Challenge #{challenge_id} takes original work only, and clip #{clip_id} remixes {author_name}'s clip "
             "#{original_id}.",
-            challenge_id=challenge.id, clip_id=clip.id, author_name=borrowed.author_name, original_id=borrowed.id
+            challenge_id=challenge.id, clip_id=clip.id, author_name=borrowed.author_name, original_id=borrowed.id,
+            code="remix_not_allowed",
         )
 
 
@@ -187,10 +208,10 @@ def check_turn(db: sqlite_utils.Database, challenge: Challenge, member: Member, 
     if max_turns is not None and len(turns) >= max_turns:
         raise StudioError(
             "Relay #{challenge_id} already has all {max_turns} shots; the film is complete.",
-            challenge_id=challenge.id, max_turns=max_turns,
+            challenge_id=challenge.id, max_turns=max_turns, code="relay_full",
         )
     if turns and turns[-1].user_id == member.id:
-        raise StudioError("You added the last shot; let someone else take the next turn.")
+        raise StudioError("You added the last shot; let someone else take the next turn.", code="turn_twice")
     return turns
 
 

@@ -70,10 +70,10 @@ class ChallengeService(VoteMethods, RelayMethods):
         """Open a challenge in the member's channel and schedule its deadline. Admins and members with
         one of the guild's moderator roles only."""
         if member.guild_id is None or member.channel_id is None:
-            raise StudioError("Challenges run in a server channel, not in direct messages.")
+            raise StudioError("Challenges run in a server channel, not in direct messages.", code="server_only")
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
-            raise NotAllowed("Only server admins and moderators can start challenges.")
+            raise NotAllowed("Only server admins and moderators can start challenges.", code="not_moderator")
         if isinstance(duration, str):
             seconds = to_duration_s(duration, MIN_DURATION_S, MAX_DURATION_S)
         else:
@@ -143,10 +143,13 @@ class ChallengeService(VoteMethods, RelayMethods):
         """End a challenge before its deadline (admins and moderators), with the results as they stand."""
         settings = await self.studio.settings(member.guild_id)
         if not may_run_challenges(member, settings):
-            raise NotAllowed("Only server admins and moderators can end a challenge early.")
+            raise NotAllowed("Only server admins and moderators can end a challenge early.", code="not_moderator")
         challenge = await self.adb.read(pick_challenge, member, challenge_id, None)
         if challenge.status != "open":
-            raise StudioError("Challenge #{challenge_id} has already ended.", challenge_id=challenge.id)
+            raise StudioError(
+                "Challenge #{challenge_id} has already ended.",
+                challenge_id=challenge.id, code="already_ended",
+            )
         return await self._close(challenge.id, now, early=True)
 
     async def _close(self, challenge_id: int, now: float | None, *, early: bool) -> Results:
@@ -173,7 +176,7 @@ class ChallengeService(VoteMethods, RelayMethods):
         if challenge.status != "closed":
             raise StudioError(
                 "Challenge #{challenge_id} is still running; results come at the deadline.",
-                challenge_id=challenge.id,
+                challenge_id=challenge.id, code="still_running",
             )
         return await self._results(challenge, make_media=False)
 

@@ -51,10 +51,13 @@ class VoteMethods(ServiceBase):
             if entry is None or clip is None or clip.status == "deleted":
                 raise NotFound(
                     "Clip #{clip_id} is not an entry in challenge #{challenge_id}.",
-                    clip_id=clip_id, challenge_id=challenge.id,
+                    clip_id=clip_id, challenge_id=challenge.id, code="not_an_entry",
                 )
             if entry.user_id == member.id:
-                raise StudioError("You can't vote for your own entry; pick someone else's favourite.")
+                raise StudioError(
+                    "You can't vote for your own entry; pick someone else's favourite.",
+                    code="own_entry",
+                )
             previous = store.get_vote(db, challenge.id, member.id)
             store.cast_vote(db, challenge.id, voter_id=member.id, clip_id=clip_id, now=now)
             return VoteResult(challenge, clip_id, previous)
