@@ -73,14 +73,28 @@ def _seeded(seed: int, make: Callable[[], object]):
         return make().eval()
 
 
-def _t5_encoder(vocab_size: int):
-    from transformers import T5Config, T5EncoderModel
+def _text_encoder(vocab_size: int, *, umt5: bool = False):
+    """A two-layer T5 encoder (UMT5 for Wan, T5 v1.1 for LTX-Video and CogVideoX) with the hub models'
+    gated-GELU feed-forward and token ids, at `_TEXT_DIM` width."""
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
-    return T5EncoderModel(
-        T5Config(vocab_size=vocab_size, d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                 relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
-                 eos_token_id=1, decoder_start_token_id=0)  # fmt: skip
+    config_class, model_class = (UMT5Config, UMT5EncoderModel) if umt5 else (T5Config, T5EncoderModel)
+    return model_class(
+        config_class(vocab_size=vocab_size, d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                     relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
+                     eos_token_id=1, decoder_start_token_id=0)  # fmt: skip
     )
+
+
+def _wan_transformer(latent_channels: int):
+    """A two-block Wan DiT over `latent_channels` latent channels (16 for Wan 2.1's VAE, 48 for Wan 2.2's)."""
+    from diffusers import WanTransformer3DModel
+
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=latent_channels,
+        out_channels=latent_channels, text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2,
+        cross_attn_norm=True, qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )  # fmt: skip
 
 
 def _spiece_tokenizer(out_dir: Path, model_max_length: int):
@@ -101,20 +115,12 @@ def _save_keeping_spiece(pipe, out_dir: Path) -> None:
 def build_wan(out_dir: Path) -> None:
     """Wan 2.1 layout (WanPipeline, UMT5 tokenizer.json), built Wan2.2-TI2V style (expand_timesteps), so the
     same weights also load as WanImageToVideoPipeline without a CLIP image encoder."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
-    from transformers import UMT5Config, UMT5EncoderModel
-
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
     tokenizer = fast_tokenizer()
-    text_encoder = _seeded(1, lambda: UMT5EncoderModel(
-        UMT5Config(vocab_size=len(tokenizer), d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                   relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
-                   eos_token_id=1, decoder_start_token_id=0)))  # fmt: skip
+    text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer), umt5=True))
     vae = _seeded(2, lambda: AutoencoderKLWan(
         base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]))
-    transformer = _seeded(3, lambda: WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32))  # fmt: skip
+    transformer = _seeded(3, lambda: _wan_transformer(16))
     WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,
@@ -129,22 +135,14 @@ def build_wan22(out_dir: Path) -> None:
     """Wan-AI/Wan2.2-TI2V-5B-Diffusers layout: the Wan 2.2 VAE (residual, 2x2 pixel patches, 48 latent
     channels: 16x space, 4x time), expand_timesteps so WanImageToVideoPipeline takes the picture as the
     first latent frame, and the hub's flow shift 5.0."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
-    from transformers import UMT5Config, UMT5EncoderModel
-
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
     tokenizer = fast_tokenizer()
-    text_encoder = _seeded(1, lambda: UMT5EncoderModel(
-        UMT5Config(vocab_size=len(tokenizer), d_model=_TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
-                   relative_attention_num_buckets=8, feed_forward_proj="gated-gelu", pad_token_id=0,
-                   eos_token_id=1, decoder_start_token_id=0)))  # fmt: skip
+    text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer), umt5=True))
     vae = _seeded(2, lambda: AutoencoderKLWan(
         base_dim=4, z_dim=48, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
         is_residual=True, in_channels=12, out_channels=12, patch_size=2, scale_factor_spatial=16,
         latents_mean=[0.0] * 48, latents_std=[1.0] * 48))  # fmt: skip
-    transformer = _seeded(3, lambda: WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=48, out_channels=48,
-        text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32))  # fmt: skip
+    transformer = _seeded(3, lambda: _wan_transformer(48))
     WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,
@@ -163,7 +161,7 @@ def build_ltx(out_dir: Path) -> None:
     from diffusers import LTXVideoTransformer3DModel
 
     tokenizer = _spiece_tokenizer(out_dir, model_max_length=128)
-    text_encoder = _seeded(1, lambda: _t5_encoder(len(tokenizer)))
+    text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer)))
     vae = _seeded(2, lambda: AutoencoderKLLTXVideo(
         latent_channels=8, block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
         spatio_temporal_scaling=(True, True, True, False), decoder_spatio_temporal_scaling=(True, True, True, False),
@@ -187,7 +185,7 @@ def build_cogvideox(out_dir: Path) -> None:
     from diffusers import CogVideoXTransformer3DModel
 
     tokenizer = _spiece_tokenizer(out_dir, model_max_length=226)
-    text_encoder = _seeded(1, lambda: _t5_encoder(len(tokenizer)))
+    text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer)))
     vae = _seeded(2, lambda: AutoencoderKLCogVideoX(
         down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
         block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
