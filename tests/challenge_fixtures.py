@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from generation.encoding import encode_mp4
+from generation.storyboard import make_storyboard
 from prompts.schema import Shot, ShotList, StyleBible
 from storage.aio import AsyncDatabase
 from storage.clips import create_clip
@@ -57,10 +58,16 @@ async def ready_clip(
     model: str = "tiny",
     parent: Clip | None = None,
     title: str = "Cats at sea",
+    request: str | None = None,
     colour: tuple[int, int, int] | None = None,
+    video: np.ndarray | None = None,
+    storyboard: bool = False,
+    remix: tuple[str, str | None] = ("tweak", None),
     status: str = "ready",
 ) -> Clip:
-    """A finished clip made without rendering; `colour` gives it a real (solid-colour) video."""
+    """A clip made without rendering, taken through the queue to `status`. A ready one gets a real video:
+    `video` frames (N, H, W, 3 uint8 at 8 fps), else 5 solid `colour` frames; `storyboard` draws its
+    storyboard from the first frame. A clip with a `parent` is a remix of kind and note `remix`."""
 
     def write(db) -> int:
         clip = create_clip(
@@ -69,18 +76,23 @@ async def ready_clip(
             channel_id=author.channel_id,
             author_id=author.id,
             author_name=author.name,
-            request=f"{title} by {author.name}",
+            request=request or f"{title} by {author.name}",
             shot_list=shot_list(title, shots),
             recipes=[tiny_recipe(index) for index in range(shots)],
             model=model,
             parent_id=None if parent is None else parent.id,
-            remix_kind=None if parent is None else "tweak",
+            remix_kind=None if parent is None else remix[0],
+            remix_note=None if parent is None else remix[1],
         )
-        video = None
+        video_path = storyboard_path = None
         if status == "ready":
-            frames = np.full((5, 64, 64, 3), colour or (40, 40, 40), dtype=np.uint8)
-            video = str(encode_mp4(frames, 8, studio.config.media_dir / f"clip-{clip.id}.mp4"))
-        advance_without_rendering(db, clip, status, video_path=video)
+            out_dir = studio.config.media_dir / "clips" / str(clip.id)
+            frames = np.full((5, 64, 64, 3), colour or (40, 40, 40), dtype=np.uint8) if video is None else video
+            video_path = str(encode_mp4(frames, 8, out_dir / "clip.mp4"))
+            if storyboard:
+                storyboard_path = str(make_storyboard([frames[0]], ["a cat sails"], out_dir / "storyboard.png",
+                                                      title=title))  # fmt: skip
+        advance_without_rendering(db, clip, status, video_path=video_path, storyboard_path=storyboard_path)
         return clip.id
 
     return await studio.clip(await studio.adb.write(write))

@@ -13,13 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.gallery.app import create_app
 from bot.gallery.links import GalleryLinks
 from bot.gallery.signing import Signer, load_secret
-from challenge_fixtures import shot_list
-from generation.encoding import encode_mp4
-from generation.storyboard import make_storyboard
-from storage.clips import create_clip
+from challenge_fixtures import ready_clip
 from storage.records import Clip
 from storage.settings import set_setting
-from storage_fixtures import advance_without_rendering, tiny_recipe
 from studio.config import Config
 from studio.service import Member, Studio
 from studio.runtime import open_studio
@@ -51,32 +47,8 @@ async def make_clip(
     seconds: float = 1.0,
 ) -> Clip:
     """A ready clip of `author`'s server with a video and a storyboard in the media folder."""
-
-    def write(db) -> int:
-        clip = create_clip(
-            db,
-            guild_id=author.guild_id,
-            channel_id=author.channel_id,
-            author_id=author.id,
-            author_name=author.name,
-            request=request or f"{title} by {author.name}",
-            shot_list=shot_list(title, 1),
-            recipes=[tiny_recipe(0)],
-            model="tiny",
-            parent_id=None if parent is None else parent.id,
-            remix_kind=None if parent is None else "style",
-            remix_note=None if parent is None else "make it noir",
-        )
-        out_dir = studio.config.media_dir / "clips" / str(clip.id)
-        video = frames(seconds)
-        encode_mp4(video, 8, out_dir / "clip.mp4")
-        make_storyboard([video[0]], ["a cat sails"], out_dir / "storyboard.png", title=title)
-        advance_without_rendering(
-            db, clip, video_path=str(out_dir / "clip.mp4"), storyboard_path=str(out_dir / "storyboard.png")
-        )
-        return clip.id
-
-    return await studio.clip(await studio.adb.write(write))
+    return await ready_clip(studio, author, title=title, request=request, parent=parent, video=frames(seconds),
+                            storyboard=True, remix=("style", "make it noir"))  # fmt: skip
 
 
 async def set_gallery(studio: Studio, guild_id: int, value: str) -> None:
