@@ -13,9 +13,7 @@ content).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from common.errors import ReelbotError
+from common.files import store_by_content, write_atomically
 from generation.recipe import ShotRender
 
 # Discord's largest upload (boosted servers) is 100 MB; a first frame needs nothing near that.
@@ -102,7 +101,7 @@ def read_picture(data: bytes, media_dir: Path) -> Picture:
             ) from exc
     buffer = io.BytesIO()
     upright.save(buffer, format="PNG")
-    path = _store(buffer.getvalue(), Path(media_dir) / "pictures")
+    path = store_by_content(buffer.getvalue(), Path(media_dir) / "pictures")
     return Picture(path, path.stem, upright.width, upright.height, source_format)
 
 
@@ -141,9 +140,9 @@ def fit_picture(picture_path: Path, width: int, height: int) -> Fitted:
                            detail=repr(exc)) from exc  # fmt: skip
     path = Path(picture_path).with_name(f"{original_picture(Path(picture_path)).stem}-{width}x{height}.png")
     if not path.is_file():
-        staging = path.with_suffix(f".{os.getpid()}.tmp")
-        fitted.save(staging, format="PNG")
-        os.replace(staging, path)
+        encoded = io.BytesIO()
+        fitted.save(encoded, format="PNG")
+        write_atomically(path, encoded.getvalue())
     return Fitted(path, cropped)
 
 
@@ -182,11 +181,3 @@ def _too_many_pixels(size: tuple[int, int] | None) -> PictureError:
     )
 
 
-def _store(data: bytes, directory: Path) -> Path:
-    path = directory / f"{hashlib.sha256(data).hexdigest()}.png"
-    if not path.is_file():
-        directory.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(f".{os.getpid()}.tmp")
-        staging.write_bytes(data)
-        os.replace(staging, path)
-    return path

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import io
-import os
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +36,7 @@ from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out, set_remix_opt_out
 from common.errors import ReelbotError
+from common.files import store_by_content
 from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
@@ -560,14 +559,7 @@ def save_last_frame(video: Path, out_dir: Path) -> Path:
     recipe that starts from it hashes the same every time."""
     buffer = io.BytesIO()
     Image.fromarray(read_frame(video, -1)).save(buffer, format="PNG")
-    data = buffer.getvalue()
-    path = out_dir / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
-    if not path.is_file():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(f".{os.getpid()}.tmp")
-        staging.write_bytes(data)
-        os.replace(staging, path)
-    return path
+    return store_by_content(buffer.getvalue(), out_dir)
 
 
 # --- credits, recipes, references, opting out ---------------------------------------------------------
