@@ -73,7 +73,7 @@ class ModelPreset:
         if aspect is not None and aspect not in ASPECTS:
             raise RecipeError(
                 "Unknown aspect ratio '{aspect}'. Use one of: {aspects}.",
-                aspect=aspect, aspects=', '.join(ASPECTS),
+                aspect=aspect, aspects=', '.join(ASPECTS), code="unknown_aspect",
             )
         if aspect is None or self.fixed_size:
             return self.width, self.height
@@ -91,7 +91,7 @@ class ModelPreset:
         if duration is None:
             return self.num_frames
         if not math.isfinite(duration) or duration <= 0:
-            raise RecipeError("A shot's duration must be a positive number of seconds.")
+            raise RecipeError("A shot's duration must be a positive number of seconds.", code="bad_duration")
         k = round((duration * self.fps - 1) / self.frame_step)
         lowest = (self.shortest_frames - 1) // self.frame_step
         highest = (self.max_frames - 1) // self.frame_step
@@ -364,7 +364,7 @@ def get_preset(name: str) -> ModelPreset:
     except KeyError:
         raise RecipeError(
             "Unknown model '{name}'. Available models: {models}.",
-            name=name, models=', '.join(PRESETS),
+            name=name, models=', '.join(PRESETS), code="unknown_model",
         ) from None
 
 
@@ -377,49 +377,55 @@ def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
     if not recipe.prompt.strip():
-        raise RecipeError("The prompt is empty: describe what should happen in the shot.")
+        raise RecipeError("The prompt is empty: describe what should happen in the shot.", code="empty_prompt")
     if recipe.width <= 0 or recipe.height <= 0:
-        raise RecipeError("The video size must be positive.")
+        raise RecipeError("The video size must be positive.", code="bad_size")
     if preset.fixed_size and (recipe.width, recipe.height) != (preset.width, preset.height):
         raise RecipeError(
             "{model} only renders at {width}x{height}.",
-            model=preset.name, width=preset.width, height=preset.height,
+            model=preset.name, width=preset.width, height=preset.height, code="fixed_size",
         )
     if recipe.width % preset.size_multiple or recipe.height % preset.size_multiple:
         raise RecipeError(
             "{width}x{height} doesn't work with {model}: width and height must be multiples of {size_multiple}.",
-            width=recipe.width, height=recipe.height, model=preset.name, size_multiple=preset.size_multiple
+            width=recipe.width, height=recipe.height, model=preset.name, size_multiple=preset.size_multiple,
+            code="bad_size",
         )
     if recipe.fps <= 0:
-        raise RecipeError("The frame rate must be positive.")
+        raise RecipeError("The frame rate must be positive.", code="bad_fps")
     if recipe.num_frames > preset.max_frames:
         raise RecipeError(
             "Too many frames: {model} renders at most {max_frames} frames ({max_seconds:.1f} s at {fps} fps).",
-            model=preset.name, max_frames=preset.max_frames, max_seconds=preset.max_frames / preset.fps, fps=preset.fps
+            model=preset.name, max_frames=preset.max_frames, max_seconds=preset.max_frames / preset.fps, fps=preset.fps,
+            code="too_many_frames",
         )
     if recipe.num_frames < preset.shortest_frames or (recipe.num_frames - 1) % preset.frame_step:
         raise RecipeError(
             "{num_frames} frames doesn't work with {model}: use a multiple of {frame_step} plus one, from "
             "{shortest_frames} to {max_frames}.",
             num_frames=recipe.num_frames, model=preset.name, frame_step=preset.frame_step,
-            shortest_frames=preset.shortest_frames, max_frames=preset.max_frames
+            shortest_frames=preset.shortest_frames, max_frames=preset.max_frames, code="bad_frame_count",
         )
     if recipe.steps < 1:
-        raise RecipeError("At least one denoising step is needed.")
+        raise RecipeError("At least one denoising step is needed.", code="bad_steps")
     if recipe.steps < preset.min_steps:
         raise RecipeError(
             "{model} needs at least {min_steps} denoising steps.",
-            model=preset.name, min_steps=preset.min_steps,
+            model=preset.name, min_steps=preset.min_steps, code="bad_steps",
         )
     if recipe.steps > MAX_STEPS:
-        raise RecipeError("At most {max_steps} denoising steps are allowed.", max_steps=MAX_STEPS)
+        raise RecipeError(
+            "At most {max_steps} denoising steps are allowed.", max_steps=MAX_STEPS, code="bad_steps"
+        )
     if not math.isfinite(recipe.guidance) or recipe.guidance < 0:
-        raise RecipeError("Guidance must be zero or a positive number.")
+        raise RecipeError("Guidance must be zero or a positive number.", code="bad_guidance")
     if not 0 <= recipe.seed <= MAX_SEED:
-        raise RecipeError("The seed must be between 0 and {max_seed}.", max_seed=MAX_SEED)
+        raise RecipeError("The seed must be between 0 and {max_seed}.", max_seed=MAX_SEED, code="bad_seed")
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
-                          able=", ".join(i2v_models()))
+                          able=", ".join(i2v_models()), code="model_no_i2v")
     if recipe.init_image is not None:
         if not Path(recipe.init_image).is_file():
-            raise RecipeError("The starting image for this shot is missing; it may have been deleted.")
+            raise RecipeError(
+                "The starting image for this shot is missing; it may have been deleted.", code="missing_image"
+            )
