@@ -213,15 +213,13 @@ def render_shots(
             report(base + _RENDER_SHARE * done / steps / total, f"Rendering {label} (step {done}/{steps})")
 
         report(base, f"Rendering {label}")
-        # Keep model loading out of gpu_seconds.
-        pipelines.get(recipe.model, i2v=recipe.i2v)
-        if recipe.continued:
-            pipelines.get(recipe.model, i2v=True)
+        load_pipelines(recipe, pipelines)  # keeps model loading out of gpu_seconds
+        if recipe.continues_from is not None:
+            if not shots:
+                raise ValueError("the first shot can't continue from a previous one")
+            recipe = continued_from(recipe, shots[-1].path.result(), out_dir, index)
         started = time.monotonic()
-        frames = render_segments(
-            _started(recipe, [shot.path for shot in shots], out_dir), pipelines, out_dir, on_step=on_step,
-            should_cancel=should_cancel,
-        )  # fmt: skip
+        frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel)
         seconds = time.monotonic() - started
         path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
         encoded = encoder.submit(
@@ -234,6 +232,14 @@ def render_shots(
     return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image)
 
 
+def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
+    """Load every pipeline the shot's render uses (text- or image-to-video, and image-to-video for
+    continued segments), so a caller can keep model loading out of the shot's GPU seconds."""
+    pipelines.get(recipe.model, i2v=recipe.i2v)
+    if recipe.continued:
+        pipelines.get(recipe.model, i2v=True)
+
+
 def render_segments(
     recipe: ShotRender,
     pipelines: PipelineCache,
@@ -241,14 +247,20 @@ def render_segments(
     *,
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
+    render: Callable[..., np.ndarray] | None = None,
 ) -> np.ndarray:
     """Frames (recipe.frames, height, width, 3) of one shot: its segments rendered one after another
     (see generation.segments), each continued from the previous one's last frame when `recipe.continued`
     (saved as a PNG in `work_dir`), joined and cut to the shot's length. `on_step(done, total)` counts
     the steps of every segment. A one-segment shot comes back as the pipeline's float frames in [0, 1]
-    (the encoder thread converts them); joined segments as uint8."""
+    (the encoder thread converts them); joined segments as uint8. `render` renders one generation, with
+    `render_shot`'s signature (default: `render_shot`; a stand-in in tests). A shot continuing from the previous shot must come
+    through `continued_from` first; raises ValueError otherwise."""
+    if recipe.continues_from is not None:
+        raise ValueError("a continuing shot needs its start frame first (continued_from)")
+    render = render or render_shot
     if recipe.segments == 1 and recipe.keep_frames is None:
-        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False)
+        return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False)
     pieces: list[np.ndarray] = []
     init_image = recipe.init_image
     for index in range(recipe.segments):
@@ -259,7 +271,7 @@ def render_segments(
             if on_step is not None:
                 on_step(index * steps + done, recipe.segments * steps)
 
-        frames = render_shot(part, pipelines, on_step=step, should_cancel=should_cancel)
+        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel)
         # A continued segment opens on the frame it was given: that frame is already in the shot.
         pieces.append(frames[1:] if index and recipe.continued else frames)
         if recipe.continued and index + 1 < recipe.segments:
@@ -316,13 +328,15 @@ def _reporter(on_progress: ProgressCallback | None) -> ProgressCallback:
     return report
 
 
-def _started(recipe: ShotRender, previous: list[Future[Path]], out_dir: Path) -> ShotRender:
-    """The recipe to render: a continuing shot starts from the last frame of the shot before it (its file,
-    once encoded, saved as a PNG beside the shots); it stays cached under its own recipe's hash."""
-    if recipe.continues_from is None:
-        return recipe
-    if not previous:
-        raise ValueError("the first shot can't continue from a previous one")
-    frame = out_dir / f"last-frame-{len(previous):02d}.png"
-    Image.fromarray(read_frame(previous[-1].result(), -1)).save(frame, format="PNG")
+def continued_from(recipe: ShotRender, previous_shot: Path, work_dir: Path, index: int) -> ShotRender:
+    """The recipe to render for shot `index` (0-based), which continues from the shot before it: it starts
+    from the last frame of that shot's file `previous_shot`, saved as a PNG in `work_dir`. The shot stays
+    cached under its own recipe's hash. Raises EncodeError when the previous shot can't be decoded."""
+    frame = save_last_frame(previous_shot, work_dir / f"last-frame-{index:02d}.png")
     return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)
+
+
+def save_last_frame(video: Path, png: Path) -> Path:
+    """Write the video's last frame as a PNG at `png`; raises EncodeError when it can't be decoded."""
+    Image.fromarray(read_frame(Path(video), -1)).save(png, format="PNG")
+    return png

@@ -238,15 +238,12 @@ class SlotRunner:
             return None
         if watch.should_cancel():
             raise RenderCancelled("The render was cancelled.")
-        request = RenderRequest(
-            job.id,
-            tuple(ShotTask(index, recipes[index].to_dict(), _init_image(recipes[index])) for index in missing),
-            len(recipes),
-        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        request = RenderRequest(job.id, tuple(_task(recipes, index, missing, cache, out_dir) for index in missing),
+                                len(recipes))  # fmt: skip
         total = len(recipes)
         load_seconds = None
         received: set[int] = set()
-        out_dir.mkdir(parents=True, exist_ok=True)
         for event in call.start(self.executor.submit(self.slot, request)):
             if isinstance(event, Loaded):
                 self.loaded, load_seconds = event.model, event.seconds
@@ -330,8 +327,27 @@ class Dispatcher:
             self._stop.wait(self.refresh_interval)
 
 
-def _init_image(recipe: ShotRender) -> bytes | None:
-    return None if recipe.init_image is None else Path(recipe.init_image).read_bytes()
+def _task(
+    recipes: list[ShotRender], index: int, missing: dict[int, str], cache: RenderCacheAccess, out_dir: Path
+) -> ShotTask:
+    """Shot `index` as its GPU host needs it: the bytes of its starting picture, and for a shot continuing
+    from the one before it, that shot's hash and (unless the same request renders it) its last frame, as
+    `generation.assemble.render_shots` takes it. Raises PipelineError when that shot is not cached."""
+    recipe = recipes[index]
+    init_image = None if recipe.init_image is None else Path(recipe.init_image).read_bytes()
+    if recipe.continues_from is None or index == 0:
+        return ShotTask(index, recipe.to_dict(), init_image)
+    previous = recipes[index - 1].content_hash()
+    if previous in missing.values():
+        return ShotTask(index, recipe.to_dict(), init_image, previous)
+    cached = cache.lookup(previous)
+    if cached is None:
+        raise PipelineError(
+            "A shot of this clip continues from a shot that is no longer cached; it will be tried again.",
+            detail=f"shot {index} continues from {previous}, missing from the render cache",
+        )
+    frame = assemble.save_last_frame(cached, out_dir / f"last-frame-{index:02d}.png")
+    return ShotTask(index, recipe.to_dict(), init_image, previous, frame.read_bytes())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

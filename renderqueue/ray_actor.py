@@ -21,11 +21,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+from generation.assemble import continued_from, load_pipelines, render_segments
 from generation.encoding import encode_mp4
+from generation.errors import PipelineError
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
-from generation.render import render_shot
-from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot
+from generation.render import render_shot, to_uint8
+from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot, ShotTask
 
 # Set by `reelbot gpu-node` on a GPU host; Ray workers inherit the environment of `ray start`.
 MODELS_DIR_ENV = "REELBOT_MODELS_DIR"
@@ -39,7 +43,7 @@ class RenderActor:
     `progress_interval`: seconds between Progress events (the last step of a shot is always sent);
     the stream also repeats the latest one at twice this interval while nothing else happens (a model
     load, a decode), so a cancel is seen within about that time. `shot_renderer`: the function that
-    turns a recipe into frames, `generation.render.render_shot`, replaceable in tests.
+    renders one generation of a shot, `generation.render.render_shot`, replaceable in tests.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class RenderActor:
     def _render_all(self, request: RenderRequest, events: queue.Queue, cancel: threading.Event) -> None:
         try:
             with tempfile.TemporaryDirectory(prefix="reelbot-shots-") as scratch:
+                rendered: dict[str, Path] = {}  # this request's shot files by recipe hash, for continuations
                 for position, task in enumerate(request.shots):
                     recipe = ShotRender.from_dict(task.recipe)
                     if task.init_image is not None:
@@ -118,23 +123,30 @@ class RenderActor:
                     events.put(Progress(task.index, 0, recipe.steps))  # something to repeat during a load
                     if position == 0:
                         events.put(self._load(recipe))
-                    events.put(self._render_one(task.index, recipe, Path(scratch), events, cancel))
+                    shot, path = self._render_one(task, recipe, Path(scratch), rendered, events, cancel)
+                    rendered[shot.recipe_hash] = path
+                    events.put(shot)
             events.put(_DONE)
         except BaseException as error:  # handed to the stream, which raises it to the caller
             events.put(error)
 
     def _load(self, recipe: ShotRender) -> Loaded:
-        i2v = recipe.init_image is not None
-        if self.pipelines.has_loaded(recipe.model):
-            self.pipelines.get(recipe.model, i2v=i2v)  # derives the i2v pipeline from the loaded weights
-            return Loaded(recipe.model, None)
+        loaded = self.pipelines.has_loaded(recipe.model)
         started = time.monotonic()
-        self.pipelines.get(recipe.model, i2v=i2v)
-        return Loaded(recipe.model, time.monotonic() - started)
+        load_pipelines(recipe, self.pipelines)  # an i2v pipeline derives from weights already loaded
+        return Loaded(recipe.model, None if loaded else time.monotonic() - started)
 
     def _render_one(
-        self, index: int, recipe: ShotRender, scratch: Path, events: queue.Queue, cancel: threading.Event
-    ) -> Shot:
+        self,
+        task: ShotTask,
+        recipe: ShotRender,
+        scratch: Path,
+        rendered: dict[str, Path],
+        events: queue.Queue,
+        cancel: threading.Event,
+    ) -> tuple[Shot, Path]:
+        """Render one shot as `generation.assemble.render_shots` does (continuation, segments); returns
+        its Shot event and its file in `scratch`."""
         last_sent = 0.0
 
         def on_step(done: int, steps: int) -> None:
@@ -142,15 +154,32 @@ class RenderActor:
             now = time.monotonic()
             if done == steps or now - last_sent >= self.progress_interval:
                 last_sent = now
-                events.put(Progress(index, done, steps))
+                events.put(Progress(task.index, done, steps))
 
-        self.pipelines.get(recipe.model, i2v=recipe.init_image is not None)  # keep loading out of gpu_seconds
-        started = time.monotonic()
-        frames = self._render_shot(recipe, self.pipelines, on_step=on_step, should_cancel=cancel.is_set)
-        gpu_seconds = time.monotonic() - started
         recipe_hash = recipe.content_hash()
-        path = encode_mp4(frames, recipe.fps, scratch / f"{recipe_hash}.mp4")
-        try:
-            return Shot(index, recipe_hash, path.read_bytes(), gpu_seconds)
-        finally:
-            path.unlink(missing_ok=True)
+        load_pipelines(recipe, self.pipelines)  # keep loading out of gpu_seconds
+        if recipe.continues_from is not None:
+            recipe = self._continued(task, recipe, scratch, rendered)
+        started = time.monotonic()
+        frames = render_segments(recipe, self.pipelines, scratch, on_step=on_step, should_cancel=cancel.is_set,
+                                 render=self._render_shot)  # fmt: skip
+        gpu_seconds = time.monotonic() - started
+        path = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), recipe.fps,
+                          scratch / f"{recipe_hash}.mp4")  # fmt: skip
+        return Shot(task.index, recipe_hash, path.read_bytes(), gpu_seconds), path
+
+    @staticmethod
+    def _continued(task: ShotTask, recipe: ShotRender, scratch: Path, rendered: dict[str, Path]) -> ShotRender:
+        """The continuing shot's recipe, starting from the previous shot's last frame: sent by the bot
+        host, or taken from the previous shot rendered earlier in this request."""
+        if task.start_frame is not None:
+            frame = scratch / f"last-frame-{task.index:02d}.png"
+            frame.write_bytes(task.start_frame)
+            return replace(recipe, init_image=str(frame), continues_from=None)
+        previous = rendered.get(task.previous) if task.previous is not None else None
+        if previous is None:
+            raise PipelineError(
+                "A shot of this clip continues from a shot that never reached its GPU host; it will be tried again.",
+                detail=f"shot {task.index} continues from {task.previous}, neither rendered here nor sent",
+            )
+        return continued_from(recipe, previous, scratch, task.index)

@@ -21,11 +21,17 @@ class SlotLost(Exception):
 @dataclass(frozen=True)
 class ShotTask:
     """One shot to render: its position in the clip (0-based), its `ShotRender.to_dict()`, and for an
-    image-to-video shot the starting frame's bytes (the recipe's path is on the bot host)."""
+    image-to-video shot the starting frame's bytes (the recipe's path is on the bot host).
+
+    A shot that continues from the shot before it (`continues_from`, as `generation.assemble` renders it)
+    names that shot's recipe hash in `previous`; when this request doesn't render that shot, `start_frame`
+    carries the PNG of its last frame, taken on the bot host from its render cache entry."""
 
     index: int
     recipe: dict
     init_image: bytes | None = None
+    previous: str | None = None
+    start_frame: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from generation.render import render_shot
 HANG = "a render that hangs"
 
 
-def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None):
+def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None, as_uint8=True):
     """`render_shot`, except that a recipe whose prompt starts with HANG gets stuck in its first step,
     deaf to cancellation, as a hung kernel or driver would."""
     if not recipe.prompt.startswith(HANG):
-        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
+        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=as_uint8)
     if on_step is not None:
         on_step(1, recipe.steps)
     time.sleep(600)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from dispatch_fakes import FakeExecutor, dispatching, render_all, tiny_mp4, wait_for, with_settings
 from storage_fixtures import submit, tiny_recipe
 
-from generation.encoding import probe
+from generation.encoding import probe, read_frame
 from generation.errors import OutOfMemoryRenderError, RenderCancelled
 from generation.recipe import ShotRender
 from renderqueue import worker
@@ -268,3 +270,29 @@ def test_an_image_to_video_shot_travels_with_its_first_frame(db, config, mp4, tm
     assert get_job(db, job.id).status == "done"
     [(_, request)] = executor.submitted
     assert [task.init_image for task in request.shots] == [None, image.read_bytes()]
+
+
+def test_a_continuing_shot_names_its_previous_shot_or_gets_its_last_frame_from_the_cache(db, config, mp4, tmp_path):
+    def die_before_shot_1(executor, slot, index):
+        if slot.id == "slot-a" and index == 1:
+            executor.lose("slot-a")
+            raise SlotLost("node lost")
+
+    first = ShotRender.from_dict(tiny_recipe(0))
+    second = {**tiny_recipe(1), "continues_from": first.content_hash()}
+    executor = FakeExecutor([SLOT_A], mp4, render_all(shot_hook=die_before_shot_1))
+    job = submit(db, recipes=[tiny_recipe(0), second])
+
+    with dispatching(config, executor):
+        wait_for(lambda: get_job(db, job.id).error, what="the re-queue")
+        executor.slots["slot-b"] = SLOT_B
+        wait_for(lambda: finished(db, job.id), what="the retry to finish")
+
+    assert get_job(db, job.id).status == "done"
+    [(_, together), (_, retry)] = executor.submitted
+    assert [(task.previous, task.start_frame) for task in together.shots] == [(None, None), (first.content_hash(), None)]
+    [task] = retry.shots
+    (tmp_path / "shot.mp4").write_bytes(mp4)
+    last = np.asarray(Image.open(io.BytesIO(task.start_frame)))
+    assert (task.index, task.previous) == (1, first.content_hash())
+    assert np.array_equal(last, read_frame(tmp_path / "shot.mp4", -1)), "the cached shot 1's last frame"
