@@ -10,6 +10,7 @@ https://docs.ray.io/en/latest/ray-core/ray-generator.html), `ray.cancel`, `ray.k
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ray
+from ray._private import ray_constants
 from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError, TaskCancelledError
 
 from generation.errors import PipelineError, RenderCancelled, RenderError
@@ -29,6 +31,12 @@ from renderqueue.worker import WorkerConfig
 log = logging.getLogger(__name__)
 
 NAMESPACE = "reelbot"
+# Ray turns 127.0.0.1 into this machine's interface address wherever it is given (`ray.init`'s
+# `_node_ip_address`, `ray start --node-ip-address`, the address joined), so a driver pinned that way waits
+# for a node at an address no node has. Its single-host mode, the default on macOS and Windows, is the one
+# switch that keeps every process and port of a one-machine cluster on loopback (Ray 2.60,
+# ray/_private/services.py get_node_ip_address).
+SINGLE_HOST_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 @dataclass
@@ -174,11 +182,22 @@ def _kill(actor: _Actor) -> None:
         log.info("render actor already gone: %r", error)
 
 
+def bind_to_loopback() -> None:
+    """Keep the Ray nodes this process starts on 127.0.0.1, out of reach of other machines: for a
+    private one-machine cluster (`address = ""`). Call before they start; processes started from here
+    inherit it through the environment."""
+    os.environ[SINGLE_HOST_ENV] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False  # read when Ray was imported; looked up at each use
+
+
 def ray_dispatcher(base: WorkerConfig, cluster: ClusterConfig) -> Dispatcher:
     """A Dispatcher over the Ray cluster at `cluster.address` (not started); joins it if this process
-    has not already."""
+    has not already. With no address, it starts a private cluster of this machine's GPUs, on loopback."""
     if not ray.is_initialized():
-        ray.init(address=cluster.address or None, namespace=NAMESPACE)
+        if not cluster.address:
+            bind_to_loopback()
+        # "local" starts a new cluster even where `ray start` left one running (None would join it).
+        ray.init(address=cluster.address or "local", namespace=NAMESPACE)
     models_dir = cluster.models_dir or base.models_dir
     executor = RayExecutor(models_dir, device=base.settings.device, max_actors=cluster.max_gpus or None)
     return Dispatcher(base, executor, refresh_interval=cluster.refresh_interval_s)
