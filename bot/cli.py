@@ -193,8 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return 0
     if args.command == "worker":
-        from studio.worker_process import serve
+        from studio.worker_process import local_worker_refusal, serve
 
+        refusal = local_worker_refusal(config)
+        if refusal is not None:
+            print(f"error: {refusal}", file=sys.stderr)
+            return 2
         serve(config)
         return 0
     from bot.app import run_bot

@@ -47,6 +47,18 @@ def worker_config(config: Config) -> WorkerConfig:
     )
 
 
+def local_worker_refusal(config: Config) -> str | None:
+    """Why `config` must not run a local render worker, or None when it may: with `[cluster] backend =
+    "ray"` the bot's dispatcher drives the cluster's GPUs, and a worker beside it would render on this
+    machine outside the cluster (its GPUs join with `reelbot gpu-node` instead)."""
+    if config.cluster.backend != "ray":
+        return None
+    return ('this installation renders on a Ray cluster ([cluster] backend = "ray"), so it runs no local '
+            "render workers: the bot's dispatcher sends jobs to the cluster's GPUs. To add this machine's "
+            "GPUs, run `reelbot gpu-node --address HEAD:PORT` here; to render here without Ray, set "
+            '[cluster] backend = "local".')
+
+
 def serve(
     config: Config,
     *,
@@ -101,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m studio.worker_process --home H --config C`: serve render jobs until told to stop,
     or until the parent (`--parent-pid`) dies. Returns the exit code."""
     args = parse_worker_args(sys.argv[1:] if argv is None else argv)
+    refusal = local_worker_refusal(args.config)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_redaction(args.config.secrets)
     serve(args.config, worker_id=args.worker_id, parent_pid=args.parent_pid)

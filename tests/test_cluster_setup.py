@@ -98,3 +98,17 @@ def test_reelbot_gpu_node_refuses_unknown_presets(tmp_path: Path, capsys) -> Non
     config = ["--config", str(tmp_path / "none.toml")]
     code = main(["gpu-node", "--address", "10.0.0.2:6379", "--presets", "tiny,sdxl", *config])
     assert code == 2 and capsys.readouterr().err.startswith("error: unknown presets: sdxl")
+
+
+def test_reelbot_worker_refuses_to_render_locally_on_the_ray_backend(tmp_path: Path, capsys, monkeypatch) -> None:
+    import studio.worker_process
+
+    monkeypatch.setattr(studio.worker_process, "run_worker", lambda *a: pytest.fail("a local worker started"))
+    monkeypatch.setenv("REELBOT_CLUSTER__BACKEND", "ray")
+    home = ["--config", str(tmp_path / "none.toml"), "--home", str(tmp_path)]
+
+    assert main(["worker", *home]) == 2
+    assert studio.worker_process.main(home) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 2 and all(line.startswith("error: this installation renders on a Ray cluster") for line in errors)
+    assert "reelbot gpu-node --address HEAD:PORT" in errors[0]
