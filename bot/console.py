@@ -66,7 +66,8 @@ def describe_accepted(accepted: Accepted) -> str:
         for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
     reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
-    notes = "".join("\n  " + _("note: {note}", note=note) for note in (*shot_list.notes, *accepted.notes))
+    said = [*shot_list.notes, *(_(note.template, **note.params) for note in accepted.notes)]
+    notes = "".join("\n  " + _("note: {note}", note=note) for note in said)
     total = sum(seconds)
     head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
              title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)

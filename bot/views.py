@@ -47,7 +47,8 @@ def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
     """The status message of a freshly queued clip: where it stands, its shot list, a cancel button."""
     view = JobView(accepted.job, accepted.clip, accepted.estimate)
     return {
-        "content": "\n".join([embeds.progress_line(view), *(f"ℹ️ {note}" for note in accepted.notes)]),
+        "content": "\n".join([embeds.progress_line(view),
+                               *(f"ℹ️ {_(note.template, **note.params)}" for note in accepted.notes)]),  # fmt: skip
         "embed": embeds.clip_embed(accepted.clip, credit=credit, reused=accepted.reused),
         "view": cancel_view(accepted.job.id),
     }

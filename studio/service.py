@@ -33,6 +33,7 @@ from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
+from common.notes import Note
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.pictures import PictureError, start_from_picture
@@ -103,8 +104,8 @@ class Accepted:
     estimate: QueueEstimate | None
     # Shots whose recipe was rendered before: they cost no GPU time.
     reused: int
-    # Things the member should know about how the request was taken (a cropped picture), in English.
-    notes: tuple[str, ...] = ()
+    # Things the member should know about how the request was taken (a cropped picture), translatable.
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,7 @@ class Studio:
             steps = self.draft_steps(model) if options.draft or takes > 1 else None
             recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
                                   steps=steps)  # fmt: skip
-            notes: tuple[str, ...] = ()
+            notes: tuple[Note, ...] = ()
             if options.image is not None:
                 recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
             plan = ClipPlan(
@@ -301,7 +302,6 @@ class Studio:
                 plan = takes_plan(plan, take_seeds(seed, takes))
             accepted = await self.queue_plan(request_id, member, text, plan, settings, origin)
             return dataclasses.replace(accepted, notes=notes)
-            return await self.queue_plan(request_id, member, text, plan, settings, origin)
         except ReelbotError as error:
             await self.adb.write(request_store.reject_request, request_id, error.user_message)
             raise
