@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import embeds
-from bot.i18n import _, error_message, use
+from bot.i18n import _, error_message, ngettext, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
@@ -38,6 +38,7 @@ from studio import remix as remixing
 from common.errors import ReelbotError
 from studio.resume import resume_requests
 from studio.service import JobView, Studio
+from studio.takes import take_videos
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -63,31 +64,41 @@ _TOO_LARGE = 40005
 class Upload:
     video: Path | None
     storyboard: Path | None
-    # Why the video is missing (too large even at low quality, file gone), for the post's text.
+    # Why the video (or a take) is missing (too large even at low quality, file gone), for the post's text.
     note: str = ""
+    # A clip of takes: each take's short video by take number (1-based), posted in place of the clip.
+    takes: tuple[tuple[int, Path], ...] = ()
 
     def files(self, clip: Clip) -> list[discord.File]:
         # Fresh File objects each time: discord.py closes them after a send, even a refused one.
         files = []
         if self.video is not None:
             files.append(discord.File(self.video, filename=f"clip-{clip.id}.mp4"))
+        files += [discord.File(video, filename=take_name(clip, number)) for number, video in self.takes]
         if self.storyboard is not None:
             files.append(discord.File(self.storyboard, filename=storyboard_name(clip)))
         return files
 
     @property
     def video_bytes(self) -> int:
-        return self.video.stat().st_size if self.video is not None else 0
+        videos = [self.video] if self.video is not None else []
+        return sum(video.stat().st_size for video in [*videos, *(path for _number, path in self.takes)])
 
     def text(self, clip: Clip, gallery: str | None) -> list[str]:
         """Lines for the post's text: why the video is missing, and where to watch it whole."""
         reduced = self.video is not None and clip.video_path is not None and self.video != Path(clip.video_path)
-        full = embeds.full_clip_line(gallery, left_out=self.video is None, reduced=reduced)
+        # Takes stand in for their clip, unless one of them had to stay out.
+        left_out = self.video is None and (not self.takes or bool(self.note))
+        full = embeds.full_clip_line(gallery, left_out=left_out, reduced=reduced)
         return [line for line in (f"⚠️ {self.note}" if self.note else "", full) if line]
 
 
 def storyboard_name(clip: Clip) -> str:
     return f"storyboard-{clip.id}.png"
+
+
+def take_name(clip: Clip, number: int) -> str:
+    return f"clip-{clip.id}-take-{number}.mp4"
 
 
 def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None) -> tuple[Path | None, str]:
@@ -108,12 +119,17 @@ def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None
         return None, _("The video is too large for this server's upload limit.")
 
 
-def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True) -> Upload:
+def prepare_upload(
+    clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True, takes: list[Path | None] | None = None
+) -> Upload:
     """The clip's video within `limit` bytes (re-encoded when needed), plus the storyboard when both fit.
-    Blocking (it may encode): run it in a thread."""
-    video = Path(clip.video_path) if clip.video_path else None
+    For a clip of takes, given its takes' videos (`studio.takes.take_videos`): the contact sheet and each
+    take's own video instead (`prepare_takes`). Blocking (it may encode): run it in a thread."""
     board = Path(clip.storyboard_path) if storyboard and clip.storyboard_path else None
     board = board if board is not None and board.is_file() else None
+    if takes:
+        return prepare_takes(clip, takes, board, limit, out_dir)
+    video = Path(clip.video_path) if clip.video_path else None
     if video is None or not video.is_file():
         return Upload(None, board if board and board.stat().st_size <= limit else None,
                       _("The video file has gone missing, sorry."))
@@ -124,6 +140,33 @@ def prepare_upload(clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = 
     if board is not None and video.stat().st_size + board.stat().st_size > limit:
         board = None
     return Upload(video, board)
+
+
+def prepare_takes(clip: Clip, takes: list[Path | None], board: Path | None, limit: int, out_dir: Path) -> Upload:
+    """The grid preview of a clip of takes within `limit` bytes in all: the contact sheet `board` first (the
+    picture the Pick buttons refer to), then each take's short video, re-encoded to its share of the room
+    left when needed; a take that still doesn't fit (or is no longer cached) stays out, and the note says
+    which. Blocking (it may encode)."""
+    board = board if board is not None and board.stat().st_size <= limit else None
+    room = limit - (board.stat().st_size if board is not None else 0)
+    kept: list[tuple[int, Path]] = []
+    left_out: list[int] = []
+    for number, video in enumerate(takes, start=1):
+        share = room // (len(takes) - number + 1)
+        fitted = fit_video(video, share, out_dir, stem=f"clip-{clip.id}-take-{number}")[0] if video else None
+        if fitted is None or fitted.stat().st_size > share:
+            left_out.append(number)
+            continue
+        kept.append((number, fitted))
+        room -= fitted.stat().st_size
+    note = ""
+    if left_out:
+        note = ngettext("Take {takes} couldn't be attached within this server's upload limit; the contact sheet "
+                        "shows it.",
+                        "Takes {takes} couldn't be attached within this server's upload limit; the contact sheet "
+                        "shows them.",
+                        len(left_out), takes=", ".join(map(str, left_out)))  # fmt: skip
+    return Upload(None, board, note, tuple(kept))
 
 
 def too_large(error: discord.HTTPException) -> bool:
@@ -335,7 +378,8 @@ class Delivery:
     async def post_clip(self, view: JobView, origin: Origin) -> int:
         clip = view.clip
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir)
+        takes = await take_videos(self.studio, clip)
+        upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
         credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
         gallery = await self.gallery_link(clip)
         try:
@@ -346,7 +390,8 @@ class Delivery:
             # The limit we were told was too generous (boosts lost, a stricter channel): halve and retry.
             target = min(max(upload.video_bytes // 2, 1), BASE_UPLOAD_LIMIT)
             log.info("clip %s upload of %d bytes refused; retrying at %d", clip.id, upload.video_bytes, target)
-            upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=False)
+            upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=bool(takes),
+                                             takes=takes)  # fmt: skip
             try:
                 message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
             except discord.HTTPException as again:

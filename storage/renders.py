@@ -90,3 +90,14 @@ def record_render(
 def cached_hashes(db: sqlite_utils.Database, recipe_hashes: Iterable[str]) -> set[str]:
     """Which of these hashes have a cached file; used to price a request before it is queued."""
     return {h for h in set(recipe_hashes) if lookup_render(db, h, count_hit=False) is not None}
+
+
+def cached_paths(db: sqlite_utils.Database, recipe_hashes: Iterable[str]) -> dict[str, Path]:
+    """The cached file of each of these hashes that has one on disk, by hash. Read only: a row whose file
+    is gone is left for `lookup_render` to drop."""
+    found: dict[str, Path] = {}
+    for recipe_hash in set(recipe_hashes):
+        row = next(db.query("SELECT path FROM renders WHERE recipe_hash = ?", (recipe_hash,)), None)
+        if row is not None and Path(row["path"]).is_file():
+            found[recipe_hash] = Path(row["path"])
+    return found

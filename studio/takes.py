@@ -17,6 +17,7 @@ from generation.recipe import ShotRender
 from generation.registry import get_preset
 from storage import requests as request_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip
+from storage.renders import cached_paths
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.pictures import fit_picture, original_picture
@@ -51,6 +52,16 @@ def final_recipe(recipe: ShotRender, model: str) -> ShotRender:
         picture = original_picture(Path(recipe.init_image))
         final = dataclasses.replace(final, init_image=str(fit_picture(picture, width, height).path))
     return final
+
+
+async def take_videos(studio: Studio, clip: Clip) -> list[Path | None]:
+    """Each take's own short video (its render cache entry), in take order; None for a take whose file is
+    no longer cached. For a clip of takes once rendered; [] for any other clip."""
+    if clip.remix_kind != "takes":
+        return []
+    hashes = await asyncio.to_thread(lambda: [recipe.content_hash() for recipe in Studio.recipes(clip)])
+    paths = await studio.adb.read(cached_paths, hashes)
+    return [paths.get(recipe_hash) for recipe_hash in hashes]
 
 
 async def finalize(

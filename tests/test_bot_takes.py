@@ -7,6 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot_harness import REQUEST, World, embed_text
+from generation.encoding import probe
 from studio.service import Studio
 
 
@@ -30,7 +31,12 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
 
         grid = await world.posted_clip()
         assert grid.custom_ids() == ["reelbot:take:one:1", "reelbot:take:two:1"]
-        assert grid.attachment("storyboard-1.png").data.startswith(b"\x89PNG")  # the contact sheet
+        # The grid preview: each take's own short video, and the contact sheet.
+        assert [a.filename for a in grid.attachments] == ["clip-1-take-1.mp4", "clip-1-take-2.mp4", "storyboard-1.png"]
+        assert grid.attachment("storyboard-1.png").data.startswith(b"\x89PNG")
+        for number, recipe in enumerate(recipes, start=1):
+            (tmp_path / f"take-{number}.mp4").write_bytes(grid.attachment(f"clip-1-take-{number}.mp4").data)
+            assert probe(tmp_path / f"take-{number}.mp4").frame_count == recipe.frames
 
         chosen = await fake.click(grid, "reelbot:take:two:1", world.alice)
         await chosen.wait_message(lambda m: bool(m.embeds))

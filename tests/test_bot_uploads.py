@@ -43,3 +43,31 @@ async def test_an_upload_discord_refuses_as_too_large_is_retried_smaller(world: 
     [video] = posted.attachments
     assert video.size <= 7_000 and video_of(posted, tmp_path).frame_count == 8
     assert (await world.studio.clip(1)).posted_message_id == posted.id
+
+
+def test_takes_go_up_as_their_own_videos_beside_the_contact_sheet_or_stay_out_with_a_note(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+    from PIL import Image
+
+    from bot.posting import prepare_upload
+    from generation.encoding import encode_mp4
+
+    noise = np.random.default_rng(0).integers(0, 255, (5, 64, 64, 3), dtype=np.uint8)
+    takes = [encode_mp4(noise, 8, tmp_path / f"take-{n}.mp4") for n in (1, 2)]
+    board = tmp_path / "storyboard.png"
+    Image.new("RGB", (32, 32)).save(board)
+    clip = SimpleNamespace(id=7, storyboard_path=str(board), video_path=str(tmp_path / "clip.mp4"))
+    out = tmp_path / "uploads"
+    out.mkdir()
+    sizes = sum(take.stat().st_size for take in takes) + board.stat().st_size
+
+    roomy = prepare_upload(clip, sizes, out, takes=list(takes))
+    assert (roomy.takes, roomy.storyboard, roomy.video, roomy.note) == (((1, takes[0]), (2, takes[1])), board, None, "")
+    assert [f.filename for f in roomy.files(clip)] == ["clip-7-take-1.mp4", "clip-7-take-2.mp4", "storyboard-7.png"]
+
+    # No mp4 fits in 300 bytes, and a take no longer cached can't go up at all.
+    tight = prepare_upload(clip, board.stat().st_size + 600, out, takes=[takes[0], None])
+    assert (tight.takes, tight.storyboard) == ((), board)
+    assert tight.note.startswith("Takes 1, 2 couldn't be attached within this server's upload limit")

@@ -25,6 +25,7 @@ from studio import remix as remixing
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.service import Studio
+from studio.takes import take_videos
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -90,7 +91,8 @@ class RemixCog(commands.Cog):
         if clip.status == "ready":
             gallery = await self.bot.delivery.gallery_link(clip)
             limit = upload_limit(interaction.filesize_limit, await self.studio.settings(interaction.guild_id))
-            upload = await asyncio.to_thread(prepare_upload, clip, limit, self.bot.delivery.upload_dir)
+            takes = await take_videos(self.studio, clip)
+            upload = await asyncio.to_thread(prepare_upload, clip, limit, self.bot.delivery.upload_dir, takes=takes)
             files = upload.files(clip)
             image = files[-1].filename if upload.storyboard is not None else None
             lines += upload.text(clip, gallery)
