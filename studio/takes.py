@@ -24,7 +24,7 @@ from studio.pictures import fit_picture, original_picture
 from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
 from studio.request_kinds import finishes
 from studio.service import Accepted, ClipPlan, Member, Studio
-from studio.shots import shot_recipe, shot_seeds
+from studio.shots import recipes_for, shot_seeds
 
 
 def is_draft(clip: Clip) -> bool:
@@ -70,7 +70,7 @@ async def finalize(
     """Queue the HD version of draft clip `clip_id` (on `model`, default the clip's own). Raises
     RemixError (code "already_final" when nothing would change; "pick_a_take" for a clip of takes) and
     the refusals of any remix (opt-outs, other servers)."""
-    settings = await studio.check_member_may_request(member)
+    await studio.check_member_may_request(member)
     if model is not None:
         model = get_preset(model).name
     stored = await studio.record_request(member, "finalize", f"finalize clip #{clip_id}",
@@ -95,16 +95,23 @@ async def _fulfil_finalize(
         if finals == recipes:
             raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
                              clip_id=clip.id)  # fmt: skip
-        where = "" if target == clip.model else f" on {get_preset(target).name}"
-        plan = ClipPlan(
-            shot_list=Studio.shot_list(clip), model=target, seeds=[r.seed for r in finals],
-            aspect=aspect_of(finals[0]), steps=finals[0].steps, priority=PRIORITY_FINAL, parent_id=clip.id,
-            remix_kind="finalize", remix_note=f"finalized in full quality{where}", recipes=tuple(finals),
-        )  # fmt: skip
+        note = "finalized in full quality" if target == clip.model else f"finalized in full quality on {target}"
+        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await studio.adb.write(request_store.reject_request, request_id, error.user_message)
         raise
+
+
+def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: str) -> ClipPlan:
+    """The plan of a clip re-rendering `clip`'s shot list with `recipes` (a pick or a finalize), queued as
+    its child in the lineage: seeds, aspect, steps and model are the recipes' own."""
+    first = recipes[0]
+    return ClipPlan(
+        shot_list=Studio.shot_list(clip), model=first.model, seeds=[recipe.seed for recipe in recipes],
+        aspect=aspect_of(first), steps=first.steps, priority=priority, parent_id=clip.id, remix_kind=kind,
+        remix_note=note, recipes=tuple(recipes),
+    )  # fmt: skip
 
 
 @finishes("finalize")
@@ -143,19 +150,14 @@ async def _fulfil_pick(
                              count=len(takes))  # fmt: skip
         chosen = takes[take - 1]
         shot_list = Studio.shot_list(clip)
-        seeds = shot_seeds(chosen.seed, len(shot_list.shots))
         # The same recipes the request would have made with this seed: shot 1 is the take itself.
-        recipes = [chosen] + [
-            shot_recipe(shot, chosen.model, seed, aspect=aspect_of(chosen), steps=chosen.steps)
-            for shot, seed in zip(shot_list.shots[1:], seeds[1:], strict=True)
-        ]
+        recipes = recipes_for(shot_list, chosen.model, shot_seeds(chosen.seed, len(shot_list.shots)),
+                              aspect=aspect_of(chosen), steps=chosen.steps)  # fmt: skip
+        recipes[0] = chosen
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
-        plan = ClipPlan(
-            shot_list=shot_list, model=chosen.model, seeds=seeds, aspect=aspect_of(chosen), steps=chosen.steps,
-            priority=PRIORITY_DRAFT, parent_id=clip.id, remix_kind="pick",
-            remix_note=f"picked take {take} (seed {chosen.seed})", recipes=tuple(recipes),
-        )  # fmt: skip
+        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick",
+                           note=f"picked take {take} (seed {chosen.seed})")  # fmt: skip
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await studio.adb.write(request_store.reject_request, request_id, error.user_message)
