@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-from generation.encoding import encode_mp4, probe, read_frame, stitch
+from generation.encoding import encode_mp4, last_frame_png, probe, read_frame, stitch
 from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
@@ -332,11 +332,6 @@ def continued_from(recipe: ShotRender, previous_shot: Path, work_dir: Path, inde
     """The recipe to render for shot `index` (0-based), which continues from the shot before it: it starts
     from the last frame of that shot's file `previous_shot`, saved as a PNG in `work_dir`. The shot stays
     cached under its own recipe's hash. Raises EncodeError when the previous shot can't be decoded."""
-    frame = save_last_frame(previous_shot, work_dir / f"last-frame-{index:02d}.png")
+    frame = work_dir / f"last-frame-{index:02d}.png"
+    frame.write_bytes(last_frame_png(previous_shot))
     return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)
-
-
-def save_last_frame(video: Path, png: Path) -> Path:
-    """Write the video's last frame as a PNG at `png`; raises EncodeError when it can't be decoded."""
-    Image.fromarray(read_frame(Path(video), -1)).save(png, format="PNG")
-    return png

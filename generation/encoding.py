@@ -5,6 +5,7 @@ Python work (a render's denoising loop) on other threads."""
 from __future__ import annotations
 
 import collections
+import io
 import os
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from typing import Iterable, Iterator, Sequence
 
 import av
 import numpy as np
+from PIL import Image
 
 from generation.errors import EncodeError
 
@@ -211,6 +213,14 @@ def probe(path: Path) -> VideoInfo:
     except (av.FFmpegError, IndexError, OSError) as exc:
         raise EncodeError("That video file couldn't be read.", detail=f"{path}: {exc!r}") from exc
     return VideoInfo(width, height, fps, frame_count, duration, path.stat().st_size)
+
+
+def last_frame_png(video: Path) -> bytes:
+    """The video's last frame, encoded as PNG (what a shot continuing from it starts from); raises
+    EncodeError when it can't be decoded."""
+    buffer = io.BytesIO()
+    Image.fromarray(read_frame(Path(video), -1)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def read_frame(path: Path, index: int) -> np.ndarray:

@@ -16,14 +16,15 @@ its attempt counted; shots are keyed by recipe hash, so a duplicate is harmless.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
 
+from common.files import write_atomically
 from generation import assemble
+from generation.encoding import last_frame_png
 from generation.errors import PipelineError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
@@ -239,7 +240,7 @@ class SlotRunner:
         if watch.should_cancel():
             raise RenderCancelled("The render was cancelled.")
         out_dir.mkdir(parents=True, exist_ok=True)
-        request = RenderRequest(job.id, tuple(_task(recipes, index, missing, cache, out_dir) for index in missing),
+        request = RenderRequest(job.id, tuple(_task(recipes, index, missing, cache) for index in missing),
                                 len(recipes))  # fmt: skip
         total = len(recipes)
         load_seconds = None
@@ -261,7 +262,7 @@ class SlotRunner:
                     continue  # at-least-once delivery: the same shot twice changes nothing
                 received.add(event.index)
                 shot_path = out_dir / f"shot-{event.index + 1:02d}-{event.recipe_hash[:12]}.mp4"
-                _write_atomically(shot_path, event.mp4)
+                write_atomically(shot_path, event.mp4)
                 cache.record(event.recipe_hash, shot_path, event.gpu_seconds)
                 progress(RENDER_SHARE * (event.index + 1) / total, f"Rendered shot {event.index + 1}/{total}")
         if set(missing) - received:
@@ -327,9 +328,7 @@ class Dispatcher:
             self._stop.wait(self.refresh_interval)
 
 
-def _task(
-    recipes: list[ShotRender], index: int, missing: dict[int, str], cache: RenderCacheAccess, out_dir: Path
-) -> ShotTask:
+def _task(recipes: list[ShotRender], index: int, missing: dict[int, str], cache: RenderCacheAccess) -> ShotTask:
     """Shot `index` as its GPU host needs it: the bytes of its starting picture, and for a shot continuing
     from the one before it, that shot's hash and (unless the same request renders it) its last frame, as
     `generation.assemble.render_shots` takes it. Raises PipelineError when that shot is not cached."""
@@ -346,14 +345,7 @@ def _task(
             "A shot of this clip continues from a shot that is no longer cached; it will be tried again.",
             detail=f"shot {index} continues from {previous}, missing from the render cache",
         )
-    frame = assemble.save_last_frame(cached, out_dir / f"last-frame-{index:02d}.png")
-    return ShotTask(index, recipe.to_dict(), init_image, previous, frame.read_bytes())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    staging = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    staging.write_bytes(data)
-    os.replace(staging, path)
+    return ShotTask(index, recipe.to_dict(), init_image, previous, last_frame_png(cached))
 
 
 def _presets(slot: SlotInfo) -> str:

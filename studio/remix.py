@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,9 +17,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import sqlite_utils
-from PIL import Image
 
-from generation.encoding import read_frame
+from generation.encoding import last_frame_png
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
@@ -557,9 +555,7 @@ async def _last_frame(studio: Studio, parent: Clip) -> Path:
 def save_last_frame(video: Path, out_dir: Path) -> Path:
     """The video's last frame as a PNG named by its content hash, so equal frames share one file and a
     recipe that starts from it hashes the same every time."""
-    buffer = io.BytesIO()
-    Image.fromarray(read_frame(video, -1)).save(buffer, format="PNG")
-    return store_by_content(buffer.getvalue(), out_dir)
+    return store_by_content(last_frame_png(video), out_dir)
 
 
 # --- credits, recipes, references, opting out ---------------------------------------------------------

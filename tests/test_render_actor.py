@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from storage_fixtures import tiny_recipe
 
-from generation.assemble import render_clip, save_last_frame
-from generation.encoding import probe, read_frame
+from generation.assemble import render_clip
+from generation.encoding import last_frame_png, probe, read_frame
 from generation.errors import PipelineError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.render import render_shot
@@ -130,7 +130,7 @@ def test_continuing_shots_render_as_the_local_worker_renders_them(actor, pipelin
     together = list(actor.render(RenderRequest(1, (ShotTask(0, tasks[0], picture),
                                                    ShotTask(1, tasks[1], previous=recipes[0].content_hash())), 2)))
     # Shot 1 came from the render cache: the bot host sends its last frame, as the dispatcher does.
-    start = save_last_frame(local.shot_paths[0], tmp_path / "last.png").read_bytes()
+    start = last_frame_png(local.shot_paths[0])
     alone = list(actor.render(RenderRequest(2, (ShotTask(1, tasks[1], None, recipes[0].content_hash(), start),), 2)))
 
     shots = [event for event in together + alone if isinstance(event, Shot)]
