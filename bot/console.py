@@ -24,13 +24,14 @@ from studio.challenges import (
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
 from bot.stages import place_text, stage_text
-from bot.i18n import _, error_message
+from bot.i18n import _, error_message, ngettext, say
+from common.text import Text
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
 from studio.pictures import read_picture_file
-from studio.service import Accepted, JobView, Member, Studio, VideoOptions
+from studio.service import Accepted, JobView, Member, Studio, VideoOptions, author_text
 from studio.shots import MAX_TAKES
 from studio.takes import finalize, pick
 
@@ -54,7 +55,8 @@ def progress_line(view: JobView) -> str:
         return _("clip #{clip_id}: queued, {place}, ~{seconds:.0f}s", clip_id=view.clip.id,
                  place=place_text(view.estimate), seconds=view.estimate.eta_seconds)
     bar = "#" * round(job.progress * 20)
-    return f"clip #{view.clip.id}: [{bar:<20}] {job.progress:4.0%} {stage_text(job.stage)}"
+    return _("clip #{clip_id}: [{bar}] {percent} {stage}", clip_id=view.clip.id, bar=f"{bar:<20}",
+             percent=f"{job.progress:4.0%}", stage=stage_text(job.stage))
 
 
 def describe_accepted(accepted: Accepted) -> str:
@@ -65,9 +67,9 @@ def describe_accepted(accepted: Accepted) -> str:
         f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
         for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
     )
-    reused = _(" ({count} shot(s) reused from earlier renders)", count=accepted.reused) if accepted.reused else ""
-    said = [*shot_list.notes, *(_(note.template, **note.params) for note in accepted.notes)]
-    notes = "".join("\n  " + _("note: {note}", note=note) for note in said)
+    reused = ngettext(" ({n} shot reused from earlier renders)", " ({n} shots reused from earlier renders)",
+                      accepted.reused) if accepted.reused else ""
+    notes = "".join("\n  " + _("note: {note}", note=say(note)) for note in (*shot_list.notes, *accepted.notes))
     total = sum(seconds)
     head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
              title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
@@ -201,9 +203,9 @@ async def _help(session: ConsoleSession, _arg: str) -> str:
 @command("as")
 async def _as(session: ConsoleSession, name: str) -> str:
     if not name:
-        return f"you are {session.member.name}"
+        return _("you are {name}", name=session.member.name)
     session.member = console_member(name)
-    return f"you are now {name}"
+    return _("you are now {name}", name=name)
 
 
 @command("queue")
@@ -221,7 +223,8 @@ async def _cancel(session: ConsoleSession, arg: str) -> str:
 @command("clip")
 async def _clip(session: ConsoleSession, arg: str) -> str:
     clip = await session.studio.visible_clip(session.member, to_id(arg))
-    return f"clip #{clip.id} by {clip.author_name} [{clip.status}]: {clip.request}\nvideo: {clip.video_path}"
+    return _("clip #{clip_id} by {author} [{status}]: {request}\nvideo: {video}", clip_id=clip.id,
+             author=say(author_text(clip)), status=clip.status, request=clip.request, video=clip.video_path)
 
 
 @command("remix")
@@ -242,7 +245,8 @@ async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.R
     accepted = await remixing.remix(session.studio, session.member, clip_id, change)
     session.watch(accepted)
     credit = await remixing.credit(session.studio, accepted.clip)
-    return f"{describe_accepted(accepted)}\n{credit}: {accepted.clip.remix_note}"
+    return _("{plan}\n{credit}: {note}", plan=describe_accepted(accepted), credit=say(credit),
+             note=say(Text.loads(accepted.clip.remix_note)))
 
 
 @command("image")
@@ -250,10 +254,11 @@ async def _image(session: ConsoleSession, arg: str) -> str:
     """`/image PATH`: the next request starts from this picture; `/image off` forgets it."""
     if arg.lower() in ("", "off", "none"):
         session.picture = None
-        return "the next request starts from nothing but its text"
+        return _("the next request starts from nothing but its text")
     picture = await asyncio.to_thread(read_picture_file, Path(arg), session.studio.config.media_dir)
     session.picture = str(picture.path)
-    return f"the next request starts from {arg} ({picture.width}x{picture.height}, picture {picture.sha256[:12]})"
+    return _("the next request starts from {path} ({width}x{height}, picture {picture})", path=arg,
+             width=picture.width, height=picture.height, picture=picture.sha256[:12])
 
 
 @command("takes")
@@ -270,7 +275,7 @@ async def _pick(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
     accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
     session.watch(accepted)
-    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
+    return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 
 
 @command("finalize")
@@ -280,7 +285,7 @@ async def _finalize(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
     accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
     session.watch(accepted)
-    return f"{describe_accepted(accepted)}\n{accepted.clip.remix_note}"
+    return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 
 
 @command("lineage")
@@ -288,14 +293,14 @@ async def _lineage(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg, session.member)
     tree = await lineage(session.studio, session.member, clip.id)
     out_path = session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png"
-    image = await asyncio.to_thread(lineage_image, tree, out_path)
-    return f"{lineage_text(tree)}\nimage: {image}"
+    image = await asyncio.to_thread(lineage_image, tree, out_path, say=say)
+    return _("{tree}\nimage: {path}", tree=lineage_text(tree, say=say), path=image)
 
 
 @command("recipe")
 async def _recipe(session: ConsoleSession, arg: str) -> str:
     clip = await remixing.resolve_clip(session.studio, arg, session.member)
-    return await remixing.recipe_card(session.studio, session.member, clip.id)
+    return "\n".join(map(say, await remixing.recipe_card(session.studio, session.member, clip.id)))
 
 
 @command("gallery")
@@ -307,7 +312,7 @@ async def _gallery(session: ConsoleSession, arg: str) -> str:
         try:
             session.gallery = await start_gallery(config, session.studio)
         except GalleryUnavailable as error:
-            return f"error: {error}"
+            return _("error: {message}", message=str(error))
     links = GalleryLinks.of(config)
     guild_id = session.member.guild_id if session.member.guild_id is not None else CONSOLE_GUILD
     return links.clip(guild_id, clip.id) if clip is not None else links.server(guild_id)
@@ -316,7 +321,7 @@ async def _gallery(session: ConsoleSession, arg: str) -> str:
 @command("optout")
 async def _optout(session: ConsoleSession, arg: str) -> str:
     if arg not in ("on", "off"):
-        return "usage: /optout on|off"
+        return _("usage: {usage}", usage="/optout on|off")
     if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
         return _("others can no longer remix your clips")
     return _("others may remix your clips again")
@@ -325,7 +330,7 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
 @command("forget")
 async def _forget(session: ConsoleSession, arg: str) -> str:
     """/forget me | /forget member <name>: delete or anonymize a member's requests, clips, votes, profile."""
-    what, _, name = arg.partition(" ")
+    what, _sep, name = arg.partition(" ")
     if what == "me":
         forgotten = await session.studio.forget(session.member)
     elif what == "member" and name.strip():
@@ -333,8 +338,9 @@ async def _forget(session: ConsoleSession, arg: str) -> str:
         operator = replace(session.member, can_moderate=True)
         forgotten = await session.studio.forget(operator, console_member(name.strip()).id)
     else:
-        return "usage: /forget me | /forget member <name>"
-    return f"forgotten: {forgotten.total} record{'s' * (forgotten.total != 1)} deleted or anonymized"
+        return _("usage: {usage}", usage="/forget me | /forget member <name>")
+    return ngettext("forgotten: {n} record deleted or anonymized", "forgotten: {n} records deleted or anonymized",
+                    forgotten.total)
 
 
 @command("settings")
@@ -348,7 +354,7 @@ async def _settings(session: ConsoleSession, arg: str) -> str:
     elif action in ("show", ""):
         settings = await session.studio.settings(CONSOLE_GUILD)
     else:
-        return "usage: " + " ".join((_settings.__doc__ or "").split())
+        return _("usage: {usage}", usage=" ".join((_settings.__doc__ or "").split()))
     return "\n".join(f"{name}: {getattr(settings, name)}" for name in session.studio.setting_names())
 
 
@@ -384,17 +390,21 @@ def _rules(text: str) -> tuple[str, ChallengeRules]:
 def describe_challenge(view: ChallengeView) -> str:
     challenge = view.challenge
     if view.is_open:
-        state = f"open, {format_duration(view.time_left)} left"
+        state = _("open, {left} left", left=format_duration(view.time_left))
     else:
-        state = "closed" if challenge.status == "closed" else "ended, results coming"
-    lines = [f"{challenge.kind} #{challenge.id}: {challenge.theme} [{state}]"]
+        state = _("closed") if challenge.status == "closed" else _("ended, results coming")
+    heading = (_("relay #{challenge_id}: {theme} [{state}]") if challenge.kind == "relay"
+               else _("challenge #{challenge_id}: {theme} [{state}]"))
+    lines = [heading.format(challenge_id=challenge.id, theme=challenge.theme, state=state)]
     if view.rules.describe():
-        lines.append("rules: " + ", ".join(view.rules.describe()))
+        lines.append(_("rules: {rules}", rules=", ".join(map(say, view.rules.describe()))))
     if challenge.kind == "vote":
-        lines.append(f"{len(view.entries)} entr{'y' if len(view.entries) == 1 else 'ies'}")
-        lines += [f'  clip #{e.clip.id} "{e.title}" by {e.clip.author_name}' for e in view.entries]
+        lines.append(ngettext("{n} entry", "{n} entries", len(view.entries)))
+        lines += [_('  clip #{clip_id} "{title}" by {author}', clip_id=e.clip.id, title=e.title,
+                    author=say(author_text(e.clip))) for e in view.entries]
     else:
-        lines += [f"  shot {t.turn.position} by {t.author_name} [{t.status}]: {t.turn.text}" for t in view.turns]
+        lines += [_("  shot {position} by {author} [{status}]: {text}", position=t.turn.position,
+                    author=t.author_name, status=t.status, text=t.turn.text) for t in view.turns]
     if view.results is not None:
         lines.append(describe_results(view.results))
     return "\n".join(lines)
@@ -404,24 +414,32 @@ def describe_results(results: Results) -> str:
     challenge = results.challenge
     if isinstance(results, RelayResults):
         film = results.film
-        lines = [f'relay #{challenge.id} "{challenge.theme}" final cut: {film.path or "no shot was rendered"}']
-        lines += [f"  shot {s.turn.position} by {s.author_name}: {s.turn.text}" for s in film.shots]
+        lines = [_('relay #{challenge_id} "{theme}" final cut: {film}', challenge_id=challenge.id,
+                   theme=challenge.theme, film=film.path or _("no shot was rendered"))]
+        lines += [_("  shot {position} by {author}: {text}", position=s.turn.position, author=s.author_name,
+                    text=s.turn.text) for s in film.shots]
         if film.pending:
-            lines.append(f"  ({len(film.pending)} shot(s) still rendering, not in this cut)")
+            lines.append(ngettext("  ({n} shot still rendering, not in this cut)",
+                                  "  ({n} shots still rendering, not in this cut)", len(film.pending)))
         return "\n".join(lines)
-    lines = [f'challenge #{challenge.id} "{challenge.theme}" results: {results.total_votes} vote(s)']
+    lines = [ngettext('challenge #{challenge_id} "{theme}" results: {n} vote',
+                      'challenge #{challenge_id} "{theme}" results: {n} votes', results.total_votes,
+                      challenge_id=challenge.id, theme=challenge.theme)]
     lines += [
-        f'  {r.rank}. clip #{r.clip.id} "{r.title}" by {r.clip.author_name}: {r.votes} vote(s)'
+        ngettext('  {rank}. clip #{clip_id} "{title}" by {author}: {n} vote',
+                 '  {rank}. clip #{clip_id} "{title}" by {author}: {n} votes', r.votes, rank=r.rank,
+                 clip_id=r.clip.id, title=r.title, author=say(author_text(r.clip)))
         for r in results.ranking
     ]
     for winner in results.winners:
         credits = results.credits.get(winner.clip.id, [])
         if credits:
-            lines.append(f"  #{winner.clip.id} builds on " + ", ".join(f"#{c.clip_id} by {c.name}" for c in credits))
+            sources = ", ".join(_("#{clip_id} by {author}", clip_id=c.clip_id, author=c.name) for c in credits)
+            lines.append(_("  #{clip_id} builds on {sources}", clip_id=winner.clip.id, sources=sources))
     if not results.winners:
-        lines.append("  no votes were cast, so there is no winner")
+        lines.append(_("  no votes were cast, so there is no winner"))
     if results.leaderboard_path is not None:
-        lines.append(f"leaderboard: {results.leaderboard_path}")
+        lines.append(_("leaderboard: {path}", path=results.leaderboard_path))
     return "\n".join(lines)
 
 
@@ -447,22 +465,32 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
         replies.append(describe_challenge(await service.start(_operator(session), theme, args[0], rules=rules)))
     elif action == "list":
         views = await service.list_challenges(session.member)
-        replies.append("\n".join(describe_challenge(view).split("\n")[0] for view in views) or "no challenges yet")
+        replies.append("\n".join(describe_challenge(view).split("\n")[0] for view in views) or _("no challenges yet"))
     elif action == "show" and len(args) == 1:
         replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "challenge"))))
     elif action == "submit" and len(args) in (1, 2):
         challenge_id = to_id(args[1], "challenge") if len(args) == 2 else None
         result = await service.submit(session.member, to_id(args[0], "clip"), challenge_id)
-        replaced = f", replacing clip #{result.replaced.clip_id}" if result.replaced else ""
-        replies.append(f"clip #{result.entry.clip_id} entered in challenge #{result.challenge.id}{replaced}")
+        if result.replaced:
+            replies.append(_("clip #{clip_id} entered in challenge #{challenge_id}, replacing clip #{replaced}",
+                             clip_id=result.entry.clip_id, challenge_id=result.challenge.id,
+                             replaced=result.replaced.clip_id))
+        else:
+            replies.append(_("clip #{clip_id} entered in challenge #{challenge_id}", clip_id=result.entry.clip_id,
+                             challenge_id=result.challenge.id))
     elif action == "vote" and len(args) == 2:
         result = await service.vote(session.member, to_id(args[0], "challenge"), to_id(args[1], "clip"))
-        moved = f" (moved from clip #{result.previous_clip_id})" if result.changed else ""
-        replies.append(f"vote for clip #{result.clip_id} in challenge #{result.challenge.id} recorded{moved}")
+        if result.changed:
+            replies.append(_("vote for clip #{clip_id} in challenge #{challenge_id} recorded (moved from clip "
+                             "#{previous})", clip_id=result.clip_id, challenge_id=result.challenge.id,
+                             previous=result.previous_clip_id))
+        else:
+            replies.append(_("vote for clip #{clip_id} in challenge #{challenge_id} recorded",
+                             clip_id=result.clip_id, challenge_id=result.challenge.id))
     elif action == "close" and len(args) == 1:
         replies.append(describe_results(await service.close(_operator(session), to_id(args[0], "challenge"))))
     else:
-        replies.append("usage: " + " ".join((_challenge.__doc__ or "").split()))
+        replies.append(_("usage: {usage}", usage=" ".join((_challenge.__doc__ or "").split())))
     return "\n".join(replies)
 
 
@@ -483,16 +511,20 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
         text = " ".join(args[1:] if relay_id is not None else args)
         added = await service.relay_add(session.member, text, relay_id)
         session.watch(added.accepted)
-        turn = f"shot {added.turn.position} of relay #{added.challenge.id}"
-        replies.append(f"{turn}: {describe_accepted(added.accepted)}")
+        replies.append(_("shot {position} of relay #{challenge_id}: {plan}", position=added.turn.position,
+                         challenge_id=added.challenge.id, plan=describe_accepted(added.accepted)))
     elif action == "film" and len(args) <= 1:
         film = await service.relay_film(session.member, to_id(args[0], "relay") if args else None)
-        waiting = f" ({len(film.pending)} shot(s) still rendering)" if film.pending else ""
-        replies.append(f"film so far: {film.path or 'no shot is rendered yet'}{waiting}")
+        if film.path is None:
+            replies.append(_("film so far: no shot is rendered yet"))
+        else:
+            replies.append(_("film so far: {path}", path=film.path))
+        if film.pending:
+            replies.append(ngettext("({n} shot still rendering)", "({n} shots still rendering)", len(film.pending)))
     elif action == "show" and len(args) == 1:
         replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "relay"))))
     else:
-        replies.append("usage: " + " ".join((_relay.__doc__ or "").split()))
+        replies.append(_("usage: {usage}", usage=" ".join((_relay.__doc__ or "").split())))
     return "\n".join(replies)
 
 
@@ -500,11 +532,14 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
 async def _profile(session: ConsoleSession, name: str) -> str:
     member = console_member(name) if name else session.member
     profile = await profiles.profile(session.studio, member)
-    entries = f"{profile.entries} entr{'y' if profile.entries == 1 else 'ies'}"
-    return (
-        f"{member.name}: {profile.clips} clip(s), {profile.remixes_received} remix(es) by others, "
-        f"{profile.challenge_wins} challenge win(s), {entries}, {profile.relay_turns} relay shot(s)"
-    )
+    counts = [
+        ngettext("{n} clip", "{n} clips", profile.clips),
+        ngettext("{n} remix by others", "{n} remixes by others", profile.remixes_received),
+        ngettext("{n} challenge win", "{n} challenge wins", profile.challenge_wins),
+        ngettext("{n} entry", "{n} entries", profile.entries),
+        ngettext("{n} relay shot", "{n} relay shots", profile.relay_turns),
+    ]
+    return _("{name}: {counts}", name=member.name, counts=_(", ").join(counts))
 
 
 

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, ngettext, say
+from common.text import Text
 from bot.stages import place_text, stage_text
 from studio.records import Clip, GuildSettings
+from studio.remix import credit_line
 from studio.service import JobView, Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
@@ -93,19 +95,9 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
 
 
 def credit_text(ancestors: Sequence[Clip]) -> str:
-    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
-    parent when that is a different clip; "" for an original (`ancestors`: parent first, original last)."""
-    if not ancestors:
-        return ""
-    parent, root = ancestors[0], ancestors[-1]
-
-    def ref(clip: Clip) -> str:
-        return _("#{clip_id} (deleted)", clip_id=clip.id) if clip.status == "deleted" else f"#{clip.id}"
-
-    if parent.id == root.id:
-        return _("remix of {author}'s clip {clip}", author=root.author_name, clip=ref(root))
-    return _("remix of {author}'s clip {clip}, original by {original_author} ({original})",
-             author=parent.author_name, clip=ref(parent), original_author=root.author_name, original=ref(root))
+    """The credit a remix carries (studio.remix.credit_line) in the current language, e.g. "remix of alice's
+    clip #12"; "" for an original (`ancestors`: parent first, original last)."""
+    return say(credit_line(ancestors))
 
 
 def clip_embed(
@@ -118,7 +110,7 @@ def clip_embed(
     if credit:
         description += f"\n🔁 {clip_text(credit, 300)}"
     if clip.remix_note:
-        description += f"\n✏️ {clip_text(clip.remix_note, 300)}"
+        description += f"\n✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}"
     embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
     embed.set_author(name=_("by @{author}", author=clip_text(clip.author_name, 80)))
     total = sum(recipe.duration for recipe in Studio.recipes(clip))
@@ -126,7 +118,7 @@ def clip_embed(
                     value=shot_lines(clip) or "—", inline=False)
     embed.add_field(name=_("Style"), value=clip_text(shot_list.bible.style, 300), inline=False)
     if shot_list.notes:
-        embed.add_field(name=_("Note"), value=clip_text_lines("\n".join(shot_list.notes), 1000), inline=False)
+        embed.add_field(name=_("Note"), value=clip_text_lines("\n".join(map(say, shot_list.notes)), 1000), inline=False)
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)

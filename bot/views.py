@@ -16,7 +16,7 @@ import discord
 from bot import embeds
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
-from bot.i18n import N_, _
+from bot.i18n import N_, _, say
 from bot.i18n import current as current_language
 from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
@@ -47,8 +47,7 @@ def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
     """The status message of a freshly queued clip: where it stands, its shot list, a cancel button."""
     view = JobView(accepted.job, accepted.clip, accepted.estimate)
     return {
-        "content": "\n".join([embeds.progress_line(view),
-                               *(f"ℹ️ {_(note.template, **note.params)}" for note in accepted.notes)]),  # fmt: skip
+        "content": "\n".join([embeds.progress_line(view), *(f"ℹ️ {say(note)}" for note in accepted.notes)]),
         "embed": embeds.clip_embed(accepted.clip, credit=credit, reused=accepted.reused),
         "view": cancel_view(accepted.job.id),
     }
@@ -161,8 +160,8 @@ async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     studio = _bot(interaction).studio
     member, _ = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
-    recipe = await remixing.recipe_card(studio, member, clip_id)
-    family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10)
+    recipe = "\n".join(map(say, await remixing.recipe_card(studio, member, clip_id)))
+    family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10, say=say)
     await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
 
 

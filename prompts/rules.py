@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from common.text import N_, Nn_, Text
 from prompts.base import ExpandOptions
 from prompts.beats import carry_subjects
 from prompts.compose import compose_core, join_within, negative_prompt, shorten, style_description
@@ -121,11 +122,12 @@ def _english(facts: RequestFacts) -> str:
                     if part)
 
 
-def _count(facts: RequestFacts, options: ExpandOptions, beats: int, notes: list[str]) -> int:
+def _count(facts: RequestFacts, options: ExpandOptions, beats: int, notes: list[Text]) -> int:
     asked = options.asked_shots(facts)
     if asked is not None:
         if asked > MAX_SHOTS:
-            notes.append(f"You asked for {asked} shots; a clip has at most {MAX_SHOTS}, so this one has {MAX_SHOTS}.")
+            notes.append(Text.of(N_("You asked for {asked} shots; a clip has at most {most}, so this one has {most}."),
+                                 asked=asked, most=MAX_SHOTS))
         return max(1, min(MAX_SHOTS, int(asked)))
     total = options.total_seconds(facts)
     if beats > 1:
@@ -149,7 +151,7 @@ def _group(cores: list[str], count: int) -> list[str]:
     return [", ".join(cores[bounds[index]:bounds[index + 1]]) for index in range(count)]
 
 
-def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOptions, notes: list[str]
+def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOptions, notes: list[Text]
                    ) -> list[float]:
     """Per-shot seconds: every shot the length asked for, or `weights` scaled to the total asked for; what
     cannot be done (longer than MAX_TOTAL_SECONDS, more than MAX_SHOT_SECONDS a shot) is clamped and said in
@@ -160,8 +162,9 @@ def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOpt
     if each is not None:
         if not MIN_SHOT_SECONDS <= each <= MAX_SHOT_SECONDS:
             fitted = min(max(each, MIN_SHOT_SECONDS), MAX_SHOT_SECONDS)
-            notes.append(f"Shots last {MIN_SHOT_SECONDS:g} to {MAX_SHOT_SECONDS:g} s, so each shot is {fitted:g} s "
-                         f"instead of {each:g} s.")
+            notes.append(Text.of(N_("Shots last {low} to {high} s, so each shot is {fitted} s instead of {asked} s."),
+                                 low=f"{MIN_SHOT_SECONDS:g}", high=f"{MAX_SHOT_SECONDS:g}", fitted=f"{fitted:g}",
+                                 asked=f"{each:g}"))
             each = fitted
         durations = fit_durations([each] * count, each * count)
         asked = each * count
@@ -170,10 +173,16 @@ def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOpt
         asked = total
     planned = round(sum(durations), 1)
     if asked is not None and abs(planned - asked) > 0.05:
-        why = (f"a clip is at most {MAX_TOTAL_SECONDS:g} s" if asked > MAX_TOTAL_SECONDS
-               else f"{count} shot{'s' * (count != 1)} last {count * MIN_SHOT_SECONDS:g} to "
-                    f"{count * MAX_SHOT_SECONDS:g} s")
-        notes.append(f"You asked for {asked:g} s; {why}, so this clip is {planned:g} s.")
+        if asked > MAX_TOTAL_SECONDS:
+            notes.append(Text.of(N_("You asked for {asked} s; a clip is at most {most} s, so this clip is {planned} s."),
+                                 asked=f"{asked:g}", most=f"{MAX_TOTAL_SECONDS:g}", planned=f"{planned:g}"))
+        else:
+            notes.append(Text.count(Nn_("You asked for {asked} s; {n} shot lasts {low} to {high} s, so this clip is "
+                                        "{planned} s.",
+                                        "You asked for {asked} s; {n} shots last {low} to {high} s, so this clip is "
+                                        "{planned} s."),
+                                    count, asked=f"{asked:g}", low=f"{count * MIN_SHOT_SECONDS:g}",
+                                    high=f"{count * MAX_SHOT_SECONDS:g}", planned=f"{planned:g}"))
     return durations
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from common.text import N_, Text
 from prompts.errors import PromptError, UnsafeRequest
 
 log = logging.getLogger(__name__)
@@ -76,31 +77,31 @@ class _Category:
 
 
 _CATEGORIES = (
-    _Category("sexual content involving minors", 0, ("lolicon", "shotacon", "child porn*", "儿童色情", "恋童*"),
+    _Category(N_("sexual content involving minors"), 0, ("lolicon", "shotacon", "child porn*", "儿童色情", "恋童*"),
               both=(_MINORS, _SEXUAL)),
-    _Category("sexual imagery of real people", 0, both=((*_REAL_PEOPLE, "deepfake*", "换脸"), _SEXUAL)),
-    _Category("deepfakes of real people", 1, ("deepfake*", "face swap*", "faceswap*", "换脸")),
-    _Category("explicit sexual content", 1, (
+    _Category(N_("sexual imagery of real people"), 0, both=((*_REAL_PEOPLE, "deepfake*", "换脸"), _SEXUAL)),
+    _Category(N_("deepfakes of real people"), 1, ("deepfake*", "face swap*", "faceswap*", "换脸")),
+    _Category(N_("explicit sexual content"), 1, (
         "porn*", "hentai", "nsfw", "nude*", "naked", "nudity", "sex", "sexual*", "erotic*", "xxx", "genital*",
         "penis", "vagina", "色情", "裸体", "裸照", "裸露", "性爱", "做爱", "黄片",
     )),
-    _Category("graphic gore", 1, (
+    _Category(N_("graphic gore"), 1, (
         "gore", "gory", "dismember*", "decapitat*", "disembowel*", "mutilat*", "eviscerat*", "behead*", "flaying",
         "flayed", "entrails", "torture*", "snuff film*", "血腥", "肢解", "斩首", "砍头", "虐杀", "分尸", "开膛",
     )),
-    _Category("self-harm", 1, (
+    _Category(N_("self-harm"), 1, (
         "suicide", "self-harm", "self harm", "kill myself", "kill yourself", "cut myself", "自杀", "自残", "割腕",
     )),
-    _Category("mass violence", 1, (
+    _Category(N_("mass violence"), 1, (
         "school shooting*", "mass shooting*", "terrorist attack*", "terror attack*", "genocide", "massacre*",
         "屠杀", "恐怖袭击",
     )),
-    _Category("violence", 2, (
+    _Category(N_("violence"), 2, (
         "blood", "bloody", "kill", "kills", "killing", "killed", "murder*", "corpse*", "dead body", "dead bodies",
         "gun", "gunfire", "rifle*", "pistol*", "stab", "stabbing", "stabbed", "血", "杀", "尸体", "枪",
     )),
-    _Category("suggestive content", 2, ("sexy", "lingerie", "bikini*", "seductive", "性感", "内衣", "比基尼")),
-    _Category("drugs", 2, ("drugs", "cocaine", "heroin", "meth", "毒品")),
+    _Category(N_("suggestive content"), 2, ("sexy", "lingerie", "bikini*", "seductive", "性感", "内衣", "比基尼")),
+    _Category(N_("drugs"), 2, ("drugs", "cocaine", "heroin", "meth", "毒品")),
 )
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -165,11 +166,17 @@ def check_text(text: str, policy: SafetyPolicy) -> SafetyVerdict:
 
 
 def refusal(verdict: SafetyVerdict) -> UnsafeRequest:
-    what = verdict.category or "content this server doesn't allow"
+    """The member's refusal for a blocked request; the category is named in their language when it is one of
+    ours (a judge model's own category stays as the judge wrote it)."""
+    if not verdict.category:
+        return UnsafeRequest("Sorry, I can't make that: this server doesn't allow it. Try rephrasing your idea.",
+                             detail=verdict.reason)
+    known = {category.name for category in _CATEGORIES}
+    what = Text.of(verdict.category) if verdict.category in known else Text.raw(verdict.category)
     return UnsafeRequest(
-        f"Sorry, I can't make that: it looks like {what}, which this server doesn't allow. "
+        "Sorry, I can't make that: it looks like {what}, which this server doesn't allow. "
         "Try rephrasing your idea without it.",
-        detail=verdict.reason,
+        what=what, detail=verdict.reason,
     )
 
 

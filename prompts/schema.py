@@ -1,13 +1,18 @@
 """The shot-list schema: what an LLM (or the rule-based expander) must produce for one request."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PlainSerializer, PlainValidator, field_validator
+
+from common.text import Text
 
 MAX_SHOTS = 6
 MIN_SHOT_SECONDS = 1.0
 MAX_SHOT_SECONDS = 8.0
+
+# A note for the member: stored in the shot list as Text's dict (a plain string from older rows loads as literal).
+Note = Annotated[Text, PlainValidator(Text.coerce), PlainSerializer(Text.to_dict, return_type=dict[str, Any])]
 
 Backend = Literal["transformers", "openai", "rules"]
 Aspect = Literal["16:9", "9:16", "1:1"]
@@ -46,7 +51,7 @@ class ShotList(BaseModel):
     backend: Backend = "rules"
     aspect: Aspect | None = Field(None, description="frame shape asked for; None: the model's native shape")
     fps: int | None = Field(None, description="frame rate asked for (renders use the model's own rate)")
-    notes: list[str] = Field(default_factory=list, description="what could not be done as asked, for the reply")
+    notes: list[Note] = Field(default_factory=list, description="what could not be done as asked, for the reply")
 
     @property
     def duration(self) -> float:

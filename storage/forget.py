@@ -14,6 +14,8 @@ relay turns (text wiped, author anonymized); and, when forgetting everywhere, th
 """
 from __future__ import annotations
 
+from common.errors import N_
+
 import contextlib
 import os
 from collections.abc import Callable
@@ -23,7 +25,7 @@ import sqlite_utils
 
 # Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
 DELETED_MEMBER_ID = 0
-DELETED_MEMBER_NAME = "a deleted member"
+DELETED_MEMBER_NAME = N_("a deleted member")
 
 Forgetter = Callable[[sqlite_utils.Database, int, "int | None"], int]
 _FORGETTERS: dict[str, Forgetter] = {}

@@ -13,10 +13,16 @@ from pathlib import Path
 import sqlite_utils
 from PIL import Image, ImageDraw
 
+from collections.abc import Callable
+
+from common.text import N_, Nn_, Text
 from generation.drawing import BACKGROUND, MUTED, TEXT, font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
-from studio.service import Member, Studio, visible_clip
+from studio.service import Member, Studio, author_named, visible_clip
+
+# How a front-end renders the core's texts in its reader's language (bot.i18n.say); English by default.
+Say = Callable[[Text], str]
 
 # Bigger families are cut (the path to the asked-for clip is always kept), so text and image stay readable.
 MAX_NODES = 50
@@ -34,7 +40,8 @@ class LineageNode:
     author_name: str
     title: str
     remix_kind: str | None
-    remix_note: str | None
+    # What the remix changed (common.text; stored as Text JSON, older rows as literal text).
+    remix_note: Text | None
     deleted: bool
     children: tuple["LineageNode", ...] = ()
     # Where the clip was made and whether it is rendered, for front-ends that link to clips.
@@ -56,7 +63,7 @@ class LineageNode:
             author_name=clip.author_name,
             title=str(clip.shot_list.get("title") or clip.request),
             remix_kind=clip.remix_kind,
-            remix_note=clip.remix_note,
+            remix_note=Text.loads(clip.remix_note),
             deleted=clip.status == "deleted",
             children=children,
             guild_id=clip.guild_id,
@@ -68,13 +75,17 @@ class LineageNode:
         """Shown as a placeholder: deleted, or from another server."""
         return self.deleted or self.elsewhere
 
-    def what(self) -> str:
-        """What this clip is: the original's title, or what the remix changed."""
+    def author(self) -> Text:
+        """The author's name, or "a deleted member" for a forgotten member."""
+        return author_named(self.author_id, self.author_name)
+
+    def what(self) -> Text | None:
+        """What this clip is: the original's title, or what the remix changed; None for a placeholder."""
         if self.hidden:
-            return ""
+            return None
         if self.remix_kind in ORIGINAL_KINDS:
-            return f"original: {self.title}"
-        return self.remix_note or self.remix_kind
+            return Text.of(N_("original: {title}"), title=self.title)
+        return self.remix_note or Text.raw(self.remix_kind or "")
 
     def walk(self) -> list["LineageNode"]:
         """This node and every node below it, depth first, parents before children."""
@@ -154,37 +165,51 @@ async def lineage(studio: Studio, member: Member, clip_id: int) -> LineageTree:
     return await studio.adb.read(lineage_tree, clip_id, member)
 
 
-def node_label(node: LineageNode) -> str:
-    """A node as one line of the text tree: "#id by author: what" (placeholders for deleted clips and other
-    servers)."""
+def node_label(node: LineageNode) -> Text:
+    """A node as one line of the text tree: "#id author — what" (placeholders for deleted clips and other
+    servers), for a front-end to translate."""
     if node.elsewhere:
-        return f"#{node.clip_id} [another server]"
+        return Text.of(N_("#{clip_id} [another server]"), clip_id=node.clip_id)
     if node.deleted:
-        return f"#{node.clip_id} [deleted]"
-    return f"#{node.clip_id} {node.author_name} — {node.what()}"
+        return Text.of(N_("#{clip_id} [deleted]"), clip_id=node.clip_id)
+    return Text.of(N_("#{clip_id} {author} — {what}"), clip_id=node.clip_id, author=node.author(), what=node.what())
 
 
-def lineage_text(tree: LineageTree, *, max_chars: int | None = None) -> str:
-    """An indented tree; `max_chars` (a chat message limit) cuts whole lines and says how many."""
+def node_heading(node: LineageNode) -> Text:
+    """A box's first line in the image: the placeholder, or the clip's number and author."""
+    return node_label(node) if node.hidden else Text.of(N_("#{clip_id} {author}"), clip_id=node.clip_id,
+                                                          author=node.author())
+
+
+def tree_notes(tree: LineageTree) -> list[Text]:
+    """What the tree leaves out: remixes cut past MAX_NODES, remixes in other servers."""
+    notes = []
+    if tree.omitted:
+        notes.append(Text.count(Nn_("… and {n} more remix", "… and {n} more remixes"), tree.omitted))
+    if tree.elsewhere:
+        notes.append(Text.count(Nn_("+ {n} remix in other servers", "+ {n} remixes in other servers"), tree.elsewhere))
+    return notes
+
+
+def lineage_text(tree: LineageTree, *, max_chars: int | None = None, say: Say = Text.english) -> str:
+    """An indented tree, its words through `say` (the reader's language); `max_chars` (a chat message
+    limit) cuts whole lines and says how many."""
     lines: list[str] = []
 
     def add(node: LineageNode, lead: str, branch: str) -> None:
-        mark = "  ◀ this clip" if node.clip_id == tree.focus_id else ""
-        lines.append(f"{lead}{branch}{node_label(node)}{mark}")
+        mark = "  " + say(Text.of(N_("◀ this clip"))) if node.clip_id == tree.focus_id else ""
+        lines.append(f"{lead}{branch}{say(node_label(node))}{mark}")
         below = lead + ("" if not branch else "   " if branch == "└─ " else "│  ")
         for index, child in enumerate(node.children):
             add(child, below, "└─ " if index == len(node.children) - 1 else "├─ ")
 
     add(tree.root, "", "")
-    if tree.omitted:
-        lines.append(f"… and {tree.omitted} more remix{'es' * (tree.omitted != 1)}")
-    if tree.elsewhere:
-        lines.append(f"+ {tree.elsewhere} remix{'es' * (tree.elsewhere != 1)} in other servers")
+    lines += [say(note) for note in tree_notes(tree)]
     if max_chars is None or len("\n".join(lines)) <= max_chars:
         return "\n".join(lines)
     kept: list[str] = []
     for line in lines:
-        more = f"… {len(lines) - len(kept)} more lines"
+        more = say(Text.count(Nn_("… {n} more line", "… {n} more lines"), len(lines) - len(kept)))
         if len("\n".join([*kept, line, more])) > max_chars:
             return "\n".join([*kept, more])
         kept.append(line)
@@ -204,8 +229,9 @@ FILL = {"original": (28, 64, 72), "remix": (40, 40, 48), "deleted": (26, 26, 30)
 FOCUS = (240, 180, 60)
 
 
-def lineage_image(tree: LineageTree, out_path: Path) -> Path:
-    """A left-to-right tree: the original on the left, each remix a box right of its parent."""
+def lineage_image(tree: LineageTree, out_path: Path, *, say: Say = Text.english) -> Path:
+    """A left-to-right tree: the original on the left, each remix a box right of its parent; its words
+    through `say` (the reader's language)."""
     rows: dict[int, float] = {}
     depths: dict[int, int] = {}
     next_row = 0
@@ -224,9 +250,7 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
 
     place(tree.root, 0)
     regular, bold = font(FONT_SIZE), font(FONT_SIZE + 1)
-    notes = [f"… and {tree.omitted} more not shown"] if tree.omitted else []
-    if tree.elsewhere:
-        notes.append(f"+ {tree.elsewhere} in other servers")
+    notes = [say(note) for note in tree_notes(tree)]
     footer = 24 if notes else 0
     width = 2 * MARGIN + (max(depths.values()) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
     height = 2 * MARGIN + next_row * (BOX_HEIGHT + ROW_GAP) - ROW_GAP + footer
@@ -251,10 +275,11 @@ def lineage_image(tree: LineageTree, out_path: Path) -> Path:
         focused = node.clip_id == tree.focus_id
         draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)
-        heading = node_label(node) if node.hidden else f"#{node.clip_id} {node.author_name}"
+        heading = say(node_heading(node))
         draw.text((x + 10, y + 8), wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
                   fill=MUTED if node.hidden else TEXT)
-        for index, line in enumerate(wrap(node.what(), regular, BOX_WIDTH - 20, 2) if node.what() else []):
+        what = node.what()
+        for index, line in enumerate(wrap(say(what), regular, BOX_WIDTH - 20, 2) if what is not None else []):
             draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=regular, fill=MUTED)
     if notes:
         draw.text((MARGIN, height - MARGIN - 16), " · ".join(notes), font=regular, fill=MUTED)

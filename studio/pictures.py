@@ -20,9 +20,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from common.errors import N_, ReelbotError
+from common.errors import ReelbotError
+from common.text import N_, Text
 from common.files import store_by_content, write_atomically
-from common.notes import Note
 from generation.recipe import ShotRender
 
 # Discord's largest upload (boosted servers) is 100 MB; a first frame needs nothing near that.
@@ -152,7 +152,7 @@ def original_picture(path: Path) -> Path:
     return path.with_name(path.stem.split("-")[0] + ".png")
 
 
-def start_from_picture(recipes: list[ShotRender], picture: Path) -> tuple[list[ShotRender], tuple[Note, ...]]:
+def start_from_picture(recipes: list[ShotRender], picture: Path) -> tuple[list[ShotRender], tuple[Text, ...]]:
     """The clip's recipes with shot 1 starting from the picture (fitted to its size) and every later shot
     continuing from the last frame of the one before; plus a note for the member when cropping changed
     the picture's shape. Raises PictureError (code "picture_missing")."""
@@ -163,10 +163,10 @@ def start_from_picture(recipes: list[ShotRender], picture: Path) -> tuple[list[S
     for recipe in recipes[1:]:
         previous = dataclasses.replace(recipe, continues_from=previous.content_hash())
         out.append(previous)
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Text, ...] = ()
     if fitted.cropped:
-        notes = (Note(N_("Your picture was center-cropped to {width}x{height} to fit {model}."),
-                      {"width": first.width, "height": first.height, "model": first.model}),)  # fmt: skip
+        notes = (Text.of(N_("Your picture was center-cropped to {width}x{height} to fit {model}."),
+                         width=first.width, height=first.height, model=first.model),)
     return out, notes
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 import sqlite_utils
 
+from common.text import N_, Nn_, Text
 from generation.encoding import last_frame_png
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
@@ -38,7 +39,7 @@ from common.files import store_by_content
 from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.service import Accepted, ClipPlan, Member, Studio, visible_clip
+from studio.service import Accepted, ClipPlan, Member, Studio, author_text, visible_clip
 from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import random_seed, shot_seeds
 
@@ -95,30 +96,36 @@ class RemixChange:
                 "Say how to reorder, e.g. `swap 1 and 3`, `move shot 3 first` or `order 3 1 2`.", code="bad_order"
             )
 
-    def describe(self) -> str:
-        """What changed, in a few words: stored as the clip's remix note and shown in its lineage."""
+    def describe(self) -> Text:
+        """What changed, in a few words, for a front-end to translate: stored as the clip's remix note
+        (Text JSON) and shown in its lineage. The member's own words (`text`) stay as they typed them."""
         if self.kind == "edit":
-            return f"changed the request: {self.text}"
+            return Text.of(N_("changed the request: {text}"), text=self.text)
         if self.kind == "shot":
-            return f"shot {self.shot}: {self.text}"
+            return Text.of(N_("shot {shot}: {text}"), shot=self.shot, text=self.text)
         if self.kind == "reroll":
-            return f"re-rolled shot {self.shot}" if self.shot else "re-rolled every shot"
+            return Text.of(N_("re-rolled shot {shot}"), shot=self.shot) if self.shot else Text.of(N_("re-rolled every shot"))
         if self.kind == "style":
-            return f"style: {self.text}"
+            return Text.of(N_("style: {text}"), text=self.text)
         if self.kind == "camera":
-            return f"camera of shot {self.shot}: {self.text}"
+            return Text.of(N_("camera of shot {shot}: {text}"), shot=self.shot, text=self.text)
         if self.kind == "add":
-            return f"added shot {self.shot}: {self.text}" if self.shot else f"added a shot: {self.text}"
+            if self.shot:
+                return Text.of(N_("added shot {shot}: {text}"), shot=self.shot, text=self.text)
+            return Text.of(N_("added a shot: {text}"), text=self.text)
         if self.kind == "remove":
-            return f"removed shot {self.shot}"
+            return Text.of(N_("removed shot {shot}"), shot=self.shot)
         if self.kind == "reorder":
             if self.order:
-                return "new shot order: " + ", ".join(map(str, self.order))
+                return Text.of(N_("new shot order: {order}"), order=", ".join(map(str, self.order)))
             if self.swap:
-                return f"swapped shots {self.shot} and {self.to}"
-            return f"moved shot {self.shot} " + ("last" if self.to == LAST else "first" if self.to == 1
-                                                   else f"to position {self.to}")
-        return f"extended: {self.text}" if self.text else "extended the clip"
+                return Text.of(N_("swapped shots {shot} and {other}"), shot=self.shot, other=self.to)
+            if self.to == LAST:
+                return Text.of(N_("moved shot {shot} last"), shot=self.shot)
+            if self.to == 1:
+                return Text.of(N_("moved shot {shot} first"), shot=self.shot)
+            return Text.of(N_("moved shot {shot} to position {position}"), shot=self.shot, position=self.to)
+        return Text.of(N_("extended: {text}"), text=self.text) if self.text else Text.of(N_("extended the clip"))
 
 
 def _usage(kind: str) -> str:
@@ -229,7 +236,7 @@ async def remix(
         change = dataclasses.replace(change, text=sanitize_request(change.text))
         await ensure_screened(change.text, studio.safety_policy(settings))
     options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
-    stored = await studio.record_request(member, "remix", change.describe(), options, origin)
+    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin)
     return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
 
 
@@ -561,26 +568,28 @@ def save_last_frame(video: Path, out_dir: Path) -> Path:
 # --- credits, recipes, references, opting out ---------------------------------------------------------
 
 
-def credit_line(clip: Clip, ancestors: Sequence[Clip], *, name: Callable[[Clip], str] | None = None) -> str:
+def credit_line(ancestors: Sequence[Clip], *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
     """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
-    parent when that is a different clip; "" for an original. `name` formats an author (a chat mention)."""
+    parent when that is a different clip; None for an original (`ancestors`: parent first, original last).
+    `name` formats an author (a chat mention). A Text for the front-end to translate."""
     if not ancestors:
-        return ""
-    name = name or (lambda c: c.author_name)
+        return None
+    name = name or author_text
     parent, root = ancestors[0], ancestors[-1]
 
-    def clip_ref(c: Clip) -> str:
-        return f"#{c.id}" + (" (deleted)" if c.status == "deleted" else "")
+    def clip_ref(c: Clip) -> Text:
+        return Text.of(N_("#{clip_id} (deleted)"), clip_id=c.id) if c.status == "deleted" else Text.raw(f"#{c.id}")
 
     if parent.id == root.id:
-        return f"remix of {name(root)}'s clip {clip_ref(root)}"
-    return f"remix of {name(parent)}'s clip {clip_ref(parent)}, original by {name(root)} ({clip_ref(root)})"
+        return Text.of(N_("remix of {author}'s clip {clip}"), author=name(root), clip=clip_ref(root))
+    return Text.of(N_("remix of {author}'s clip {clip}, original by {original_author} ({original})"),
+                   author=name(parent), clip=clip_ref(parent), original_author=name(root), original=clip_ref(root))
 
 
-async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str] | None = None) -> str:
-    """The clip's credit line ("remix of alice's clip #12 ..."; "" for an original); `name` shows an author
-    (default: their name)."""
-    return credit_line(clip, await ancestors(studio, clip), name=name)
+async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
+    """The clip's credit line ("remix of alice's clip #12 ..."; None for an original); `name` shows an
+    author (default: their name, or "a deleted member")."""
+    return credit_line(await ancestors(studio, clip), name=name)
 
 
 async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
@@ -589,43 +598,52 @@ async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
     return list(await studio.adb.read(clip_store.ancestors, clip.id))
 
 
-def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> str:
-    """Everything that determines the video, so anyone can render it again exactly."""
+def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
+    """Everything that determines the video, so anyone can render it again exactly: one Text per line
+    (a front-end translates and joins them; prompts stay English, as the model reads them)."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
-    lines = [f'Clip #{clip.id} "{shot_list.title}" by {clip.author_name}']
-    if ancestors:
-        lines[0] += f" ({credit_line(clip, ancestors)})"
+    credit = credit_line(ancestors)
+    head = Text.of(N_('Clip #{clip_id} "{title}" by {author}'), clip_id=clip.id, title=shot_list.title,
+                   author=author_text(clip))
+    lines = [Text.of(N_("{head} ({credit})"), head=head, credit=credit) if credit else head]
     first = recipes[0]
     aspect = aspect_of(first)
+    size = f"{first.width}x{first.height}" + (f" ({aspect})" if aspect else "")
     lines += [
-        f"Request: {clip.request}",
-        f"Model {clip.model}, {len(recipes)} shot{'s' * (len(recipes) != 1)}, {first.width}x{first.height}"
-        + (f" ({aspect})" if aspect else "") + f", {first.fps} fps",
+        Text.of(N_("Request: {request}"), request=clip.request),
+        Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
+                   len(recipes), model=clip.model, size=size, fps=first.fps),
     ]
     for index, recipe in enumerate(recipes):
-        same_size = (recipe.width, recipe.height) == (first.width, first.height)
-        size = "" if same_size else f", {recipe.width}x{recipe.height}"
-        lines.append(
-            f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps{size}, "
-            f"{recipe.steps} steps, guidance {recipe.guidance:g}"
-        )
-        lines.append(f"  prompt: {recipe.prompt}")
-        same = index and recipe.negative_prompt == recipes[index - 1].negative_prompt
-        lines.append("  negative: same as above" if same else f"  negative: {recipe.negative_prompt or '(none)'}")
+        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
+                  "steps": recipe.steps, "guidance": f"{recipe.guidance:g}"}
+        if (recipe.width, recipe.height) == (first.width, first.height):
+            lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {steps} steps, "
+                                    "guidance {guidance}"), **values))
+        else:
+            lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {size}, {steps} steps, "
+                                    "guidance {guidance}"), size=f"{recipe.width}x{recipe.height}", **values))
+        lines.append(Text.of(N_("  prompt: {prompt}"), prompt=recipe.prompt))
+        if index and recipe.negative_prompt == recipes[index - 1].negative_prompt:
+            lines.append(Text.of(N_("  negative: same as above")))
+        elif recipe.negative_prompt:
+            lines.append(Text.of(N_("  negative: {negative}"), negative=recipe.negative_prompt))
+        else:
+            lines.append(Text.of(N_("  negative: (none)")))
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
-            lines.append(f"  starts from picture {Path(recipe.init_image).stem[:16]}")
+            lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
         if recipe.continues_from:
-            lines.append(f"  continues from shot {index}'s last frame")
-    return "\n".join(lines)
+            lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+    return lines
 
 
-async def recipe_card(studio: Studio, member: Member, clip_id: int) -> str:
+async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text]:
     """The recipe of a clip `member` can see (NotFound otherwise); ancestors they can't see are left out
     of its credit line."""
 
-    def read(db: sqlite_utils.Database) -> str:
+    def read(db: sqlite_utils.Database) -> list[Text]:
         clip = visible_clip(db, member, clip_id)
         chain = [c for c in clip_store.ancestors(db, clip_id) if member.sees(c.guild_id, c.author_id)]
         return recipe_text(clip, chain)

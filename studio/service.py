@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common.text import N_, Nn_, Text
 from generation.recipe import ShotRender, linked
 from generation.placement import i2v_fallback
 from generation.registry import ASPECTS, get_preset, i2v_models
@@ -27,13 +28,12 @@ from storage import requests as request_store
 from storage.aio import AsyncDatabase
 from common.errors import NotAllowed, NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, ClipStatus, GuildSettings, QueueEstimate, RenderJob
-from storage.forget import Forgotten, forget_user
+from storage.forget import DELETED_MEMBER_ID, DELETED_MEMBER_NAME, Forgotten, forget_user
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
-from common.notes import Note
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.pictures import PictureError, start_from_picture
@@ -104,8 +104,9 @@ class Accepted:
     estimate: QueueEstimate | None
     # Shots whose recipe was rendered before: they cost no GPU time.
     reused: int
-    # Things the member should know about how the request was taken (a cropped picture), translatable.
-    notes: tuple[Note, ...] = ()
+    # Things the member should know about how the request was taken (a cropped picture), for a front-end
+    # to translate (common.text).
+    notes: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ class ClipPlan:
     priority: int
     parent_id: int | None = None
     remix_kind: str | None = None
-    remix_note: str | None = None
+    # What the remix changed (stored as Text JSON in clips.remix_note; common.text).
+    remix_note: Text | None = None
     # Exact recipes, one per shot, instead of deriving them from the shot list: a remix carries its
     # parent's unchanged shots over bit for bit (so they hit the render cache even when the parent was
     # shrunk after running out of memory) and can give a shot an init image.
@@ -286,7 +288,7 @@ class Studio:
             steps = self.draft_steps(model) if options.draft or takes > 1 else None
             recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
                                   steps=steps)  # fmt: skip
-            notes: tuple[Note, ...] = ()
+            notes: tuple[Text, ...] = ()
             if options.image is not None:
                 recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
             plan = ClipPlan(
@@ -311,7 +313,8 @@ class Studio:
         shot_list = await expand_request(text, self.expander, self.safety_policy(settings), options)
         if len(shot_list.shots) <= settings.max_shots:
             return shot_list
-        note = f"This server allows at most {settings.max_shots} shots a clip, so this one has {settings.max_shots}."
+        note = Text.count(Nn_("This server allows at most {n} shot a clip, so this one has {n}.",
+                              "This server allows at most {n} shots a clip, so this one has {n}."), settings.max_shots)
         return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
                                             "notes": [*shot_list.notes, note]})
 
@@ -363,7 +366,7 @@ class Studio:
                 model=plan.model,
                 parent_id=plan.parent_id,
                 remix_kind=plan.remix_kind,
-                remix_note=plan.remix_note,
+                remix_note=plan.remix_note.dumps() if plan.remix_note is not None else None,
                 origin=origin,
                 transport=member.transport,
             )
@@ -496,6 +499,19 @@ class Studio:
     def shot_list(clip: Clip) -> ShotList:
         """The clip's plan as the planner's ShotList."""
         return ShotList.model_validate(clip.shot_list)
+
+
+def author_named(author_id: int, author_name: str) -> Text:
+    """An author as members read them: their name as stored, or "a deleted member" in the reader's
+    language for a forgotten member (storage.forget)."""
+    if author_id == DELETED_MEMBER_ID and author_name == DELETED_MEMBER_NAME:
+        return Text.of(DELETED_MEMBER_NAME)
+    return Text.raw(author_name)
+
+
+def author_text(clip: Clip) -> Text:
+    """The clip's author as members read them (`author_named`)."""
+    return author_named(clip.author_id, clip.author_name)
 
 
 def visible_clip(db: Any, member: Member, clip_id: int) -> Clip:

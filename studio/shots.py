@@ -5,6 +5,7 @@ import dataclasses
 import random
 from typing import TYPE_CHECKING
 
+from common.text import N_, Nn_, Text
 from generation.recipe import ShotRender
 from generation.registry import MAX_SEED, get_preset
 from generation.segments import segmented_recipe
@@ -69,7 +70,8 @@ def with_render_notes(shot_list: ShotList, model: str) -> ShotList:
     fps = get_preset(model).fps
     if shot_list.fps is None or shot_list.fps == fps:
         return shot_list
-    note = f"{model} renders at {fps} fps, so the clip is {fps} fps rather than {shot_list.fps}."
+    note = Text.of(N_("{model} renders at {fps} fps, so the clip is {fps} fps rather than {asked}."),
+                   model=model, fps=fps, asked=shot_list.fps)
     return shot_list.model_copy(update={"notes": [*shot_list.notes, note]})
 
 
@@ -97,5 +99,5 @@ def takes_plan(plan: "ClipPlan", seeds: list[int]) -> "ClipPlan":
         recipes=tuple(dataclasses.replace(first, seed=seed) for seed in seeds),
         captions=tuple(f"seed {seed}" for seed in seeds),
         remix_kind="takes",
-        remix_note=f"{len(seeds)} takes of shot 1",
+        remix_note=Text.count(Nn_("{n} take of shot 1", "{n} takes of shot 1"), len(seeds)),
     )

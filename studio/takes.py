@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+from common.text import N_, Text
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from storage import requests as request_store
@@ -95,7 +96,8 @@ async def _fulfil_finalize(
         if finals == recipes:
             raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
                              clip_id=clip.id)  # fmt: skip
-        note = "finalized in full quality" if target == clip.model else f"finalized in full quality on {target}"
+        note = (Text.of(N_("finalized in full quality")) if target == clip.model else
+                Text.of(N_("finalized in full quality on {model}"), model=get_preset(target).name))
         plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
@@ -103,7 +105,7 @@ async def _fulfil_finalize(
         raise
 
 
-def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: str) -> ClipPlan:
+def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text) -> ClipPlan:
     """The plan of a clip re-rendering `clip`'s shot list with `recipes` (a pick or a finalize), queued as
     its child in the lineage: seeds, aspect, steps and model are the recipes' own."""
     first = recipes[0]
@@ -157,7 +159,7 @@ async def _fulfil_pick(
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
         plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick",
-                           note=f"picked take {take} (seed {chosen.seed})")  # fmt: skip
+                           note=Text.of(N_("picked take {take} (seed {seed})"), take=take, seed=chosen.seed))
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await studio.adb.write(request_store.reject_request, request_id, error.user_message)

@@ -94,7 +94,7 @@ async def test_a_picture_starts_the_first_shot_and_later_shots_continue(studio, 
     options = VideoOptions(shots=2, duration=2, draft=True, image=str(picture.path))
     accepted = await studio.create(ALICE, REQUEST, options)
     assert accepted.clip.model == "tiny-wan"
-    assert accepted.notes and "cropped to 64x64" in accepted.notes[0].text
+    assert accepted.notes and "cropped to 64x64" in accepted.notes[0].english()
     first, second = Studio.recipes(accepted.clip)
     assert first.init_image and first.init_image.startswith(str(studio.config.media_dir / "pictures"))
     assert Image.open(first.init_image).size == (64, 64)

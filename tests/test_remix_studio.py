@@ -1,6 +1,8 @@
 """Remixing through the Studio with real tiny-model renders: reuse, lineage, permissions, every change kind."""
 from __future__ import annotations
 
+from common.text import Text
+
 import dataclasses
 import threading
 from pathlib import Path
@@ -115,7 +117,7 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
     accepted = await remix(studio, BOB, parent.id, parse_change("shot 2: the monster roars at the sky"))
     assert accepted.reused == 2
     child = accepted.clip
-    assert (child.parent_id, child.remix_kind, child.remix_note) == (
+    assert (child.parent_id, child.remix_kind, Text.loads(child.remix_note).english()) == (
         parent.id, "shot", "shot 2: the monster roars at the sky"
     )
     assert (child.author_name, child.request, child.model) == ("bob", parent.request, parent.model)
@@ -135,7 +137,7 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
     stored = await studio.adb.read(get_request, accepted.request_id)
     assert (stored.kind, stored.status, stored.clip_id) == ("remix", "accepted", child.id)
     assert stored.options["change"]["kind"] == "shot"
-    assert await credit(studio, done) == "remix of alice's clip #1"
+    assert (await credit(studio, done)).english() == "remix of alice's clip #1"
 
     # Deleting the parent keeps the remix viewable, remixable, and listed under a placeholder.
     await studio.delete_clip(ALICE, parent.id)
@@ -143,7 +145,7 @@ async def test_a_one_shot_remix_renders_only_that_shot(studio, renderer):
     assert lineage_text(await lineage(studio, BOB, child.id)).startswith("#1 [deleted]\n└─ #2 bob")
     again = await remix(studio, CAROL, child.id, RemixChange("reroll", shot=3))
     assert again.reused == 2 and again.clip.parent_id == child.id
-    assert await credit(studio, again.clip) == "remix of bob's clip #2, original by alice (#1 (deleted))"
+    assert (await credit(studio, again.clip)).english() == "remix of bob's clip #2, original by alice (#1 (deleted))"
     with pytest.raises(NotFound):
         await remix(studio, CAROL, parent.id, RemixChange("reroll"))
 
@@ -206,7 +208,7 @@ async def test_chains_of_remixes_by_different_members(studio):
         f"│     └─ #{e.id} alice — removed shot 2\n"
         f"└─ #{d.id} dave — camera of shot 2: slow crane up"
     )
-    assert await credit(studio, e) == f"remix of carol's clip #{c.id}, original by alice (#{a.id})"
+    assert (await credit(studio, e)).english() == f"remix of carol's clip #{c.id}, original by alice (#{a.id})"
     # Each step changed only what it said: noir everywhere, then one new seed, then one shot fewer.
     assert all("film noir" in r.prompt for r in recipes(b))
     assert [r.seed for r in recipes(c)][1:] == [r.seed for r in recipes(b)][1:]
@@ -291,7 +293,7 @@ async def test_opt_out_and_allow_remix_refusals(studio):
 async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     parent = await original(studio)
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
-    card = await recipe_card(studio, BOB, child.id)
+    card = "\n".join(line.english() for line in await recipe_card(studio, BOB, child.id))
     assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
     assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.i18n import N_, _, error_message, use
+from bot.i18n import N_, _, error_message, say, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
 from bot import embeds
@@ -113,9 +113,9 @@ class RemixCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         tree = await lineage(self.studio, member, source.id)
         path = self.studio.config.media_dir / "lineage" / f"clip-{source.id}.png"
-        image = await asyncio.to_thread(lineage_image, tree, path)
+        image = await asyncio.to_thread(lineage_image, tree, path, say=say)
         await interaction.followup.send(
-            code_block(lineage_text(tree, max_chars=1800)),
+            code_block(lineage_text(tree, max_chars=1800, say=say)),
             file=discord.File(image, filename=f"lineage-{source.id}.png"),
             ephemeral=True,
         )

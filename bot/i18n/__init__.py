@@ -28,8 +28,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from common.errors import N_, ReelbotError
+from common.text import Text
 
-__all__ = ["N_", "_", "current", "error_message", "languages", "ngettext", "negotiate", "pgettext", "use"]
+__all__ = ["N_", "_", "current", "say", "error_message", "languages", "ngettext", "negotiate", "pgettext", "use"]
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,21 @@ def pgettext(context: str, message: str, /, **params: Any) -> str:
     return _fill(translations(_current.get()).pgettext(context, message), params)
 
 
+def say(text: Text | str | None) -> str:
+    """A core `Text` (common.text) in the current language; a plain string (member-typed, or a literal) as is,
+    None as "". A translation that names other fields than its template falls back to English, logged."""
+    if text is None:
+        return ""
+    if not isinstance(text, Text):
+        return str(text)
+    catalog = translations(_current.get())
+    try:
+        return text.render(catalog.gettext, catalog.ngettext)
+    except (KeyError, IndexError, ValueError):
+        log.error("translation of %r does not fit its params %s", text.template, sorted(text.params))
+        return text.english()
+
+
 def error_message(error: ReelbotError) -> str:
     """A core refusal in the current language: its English template translated, then filled with its params.
 
@@ -150,7 +166,7 @@ def error_message(error: ReelbotError) -> str:
     if "channel_ids" in params:  # channels as Discord mentions, which every client shows by name
         params["channels"] = ", ".join(f"<#{channel}>" for channel in params["channel_ids"])
     try:
-        return text.format(**params)
+        return text.format(**{key: say(value) if isinstance(value, Text) else value for key, value in params.items()})
     except (KeyError, IndexError, ValueError):  # a translation naming other fields than the template
         log.error("translation of %r does not fit its params %s", error.template, sorted(error.params))
         return error.user_message

@@ -8,6 +8,7 @@ Python extractor finds, plus the words of slash-command decorators, which discor
 - `@app_commands.describe(option="...")` values as messages;
 - literal `app_commands.Choice(name="...")` names and `Literal["a", "b"]` option values as
   `pgettext("choice", name)`;
+- `Nn_("{n} shot", "{n} shots")` pairs (common.text), as `ngettext`;
 - the English template of every refusal raised with a literal (`raise QueueFull("... {limit} ...", limit=3)`,
   any class named `...Error`, `NotFound`, `NotAllowed`, `QueueFull`, `InvalidValue`, `Conflict`): the
   front-end translates `ReelbotError.template` (`bot.i18n.error_message`), so the core needs no markers.
@@ -73,6 +74,9 @@ def command_messages(source: str) -> Iterator[Extracted]:
                         yield keyword.value.lineno, "_", text, []
             elif is_refusal(called) and node.args and (template := _text(node.args[0])) is not None:
                 yield node.lineno, "_", template, []
+            elif called == "Nn_" and len(node.args) == 2 and None not in (forms := tuple(map(_text, node.args))):
+                # common.text.Nn_: a plural pair the core marks for a front-end's ngettext.
+                yield node.lineno, "ngettext", forms, []
             elif called == "Choice":
                 if (name := _keyword(node, "name")) is not None:
                     yield node.lineno, "pgettext", ("choice", name), []

@@ -1,0 +1,114 @@
+"""User-facing text from the core as data: an English template and its named values, translated by a front-end.
+
+The core (prompts/, studio/, renderqueue/) never knows languages. Where it produces a sentence a member reads
+(a planner note, a remix note, a lineage caption) it returns a `Text`: the English `str.format` template,
+marked with `N_` (or `Nn_` for a plural pair) so Babel extracts it, plus its params. Front-ends render it in
+the member's language with `bot.i18n.say`; `english()` gives the source text (logs, tests, fallbacks).
+
+Texts that are stored (a clip's remix note) are kept as JSON (`dumps` / `loads`); a stored value that is
+not such JSON (rows written before texts were data) loads as literal text, shown as it was written.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.errors import N_
+
+__all__ = ["N_", "Nn_", "Text"]
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802  # gettext's marker naming
+    """Marks an English singular/plural pair for extraction (as `ngettext`); returns it unchanged."""
+    return singular, plural
+
+
+@dataclass(frozen=True)
+class Text:
+    """`Text(N_("removed shot {shot}"), {"shot": 2})`, or a plural: `Text.count(Nn_("{n} shot", "{n} shots"), 3)`.
+
+    `template`: the English (singular) template; `plural`: the English plural template when the text counts
+    something, the count then being `params["n"]`; `literal`: shown as is, never translated (old stored
+    notes, text a member typed). Params are JSON-able scalars; a param that is itself a `Text` is rendered
+    first (in the same language)."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    literal: bool = False
+
+    @classmethod
+    def count(cls, forms: tuple[str, str], n: int, **params: Any) -> "Text":
+        return cls(forms[0], {"n": n, **params}, plural=forms[1])
+
+    @classmethod
+    def of(cls, template: str, **params: Any) -> "Text":
+        return cls(template, params)
+
+    @classmethod
+    def raw(cls, text: str) -> "Text":
+        return cls(text, literal=True)
+
+    def render(self, gettext: Any = None, ngettext: Any = None) -> str:
+        """This text through `gettext(message)` / `ngettext(singular, plural, n)` (English when None)."""
+        if self.literal:
+            return self.template
+        if self.plural is not None:
+            n = int(self.params.get("n", 0))
+            template = ngettext(self.template, self.plural, n) if ngettext else (self.template if n == 1 else self.plural)
+        else:
+            template = gettext(self.template) if gettext else self.template
+        params = {k: v.render(gettext, ngettext) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return template.format(**params) if params else template
+
+    def __hash__(self) -> int:  # params is a dict: hash the stored form, so equal texts dedupe
+        return hash(self.dumps())
+
+    def english(self) -> str:
+        return self.render()
+
+    def __str__(self) -> str:
+        return self.english()
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.literal:
+            return {"text": self.template}
+        data: dict[str, Any] = {"template": self.template,
+                                "params": {k: v.to_dict() if isinstance(v, Text) else v for k, v in self.params.items()}}
+        if self.plural is not None:
+            data["plural"] = self.plural
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Text":
+        if "text" in data:
+            return cls.raw(str(data["text"]))
+        params = {k: cls.from_dict(v) if isinstance(v, Mapping) else v for k, v in dict(data.get("params") or {}).items()}
+        return cls(str(data["template"]), params, plural=data.get("plural"))
+
+    @classmethod
+    def coerce(cls, value: "Text | Mapping[str, Any] | str") -> "Text":
+        """A Text from itself, its dict, or a plain string (taken as literal text)."""
+        if isinstance(value, Text):
+            return value
+        if isinstance(value, Mapping):
+            return cls.from_dict(value)
+        return cls.raw(str(value))
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def loads(cls, stored: str | None) -> "Text | None":
+        """A stored text back; None stays None, and text that is not a stored Text is literal."""
+        if stored is None:
+            return None
+        try:
+            data = json.loads(stored)
+        except ValueError:
+            return cls.raw(stored)
+        if isinstance(data, dict) and ("template" in data or "text" in data):
+            return cls.from_dict(data)
+        return cls.raw(stored)
