@@ -7,7 +7,7 @@ from typing import Any
 import discord
 
 from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_link
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, say
 from prompts.schema import StyleBible
 from studio.records import Challenge, Clip
 from studio.profiles import Profile
@@ -70,18 +70,7 @@ def state_line(view: ChallengeView) -> str:
 
 def rules_text(rules: ChallengeRules) -> str:
     """The rules that differ from the defaults, as one line (empty when none do)."""
-    parts = []
-    if rules.max_shots is not None:
-        parts.append(ngettext("at most {n} shot", "at most {n} shots", rules.max_shots))
-    if rules.model is not None:
-        parts.append(_("model: {model}", model=rules.model))
-    if not rules.allow_remixes:
-        parts.append(_("no remixes of other people's clips"))
-    if rules.max_turns is not None:
-        parts.append(ngettext("at most {n} shot in the film", "at most {n} shots in the film", rules.max_turns))
-    if rules.shot_seconds is not None:
-        parts.append(_("{seconds:g} s per shot", seconds=rules.shot_seconds))
-    return _(", ").join(parts)
+    return _(", ").join(map(say, rules.describe()))
 
 
 # --- the announcement -----------------------------------------------------------------------------

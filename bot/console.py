@@ -152,7 +152,7 @@ class ConsoleSession:
     gallery: web.AppRunner | None = None
 
     def __post_init__(self) -> None:
-        self.challenges = ChallengeService(self.studio)
+        self.challenges = ChallengeService(self.studio, say=say)
 
     async def close(self) -> None:
         if self.gallery is not None:
@@ -515,12 +515,10 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
                          challenge_id=added.challenge.id, plan=describe_accepted(added.accepted)))
     elif action == "film" and len(args) <= 1:
         film = await service.relay_film(session.member, to_id(args[0], "relay") if args else None)
-        if film.path is None:
-            replies.append(_("film so far: no shot is rendered yet"))
-        else:
-            replies.append(_("film so far: {path}", path=film.path))
+        line = _("film so far: no shot is rendered yet") if film.path is None else _("film so far: {path}", path=film.path)
         if film.pending:
-            replies.append(ngettext("({n} shot still rendering)", "({n} shots still rendering)", len(film.pending)))
+            line += " " + ngettext("({n} shot still rendering)", "({n} shots still rendering)", len(film.pending))
+        replies.append(line)
     elif action == "show" and len(args) == 1:
         replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "relay"))))
     else:

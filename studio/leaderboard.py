@@ -1,6 +1,10 @@
 """The results image of a vote challenge: one row per entry with rank, thumbnail, title, author, votes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from common.text import N_, Nn_, Text
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +38,13 @@ class Row:
     video_path: str | None = None
     storyboard_path: str | None = None
     # e.g. "remix of #12 by bob"
-    note: str = ""
+    note: Text | None = None
 
 
-def render_leaderboard(heading: str, subheading: str, rows: Sequence[Row], out_path: Path) -> Path:
-    """Draw the leaderboard PNG (written atomically) and return its path."""
+def render_leaderboard(heading: Text, subheading: Text, rows: Sequence[Row], out_path: Path, *,
+                       say: Callable[[Text], str] = Text.english) -> Path:
+    """Draw the leaderboard PNG (written atomically) and return its path; its words through `say` (the
+    readers' language, bot.i18n.say)."""
     shown = list(rows[:MAX_ROWS])
     title_font, body_font, small_font = font(28), font(18), font(15)
     header_height = MARGIN + _height(title_font) + 8 + _height(small_font) + MARGIN
@@ -48,16 +54,16 @@ def render_leaderboard(heading: str, subheading: str, rows: Sequence[Row], out_p
     board = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
     text_width = WIDTH - 2 * MARGIN
-    draw.text((MARGIN, MARGIN), fit(heading, title_font, text_width), font=title_font, fill=TEXT)
+    draw.text((MARGIN, MARGIN), fit(say(heading), title_font, text_width), font=title_font, fill=TEXT)
     subheading_y = MARGIN + _height(title_font) + 8
-    draw.text((MARGIN, subheading_y), fit(subheading, small_font, text_width), font=small_font, fill=MUTED)
+    draw.text((MARGIN, subheading_y), fit(say(subheading), small_font, text_width), font=small_font, fill=MUTED)
 
     y = header_height
     for row in shown:
-        _draw_row(board, draw, row, y, body_font, small_font)
+        _draw_row(board, draw, row, y, body_font, small_font, say)
         y += ROW_HEIGHT + 8
     if more:
-        draw.text((MARGIN, y), f"…and {more} more", font=small_font, fill=MUTED)
+        draw.text((MARGIN, y), say(Text.count(Nn_("…and {n} more", "…and {n} more"), more)), font=small_font, fill=MUTED)
 
     return save_png(board, Path(out_path))
 
@@ -69,6 +75,7 @@ def _draw_row(
     y: int,
     body: ImageFont.FreeTypeFont,
     small: ImageFont.FreeTypeFont,
+    say: Callable[[Text], str],
 ) -> None:
     draw.rectangle((MARGIN, y, WIDTH - MARGIN, y + ROW_HEIGHT), fill=ROW_BACKGROUND)
     middle = y + ROW_HEIGHT // 2
@@ -82,15 +89,15 @@ def _draw_row(
     thumb_x, thumb_y = MARGIN + RANK_WIDTH, y + (ROW_HEIGHT - THUMB[1]) // 2
     board.paste(_thumbnail(row), (thumb_x, thumb_y))
 
-    votes = f"{row.votes} vote" + ("" if row.votes == 1 else "s")
+    votes = say(Text.count(Nn_("{n} vote", "{n} votes"), row.votes))
     votes_x = WIDTH - MARGIN - 12 - body.getlength(votes)
     draw.text((votes_x, middle - _height(body) // 2), votes, font=body, fill=TEXT)
 
     text_x = thumb_x + THUMB[0] + 16
     text_width = int(votes_x - 16 - text_x)
-    lines = [(row.title, body, TEXT), (f"by {row.author}", small, MUTED)]
-    if row.note:
-        lines.append((row.note, small, MUTED))
+    lines = [(row.title, body, TEXT), (say(Text.of(N_("by {author}"), author=row.author)), small, MUTED)]
+    if row.note is not None:
+        lines.append((say(row.note), small, MUTED))
     text_y = middle - sum(_height(f) for _, f, _ in lines) // 2
     for text, line_font, colour in lines:
         draw.text((text_x, text_y), fit(text, line_font, text_width), font=line_font, fill=colour)

@@ -22,7 +22,7 @@ async def test_a_challenge_from_start_to_results_at_the_console(studio):
         return await session.handle(line)
 
     started = await say("alice", "/challenge start 2h Cats at sea max_shots=2")
-    assert re.match(r"vote #1: Cats at sea \[open, (2h|1h 59m) left\]", started), started
+    assert re.match(r"challenge #1: Cats at sea \[open, (2h|1h 59m) left\]", started), started
     assert "rules: at most 2 shots" in started
 
     assert await say("bob", f"/challenge submit {bob_clip.id}") == f"clip #{bob_clip.id} entered in challenge #1"
@@ -42,22 +42,22 @@ async def test_a_challenge_from_start_to_results_at_the_console(studio):
 
     shown = await say("erin", "/challenge show 1")
     assert "2 entries" in shown and "Bob's boat" in shown and "Carol's cove" in shown
-    assert "vote(s)" not in shown, "votes stay hidden until the end"
-    assert (await say("erin", "/challenge list")).startswith("vote #1: Cats at sea [open")
+    assert " vote" not in shown, "votes stay hidden until the end"
+    assert (await say("erin", "/challenge list")).startswith("challenge #1: Cats at sea [open")
 
     # One vote each: a tie, so both are first (Bob, who entered first, is listed first).
     results = await say("alice", "/challenge close 1")
-    assert f'1. clip #{bob_clip.id} "Bob\'s boat" by bob: 1 vote(s)' in results
-    assert f'1. clip #{carol_clip.id} "Carol\'s cove" by carol: 1 vote(s)' in results
+    assert f'1. clip #{bob_clip.id} "Bob\'s boat" by bob: 1 vote' in results
+    assert f'1. clip #{carol_clip.id} "Carol\'s cove" by carol: 1 vote' in results
     assert re.search(r"leaderboard: .*challenges/1/leaderboard\.png", results)
 
     late = await ready_clip(studio, dave)
     assert await say("dave", f"/challenge submit {late.id} 1") == (
         "error: Challenge #1 has ended, so entries are closed."
     )
-    assert "vote #1: Cats at sea [closed]" in await say("dave", "/challenge show 1")
+    assert "challenge #1: Cats at sea [closed]" in await say("dave", "/challenge show 1")
     assert await say("dave", "/profile bob") == (
-        "bob: 1 clip(s), 0 remix(es) by others, 1 challenge win(s), 1 entry, 0 relay shot(s)"
+        "bob: 1 clip, 0 remixes by others, 1 challenge win, 1 entry, 0 relay shots"
     )
 
 
@@ -70,10 +70,10 @@ async def test_console_commands_catch_up_on_deadlines_that_passed(studio):
     session = ConsoleSession(studio, alice)
 
     listed = await session.handle("/challenge list")
-    assert listed.startswith(f'challenge #{challenge.id} "Dogs at dawn" results: 0 vote(s)')
+    assert listed.startswith(f'challenge #{challenge.id} "Dogs at dawn" results: 0 votes')
     assert "no votes were cast, so there is no winner" in listed
-    assert listed.endswith(f"vote #{challenge.id}: Dogs at dawn [closed]")
-    assert (await session.handle("/challenge list")) == f"vote #{challenge.id}: Dogs at dawn [closed]"
+    assert listed.endswith(f"challenge #{challenge.id}: Dogs at dawn [closed]")
+    assert (await session.handle("/challenge list")) == f"challenge #{challenge.id}: Dogs at dawn [closed]"
     assert (await session.handle("/challenge frobnicate")).startswith("usage: /challenge start <duration>")
 
 
@@ -93,11 +93,11 @@ async def test_a_relay_at_the_console(studio):
         shown = await session.handle("/relay show 1")
         assert "shot 1 by bob [queued]: the fox digs for mice" in shown
         assert "shot 2 by carol [queued]: an owl watches from a pine" in shown
-        assert await session.handle("/relay film") == "film so far: no shot is rendered yet (2 shot(s) still rendering)"
+        assert await session.handle("/relay film") == "film so far: no shot is rendered yet (2 shots still rendering)"
         assert await session.handle("/challenge submit 1 1") == (
             "error: Challenge #1 is a relay: add a shot with /relay add instead."
         )
-        assert (await session.handle("/profile bob")).endswith("0 entries, 1 relay shot(s)")
+        assert (await session.handle("/profile bob")).endswith("0 entries, 1 relay shot")
     finally:
         for watcher in session.watchers:  # no worker runs here, so the renders never finish
             watcher.cancel()

@@ -86,12 +86,12 @@ def test_changes_validate_themselves_and_describe_what_changed():
         RemixChange("reorder", shot=2)
     with pytest.raises(RemixError):
         RemixChange("style", " ")
-    assert RemixChange("reroll").describe() == "re-rolled every shot"
-    assert RemixChange("reroll", shot=2).describe() == "re-rolled shot 2"
-    assert RemixChange("reorder", shot=3, to=LAST).describe() == "moved shot 3 last"
-    assert RemixChange("reorder", shot=1, to=3, swap=True).describe() == "swapped shots 1 and 3"
-    assert RemixChange("add", "a cat").describe() == "added a shot: a cat"
-    assert RemixChange("extend").describe() == "extended the clip"
+    assert RemixChange("reroll").describe().english() == "re-rolled every shot"
+    assert RemixChange("reroll", shot=2).describe().english() == "re-rolled shot 2"
+    assert RemixChange("reorder", shot=3, to=LAST).describe().english() == "moved shot 3 last"
+    assert RemixChange("reorder", shot=1, to=3, swap=True).describe().english() == "swapped shots 1 and 3"
+    assert RemixChange("add", "a cat").describe().english() == "added a shot: a cat"
+    assert RemixChange("extend").describe().english() == "extended the clip"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ Run on the database thread (inside `AsyncDatabase.read`).
 """
 from __future__ import annotations
 
+from common.text import N_, Nn_, Text
+
 import sqlite_utils
 
 from storage import challenges as store
@@ -47,7 +49,7 @@ def won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) 
 def leaderboard_row(ranked: Ranked, credits: list[Credit]) -> Row:
     """The leaderboard image's row for a ranked entry, noting whose clip it remixed (`credits`, nearest ancestor
     first)."""
-    note = f"remix of #{credits[0].clip_id} by {credits[0].name}" if credits else ""
+    note = Text.of(N_("remix of #{clip_id} by {author}"), clip_id=credits[0].clip_id, author=credits[0].name) if credits else None
     return Row(
         rank=ranked.rank,
         title=ranked.title,

@@ -5,6 +5,8 @@ Functions taking a `sqlite_utils.Database` run on the database thread (inside `A
 """
 from __future__ import annotations
 
+from common.text import N_, Nn_, Text
+
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -50,19 +52,19 @@ class ChallengeRules:
         ignored."""
         return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls) if field.name in data})
 
-    def describe(self) -> list[str]:
-        """The rules that are set, one short English phrase each, for listings."""
+    def describe(self) -> list[Text]:
+        """The rules that are set, one short Text each (for a front-end to translate), for listings."""
         lines = []
         if self.max_shots is not None:
-            lines.append(f"at most {self.max_shots} shot{'s' if self.max_shots != 1 else ''}")
+            lines.append(Text.count(Nn_("at most {n} shot", "at most {n} shots"), self.max_shots))
         if self.model is not None:
-            lines.append(f"model: {self.model}")
+            lines.append(Text.of(N_("model: {model}"), model=self.model))
         if not self.allow_remixes:
-            lines.append("no remixes of other people's clips")
+            lines.append(Text.of(N_("no remixes of other people's clips")))
         if self.max_turns is not None:
-            lines.append(f"at most {self.max_turns} shots in the film")
+            lines.append(Text.count(Nn_("at most {n} shot in the film", "at most {n} shots in the film"), self.max_turns))
         if self.shot_seconds is not None:
-            lines.append(f"{self.shot_seconds:g} s per shot")
+            lines.append(Text.of(N_("{seconds:g} s per shot"), seconds=self.shot_seconds))
         return lines
 
 

@@ -2,6 +2,8 @@
 (`votes.py`) and relays (`relay.py`) mixed in."""
 from __future__ import annotations
 
+from common.text import N_, Nn_, Text
+
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
@@ -199,10 +201,11 @@ class ChallengeService(VoteMethods, RelayMethods):
         if ranking and make_media:
             rows = [leaderboard_row(ranked, credits.get(ranked.clip.id, [])) for ranked in ranking]
             votes = sum(ranked.votes for ranked in ranking)
-            heading = f"Challenge #{challenge.id}: {challenge.theme}"
-            entries = f"{len(ranking)} entr{'y' if len(ranking) == 1 else 'ies'}"
-            subheading = f"{entries} · {votes} vote{'' if votes == 1 else 's'}"
-            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path)
+            heading = Text.of(N_("Challenge #{challenge_id}: {theme}"), challenge_id=challenge.id, theme=challenge.theme)
+            subheading = Text.of(N_("{entries} · {votes}"),
+                                 entries=Text.count(Nn_("{n} entry", "{n} entries"), len(ranking)),
+                                 votes=Text.count(Nn_("{n} vote", "{n} votes"), votes))
+            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path, say=self.say)
         leaderboard = path if path.is_file() else None
         return ChallengeResults(challenge, ranking, podium(ranking), credits, leaderboard)
 
