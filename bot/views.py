@@ -98,7 +98,7 @@ def clip_view(clip_id: int, *, draft: bool = False) -> discord.ui.View:
 
 async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
     studio = _bot(interaction).studio
-    member, _ = await interaction_member(studio, interaction)
+    member, _settings = await interaction_member(studio, interaction)
     await studio.visible_clip(member, clip_id)  # a deleted clip fails here, not after the member typed
     await interaction.response.send_modal(RemixModal(clip_id))
 
@@ -116,7 +116,7 @@ def vary_change(clip: Clip) -> remixing.RemixChange:
 
 async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
     studio = _bot(interaction).studio
-    member, _ = await interaction_member(studio, interaction)
+    member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
     await queue_remix(interaction, clip_id, vary_change(clip))
 
@@ -158,7 +158,7 @@ async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
 
 async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     studio = _bot(interaction).studio
-    member, _ = await interaction_member(studio, interaction)
+    member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
     recipe = "\n".join(map(say, await remixing.recipe_card(studio, member, clip_id)))
     family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10, say=say)

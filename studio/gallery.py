@@ -7,6 +7,8 @@ the same as for one that never existed.
 """
 from __future__ import annotations
 
+from common.text import Text
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,17 +41,22 @@ class ClipPage:
     clip: Clip
     shot_list: ShotList
     recipes: list[ShotRender]
-    # Everything needed to render the clip again (studio.remix.recipe_text).
-    recipe: str
+    # Everything needed to render the clip again (studio.remix.recipe_text), a Text per line.
+    recipe: list[Text]
     # The remix chain from the original down to the clip's parent (the clip itself not included).
     chain: list[Clip]
-    # "remix of alice's clip #12", or "" for an original.
-    credit: str
+    # "remix of alice's clip #12", or None for an original.
+    credit: Text | None
     lineage: LineageTree
     # Direct remixes of this clip that can be watched, oldest first.
     remixes: list[Clip]
     # The relay film this clip is a shot of, if any.
     relay: tuple[Challenge, RelayTurn] | None
+
+    @property
+    def remix_note(self) -> Text | None:
+        """What the remix changed (stored as Text JSON; common.text)."""
+        return Text.loads(self.clip.remix_note)
 
     @property
     def credited(self) -> list[tuple[int, str]]:
@@ -137,7 +144,7 @@ class Gallery:
             recipes=Studio.recipes(clip),
             recipe=recipe_text(clip, ancestors),
             chain=list(reversed(ancestors)),
-            credit=credit_line(clip, ancestors),
+            credit=credit_line(ancestors),
             lineage=tree,
             remixes=remixes,
             relay=relay if relay is not None and relay[0].guild_id == guild_id else None,

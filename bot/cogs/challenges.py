@@ -142,7 +142,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         clip: app_commands.Range[str, 1, 200],
         challenge: app_commands.Range[int, 1, None] | None = None,
     ) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip), member)
         await challenge_views.submit(interaction, entry.id, challenge)
 
@@ -154,7 +154,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         challenge: app_commands.Range[int, 1, None],
         clip: app_commands.Range[str, 1, 200],
     ) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         entry = await remixing.resolve_clip(self.bot.studio, clip_ref(clip), member)
         await challenge_views.vote(interaction, challenge, entry.id)
 

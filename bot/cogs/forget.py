@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _, ngettext
 from bot.members import interaction_member
 from studio.records import Forgotten
 
@@ -21,11 +22,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def forgotten_text(forgotten: Forgotten, whose: str) -> str:
+def forgotten_text(forgotten: Forgotten, whose: str | None) -> str:
+    """The reply to /forget, in the current language; `whose` is the forgotten member's name, None for
+    the member themselves."""
     if forgotten.total == 0:
-        return f"Reelbot holds nothing more about {whose}."
-    return (f"Done: {forgotten.total} record{'s' * (forgotten.total != 1)} about {whose} deleted or anonymized. "
-            "Remixes others made stay up, crediting a deleted member.")
+        return _("Reelbot holds nothing more about you.") if whose is None else _(
+            "Reelbot holds nothing more about {name}.", name=whose)
+    if whose is None:
+        return ngettext("Done: {n} record about you deleted or anonymized. Remixes others made stay up, crediting "
+                        "a deleted member.", "Done: {n} records about you deleted or anonymized. Remixes others "
+                        "made stay up, crediting a deleted member.", forgotten.total)
+    return ngettext("Done: {n} record about {name} deleted or anonymized. Remixes others made stay up, crediting "
+                    "a deleted member.", "Done: {n} records about {name} deleted or anonymized. Remixes others "
+                    "made stay up, crediting a deleted member.", forgotten.total, name=whose)
 
 
 class ForgetCog(commands.Cog):
@@ -36,17 +45,17 @@ class ForgetCog(commands.Cog):
 
     @forget.command(name="me", description="Delete your requests, clips, votes and profile from Reelbot")
     async def forget_me(self, interaction: discord.Interaction) -> None:
-        member, _ = await interaction_member(self.bot.studio, interaction)
+        member, _settings = await interaction_member(self.bot.studio, interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         forgotten = await self.bot.studio.forget(member)
         await self._take_down(forgotten)
-        await interaction.followup.send(forgotten_text(forgotten, "you"), ephemeral=True)
+        await interaction.followup.send(forgotten_text(forgotten, None), ephemeral=True)
 
     @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
     @app_commands.guild_only()
     @app_commands.describe(member="Whose data to forget")
     async def forget_member(self, interaction: discord.Interaction, member: discord.User) -> None:
-        moderator, _ = await interaction_member(self.bot.studio, interaction)
+        moderator, _settings = await interaction_member(self.bot.studio, interaction)
         forgotten = await self.bot.studio.forget(moderator, member.id)  # NotAllowed for non-moderators
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._take_down(forgotten)

@@ -141,7 +141,7 @@ class RemixCog(commands.Cog):
         text = message.content.strip()
         if not text:
             return  # no message content intent, or only an attachment
-        member, _ = await message_member(self.studio, message)
+        member, _settings = await message_member(self.studio, message)
         try:
             ref = remixing.ClipRef(message_id=reference.message_id)
             clip = await remixing.resolve_clip(self.studio, ref, member)

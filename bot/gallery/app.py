@@ -18,6 +18,9 @@ from aiohttp import web
 from bot.gallery import routes
 from bot.gallery.links import GalleryLinks
 from bot.gallery.signing import Signer, load_secret
+from markupsafe import Markup, escape
+
+from bot.i18n import _, current, error_message, negotiate, say, set_language, translations
 from common.errors import NotFound
 from studio.config import Config
 from studio.gallery import Gallery
@@ -44,6 +47,45 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def accept_language(header: str | None) -> str:
+    """The catalog language a browser asks for: its Accept-Language tags by quality (RFC 9110 §12.5.4,
+    `zh-TW,zh;q=0.9,en;q=0.5`), negotiated against the catalogs; English when none fits."""
+    tags: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            tags.append((-quality, index, tag))
+    return negotiate(*[tag for _q, _i, tag in sorted(tags)])
+
+
+@web.middleware
+async def speak_visitor_language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pages in the visitor's browser language (each request runs in its own task, so this is its own)."""
+    set_language(accept_language(request.headers.get("Accept-Language")))
+    response = await handler(request)
+    response.headers.setdefault("Content-Language", current())
+    return response
+
+
+def html_gettext(message: str, /, **params: object) -> Markup:
+    """`_` for templates: the translation is escaped, then filled with params that are escaped unless they
+    are markup already (a `{% set %}` link), so a sentence can carry a link in any word order."""
+    return Markup(escape(translations(current()).gettext(message))).format(**params)
+
+
+def html_ngettext(singular: str, plural: str, n: int, /, **params: object) -> Markup:
+    """`ngettext` for templates, escaping as `html_gettext` does; `n` is also `{n}`."""
+    return Markup(escape(translations(current()).ngettext(singular, plural, n))).format(n=n, **params)
+
+
 def _error_page(request: web.Request, status: int, message: str) -> web.Response:
     return aiohttp_jinja2.render_template("error.html", request, {"status": status, "message": message}, status=status)
 
@@ -57,13 +99,14 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status < 400:
             raise
         # Only our own sentences are shown; aiohttp's default bodies ("404: Not Found") are replaced.
-        message = error.text if error.text and not error.text.startswith(f"{error.status}:") else error.reason
+        # Our own texts are N_-marked English sentences, translated here.
+        message = _(error.text) if error.text and not error.text.startswith(f"{error.status}:") else error.reason
         return _error_page(request, error.status, message)
     except NotFound as error:
-        return _error_page(request, 404, error.user_message)
+        return _error_page(request, 404, error_message(error))
     except Exception:
         log.exception("gallery page %s failed", request.path)
-        return _error_page(request, 500, "Something went wrong on our side.")
+        return _error_page(request, 500, _("Something went wrong on our side."))
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -78,7 +121,7 @@ def _date(timestamp: float) -> str:
 
 def create_app(studio: Studio, signer: Signer) -> web.Application:
     """The gallery over `studio`; `signer` checks links in `link` mode and signs the pages' own links."""
-    app = web.Application(middlewares=[error_pages])
+    app = web.Application(middlewares=[speak_visitor_language, error_pages])
     app[routes.GALLERY] = Gallery(studio)
     app[routes.LINKS] = GalleryLinks(signer)
     app[routes.MEDIA_DIR] = Path(studio.config.media_dir)
@@ -87,8 +130,11 @@ def create_app(studio: Studio, signer: Signer) -> web.Application:
         loader=jinja2.PackageLoader("bot.gallery", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters={"date": _date},
+        filters={"date": _date, "say": say},
     )
+    # Templates word their text with gettext functions of their own (html_gettext) (extracted by Babel's Jinja2 method,
+    # babel.cfg) and render the core's texts (common.text) with `say`.
+    aiohttp_jinja2.get_env(app).globals.update(_=html_gettext, ngettext=html_ngettext, say=say, language=current)
     app.add_routes(routes.routes)
     app.router.add_static("/static/", HERE / "static", name="static")
     app.on_response_prepare.append(_security_headers)

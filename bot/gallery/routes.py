@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.i18n import N_
 from bot.gallery.links import TOKEN_PARAM, GalleryLinks, PageLinks
 from studio.gallery import Gallery
 
@@ -30,7 +31,7 @@ routes = web.RouteTableDef()
 def _id(text: str) -> int:
     value = int(text)
     if value > MAX_ID:
-        raise web.HTTPNotFound(text="There is no such page.")
+        raise web.HTTPNotFound(text=N_("There is no such page."))
     return value
 
 
@@ -40,11 +41,11 @@ async def authorize(request: web.Request) -> int:
     guild_id = _id(request.match_info["guild"])
     access = await request.app[GALLERY].access(guild_id)
     if access == "off":
-        raise web.HTTPNotFound(text="This server's gallery is switched off.")
+        raise web.HTTPNotFound(text=N_("This server's gallery is switched off."))
     if access == "link" and not request.app[LINKS].signer.verify(
         guild_id, request.path, request.query.get(TOKEN_PARAM)
     ):
-        raise web.HTTPForbidden(text="This link is not valid. Open the gallery through a link the bot posted.")
+        raise web.HTTPForbidden(text=N_("This link is not valid. Open the gallery through a link the bot posted."))
     return guild_id
 
 
@@ -58,7 +59,7 @@ def media_file(request: web.Request, stored: str | None, content_type: str) -> w
     root = request.app[MEDIA_DIR].resolve()
     path = Path(stored).resolve() if stored else None
     if path is None or not path.is_relative_to(root) or not path.is_file():
-        raise web.HTTPNotFound(text="This file is not available.")
+        raise web.HTTPNotFound(text=N_("This file is not available."))
     # no-cache: the browser asks again each time, so a deleted clip stops playing at once.
     return web.FileResponse(path, headers={"Content-Type": content_type, "Cache-Control": "private, no-cache"})
 
@@ -73,7 +74,7 @@ async def latest(request: web.Request) -> web.Response:
     guild_id = await authorize(request)
     before = request.query.get("before")
     if before is not None and not (before.isascii() and before.isdigit() and len(before) <= 19):
-        raise web.HTTPBadRequest(text="`before` must be a clip number.")
+        raise web.HTTPBadRequest(text=N_("`before` must be a clip number."))
     clips, next_before = await request.app[GALLERY].latest(guild_id, before_id=None if before is None else _id(before))
     return render(request, "latest.html", guild_id, clips=clips, next_before=next_before, paged=before is not None)
 
