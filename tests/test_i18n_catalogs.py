@@ -95,8 +95,10 @@ def test_language_negotiation() -> None:
     assert negotiate("zh-CN") == negotiate("zh_CN") == "zh-CN"
     assert negotiate("fr", "zh-CN") == "zh-CN"  # the first candidate with a catalog
     assert negotiate("en-GB", "zh-CN") == "en"
-    # Traditional Chinese readers are not handed Simplified Chinese: English until a zh-TW catalog exists.
-    assert supported("zh-TW") is None and negotiate("zh-TW") == "en"
+    # Each Chinese script has its own catalog: Traditional Chinese readers never get Simplified Chinese.
+    assert negotiate("zh-TW") == negotiate("zh_TW") == "zh-TW"
+    assert negotiate("ja") == negotiate("ja-JP") == "ja"
+    assert supported("zh-HK") is None and negotiate("zh-HK") == "en"
     assert negotiate(None, "") == "en"
 
 
