@@ -85,7 +85,30 @@ async def test_synced_commands_carry_their_chinese_names_and_descriptions(world:
         assert start["name_localizations"]["zh-CN"] == "发起"
         kind = next(o for o in start["options"] if o["name"] == "kind")
         assert {c["name"]: c["name_localizations"]["zh-CN"] for c in kind["choices"]} == {"vote": "投票", "relay": "接力"}
-        # Every command and option has a Chinese name and description; Traditional Chinese gets none (yet).
+        assert video["name_localizations"]["zh-TW"] == "影片"
+        assert video["name_localizations"]["ja"] == "動画"
+        assert prompt["name_localizations"]["ja"] == "プロンプト"
+        # Every command and option has a name and description in each catalog language.
         for command in fake.state.commands.all():
-            assert "zh-CN" in command["name_localizations"] and "zh-TW" not in command["name_localizations"]
-            assert "zh-CN" in command["description_localizations"]
+            for locale in ("zh-CN", "zh-TW", "ja"):
+                assert locale in command["name_localizations"], (command["name"], locale)
+                assert locale in command["description_localizations"], (command["name"], locale)
+
+
+async def test_remix_notes_and_lineage_in_the_members_language(world: World, worker) -> None:  # noqa: ANN001
+    fake = world.fake
+    guild = fake.add_guild("熊猫电影", channels=("general",), locale="zh-CN")
+    mei = fake.add_member(guild, 4001, "mei", locale="zh-CN")
+    sam = fake.add_member(guild, 4002, "sam", locale="en-US")
+    async with fake.running(world.bot()):
+        await fake.slash(mei, "video", {"prompt": REQUEST, "seed": 3, **QUICK}, guild=guild)
+        await world.posted_clip(guild.channel("general"))
+        remixed = await fake.slash(mei, "remix", {"clip": "#1", "change": "make it noir"}, guild=guild)
+        text = embed_text(await remixed.wait_message(lambda m: bool(m.embeds)))
+        # The remix note and the credit, made by the core as data, in Chinese.
+        assert "风格：noir" in text and "二创自 mei 的短片 #1" in text, text
+        family = await (await fake.slash(mei, "lineage", {"clip": "#2"}, guild=guild)).wait_message()
+        assert "#1 mei — 原作：" in family.content and "#2 mei — 风格：noir  ◀ 本短片" in family.content, family.content
+        # The same tree for a member whose client speaks English.
+        english = await (await fake.slash(sam, "lineage", {"clip": "#2"}, guild=guild)).wait_message()
+        assert "#1 mei — original: " in english.content and "style: noir  ◀ this clip" in english.content
