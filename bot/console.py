@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import asyncio
 import getpass
 import sys
@@ -24,7 +25,8 @@ from studio.challenges import (
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
 from bot.stages import place_text, stage_text
-from bot.i18n import _, error_message, ngettext, say
+from bot.i18n import _, error_message, ngettext, say, say_in
+from bot.i18n import current as current_language
 from common.text import Text
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
@@ -39,6 +41,11 @@ from studio.takes import finalize, pick
 CONSOLE = "console"
 CONSOLE_GUILD = 0
 CONSOLE_CHANNEL = 0
+
+
+async def _console_speaking(_guild_id: int | None) -> Callable[[Text], str]:
+    """The console's one reader: texts in the session's language (the `--lang` of the run)."""
+    return functools.partial(say_in, current_language())
 
 
 def console_member(name: str) -> Member:
@@ -152,7 +159,7 @@ class ConsoleSession:
     gallery: web.AppRunner | None = None
 
     def __post_init__(self) -> None:
-        self.challenges = ChallengeService(self.studio, say=say)
+        self.challenges = ChallengeService(self.studio, speaking=_console_speaking)
 
     async def close(self) -> None:
         if self.gallery is not None:

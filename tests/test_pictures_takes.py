@@ -104,7 +104,7 @@ async def test_a_picture_starts_the_first_shot_and_later_shots_continue(studio, 
     blue = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2, draft=True, seed=first.seed,
                                                             image=str(other.path)))  # fmt: skip
     assert Studio.recipes(blue.clip)[0].content_hash() != first.content_hash()
-    card = await recipe_card(studio, ALICE, accepted.clip.id)
+    card = "\n".join(line.english() for line in await recipe_card(studio, ALICE, accepted.clip.id))
     assert "starts from picture" in card and "continues from shot 1" in card
 
     output = renderer.run()

@@ -169,7 +169,7 @@ async def test_interrupted_remixes_are_finished_on_restart(studio: Studio) -> No
 
     def interrupted(db, kind: str, options: dict, transport: str = "console"):  # noqa: ANN001
         return record_request(db, kind=kind, guild_id=BOB.guild_id, channel_id=BOB.channel_id, user_id=BOB.id,
-                              user_name=BOB.name, text=change.describe(), options=options, transport=transport)  # fmt: skip
+                              user_name=BOB.name, text=change.describe().english(), options=options, transport=transport)  # fmt: skip
 
     remix = await studio.adb.write(interrupted, "remix", {"clip_id": parent.clip.id, "change": asdict(change)})
     unknown = await studio.adb.write(interrupted, "teleport", {})

@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.i18n import _, say, use
-from bot.i18n.discord import server_language
+from bot.i18n import _, use
+from bot.i18n.discord import server_language, server_speaking
 from bot import challenge_embeds as texts
 from bot import challenge_views
 from bot.challenge_posting import ChallengePoster
@@ -54,7 +54,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
 
     def __init__(self, bot: "ReelBot") -> None:
         self.bot = bot
-        self.service = ChallengeService(bot.studio, say=say)
+        self.service = ChallengeService(bot.studio, speaking=server_speaking(bot.studio, bot))
         self.poster = ChallengePoster(bot, self.service)
         self.deadlines = DeadlineLoop(self.service, self.poster.post_results)
         self._deadline_task: asyncio.Task[None] | None = None

@@ -155,6 +155,12 @@ def say(text: Text | str | None) -> str:
         return text.english()
 
 
+def say_in(language: str | None, text: Text | str | None) -> str:
+    """`say` in `language` (English when unsupported), whatever the current language is."""
+    with use(language):
+        return say(text)
+
+
 def error_message(error: ReelbotError) -> str:
     """A core refusal in the current language: its English template translated, then filled with its params.
 

@@ -8,12 +8,15 @@ https://discord.com/developers/docs/reference#locales
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from bot.i18n import languages, negotiate, set_language, supported, translations
+from bot.i18n import languages, negotiate, say_in, set_language, supported, translations
+from common.text import Text
 
 if TYPE_CHECKING:
     from studio.service import Studio
@@ -52,6 +55,15 @@ async def speak_to(interaction: discord.Interaction) -> bool:
     """Make the member's language current for this interaction's task; always True (an interaction_check)."""
     set_language(await member_language(interaction.client.studio, interaction))  # type: ignore[attr-defined]
     return True
+
+
+def server_speaking(studio: "Studio", client: discord.Client) -> Callable[[int | None], Awaitable[Callable[[Text], str]]]:
+    """For the core's images posted to a server (the leaderboard): guild id -> its `server_language`'s `say`."""
+
+    async def speaking(guild_id: int | None) -> Callable[[Text], str]:
+        return functools.partial(say_in, await server_language(studio, client, guild_id))
+
+    return speaking
 
 
 class SpeaksMemberLanguage:

@@ -1,9 +1,12 @@
 """The state every part of the challenge service shares: the studio it runs over and its wake-up event."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from common.text import Text
+
+# A front-end's texts-to-words for a server's readers: guild id -> a function rendering a Text there.
+Speaking = Callable[[int | None], Awaitable[Callable[[Text], str]]]
 
 import asyncio
 from pathlib import Path
@@ -17,12 +20,16 @@ class ServiceBase:
     """Holds the `Studio`; `scheduled` is set whenever a deadline is added, which wakes the front-end's
     `DeadlineLoop`. Keep one service per front-end session so that loop hears every new deadline."""
 
-    def __init__(self, studio: Studio, *, say: Callable[[Text], str] = Text.english) -> None:
+    def __init__(self, studio: Studio, *, speaking: Speaking | None = None) -> None:
         self.studio = studio
         self.scheduled = asyncio.Event()
-        # How the front-end words the core's texts drawn into images (the leaderboard): bot.i18n.say, in
-        # the language current where results are made; English by default.
-        self.say = say
+        # How the front-end words the core's texts drawn into images for a server's readers (the
+        # leaderboard); English when None.
+        self.speaking = speaking
+
+    async def say_for(self, guild_id: int | None) -> Callable[[Text], str]:
+        """The function that renders texts for everyone in `guild_id` (the front-end's `speaking`)."""
+        return Text.english if self.speaking is None else await self.speaking(guild_id)
 
     @property
     def adb(self) -> AsyncDatabase:

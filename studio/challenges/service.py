@@ -205,7 +205,8 @@ class ChallengeService(VoteMethods, RelayMethods):
             subheading = Text.of(N_("{entries} · {votes}"),
                                  entries=Text.count(Nn_("{n} entry", "{n} entries"), len(ranking)),
                                  votes=Text.count(Nn_("{n} vote", "{n} votes"), votes))
-            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path, say=self.say)
+            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path,
+                                    say=await self.say_for(challenge.guild_id))
         leaderboard = path if path.is_file() else None
         return ChallengeResults(challenge, ranking, podium(ranking), credits, leaderboard)
 
