@@ -14,14 +14,14 @@ relay turns (text wiped, author anonymized); and, when forgetting everywhere, th
 """
 from __future__ import annotations
 
-from common.errors import N_
-
 import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlite_utils
+
+from common.errors import N_
 
 # Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
 DELETED_MEMBER_ID = 0

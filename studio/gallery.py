@@ -7,13 +7,12 @@ the same as for one that never existed.
 """
 from __future__ import annotations
 
-from common.text import Text
-
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
+from common.text import Text
 from common.errors import NotFound
 from generation.recipe import ShotRender
 from prompts.schema import ShotList

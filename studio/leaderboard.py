@@ -1,16 +1,13 @@
 """The results image of a vote challenge: one row per entry with rank, thumbnail, title, author, votes."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from common.text import N_, Nn_, Text
-
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from common.text import N_, Nn_, Text
 from generation.encoding import read_frame
 from generation.errors import EncodeError
 

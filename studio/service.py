@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common.text import N_, Nn_, Text
+from common.text import Nn_, Text
 from generation.recipe import ShotRender, linked
 from generation.placement import i2v_fallback
 from generation.registry import ASPECTS, get_preset, i2v_models

@@ -12,6 +12,7 @@ from gallery_fixtures import ALICE, BOB, GUILD, client, links, make_clip, studio
 from prompts.base import ExpandOptions
 from prompts.request import parse_request
 from prompts.rules import plan_durations
+from studio.leaderboard import Row, render_leaderboard
 from studio.lineage import LineageNode, LineageTree, lineage_text
 from studio.remix import RemixChange
 
@@ -99,3 +100,23 @@ async def test_gallery_pages_speak_the_visitors_language(studio, client, links) 
     assert "<h2>Recipe</h2>" in english and '<html lang="en">' in english
     missing = await client.get(f"/g/{GUILD}/clip/999", headers={"Accept-Language": "zh-CN"})
     assert missing.status in (403, 404) and ("无效" in await missing.text() or "没有" in await missing.text())
+
+
+def test_every_word_of_the_leaderboard_goes_through_the_front_ends_say(tmp_path) -> None:  # noqa: ANN001
+    said: list[str] = []
+
+    def say_zh(text: Text) -> str:
+        said.append(text.template)
+        with use("zh-CN"):
+            return say(text)
+
+    note = Text.of(N_("remix of #{clip_id} by {author}"), clip_id=1, author="alice")
+    rows = [Row(rank, f"Boat {rank}", "bob", 12 - rank, note=note if rank == 1 else None) for rank in range(1, 12)]
+    heading = Text.of(N_("Challenge #{challenge_id}: {theme}"), challenge_id=3, theme="Sea")
+    subheading = Text.of(N_("{entries} · {votes}"), entries=Text.count(Nn_("{n} entry", "{n} entries"), 11),
+                         votes=Text.count(Nn_("{n} vote", "{n} votes"), 66))
+    assert render_leaderboard(heading, subheading, rows, tmp_path / "board.png", say=say_zh).is_file()
+    assert {"Challenge #{challenge_id}: {theme}", "{entries} · {votes}", "{n} vote", "by {author}",
+            "remix of #{clip_id} by {author}", "…and {n} more"} <= set(said)
+    with use("zh-CN"):
+        assert say(subheading) == "11 个参赛作品 · 66 票"

@@ -1,8 +1,6 @@
 """Remixing through the Studio with real tiny-model renders: reuse, lineage, permissions, every change kind."""
 from __future__ import annotations
 
-from common.text import Text
-
 import dataclasses
 import threading
 from pathlib import Path
@@ -23,6 +21,7 @@ from common.errors import NotFound
 from renderqueue.jobs import claim_next
 from storage.requests import get_request
 from storage.settings import set_setting
+from common.text import Text
 from studio.lineage import lineage, lineage_text
 from studio.remix import (
     CONTINUING,

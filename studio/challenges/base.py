@@ -1,19 +1,17 @@
 """The state every part of the challenge service shares: the studio it runs over and its wake-up event."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from common.text import Text
-
-# A front-end's texts-to-words for a server's readers: guild id -> a function rendering a Text there.
-Speaking = Callable[[int | None], Awaitable[Callable[[Text], str]]]
-
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from common.text import Text
 from storage.aio import AsyncDatabase
 from storage.records import Challenge
 from studio.service import Studio
+
+# A front-end's texts-to-words for a server's readers: guild id -> a function rendering a Text there.
+Speaking = Callable[[int | None], Awaitable[Callable[[Text], str]]]
 
 
 class ServiceBase:

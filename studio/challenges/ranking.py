@@ -4,10 +4,9 @@ Run on the database thread (inside `AsyncDatabase.read`).
 """
 from __future__ import annotations
 
-from common.text import N_, Nn_, Text
-
 import sqlite_utils
 
+from common.text import N_, Text
 from storage import challenges as store
 from storage.clips import find_clip
 from storage.records import Challenge, ChallengeEntry

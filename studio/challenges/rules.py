@@ -5,14 +5,13 @@ Functions taking a `sqlite_utils.Database` run on the database thread (inside `A
 """
 from __future__ import annotations
 
-from common.text import N_, Nn_, Text
-
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
+from common.text import N_, Nn_, Text
 from common.errors import N_, NotAllowed, NotFound
 from generation.registry import MAX_SEED, get_preset
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS

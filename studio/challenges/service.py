@@ -2,14 +2,13 @@
 (`votes.py`) and relays (`relay.py`) mixed in."""
 from __future__ import annotations
 
-from common.text import N_, Nn_, Text
-
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 import sqlite_utils
 
+from common.text import N_, Nn_, Text
 from common.errors import NotAllowed, NotFound
 from prompts.safety import ensure_screened, sanitize_request
 from storage import challenges as store
