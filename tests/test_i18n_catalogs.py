@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALE_DIR, error_message, fields, languages, negotiate, supported, use
 from bot.i18n import _ as translate
 from bot.i18n import ngettext
+from bot.i18n.extract import command_messages
 from common.errors import QueueFull
 from storage.settings import validate_setting
 from common.errors import InvalidValue
@@ -89,6 +90,17 @@ def test_command_and_option_names_follow_discords_rules(path: Path) -> None:
         if m.context in ("command", "option") and (not NAME.match(m.string) or m.string != m.string.lower())
     ]
     assert bad == []
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_command_and_option_descriptions_fit_discords_limit(path: Path) -> None:
+    # openapi.json: description_localizations values are 1-100 characters.
+    descriptions = {message for source in (ROOT / "bot").rglob("*.py")
+                    for _, funcname, message, _ in command_messages(source.read_text()) if funcname == "_"}
+    catalog = _read(path)
+    too_long = [(d, catalog.get(d).string) for d in descriptions
+                if catalog.get(d) is not None and not 1 <= len(catalog.get(d).string) <= 100]
+    assert descriptions and too_long == []
 
 
 def test_language_negotiation() -> None:
