@@ -397,7 +397,7 @@ def _rules(text: str) -> tuple[str, ChallengeRules]:
 def describe_challenge(view: ChallengeView) -> str:
     challenge = view.challenge
     if view.is_open:
-        state = _("open, {left} left", left=format_duration(view.time_left))
+        state = _("open, {left} left", left=say(format_duration(view.time_left)))
     else:
         state = _("closed") if challenge.status == "closed" else _("ended, results coming")
     heading = (_("relay #{challenge_id}: {theme} [{state}]") if challenge.kind == "relay"

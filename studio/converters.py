@@ -12,6 +12,7 @@ import math
 import re
 
 from common.errors import InvalidValue
+from common.text import N_, Text
 from generation.registry import MAX_SEED
 
 # The largest SQLite INTEGER: any id we hand out fits, a larger one cannot name anything.
@@ -118,15 +119,16 @@ def check_duration_s(seconds: float, low: int, high: int) -> int:
     return int(seconds)
 
 
-def format_duration(seconds: float) -> str:
-    """Two largest units, e.g. '2d 3h', '45m'; 'less than a minute' below that."""
+def format_duration(seconds: float) -> Text:
+    """Two largest units, e.g. '2d 3h', '45m' (the units of `to_duration_s`, as members type them); 'less than a
+    minute' below that, in the reader's language (a Text for the front-end)."""
     seconds = int(seconds)
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{amount}{unit}")
-    return " ".join(parts[:2]) or "less than a minute"
+    return Text.raw(" ".join(parts[:2])) if parts else Text.of(N_("less than a minute"))
 
 
 def to_bool(text: str | bool, what: str) -> bool:

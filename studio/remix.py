@@ -51,10 +51,10 @@ LAST = -1
 CONTINUING = ", continuing from where the previous shot ended"
 _NEEDS_TEXT = {"edit", "shot", "style", "camera", "add"}
 _NEEDS_SHOT = {"shot", "camera", "remove"}
-_EXAMPLES = (
+_EXAMPLES = Text.of(N_(
     "Try `make it noir`, `shot 2: the monster roars`, `reroll 3`, `camera 2: slow crane up`, "
     "`add: the monster falls asleep`, `remove shot 2`, `swap 1 and 3` or `extend`."
-)
+))
 
 
 class RemixError(StudioError):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from bot.gallery.app import accept_language
-from bot.i18n import say, use
+from bot.i18n import error_message, say, use
 from bot.i18n.extract import extract_reelbot
+from common.errors import InvalidValue
 from common.text import N_, Nn_, Text
 from gallery_fixtures import ALICE, BOB, GUILD, client, links, make_clip, studio
 from prompts.base import ExpandOptions
 from prompts.request import parse_request
 from prompts.rules import plan_durations
 from studio.leaderboard import Row, render_leaderboard
+from studio.converters import check_duration_s
 from studio.lineage import LineageNode, LineageTree, lineage_text
-from studio.remix import RemixChange
+from studio.remix import RemixChange, RemixError
 
 __all__ = ["client", "links", "studio"]  # fixtures
 
@@ -120,3 +124,18 @@ def test_every_word_of_the_leaderboard_goes_through_the_front_ends_say(tmp_path)
             "remix of #{clip_id} by {author}", "…and {n} more"} <= set(said)
     with use("zh-CN"):
         assert say(subheading) == "11 个参赛作品 · 66 票"
+
+
+def test_texts_inside_refusals_are_translated_with_them() -> None:
+    with pytest.raises(RemixError) as caught:
+        RemixChange("edit")
+    assert "Try `make it noir`" in caught.value.user_message
+    with use("zh-CN"):
+        assert "`改成黑色电影风格`" in error_message(caught.value)
+    with use("ja"):
+        assert error_message(caught.value).startswith("新しいバージョンをどうしたいか教えてください。例：`make it noir`")
+    with pytest.raises(InvalidValue) as too_short:
+        check_duration_s(5, 30, 3600)
+    assert too_short.value.user_message == "That should last from less than a minute to 1h."
+    with use("zh-TW"):
+        assert error_message(too_short.value) == "時長應在 不到一分鐘 到 1h 之間。"
