@@ -33,13 +33,18 @@ def shown(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+# What an id numbers, as members read it (the `what` of to_id), for the front-end to translate.
+ID_KINDS = {"clip": N_("clip"), "job": N_("job"), "challenge": N_("challenge"), "relay": N_("relay")}
+
+
 def to_id(text: str | int, what: str = "clip") -> int:
     """'12', '#12', 'clip 12' -> 12. Raises InvalidValue (code "invalid_id") for anything else, zero,
     or a number past the largest id SQLite can hold."""
     match = _ID.fullmatch(str(text).strip())
     if match is None or not 1 <= int(match.group(1)) <= MAX_ID:
         raise InvalidValue(
-            "`{value}` isn't a {what} number. Give its number, like #12.", code="invalid_id", value=shown(text), what=what
+            "`{value}` isn't a {what} number. Give its number, like #12.", code="invalid_id", value=shown(text),
+            what=Text.of(ID_KINDS[what]) if what in ID_KINDS else Text.raw(what),
         )
     return int(match.group(1))
 

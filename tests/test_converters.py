@@ -29,7 +29,7 @@ def test_ids(text, value):
 def test_bad_ids(text):
     with pytest.raises(InvalidValue) as raised:
         to_id(text, "job")
-    assert raised.value.code == "invalid_id" and raised.value.params["what"] == "job"
+    assert raised.value.code == "invalid_id" and str(raised.value.params["what"]) == "job"
 
 
 def test_the_largest_id_is_accepted():
