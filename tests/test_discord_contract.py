@@ -11,9 +11,11 @@ import aiohttp
 import pytest
 
 from discord_fake import FakeDiscord
+from discord_fake.commands import CommandRegistry
 from discord_fake.contract import Contract, ContractViolation, load_contract, spec_path
+from discord_fake.models import FakeMessage, FakeUser, Snowflakes
 from discord_fake.payloads import message_payload
-from discord_fake.models import FakeMessage, FakeUser
+from discord_fake.state import stored_components
 
 BOT = FakeUser(2, "Reelbot", bot=True)
 
@@ -54,6 +56,7 @@ async def test_a_body_against_the_spec_is_refused_and_fails_the_test(contract: C
     assert "create_message (POST /channels/{channel_id}/messages) request $.components[0].components[0].style: " \
            "required: 'style' is a required property" in report
     assert report.splitlines()[1].startswith("1 operations, 1 request bodies and 1 replies checked")
+    assert "1 distinct violations" in report  # the 400 answering it is itself as Discord's
 
 
 async def test_a_check_can_be_turned_off_for_a_test_that_sends_bad_bodies() -> None:
@@ -151,3 +154,20 @@ def test_without_the_spec_nothing_is_checked_and_the_reason_is_logged(
     with caplog.at_level(logging.WARNING, logger="discord_fake.contract"):
         assert load_contract(tmp_path / "openapi.json") is None
     assert f"Discord's OpenAPI spec is not at {tmp_path / 'openapi.json'}" in caplog.text
+
+
+def test_the_fake_returns_discords_shapes_not_the_bots() -> None:
+    """The shapes the contract check found wrong, pinned without the spec (users cloning have none)."""
+    row = {"type": 1, "components": [
+        {"type": 2, "style": 2, "custom_id": "a", "emoji": {"id": None, "name": "🎬"}, "url": None},
+        {"type": 2, "id": 2, "style": 1, "custom_id": "b"}]}
+    assert stored_components([row]) == [{"type": 1, "id": 1, "components": [
+        {"type": 2, "id": 3, "style": 2, "custom_id": "a", "emoji": {"name": "🎬"}},
+        {"type": 2, "id": 2, "style": 1, "custom_id": "b"}]}]
+    registry = CommandRegistry(Snowflakes(), app_id=1)
+    [command] = registry.overwrite(None, [{
+        "name": "video", "description": "Make a clip", "type": 1, "default_member_permissions": 32,
+        "integration_types": None, "contexts": None,
+        "options": [{"name": "prompt", "description": "What", "type": 3, "required": True, "choices": None}]}])
+    assert (command["default_member_permissions"], command["integration_types"]) == ("32", [0])
+    assert command["options"] == [{"name": "prompt", "description": "What", "type": 3, "required": True}]

@@ -18,6 +18,9 @@ Known gaps between the spec and what Discord does, handled here on purpose (each
   (a Nitro user's limit); for bots Discord's limit is 2,000, so request schemas say 2,000.
 - Embeds: the 6,000-character total over all embeds of a message (title, description, field names and
   values, footer text, author name) is not in the spec; it is checked on every message body.
+- Field errors: a 400 "Invalid Form Body" names each field's rule with a string code
+  (``{"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": ...}]}``, as Discord's docs show); the spec
+  reuses its integer-coded Error object there, so replies' field errors take string codes.
 - Interaction callback replies: the ``resource`` union only lists types 4 (message), 7 (updated message)
   and 12 (activity), though Discord answers ``?with_response=1`` with resource types 5 (a deferred
   response, with its loading message) and 9 (a modal, no message) too: type 4's enum gains 5, and the
@@ -200,6 +203,8 @@ class ContractLog:
 
     def report(self) -> str:
         lines = [self.summary()]
+        if self.operations:
+            lines.append("  operations: " + ", ".join(f"{name} {count}" for name, count in sorted(self.operations.items())))
         for kind, found in self.distinct().items():
             lines.append(f"  {found[0]}" + (f"  (x{len(found)})" if len(found) > 1 else ""))
         return "\n".join(lines)
@@ -291,7 +296,7 @@ def _request_side(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _reply_side(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec as Discord's replies follow it: callback resources of types 5 (the deferred response's
-    loading message, shaped as type 4's) and 9 (a modal: no message)."""
+    loading message, shaped as type 4's) and 9 (a modal: no message); field errors with string codes."""
     spec = copy.deepcopy(spec)
     schemas = spec["components"]["schemas"]
     schemas["CreateMessageInteractionCallbackResponse"]["properties"]["type"]["enum"] = [4, 5]
@@ -299,6 +304,10 @@ def _reply_side(spec: dict[str, Any]) -> dict[str, Any]:
         "type": "object", "properties": {"type": {"type": "integer", "enum": [9]}},
         "required": ["type"], "not": {"required": ["message"]},
     })
+    schemas["InnerErrors"]["properties"]["_errors"]["items"] = {
+        "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        "required": ["code", "message"],
+    }
     return spec
 
 
