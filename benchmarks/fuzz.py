@@ -15,6 +15,7 @@ import logging
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -42,9 +43,9 @@ def main() -> int:
     failures = 0
     try:
         example()
-    except Exception as error:  # hypothesis re-raises the shrunk failure
+    except Exception as error:  # hypothesis re-raises the shrunk failure, the falsifying example in its notes
         failures = 1
-        print(f"failure: {error!r}", file=sys.stderr)
+        print("".join(traceback.format_exception(error))[-4000:], file=sys.stderr)
     print(f"examples run: {ran} in {time.perf_counter() - started:.0f}s")
     print(f"fuzz_failures={failures}")
     return 1 if failures else 0

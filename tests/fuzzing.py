@@ -22,6 +22,7 @@ TRICKY = st.sampled_from([
     str(2**63), str(-(2**63) - 1), "0x10", " 1 ", "1,2", "https://discord.com/channels/1/2/3", "abc", "🎬",
     "1h", "90m", "2d", "45s", "0s", "999999999d", "yes", "no", "on", "off", "default", "max_shots", "noir",
     "shot 2: the cat roars", "swap 1 and 3", "reroll", "order 3 1 2", "extend", "remove shot 9",
+    "clip\x00.png", "~no-such-user/boat.png",  # paths the OS refuses with ValueError / RuntimeError
 ])
 WORD = st.one_of(TRICKY, st.text(min_size=0, max_size=20))
 ARGS = st.lists(WORD, max_size=4).map(" ".join)
