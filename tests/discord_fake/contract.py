@@ -43,7 +43,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
@@ -108,7 +108,7 @@ class Contract:
             _REQUEST_URI: _registry(_REQUEST_URI, _request_side(spec)),
             _REPLY_URI: _registry(_REPLY_URI, _reply_side(spec)),
         }
-        self._validators: dict[str, Draft202012Validator | None] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
 
     def operation(self, method: str, path: str) -> Operation | None:
         """The operation serving `method` on `path` (relative to /api/v10), None when Discord has none."""
@@ -247,7 +247,7 @@ class Checker:
         return violations
 
     def _tally(self, *, operation: str | None = None, requests: int = 0, replies: int = 0, unchecked: int = 0,
-               violations: list[Violation] = (), seconds: float = 0.0) -> None:  # type: ignore[assignment]
+               violations: Sequence[Violation] = (), seconds: float = 0.0) -> None:
         for log_ in (self.log, SESSION):
             if operation is not None:
                 log_.operations[operation] += 1
