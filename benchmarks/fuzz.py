@@ -11,18 +11,17 @@ so `failures` is 0 or 1, with the smallest failing input printed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from fuzzing import LINE, invariant_violations, new_session, open_fuzz_studio, run_lines, stop_watchers  # noqa: E402
+from fuzzing import check_console_example, typed_lines  # noqa: E402
 
 
 def main() -> int:
@@ -32,35 +31,21 @@ def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     ran = 0
 
-    @settings(max_examples=args.examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(st.lists(st.tuples(st.sampled_from(["alice", "bob"]), LINE), min_size=1, max_size=6))
+    @settings(max_examples=args.examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(typed_lines(max_lines=6))
     def example(typed: list[tuple[str, str]]) -> None:
         nonlocal ran
         ran += 1
         with tempfile.TemporaryDirectory() as home:
-
-            async def run() -> None:
-                studio = open_fuzz_studio(Path(home))
-                sessions = {name: new_session(studio, name) for name in ("alice", "bob")}
-                try:
-                    for name, line in typed:
-                        await run_lines(sessions[name], [line])
-                finally:
-                    await stop_watchers(*sessions.values())
-                    await studio.aclose()
-
-            asyncio.run(run())
-            problems = invariant_violations(Path(home) / "reelbot.sqlite3")
-            assert not problems, problems
+            check_console_example(Path(home), typed)
 
     started = time.perf_counter()
     failures = 0
     try:
         example()
-    except Exception as error:  # hypothesis re-raises the shrunk failure
+    except Exception as error:  # hypothesis re-raises the shrunk failure, the falsifying example in its notes
         failures = 1
-        print(f"failure: {error!r}", file=sys.stderr)
+        print("".join(traceback.format_exception(error))[-4000:], file=sys.stderr)
     print(f"examples run: {ran} in {time.perf_counter() - started:.0f}s")
     print(f"fuzz_failures={failures}")
     return 1 if failures else 0

@@ -107,13 +107,15 @@ def read_picture(data: bytes, media_dir: Path) -> Picture:
 
 
 def read_picture_file(path: Path, media_dir: Path) -> Picture:
-    """A picture from a local file (the console's `--image`). Raises PictureError as `read_picture`, and
-    code "picture_missing" when the file can't be read."""
-    path = Path(path).expanduser()
+    """A picture from a local file (the console's `--image`, `/image PATH`). Raises PictureError as
+    `read_picture`, and code "picture_missing" when the file can't be read, the typed path included
+    (a NUL byte, or `~user` for an unknown user, is refused with ValueError or RuntimeError, not OSError)."""
+    path = Path(path)
     try:
+        path = path.expanduser()
         check_declared_size(path.stat().st_size)
         data = path.read_bytes()
-    except OSError as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         raise PictureError("Can't read the picture {path}.", code="picture_missing", path=str(path),
                            detail=repr(exc)) from exc  # fmt: skip
     return read_picture(data, media_dir)

@@ -129,3 +129,14 @@ def embed_text(message: FakeMessage) -> str:
                   (embed.get("footer") or {}).get("text", "")]
         parts += [f"{field['name']}: {field['value']}" for field in embed.get("fields") or []]
     return "\n".join(parts)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line on what the fake Discord checked against Discord's OpenAPI spec (discord_fake/contract.py)."""
+    from discord_fake.contract import SESSION, skip_reason
+
+    reason = skip_reason()
+    if reason is not None:
+        terminalreporter.write_line(f"Discord contract: not checked ({reason})")
+    elif SESSION.requests or SESSION.replies:
+        terminalreporter.write_line("Discord contract: " + SESSION.report())

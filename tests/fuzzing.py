@@ -22,6 +22,7 @@ TRICKY = st.sampled_from([
     str(2**63), str(-(2**63) - 1), "0x10", " 1 ", "1,2", "https://discord.com/channels/1/2/3", "abc", "🎬",
     "1h", "90m", "2d", "45s", "0s", "999999999d", "yes", "no", "on", "off", "default", "max_shots", "noir",
     "shot 2: the cat roars", "swap 1 and 3", "reroll", "order 3 1 2", "extend", "remove shot 9",
+    "clip\x00.png", "~no-such-user/boat.png",  # paths the OS refuses with ValueError / RuntimeError
 ])
 WORD = st.one_of(TRICKY, st.text(min_size=0, max_size=20))
 ARGS = st.lists(WORD, max_size=4).map(" ".join)
@@ -33,9 +34,38 @@ LINE = st.one_of(
 )
 
 
+MEMBERS = ("alice", "bob")
+
+
+def typed_lines(max_lines: int) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """What the members type in one example: 1..max_lines (member, line) pairs."""
+    return st.lists(st.tuples(st.sampled_from(MEMBERS), LINE), min_size=1, max_size=max_lines)
+
+
 def open_fuzz_studio(home: Path) -> Studio:
-    config = Config(home=home)
+    # The tiny model named outright: "auto" would probe for GPUs in a child process (seconds per example)
+    # and the fuzzed paths never render.
+    config = Config(home=home, default_model="tiny")
     return Studio(config, AsyncDatabase(config.db_path, lock_wait_s=5))
+
+
+def check_console_example(home: Path, typed: list[tuple[str, str]]) -> None:
+    """One example: a fresh Studio in `home` (an empty folder), each line through its member's console
+    session, then the database's invariants. Raises AssertionError naming what broke, or what escaped."""
+
+    async def run() -> None:
+        studio = open_fuzz_studio(home)
+        sessions = {name: new_session(studio, name) for name in MEMBERS}
+        try:
+            for name, line in typed:
+                await run_lines(sessions[name], [line])
+        finally:
+            await stop_watchers(*sessions.values())
+            await studio.aclose()
+
+    asyncio.run(run())
+    problems = invariant_violations(home / "reelbot.sqlite3")
+    assert not problems, problems
 
 
 def invariant_violations(db_path: Path) -> list[str]:

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from discord_fake import FakeDiscord, FakeMember, MessageFlag
+from discord_fake.contract import SESSION, load_contract, spec_path
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8
 
@@ -235,3 +236,24 @@ async def test_unknown_routes_answer_404_naming_them(fake: FakeDiscord) -> None:
             assert response.headers["Content-Type"] == "application/json"
             assert (await response.json())["id"] == str(fake.bot_user.id)
     assert [str(r) for r in fake.unhandled_requests] == ["POST /guilds/1/bans/2 -> 404"]
+
+
+async def test_the_contract_report_counts_what_was_checked(fake: FakeDiscord) -> None:
+    if load_contract() is None:
+        pytest.skip(f"Discord's OpenAPI spec is not at {spec_path()}: the contract is not checked")
+    guild = fake.add_guild()
+    alice = fake.add_member(guild, 1001, "alice")
+    before = SESSION.requests
+    async with fake.running(make_bot([])):
+        ix = await fake.slash(alice, "video", {"prompt": "a cat surfing"})
+        message = await ix.wait_message(lambda m: bool(m.attachments))
+        await fake.click(message, "reel:again", alice)
+        await fake.wait_until(lambda: message.content == "again by alice", what="the button's edit")
+    log = fake.contract.log
+    assert {"get_my_user", "bulk_set_application_commands", "create_interaction_response", "execute_webhook"} \
+        <= set(log.operations)
+    # The sync, the deferral, the follow-up with its file and the button's update each carried a body.
+    assert log.requests >= 4 and log.replies >= log.requests and log.violations == []
+    assert log.summary().startswith(f"{len(log.operations)} operations, {log.requests} request bodies and "
+                                    f"{log.replies} replies checked against Discord's OpenAPI spec")
+    assert SESSION.requests - before == log.requests  # what pytest's summary line adds up

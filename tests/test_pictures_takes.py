@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 
 from generation.encoding import read_frame
 from storage.settings import set_setting
-from studio.pictures import MAX_PICTURE_PIXELS, PictureError, read_picture
+from studio.pictures import MAX_PICTURE_PIXELS, PictureError, read_picture, read_picture_file
 from studio.remix import RemixError, recipe_card
 from studio.service import Studio, VideoOptions
 from studio.takes import finalize, is_draft, pick
@@ -69,6 +70,17 @@ def test_bad_pictures_are_refused_with_a_code(tmp_path, data, code):
         read_picture(data, tmp_path)
     assert info.value.code == code and info.value.user_message
     assert not list((tmp_path / "pictures").glob("*.png")) if (tmp_path / "pictures").exists() else True
+
+
+@pytest.mark.parametrize("typed", ["clip\x00.png", "~no-such-user-here/boat.png", "missing.png", "."],
+                         ids=["nul-byte", "unknown-user", "missing", "a-folder"])
+def test_a_typed_path_the_os_refuses_is_a_missing_picture(tmp_path, monkeypatch, typed):
+    """Found by benchmarks/fuzz.py: `/image a<NUL>b` escaped as ValueError (and `~nobody/x` as
+    RuntimeError); every path the OS can't open is the same refusal."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PictureError) as info:
+        read_picture_file(Path(typed), tmp_path)
+    assert info.value.code == "picture_missing" and info.value.user_message
 
 
 def test_a_picture_is_stored_upright_and_by_content(tmp_path):

@@ -10,6 +10,7 @@ from .models import ApiError, Snowflakes, invalid_form
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
 ENTITY_TYPES = {USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT}
+GUILD_INSTALL = 0  # ApplicationIntegrationType
 _NAME = re.compile(r"^[-_'\w]{1,32}$")
 # Discord's locales (AvailableLocalesEnum in shared/discord/openapi.json).
 LOCALES = frozenset((
@@ -71,19 +72,41 @@ class CommandRegistry:
         return [c for scope in self.by_scope.values() for c in scope]
 
     def _echo(self, guild_id: int | None, command: dict[str, Any]) -> dict[str, Any]:
+        """The command as Discord stores and returns it (ApplicationCommandResponse), not as the bot sent it:
+        permissions as a string, unset integration types as the default guild install, unset option
+        fields left out rather than null."""
         type_ = command.get("type", 1)
         key = (command["name"], type_, guild_id)
         if key not in self._stable_ids:
             self._stable_ids[key] = self._ids.next()
+        permissions = command.get("default_member_permissions")
         echoed = {
-            "description": "", "options": [], "default_member_permissions": None, "nsfw": False,
-            "contexts": None, "integration_types": [0], **command,
-            "id": str(self._stable_ids[key]), "application_id": str(self._app_id), "type": type_,
-            "version": str(self._ids.next()),
+            "id": str(self._stable_ids[key]), "application_id": str(self._app_id), "version": str(self._ids.next()),
+            "type": type_, "name": command["name"], "name_localizations": command.get("name_localizations"),
+            "description": command.get("description") or "",
+            "description_localizations": command.get("description_localizations"),
+            "options": [_stored_option(o) for o in command.get("options") or []],
+            "default_member_permissions": None if permissions is None else str(permissions),
+            "dm_permission": command.get("dm_permission", True) is not False,
+            "contexts": command.get("contexts"),
+            "integration_types": command.get("integration_types") or [GUILD_INSTALL],
+            "nsfw": bool(command.get("nsfw")),
         }
         if guild_id is not None:
             echoed["guild_id"] = str(guild_id)
         return echoed
+
+
+def _stored_option(option: dict[str, Any]) -> dict[str, Any]:
+    """An option (or choice) as Discord returns it: fields the bot left null are absent, nested options and
+    choices likewise; localizations stay nullable, as in Discord's replies."""
+    stored: dict[str, Any] = {}
+    for key, value in option.items():
+        if key in ("options", "choices") and value is not None:
+            stored[key] = [_stored_option(item) for item in value]
+        elif value is not None or key.endswith("_localizations"):
+            stored[key] = value
+    return stored
 
 
 def _validate_command(command: dict[str, Any], path: list[str]) -> None:

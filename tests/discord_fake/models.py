@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 DISCORD_EPOCH_MS = 1420070400000
 DEFAULT_FILESIZE_LIMIT = 10 * 1024 * 1024  # Discord's limit for unboosted guilds and DMs
+# A bot's message content limit (the spec's 4,000 is Nitro users'), and the total of a message's embeds
+# (https://discord.com/developers/docs/resources/message#embed-object-embed-limits; not in the OpenAPI spec).
+CONTENT_LIMIT = 2000
+EMBED_TOTAL_LIMIT = 6000
 
 
 class Perm:
@@ -95,6 +99,17 @@ class Snowflakes:
         now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
         self._last = max(self._last + 1, now)
         return self._last
+
+
+def embed_size(embeds: list[dict[str, Any]]) -> int:
+    """Characters counted toward EMBED_TOTAL_LIMIT: titles, descriptions, field names and values, footer
+    texts and author names of all the message's embeds."""
+    total = 0
+    for embed in embeds:
+        total += len(embed.get("title") or "") + len(embed.get("description") or "")
+        total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in embed.get("fields") or [])
+        total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
+    return total
 
 
 def iso_now() -> str:
@@ -292,6 +307,7 @@ class FakeInteraction:
     data: dict[str, Any]
     payload: dict[str, Any] = field(repr=False)
     message: FakeMessage | None = field(default=None, repr=False)  # component/modal source message
+    trigger: FakeInteraction | None = field(default=None, repr=False)  # a modal submit's: what opened the modal
     callbacks: list[dict[str, Any]] = field(default_factory=list)  # bodies POSTed to /callback, in order
     original: FakeMessage | None = field(default=None, repr=False)
     followups: list[FakeMessage] = field(default_factory=list, repr=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import (
-    FakeAttachment, FakeChannel, FakeGuild, FakeMember, FakeMessage, FakeRole, FakeUser,
+    FakeAttachment, FakeChannel, FakeGuild, FakeInteraction, FakeMember, FakeMessage, FakeRole, FakeUser,
 )
 
 
@@ -21,7 +21,7 @@ def premium_tier_for(filesize_limit: int) -> int:
 def user_payload(user: FakeUser) -> dict[str, Any]:
     return {
         "id": str(user.id), "username": user.name, "discriminator": "0", "global_name": user.global_name,
-        "avatar": None, "bot": user.bot, "public_flags": 0, "flags": 0,
+        "avatar": None, "bot": user.bot, "public_flags": 0, "flags": 0, "primary_guild": None,
     }
 
 
@@ -131,12 +131,9 @@ def message_payload(
         ]
     if message.interaction is not None:
         ix = message.interaction
-        user = ix.user.user if isinstance(ix.user, FakeMember) else ix.user
-        owners = {"0": str(ix.guild_id)} if ix.guild_id else {"1": str(user.id)}
-        payload["interaction_metadata"] = {
-            "id": str(ix.id), "type": ix.type, "user": user_payload(user), "authorizing_integration_owners": owners,
-        }
+        payload["interaction_metadata"] = interaction_metadata(ix, message)
         if ix.type == 2:
+            user = ix.user.user if isinstance(ix.user, FakeMember) else ix.user
             payload["interaction"] = {"id": str(ix.id), "type": 2, "name": ix.data["name"], "user": user_payload(user)}
     if message.reference is not None and with_reference:
         ref = message.reference
@@ -146,6 +143,24 @@ def message_payload(
         }
         payload["referenced_message"] = None if ref.deleted else message_payload(ref, me_id=me_id, with_reference=False)
     return payload
+
+
+def interaction_metadata(ix: FakeInteraction, message: FakeMessage | None = None) -> dict[str, Any]:
+    """The `interaction_metadata` of `message`, which `ix` created: a command's (type 2), a component
+    click's with the clicked message (3), or a modal submit's with the interaction that opened the modal
+    (5); a follow-up's names the original response."""
+    user = ix.user.user if isinstance(ix.user, FakeMember) else ix.user
+    owners = {"0": str(ix.guild_id)} if ix.guild_id else {"1": str(user.id)}
+    metadata: dict[str, Any] = {
+        "id": str(ix.id), "type": ix.type, "user": user_payload(user), "authorizing_integration_owners": owners,
+    }
+    if ix.original is not None and message is not None and message is not ix.original:
+        metadata["original_response_message_id"] = str(ix.original.id)
+    if ix.type == 3 and ix.message is not None:
+        metadata["interacted_message_id"] = str(ix.message.id)
+    if ix.type == 5 and ix.trigger is not None:
+        metadata["triggering_interaction_metadata"] = interaction_metadata(ix.trigger)
+    return metadata
 
 
 def emoji_payload(emoji: str) -> dict[str, Any]:

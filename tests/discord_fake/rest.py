@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from .contract import Checker, Violation
 from .models import ApiError, FakeChannel, FakeMessage, Perm, RecordedFile, RecordedRequest
 from .ratelimit import ChannelBudget
 from .payloads import channel_payload, guild_payload, member_payload, role_payload, user_payload
@@ -37,9 +38,10 @@ class InjectedError:
 
 
 class Rest:
-    def __init__(self, state: FakeState, gateway_url: str):
+    def __init__(self, state: FakeState, gateway_url: str, contract: Checker):
         self.state = state
         self.gateway_url = gateway_url
+        self.contract = contract
         self.injected: list[InjectedError] = []
         self.budget = ChannelBudget()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -51,7 +53,9 @@ class Rest:
 
     def _register(self) -> None:
         r = self.route
-        r("GET", "/users/@me", lambda q, p: (200, {**user_payload(self.state.bot_user), "verified": True, "mfa_enabled": False}))
+        r("GET", "/users/@me", lambda q, p: (200, {
+            **user_payload(self.state.bot_user), "verified": True, "mfa_enabled": False,
+            "locale": self.state.bot_user.locale}))
         r("GET", "/users/{user_id}", self.get_user)
         r("POST", "/users/@me/channels", self.open_dm)
         r("GET", "/oauth2/applications/@me", self.application)
@@ -98,14 +102,19 @@ class Rest:
         recorded = RecordedRequest(request.method, path, dict(request.query), dict(request.headers))
         self.state.requests.append(recorded)
         headers: dict[str, str] = {}
+        operation = None
         try:
             recorded.json, recorded.files = await _read_body(request)
             if in_api:
                 headers = self.budget.check(recorded.method, recorded.path)
+                operation, violations = self.contract.request(recorded.method, recorded.path, recorded.json)
+                if violations:  # Discord refuses a body that breaks its schema
+                    raise _invalid_body(violations)
             status, body = self._dispatch(recorded) if in_api else self._unhandled(recorded, full_path=path)
         except ApiError as error:
             status, body = error.status, error.body()
             headers = error.headers
+        self.contract.reply(operation, status, body)
         recorded.status, recorded.response = status, body
         self.state.changed()
         response = json_response(status, body)
@@ -151,12 +160,16 @@ class Rest:
         return 200, channel_payload(self.state.open_dm(user), self.state.bot_user.id)
 
     def application(self, req: RecordedRequest, p: dict[str, str]) -> Reply:
+        """The bot's own application (PrivateApplicationResponse), owned by a user who is no member."""
         state = self.state
-        owner = {"id": "1", "username": "owner", "discriminator": "0", "global_name": None, "avatar": None}
         return 200, {
-            "id": str(state.app_id), "name": state.bot_user.name, "description": "", "icon": None,
-            "bot_public": True, "bot_require_code_grant": False, "owner": owner, "verify_key": "0" * 64,
-            "flags": 0, "team": None, "bot": user_payload(state.bot_user),
+            "id": str(state.app_id), "name": state.bot_user.name, "description": "", "icon": None, "type": None,
+            "bot_public": True, "bot_require_code_grant": False, "owner": user_payload(state.owner),
+            "verify_key": "0" * 64, "flags": 0, "flags_new": "0", "team": None, "bot": user_payload(state.bot_user),
+            "redirect_uris": [], "interactions_endpoint_url": None, "role_connections_verification_url": None,
+            "approximate_guild_count": len(state.guilds), "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0, "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["bot", "applications.commands"],
         }
 
     # -- application commands ------------------------------------------------------------------------
@@ -322,6 +335,18 @@ class Rest:
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
         return 200, member_payload(member)
+
+
+def _invalid_body(violations: list[Violation]) -> ApiError:
+    """Discord's 400 50035 with each violation under its field in `errors`."""
+    errors: dict[str, Any] = {}
+    for violation in violations:
+        node = errors
+        for key in violation.keys:
+            node = node.setdefault(key, {})
+        node.setdefault("_errors", []).append({"code": "CONTRACT_" + violation.rule.upper().replace(" ", "_"),
+                                               "message": violation.message})
+    return ApiError(400, 50035, "Invalid Form Body", errors)
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:

@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Sequence, Ty
 from aiohttp import web
 
 from .commands import build_command_data
+from .contract import Checker, ContractViolation, load_contract
 from .gateway import Gateway
 from .models import (
     DEFAULT_FILESIZE_LIMIT, ApiError, FakeChannel, FakeGuild, FakeInteraction, FakeMember, FakeMessage, FakeRole,
@@ -33,8 +34,11 @@ class FakeDiscord:
 
     def __init__(
         self, *, token: str = "fake-bot-token", app_id: int | None = None, bot_name: str = "Reelbot",
-        interaction_deadline: float = 3.0, timeout: float = 5.0,
+        interaction_deadline: float = 3.0, timeout: float = 5.0, check_contract: bool = True,
     ):
+        """check_contract: validate every REST body against Discord's OpenAPI spec (contract.py) and raise
+        ContractViolation when the fake closes after a violation; False for tests that send bad bodies."""
+        self.contract = Checker(load_contract() if check_contract else None)
         self.state = FakeState(token=token, app_id=app_id, bot_name=bot_name, interaction_deadline=interaction_deadline)
         self.default_timeout = timeout
         self.client_errors: list[str] = []  # ERROR records discord.py logged (e.g. exceptions in commands)
@@ -51,8 +55,16 @@ class FakeDiscord:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         await self.stop()
+        if exc_type is None:
+            self.raise_contract_violations()
+
+    def raise_contract_violations(self) -> None:
+        """ContractViolation naming each distinct violation (operation, request or reply, JSONPath, rule)
+        when the bot sent or the fake answered something Discord's contract does not allow."""
+        if self.contract.log.violations:
+            raise ContractViolation("Discord's contract was broken:\n" + self.contract.log.report())
 
     async def start(self) -> None:
         app = web.Application(client_max_size=1 << 30)
@@ -65,7 +77,7 @@ class FakeDiscord:
         self.port = self._runner.addresses[0][1]
         self.state.base_url = self.url
         self._gateway = Gateway(self.state, self.gateway_url)
-        self._rest = Rest(self.state, self.gateway_url)
+        self._rest = Rest(self.state, self.gateway_url, self.contract)
         logging.getLogger("discord").addHandler(self._log_handler)
 
     async def stop(self) -> None:
@@ -346,7 +358,7 @@ class FakeDiscord:
         channel = self.state.channels[opener.channel_id]
         guild = self.state.guilds.get(channel.guild_id) if channel.guild_id else None
         who = opener.user if user is None else self._member_or_user(user, guild)
-        return await self._dispatched(self.state.new_interaction(5, who, channel, data, message=opener.message))
+        return await self._dispatched(self.state.new_interaction(5, who, channel, data, message=opener.message, trigger=opener))
 
     async def say(
         self, user: UserLike, channel: FakeChannel | None, content: str, reply_to: FakeMessage | None = None, *,

@@ -15,9 +15,9 @@ from urllib.parse import quote
 from . import commands as cmd
 from .commands import CommandRegistry
 from .models import (
-    DEFAULT_FILESIZE_LIMIT, ApiError, FakeAttachment, FakeChannel, FakeGuild, FakeInteraction, FakeMember,
+    CONTENT_LIMIT, DEFAULT_FILESIZE_LIMIT, EMBED_TOTAL_LIMIT, ApiError, FakeAttachment, FakeChannel, FakeGuild, FakeInteraction, FakeMember,
     FakeMessage, FakeRole, FakeUser, Intent, MessageFlag, Perm, RecordedFile, RecordedRequest, Snowflakes,
-    invalid_form, iso_now,
+    embed_size, invalid_form, iso_now,
 )
 from .payloads import (
     attachment_payload, channel_payload, emoji_payload, guild_create_payload, member_payload, message_payload,
@@ -39,6 +39,7 @@ class FakeState:
         self.app_id = app_id or self.ids.next()
         # Modern bots' user id equals their application id.
         self.bot_user = FakeUser(self.app_id, bot_name, bot=True)
+        self.owner = FakeUser(self.ids.next(), "owner")  # the application's owner, in no guild
         self.users: dict[int, FakeUser] = {self.bot_user.id: self.bot_user}
         self.guilds: dict[int, FakeGuild] = {}
         self.channels: dict[int, FakeChannel] = {}
@@ -283,7 +284,7 @@ class FakeState:
         if "embeds" in body or "embed" in body:
             embeds = body.get("embeds") if "embeds" in body else ([body["embed"]] if body.get("embed") else [])
             embeds = list(embeds or [])
-        components = list(body["components"] or []) if "components" in body else message.components
+        components = stored_components(body["components"] or []) if "components" in body else message.components
         flags = message.flags
         if body.get("flags") is not None:
             flags = (message.flags & ~allowed_flags) | (int(body["flags"]) & allowed_flags)
@@ -362,7 +363,7 @@ class FakeState:
     # -- interactions --------------------------------------------------------------------------------
     def new_interaction(
         self, type_: int, user: FakeUser | FakeMember, channel: FakeChannel, data: dict[str, Any],
-        message: FakeMessage | None = None,
+        message: FakeMessage | None = None, trigger: FakeInteraction | None = None,
     ) -> FakeInteraction:
         guild = self.guilds.get(channel.guild_id) if channel.guild_id else None
         interaction_id = self.ids.next()
@@ -395,7 +396,8 @@ class FakeState:
         if message is not None:
             payload["message"] = self.message_payload(message)
         interaction = FakeInteraction(
-            interaction_id, token, type_, user, guild.id if guild else None, channel.id, data, payload, message)
+            interaction_id, token, type_, user, guild.id if guild else None, channel.id, data, payload, message,
+            trigger)
         self.interactions[token] = interaction
         self.dispatch("INTERACTION_CREATE", payload, 0, False)
         self.changed()
@@ -492,15 +494,15 @@ class FakeState:
         interaction.callbacks.append(body)
         self.changed()
         message = interaction.original if type_ in (4, 5, 7) else None
-        return {
-            "interaction": {
-                "id": str(interaction.id), "type": interaction.type,
-                "response_message_id": str(message.id) if message else None,
-                "response_message_loading": bool(message and message.loading),
-                "response_message_ephemeral": bool(message and message.ephemeral),
-            },
-            "resource": {"type": type_, **({"message": self.message_payload(message)} if message else {})},
-        }
+        reply: dict[str, Any] = {"interaction": {"id": str(interaction.id), "type": interaction.type}}
+        if message is not None:
+            reply["interaction"].update(
+                response_message_id=str(message.id), response_message_loading=message.loading,
+                response_message_ephemeral=message.ephemeral)
+            reply["resource"] = {"type": type_, "message": self.message_payload(message)}
+        elif type_ == 9:
+            reply["resource"] = {"type": type_}  # a modal; a deferred update (6) creates nothing
+        return reply
 
     def followup(self, interaction: FakeInteraction, body: dict[str, Any], files: Sequence[RecordedFile]) -> FakeMessage:
         if not interaction.callbacks:
@@ -527,6 +529,43 @@ class FakeState:
         return message
 
 
+def stored_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Message components as Discord stores and returns them: every component has its integer `id` (the
+    bot's own, else numbered in order of appearance, skipping ids the bot chose), and fields the bot sent
+    as null are absent (a button's `emoji.id` for a Unicode emoji, say). Source: Discord's component
+    reference, https://discord.com/developers/docs/components/reference#anatomy-of-a-component."""
+    taken: set[int] = set()
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            if isinstance(value.get("id"), int) and "type" in value:
+                taken.add(value["id"])
+            return {key: strip(item) for key, item in value.items() if item is not None}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    stored: list[dict[str, Any]] = strip(components)
+    next_id = 1
+
+    def number(component: dict[str, Any]) -> None:
+        nonlocal next_id
+        if "id" not in component:
+            while next_id in taken:
+                next_id += 1
+            component["id"] = next_id
+            taken.add(next_id)
+        for child in component.get("components", []):
+            number(child)
+        for key in ("component", "accessory"):
+            if isinstance(component.get(key), dict):
+                number(component[key])
+
+    for component in stored:
+        number(component)
+    return stored
+
+
 def _validate_message(
     content: str, embeds: list[dict[str, Any]], components: list[dict[str, Any]],
     attachments: list[FakeAttachment], flags: int, body: dict[str, Any],
@@ -534,11 +573,10 @@ def _validate_message(
     """Discord's limits that a bot realistically hits (long prompts, big embeds, too many buttons)."""
     if not (content or embeds or components or attachments or body.get("sticker_ids") or body.get("poll")):
         raise ApiError(400, 50006, "Cannot send an empty message")
-    if len(content) > 2000:
-        raise invalid_form(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+    if len(content) > CONTENT_LIMIT:
+        raise invalid_form(["content"], "BASE_TYPE_MAX_LENGTH", f"Must be {CONTENT_LIMIT} or fewer in length.")
     if len(embeds) > 10:
         raise invalid_form(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
-    total = 0
     for index, embed in enumerate(embeds):
         for key, limit in _EMBED_LIMITS.items():
             if len(embed.get(key) or "") > limit:
@@ -551,11 +589,8 @@ def _validate_message(
                 if not 1 <= len(field.get(key) or "") <= limit:
                     raise invalid_form(["embeds", str(index), "fields", str(f_index), key], "BASE_TYPE_BAD_LENGTH",
                                        f"Must be between 1 and {limit} in length.")
-        total += len(embed.get("title") or "") + len(embed.get("description") or "")
-        total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
-        total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
-    if total > 6000:
-        raise invalid_form(["embeds"], "MESSAGE_EMBEDS_TOO_LARGE", "Embed size exceeds maximum size of 6000")
+    if embed_size(embeds) > EMBED_TOTAL_LIMIT:
+        raise invalid_form(["embeds"], "MESSAGE_EMBEDS_TOO_LARGE", f"Embed size exceeds maximum size of {EMBED_TOTAL_LIMIT}")
     if not flags & IS_COMPONENTS_V2:
         if len(components) > 5:
             raise invalid_form(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
