@@ -5,6 +5,7 @@ crashes, no traceback reaches them, and the database stays consistent. Shared by
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -110,7 +111,8 @@ async def run_lines(session: ConsoleSession, lines: list[str]) -> list[str]:
 
 
 def new_session(studio: Studio, name: str) -> ConsoleSession:
-    return ConsoleSession(studio, console_member(name), out=open("/dev/null", "w"))
+    """A console session whose background output (watched jobs' progress) is kept in memory, unread."""
+    return ConsoleSession(studio, console_member(name), out=io.StringIO())
 
 
 async def stop_watchers(*sessions: ConsoleSession) -> None:
