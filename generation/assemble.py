@@ -25,7 +25,8 @@ from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
 from generation.render import CancelCheck, StepCallback, render_shot, to_uint8
-from generation.storyboard import make_storyboard
+from generation.drawing import save_png
+from generation.storyboard import make_storyboard, panel_image
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class PendingShot:
     keyframe: np.ndarray | None
     rendered: bool
     gpu_seconds: float
+    recipe_hash: str = ""
 
 
 @dataclass
@@ -126,6 +128,9 @@ class RenderedClip:
     panel: str = "Shot"
     # The member's starting picture, which leads the storyboard.
     picture: str | None = None
+    # Where storyboard panels are kept by recipe hash (the render cache's folder), so a shot reused from
+    # the cache is not decoded again for its panel; None keeps none.
+    panels: Path | None = None
 
     def finish(self, on_progress: ProgressCallback | None = None) -> ClipOutput:
         """Wait for the shot encodes, stitch out_dir/clip.mp4 and draw out_dir/storyboard.png.
@@ -137,10 +142,7 @@ class RenderedClip:
         shot_paths = [shot.path.result() for shot in self.shots]
         video_path = stitch(shot_paths, self.out_dir / "clip.mp4")
         report(0.95, "Drawing the storyboard")
-        keyframes: list = [
-            shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
-            for shot, path in zip(self.shots, shot_paths, strict=True)
-        ]
+        keyframes: list = [self._panel(shot, path) for shot, path in zip(self.shots, shot_paths, strict=True)]
         headings = [f"{self.panel} {n + 1}" for n in range(len(self.shots))]
         captions = list(self.captions)
         if self.picture is not None:  # the member's picture leads the board: what shot 1 grew from
@@ -163,6 +165,26 @@ class RenderedClip:
         )
 
 
+    def _panel(self, shot: PendingShot, path: Path) -> Image.Image:
+        """The shot's storyboard panel: kept from an earlier clip when the shot was reused, else made from
+        its keyframe (in memory, or decoded from the middle of its file) and kept for later clips."""
+        kept = self.panels / f"{shot.recipe_hash}.panel.png" if self.panels is not None and shot.recipe_hash else None
+        if kept is not None and shot.keyframe is None:
+            try:
+                with Image.open(kept) as image:
+                    return image.convert("RGB")
+            except (OSError, ValueError):  # not kept yet, or a damaged file: make it again
+                pass
+        frame = shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
+        panel = panel_image(frame)
+        if kept is not None:
+            try:
+                save_png(panel, kept, compress_level=1)
+            except OSError as error:  # a cache: the board is drawn all the same
+                log.warning("could not keep the storyboard panel %s: %s", kept, error)
+        return panel
+
+
 def render_shots(
     recipes: list[ShotRender],
     captions: list[str],
@@ -177,13 +199,15 @@ def render_shots(
     title: str | None = None,
     subtitle: str | None = None,
     panel: str = "Shot",
+    panels: Path | None = None,
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
-    file is written, so later clips can reuse it. Raises ValueError (caption count), RecipeError (before
+    file is written, so later clips can reuse it. `panels`: the folder where storyboard panels are kept by
+    recipe hash (see `RenderedClip.panels`). Raises ValueError (caption count), RecipeError (before
     anything renders), RenderCancelled and the render errors of `render_shot`.
     """
     if not recipes or len(recipes) != len(captions):
@@ -205,7 +229,7 @@ def render_shots(
         reused = _reuse(recipe_hash, lookup, encoder)
         if reused is not None:
             log.info("%s: reusing %s", label, recipe_hash)
-            shots.append(PendingShot(reused, None, rendered=False, gpu_seconds=0.0))
+            shots.append(PendingShot(reused, None, rendered=False, gpu_seconds=0.0, recipe_hash=recipe_hash))
             report(_RENDER_SHARE * (index + 1) / total, f"Reused {label}")
             continue
 
@@ -228,8 +252,8 @@ def render_shots(
         )  # fmt: skip
         # One converted frame for the storyboard, rather than keeping the whole shot alive.
         keyframe = to_uint8(frames[len(frames) // 2])
-        shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds))
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image)
+        shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds, recipe_hash=recipe_hash))
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image, panels)
 
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:

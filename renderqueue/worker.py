@@ -418,6 +418,7 @@ def start_job(
             title=clip.shot_list.get("title"),
             subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             panel="Take" if clip.remix_kind == "takes" else "Shot",
+            panels=cache.dir,
         )
         return load_seconds, rendered
 

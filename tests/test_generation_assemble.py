@@ -152,3 +152,29 @@ def test_shot_encoder_bounds_what_it_holds(tmp_path):
         thread.join(30)
         assert submitted.is_set() and first.result() == tmp_path / "a.mp4"
     assert encoder.in_progress("a") is None
+
+
+def test_reused_shots_take_their_storyboard_panel_from_the_cache(pipelines, tmp_path, monkeypatch):
+    shots = recipes()
+    cache, panels = RenderCache(), tmp_path / "renders"
+    encoder = ShotEncoder()
+    with encoder:
+        first = assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c1",
+                                      lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    kept = sorted(path.name for path in panels.iterdir())
+    assert kept == sorted(f"{shot.content_hash()}.panel.png" for shot in shots)
+    decoded = []
+    monkeypatch.setattr(assemble, "read_frame", lambda *args: decoded.append(args) or pytest.fail("decoded"))
+    with ShotEncoder() as encoder:
+        again = assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c2",
+                                      lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    assert (again.rendered, again.reused) == (0, 2) and decoded == []
+    # The same board, drawn from the kept panels instead of decoded frames.
+    assert np.array_equal(np.asarray(Image.open(again.storyboard_path)), np.asarray(Image.open(first.storyboard_path)))
+    # A damaged panel is made again from the shot's file.
+    monkeypatch.undo()
+    (panels / kept[0]).write_bytes(b"not a png")
+    with ShotEncoder() as encoder:
+        assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c3",
+                              lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    assert Image.open(panels / kept[0]).width == 320
