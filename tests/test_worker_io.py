@@ -2,6 +2,7 @@
 never drop an accepted clip, never kill a worker, and are shown to the operator and the member."""
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import sqlite3
@@ -160,3 +161,53 @@ def test_the_worker_survives_a_locked_database_and_finishes_its_job(db, config, 
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def config_home(tmp_path, tiny_models_dir):
+    from studio_fixtures import make_config
+
+    return make_config(tmp_path / "home", tiny_models_dir)
+
+
+async def test_a_request_stored_before_a_long_lock_is_saved_and_finished_once_the_database_is_free(
+        config_home, monkeypatch):
+    """The member is told "saved" only when the request really is stored; the studio then queues it by itself
+    once the lock is gone. A request that couldn't even be stored gets the plain "busy, try again"."""
+    from studio import busy
+    from studio.service import Member, Studio, VideoOptions
+
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(busy, "RETRY_FIRST_S", 0.1)
+    studio = Studio(config_home, AsyncDatabase(config_home.db_path, lock_wait_s=0.3))
+    member = Member(7, "ann", guild_id=1, channel_id=2)
+    try:
+        await studio.settings(1)  # connections opened before the locks, with the short timeout
+        real_record = Studio.record_request
+        holders = []
+
+        async def record_then_lock(self, *args):
+            stored = await real_record(self, *args)
+            holders.append(hold_lock(config_home.db_path, 1.5))  # the lock comes right after storing
+            return stored
+
+        monkeypatch.setattr(Studio, "record_request", record_then_lock)
+        with pytest.raises(DatabaseBusy) as saved:
+            await studio.create(member, "a cat on the beach", VideoOptions(shots=1))
+        assert saved.value.code == "busy_saved" and "is saved" in saved.value.user_message
+        request_id = saved.value.params["request_id"]
+        holders[0].join()
+        task = studio.finishing_later[request_id]
+        await asyncio.wait_for(task, 20)
+        from storage.requests import get_request
+        stored = await studio.adb.read(get_request, request_id)
+        assert stored.status == "accepted" and stored.clip_id is not None
+
+        monkeypatch.setattr(Studio, "record_request", real_record)
+        holder = hold_lock(config_home.db_path, 1.5)
+        with pytest.raises(DatabaseBusy) as refused:
+            await studio.create(member, "a dog on the beach", VideoOptions(shots=1))
+        holder.join()
+        assert refused.value.code == "busy" and "try again" in refused.value.user_message
+    finally:
+        await studio.aclose()
