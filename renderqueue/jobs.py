@@ -1,8 +1,10 @@
 """The durable render queue. Every state change is one transaction, so a crash at any point leaves
 each job either queued, running (and later re-queued when its heartbeat stops) or finished.
 
-`attempts` counts claims: a job is at attempt N while its N-th claim runs. A job whose worker died
-or that failed with `retry=True` goes back to the queue while attempts < max_attempts.
+`attempts` counts claims that ended in a failure (or are running): a job is at attempt N while its N-th
+claim runs. A job that failed with `retry=True` goes back to the queue while attempts < max_attempts; one
+whose worker vanished goes back without using an attempt (`requeue_stale`), as does one handed back by a
+worker shutting down or meeting a transient fault (`release_job`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEsti
 from storage.workers import live_workers
 
 DEFAULT_MAX_ATTEMPTS = 3
+# A job fails once its worker vanished this many times: far more than any run of outside kills, few enough
+# to end a render that takes its worker process down with it every time.
+MAX_VANISHED = 100
 # A worker that has not heartbeaten for this long counts as gone when estimating throughput.
 LIVE_WORKER_WINDOW_S = 60.0
 
@@ -282,8 +287,11 @@ def release_job(
 
 
 def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | None = None) -> list[RenderJob]:
-    """Re-queue running jobs whose worker stopped heartbeating (killed, crashed, machine lost); a job
-    that has used all its attempts this way fails instead. Returns the jobs as they are now."""
+    """Re-queue running jobs whose worker stopped heartbeating (killed, crashed, machine lost), keeping
+    their place in line. A vanished worker is no failure of its job: the claim's attempt is given back and
+    `vanished` counted instead, so any number of kills (an operator's, the chaos benchmark's) can't fail a
+    job; only one that took `MAX_VANISHED` workers down with it (a render that crashes its process or
+    exhausts the host's memory every time) fails. Returns the jobs as they are now."""
     now = timestamp(now)
     stale_sql = "FROM jobs WHERE status = 'running' AND heartbeat_at < ?"
     # Every idle worker calls this each poll: only take the write lock when there is something to do.
@@ -293,21 +301,46 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
         rows = db.query(f"SELECT * {stale_sql}", (now - stale_after_s,))
         stale = [RenderJob.from_row(row) for row in rows]
         for job in stale:
-            message = (
-                f"The renderer stopped while making clip #{job.clip_id}; it will be tried again."
-                if job.attempts < job.max_attempts
-                else f"The renderer stopped {job.attempts} times while making clip #{job.clip_id}, "
-                "so Reelbot gave up on it. Try a shorter clip or a lighter model."
-            )
-            _end_attempt(
-                db,
-                job,
-                message,
-                retry=True,
-                detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})",
-                now=now,
-            )
+            requeue_vanished(
+                db, job.id, worker_id=job.worker_id,
+                message=f"The renderer stopped while making clip #{job.clip_id}; it will be tried again.",
+                gave_up=f"The renderer stopped {job.vanished + 1} times while making clip #{job.clip_id}, so "
+                "Reelbot gave up on it. Try a shorter clip or a lighter model.",
+                detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})", now=now,
+            )  # fmt: skip
         return [get_job(db, job.id) for job in stale]
+
+
+def requeue_vanished(
+    db: sqlite_utils.Database,
+    job_id: int,
+    *,
+    worker_id: str | None,
+    message: str,
+    gave_up: str,
+    detail: str,
+    now: float | None = None,
+) -> RenderJob:
+    """Put back in the queue (keeping its place) a running job whose worker vanished: a process killed or
+    crashed, a GPU host or actor lost. It is no failure of the job: the claim's attempt is given back and
+    `vanished` counted, with `message` as the job's error; the job fails with `gave_up` only when this is
+    its `MAX_VANISHED`-th vanished worker. A job no longer running on `worker_id` is left alone. Returns
+    the job as it is now."""
+    with transaction(db):
+        job = get_job(db, job_id)
+        if job.status != "running" or (worker_id is not None and job.worker_id != worker_id):
+            return job
+        db.execute("UPDATE jobs SET vanished = vanished + 1 WHERE id = ?", (job.id,))
+        if job.vanished + 1 >= MAX_VANISHED:
+            _end_attempt(db, job, gave_up, retry=False, detail=detail, now=timestamp(now))
+        else:
+            db.execute(
+                "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'waiting to retry', "
+                "attempts = attempts - 1, error = ?, error_detail = ? WHERE id = ?",
+                (message, detail, job.id),
+            )
+            db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
+        return get_job(db, job_id)
 
 
 def cancel_job(

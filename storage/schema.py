@@ -256,7 +256,16 @@ _QUEUE_CLOCK = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK)
+# A worker that vanishes mid-render (kill -9, a lost host) is no failure of its job: counted apart from
+# attempts (renderqueue.jobs.requeue_stale).
+_VANISHED = Migration(
+    "vanished: how often a job's worker vanished mid-render",
+    ("ALTER TABLE jobs ADD COLUMN vanished INTEGER NOT NULL DEFAULT 0",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -184,7 +184,7 @@ def test_an_actor_killed_mid_job_is_retried_from_the_shots_it_streamed(db, confi
         wait_for(lambda: get_job(db, job.id).status == "done", timeout=60, what="the retry")
 
     done = get_job(db, job.id)
-    assert done.attempts == 2 and done.worker_id != victim
+    assert (done.attempts, done.vanished) == (1, 1) and done.worker_id != victim
     assert "went away; it will be tried again" in (done.error or "")
     kept = db.execute("SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = ?", (first_shot[0][0],))
     assert kept.fetchall() == first_shot[:1], "attempt 2 reused the shot attempt 1 streamed"

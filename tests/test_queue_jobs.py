@@ -10,6 +10,7 @@ from storage_fixtures import claim_all, claim_all_in_process, submit
 from storage.clips import get_clip
 from storage.db import open_db, transaction
 from common.errors import NotAllowed, QueueFull
+from renderqueue import jobs as jobs_module
 from renderqueue.jobs import (
     QueueLimits,
     active_jobs,
@@ -193,21 +194,28 @@ def test_requeue_stale_recovers_jobs_of_dead_workers(db):
     claim_next(db, "alive", loaded_model=None, now=100.0)
     heartbeat(db, fresh.id, "alive", now=125.0)
     recovered = requeue_stale(db, 20.0, now=130.0)
-    assert [(j.id, j.status, j.attempts) for j in recovered] == [(stale.id, "queued", 1)]
+    assert [(j.id, j.status, j.attempts, j.vanished) for j in recovered] == [(stale.id, "queued", 0, 1)]
     assert "will be tried again" in recovered[0].error
     assert get_job(db, fresh.id).status == "running"
     assert not heartbeat(db, stale.id, "dead"), "the presumed-dead worker must learn it lost the job"
     assert requeue_stale(db, 20.0, now=130.0) == []
 
 
-def test_requeue_stale_fails_a_job_that_keeps_killing_workers(db):
+def test_vanished_workers_never_use_attempts_but_a_job_that_kills_every_worker_ends(db, monkeypatch):
     job = submit(db)
-    for attempt in range(3):
-        claim_next(db, f"w{attempt}", loaded_model=None, now=100.0 * attempt)
-        requeue_stale(db, 10.0, now=100.0 * attempt + 50.0)
+    for kill in range(50):  # fifty kill -9s: far more than max_attempts, and the job is still queued
+        claim_next(db, f"w{kill}", loaded_model=None, now=100.0 * kill)
+        requeue_stale(db, 10.0, now=100.0 * kill + 50.0)
+    survivor = get_job(db, job.id)
+    assert (survivor.status, survivor.attempts, survivor.vanished) == ("queued", 0, 50)
+    # A render that takes its worker down every time ends after MAX_VANISHED of them.
+    monkeypatch.setattr(jobs_module, "MAX_VANISHED", 52)
+    for kill in range(50, 52):
+        claim_next(db, f"w{kill}", loaded_model=None, now=100.0 * kill)
+        requeue_stale(db, 10.0, now=100.0 * kill + 50.0)
     final = get_job(db, job.id)
-    assert (final.status, final.attempts) == ("failed", 3)
-    assert "gave up" in final.error
+    assert (final.status, final.vanished) == ("failed", 52)
+    assert "stopped 52 times" in final.error and "gave up" in final.error
     assert get_clip(db, job.clip_id).status == "failed"
 
 
