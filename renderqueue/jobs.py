@@ -339,7 +339,7 @@ def requeue_vanished(
                 "attempts = attempts - 1, error = ?, error_detail = ? WHERE id = ?",
                 (message, detail, job.id),
             )
-            db.execute("UPDATE clips SET status = 'queued' WHERE id = ? AND status != 'deleted'", (job.clip_id,))
+            move_clip(db, job.clip_id, "queued")
         return get_job(db, job_id)
 
 
