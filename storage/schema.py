@@ -282,6 +282,11 @@ def migrate(db: sqlite_utils.Database, *, target: int | None = None) -> int:
     """Apply pending migrations up to `target` (default: all); safe to run from several processes at once."""
     latest = len(MIGRATIONS)
     target = latest if target is None else target
+    # Up to date (every open but the first): no write lock, so opening a connection never waits on, or
+    # fails under, another program's long write lock.
+    version = schema_version(db)
+    if target <= version <= latest:
+        return version
     # The immediate transaction serialises concurrent openers; the version is re-read under the lock.
     with transaction(db):
         version = schema_version(db)
