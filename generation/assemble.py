@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from generation.encoding import encode_mp4, last_frame_png, probe, read_frame, stitch
-from generation.errors import NonFiniteOutputError, RenderCancelled
+from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
@@ -45,6 +45,11 @@ class ClipOutput:
     rendered: int
     reused: int
     gpu_seconds: float
+
+
+class _NonFiniteFrames(Exception):
+    """A shot's frames held NaN/inf pixels and were not encoded (`ShotEncoder.submit` with `verified`); never
+    reaches a member: `render_shots` renders the shot again at a wider dtype."""
 
 
 class ShotEncoder:
@@ -81,7 +86,7 @@ class ShotEncoder:
 
         With `verified`, float frames are first checked for NaN/inf pixels (`frames_finite`) on the encoder
         thread and the answer set on `verified`; frames that fail are not encoded (the future raises
-        NonFiniteOutputError) and the caller renders the shot again."""
+        _NonFiniteFrames) and the caller renders the shot again."""
         self._room.acquire()
         mine: list[Future[Path]] = []
 
@@ -91,7 +96,7 @@ class ShotEncoder:
                     finite = frames.dtype == np.uint8 or frames_finite(frames)
                     verified.set_result(finite)
                     if not finite:
-                        raise NonFiniteOutputError("The render produced broken (NaN) frames for this shot.")
+                        raise _NonFiniteFrames(recipe_hash)
                 done = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), fps, path)
                 on_encoded(done)
                 return done
