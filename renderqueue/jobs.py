@@ -455,21 +455,21 @@ def _work_ahead(
 ) -> dict[int, tuple[int, float, float, bool]]:
     """For each queued job in predicted order: (position, seconds of queued work and model loads before
     it, seconds of its own render, whether the position is exact)."""
-    known = dict(stats)
-
-    def model_stats(model: str) -> ModelStats:
-        if model not in known:
-            known[model] = default_model_stats(model)
-        return known[model]
-
-    table, before = {}, 0.0
+    models = {job.model for job in prediction.order}
+    # (seconds per work unit, load seconds) per model, looked up once rather than per job.
+    speeds = {
+        model: (found.seconds_per_unit, found.load_seconds)
+        for model in models
+        for found in (stats.get(model) or default_model_stats(model),)
+    }
+    table, before, exact = {}, 0.0, prediction.exact
     for position, job in enumerate(prediction.order, 1):
+        per_unit, load_seconds = speeds[job.model]
         load = 0.0
-        if job.needs_model and job.model != loaded:
-            load = model_stats(job.model).load_seconds
-            loaded = job.model
-        own = _duration(job.cost, model_stats(job.model))
-        table[job.id] = (position, before + load, own, position <= prediction.exact)
+        if job.cost > 0 and job.model != loaded:  # needs_model, inline: this loop runs once per queued job
+            load, loaded = load_seconds, job.model
+        own = job.cost * per_unit
+        table[job.id] = (position, before + load, own, position <= exact)
         before += load + own
     return table
 

@@ -106,7 +106,8 @@ class QueueState:
             if cached_key == key and since <= now < until:
                 return prediction
         prediction = predict_order(
-            list(self.jobs.values()), loaded_model=loaded_model, last_served=self.last_served, now=now, policy=policy
+            list(self.jobs.values()), loaded_model=loaded_model, last_served=self.last_served, now=now, policy=policy,
+            by_user=self.lines.values(),
         )
         self._prediction = (key, now, _next_promotion(self.jobs.values(), now, policy), prediction)
         self._memo = None  # derived from the previous prediction

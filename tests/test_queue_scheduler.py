@@ -158,6 +158,12 @@ def test_predict_order_makes_the_decisions_decide_makes(seed):
     predicted = predict_order(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy)
     assert [j.id for j in predicted.order] == [j.id for j in expected]
     assert predicted.order == expected and predicted.exact == len(expected)
+    by_user = {}
+    for j in sorted(queued, key=lambda j: (j.enqueued_at, j.id)):
+        by_user.setdefault(j.user_id, []).append(j)
+    kept = predict_order(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy,
+                         by_user=by_user.values())
+    assert kept == predicted  # the lines a QueueState keeps spare the sort, nothing else
 
 
 def test_past_the_exact_positions_the_order_is_the_fair_order():
