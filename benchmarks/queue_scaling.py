@@ -5,7 +5,11 @@ final renders, one job running) in a real database, it times, as the best of `--
 disturbed by other programs on a shared machine):
 
 - `claim_next`: a worker's atomic claim (the claim is handed back untimed between rounds);
-- `estimates`: `queue_estimates`, every job's position and ETA at once (one delivery tick, one console poll);
+- `estimates`: `queue_estimates`, every job's position and ETA at once (one delivery tick, one console poll),
+  while the queue is unchanged: what every reply, job view and poll after the first pays, as they share
+  the prediction kept with the connection (`renderqueue.queue_state`);
+- `after change`: the same right after another connection (a front-end in another process) queued one more
+  job: the incremental refresh plus a new prediction, what the first view after any change pays;
 - `first reply`: `Studio.create` for a new request, from the text to the stored clip, its job and its
   queue position: what a front-end awaits before it answers.
 
@@ -24,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import sqlite_utils
 
 from renderqueue.jobs import claim_next, enqueue_clip_job, queue_estimates, release_job
 from storage.aio import AsyncDatabase
@@ -54,6 +60,15 @@ def fill(db_path: Path, size: int, seed: int = 7) -> None:
                              cost_estimate=rng.choice([0.0, 150.0, 300.0, 600.0]), now=index)  # fmt: skip
     claim_next(db, "running-worker", loaded_model=MODELS[0])
     db.close()
+
+
+def enqueue_one(db: sqlite_utils.Database) -> None:
+    """One more request queued, by a new member."""
+    user = 5_000_000 + db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    with transaction(db):
+        clip = create_clip(db, guild_id=1, channel_id=1, author_id=user, author_name="late", request="bench",
+                           shot_list={"title": "bench"}, recipes=[], model=MODELS[0])  # fmt: skip
+        enqueue_clip_job(db, clip.id, user_id=user, guild_id=1, model=MODELS[0], cost_estimate=150.0)
 
 
 def best_ms(
@@ -98,12 +113,17 @@ def measure(size: int, rounds: int) -> dict[str, float]:
                 rounds,
                 lambda: release_job(db, claimed.pop(), worker_id="bench-worker"),
             )
+            queue_estimates(db)
             estimates, estimates_cpu = best_ms(lambda: queue_estimates(db), rounds)
+            other = open_db(config.db_path)
+            enqueue_one(other)
+            changed, changed_cpu = best_ms(lambda: queue_estimates(db), rounds, lambda: enqueue_one(other))
+            other.close()
         finally:
             db.close()
         reply = asyncio.run(first_reply_ms(Path(home), rounds))
     return {"claim_next": claim, "claim_cpu": claim_cpu, "estimates": estimates, "estimates_cpu": estimates_cpu,
-            "first_reply": reply}
+            "changed": changed, "changed_cpu": changed_cpu, "first_reply": reply}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,13 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    print(f"{'queued':>7} {'claim_next ms':>14} {'(cpu)':>7} {'estimates ms':>13} {'(cpu)':>7} {'first reply ms':>15}")
+    print(f"{'queued':>7} {'claim_next ms':>14} {'(cpu)':>7} {'estimates ms':>13} {'(cpu)':>7} "
+          f"{'after change ms':>16} {'(cpu)':>7} {'first reply ms':>15}")
     results = {}
     for size in map(int, args.sizes.split(",")):
         results[size] = measure(size, args.rounds)
         row = results[size]
         print(f"{size:>7} {row['claim_next']:>14.2f} {row['claim_cpu']:>7.2f} {row['estimates']:>13.2f} "
-              f"{row['estimates_cpu']:>7.2f} {row['first_reply']:>15.2f}", flush=True)
+              f"{row['estimates_cpu']:>7.2f} {row['changed']:>16.2f} {row['changed_cpu']:>7.2f} "
+              f"{row['first_reply']:>15.2f}", flush=True)
     largest = max(results)
     print(f"estimates_{largest // 1000}k_ms={results[largest]['estimates']:.2f}" if largest >= 1000
           else f"estimates_{largest}_ms={results[largest]['estimates']:.2f}")  # fmt: skip

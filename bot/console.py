@@ -24,7 +24,7 @@ from studio.challenges import (
 )  # fmt: skip
 from studio.config import Config
 from studio.converters import format_duration, to_bool, to_id, to_seconds, to_shot_number, to_whole_number
-from bot.stages import place_text, stage_text
+from bot.stages import place_text, stage_text, waiting_reason
 from bot.i18n import _, error_message, ngettext, say, say_in
 from bot.i18n import current as current_language
 from common.text import Text
@@ -60,7 +60,7 @@ def progress_line(view: JobView) -> str:
     job = view.job
     if job.status == "queued" and view.estimate is not None:
         return _("clip #{clip_id}: queued, {place}, ~{seconds:.0f}s", clip_id=view.clip.id,
-                 place=place_text(view.estimate), seconds=view.estimate.eta_seconds)
+                 place=place_text(view.estimate), seconds=view.estimate.eta_seconds) + waiting_reason(job)
     bar = "#" * round(job.progress * 20)
     return _("clip #{clip_id}: [{bar}] {percent} {stage}", clip_id=view.clip.id, bar=f"{bar:<20}",
              percent=f"{job.progress:4.0%}", stage=stage_text(job.stage))

@@ -9,7 +9,7 @@ import discord
 
 from bot.i18n import N_, _, ngettext, say
 from common.text import Text
-from bot.stages import place_text, stage_text
+from bot.stages import place_text, stage_text, waiting_reason
 from studio.records import Clip, GuildSettings
 from studio.remix import credit_line
 from studio.service import JobView, Studio
@@ -57,7 +57,8 @@ def progress_line(view: JobView) -> str:
     eta = _(" · ETA {eta}", eta=format_eta(estimate.eta_seconds)) if estimate is not None else ""
     if job.status == "queued":
         position = _(" · {place}", place=place_text(estimate)) if estimate is not None else ""
-        return _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
+        queued = _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
+        return queued + waiting_reason(job)
     return _("{bar} {progress:.0%} · {stage} · position 0{eta}", bar=progress_bar(job.progress),
              progress=job.progress, stage=stage_text(job.stage), eta=eta)
 

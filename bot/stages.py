@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, _
-from studio.records import QueueEstimate
+from studio.records import QueueEstimate, RenderJob
 
 # What the worker reports as a job's stage (generation/assemble.py), lower-cased, as members read it.
 STAGES = {
@@ -38,3 +38,12 @@ def place_text(estimate: QueueEstimate) -> str:
     if estimate.exact:
         return _("position {position}", position=estimate.position)
     return _("about position {position}", position=estimate.position)
+
+
+def waiting_reason(job: RenderJob) -> str:
+    """` · <why>` for a queued job handed back by a transient fault (the media folder full, the database
+    held by another program: `renderqueue.worker.record_failure` keeps the reason as the job's error and
+    "waiting to retry" as its stage); "" otherwise. The reason is the worker's own sentence."""
+    if job.status == "queued" and job.stage == "waiting to retry" and job.error:
+        return f" · {job.error}"
+    return ""

@@ -24,8 +24,9 @@ from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from generation.render import CancelCheck, StepCallback, render_shot, to_uint8
-from generation.storyboard import make_storyboard
+from generation.render import CancelCheck, StepCallback, frames_finite, render_shot, to_uint8
+from generation.drawing import save_png
+from generation.storyboard import make_storyboard, panel_image
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ class ClipOutput:
     rendered: int
     reused: int
     gpu_seconds: float
+
+
+class _NonFiniteFrames(Exception):
+    """A shot's frames held NaN/inf pixels and were not encoded (`ShotEncoder.submit` with `verified`); never
+    reaches a member: `render_shots` renders the shot again at a wider dtype."""
 
 
 class ShotEncoder:
@@ -65,25 +71,48 @@ class ShotEncoder:
         self._pending: dict[str, Future[Path]] = {}
 
     def submit(
-        self, recipe_hash: str, frames: np.ndarray, fps: float, path: Path, on_encoded: Callable[[Path], None]
+        self,
+        recipe_hash: str,
+        frames: np.ndarray,
+        fps: float,
+        path: Path,
+        on_encoded: Callable[[Path], None],
+        *,
+        verified: Future[bool] | None = None,
     ) -> Future[Path]:
         """Encode frames (F, H, W, 3), uint8 or float in [0, 1], to `path` in the background;
         `on_encoded(path)` runs on the encoder thread once the file is in place. The future raises what
-        encoding or `on_encoded` raised."""
+        encoding or `on_encoded` raised.
+
+        With `verified`, float frames are first checked for NaN/inf pixels (`frames_finite`) on the encoder
+        thread and the answer set on `verified`; frames that fail are not encoded (the future raises
+        _NonFiniteFrames) and the caller renders the shot again."""
         self._room.acquire()
+        mine: list[Future[Path]] = []
 
         def encode() -> Path:
             try:
+                if verified is not None:
+                    finite = frames.dtype == np.uint8 or frames_finite(frames)
+                    verified.set_result(finite)
+                    if not finite:
+                        raise _NonFiniteFrames(recipe_hash)
                 done = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), fps, path)
                 on_encoded(done)
                 return done
+            except BaseException as error:
+                if verified is not None and not verified.done():
+                    verified.set_exception(error)
+                raise
             finally:
                 with self._lock:
-                    self._pending.pop(recipe_hash, None)
+                    if mine and self._pending.get(recipe_hash) is mine[0]:
+                        del self._pending[recipe_hash]
                 self._room.release()
 
         with self._lock:
             future = self._pool.submit(encode)
+            mine.append(future)
             self._pending[recipe_hash] = future
         return future
 
@@ -111,6 +140,7 @@ class PendingShot:
     keyframe: np.ndarray | None
     rendered: bool
     gpu_seconds: float
+    recipe_hash: str = ""
 
 
 @dataclass
@@ -126,6 +156,9 @@ class RenderedClip:
     panel: str = "Shot"
     # The member's starting picture, which leads the storyboard.
     picture: str | None = None
+    # Where storyboard panels are kept by recipe hash (the render cache's folder), so a shot reused from
+    # the cache is not decoded again for its panel; None keeps none.
+    panels: Path | None = None
 
     def finish(self, on_progress: ProgressCallback | None = None) -> ClipOutput:
         """Wait for the shot encodes, stitch out_dir/clip.mp4 and draw out_dir/storyboard.png.
@@ -137,10 +170,7 @@ class RenderedClip:
         shot_paths = [shot.path.result() for shot in self.shots]
         video_path = stitch(shot_paths, self.out_dir / "clip.mp4")
         report(0.95, "Drawing the storyboard")
-        keyframes: list = [
-            shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
-            for shot, path in zip(self.shots, shot_paths, strict=True)
-        ]
+        keyframes: list = [self._panel(shot, path) for shot, path in zip(self.shots, shot_paths, strict=True)]
         headings = [f"{self.panel} {n + 1}" for n in range(len(self.shots))]
         captions = list(self.captions)
         if self.picture is not None:  # the member's picture leads the board: what shot 1 grew from
@@ -163,6 +193,26 @@ class RenderedClip:
         )
 
 
+    def _panel(self, shot: PendingShot, path: Path) -> Image.Image:
+        """The shot's storyboard panel: kept from an earlier clip when the shot was reused, else made from
+        its keyframe (in memory, or decoded from the middle of its file) and kept for later clips."""
+        kept = self.panels / f"{shot.recipe_hash}.panel.png" if self.panels is not None and shot.recipe_hash else None
+        if kept is not None and shot.keyframe is None:
+            try:
+                with Image.open(kept) as image:
+                    return image.convert("RGB")
+            except (OSError, ValueError):  # not kept yet, or a damaged file: make it again
+                pass
+        frame = shot.keyframe if shot.keyframe is not None else read_frame(path, probe(path).frame_count // 2)
+        panel = panel_image(frame)
+        if kept is not None:
+            try:
+                save_png(panel, kept, compress_level=1)
+            except OSError as error:  # a cache: the board is drawn all the same
+                log.warning("could not keep the storyboard panel %s: %s", kept, error)
+        return panel
+
+
 def render_shots(
     recipes: list[ShotRender],
     captions: list[str],
@@ -177,13 +227,15 @@ def render_shots(
     title: str | None = None,
     subtitle: str | None = None,
     panel: str = "Shot",
+    panels: Path | None = None,
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
-    file is written, so later clips can reuse it. Raises ValueError (caption count), RecipeError (before
+    file is written, so later clips can reuse it. `panels`: the folder where storyboard panels are kept by
+    recipe hash (see `RenderedClip.panels`). Raises ValueError (caption count), RecipeError (before
     anything renders), RenderCancelled and the render errors of `render_shot`.
     """
     if not recipes or len(recipes) != len(captions):
@@ -196,16 +248,33 @@ def render_shots(
 
     total = len(recipes)
     shots: list[PendingShot] = []
+    # Shots whose NaN check runs on the encoder thread while the next shot denoises: (index, recipe,
+    # answer). Each is confirmed after the next shot's render (by then long answered), before a shot that
+    # continues from it, and after the last shot; a failed one is rendered again at a wider dtype.
+    unconfirmed: list[tuple[int, ShotRender, Future[bool]]] = []
+
+    def confirm() -> None:
+        while unconfirmed:
+            index, recipe, verified = unconfirmed.pop(0)
+            if verified.result():
+                continue
+            log.warning("%s gave non-finite frames for shot %d; rendering again at a wider dtype", recipe.model,
+                        index + 1)  # fmt: skip
+            shots[index] = _render_one(recipe, index, shots, pipelines=pipelines, encoder=encoder, out_dir=out_dir,
+                                       record=record, on_step=None, should_cancel=should_cancel, widen=True)  # fmt: skip
+
     for index, recipe in enumerate(recipes):
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("The render was cancelled.")
+        if recipe.continues_from is not None:
+            confirm()  # it starts from the previous shot's last frame, which must be good
         base = _RENDER_SHARE * index / total
         label = f"shot {index + 1}/{total}"
         recipe_hash = recipe.content_hash()
         reused = _reuse(recipe_hash, lookup, encoder)
         if reused is not None:
             log.info("%s: reusing %s", label, recipe_hash)
-            shots.append(PendingShot(reused, None, rendered=False, gpu_seconds=0.0))
+            shots.append(PendingShot(reused, None, rendered=False, gpu_seconds=0.0, recipe_hash=recipe_hash))
             report(_RENDER_SHARE * (index + 1) / total, f"Reused {label}")
             continue
 
@@ -213,23 +282,13 @@ def render_shots(
             report(base + _RENDER_SHARE * done / steps / total, f"Rendering {label} (step {done}/{steps})")
 
         report(base, f"Rendering {label}")
-        load_pipelines(recipe, pipelines)  # keeps model loading out of gpu_seconds
-        if recipe.continues_from is not None:
-            if not shots:
-                raise ValueError("the first shot can't continue from a previous one")
-            recipe = continued_from(recipe, shots[-1].path.result(), out_dir, index)
-        started = time.monotonic()
-        frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel)
-        seconds = time.monotonic() - started
-        path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
-        encoded = encoder.submit(
-            recipe_hash, frames, recipe.fps, path,
-            on_encoded=lambda done, recipe_hash=recipe_hash, seconds=seconds: record(recipe_hash, done, seconds),
-        )  # fmt: skip
-        # One converted frame for the storyboard, rather than keeping the whole shot alive.
-        keyframe = to_uint8(frames[len(frames) // 2])
-        shots.append(PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds))
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image)
+        verified: Future[bool] = Future()
+        shots.append(_render_one(recipe, index, shots, pipelines=pipelines, encoder=encoder, out_dir=out_dir,
+                                 record=record, on_step=on_step, should_cancel=should_cancel, verified=verified))  # fmt: skip
+        confirm()  # the shots before this one, checked while it rendered
+        unconfirmed.append((index, recipe, verified))
+    confirm()
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image, panels)
 
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
@@ -240,6 +299,52 @@ def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
         pipelines.get(recipe.model, i2v=True)
 
 
+def _single_pass(recipe: ShotRender) -> bool:
+    """Whether `render_segments` renders the shot in one pipeline call, returning its float frames unchecked
+    for NaN (segmented shots are converted, and so checked, on the render thread)."""
+    return recipe.segments == 1 and recipe.keep_frames is None
+
+
+def _render_one(
+    recipe: ShotRender,
+    index: int,
+    shots: list[PendingShot],
+    *,
+    pipelines: PipelineCache,
+    encoder: ShotEncoder,
+    out_dir: Path,
+    record: RecordCallback,
+    on_step: StepCallback | None,
+    should_cancel: CancelCheck | None,
+    verified: Future[bool] | None = None,
+    widen: bool = False,
+) -> PendingShot:
+    """Render shot `index` (after `shots`, the clip's shots before it) and hand it to the encoder; with
+    `verified`, its NaN check is left to the encoder thread (see `ShotEncoder.submit`). Raises ValueError
+    for a first shot that continues from a previous one."""
+    recipe_hash = recipe.content_hash()
+    load_pipelines(recipe, pipelines)  # keeps model loading out of gpu_seconds
+    if recipe.continues_from is not None:
+        if index == 0:
+            raise ValueError("the first shot can't continue from a previous one")
+        recipe = continued_from(recipe, shots[index - 1].path.result(), out_dir, index)
+    started = time.monotonic()
+    frames = render_segments(recipe, pipelines, out_dir, on_step=on_step, should_cancel=should_cancel,
+                             check_finite=verified is None, widen=widen)  # fmt: skip
+    seconds = time.monotonic() - started
+    path = out_dir / f"shot-{index + 1:02d}-{recipe_hash[:12]}.mp4"
+    encoded = encoder.submit(
+        recipe_hash, frames, recipe.fps, path,
+        on_encoded=lambda done, recipe_hash=recipe_hash, seconds=seconds: record(recipe_hash, done, seconds),
+        verified=verified if _single_pass(recipe) else None,
+    )  # fmt: skip
+    if verified is not None and not _single_pass(recipe):
+        verified.set_result(True)  # checked on this thread while converting its segments
+    # One converted frame for the storyboard, rather than keeping the whole shot alive.
+    keyframe = to_uint8(frames[len(frames) // 2])
+    return PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds, recipe_hash=recipe_hash)
+
+
 def render_segments(
     recipe: ShotRender,
     pipelines: PipelineCache,
@@ -248,19 +353,27 @@ def render_segments(
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
     render: Callable[..., np.ndarray] | None = None,
+    check_finite: bool = True,
+    widen: bool = False,
 ) -> np.ndarray:
     """Frames (recipe.frames, height, width, 3) of one shot: its segments rendered one after another
     (see generation.segments), each continued from the previous one's last frame when `recipe.continued`
     (saved as a PNG in `work_dir`), joined and cut to the shot's length. `on_step(done, total)` counts
     the steps of every segment. A one-segment shot comes back as the pipeline's float frames in [0, 1]
-    (the encoder thread converts them); joined segments as uint8. `render` renders one generation, with
-    `render_shot`'s signature (default: `render_shot`; a stand-in in tests). A shot continuing from the previous shot must come
-    through `continued_from` first; raises ValueError otherwise."""
+    (the encoder thread converts them) and, with `check_finite=False`, not checked for NaN (see
+    `render_shot`); joined segments as uint8, always checked. `widen`: render at a wider dtype (a retry).
+    `render` renders one generation, with `render_shot`'s signature (default: `render_shot`; a stand-in in
+    tests). A shot continuing from the previous shot must come through `continued_from` first; raises
+    ValueError otherwise."""
     if recipe.continues_from is not None:
         raise ValueError("a continuing shot needs its start frame first (continued_from)")
     render = render or render_shot
-    if recipe.segments == 1 and recipe.keep_frames is None:
-        return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False)
+    # The NaN options only when they differ from render_shot's defaults, so a stand-in need not know them.
+    checks = {"check_finite": False} if not check_finite else {}
+    if widen:
+        checks["widen"] = True
+    if _single_pass(recipe):
+        return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False, **checks)
     pieces: list[np.ndarray] = []
     init_image = recipe.init_image
     for index in range(recipe.segments):
@@ -271,7 +384,7 @@ def render_segments(
             if on_step is not None:
                 on_step(index * steps + done, recipe.segments * steps)
 
-        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel)
+        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel, **({"widen": True} if widen else {}))
         # A continued segment opens on the frame it was given: that frame is already in the shot.
         pieces.append(frames[1:] if index and recipe.continued else frames)
         if recipe.continued and index + 1 < recipe.segments:

@@ -179,15 +179,16 @@ def fit(text: str, line_font: Font, max_width: int) -> str:
     return lines[0] if lines else ""
 
 
-def save_png(image: Image.Image, out_path: Path) -> Path:
-    """Write atomically, so a reader (the bot posting it) never sees a half-written file."""
+def save_png(image: Image.Image, out_path: Path, *, compress_level: int = 6) -> Path:
+    """Write atomically, so a reader (the bot posting it) never sees a half-written file. `compress_level`:
+    zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
     os.close(fd)
     try:
         # No `optimize`: it tries every filter and level, several times slower for a few percent fewer bytes.
-        image.save(tmp, format="PNG")
+        image.save(tmp, format="PNG", compress_level=compress_level)
         os.replace(tmp, out_path)
     finally:
         Path(tmp).unlink(missing_ok=True)

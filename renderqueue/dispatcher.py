@@ -28,7 +28,7 @@ from generation.encoding import last_frame_png
 from generation.errors import PipelineError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from renderqueue.jobs import claim_next, fail_job, requeue_stale
+from renderqueue.jobs import claim_next, requeue_stale, requeue_vanished
 from renderqueue.remote import (
     Executor,
     Loaded,
@@ -273,14 +273,15 @@ class SlotRunner:
         return load_seconds
 
     def _slot_lost(self, db: sqlite_utils.Database, job: RenderJob, error: SlotLost) -> None:
-        message = (
-            f"The GPU host rendering clip #{job.clip_id} went away; it will be tried again."
-            if job.attempts < job.max_attempts
-            else f"The GPU hosts rendering clip #{job.clip_id} went away {job.attempts} times, so Reelbot "
-            "gave up on it. Try a shorter clip or a lighter model."
-        )
+        """A lost GPU host or actor is a vanished worker, no failure of the job (`requeue_vanished`)."""
         log.warning("job %s: GPU slot %s lost (%s); re-queueing", job.id, self.slot.id, error)
-        fail_job(db, job.id, message, retry=True, worker_id=self.slot.id, detail=f"slot {self.slot.id} lost: {error}")
+        requeue_vanished(
+            db, job.id, worker_id=self.slot.id,
+            message=f"The GPU host rendering clip #{job.clip_id} went away; it will be tried again.",
+            gave_up=f"The GPU hosts rendering clip #{job.clip_id} went away {job.vanished + 1} times, so Reelbot "
+            "gave up on it. Try a shorter clip or a lighter model.",
+            detail=f"slot {self.slot.id} lost: {error}",
+        )  # fmt: skip
 
 
 class Dispatcher:

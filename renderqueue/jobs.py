@@ -1,19 +1,22 @@
 """The durable render queue. Every state change is one transaction, so a crash at any point leaves
 each job either queued, running (and later re-queued when its heartbeat stops) or finished.
 
-`attempts` counts claims: a job is at attempt N while its N-th claim runs. A job whose worker died
-or that failed with `retry=True` goes back to the queue while attempts < max_attempts.
+`attempts` counts claims that ended in a failure (or are running): a job is at attempt N while its N-th
+claim runs. A job that failed with `retry=True` goes back to the queue while attempts < max_attempts; one
+whose worker vanished goes back without using an attempt (`requeue_stale`), as does one handed back by a
+worker shutting down or meeting a transient fault (`release_job`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from generation.registry import canonical_name
-from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide, predict_order
+from renderqueue.queue_state import queue_state
+from renderqueue.scheduler import DEFAULT_POLICY, Prediction, QueuedJob, SchedulerPolicy, decide_lines
 from storage.clips import move_clip
 from storage.db import timestamp, transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
@@ -23,6 +26,9 @@ from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEsti
 from storage.workers import live_workers
 
 DEFAULT_MAX_ATTEMPTS = 3
+# A job fails once its worker vanished this many times: far more than any run of outside kills, few enough
+# to end a render that takes its worker process down with it every time.
+MAX_VANISHED = 100
 # A worker that has not heartbeaten for this long counts as gone when estimating throughput.
 LIVE_WORKER_WINDOW_S = 60.0
 
@@ -107,28 +113,20 @@ def set_cost_estimate(db: sqlite_utils.Database, job_id: int, cost_estimate: flo
     db.execute("UPDATE jobs SET cost_estimate = ? WHERE id = ?", (cost_estimate, job_id))
 
 
-def _queued(db: sqlite_utils.Database) -> list[QueuedJob]:
-    rows = db.execute(
-        "SELECT id, user_id, model, priority, created_at, cost_estimate, bypassed FROM jobs WHERE status = 'queued'"
-    ).fetchall()
-    return [QueuedJob(*row) for row in rows]
+def _serves(models: Collection[str]) -> Callable[[QueuedJob], bool]:
+    """Whether a host declaring `models` can run a job: fully cached jobs (no model needed) fit every host;
+    presets compare by canonical name, so an alias ("tiny") matches the preset a host declared."""
+    serves = {canonical_name(name) for name in models}
+    canonical: dict[str, bool] = {}
 
+    def eligible(job: QueuedJob) -> bool:
+        if not job.needs_model:
+            return True
+        if job.model not in canonical:
+            canonical[job.model] = canonical_name(job.model) in serves
+        return canonical[job.model]
 
-def _last_served(db: sqlite_utils.Database, user_ids: set[int]) -> dict[int, float]:
-    if not user_ids:
-        return {}
-    # One index probe per user (jobs_user_started), not a scan of every job ever started.
-    rows = db.execute(
-        "SELECT users.user_id, (SELECT MAX(started_at) FROM jobs WHERE jobs.user_id = users.user_id) "
-        "FROM (SELECT DISTINCT user_id FROM jobs WHERE status = 'queued') AS users"
-    ).fetchall()
-    return {user: served for user, served in rows if served is not None and user in user_ids}
-
-
-def _queue_state(db: sqlite_utils.Database) -> tuple[list[QueuedJob], dict[int, float]]:
-    """What the scheduler decides on: the queued jobs and when each of their users was last served."""
-    queued = _queued(db)
-    return queued, _last_served(db, {job.user_id for job in queued})
+    return eligible
 
 
 def claim_next(
@@ -148,21 +146,21 @@ def claim_next(
     # Idle workers poll often; don't take the write lock just to find an empty queue.
     if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
         return None
+    # The kept queue state may be refreshed inside this transaction only if it starts it (nothing written
+    # yet that a rollback could take back).
+    keep = not db.conn.in_transaction
     with transaction(db):
         # Stamped under the write lock, so started_at (the round robin's "last served") follows the
         # order in which concurrent workers really claimed.
         now = timestamp(now)
-        queued, last_served = _queue_state(db)
-        if models is not None:
-            # Presets by their canonical name, so an alias ("tiny") matches the preset a host declared.
-            serves = {canonical_name(name) for name in models}
-            queued = [job for job in queued if not job.needs_model or canonical_name(job.model) in serves]
-        decision = decide(
-            queued,
+        state = queue_state(db, keep=keep)
+        decision = decide_lines(
+            state.lines.values(),
             loaded_model=loaded_model,
-            last_served=last_served,
+            last_served=state.last_served,
             now=now,
             policy=policy,
+            eligible=None if models is None else _serves(models),
         )
         if decision is None:
             return None
@@ -289,8 +287,11 @@ def release_job(
 
 
 def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | None = None) -> list[RenderJob]:
-    """Re-queue running jobs whose worker stopped heartbeating (killed, crashed, machine lost); a job
-    that has used all its attempts this way fails instead. Returns the jobs as they are now."""
+    """Re-queue running jobs whose worker stopped heartbeating (killed, crashed, machine lost), keeping
+    their place in line. A vanished worker is no failure of its job: the claim's attempt is given back and
+    `vanished` counted instead, so any number of kills (an operator's, the chaos benchmark's) can't fail a
+    job; only one that took `MAX_VANISHED` workers down with it (a render that crashes its process or
+    exhausts the host's memory every time) fails. Returns the jobs as they are now."""
     now = timestamp(now)
     stale_sql = "FROM jobs WHERE status = 'running' AND heartbeat_at < ?"
     # Every idle worker calls this each poll: only take the write lock when there is something to do.
@@ -300,21 +301,46 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
         rows = db.query(f"SELECT * {stale_sql}", (now - stale_after_s,))
         stale = [RenderJob.from_row(row) for row in rows]
         for job in stale:
-            message = (
-                f"The renderer stopped while making clip #{job.clip_id}; it will be tried again."
-                if job.attempts < job.max_attempts
-                else f"The renderer stopped {job.attempts} times while making clip #{job.clip_id}, "
-                "so Reelbot gave up on it. Try a shorter clip or a lighter model."
-            )
-            _end_attempt(
-                db,
-                job,
-                message,
-                retry=True,
-                detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})",
-                now=now,
-            )
+            requeue_vanished(
+                db, job.id, worker_id=job.worker_id,
+                message=f"The renderer stopped while making clip #{job.clip_id}; it will be tried again.",
+                gave_up=f"The renderer stopped {job.vanished + 1} times while making clip #{job.clip_id}, so "
+                "Reelbot gave up on it. Try a shorter clip or a lighter model.",
+                detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})", now=now,
+            )  # fmt: skip
         return [get_job(db, job.id) for job in stale]
+
+
+def requeue_vanished(
+    db: sqlite_utils.Database,
+    job_id: int,
+    *,
+    worker_id: str | None,
+    message: str,
+    gave_up: str,
+    detail: str,
+    now: float | None = None,
+) -> RenderJob:
+    """Put back in the queue (keeping its place) a running job whose worker vanished: a process killed or
+    crashed, a GPU host or actor lost. It is no failure of the job: the claim's attempt is given back and
+    `vanished` counted, with `message` as the job's error; the job fails with `gave_up` only when this is
+    its `MAX_VANISHED`-th vanished worker. A job no longer running on `worker_id` is left alone. Returns
+    the job as it is now."""
+    with transaction(db):
+        job = get_job(db, job_id)
+        if job.status != "running" or (worker_id is not None and job.worker_id != worker_id):
+            return job
+        db.execute("UPDATE jobs SET vanished = vanished + 1 WHERE id = ?", (job.id,))
+        if job.vanished + 1 >= MAX_VANISHED:
+            _end_attempt(db, job, gave_up, retry=False, detail=detail, now=timestamp(now))
+        else:
+            db.execute(
+                "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'waiting to retry', "
+                "attempts = attempts - 1, error = ?, error_detail = ? WHERE id = ?",
+                (message, detail, job.id),
+            )
+            move_clip(db, job.clip_id, "queued")
+        return get_job(db, job_id)
 
 
 def cancel_job(
@@ -393,40 +419,87 @@ def queue_position(
 
 def queue_estimates(
     db: sqlite_utils.Database, *, now: float | None = None, policy: SchedulerPolicy = DEFAULT_POLICY
-) -> dict[int, QueueEstimate]:
-    """`queue_position` of every queued and running job, from one prediction of the scheduler's order,
-    so a progress display refreshing many jobs doesn't predict the queue once per job."""
+) -> Mapping[int, QueueEstimate]:
+    """`queue_position` of every queued and running job, by job id, from one prediction of the
+    scheduler's order, so a progress display refreshing many jobs doesn't predict the queue once per job.
+
+    The prediction and the work ahead of each position are kept with the connection's queue state
+    (`renderqueue.queue_state`) while the queue, the loaded model and the measured speeds are unchanged;
+    what changes every call (running jobs' progress, live workers) is applied when an entry is read."""
     now = timestamp(now)
     stats = all_model_stats(db)
-
-    def model_stats(model: str) -> ModelStats:
-        if model not in stats:
-            stats[model] = default_model_stats(model)
-        return stats[model]
-
-    def remaining(running: RenderJob) -> float:
-        return _duration(running.cost_estimate, model_stats(running.model)) * (1.0 - running.progress)
-
     running = [
         RenderJob.from_row(row) for row in db.query("SELECT * FROM jobs WHERE status = 'running' ORDER BY started_at")
     ]
     workers = live_workers(db, within_s=LIVE_WORKER_WINDOW_S, now=now)
     loaded = running[-1].model if running else next((w.loaded_model for w in workers[::-1] if w.loaded_model), None)
-    queued, last_served = _queue_state(db)
-    prediction = predict_order(queued, loaded_model=loaded, last_served=last_served, now=now, policy=policy)
-    estimates = {job.id: QueueEstimate(0, remaining(job)) for job in running}
+    state = queue_state(db, keep=not db.conn.in_transaction)
+    prediction = state.predict(loaded_model=loaded, now=now, policy=policy)
+    table = state.memo(("etas", id(prediction), loaded, tuple(sorted(stats.items()))),
+                       lambda: _work_ahead(prediction, loaded, stats))  # fmt: skip
+
+    def remaining(job: RenderJob) -> float:
+        return _duration(job.cost_estimate, stats.get(job.model) or default_model_stats(job.model)) * (1.0 - job.progress)
+
     # Work ahead is shared by the live workers; a job's own render runs on one of them.
-    parallel = max(1, len(workers), len(running))
-    ahead = sum(remaining(job) for job in running)
+    return _Estimates(
+        {job.id: QueueEstimate(0, remaining(job)) for job in running},
+        table,
+        ahead=sum(remaining(job) for job in running),
+        parallel=max(1, len(workers), len(running)),
+    )
+
+
+def _work_ahead(
+    prediction: Prediction, loaded: str | None, stats: Mapping[str, ModelStats]
+) -> dict[int, tuple[int, float, float, bool]]:
+    """For each queued job in predicted order: (position, seconds of queued work and model loads before
+    it, seconds of its own render, whether the position is exact)."""
+    models = {job.model for job in prediction.order}
+    # (seconds per work unit, load seconds) per model, looked up once rather than per job.
+    speeds = {
+        model: (found.seconds_per_unit, found.load_seconds)
+        for model in models
+        for found in (stats.get(model) or default_model_stats(model),)
+    }
+    table, before, exact = {}, 0.0, prediction.exact
     for position, job in enumerate(prediction.order, 1):
+        per_unit, load_seconds = speeds[job.model]
         load = 0.0
-        if job.needs_model and job.model != loaded:
-            load = model_stats(job.model).load_seconds
-            loaded = job.model
-        own = _duration(job.cost, model_stats(job.model))
-        estimates[job.id] = QueueEstimate(position, (ahead + load) / parallel + own, position <= prediction.exact)
-        ahead += load + own
-    return estimates
+        if job.cost > 0 and job.model != loaded:  # needs_model, inline: this loop runs once per queued job
+            load, loaded = load_seconds, job.model
+        own = job.cost * per_unit
+        table[job.id] = (position, before + load, own, position <= exact)
+        before += load + own
+    return table
+
+
+class _Estimates(Mapping[int, QueueEstimate]):
+    """`queue_estimates`' answer: running jobs' estimates, and queued jobs' computed when looked up (a
+    view of 10,000 queued jobs mostly reads a few)."""
+
+    def __init__(
+        self,
+        running: dict[int, QueueEstimate],
+        table: Mapping[int, tuple[int, float, float, bool]],
+        *,
+        ahead: float,
+        parallel: int,
+    ) -> None:
+        self._running, self._table, self._ahead, self._parallel = running, table, ahead, parallel
+
+    def __getitem__(self, job_id: int) -> QueueEstimate:
+        if job_id in self._running:
+            return self._running[job_id]
+        position, before, own, exact = self._table[job_id]
+        return QueueEstimate(position, (self._ahead + before) / self._parallel + own, exact)
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self._running
+        yield from (job_id for job_id in self._table if job_id not in self._running)
+
+    def __len__(self) -> int:
+        return len(self._running) + sum(1 for job_id in self._table if job_id not in self._running)
 
 
 def user_jobs(

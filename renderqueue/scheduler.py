@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -136,6 +137,59 @@ def decide(
     return Decision(head, ())
 
 
+def decide_lines(
+    lines: Collection[Sequence[QueuedJob]],
+    *,
+    loaded_model: str | None,
+    last_served: Mapping[int, float],
+    now: float,
+    policy: SchedulerPolicy = DEFAULT_POLICY,
+    eligible: Callable[[QueuedJob], bool] | None = None,
+) -> Decision | None:
+    """`decide` over the jobs of `lines` (each user's queued jobs, oldest first by (enqueued_at, id)) that
+    are `eligible` (default: all), looking at about one job per user instead of sorting every job.
+
+    `decide` stops within the first round of the top class (each user's oldest job of that class) unless
+    no job there fits the loaded model and none may not be passed; only then are the top class's later
+    rounds ranked, by `decide` itself. The result is `decide`'s, always."""
+    firsts: dict[int, list[QueuedJob]] = defaultdict(list)  # class -> each user's oldest job of it
+    for line in lines:
+        seen: set[int] = set()
+        for job in line:
+            if eligible is not None and not eligible(job):
+                continue
+            # A draft is in class 0 whatever its wait (the common case, without the arithmetic).
+            job_class = 0 if job.priority <= 0 else effective_priority(job, now, policy)
+            if job_class == 0:  # no better class: later jobs can't be in the first round of the top class
+                firsts[0].append(job)
+                break
+            if job_class not in seen:
+                seen.add(job_class)
+                firsts[job_class].append(job)
+    if not firsts:
+        return None
+    top = min(firsts)
+    served = last_served.get
+    first_round = sorted(firsts[top], key=lambda j: (served(j.user_id, -math.inf), j.enqueued_at, j.id))
+    head = first_round[0]
+
+    def fits(job: QueuedJob) -> bool:
+        return not job.needs_model or job.model == loaded_model
+
+    if not policy.affinity or loaded_model is None or fits(head):
+        return Decision(head, ())
+    for index, job in enumerate(first_round):
+        if fits(job):
+            return Decision(job, tuple(first_round[:index]))
+        if job.bypassed >= policy.max_bypass:
+            return Decision(head, ())
+    top_class = [
+        job for line in lines for job in line
+        if (eligible is None or eligible(job)) and effective_priority(job, now, policy) == top
+    ]  # fmt: skip
+    return decide(top_class, loaded_model=loaded_model, last_served=last_served, now=now, policy=policy)
+
+
 def pick_next(
     queued: Sequence[QueuedJob],
     *,
@@ -176,6 +230,7 @@ def predict_order(
     now: float,
     policy: SchedulerPolicy = DEFAULT_POLICY,
     exact_positions: int = EXACT_POSITIONS,
+    by_user: Iterable[Sequence[QueuedJob]] | None = None,
 ) -> Prediction:
     """Simulate `decide` over the whole queue in O(n log n): heaps of each user's next job per priority
     class (fair order), per model (affinity), and of jobs that may not be passed again (bypass limit).
@@ -185,8 +240,10 @@ def predict_order(
     `decide` itself, while those have looked at fewer than 50,000 jobs in all (the exact part ends there).
     Past `exact_positions` the rest is the fair order (`rank`) from there, without model affinity, which
     moves a job by at most `max_bypass` places: close, not exact, and one sort.
+    `by_user`, when the caller keeps them: the same jobs as each user's list, oldest first by (enqueued_at,
+    id), which spares sorting the whole queue.
     """
-    simulation = _Simulation(queued, last_served=last_served, now=now, policy=policy)
+    simulation = _Simulation(queued, last_served=last_served, now=now, policy=policy, by_user=by_user)
     order: list[QueuedJob] = []
     while simulation.remaining and len(order) < exact_positions:
         job, exact = simulation.step(loaded_model)
@@ -200,6 +257,7 @@ def predict_order(
 
 
 _FULL_DECISION_BUDGET = 50_000
+_AGE = operator.itemgetter(4, 0)  # (enqueued_at, id) of a QueuedJob, at C speed
 _NO_MODEL = ""  # the affinity heap of jobs whose shots are all cached: they fit any loaded model
 
 
@@ -212,7 +270,13 @@ class _Simulation:
     """
 
     def __init__(
-        self, queued: Sequence[QueuedJob], *, last_served: Mapping[int, float], now: float, policy: SchedulerPolicy
+        self,
+        queued: Sequence[QueuedJob],
+        *,
+        last_served: Mapping[int, float],
+        now: float,
+        policy: SchedulerPolicy,
+        by_user: Iterable[Sequence[QueuedJob]] | None = None,
     ) -> None:
         self.policy = policy
         self.served = dict(last_served)
@@ -223,9 +287,10 @@ class _Simulation:
         # Jobs that full `decide` calls may still look at: a pathological queue could otherwise need one
         # (n log n) per position.
         self.full_decision_budget = _FULL_DECISION_BUDGET
-        self.job_class = {job.id: effective_priority(job, now, policy) for job in queued}
+        self.job_class = {job.id: 0 if job.priority <= 0 else effective_priority(job, now, policy) for job in queued}
         lines: dict[tuple[int, int], list[QueuedJob]] = defaultdict(list)
-        for job in sorted(queued, key=lambda j: (j.enqueued_at, j.id)):
+        oldest_first = sorted(queued, key=_AGE) if by_user is None else (job for line in by_user for job in line)
+        for job in oldest_first:  # each user's jobs stay oldest first within each class
             lines[(job.user_id, self.job_class[job.id])].append(job)
         # Each user's jobs per class, oldest first, and how many have left from the front.
         self.lines = dict(lines)
@@ -319,7 +384,7 @@ class _Simulation:
                 if job.id not in self.gone:
                     keyed.append((job_class, round_index, served, job.enqueued_at, job.id, job))
                     round_index += 1
-        keyed.sort(key=lambda item: item[:5])
+        keyed.sort()  # ids are unique, so tuples never compare their jobs
         return [item[5] if self.bypassed[item[4]] == item[5].bypassed else item[5]._replace(bypassed=self.bypassed[item[4]])
                 for item in keyed]
 

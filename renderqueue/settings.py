@@ -16,9 +16,15 @@ class WorkerSettings(BaseModel):
     `heartbeat_interval_s`: how often a busy worker proves it is alive (and learns of a cancel).
     `stale_after_s`: a running job whose heartbeat is this old belongs to a dead worker and is re-queued.
     `job_timeout_s`: the longest one job may render before it is stopped and failed.
-    `progress_interval_s`: the least time between two progress writes (stage changes are always written).
+    `progress_interval_s`: the least time between two writes of a job's progress. The render only hands
+    its latest progress to the job's watch thread, which writes it (a new stage, or the end, at once) beside
+    the heartbeats; the render never waits on the database. 0 writes every report.
     `hang_grace_s`: how long past `job_timeout_s` a render that ignores cancellation may run before the
     worker process exits (a hung kernel cannot be interrupted from Python; the supervisor restarts it).
+    `retry_backoff_s`, `retry_backoff_max_s`: after a transient fault outside the render (the media folder
+    can't be written, another program holds the database) the job goes back to the queue without using an
+    attempt and the worker waits `retry_backoff_s` before claiming again, doubling while faults repeat, up
+    to `retry_backoff_max_s`.
     `policy`: the fair scheduler's knobs (see `renderqueue.scheduler.SchedulerPolicy`).
     """
 
@@ -31,4 +37,6 @@ class WorkerSettings(BaseModel):
     job_timeout_s: float = Field(1800.0, gt=0)
     progress_interval_s: float = Field(0.5, ge=0)
     hang_grace_s: float = Field(60.0, gt=0)
+    retry_backoff_s: float = Field(2.0, gt=0)
+    retry_backoff_max_s: float = Field(300.0, gt=0)
     policy: SchedulerPolicy = DEFAULT_POLICY

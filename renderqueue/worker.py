@@ -10,22 +10,25 @@ Run: `reelbot worker` (or `python -m studio.worker_process --home DIR [--config 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import math
 import os
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import sqlite_utils
+import tenacity
 
 from generation.errors import (
     EncodeError,
@@ -53,7 +56,7 @@ from renderqueue.orphans import pid_alive
 from renderqueue.scheduler import render_work
 from renderqueue.settings import WorkerSettings
 from storage.clips import find_clip, set_clip_recipes
-from storage.db import open_db, transaction
+from storage.db import DatabaseBusy, is_locked, open_db, transaction, while_locked
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
 from storage.renders import drop_render, lookup_render, record_render
@@ -178,12 +181,14 @@ class JobWatch:
                 self._wake.clear()
                 # Read before writing: all that was reported before `done` is then in this write.
                 done = self._done.is_set()
-                self._write_progress(db)
+                with _skipped_while_locked(f"job {self.job.id}: progress write"):
+                    self._write_progress(db)
                 if done:
                     return
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.config.settings.heartbeat_interval_s
-                    self._beat(db)
+                    with _skipped_while_locked(f"job {self.job.id}: heartbeat"):
+                        self._beat(db)
         finally:
             db.close()
 
@@ -210,6 +215,68 @@ class JobWatch:
         fail_hung(db, self.job, self.config, "render did not stop after its timeout; worker process exited")
         unregister_worker(db, self.config.worker_id)
         os._exit(EXIT_HUNG)
+
+
+@contextlib.contextmanager
+def _skipped_while_locked(what: str) -> Iterator[None]:
+    """Skip `what` (a heartbeat, a progress write) while another program holds the database past the busy
+    timeout: the next one tries again, and the watch thread lives on."""
+    try:
+        yield
+    except (sqlite3.OperationalError, DatabaseBusy) as error:
+        if not isinstance(error, DatabaseBusy) and not is_locked(error):
+            raise
+        log.warning("%s skipped: the database is locked by another program", what)
+
+
+def _log_lock_wait(state: tenacity.RetryCallState) -> None:
+    log.warning("database locked by another program; retrying (waited %.1fs so far)", state.seconds_since_start)
+
+
+def written(write: Callable[[], T]) -> T:
+    """`write()`, retried with backoff while another program holds the database (`storage.db.while_locked`):
+    what a worker records about its job must not be lost to a lock. Raises DatabaseBusy past LOCK_WAIT_S."""
+    for attempt in while_locked(on_retry=_log_lock_wait):
+        with attempt:
+            return write()
+    raise AssertionError("unreachable: while_locked returns or raises")
+
+
+class Backoff:
+    """How long a worker waits before claiming again after a transient fault outside the render (the media
+    folder can't be written, another program holds the database): `first_s`, doubling with each fault in
+    a row up to `max_s` seconds; a job that completes resets it. Faults may be reported from any thread."""
+
+    def __init__(self, first_s: float, max_s: float) -> None:
+        self.first_s, self.max_s = first_s, max_s
+        self._faults = 0
+        self._unwaited = False
+        self._lock = threading.Lock()
+
+    def fault(self) -> None:
+        with self._lock:
+            self._faults += 1
+            self._unwaited = True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults, self._unwaited = 0, False
+
+    def delay_s(self) -> float:
+        """The wait due now: 0 unless a fault was reported since the last `wait`."""
+        with self._lock:
+            if not self._unwaited:
+                return 0.0
+            return min(self.max_s, self.first_s * 2 ** (self._faults - 1))
+
+    def wait(self, stop: threading.Event) -> None:
+        """Wait the delay due (returning early if `stop` is set)."""
+        delay = self.delay_s()
+        if delay:
+            log.info("backing off %.1fs after %d transient fault(s) in a row", delay, self._faults)
+            with self._lock:
+                self._unwaited = False
+            stop.wait(delay)
 
 
 def fail_hung(db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, detail: str) -> None:
@@ -388,6 +455,7 @@ def start_job(
     config: WorkerConfig,
     stop: threading.Event,
     encoder: assemble.ShotEncoder,
+    backoff: Backoff | None = None,
 ) -> "FinishingJob | None":
     """The GPU half of a claimed job: load the model and render every shot not in the render cache,
     handing shots to `encoder`. Returns the job to finish, or None when it ended here (failed, cancelled,
@@ -401,7 +469,7 @@ def start_job(
     cache = RenderCacheAccess(db, config.db_path, config.media_dir, recipes)
     log.info("job %s: clip #%s, %d shots on %s (attempt %d)", job.id, clip.id, len(recipes), job.model, job.attempts)
     watch = JobWatch(config, job, stop, lambda: _loaded_model(pipelines)).__enter__()
-    attempt = Attempt(job, clip, recipes, config, watch)
+    attempt = Attempt(job, clip, recipes, config, watch, backoff)
 
     def render() -> tuple[float | None, assemble.RenderedClip]:
         load_seconds = _preload(pipelines, recipes, cache)
@@ -418,6 +486,7 @@ def start_job(
             title=clip.shot_list.get("title"),
             subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             panel="Take" if clip.remix_kind == "takes" else "Shot",
+            panels=cache.dir,
         )
         return load_seconds, rendered
 
@@ -438,16 +507,21 @@ class Attempt:
     recipes: list[ShotRender]
     config: WorkerConfig
     watch: JobWatch
+    # Told of transient faults, so the worker waits before claiming again.
+    backoff: Backoff | None = None
 
     def run(self, db: sqlite_utils.Database, work: Callable[[], T]) -> T | None:
-        """`work()`'s result, or None after recording why it failed (retry, smaller size, or failure)."""
+        """`work()`'s result, or None after recording why it failed (retry, smaller size, failure, or back to
+        the queue for a transient fault); the record is retried while another program holds the database."""
         job, clip, config = self.job, self.clip, self.config
         try:
             return work()
         except RenderCancelled as error:
-            record_cancelled(db, job, config, error, lost=self.watch.lost.is_set(), stopping=self.watch.stop.is_set())
+            lost, stopping = self.watch.lost.is_set(), self.watch.stop.is_set()
+            written(lambda: record_cancelled(db, job, config, error, lost=lost, stopping=stopping))
         except Exception as error:
-            record_failure(db, job, clip, self.recipes, config, error)
+            if written(lambda: record_failure(db, job, clip, self.recipes, config, error)) and self.backoff:
+                self.backoff.fault()
         return None
 
 
@@ -470,7 +544,9 @@ class FinishingJob:
         finally:
             self.attempt.watch.__exit__(None, None, None)
         if output is not None:
-            record_success(db, job, config, output, self.cache, self.load_seconds)
+            written(lambda: record_success(db, job, config, output, self.cache, self.load_seconds))
+            if self.attempt.backoff is not None:
+                self.attempt.backoff.reset()
         return output
 
 
@@ -539,10 +615,12 @@ def record_failure(
     error: Exception,
 ) -> bool:
     """Record a render that ended in `error` (anything but a cancellation), on whichever worker or GPU
-    actor ran it: a media I/O error (`media_io_error`) re-queues the job without using an attempt and
-    returns True (back off before claiming again); timeouts and recipe errors fail the job, out-of-memory
-    retries smaller, pipeline errors get a bounded retry, anything unexpected fails with its traceback
-    as detail."""
+    actor ran it. Returns True for a transient fault outside the render, after which the caller backs off
+    before claiming again: a media I/O error (`media_io_error`: full disk, lost permissions) or a database
+    held by another program re-queues the job without using an attempt, its reason kept as the job's error
+    for `/queue` to show. Otherwise returns False: timeouts and recipe errors fail the job, out-of-memory
+    retries smaller, pipeline errors get a bounded retry, anything unexpected fails with its traceback as
+    detail."""
     io_error = media_io_error(error)
     if io_error is not None:
         log.error("job %s: media I/O error on %s: %s; re-queued, the worker backs off and retries",
@@ -551,6 +629,12 @@ def record_failure(
         release_job(db, job.id, worker_id=config.worker_id, detail=repr(io_error),
                     waiting_for=f"Reelbot can't write its media files right now ({reason}); "
                     "your clip is kept and will be tried again.")
+        return True
+    if isinstance(error, DatabaseBusy) or is_locked(error):
+        log.error("job %s: the database stayed locked by another program; re-queued, the worker backs off", job.id)
+        release_job(db, job.id, worker_id=config.worker_id, detail=repr(error),
+                    waiting_for="Reelbot's database was busy (another program held it); your clip is kept and "
+                    "will be tried again.")
         return True
     if isinstance(error, RenderTimeout):
         fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
@@ -694,6 +778,29 @@ def _requeue_orphans(db: sqlite_utils.Database, config: WorkerConfig) -> None:
     requeue_stale(db, config.settings.stale_after_s)
 
 
+def _work_once(
+    db: sqlite_utils.Database,
+    pipelines: PipelineCache,
+    config: WorkerConfig,
+    stop: threading.Event,
+    encoder: assemble.ShotEncoder,
+    finisher: Finisher,
+    backoff: Backoff,
+) -> None:
+    """One turn of the worker's loop: re-queue stale jobs, then start the next job (finished beside the
+    one after) or, with nothing queued, record the last one and idle a poll."""
+    requeue_stale(db, config.settings.stale_after_s)
+    job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
+    if job is None:
+        finisher.wait()  # nothing to overlap with: record the last job now
+        worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
+        stop.wait(config.settings.poll_interval_s)
+        return
+    finishing = start_job(db, job, pipelines, config, stop, encoder, backoff)
+    if finishing is not None:
+        finisher.submit(finishing)
+
+
 def run_worker(
     config: WorkerConfig, stop: threading.Event | None = None, *, pipelines: PipelineCache | None = None
 ) -> None:
@@ -717,19 +824,23 @@ def run_worker(
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
     encoder = assemble.ShotEncoder()
     finisher = Finisher(config)
+    backoff = Backoff(config.settings.retry_backoff_s, config.settings.retry_backoff_max_s)
+    orphans_checked = False
     try:
-        _requeue_orphans(db, config)
         while not stop.is_set():
-            requeue_stale(db, config.settings.stale_after_s)
-            job = claim_next(db, config.worker_id, loaded_model=_loaded_model(pipelines), policy=config.settings.policy)
-            if job is None:
-                finisher.wait()  # nothing to overlap with: record the last job now
-                worker_heartbeat(db, config.worker_id, loaded_model=_loaded_model(pipelines), job_id=None)
-                stop.wait(config.settings.poll_interval_s)
-                continue
-            finishing = start_job(db, job, pipelines, config, stop, encoder)
-            if finishing is not None:
-                finisher.submit(finishing)
+            try:
+                if not orphans_checked:
+                    _requeue_orphans(db, config)
+                    orphans_checked = True
+                _work_once(db, pipelines, config, stop, encoder, finisher, backoff)
+            except (sqlite3.OperationalError, DatabaseBusy) as error:
+                if not isinstance(error, DatabaseBusy) and not is_locked(error):
+                    raise
+                # Another program holds the database: wait and retry, never die. A job being rendered
+                # stays ours; its heartbeats resume once the lock is gone.
+                log.warning("worker %s: the database is locked by another program; retrying", config.worker_id)
+                backoff.fault()
+            backoff.wait(stop)
     finally:
         try:
             finisher.close()

@@ -157,6 +157,8 @@ class RenderJob:
     started_at: float | None
     finished_at: float | None
     notified_at: float | None
+    # How often the job's worker vanished mid-render (killed, crashed, host lost); counted apart from attempts.
+    vanished: int = 0
 
     @classmethod
     def from_row(cls, row: dict) -> "RenderJob":

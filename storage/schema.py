@@ -226,7 +226,46 @@ _RENDER_CHECKSUMS = Migration(
     ("ALTER TABLE renders ADD COLUMN sha256 TEXT",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS)
+# A change log of what the scheduler reads, so each process keeps the queue in memory and re-reads only the
+# jobs that changed (renderqueue/queue_state.py): every insert, and every update of a column the scheduler
+# decides on, stamps the job with the next `queue_clock.seq`; heartbeats and progress writes don't. A
+# deleted job can't be stamped, so deletes are counted and make readers reload the queue whole.
+_QUEUE_CLOCK_COLUMNS = "status, user_id, model, priority, created_at, cost_estimate, bypassed, started_at"
+_QUEUE_CLOCK = Migration(
+    "queue clock: a change stamp on the jobs the scheduler reads",
+    (
+        "ALTER TABLE jobs ADD COLUMN queue_seq INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX jobs_queue_seq ON jobs(queue_seq)",
+        """CREATE TABLE queue_clock (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            deletes INTEGER NOT NULL
+        )""",
+        "INSERT INTO queue_clock (id, seq, deletes) VALUES (1, 0, 0)",
+        """CREATE TRIGGER jobs_queue_insert AFTER INSERT ON jobs BEGIN
+            UPDATE queue_clock SET seq = seq + 1 WHERE id = 1;
+            UPDATE jobs SET queue_seq = (SELECT seq FROM queue_clock WHERE id = 1) WHERE id = NEW.id;
+        END""",
+        f"""CREATE TRIGGER jobs_queue_update AFTER UPDATE OF {_QUEUE_CLOCK_COLUMNS} ON jobs BEGIN
+            UPDATE queue_clock SET seq = seq + 1 WHERE id = 1;
+            UPDATE jobs SET queue_seq = (SELECT seq FROM queue_clock WHERE id = 1) WHERE id = NEW.id;
+        END""",
+        """CREATE TRIGGER jobs_queue_delete AFTER DELETE ON jobs BEGIN
+            UPDATE queue_clock SET seq = seq + 1, deletes = deletes + 1 WHERE id = 1;
+        END""",
+    ),
+)
+
+# A worker that vanishes mid-render (kill -9, a lost host) is no failure of its job: counted apart from
+# attempts (renderqueue.jobs.requeue_stale).
+_VANISHED = Migration(
+    "vanished: how often a job's worker vanished mid-render",
+    ("ALTER TABLE jobs ADD COLUMN vanished INTEGER NOT NULL DEFAULT 0",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -243,6 +282,11 @@ def migrate(db: sqlite_utils.Database, *, target: int | None = None) -> int:
     """Apply pending migrations up to `target` (default: all); safe to run from several processes at once."""
     latest = len(MIGRATIONS)
     target = latest if target is None else target
+    # Up to date (every open but the first): no write lock, so opening a connection never waits on, or
+    # fails under, another program's long write lock.
+    version = schema_version(db)
+    if target <= version <= latest:
+        return version
     # The immediate transaction serialises concurrent openers; the version is re-read under the lock.
     with transaction(db):
         version = schema_version(db)

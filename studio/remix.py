@@ -29,13 +29,13 @@ from prompts.request import parse_request
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import Shot, ShotList, StyleBible
 from storage import clips as clip_store
-from storage import requests as request_store
 from common.errors import NotFound
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out, set_remix_opt_out
 from common.errors import ReelbotError
 from common.files import store_by_content
+from studio.busy import refuse_or_keep
 from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
@@ -256,8 +256,7 @@ async def fulfil_remix(
         plan, request = await _plan(studio, source.clip, change, settings)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
-        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
-        raise
+        await refuse_or_keep(studio, request_id, error)
 
 
 def stored_change(options: dict) -> RemixChange:

@@ -34,6 +34,7 @@ from storage.requests import StoredRequest
 from storage.settings import SETTING_NAMES, get_settings, set_setting
 from studio.config import Config, with_auto_model
 from common.errors import ReelbotError
+from studio.busy import refuse_or_keep
 from studio.errors import StudioError
 from studio.request_kinds import finishes
 from studio.pictures import PictureError, start_from_picture
@@ -148,9 +149,15 @@ class Studio:
         self.config = with_auto_model(config)
         self.adb = adb
         self.expander = expander or build_expander(config.expander)
+        # Stored requests being finished in the background after the database was busy (studio.busy).
+        self.finishing_later: dict[int, asyncio.Task] = {}
 
     async def aclose(self) -> None:
-        """Close the database's reader pool and writer."""
+        """Close the database's reader pool and writer, after cancelling the requests being finished in the
+        background (still stored as received: the next start finishes them)."""
+        for task in self.finishing_later.values():
+            task.cancel()
+        await asyncio.gather(*self.finishing_later.values(), return_exceptions=True)
         await self.adb.__aexit__()
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
@@ -305,8 +312,7 @@ class Studio:
             accepted = await self.queue_plan(request_id, member, text, plan, settings, origin)
             return dataclasses.replace(accepted, notes=notes)
         except ReelbotError as error:
-            await self.adb.write(request_store.reject_request, request_id, error.user_message)
-            raise
+            await refuse_or_keep(self, request_id, error)
 
     async def expand(self, text: str, options: ExpandOptions, settings: GuildSettings) -> ShotList:
         """Expand and screen the generated prompts too: a model can add what the member did not ask for."""

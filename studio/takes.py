@@ -16,11 +16,11 @@ from pathlib import Path
 from common.text import N_, Text
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from storage import requests as request_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip
 from storage.renders import cached_paths
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
+from studio.busy import refuse_or_keep
 from studio.pictures import fit_picture, original_picture
 from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
 from studio.request_kinds import finishes
@@ -101,8 +101,7 @@ async def _fulfil_finalize(
         plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
-        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
-        raise
+        await refuse_or_keep(studio, request_id, error)
 
 
 def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text) -> ClipPlan:
@@ -162,8 +161,7 @@ async def _fulfil_pick(
                            note=Text.of(N_("picked take {take} (seed {seed})"), take=take, seed=chosen.seed))
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
-        await studio.adb.write(request_store.reject_request, request_id, error.user_message)
-        raise
+        await refuse_or_keep(studio, request_id, error)
 
 
 @finishes("pick")

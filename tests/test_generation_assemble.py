@@ -152,3 +152,63 @@ def test_shot_encoder_bounds_what_it_holds(tmp_path):
         thread.join(30)
         assert submitted.is_set() and first.result() == tmp_path / "a.mp4"
     assert encoder.in_progress("a") is None
+
+
+def test_reused_shots_take_their_storyboard_panel_from_the_cache(pipelines, tmp_path, monkeypatch):
+    shots = recipes()
+    cache, panels = RenderCache(), tmp_path / "renders"
+    encoder = ShotEncoder()
+    with encoder:
+        first = assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c1",
+                                      lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    kept = sorted(path.name for path in panels.iterdir())
+    assert kept == sorted(f"{shot.content_hash()}.panel.png" for shot in shots)
+    decoded = []
+    monkeypatch.setattr(assemble, "read_frame", lambda *args: decoded.append(args) or pytest.fail("decoded"))
+    with ShotEncoder() as encoder:
+        again = assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c2",
+                                      lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    assert (again.rendered, again.reused) == (0, 2) and decoded == []
+    # The same board, drawn from the kept panels instead of decoded frames.
+    assert np.array_equal(np.asarray(Image.open(again.storyboard_path)), np.asarray(Image.open(first.storyboard_path)))
+    # A damaged panel is made again from the shot's file.
+    monkeypatch.undo()
+    (panels / kept[0]).write_bytes(b"not a png")
+    with ShotEncoder() as encoder:
+        assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c3",
+                              lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
+    assert Image.open(panels / kept[0]).width == 320
+
+
+def test_the_nan_check_runs_off_the_render_thread_and_a_broken_shot_renders_again_wider(pipelines, tmp_path,
+                                                                                      monkeypatch):
+    """The render thread never scans frames for NaN; the encoder thread does, and a shot that fails is rendered
+    once more at a wider dtype (and encoded from those frames, never from the broken ones)."""
+    shots = recipes()
+    real_render = assemble.render_shot
+    render_thread = threading.get_ident()
+    calls, checked_on = [], []
+    real_finite = assemble.frames_finite
+
+    def render_shot(recipe, cache, **kwargs):
+        calls.append((recipe.seed, kwargs.get("check_finite"), kwargs.get("widen")))
+        frames = real_render(recipe, cache, **kwargs)
+        if recipe.seed == 1 and not kwargs.get("widen"):
+            frames = frames.copy()
+            frames[0, 0, 0, 0] = np.nan  # a half-precision fault in shot 1
+        return frames
+
+    def frames_finite(frames):
+        checked_on.append(threading.get_ident())
+        return real_finite(frames)
+
+    monkeypatch.setattr(assemble, "render_shot", render_shot)
+    monkeypatch.setattr(assemble, "frames_finite", frames_finite)
+    cache = RenderCache()
+    out = render_clip(shots, ["a", "b"], pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup,
+                      record=cache.record)
+    # Shots 1 and 2 unchecked on the render thread; shot 1 again at a wider dtype, checked there.
+    assert calls == [(1, False, None), (2, False, None), (1, None, True)]
+    assert checked_on and render_thread not in checked_on
+    assert [probe(p).frame_count for p in out.shot_paths] == [s.num_frames for s in shots]
+    assert sorted(h for h, _, _ in cache.recorded) == sorted(s.content_hash() for s in shots)

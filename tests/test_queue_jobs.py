@@ -8,8 +8,9 @@ import pytest
 from storage_fixtures import claim_all, claim_all_in_process, submit
 
 from storage.clips import get_clip
-from storage.db import open_db
+from storage.db import open_db, transaction
 from common.errors import NotAllowed, QueueFull
+from renderqueue import jobs as jobs_module
 from renderqueue.jobs import (
     QueueLimits,
     active_jobs,
@@ -32,6 +33,7 @@ from renderqueue.jobs import (
 from storage.model_stats import DEFAULT_LOAD_SECONDS, DEFAULT_SECONDS_PER_UNIT, record_model_stats
 from storage.records import PRIORITY_FINAL, GuildSettings
 from storage.workers import register_worker
+from renderqueue.scheduler import SchedulerPolicy
 
 
 
@@ -192,21 +194,28 @@ def test_requeue_stale_recovers_jobs_of_dead_workers(db):
     claim_next(db, "alive", loaded_model=None, now=100.0)
     heartbeat(db, fresh.id, "alive", now=125.0)
     recovered = requeue_stale(db, 20.0, now=130.0)
-    assert [(j.id, j.status, j.attempts) for j in recovered] == [(stale.id, "queued", 1)]
+    assert [(j.id, j.status, j.attempts, j.vanished) for j in recovered] == [(stale.id, "queued", 0, 1)]
     assert "will be tried again" in recovered[0].error
     assert get_job(db, fresh.id).status == "running"
     assert not heartbeat(db, stale.id, "dead"), "the presumed-dead worker must learn it lost the job"
     assert requeue_stale(db, 20.0, now=130.0) == []
 
 
-def test_requeue_stale_fails_a_job_that_keeps_killing_workers(db):
+def test_vanished_workers_never_use_attempts_but_a_job_that_kills_every_worker_ends(db, monkeypatch):
     job = submit(db)
-    for attempt in range(3):
-        claim_next(db, f"w{attempt}", loaded_model=None, now=100.0 * attempt)
-        requeue_stale(db, 10.0, now=100.0 * attempt + 50.0)
+    for kill in range(50):  # fifty kill -9s: far more than max_attempts, and the job is still queued
+        claim_next(db, f"w{kill}", loaded_model=None, now=100.0 * kill)
+        requeue_stale(db, 10.0, now=100.0 * kill + 50.0)
+    survivor = get_job(db, job.id)
+    assert (survivor.status, survivor.attempts, survivor.vanished) == ("queued", 0, 50)
+    # A render that takes its worker down every time ends after MAX_VANISHED of them.
+    monkeypatch.setattr(jobs_module, "MAX_VANISHED", 52)
+    for kill in range(50, 52):
+        claim_next(db, f"w{kill}", loaded_model=None, now=100.0 * kill)
+        requeue_stale(db, 10.0, now=100.0 * kill + 50.0)
     final = get_job(db, job.id)
-    assert (final.status, final.attempts) == ("failed", 3)
-    assert "gave up" in final.error
+    assert (final.status, final.vanished) == ("failed", 52)
+    assert "stopped 52 times" in final.error and "gave up" in final.error
     assert get_clip(db, job.clip_id).status == "failed"
 
 
@@ -273,3 +282,47 @@ def test_user_and_guild_job_listings(db):
     assert [j.id for j in user_jobs(db, 1, active_only=False)] == [j.id for j in mine]
     assert [j.id for j in user_jobs(db, 1, 11, active_only=False)] == [mine[1].id]
     assert len(active_jobs(db, 10)) == 2 and len(active_jobs(db)) == 2
+
+
+def test_each_connection_sees_every_other_connections_queue_changes(db, db_path):
+    """The queue kept in memory per connection follows writes made through other connections (other
+    processes): enqueues, claims, bypasses, cancels, re-queues, and a delete."""
+    other = open_db(db_path)
+    try:
+        first = submit(db, user_id=1, model="a", cost=10.0, now=100.0)
+        assert set(queue_estimates(other, now=200.0)) == {first.id}
+        second = submit(db, user_id=2, model="a", cost=10.0, now=110.0)
+        third = submit(db, user_id=1, model="a", cost=10.0, now=120.0)
+        assert [e.position for e in map(queue_estimates(other, now=200.0).get, (first.id, second.id, third.id))] == [1, 2, 3]
+        # Claimed elsewhere: user 1 was just served, so user 2 goes first on the other connection too.
+        assert claim_next(db, "w1", loaded_model=None, now=130.0).id == first.id
+        assert claim_next(other, "w2", loaded_model=None, now=140.0).id == second.id
+        assert queue_estimates(db, now=200.0)[third.id].position == 1
+        cancel_job(db, third.id, by_user_id=1, can_moderate=False)
+        assert claim_next(other, "w2", loaded_model=None, now=150.0) is None
+        release_job(other, second.id, worker_id="w2")
+        assert claim_next(db, "w1", loaded_model=None, now=160.0).id == second.id
+        fourth = submit(db, user_id=3, model="a", cost=10.0, now=170.0)
+        assert set(queue_estimates(other, now=200.0)) == {first.id, second.id, fourth.id}
+        other.execute("DELETE FROM jobs WHERE id = ?", (fourth.id,))
+        assert set(queue_estimates(db, now=200.0)) == {first.id, second.id}
+    finally:
+        other.close()
+
+
+def test_a_claim_rolled_back_leaves_the_kept_queue_true(db):
+    job = submit(db, user_id=1, model="a", cost=10.0, now=100.0)
+    assert queue_estimates(db, now=105.0)[job.id].position == 1  # the connection now keeps the queue
+    with pytest.raises(RuntimeError), transaction(db):
+        claim_next(db, "w1", loaded_model=None, now=110.0)
+        raise RuntimeError("rolled back")
+    assert claim_next(db, "w1", loaded_model=None, now=120.0).id == job.id
+
+
+def test_the_kept_prediction_follows_promotions(db):
+    policy = SchedulerPolicy(promote_after_s=60.0)
+    final = submit(db, user_id=1, model="a", cost=10.0, priority=PRIORITY_FINAL, now=100.0)
+    draft = submit(db, user_id=2, model="a", cost=10.0, now=150.0)
+    assert queue_estimates(db, now=155.0, policy=policy)[draft.id].position == 1
+    # At 160 s the final has waited a minute and competes as a draft, enqueued earlier.
+    assert queue_estimates(db, now=161.0, policy=policy)[final.id].position == 1

@@ -11,6 +11,7 @@ from renderqueue.scheduler import (
     QueuedJob,
     SchedulerPolicy,
     decide,
+    decide_lines,
     job_cost,
     pick_fifo,
     pick_next,
@@ -157,6 +158,12 @@ def test_predict_order_makes_the_decisions_decide_makes(seed):
     predicted = predict_order(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy)
     assert [j.id for j in predicted.order] == [j.id for j in expected]
     assert predicted.order == expected and predicted.exact == len(expected)
+    by_user = {}
+    for j in sorted(queued, key=lambda j: (j.enqueued_at, j.id)):
+        by_user.setdefault(j.user_id, []).append(j)
+    kept = predict_order(queued, loaded_model=loaded, last_served=served, now=3000.0, policy=policy,
+                         by_user=by_user.values())
+    assert kept == predicted  # the lines a QueueState keeps spare the sort, nothing else
 
 
 def test_past_the_exact_positions_the_order_is_the_fair_order():
@@ -171,3 +178,29 @@ def test_past_the_exact_positions_the_order_is_the_fair_order():
     # Affinity moves a job by at most max_bypass places, so the estimate is close.
     exact_places = {j.id: i for i, j in enumerate(exact)}
     assert max(abs(exact_places[j.id] - i) for i, j in enumerate(cut.order)) <= 2 * len(set("ab")) + 2
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_decide_lines_decides_as_decide(seed):
+    rng = random.Random(1000 + seed)
+    users = rng.randint(1, 10)
+    models = ["a", "b", "c"][: rng.randint(1, 3)]
+    queued = [
+        QueuedJob(i, rng.randrange(users), rng.choice(models), rng.choice([0, 0, 1, 2]), rng.uniform(0, 3000),
+                  rng.choice([0.0, 5.0, 10.0]), rng.choice([0, 0, 0, 1, 2, 3]))
+        for i in range(rng.randint(0, 80))
+    ]
+    served = {u: rng.uniform(0, 2000) for u in range(users) if rng.random() < 0.5}
+    policy = SchedulerPolicy(max_bypass=rng.randint(0, 3), promote_after_s=rng.choice([600.0, 1e9]),
+                             affinity=rng.random() < 0.9)
+    loaded = rng.choice([None, *models])
+    allowed = set(rng.sample(models, rng.randint(1, len(models))))
+    eligible = rng.choice([None, lambda j: not j.needs_model or j.model in allowed])
+    lines = {}
+    for j in sorted(queued, key=lambda j: (j.enqueued_at, j.id)):
+        lines.setdefault(j.user_id, []).append(j)
+    fair = decide([j for j in queued if eligible is None or eligible(j)], loaded_model=loaded, last_served=served,
+                  now=3000.0, policy=policy)
+    fast = decide_lines(lines.values(), loaded_model=loaded, last_served=served, now=3000.0, policy=policy,
+                        eligible=eligible)
+    assert fast == fair

@@ -281,7 +281,7 @@ def test_run_worker_drains_the_queue_and_recovers_orphans(db, config, monkeypatc
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert [get_job(db, j.id).status for j in (orphan, *fresh)] == ["done"] * 3
-    assert get_job(db, orphan.id).attempts == 2
+    assert (get_job(db, orphan.id).attempts, get_job(db, orphan.id).vanished) == (1, 1)
     assert live_workers(db) == [], "workers unregister on the way out"
 
 
