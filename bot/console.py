@@ -90,7 +90,8 @@ def describe_result(view: JobView) -> str:
                  video=view.clip.video_path, storyboard=view.clip.storyboard_path)
     if view.job.status == "cancelled":
         return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
-    return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=view.job.error or _("no reason given"))
+    reason = say(view.job.reason) or _("no reason given")
+    return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=reason)
 
 
 async def generate_once(config: Config, args: argparse.Namespace) -> int:

@@ -74,7 +74,7 @@ def outcome_line(view: JobView, *, link: str | None = None) -> str:
         return _("🚫 <@{user_id}>, clip #{clip_id} was cancelled.", user_id=job.user_id, clip_id=clip.id)
     return _(
         "❌ Sorry <@{user_id}>, clip #{clip_id} couldn't be made: {reason} Try again, maybe with a simpler request.",
-        user_id=job.user_id, clip_id=clip.id, reason=job.error or _("the render failed."),
+        user_id=job.user_id, clip_id=clip.id, reason=say(job.reason) or _("the render failed."),
     )
 
 

@@ -1,7 +1,7 @@
 """Render stages as members read them, in either front-end (no discord here: the console uses it too)."""
 from __future__ import annotations
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, say
 from studio.records import QueueEstimate, RenderJob
 
 # What the worker reports as a job's stage (generation/assemble.py), lower-cased, as members read it.
@@ -43,7 +43,8 @@ def place_text(estimate: QueueEstimate) -> str:
 def waiting_reason(job: RenderJob) -> str:
     """` · <why>` for a queued job handed back by a transient fault (the media folder full, the database
     held by another program: `renderqueue.worker.record_failure` keeps the reason as the job's error and
-    "waiting to retry" as its stage); "" otherwise. The reason is the worker's own sentence."""
-    if job.status == "queued" and job.stage == "waiting to retry" and job.error:
-        return f" · {job.error}"
+    "waiting to retry" as its stage); "" otherwise. The reason is the worker's own sentence, in the reader's
+    language."""
+    if job.status == "queued" and job.stage == "waiting to retry" and job.reason is not None:
+        return f" · {say(job.reason)}"
     return ""

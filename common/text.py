@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.errors import N_
+from common.errors import N_, ReelbotError
 
 __all__ = ["N_", "Nn_", "Text"]
 
@@ -46,6 +46,19 @@ class Text:
     @classmethod
     def of(cls, template: str, **params: Any) -> "Text":
         return cls(template, params)
+
+    @classmethod
+    def of_error(cls, error: ReelbotError) -> "Text":
+        """A refusal's message as a Text (its template and params), for storing; params that JSON can't
+        hold are kept as their English text."""
+        def storable(value: Any) -> Any:
+            if isinstance(value, (Text, str, int, float, bool)) or value is None:
+                return value
+            if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value):
+                return list(value)
+            return str(value)
+
+        return cls(error.template, {name: storable(value) for name, value in error.params.items()})
 
     @classmethod
     def raw(cls, text: str) -> "Text":

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from common.errors import N_
 from common.files import write_atomically
+from common.text import Text
 from generation import assemble
 from generation.encoding import last_frame_png
 from generation.errors import PipelineError, RenderCancelled
@@ -277,9 +279,11 @@ class SlotRunner:
         log.warning("job %s: GPU slot %s lost (%s); re-queueing", job.id, self.slot.id, error)
         requeue_vanished(
             db, job.id, worker_id=self.slot.id,
-            message=f"The GPU host rendering clip #{job.clip_id} went away; it will be tried again.",
-            gave_up=f"The GPU hosts rendering clip #{job.clip_id} went away {job.vanished + 1} times, so Reelbot "
-            "gave up on it. Try a shorter clip or a lighter model.",
+            message=Text.of(N_("The GPU host rendering clip #{clip_id} went away; it will be tried again."),
+                            clip_id=job.clip_id),
+            gave_up=Text.of(N_("The GPU hosts rendering clip #{clip_id} went away {times} times, so Reelbot gave "
+                               "up on it. Try a shorter clip or a lighter model."),
+                            clip_id=job.clip_id, times=job.vanished + 1),
             detail=f"slot {self.slot.id} lost: {error}",
         )  # fmt: skip
 

@@ -20,6 +20,7 @@ from renderqueue.scheduler import DEFAULT_POLICY, Prediction, QueuedJob, Schedul
 from storage.clips import move_clip
 from storage.db import timestamp, transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
+from common.text import Text
 from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
 from storage.model_stats import all_model_stats, default_model_stats
 from storage.records import PRIORITY_DRAFT, GuildSettings, ModelStats, QueueEstimate, RenderJob
@@ -230,7 +231,7 @@ def complete_job(
 def fail_job(
     db: sqlite_utils.Database,
     job_id: int,
-    user_message: str,
+    reason: Text,
     retry: bool,
     *,
     worker_id: str | None = None,
@@ -238,36 +239,37 @@ def fail_job(
     now: float | None = None,
 ) -> RenderJob:
     """Fail the running job. With `retry` and attempts left it goes back to the queue (keeping its
-    place in line); otherwise it and its clip end as failed with `user_message`."""
+    place in line); otherwise it and its clip end as failed. `reason` (what the member reads) is stored as
+    the job's error, `detail` for the operator's logs."""
     with transaction(db):
         job = get_job(db, job_id)
         if job.status != "running" or (worker_id is not None and job.worker_id != worker_id):
             return job
-        _end_attempt(db, job, user_message, retry=retry, detail=detail, now=timestamp(now))
+        _end_attempt(db, job, reason, retry=retry, detail=detail, now=timestamp(now))
         return get_job(db, job_id)
 
 
 def _end_attempt(
-    db: sqlite_utils.Database, job: RenderJob, user_message: str, *, retry: bool, detail: str, now: float
+    db: sqlite_utils.Database, job: RenderJob, reason: Text, *, retry: bool, detail: str, now: float
 ) -> None:
     if retry and job.attempts < job.max_attempts:
         db.execute(
             "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'waiting to retry', "
             "error = ?, error_detail = ? WHERE id = ?",
-            (user_message, detail, job.id),
+            (reason.dumps(), detail, job.id),
         )
         move_clip(db, job.clip_id, "queued")
     else:
         db.execute(
             "UPDATE jobs SET status = 'failed', stage = 'failed', error = ?, error_detail = ?, finished_at = ? "
             "WHERE id = ?",
-            (user_message, detail, now, job.id),
+            (reason.dumps(), detail, now, job.id),
         )
         move_clip(db, job.clip_id, "failed")
 
 
 def release_job(
-    db: sqlite_utils.Database, job_id: int, *, worker_id: str, waiting_for: str | None = None, detail: str = ""
+    db: sqlite_utils.Database, job_id: int, *, worker_id: str, waiting_for: Text | None = None, detail: str = ""
 ) -> bool:
     """Hand a running job back without using an attempt: the worker is shutting down, or (`waiting_for`,
     a member-facing reason such as "the media folder is full") something transient outside the render
@@ -278,7 +280,7 @@ def release_job(
             "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = ?, "
             "error = COALESCE(?, error), error_detail = COALESCE(?, error_detail), attempts = attempts - 1 "
             "WHERE id = ? AND status = 'running' AND worker_id = ?",
-            (stage, waiting_for, detail or None, job_id, worker_id),
+            (stage, None if waiting_for is None else waiting_for.dumps(), detail or None, job_id, worker_id),
         )
         if cursor.rowcount != 1:
             return False
@@ -303,9 +305,11 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
         for job in stale:
             requeue_vanished(
                 db, job.id, worker_id=job.worker_id,
-                message=f"The renderer stopped while making clip #{job.clip_id}; it will be tried again.",
-                gave_up=f"The renderer stopped {job.vanished + 1} times while making clip #{job.clip_id}, so "
-                "Reelbot gave up on it. Try a shorter clip or a lighter model.",
+                message=Text.of(N_("The renderer stopped while making clip #{clip_id}; it will be tried again."),
+                                clip_id=job.clip_id),
+                gave_up=Text.of(N_("The renderer stopped {times} times while making clip #{clip_id}, so Reelbot "
+                                   "gave up on it. Try a shorter clip or a lighter model."),
+                                times=job.vanished + 1, clip_id=job.clip_id),
                 detail=f"worker {job.worker_id} missed heartbeats (last {job.heartbeat_at})", now=now,
             )  # fmt: skip
         return [get_job(db, job.id) for job in stale]
@@ -316,8 +320,8 @@ def requeue_vanished(
     job_id: int,
     *,
     worker_id: str | None,
-    message: str,
-    gave_up: str,
+    message: Text,
+    gave_up: Text,
     detail: str,
     now: float | None = None,
 ) -> RenderJob:
@@ -337,7 +341,7 @@ def requeue_vanished(
             db.execute(
                 "UPDATE jobs SET status = 'queued', worker_id = NULL, progress = 0, stage = 'waiting to retry', "
                 "attempts = attempts - 1, error = ?, error_detail = ? WHERE id = ?",
-                (message, detail, job.id),
+                (message.dumps(), detail, job.id),
             )
             move_clip(db, job.clip_id, "queued")
         return get_job(db, job_id)

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlite_utils
 import tenacity
 
+from common.errors import N_
+from common.text import Text
 from generation.errors import (
     EncodeError,
     OutOfMemoryRenderError,
@@ -153,7 +155,7 @@ class JobWatch:
         return time.monotonic() > self.deadline
 
     def timeout_error(self) -> RenderTimeout:
-        return RenderTimeout(_timeout_message(self.job, self.config.settings.job_timeout_s))
+        return _timeout_error(self.job, self.config.settings.job_timeout_s)
 
     def should_cancel(self) -> bool:
         """Polled by the render between steps: True stops it; past the deadline it raises RenderTimeout."""
@@ -281,8 +283,8 @@ class Backoff:
 
 def fail_hung(db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, detail: str) -> None:
     """Fail a job whose render ignored its timeout (the caller then ends whatever runs it)."""
-    message = _timeout_message(job, config.settings.job_timeout_s)
-    fail_job(db, job.id, message, retry=False, worker_id=config.worker_id, detail=detail)
+    reason = Text.of_error(_timeout_error(job, config.settings.job_timeout_s))
+    fail_job(db, job.id, reason, retry=False, worker_id=config.worker_id, detail=detail)
 
 
 class ProgressWriter:
@@ -387,11 +389,18 @@ def shrink_recipes(recipes: list[ShotRender]) -> list[ShotRender] | None:
     return [small or original for small, original in zip(smaller, recipes, strict=True)]
 
 
-def _timeout_message(job: RenderJob, timeout: float) -> str:
-    limit = f"{timeout:g} seconds" if timeout < 120 else f"{timeout / 60:.0f} minutes"
-    return (
-        f"Clip #{job.clip_id} took longer than {limit} to render, so it was stopped. "
-        "Try fewer or shorter shots, or a lighter model."
+def _timeout_error(job: RenderJob, timeout: float) -> RenderTimeout:
+    """The refusal of a render that ran past `timeout` seconds (said in minutes from two minutes on)."""
+    if timeout < 120:
+        return RenderTimeout(
+            "Clip #{clip_id} took longer than {seconds:g} seconds to render, so it was stopped. Try fewer or "
+            "shorter shots, or a lighter model.",
+            clip_id=job.clip_id, seconds=timeout,
+        )
+    return RenderTimeout(
+        "Clip #{clip_id} took longer than {minutes:.0f} minutes to render, so it was stopped. Try fewer or "
+        "shorter shots, or a lighter model.",
+        clip_id=job.clip_id, minutes=timeout / 60,
     )
 
 
@@ -420,7 +429,8 @@ def renderable_clip(
     """The claimed job's clip and its shot recipes; None (and the job failed) if the clip is gone."""
     clip = find_clip(db, job.clip_id)
     if clip is None or clip.status == "deleted":
-        fail_job(db, job.id, f"Clip #{job.clip_id} no longer exists.", retry=False, worker_id=config.worker_id)
+        fail_job(db, job.id, Text.of(N_("Clip #{clip_id} no longer exists."), clip_id=job.clip_id), retry=False,
+                 worker_id=config.worker_id)
         return None
     return clip, [ShotRender.from_dict(recipe) for recipe in clip.recipes]
 
@@ -625,35 +635,35 @@ def record_failure(
     if io_error is not None:
         log.error("job %s: media I/O error on %s: %s; re-queued, the worker backs off and retries",
                   job.id, io_error.filename or config.media_dir, io_error.strerror or io_error)
-        reason = io_error.strerror or "I/O error"
         release_job(db, job.id, worker_id=config.worker_id, detail=repr(io_error),
-                    waiting_for=f"Reelbot can't write its media files right now ({reason}); "
-                    "your clip is kept and will be tried again.")
+                    waiting_for=Text.of(N_("Reelbot can't write its media files right now ({reason}); your clip "
+                                           "is kept and will be tried again."),
+                                        reason=io_error.strerror or "I/O error"))
         return True
     if isinstance(error, DatabaseBusy) or is_locked(error):
         log.error("job %s: the database stayed locked by another program; re-queued, the worker backs off", job.id)
         release_job(db, job.id, worker_id=config.worker_id, detail=repr(error),
-                    waiting_for="Reelbot's database was busy (another program held it); your clip is kept and "
-                    "will be tried again.")
+                    waiting_for=Text.of(N_("Reelbot's database was busy (another program held it); your clip is "
+                                           "kept and will be tried again.")))
         return True
     if isinstance(error, RenderTimeout):
-        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail="job timeout")
+        fail_job(db, job.id, Text.of_error(error), retry=False, worker_id=config.worker_id, detail="job timeout")
     elif isinstance(error, OutOfMemoryRenderError):
         _out_of_memory(db, job, clip, recipes, config, error)
     elif isinstance(error, PipelineError):
         # Often transient (a driver hiccup, a half-written download finished meanwhile): bounded retry.
         log.warning("job %s: pipeline error: %s", job.id, error.detail or error)
-        fail_job(db, job.id, error.user_message, retry=True, worker_id=config.worker_id, detail=error.detail)
+        fail_job(db, job.id, Text.of_error(error), retry=True, worker_id=config.worker_id, detail=error.detail)
     elif isinstance(error, RenderError):
         log.warning("job %s failed: %s", job.id, error.detail or error.user_message)
-        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+        fail_job(db, job.id, Text.of_error(error), retry=False, worker_id=config.worker_id, detail=error.detail)
     else:
         log.error("job %s: unexpected error", job.id, exc_info=error)
         fail_job(
             db,
             job.id,
-            f"Something went wrong while rendering clip #{clip.id}. The bot's operator can find "
-            "details in the worker log.",
+            Text.of(N_("Something went wrong while rendering clip #{clip_id}. The bot's operator can find details "
+                       "in the worker log."), clip_id=clip.id),
             retry=False,
             worker_id=config.worker_id,
             detail="".join(traceback.format_exception(error, limit=20)),
@@ -718,7 +728,7 @@ def record_cancelled(
         log.info("job %s handed back to the queue: worker shutting down", job.id)
         release_job(db, job.id, worker_id=config.worker_id)
     else:
-        fail_job(db, job.id, error.user_message, retry=False, worker_id=config.worker_id, detail=error.detail)
+        fail_job(db, job.id, Text.of_error(error), retry=False, worker_id=config.worker_id, detail=error.detail)
 
 
 def _out_of_memory(
@@ -736,8 +746,9 @@ def _out_of_memory(
         fail_job(
             db,
             job.id,
-            f"Clip #{clip.id} ran out of GPU memory, even at {largest.width}x{largest.height} with "
-            f"{largest.num_frames} frames per shot. Try fewer or shorter shots, or a lighter model.",
+            Text.of(N_("Clip #{clip_id} ran out of GPU memory, even at {width}x{height} with {frames} frames per "
+                       "shot. Try fewer or shorter shots, or a lighter model."),
+                    clip_id=clip.id, width=largest.width, height=largest.height, frames=largest.num_frames),
             retry=False,
             worker_id=config.worker_id,
             detail=error.detail,
@@ -752,8 +763,9 @@ def _out_of_memory(
         fail_job(
             db,
             job.id,
-            f"Clip #{clip.id} ran out of GPU memory; retrying at a smaller size "
-            f"({largest.width}x{largest.height}, {largest.num_frames} frames).",
+            Text.of(N_("Clip #{clip_id} ran out of GPU memory; retrying at a smaller size ({width}x{height}, "
+                       "{frames} frames)."),
+                    clip_id=clip.id, width=largest.width, height=largest.height, frames=largest.num_frames),
             retry=True,
             worker_id=config.worker_id,
             detail=error.detail,

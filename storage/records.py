@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from common.text import Text
+
 ClipStatus = Literal["queued", "rendering", "ready", "failed", "cancelled", "deleted"]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 ChallengeKind = Literal["vote", "relay"]
@@ -159,6 +161,12 @@ class RenderJob:
     notified_at: float | None
     # How often the job's worker vanished mid-render (killed, crashed, host lost); counted apart from attempts.
     vanished: int = 0
+
+    @property
+    def reason(self) -> Text | None:
+        """Why the job failed or waits, as a Text for the front-end to say in the member's language (a
+        value stored before reasons were Texts reads as literal text); None when there is none."""
+        return Text.loads(self.error)
 
     @classmethod
     def from_row(cls, row: dict) -> "RenderJob":

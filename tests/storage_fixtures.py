@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from common.text import Text
 from storage.clips import create_clip
 from storage.db import open_db, transaction
 from renderqueue.jobs import QueueLimits, claim_next, complete_job, enqueue_clip_job, fail_job
@@ -148,6 +149,6 @@ def advance_without_rendering(
         assert complete_job(db, job.id, worker_id="test-fixture", video_path=video_path,
                             storyboard_path=storyboard_path)  # fmt: skip
     elif status == "failed":
-        fail_job(db, job.id, "The render failed.", retry=False, worker_id="test-fixture")
+        fail_job(db, job.id, Text.raw("The render failed."), retry=False, worker_id="test-fixture")
     else:
         assert status == "rendering", status

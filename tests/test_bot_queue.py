@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot_harness import REQUEST, World
+from common.text import Text
 from renderqueue.jobs import claim_next, fail_job
 
 
@@ -46,7 +47,7 @@ async def test_a_failed_render_is_announced_to_its_requester(world: World) -> No
 
         def fail(db) -> None:  # noqa: ANN001 - what a worker does when the GPU gives up for good
             job = claim_next(db, "test-worker", loaded_model=None)
-            fail_job(db, job.id, "The GPU ran out of memory, even at a smaller size.", retry=False)
+            fail_job(db, job.id, Text.raw("The GPU ran out of memory, even at a smaller size."), retry=False)
 
         await world.studio.adb.write(fail)
         notice = await fake.wait_for_message(channel=world.general, predicate=lambda m: m.content.startswith("❌"))

@@ -185,7 +185,7 @@ def test_an_actor_killed_mid_job_is_retried_from_the_shots_it_streamed(db, confi
 
     done = get_job(db, job.id)
     assert (done.attempts, done.vanished) == (1, 1) and done.worker_id != victim
-    assert "went away; it will be tried again" in (done.error or "")
+    assert "went away; it will be tried again" in str(done.reason)
     kept = db.execute("SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = ?", (first_shot[0][0],))
     assert kept.fetchall() == first_shot[:1], "attempt 2 reused the shot attempt 1 streamed"
     assert probe(get_clip(db, job.clip_id).video_path).frame_count == 15
@@ -207,7 +207,7 @@ def test_a_render_past_its_timeout_gets_its_actor_killed_and_restarted(db, confi
         )
 
     failed = get_job(db, job.id)
-    assert failed.error.startswith(f"Clip #{job.clip_id} took longer than 2 seconds to render")
+    assert str(failed.reason).startswith(f"Clip #{job.clip_id} took longer than 2 seconds to render")
     assert stuck.id not in {slot.id for slot in executor.refresh()} and fresh.pid != stuck.pid
     with pytest.raises(ray.exceptions.RayActorError):
         ray.get(actors[stuck.id].info.remote(), timeout=30)
@@ -279,7 +279,7 @@ def test_a_gpu_host_lost_mid_job_requeues_its_job_and_the_other_host_finishes_it
     # A lost host is no failure of the job: the claim's attempt is given back, the loss counted apart.
     assert (done.attempts, done.vanished, done.worker_id) == (
         1, 1, next(s.id for n, s in slots.items() if n != second_node.node_id))
-    assert "went away; it will be tried again" in done.error, done.error
+    assert "went away; it will be tried again" in str(done.reason), str(done.reason)
     kept = db.execute("SELECT recipe_hash, created_at FROM renders WHERE recipe_hash = ?", (first_shot[0][0],))
     assert kept.fetchall() == first_shot, "attempt 2 reused the shot attempt 1 streamed"
     assert probe(get_clip(db, lost.clip_id).video_path).frame_count == 10

@@ -12,6 +12,7 @@ from bot.i18n.extract import extract_reelbot
 from common.errors import InvalidValue
 from common.text import N_, Nn_, Text
 from gallery_fixtures import ALICE, BOB, GUILD, client, links, make_clip, studio
+from storage_fixtures import db, db_path  # noqa: F401 - fixtures
 from prompts.base import ExpandOptions
 from prompts.request import parse_request
 from prompts.rules import plan_durations
@@ -139,3 +140,21 @@ def test_texts_inside_refusals_are_translated_with_them() -> None:
     assert too_short.value.user_message == "That should last from less than a minute to 1h."
     with use("zh-TW"):
         assert error_message(too_short.value) == "時長應在 不到一分鐘 到 1h 之間。"
+
+
+def test_a_jobs_stored_reason_is_said_in_the_readers_language(db) -> None:
+    """Why a job failed or waits is stored as a Text, so each member reads it in their own language; a
+    reason stored as plain English before reasons were Texts still reads as written."""
+    from renderqueue.jobs import claim_next, fail_job, get_job
+    from storage_fixtures import submit
+
+    job = submit(db)
+    claim_next(db, "w", loaded_model=None)
+    reason = Text.of(N_("Clip #{clip_id} no longer exists."), clip_id=job.clip_id)
+    failed = fail_job(db, job.id, reason, retry=False, worker_id="w")
+    assert str(failed.reason) == f"Clip #{job.clip_id} no longer exists."
+    with use("zh-CN"):
+        assert say(get_job(db, job.id).reason) == f"短片 #{job.clip_id} 已不存在。"
+    db.execute("UPDATE jobs SET error = 'The GPU melted.' WHERE id = ?", (job.id,))
+    with use("zh-CN"):
+        assert say(get_job(db, job.id).reason) == "The GPU melted."

@@ -163,7 +163,7 @@ def test_a_lost_slot_requeues_its_job_and_the_retry_resumes_from_streamed_shots(
         wait_for(lambda: "slot-a" not in dispatcher.runners, what="the lost slot's runner to end")
 
     assert (requeued.status, requeued.attempts, requeued.vanished) == ("queued", 0, 1)  # no failure of the job
-    assert requeued.error == f"The GPU host rendering clip #{job.clip_id} went away; it will be tried again."
+    assert str(requeued.reason) == f"The GPU host rendering clip #{job.clip_id} went away; it will be tried again."
     done = get_job(db, job.id)
     assert (done.status, done.attempts, done.worker_id) == ("done", 1, "slot-b")
     assert [[task.index for task in request.shots] for _, request in executor.submitted] == [[0, 1, 2], [1, 2]]
@@ -214,7 +214,7 @@ def test_a_timed_out_render_fails_and_a_slot_that_ignores_the_cancel_is_restarte
 
     failed = get_job(db, job.id)
     assert failed.status == "failed"
-    assert failed.error.startswith(f"Clip #{job.clip_id} took longer than 0.3 seconds to render")
+    assert str(failed.reason).startswith(f"Clip #{job.clip_id} took longer than 0.3 seconds to render")
     assert executor.streams[0].cancelled.is_set()
     assert executor.restarted == ([] if honours_cancel else ["slot-a"])
 

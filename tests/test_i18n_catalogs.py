@@ -139,3 +139,22 @@ def test_the_language_setting_takes_language_tags() -> None:
     assert validate_setting("language", "zh-CN") == "zh-CN"
     with pytest.raises(InvalidValue, match="language tag"):
         validate_setting("language", "Chinese please")
+
+
+def test_the_extractor_knows_every_refusal_class() -> None:
+    """A ReelbotError class the extractor doesn't recognise would keep its templates out of the catalogs."""
+    import importlib
+    import pkgutil
+
+    from bot.i18n.extract import is_refusal
+    from common.errors import ReelbotError
+
+    for package in ("common", "storage", "generation", "prompts", "renderqueue", "studio"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}."):
+            importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    missed = sorted(c.__name__ for c in subclasses(ReelbotError) if not is_refusal(c.__name__))
+    assert missed == []

@@ -145,5 +145,5 @@ def test_worker_fails_a_broken_model_clearly_and_keeps_serving_others(db, db_pat
         job = claim_next(db, config.worker_id, loaded_model=None)
         process_job(db, job, pipelines, config, threading.Event())
     failed, done = get_job(db, broken.id), get_job(db, fine.id)
-    assert failed.status == "failed" and "ltx-video" in failed.error and "WanPipeline" in failed.error
+    assert failed.status == "failed" and "ltx-video" in str(failed.reason) and "WanPipeline" in str(failed.reason)
     assert done.status == "done"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from storage_fixtures import claim_all, claim_all_in_process, submit
 
+from common.text import Text
 from storage.clips import get_clip
 from storage.db import open_db, transaction
 from common.errors import NotAllowed, QueueFull
@@ -157,7 +158,7 @@ def test_finished_jobs_wait_for_notification_across_restarts(db, db_path):
     for _ in range(2):
         claim_next(db, "w", loaded_model=None)
     complete_job(db, done.id, worker_id="w", video_path="v", storyboard_path="s", now=10.0)
-    fail_job(db, failed.id, "Nope.", retry=False, worker_id="w", now=11.0)
+    fail_job(db, failed.id, Text.raw("Nope."), retry=False, worker_id="w", now=11.0)
     reopened = open_db(db_path)
     assert [j.id for j in pending_notifications(reopened, transport="console")] == [done.id, failed.id]
     mark_notified(reopened, done.id)
@@ -168,16 +169,16 @@ def test_finished_jobs_wait_for_notification_across_restarts(db, db_path):
 def test_retry_keeps_place_until_attempts_run_out(db):
     job = submit(db, now=1.0)
     claim_next(db, "w", loaded_model=None)
-    retried = fail_job(db, job.id, "Out of memory; retrying smaller.", retry=True, worker_id="w")
-    assert (retried.status, retried.attempts, retried.error, retried.worker_id) == (
+    retried = fail_job(db, job.id, Text.raw("Out of memory; retrying smaller."), retry=True, worker_id="w")
+    assert (retried.status, retried.attempts, str(retried.reason), retried.worker_id) == (
         "queued", 1, "Out of memory; retrying smaller.", None,
     )  # fmt: skip
     assert get_clip(db, job.clip_id).status == "queued"
     assert retried.created_at == 1.0, "a retry keeps its place in line"
     for attempt in (2, 3):
         assert claim_next(db, "w", loaded_model=None).attempts == attempt
-        last = fail_job(db, job.id, "Still out of memory.", retry=True, worker_id="w")
-    assert (last.status, last.error) == ("failed", "Still out of memory.")
+        last = fail_job(db, job.id, Text.raw("Still out of memory."), retry=True, worker_id="w")
+    assert (last.status, str(last.reason)) == ("failed", "Still out of memory.")
     assert get_clip(db, job.clip_id).status == "failed"
 
 
@@ -195,7 +196,7 @@ def test_requeue_stale_recovers_jobs_of_dead_workers(db):
     heartbeat(db, fresh.id, "alive", now=125.0)
     recovered = requeue_stale(db, 20.0, now=130.0)
     assert [(j.id, j.status, j.attempts, j.vanished) for j in recovered] == [(stale.id, "queued", 0, 1)]
-    assert "will be tried again" in recovered[0].error
+    assert "will be tried again" in str(recovered[0].reason)
     assert get_job(db, fresh.id).status == "running"
     assert not heartbeat(db, stale.id, "dead"), "the presumed-dead worker must learn it lost the job"
     assert requeue_stale(db, 20.0, now=130.0) == []
@@ -215,7 +216,7 @@ def test_vanished_workers_never_use_attempts_but_a_job_that_kills_every_worker_e
         requeue_stale(db, 10.0, now=100.0 * kill + 50.0)
     final = get_job(db, job.id)
     assert (final.status, final.vanished) == ("failed", 52)
-    assert "stopped 52 times" in final.error and "gave up" in final.error
+    assert "stopped 52 times" in str(final.reason) and "gave up" in str(final.reason)
     assert get_clip(db, job.clip_id).status == "failed"
 
 

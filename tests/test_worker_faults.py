@@ -139,7 +139,7 @@ def test_out_of_memory_retries_smaller_then_succeeds(db, config, monkeypatch):
 
     retried = run_once(db, config)
     assert (retried.status, retried.attempts) == ("queued", 1)
-    assert "retrying at a smaller size (48x48, 9 frames)" in retried.error
+    assert "retrying at a smaller size (48x48, 9 frames)" in str(retried.reason)
     assert {(r["width"], r["height"]) for r in get_clip(db, job.clip_id).recipes} == {(48, 48)}
     assert retried.cost_estimate == pytest.approx(2 * 2 * 9 * 48 * 48 / 1e6)
 
@@ -157,7 +157,7 @@ def test_out_of_memory_every_time_fails_clearly_after_max_attempts(db, config, m
     states = [run_once(db, config) for _ in range(3)]
     assert [s.status for s in states] == ["queued", "queued", "failed"]
     assert states[-1].attempts == 3
-    assert states[-1].error.startswith(f"Clip #{job.clip_id} ran out of GPU memory, even at 32x32")
+    assert str(states[-1].reason).startswith(f"Clip #{job.clip_id} ran out of GPU memory, even at 32x32")
     assert get_clip(db, job.clip_id).status == "failed"
     assert claim_next(db, "w", loaded_model=None) is None
 
@@ -187,7 +187,7 @@ def test_render_errors_fail_or_retry_with_a_user_message(db, config, monkeypatch
     submit(db)
     ended = run_once(db, config)
     assert ended.status == status
-    assert message in ended.error
+    assert message in str(ended.reason)
     if isinstance(error, ValueError):
         assert "ValueError: boom" in ended.error_detail
 
@@ -212,7 +212,7 @@ def test_job_timeout_fails_the_job(db, config, monkeypatch):
     ended = run_once(db, with_settings(config, job_timeout_s=0.3))
     assert time.monotonic() - started < 3.0
     assert ended.status == "failed"
-    assert ended.error == (
+    assert str(ended.reason) == (
         f"Clip #{job.clip_id} took longer than 0.3 seconds to render, so it was stopped. "
         "Try fewer or shorter shots, or a lighter model."
     )
@@ -255,7 +255,7 @@ def test_a_render_that_ignores_its_timeout_ends_the_worker_process(db, config, m
     job = submit(db)
     ended = run_once(db, with_settings(config, job_timeout_s=0.2, hang_grace_s=0.2))
     assert exits and set(exits) == {EXIT_HUNG}
-    assert ended.status == "failed" and "took longer than" in ended.error
+    assert ended.status == "failed" and "took longer than" in str(ended.reason)
     assert get_clip(db, job.clip_id).status == "failed"
 
 

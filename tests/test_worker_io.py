@@ -50,12 +50,12 @@ def test_a_full_disk_requeues_without_using_an_attempt_and_says_why(db, config, 
     for _ in range(5):  # more failures than max_attempts: a transient cause never fails the clip
         waiting = run_once(db, config)
         assert (waiting.status, waiting.attempts, waiting.stage) == ("queued", 0, "waiting to retry")
-    assert "No space left on device" in waiting.error and "your clip is kept" in waiting.error
+    assert "No space left on device" in str(waiting.reason) and "your clip is kept" in str(waiting.reason)
     assert "media I/O error" in caplog.text
     line = progress_line(JobView(waiting, get_clip(db, job.clip_id), QueueEstimate(1, 10.0)))
     assert "Reelbot can't write its media files right now (No space left on device)" in line
     assert embeds.progress_line(JobView(waiting, get_clip(db, job.clip_id), QueueEstimate(1, 10.0))).endswith(
-        waiting.error)
+        str(waiting.reason))
     assert run_once(db, config).status == "done" and get_clip(db, job.clip_id).status == "ready"
 
 

@@ -76,7 +76,7 @@ def test_kill_9_mid_render_loses_nothing(db, db_path, tmp_path, tiny_models_dir)
         second.kill()
 
     assert (done.status, done.attempts, done.vanished) == ("done", 1, 1), done.error
-    assert "will be tried again" in done.error, "the job went back to the queue before the new worker took it"
+    assert "will be tried again" in str(done.reason), "the job went back to the queue before the new worker took it"
     clip = get_clip(db, job.clip_id)
     video = probe(clip.video_path)
     assert (video.width, video.height, video.frame_count) == (128, 128, SHOTS * FRAMES)

@@ -10,7 +10,7 @@ Python extractor finds, plus the words of slash-command decorators, which discor
   `pgettext("choice", name)`;
 - `Nn_("{n} shot", "{n} shots")` pairs (common.text), as `ngettext`;
 - the English template of every refusal raised with a literal (`raise QueueFull("... {limit} ...", limit=3)`,
-  any class named `...Error`, `NotFound`, `NotAllowed`, `QueueFull`, `InvalidValue`, `Conflict`): the
+  any class named `...Error` or one of the other `ReelbotError` classes listed in `_REFUSALS`): the
   front-end translates `ReelbotError.template` (`bot.i18n.error_message`), so the core needs no markers.
 
 Wired in babel.cfg as `[extractors] reelbot = bot.i18n.extract:extract_reelbot`.
@@ -31,7 +31,10 @@ Extracted = tuple[int, str, Any, list[str]]
 _NOT_OPTIONS = {"self", "interaction"}
 # Python's own exceptions carry no member-facing text.
 _BUILTIN = set(dir(builtins))
-_REFUSALS = ("Error", "NotFound", "NotAllowed", "QueueFull", "InvalidValue", "Conflict")
+# Names (or name endings) of the ReelbotError classes; tests/test_i18n_catalogs.py checks that every
+# subclass in the code is covered, so a new refusal class can't silently drop out of the catalogs.
+_REFUSALS = ("Error", "NotFound", "NotAllowed", "QueueFull", "InvalidValue", "Conflict", "DatabaseBusy",
+             "RenderCancelled", "RenderTimeout", "UnsafeRequest")
 
 
 def is_refusal(called: str) -> bool:

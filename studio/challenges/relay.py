@@ -17,10 +17,10 @@ from prompts.expand import ExpandOptions
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import StyleBible
 from storage import challenges as store
-from storage import requests as request_store
 from storage.db import timestamp
 from storage.records import PRIORITY_DRAFT, Challenge, GuildSettings, RelayTurn
 from storage.requests import StoredRequest
+from studio.busy import refuse_or_keep
 from studio.challenges.base import ServiceBase
 from studio.challenges.rules import (
     MAX_TURN_CHARS,
@@ -119,8 +119,9 @@ class RelayMethods(ServiceBase):
                 await self.adb.write(store.remove_relay_turn, challenge.id, turn.position)
                 raise
         except ReelbotError as error:
-            await self.adb.write(request_store.reject_request, request_id, error.user_message)
-            raise
+            # A database held by another program keeps the turn's request and finishes it later
+            # (`resume_relay` first gives up a reserved but unfilled place).
+            await refuse_or_keep(self.studio, request_id, error)
         return RelayTurnAccepted(challenge, dataclasses.replace(turn, clip_id=accepted.clip.id), accepted)
 
     async def relay_film(self, member: Member, challenge_id: int | None = None) -> RelayFilm:
