@@ -149,10 +149,12 @@ def prepare_takes(clip: Clip, takes: list[Path | None], board: Path | None, limi
     which. Blocking (it may encode)."""
     board = board if board is not None and board.stat().st_size <= limit else None
     room = limit - (board.stat().st_size if board is not None else 0)
+    sizes = [video.stat().st_size if video is not None else 0 for video in takes]
     kept: list[tuple[int, Path]] = []
     left_out: list[int] = []
     for number, video in enumerate(takes, start=1):
-        share = room // (len(takes) - number + 1)
+        # Takes that fit together as they are go up untouched; otherwise each gets an even share of the room.
+        share = room if sum(sizes[number - 1:]) <= room else room // (len(takes) - number + 1)
         fitted = fit_video(video, share, out_dir, stem=f"clip-{clip.id}-take-{number}")[0] if video else None
         if fitted is None or fitted.stat().st_size > share:
             left_out.append(number)

@@ -65,6 +65,12 @@ def test_takes_go_up_as_their_own_videos_beside_the_contact_sheet_or_stay_out_wi
 
     roomy = prepare_upload(clip, sizes, out, takes=list(takes))
     assert (roomy.takes, roomy.storyboard, roomy.video, roomy.note) == (((1, takes[0]), (2, takes[1])), board, None, "")
+    # Takes of unequal sizes that fit together go up untouched, though the larger is over an even share.
+    longer = encode_mp4(np.concatenate([noise, noise]), 8, tmp_path / "take-long.mp4")
+    uneven = [longer, takes[1]]
+    assert longer.stat().st_size > takes[1].stat().st_size
+    together = sum(take.stat().st_size for take in uneven) + board.stat().st_size
+    assert prepare_upload(clip, together, out, takes=list(uneven)).takes == ((1, longer), (2, takes[1]))
     assert [f.filename for f in roomy.files(clip)] == ["clip-7-take-1.mp4", "clip-7-take-2.mp4", "storyboard-7.png"]
 
     # No mp4 fits in 300 bytes, and a take no longer cached can't go up at all.
