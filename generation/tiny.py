@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from generation.tiny_tokenizers import corpus, fast_tokenizer, write_spiece_tokenizer
 
@@ -115,40 +115,34 @@ def _save_keeping_spiece(pipe, out_dir: Path) -> None:
 def build_wan(out_dir: Path) -> None:
     """Wan 2.1 layout (WanPipeline, UMT5 tokenizer.json), built Wan2.2-TI2V style (expand_timesteps), so the
     same weights also load as WanImageToVideoPipeline without a CLIP image encoder."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
-    tokenizer = fast_tokenizer()
-    text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer), umt5=True))
-    vae = _seeded(2, lambda: AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]))
-    transformer = _seeded(3, lambda: _wan_transformer(16))
-    WanPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
-        transformer=transformer,
-        expand_timesteps=True,
-    ).save_pretrained(out_dir)
+    _save_wan(out_dir, latent_channels=16, shift=3.0, base_dim=3)
 
 
 def build_wan22(out_dir: Path) -> None:
     """Wan-AI/Wan2.2-TI2V-5B-Diffusers layout: the Wan 2.2 VAE (residual, 2x2 pixel patches, 48 latent
     channels: 16x space, 4x time), expand_timesteps so WanImageToVideoPipeline takes the picture as the
     first latent frame, and the hub's flow shift 5.0."""
+    _save_wan(out_dir, latent_channels=48, shift=5.0, base_dim=4, is_residual=True, in_channels=12,
+              out_channels=12, patch_size=2, scale_factor_spatial=16, latents_mean=[0.0] * 48,
+              latents_std=[1.0] * 48)  # fmt: skip
+
+
+def _save_wan(out_dir: Path, *, latent_channels: int, shift: float, **vae: Any) -> None:
+    """A tiny Wan pipeline (UMT5 tokenizer.json, `latent_channels` latent channels, the hub's flow `shift`,
+    expand_timesteps) with the VAE built from `vae`, saved to `out_dir`."""
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
+
     tokenizer = fast_tokenizer()
     text_encoder = _seeded(1, lambda: _text_encoder(len(tokenizer), umt5=True))
-    vae = _seeded(2, lambda: AutoencoderKLWan(
-        base_dim=4, z_dim=48, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
-        is_residual=True, in_channels=12, out_channels=12, patch_size=2, scale_factor_spatial=16,
-        latents_mean=[0.0] * 48, latents_std=[1.0] * 48))  # fmt: skip
-    transformer = _seeded(3, lambda: _wan_transformer(48))
+    vae_model = _seeded(2, lambda: AutoencoderKLWan(
+        z_dim=latent_channels, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
+        **vae))  # fmt: skip
     WanPipeline(
         tokenizer=tokenizer,
         text_encoder=text_encoder,
-        vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
-        transformer=transformer,
+        vae=vae_model,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=shift),
+        transformer=_seeded(3, lambda: _wan_transformer(latent_channels)),
         expand_timesteps=True,
     ).save_pretrained(out_dir)
 
