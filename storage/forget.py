@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from common.errors import N_
+from common.registry import register_once
 
 # Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
 DELETED_MEMBER_ID = 0
@@ -32,15 +33,9 @@ _FORGETTERS: dict[str, Forgetter] = {}
 
 
 def forgets(name: str) -> Callable[[Forgetter], Forgetter]:
-    """Register the decorated function as how feature `name` forgets a member (one per name)."""
-
-    def register(forgetter: Forgetter) -> Forgetter:
-        if _FORGETTERS.get(name, forgetter) is not forgetter:
-            raise ValueError(f"a forgetter named {name!r} is already registered")
-        _FORGETTERS[name] = forgetter
-        return forgetter
-
-    return register
+    """Register the decorated function as how feature `name` forgets a member (one per name; another
+    function under a taken name raises ValueError)."""
+    return register_once(_FORGETTERS, name, "forgetter")
 
 
 @dataclass(frozen=True)

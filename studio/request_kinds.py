@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from common.registry import register_once
+
 if TYPE_CHECKING:
     from storage.requests import StoredRequest
     from studio.service import Studio
@@ -21,14 +23,7 @@ _RESUMERS: dict[str, Resumer] = {}
 def finishes(kind: str) -> Callable[[Resumer], Resumer]:
     """Register the decorated coroutine as the way to finish stored requests of `kind`; one per kind
     (a second registration of a kind raises ValueError)."""
-
-    def register(resumer: Resumer) -> Resumer:
-        if _RESUMERS.get(kind, resumer) is not resumer:
-            raise ValueError(f"request kind {kind!r} is already registered")
-        _RESUMERS[kind] = resumer
-        return resumer
-
-    return register
+    return register_once(_RESUMERS, kind, "request kind")
 
 
 def resumer_for(kind: str) -> Resumer | None:
