@@ -668,7 +668,7 @@ async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member) -> Cl
     Raises InvalidValue for text that is not a clip number, NotFound for no such clip (or one elsewhere)."""
     ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
     if ref.clip_id is None:
-        clip = await studio.adb.read(clip_store.find_clip_by_message, ref.message_id)
+        clip = await studio.clip_posted_as(ref.message_id)
         if clip is None or clip.status == "deleted":
             raise NotFound("That message isn't a clip I posted (or the clip was deleted).", code="not_a_clip")
         ref = ClipRef(clip_id=clip.id)
