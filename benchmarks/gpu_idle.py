@@ -47,7 +47,9 @@ from renderqueue.jobs import enqueue_clip_job
 from renderqueue.settings import WorkerSettings
 from renderqueue.worker import WorkerConfig, run_worker
 from storage.clips import create_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+
+from storage.transactions import transaction
 
 PRESET = "wan-1.3b"
 

@@ -34,7 +34,9 @@ from storage.db import open_db
 from renderqueue.jobs import claim_next
 from studio.config import Config
 from studio.remix import parse_change, remix
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 REQUEST = "a giant monster walking through New York at sunset"
 CHANGE = "shot 2: the monster stops and roars at the sky"

@@ -33,7 +33,10 @@ from studio.lineage import lineage, lineage_image, lineage_text
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
 from studio.pictures import read_picture_file
-from studio.service import Accepted, JobView, Member, Studio, VideoOptions, author_text
+from studio.job_views import JobView
+from studio.members import Member, author_text
+from studio.requests import Accepted, VideoOptions
+from studio.service import Studio
 from studio.shots import MAX_TAKES
 from studio.takes import finalize, pick
 

@@ -18,7 +18,8 @@ from generation.registry import canonical_name
 from renderqueue.queue_state import queue_state
 from renderqueue.scheduler import DEFAULT_POLICY, Prediction, QueuedJob, SchedulerPolicy, decide_lines
 from storage.clips import move_clip
-from storage.db import timestamp, transaction
+from storage.db import timestamp
+from storage.transactions import transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
 from common.text import Text
 from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
@@ -79,7 +80,7 @@ def enqueue_clip_job(
     """Queue the clip for rendering, or raise QueueFull. Re-submitting a clip that is already queued or
     rendering returns its live job rather than rendering it twice.
 
-    Run inside `storage.db.transaction` together with `create_clip` so a refused request leaves no clip.
+    Run inside `storage.transactions.transaction` together with `create_clip` so a refused request leaves no clip.
     """
     with transaction(db):
         live = job_for_clip(db, clip_id)

@@ -58,7 +58,8 @@ from renderqueue.orphans import pid_alive
 from renderqueue.scheduler import render_work
 from renderqueue.settings import WorkerSettings
 from storage.clips import find_clip, set_clip_recipes
-from storage.db import DatabaseBusy, is_locked, open_db, transaction, while_locked
+from storage.db import DatabaseBusy, is_locked, open_db, while_locked
+from storage.transactions import transaction
 from storage.model_stats import record_model_stats
 from storage.records import Clip, RenderJob
 from storage.renders import drop_render, lookup_render, record_render

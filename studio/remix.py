@@ -39,7 +39,9 @@ from studio.busy import refuse_or_keep
 from studio.converters import to_id
 from studio.errors import StudioError
 from studio.request_kinds import finishes
-from studio.service import Accepted, ClipPlan, Member, Studio, author_text, visible_clip
+from studio.members import Member, author_text, visible_clip
+from studio.requests import Accepted, ClipPlan
+from studio.service import Studio
 from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import random_seed, shot_seeds
 

@@ -24,7 +24,9 @@ from studio.busy import refuse_or_keep
 from studio.pictures import fit_picture, original_picture
 from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
 from studio.request_kinds import finishes
-from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.members import Member
+from studio.requests import Accepted, ClipPlan
+from studio.service import Studio
 from studio.shots import recipes_for, shot_seeds
 
 

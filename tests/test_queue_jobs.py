@@ -9,7 +9,8 @@ from storage_fixtures import claim_all, claim_all_in_process, submit
 
 from common.text import Text
 from storage.clips import get_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+from storage.transactions import transaction
 from common.errors import NotAllowed, QueueFull
 from renderqueue import jobs as jobs_module
 from renderqueue.jobs import (

@@ -35,7 +35,9 @@ from studio.remix import (
     resolve_clip,
     set_opt_out,
 )
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 GUILD = 10
 REQUEST = "a giant monster walking through New York at sunset"

@@ -24,7 +24,7 @@ from storage.aio import AsyncDatabase
 from storage.clips import get_clip
 from storage.db import DatabaseBusy
 from storage.records import QueueEstimate
-from studio.service import JobView
+from studio.job_views import JobView
 from test_worker_faults import FakePipelines, config, fake_render, run_once, with_settings  # noqa: F401
 
 
@@ -175,7 +175,9 @@ async def test_a_request_stored_before_a_long_lock_is_saved_and_finished_once_th
     """The member is told "saved" only when the request really is stored; the studio then queues it by itself
     once the lock is gone. A request that couldn't even be stored gets the plain "busy, try again"."""
     from studio import busy
-    from studio.service import Member, Studio, VideoOptions
+    from studio.members import Member
+    from studio.requests import VideoOptions
+    from studio.service import Studio
 
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.05)
     monkeypatch.setattr(busy, "RETRY_FIRST_S", 0.1)
