@@ -43,7 +43,8 @@ from generation.registry import get_preset  # noqa: E402
 from generation.tiny_tokenizers import fast_tokenizer  # noqa: E402
 from renderqueue.jobs import claim_next, enqueue_clip_job, get_job  # noqa: E402
 from renderqueue.settings import WorkerSettings  # noqa: E402
-from renderqueue.worker import WorkerConfig, process_job  # noqa: E402
+from renderqueue.rendering import process_job  # noqa: E402
+from renderqueue.worker_config import WorkerConfig  # noqa: E402
 from storage.clips import create_clip  # noqa: E402
 from storage.db import open_db  # noqa: E402
 from storage.transactions import transaction  # noqa: E402

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from renderqueue.jobs import claim_next, enqueue_clip_job, queue_estimates, release_job
+from renderqueue.estimates import queue_estimates
+from renderqueue.jobs import claim_next, enqueue_clip_job, release_job
 from storage.aio import AsyncDatabase
 from storage.clips import create_clip
 from storage.db import open_db

@@ -28,7 +28,8 @@ import torch
 from generation.pipelines import PipelineCache
 from generation.registry import PRESETS
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from storage.aio import AsyncDatabase
 from storage.db import open_db
 from renderqueue.jobs import claim_next

@@ -12,7 +12,8 @@ from bot.console import ConsoleSession, console_member
 from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message

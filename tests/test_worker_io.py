@@ -16,7 +16,7 @@ from bot import embeds
 from bot.console import progress_line
 from generation import assemble
 from generation.errors import EncodeError
-from renderqueue import worker
+from renderqueue import transient
 from renderqueue.jobs import get_job
 from renderqueue.worker import run_worker
 from storage import db as db_module
@@ -65,8 +65,8 @@ def test_the_worker_backs_off_after_media_errors_and_finishes_the_job(db, config
     monkeypatch.setattr(assemble, "render_shots", fake_render(disk_full(4)))
     config = with_settings(config, retry_backoff_s=0.05, retry_backoff_max_s=0.15)
     delays: list[float] = []
-    real_delay = worker.Backoff.delay_s
-    monkeypatch.setattr(worker.Backoff, "delay_s", lambda self: (d := real_delay(self)) and delays.append(d) or d)
+    real_delay = transient.Backoff.delay_s
+    monkeypatch.setattr(transient.Backoff, "delay_s", lambda self: (d := real_delay(self)) and delays.append(d) or d)
     job = submit(db, recipes=[tiny_recipe(0)])
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(config, stop), kwargs={"pipelines": FakePipelines()})
