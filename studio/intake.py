@@ -17,6 +17,7 @@ from prompts.expand import ExpandOptions, Expander
 from prompts.pipeline import expand_request
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import ShotList
+from renderqueue.estimates import queue_position
 from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage import clips as clip_store
@@ -229,7 +230,7 @@ class RequestIntake(ServerSettings):
             return clip, job, sum(1 for h in hashes if h in cached)
 
         clip, job, reused = await self.adb.write(persist)
-        estimate = await self.adb.read(job_store.queue_position, job.id)
+        estimate = await self.adb.read(queue_position, job.id)
         return Accepted(request_id, clip, job, plan.shot_list, estimate, reused)
 
 

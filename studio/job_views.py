@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.errors import NotFound
+from renderqueue.estimates import queue_estimates, queue_position
 from renderqueue import jobs as job_store
 from storage import clips as clip_store
 from storage.aio import AsyncDatabase
@@ -32,7 +33,7 @@ class JobDesk:
         """A job with its clip and queue estimate. Raises NotFound."""
         def read(db: Any) -> JobView:
             job = job_store.get_job(db, job_id)
-            return JobView(job, _clip_of(db, job), job_store.queue_position(db, job_id))
+            return JobView(job, _clip_of(db, job), queue_position(db, job_id))
 
         return await self.adb.read(read)
 
@@ -78,7 +79,7 @@ class JobDesk:
 
 def _job_views(db: Any, jobs: list[RenderJob], *, estimate: bool) -> list[JobView]:
     """Views of many jobs in one database call, predicting the queue once rather than once per job."""
-    estimates = job_store.queue_estimates(db) if estimate and jobs else {}
+    estimates = queue_estimates(db) if estimate and jobs else {}
     return [JobView(job, _clip_of(db, job), estimates.get(job.id)) for job in jobs]
 
 
