@@ -20,7 +20,7 @@ ALLOWED = {
 }
 OURS = {"bot", "common", "generation", "prompts", "renderqueue", "storage", "studio"}
 # Front-end modules of bot/ that must start without discord installed or connected.
-DISCORD_FREE = ("bot/cli.py", "bot/console.py")
+DISCORD_FREE = ("bot/cli.py", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "bot" / "console").glob("*.py")))
 
 
 def imported_modules(path: Path) -> set[str]:
