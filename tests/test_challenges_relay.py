@@ -9,7 +9,8 @@ import pytest
 
 from generation.encoding import probe
 from generation.storyboard_check import panel_faults
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from prompts.schema import ShotList, StyleBible
 from storage.db import open_db
