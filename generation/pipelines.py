@@ -1,7 +1,7 @@
 """Keeps loaded diffusers pipelines warm: loading a video model takes far longer than one render.
 
-One set of weights per preset: the image-to-video pipeline is built from the loaded text-to-video one with
-diffusers' `from_pipe`, which shares every module instead of loading a second copy.
+One set of weights per preset: the image-to-video and video-to-video pipelines are built from the loaded
+text-to-video one with diffusers' `from_pipe`, which shares every module instead of loading a second copy.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -24,6 +24,10 @@ from generation.registry import ModelPreset, get_preset
 from generation.tiny import ensure_tiny_model
 
 log = logging.getLogger(__name__)
+
+# Which of a preset's pipelines: text-to-video, image-to-video (a starting picture or still), video-to-video
+# (refining a draft).
+Variant = Literal["t2v", "i2v", "v2v"]
 
 OOM_ERRORS: tuple[type[BaseException], ...] = tuple(
     {getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError), torch.cuda.OutOfMemoryError}
@@ -48,13 +52,13 @@ def use_available_cores() -> int:
 
 @dataclass
 class LoadedModel:
-    """One preset's weights in memory: its pipelines by i2v flag (all sharing modules), and placement."""
+    """One preset's weights in memory: its pipelines by variant (all sharing modules), and placement."""
 
     preset: ModelPreset
     tier: Tier
-    pipes: dict[bool, Any] = field(default_factory=dict)
+    pipes: dict[Variant, Any] = field(default_factory=dict)
     # The variant whose model-offload hooks are installed (they follow one pipeline's module order).
-    hooked: bool = False
+    hooked: Variant = "t2v"
 
 
 class PipelineCache:
@@ -73,15 +77,19 @@ class PipelineCache:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, preset_name: str, *, i2v: bool = False) -> Any:
-        """The pipeline for a preset (image-to-video when `i2v`), loading it if needed.
+    def get(self, preset_name: str, *, i2v: bool = False, v2v: bool = False) -> Any:
+        """The pipeline for a preset (image-to-video when `i2v`, video-to-video when `v2v`), loading it if
+        needed.
 
-        Raises RecipeError (unknown preset, no i2v), ModelUnavailableError (not downloaded, broken folder,
-        missing package, no CUDA), OutOfMemoryRenderError, PipelineError (any other load failure).
+        Raises RecipeError (unknown preset, no i2v or v2v), ModelUnavailableError (not downloaded, broken
+        folder, missing package, no CUDA), OutOfMemoryRenderError, PipelineError (any other load failure).
         """
         preset = get_preset(preset_name)
         if i2v and not preset.supports_i2v:
             raise RecipeError("{model} can't continue from an image.", model=preset.name)
+        if v2v and preset.v2v_pipeline_class is None:
+            raise RecipeError("{model} can't refine a video.", model=preset.name)
+        variant: Variant = "v2v" if v2v else "i2v" if i2v else "t2v"
         with self._lock:
             loaded = self._models.get(preset.name)
             if loaded is None:
@@ -91,19 +99,20 @@ class PipelineCache:
                 self.loads += 1
                 self._models[preset.name] = loaded
             self._models.move_to_end(preset.name)
-            if i2v not in loaded.pipes:
-                loaded.pipes[i2v] = self._derive(loaded, i2v)
-            pipe = loaded.pipes[i2v]
-            if loaded.tier == "model" and loaded.hooked != i2v:
+            if variant not in loaded.pipes:
+                loaded.pipes[variant] = self._derive(loaded, variant)
+            pipe = loaded.pipes[variant]
+            if loaded.tier == "model" and loaded.pipes[loaded.hooked] is not pipe:
                 # diffusers: re-apply model offload on a pipeline made with from_pipe (its own module order).
                 pipe.enable_model_cpu_offload(device=self.device)
-                loaded.hooked = i2v
+                loaded.hooked = variant
             return pipe
 
     def loaded(self) -> list[str]:
-        """Loaded pipelines, least recently used preset first ('name' or 'name:i2v')."""
+        """Loaded pipelines, least recently used preset first ('name', 'name:i2v' or 'name:v2v')."""
         with self._lock:
-            return [f"{name}:i2v" if i2v else name for name, model in self._models.items() for i2v in model.pipes]
+            return [name if variant == "t2v" else f"{name}:{variant}" for name, model in self._models.items()
+                    for variant in model.pipes]  # fmt: skip
 
     def has_loaded(self, preset_name: str) -> bool:
         """True when the preset's weights are in memory (under any of its names). Its image-to-video
@@ -198,14 +207,17 @@ class PipelineCache:
         except Exception as exc:
             raise PipelineError("Couldn't load the {model} model.", model=preset.name, detail=repr(exc)) from exc
         pipe.set_progress_bar_config(disable=True)
-        return LoadedModel(preset, tier, {False: pipe}, hooked=False)
+        return LoadedModel(preset, tier, {"t2v": pipe}, hooked="t2v")
 
-    def _derive(self, loaded: LoadedModel, i2v: bool) -> Any:
+    def _derive(self, loaded: LoadedModel, variant: Variant) -> Any:
         import diffusers
 
         preset = loaded.preset
-        class_name = preset.i2v_pipeline_class if i2v else preset.pipeline_class
-        base = next(iter(loaded.pipes.values()))
+        class_name = {"t2v": preset.pipeline_class, "i2v": preset.i2v_pipeline_class,
+                      "v2v": preset.v2v_pipeline_class}[variant]  # fmt: skip
+        base = loaded.pipes["t2v"]
+        if class_name == type(base).__name__:
+            return base  # one pipeline does both (WanVACEPipeline: a starting picture is an optional input)
         dtypes = {t.dtype for m in base.components.values() if isinstance(m, torch.nn.Module)
                   for t in m.parameters()}  # fmt: skip
         if len(dtypes) == 1:

@@ -34,6 +34,13 @@ class ShotRender:
     # (image-to-video presets): the frame exists only once that shot is rendered, so the recipe names the
     # shot, and its hash, like init_image's, makes this shot's.
     continues_from: str | None = None
+    # A still: the shot's first frame alone (num_frames 1), rendered in seconds so a member approves it before
+    # the shot is animated (see generation.stills).
+    still: bool = False
+    # Video-to-video: the draft video this render refines (hashed by content, like init_image), and how far
+    # it may move from it (0-1]: diffusers starts int(steps x strength) steps before the end of the schedule.
+    init_video: str | None = None
+    strength: float | None = None
 
     @property
     def i2v(self) -> bool:
@@ -43,11 +50,12 @@ class ShotRender:
     def content_hash(self) -> str:
         fields = dataclasses.asdict(self)
         # Recipes hash as they did before these fields existed, so their cached renders stay valid.
-        for name, default in _SEGMENT_DEFAULTS.items():
+        for name, default in _LATER_DEFAULTS.items():
             if fields[name] == default:
                 del fields[name]
-        if self.init_image is not None:
-            fields["init_image"] = hashlib.sha256(Path(self.init_image).read_bytes()).hexdigest()
+        for name in _BY_CONTENT:
+            if fields.get(name) is not None:
+                fields[name] = hashlib.sha256(Path(fields[name]).read_bytes()).hexdigest()
         fields["_v"] = RECIPE_VERSION
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -58,6 +66,12 @@ class ShotRender:
     @classmethod
     def from_dict(cls, data: dict) -> "ShotRender":
         return cls(**data)
+
+    @property
+    def refine_steps(self) -> int:
+        """Denoising steps a video-to-video render runs: int(steps x strength), as diffusers counts them
+        (`get_timesteps` of its video-to-video pipelines); all of them otherwise."""
+        return int(self.steps * self.strength) if self.init_video is not None and self.strength else self.steps
 
     @property
     def joined_frames(self) -> int:
@@ -82,7 +96,12 @@ class ShotRender:
         return self.frames / self.fps
 
 
-_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None}
+# Fields added after the first recipes were hashed, with their defaults: left out of the hash when at the
+# default, so every earlier recipe keeps its hash (and its cached render).
+_LATER_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None, "still": False,
+                     "init_video": None, "strength": None}
+# File fields hashed by their content, not their path.
+_BY_CONTENT = ("init_image", "init_video")
 
 
 def linked(recipes: list[ShotRender]) -> list[ShotRender]:

@@ -13,10 +13,10 @@ from generation.errors import (
     NonFiniteOutputError,
     OutOfMemoryRenderError,
     PipelineError,
-    RecipeError,
     RenderCancelled,
     RenderError,
 )
+from generation.conditioning import conditioning_inputs
 from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
 from generation.placement import wants_vae_tiling
@@ -37,6 +37,7 @@ def render_shot(
     should_cancel: CancelCheck | None = None,
     check_finite: bool = True,
     widen: bool = False,
+    source: Frames | None = None,
 ) -> Frames:
     """Frames (num_frames, height, width, 3) in the "unit" form (float32 in [0, 1], as the pipeline returned
     them; see generation.frames); identical for identical recipes on one setup. A caller converts them
@@ -49,19 +50,25 @@ def render_shot(
     Output is checked: extra frames (the CogVideoX VAE pads some counts) are trimmed, too few or a wrong
     size raise PipelineError; NaN/inf pixels (a known half-precision fault) are rendered once more with
     every module at a wider dtype, and raise NonFiniteOutputError if they persist. `check_finite=False`
-    leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with `widen=True` if it fails: every module
-    at the wider dtype from the start, NonFiniteOutputError if the frames are still not finite.
+    leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with
+    `widen=True` if it fails: every module at the wider dtype from the start, NonFiniteOutputError if the
+    frames are still not finite.
+
+    A recipe with `init_image` renders with the preset's image-to-video pipeline (see
+    generation.conditioning for how the picture goes in); one with `init_video` refines that draft with its
+    video-to-video pipeline, `source` being the draft's frames when the caller has them (a segment's share).
+    A refine runs `recipe.refine_steps` steps, and `on_step` counts those.
     """
     validate_recipe(recipe)
     preset = get_preset(recipe.model)
     if should_cancel is not None and should_cancel():
         raise RenderCancelled("The render was cancelled.")
-    i2v = recipe.init_image is not None
-    pipe = cache.get(recipe.model, i2v=i2v)
+    pipe = cache.get(recipe.model, i2v=recipe.init_image is not None, v2v=recipe.init_video is not None)
+    conditioning = conditioning_inputs(recipe, preset, source)
 
     def step_end(_pipe: Any, step: int, _timestep: Any, _tensors: dict) -> dict:
         if on_step is not None:
-            on_step(step + 1, recipe.steps)
+            on_step(step + 1, recipe.refine_steps)
         if should_cancel is not None and should_cancel():
             # Raising stops at once; the pipeline's own interrupt flag would still run the VAE decode.
             raise RenderCancelled("The render was cancelled.")
@@ -73,7 +80,6 @@ def render_shot(
             negative_prompt=recipe.negative_prompt or None,
             height=recipe.height,
             width=recipe.width,
-            num_frames=recipe.num_frames,
             num_inference_steps=recipe.steps,
             guidance_scale=recipe.guidance,
             # A CPU generator gives the same starting noise on every device, so a recipe means the same
@@ -84,9 +90,7 @@ def render_shot(
         )
         if preset.family == "ltx":
             kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
-        if i2v:
-            kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
-        return kwargs
+        return {**kwargs, **conditioning}
 
     _set_vae_tiling(pipe, preset, recipe, cache.device)
     started = time.monotonic()
@@ -187,17 +191,6 @@ def _set_vae_tiling(pipe: Any, preset: Any, recipe: ShotRender, device: str) -> 
         vae.enable_tiling()  # decodes in overlapping tiles so large videos fit in memory
     else:
         vae.disable_tiling()
-
-
-def _load_image(path: str, width: int, height: int):
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            # Crop to the target aspect rather than squash: a stretched first frame makes a stretched video.
-            return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
-    except (OSError, UnidentifiedImageError) as exc:
-        raise RecipeError("The starting image for this shot couldn't be read.", detail=repr(exc)) from exc
 
 
 def _release(pipe: Any) -> None:

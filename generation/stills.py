@@ -1,0 +1,170 @@
+"""Stills: every shot's first frame as a picture, in seconds, approved before the shot is animated.
+
+A still is a one-frame generation (num_frames = 1) of the shot's own preset, prompt, seed and size. Its
+denoising work is one latent frame of the shot's (Wan 2.1 at 81 frames: 1 of 21) at half the preset's
+steps: a first look costs a few percent of the clip, and a member can re-roll it at once. With an
+image-to-video preset the approved still becomes the shot's first frame (`animated_recipe`), so the
+clip opens on what was approved; with any other preset the still is a preview of the prompt and seed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PIL import Image
+
+from generation.conditioning import load_picture
+from generation.drawing import save_png
+from generation.errors import RenderCancelled
+from generation.frames import Frames
+from generation.pipelines import PipelineCache
+from generation.recipe import ShotRender
+from generation.registry import get_preset, validate_recipe
+from generation.render import CancelCheck, StepCallback, render_shot
+from generation.storyboard import make_storyboard
+
+log = logging.getLogger(__name__)
+
+# record(recipe_hash, still_path, gpu_seconds): called once per freshly rendered still.
+RecordCallback = Callable[[str, Path, float], None]
+ProgressCallback = Callable[[float, str], None]
+
+
+def still_steps(model: str) -> int:
+    """Denoising steps of a still: half the preset's (rounded up), never below its minimum. A flow-matching
+    model's picture at half its steps is close to the full one; the still is re-rolled in seconds."""
+    preset = get_preset(model)
+    return max(preset.min_steps, math.ceil(preset.steps / 2))
+
+
+def still_recipe(shot: ShotRender, *, seed: int | None = None) -> ShotRender:
+    """The still of `shot`: one frame of one generation with the shot's preset, prompt, negative prompt,
+    seed (or `seed`, a re-roll or a take), size and guidance, at `still_steps`. A shot that starts from a
+    member's picture keeps it: its still is that picture (see `render_still`). Raises RecipeError as
+    validate_recipe does."""
+    still = dataclasses.replace(
+        shot, num_frames=1, segments=1, keep_frames=None, continued=False, continues_from=None, init_video=None,
+        strength=None, still=True, steps=still_steps(shot.model), seed=shot.seed if seed is None else seed,
+    )  # fmt: skip
+    validate_recipe(still)
+    return still
+
+
+def opens_on_still(model: str) -> bool:
+    """Whether a shot of `model` is animated from its approved still (an image-to-video preset); otherwise
+    the still is a preview and the video may differ."""
+    return get_preset(model).supports_i2v
+
+
+def animated_recipe(shot: ShotRender, still: Path | str | None) -> ShotRender:
+    """The recipe that animates `shot` as approved: with an image-to-video preset, the shot starting from
+    its still picture `still` (a shot that continued from the previous shot starts from its own still
+    instead); with any other preset, or without a still, the shot as planned."""
+    if still is None or not opens_on_still(shot.model):
+        return shot
+    return dataclasses.replace(shot, init_image=str(still), continues_from=None)
+
+
+def render_still(
+    recipe: ShotRender,
+    pipelines: PipelineCache,
+    *,
+    on_step: StepCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+) -> Frames:
+    """The still's one frame, (1, height, width, 3). A still that starts from a member's picture is that
+    picture fitted to the shot's size, not rendered: the nearest cheap path, and exact, since the animation
+    opens on the picture itself. Raises ValueError for a recipe that is not a still, and render_shot's
+    errors."""
+    if not recipe.still:
+        raise ValueError("not a still recipe")
+    if recipe.init_image is not None:
+        validate_recipe(recipe)
+        if should_cancel is not None and should_cancel():
+            raise RenderCancelled("The render was cancelled.")
+        return Frames.of_images([load_picture(recipe.init_image, recipe.width, recipe.height)])
+    return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
+
+
+@dataclass(frozen=True)
+class StillsOutput:
+    """What `render_stills` made: one PNG per still (in the order asked), the board, and the work done."""
+
+    storyboard_path: Path
+    still_paths: list[Path]
+    rendered: int
+    reused: int
+    gpu_seconds: float
+
+
+def render_stills(
+    recipes: Sequence[ShotRender],
+    captions: Sequence[str],
+    *,
+    pipelines: PipelineCache,
+    out_dir: Path,
+    lookup: Callable[[str], Path | None],
+    record: RecordCallback,
+    on_progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    headings: Sequence[str] | None = None,
+    columns: int | None = None,
+) -> StillsOutput:
+    """Render every still not in the render cache (`lookup(recipe_hash)` gives a cached picture), save each
+    as a PNG in `out_dir` (`record`ed for reuse) and draw the storyboard of stills (`columns` per row: a
+    grid of takes has one row per shot). Raises ValueError (caption count, a recipe that is not a still),
+    RecipeError before anything renders, RenderCancelled, and render_shot's errors."""
+    if not recipes or len(recipes) != len(captions):
+        raise ValueError("need one caption per still, and at least one still")
+    for recipe in recipes:
+        if not recipe.still:
+            raise ValueError("not a still recipe")
+        validate_recipe(recipe)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    rendered, seconds = 0, 0.0
+    for index, recipe in enumerate(recipes):
+        if should_cancel is not None and should_cancel():
+            raise RenderCancelled("The render was cancelled.")
+        recipe_hash = recipe.content_hash()
+        cached = lookup(recipe_hash)
+        if cached is not None and Path(cached).is_file():
+            paths.append(Path(cached))
+            _report(on_progress, (index + 1) / len(recipes), f"Reused still {index + 1}/{len(recipes)}")
+            continue
+
+        def step(done: int, total: int, index: int = index) -> None:
+            _report(on_progress, (index + done / total) / len(recipes),
+                    f"Still {index + 1}/{len(recipes)} (step {done}/{total})")  # fmt: skip
+
+        started = time.monotonic()
+        frames = render_still(recipe, pipelines, on_step=step, should_cancel=should_cancel)
+        spent = time.monotonic() - started
+        path = save_png(frames.picture(0), out_dir / f"still-{index + 1:02d}-{recipe_hash[:12]}.png")
+        record(recipe_hash, path, spent)
+        paths.append(path)
+        rendered += 1
+        seconds += spent
+    board = make_storyboard(
+        [_open(path) for path in paths], list(captions), out_dir / "stills.png", title=title, subtitle=subtitle,
+        headings=headings, columns=columns,
+    )  # fmt: skip
+    return StillsOutput(board, paths, rendered, len(recipes) - rendered, seconds)
+
+
+def _open(path: Path) -> Image.Image:
+    with Image.open(path) as picture:
+        return picture.convert("RGB")
+
+
+def _report(on_progress: ProgressCallback | None, fraction: float, stage: str) -> None:
+    if on_progress is not None:
+        on_progress(min(1.0, fraction), stage)
