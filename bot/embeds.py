@@ -198,6 +198,8 @@ def setting_value(name: str, value: object) -> str:
 HELP = (
     ("/video prompt", N_("Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
                       "negative, draft.")),
+    (N_("Storyboard"), N_("Every shot's still comes first, in seconds: edit a shot in words, re-roll it, remove it or "
+                          "pick takes, then Animate renders the video from the approved stills.")),
     (N_("Buttons on a clip"), N_("Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
                           "shot), Enter challenge (in the running challenge), Delete (author or admin), Details "
                           "(recipe and remix family).")),

@@ -30,6 +30,7 @@ from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
 from bot.ratelimit import ChannelBudget
+from bot.stills_views import animating_by_itself, show_storyboard
 from bot.take_views import posted_view
 from bot.views import status_message
 from generation.encoding import fit_to_limit
@@ -39,6 +40,7 @@ from common.errors import ReelbotError
 from studio.resume import resume_requests
 from studio.job_views import JobView
 from studio.service import Studio
+from studio.storyboards.actions import animate_due
 from studio.takes import take_videos
 
 log = logging.getLogger(__name__)
@@ -263,9 +265,9 @@ class Delivery:
                 continue
             with use(origin.language):
                 if item.accepted is not None:
-                    await self._edit_status(origin, **status_message(item.accepted))
+                    await self.edit_status(origin, **status_message(item.accepted))
                 elif item.error is not None:
-                    await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
+                    await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
 
     async def tick(self) -> None:
         finished = await self.studio.finished_jobs(TRANSPORT)
@@ -274,6 +276,7 @@ class Delivery:
             if view.job.id not in self._delivered:
                 self._start_delivery(view)
         await self.show_progress(await self.studio.active_jobs())
+        await animating_by_itself(self, await animate_due(self.studio, TRANSPORT))
 
     def _start_delivery(self, view: JobView) -> None:
         job_id = view.job.id
@@ -312,9 +315,9 @@ class Delivery:
             self._shown[view.job.id], self._edited_at[view.job.id] = key, now
             with use(origin.language):  # the requester's status message: the requester's language
                 text = embeds.progress_line(view)
-            await self._edit_status(origin, budgeted=True, content=text)
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -343,7 +346,10 @@ class Delivery:
         job = view.job
         posted_id: int | None = None
         try:
-            if job.status == "done":
+            if job.status == "done" and job.kind == "stills":
+                with use(origin.language):  # the requester's stills: in the requester's language
+                    await show_storyboard(self, job, view.clip, origin)
+            elif job.status == "done":
                 # A post for everyone: in the server's language.
                 with use(await server_language(self.studio, self.bot, origin.guild_id)):
                     posted_id = await self.post_clip(view, origin)
@@ -365,10 +371,10 @@ class Delivery:
         # Recorded before the cosmetic status edit, so a crash in between never posts the clip twice.
         await self.studio.mark_delivered(job, posted_id)
         self._delivered.add(job.id)
-        if posted_id is not None:
+        if posted_id is not None and job.kind == "clip":
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
             with use(origin.language):
-                await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+                await self.edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
             for hook in self.after_post:
                 try:
                     await hook(view, origin, posted_id)
@@ -424,7 +430,7 @@ class Delivery:
 
     async def post_outcome(self, view: JobView, origin: Origin) -> None:
         text = embeds.outcome_line(view)
-        edited = await self._edit_status(origin, content=text, view=None)
+        edited = await self.edit_status(origin, content=text, view=None)
         if view.job.status == "failed" or not edited:
             channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
             await self.budget.take(origin.channel_id)
@@ -441,7 +447,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

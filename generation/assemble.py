@@ -155,9 +155,14 @@ def render_shots(
     subtitle: str | None = None,
     panel: str = "Shot",
     panels: Path | None = None,
+    between_shots: Callable[[], None] | None = None,
+    lead_picture: bool = True,
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
+    `between_shots()` runs before each shot after the first (a worker rendering other members' stills).
+    `lead_picture`: a first shot starting from a picture has it lead the storyboard (a member's picture;
+    not a clip animated from its approved stills, whose first shot starts from its still).
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
@@ -193,6 +198,8 @@ def render_shots(
     for index, recipe in enumerate(recipes):
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("The render was cancelled.")
+        if index and between_shots is not None:
+            between_shots()
         if recipe.continues_from is not None:
             confirm()  # it starts from the previous shot's last frame, which must be good
         base = _RENDER_SHARE * index / total
@@ -215,7 +222,8 @@ def render_shots(
         confirm()  # the shots before this one, checked while it rendered
         unconfirmed.append((index, recipe, verified))
     confirm()
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image, panels)
+    picture = recipes[0].init_image if lead_picture else None
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, picture, panels)
 
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from generation.conditioning import load_picture
 from generation.drawing import save_png
@@ -153,16 +153,42 @@ def render_stills(
         paths.append(path)
         rendered += 1
         seconds += spent
-    board = make_storyboard(
-        [_open(path) for path in paths], list(captions), out_dir / "stills.png", title=title, subtitle=subtitle,
-        headings=headings, columns=columns,
-    )  # fmt: skip
+    board = stills_board(paths, captions, out_dir / "stills.png", title=title, subtitle=subtitle, headings=headings,
+                         columns=columns)  # fmt: skip
     return StillsOutput(board, paths, rendered, len(recipes) - rendered, seconds)
+
+
+def stills_board(
+    stills: Sequence[Path | None],
+    captions: Sequence[str],
+    out_path: Path,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    headings: Sequence[str] | None = None,
+    columns: int | None = None,
+) -> Path:
+    """The storyboard of stills: each still picture (PNG path) as its panel; a still that failed (None)
+    as a crossed-out panel of the same size, so the board keeps every shot in its place. Returns `out_path`."""
+    pictures = [_open(path) if path is not None else None for path in stills]
+    size = next((picture.size for picture in pictures if picture is not None), (16, 9))
+    panels = [picture if picture is not None else _crossed_out(size) for picture in pictures]
+    return make_storyboard(panels, list(captions), out_path, title=title, subtitle=subtitle, headings=headings,
+                           columns=columns)  # fmt: skip
 
 
 def _open(path: Path) -> Image.Image:
     with Image.open(path) as picture:
         return picture.convert("RGB")
+
+
+def _crossed_out(size: tuple[int, int]) -> Image.Image:
+    panel = Image.new("RGB", size, (40, 40, 48))
+    draw = ImageDraw.Draw(panel)
+    width = max(1, min(size) // 24)
+    draw.line([(0, 0), size], fill=(150, 60, 60), width=width)
+    draw.line([(0, size[1]), (size[0], 0)], fill=(150, 60, 60), width=width)
+    return panel
 
 
 def _report(on_progress: ProgressCallback | None, fraction: float, stage: str) -> None:

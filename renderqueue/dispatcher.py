@@ -46,7 +46,8 @@ from renderqueue.finishing import record_success
 from renderqueue.job_watch import JobWatch, ProgressWriter, fail_hung
 from renderqueue.outcomes import record_cancelled, record_failure
 from renderqueue.render_cache import RenderCacheAccess
-from renderqueue.rendering import captions, clip_dir, renderable_clip
+from renderqueue.claims import renderable_clip
+from renderqueue.rendering import captions, clip_dir
 from renderqueue.worker_config import WorkerConfig
 from storage.db import open_db
 from storage.records import RenderJob

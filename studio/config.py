@@ -3,7 +3,7 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig) and `[gallery]` (GalleryConfig). Any setting can come from the
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig) and `[stills]` (StillsConfig). Any setting can come from the
 environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from contextvars import ContextVar
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_settings import (
@@ -81,6 +81,22 @@ class GalleryConfig(BaseModel):
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+class StillsConfig(BaseModel):
+    """Storyboard first, for every server that sets nothing else (`/settings stills_first`, ...).
+
+    `first`: "ask" renders every shot's still and waits for the member's Animate; "auto" animates
+    `grace_s` seconds after the stills are ready unless the member acts; "off" renders the video at once.
+    `animate_quality`: what Animate renders at, "final" or "draft" (fewer steps; Finalize then refines the
+    picked clip instead of re-rolling it).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first: Literal["ask", "auto", "off"] = "ask"
+    grace_s: float = Field(120.0, ge=0, le=3600)
+    animate_quality: Literal["final", "draft"] = "final"
+
+
 class ConfigError(ValueError):
     """A setting could not be read: `key` is its dotted name ("worker.job_timeout_s"), `value` what was
     given, `reason` pydantic's explanation, `source` the file the settings came from (None: defaults,
@@ -136,7 +152,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `stills`: the
+    sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -158,6 +175,7 @@ class Config(BaseSettings):
     safety: SafetyPolicy = SafetyPolicy()
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
+    stills: StillsConfig = StillsConfig()
     config_file: Path | None = None
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
-from storage.records import Clip, QueueEstimate, RenderJob
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, QueueEstimate, RenderJob
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,28 @@ class VideoOptions:
     draft: bool = False
     # A stored picture (studio.pictures.read_picture's path) that the first shot starts from.
     image: str | None = None
+    # Stills first for this request: "ask", "auto" or "off" (None: the server's `stills_first`). The
+    # console and `reelbot generate` choose their own.
+    stills: str | None = None
     # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
     takes: int | None = None
+
+
+@dataclass(frozen=True)
+class StoryboardPlan:
+    """How a clip's storyboard of stills is made before its video (studio.storyboards): `mode` "ask" (wait
+    for the member's Animate) or "auto" (animate `grace_s` seconds after the stills are ready unless the
+    member acts), the `quality` Animate renders at ("final" or "draft"), and `takes` stills per shot."""
+
+    mode: str
+    quality: str
+    takes: int = 1
+    grace_s: float = 0.0
+
+    @property
+    def priority(self) -> int:
+        """The priority class of the clip's video once animated."""
+        return PRIORITY_DRAFT if self.quality == "draft" else PRIORITY_FINAL
 
 
 @dataclass(frozen=True)
@@ -66,3 +86,5 @@ class ClipPlan:
     recipes: tuple[ShotRender, ...] | None = None
     # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
     captions: tuple[str, ...] | None = None
+    # Stills first: the storyboard to render and approve before the video (None: the video at once).
+    storyboard: StoryboardPlan | None = None

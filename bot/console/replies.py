@@ -1,5 +1,8 @@
-"""What the console prints: a plan as queued, a job's progress and outcome, a challenge and its results."""
+"""What the console prints: a plan as queued, a job's progress and outcome, a storyboard of stills, a challenge and
+its results."""
 from __future__ import annotations
+
+import time
 
 from bot.i18n import _, ngettext, say
 from bot.stages import place_text, stage_text, waiting_reason
@@ -9,6 +12,7 @@ from studio.job_views import JobView
 from studio.members import author_text
 from studio.requests import Accepted
 from studio.service import Studio
+from studio.storyboards.views import StoryboardView
 
 
 def progress_line(view: JobView) -> str:
@@ -47,6 +51,33 @@ def describe_result(view: JobView) -> str:
         return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
     reason = say(view.job.reason) or _("no reason given")
     return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=reason)
+
+
+def describe_storyboard(view: StoryboardView) -> str:
+    """The stills of a storyboard and what the member can do next: Animate, or change a shot first."""
+    clip_id, board = view.clip.id, view.storyboard
+    if board.status == "cancelled":
+        return _("clip #{clip_id}: storyboard cancelled", clip_id=clip_id)
+    lines = [_("clip #{clip_id}: stills ready\nstoryboard: {board}", clip_id=clip_id, board=view.board)]
+    for still in view.stills:
+        label = (_("  shot {shot}", shot=still.shot + 1) if board.takes == 1 else
+                 _("  shot {shot} take {take}", shot=still.shot + 1, take=still.take + 1))
+        if still.status == "failed":
+            lines.append(_("{label}: failed: {reason}", label=label, reason=say(still.reason)))
+        else:
+            lines.append(f"{label}{' *' if still.picked and board.takes > 1 else ''}: {still.path}")
+    if not view.opens_on_still:
+        lines.append(_("  preview: the video may differ ({model} can't start from a picture)", model=view.clip.model))
+    if view.failed():
+        lines.append(_("  /retry {clip_id} renders the failed stills again", clip_id=clip_id))
+    if board.takes > 1:
+        lines.append(_("  /pick {clip_id} TAKE [SHOT] picks a take (* marks the picked ones)", clip_id=clip_id))
+    lines.append(_("Animate? /animate {clip_id} — or first /edit {clip_id} SHOT text, /reroll {clip_id} SHOT, "
+                   "/remove {clip_id} SHOT, /discard {clip_id}", clip_id=clip_id))
+    if board.mode == "auto" and board.animate_at is not None:
+        lines.append(_("  (animates by itself in {seconds:.0f} s unless you act)",
+                       seconds=max(0.0, board.animate_at - time.time())))
+    return "\n".join(lines)
 
 
 def describe_challenge(view: ChallengeView) -> str:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.console.replies import describe_accepted, describe_result
+from bot.console.replies import describe_accepted, describe_result, describe_storyboard
 from bot.i18n import _, error_message, say_in
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
@@ -22,6 +22,7 @@ from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
 from studio.service import Studio
+from studio.storyboards.actions import storyboard
 
 
 # The console's transport name, and its one server and channel.
@@ -112,10 +113,19 @@ class ConsoleSession:
         return describe_accepted(accepted)
 
     def watch(self, accepted: Accepted) -> None:
+        self.watch_job(accepted.job.id)
+
+    def watch_job(self, job_id: int) -> None:
+        """Print the job's outcome when it ends: the clip, or its storyboard of stills and the question."""
+
         async def report() -> None:
-            view = await follow_job(self.studio, accepted.job.id, None, interval=0.5)
+            view = await follow_job(self.studio, job_id, None, interval=0.5)
             await self.studio.mark_delivered(view.job)
-            print(describe_result(view), file=self.out, flush=True)
+            if view.job.kind == "stills" and view.job.status == "done":
+                text = describe_storyboard(await storyboard(self.studio, self.member, view.clip.id))
+            else:
+                text = describe_result(view)
+            print(text, file=self.out, flush=True)
 
         task = asyncio.create_task(report())
         self.watchers.add(task)

@@ -1,0 +1,64 @@
+"""What a storyboard-first request queues, and what Animate renders: pure functions over recipes.
+
+A request planned as usual (its shot recipes) is queued with a `StoryboardPlan`: its stills (one per shot,
+or `takes` per shot with their own seeds) render first, as a job of their own ahead of video work. On
+Animate each shot keeps its picked still's seed and, with an image-to-video preset, starts from that
+still (`generation.stills.animated_recipe`), so the clip opens on what was approved. A shot whose recipe
+is already in the render cache (a remix's unchanged shot) keeps it: it is served, not rendered again.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+
+from generation.recipe import ShotRender, linked
+from generation.registry import get_preset
+from generation.stills import animated_recipe, still_recipe
+from storage.records import GuildSettings, Still
+from studio.config import StillsConfig
+from studio.requests import StoryboardPlan
+from studio.shots import take_seeds
+
+def storyboard_stills(plan: StoryboardPlan, recipes: Sequence[ShotRender]) -> list[tuple[int, int, ShotRender]]:
+    """(shot, take, still recipe) of every still of `plan` for the shots `recipes`: the shot's own seed for
+    its first take, further takes with seeds far from it (`take_seeds`)."""
+    return [(shot, take, still_recipe(recipe, seed=seed))
+            for shot, recipe in enumerate(recipes)
+            for take, seed in enumerate(take_seeds(recipe.seed, plan.takes))]  # fmt: skip
+
+
+def storyboard_plan(
+    asked: str | None, settings: GuildSettings, defaults: StillsConfig, *, takes: int, draft: bool
+) -> StoryboardPlan | None:
+    """The storyboard a request gets, or None for the video at once: the mode `asked` by the front-end,
+    else the server's `stills_first`, else the bot's. Takes are stills, so a request for takes always
+    gets a storyboard (asked as a member would: "ask"). `draft`: the member asked for a draft."""
+    mode = asked or settings.stills_first or defaults.first
+    if mode == "off" and takes <= 1:
+        return None
+    quality = "draft" if draft else settings.animate_quality or defaults.animate_quality
+    grace = settings.stills_grace_s if settings.stills_grace_s is not None else defaults.grace_s
+    return StoryboardPlan("ask" if mode == "off" else mode, quality, max(1, takes), float(grace))
+
+
+def quality_steps(model: str, quality: str) -> int:
+    """Denoising steps of a shot at `quality`: the preset's own for "final", half of them (never below its
+    minimum) for "draft"."""
+    preset = get_preset(model)
+    return preset.steps if quality == "final" else max(preset.min_steps, preset.steps // 2)
+
+
+def animate_recipes(
+    recipes: Sequence[ShotRender], picked: Sequence[Still], cached: Collection[str], quality: str
+) -> list[ShotRender]:
+    """The recipes Animate renders, one per shot: each with its picked still's seed. A shot whose recipe
+    with that seed is in the render cache (`cached` recipe hashes: a remix's unchanged shot) is served as
+    it is; any other renders at `quality`'s steps, starting from its still where the preset can.
+    `picked`: the shot's picked still, one per shot, in shot order (ready)."""
+    out: list[ShotRender] = []
+    for recipe, still in zip(recipes, picked, strict=True):
+        shot = dataclasses.replace(recipe, seed=int(still.recipe["seed"]))
+        if shot.content_hash() not in cached:
+            shot = animated_recipe(dataclasses.replace(shot, steps=quality_steps(shot.model, quality)), still.path)
+        out.append(shot)
+    return linked(out)
