@@ -35,7 +35,7 @@ class ShotRender:
     # shot, and its hash, like init_image's, makes this shot's.
     continues_from: str | None = None
     # A still: the shot's first frame alone (num_frames 1), rendered in seconds so a member approves it before
-    # the shot is animated (see generation.stills).
+    # the shot is animated (see generation.still_recipes).
     still: bool = False
     # Video-to-video: the draft video this render refines (hashed by content, like init_image), and how far
     # it may move from it (0-1]: diffusers starts int(steps x strength) steps before the end of the schedule.

@@ -201,3 +201,33 @@ async def test_a_remix_reuses_its_unchanged_shots_after_the_stills(stills_studio
     output = stills_worker.run()
     assert (output.rendered, output.reused) == (1, 2)
     assert dataclasses.replace(Studio.recipes(remixed.clip)[0]) is not None
+
+
+async def test_a_restart_in_the_middle_loses_nothing(tmp_path, tiny_models_dir, pipelines):
+    from stills_fixtures import Worker, stills_config
+
+    from studio.resume import resume_requests
+    from studio.runtime import open_studio
+
+    config = stills_config(tmp_path / "home", tiny_models_dir)
+    studio = open_studio(config)
+    accepted = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2))
+    # An edit stored, and the process gone before it was planned (as `edit_still` stores it first).
+    stored = await studio.record_request(ALICE, "still_edit", "at night", {"clip_id": accepted.clip.id, "shot": 1},
+                                         None)  # fmt: skip
+    await studio.aclose()
+
+    studio = open_studio(config)
+    worker = Worker(studio, pipelines)
+    try:
+        assert worker.run() is not None  # the stills job waited for a worker across the restart
+        [resumed] = await resume_requests(studio, "console")
+        assert resumed.request.id == stored.id and resumed.accepted.job.kind == "stills"
+        assert "night" in Studio.recipes(await studio.clip(accepted.clip.id))[0].prompt
+        worker.run()
+        view = await storyboard(studio, ALICE, accepted.clip.id)
+        assert view.storyboard.status == "ready" and [s.status for s in view.stills] == ["ready", "ready"]
+        assert "night" in view.stills[0].recipe["prompt"]
+    finally:
+        worker.close()
+        await studio.aclose()

@@ -16,7 +16,8 @@ from generation.frames import Frames
 from generation.registry import PRESETS, get_preset, validate_recipe
 from generation.render import render_shot
 from generation.segments import segmented_recipe
-from generation.stills import animated_recipe, opens_on_still, render_still, render_stills, still_recipe, still_steps
+from generation.still_recipes import animated_recipe, opens_on_still, still_recipe, still_steps
+from generation.stills import render_still, render_stills
 from generation.storyboard_check import panel_faults
 
 PROMPT = "a lighthouse keeper climbs the spiral stairs with a lantern"

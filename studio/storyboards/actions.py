@@ -12,7 +12,7 @@ from typing import Any
 
 from common.errors import N_
 from generation.recipe import ShotRender, linked
-from generation.stills import still_recipe
+from generation.still_recipes import still_recipe
 from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage.clips import move_clip, set_clip_plan

@@ -12,7 +12,7 @@ from typing import Any
 
 from common.errors import ReelbotError
 from generation.recipe import ShotRender, linked
-from generation.stills import still_recipe
+from generation.still_recipes import still_recipe
 from prompts.expand import ExpandOptions
 from prompts.request import parse_request
 from prompts.safety import ensure_screened, sanitize_request

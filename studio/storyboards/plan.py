@@ -3,7 +3,7 @@
 A request planned as usual (its shot recipes) is queued with a `StoryboardPlan`: its stills (one per shot,
 or `takes` per shot with their own seeds) render first, as a job of their own ahead of video work. On
 Animate each shot keeps its picked still's seed and, with an image-to-video preset, starts from that
-still (`generation.stills.animated_recipe`), so the clip opens on what was approved. A shot whose recipe
+still (`generation.still_recipes.animated_recipe`), so the clip opens on what was approved. A shot whose recipe
 is already in the render cache (a remix's unchanged shot) keeps it: it is served, not rendered again.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 
 from generation.recipe import ShotRender, linked
 from generation.registry import get_preset
-from generation.stills import animated_recipe, still_recipe
+from generation.still_recipes import animated_recipe, still_recipe
 from storage.records import GuildSettings, Still
 from studio.config import StillsConfig
 from studio.requests import StoryboardPlan

@@ -21,7 +21,7 @@ from generation.registry import get_preset
 
 # How far a refine moves from its draft: half the schedule keeps composition and motion (the draft's
 # layout is set in the first, noisiest steps) while the full-step tail redraws texture and detail.
-REFINE_STRENGTH = 0.5
+REFINE_STRENGTH = 0.4
 
 
 def refined_recipe(draft: ShotRender, final: ShotRender, draft_video: Path | None) -> ShotRender:

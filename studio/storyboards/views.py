@@ -7,7 +7,7 @@ from typing import Any
 
 from common.errors import NotAllowed
 from common.text import Text
-from generation.stills import opens_on_still
+from generation.still_recipes import opens_on_still
 from renderqueue.jobs import job_for_clip
 from storage.records import Clip, RenderJob, Still, Storyboard
 from storage.stills import clip_stills, get_storyboard
