@@ -11,19 +11,15 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from common.errors import N_
-from common.text import Text
 from generation.recipe import ShotRender
 from renderqueue.claims import loaded_model, renderable_clip
 from renderqueue.finishing import FinishingJob
 from renderqueue.job_watch import JobWatch
-from renderqueue.jobs import fail_job
 from renderqueue.outcomes import Attempt
 from renderqueue.render_cache import RenderCacheAccess
 from renderqueue.stills_job import run_stills_job, stills_between_shots
 from renderqueue.transient import Backoff
 from renderqueue.worker_config import WorkerConfig
-from storage.clips import find_clip
 from storage.stills import get_storyboard
 from storage.records import Clip, RenderJob
 

@@ -132,7 +132,7 @@ class RequestIntake(ServerSettings):
             takes = options.takes or settings.takes
             storyboard = storyboard_plan(options.stills, settings, self.config.stills, takes=takes,
                                          draft=options.draft)  # fmt: skip
-            if storyboard is not None:
+            if storyboard.stills_first:
                 steps: int | None = quality_steps(model, storyboard.quality)
                 priority = storyboard.priority
             else:
@@ -199,7 +199,9 @@ class RequestIntake(ServerSettings):
             plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in
                                           zip(plan.shot_list.shots, recipes, strict=True)])  # fmt: skip
-        storyboard = plan.storyboard or self._storyboard_for(plan, settings)
+        storyboard = plan.storyboard if plan.storyboard is not None else self._storyboard_for(plan, settings)
+        if storyboard is not None and not storyboard.stills_first:
+            storyboard = None
         stills = storyboard_stills(storyboard, recipes) if storyboard is not None else []
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int]:

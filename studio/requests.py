@@ -35,13 +35,18 @@ class VideoOptions:
 @dataclass(frozen=True)
 class StoryboardPlan:
     """How a clip's storyboard of stills is made before its video (studio.storyboards): `mode` "ask" (wait
-    for the member's Animate) or "auto" (animate `grace_s` seconds after the stills are ready unless the
-    member acts), the `quality` Animate renders at ("final" or "draft"), and `takes` stills per shot."""
+    for the member's Animate), "auto" (animate `grace_s` seconds after the stills are ready unless the
+    member acts) or "off" (no storyboard: the video at once), the `quality` the video renders at ("final"
+    or "draft"), and `takes` stills per shot."""
 
     mode: str
     quality: str
     takes: int = 1
     grace_s: float = 0.0
+
+    @property
+    def stills_first(self) -> bool:
+        return self.mode != "off"
 
     @property
     def priority(self) -> int:
@@ -86,5 +91,6 @@ class ClipPlan:
     recipes: tuple[ShotRender, ...] | None = None
     # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
     captions: tuple[str, ...] | None = None
-    # Stills first: the storyboard to render and approve before the video (None: the video at once).
+    # Stills first: the storyboard to render and approve before the video (mode "off": the video at once;
+    # None: as the server's settings say).
     storyboard: StoryboardPlan | None = None

@@ -17,22 +17,11 @@ from generation.registry import PRESETS, get_preset, validate_recipe
 from generation.render import render_shot
 from generation.segments import segmented_recipe
 from generation.still_recipes import animated_recipe, opens_on_still, still_recipe, still_steps
-from generation.stills import render_still, render_stills
+from generation.stills import render_still, stills_board
+from generation.storyboard import board_panels
 from generation.storyboard_check import panel_faults
 
 PROMPT = "a lighthouse keeper climbs the spiral stairs with a lantern"
-
-
-class Cache:
-    def __init__(self):
-        self.paths, self.recorded = {}, []
-
-    def lookup(self, recipe_hash):
-        return self.paths.get(recipe_hash)
-
-    def record(self, recipe_hash, path, seconds):
-        self.recorded.append(recipe_hash)
-        self.paths[recipe_hash] = path
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -80,23 +69,23 @@ def test_a_still_of_a_shot_that_starts_from_a_picture_is_the_picture(pipelines, 
     assert frames.shape == (1, 64, 64, 3) and (frames.frame(0) == (200, 30, 30)).all()  # cropped, not rendered
 
 
-def test_the_stills_board_shows_each_still_and_stills_are_reused(pipelines, tmp_path):
+def test_the_stills_board_shows_each_still_a_failed_one_crossed_out(pipelines, tmp_path):
     shots = [segmented_recipe("tiny-ltx", f"{PROMPT}, shot {n}", "", 10 + n, seconds=2.0) for n in range(3)]
-    stills = [still_recipe(shot) for shot in shots]
-    cache = Cache()
-    out = render_stills(stills, ["one", "two", "three"], pipelines=pipelines, out_dir=tmp_path / "a",
-                        lookup=cache.lookup, record=cache.record, title="Stills")  # fmt: skip
-    assert (out.rendered, out.reused) == (3, 0) and all(p.suffix == ".png" for p in out.still_paths)
-    assert panel_faults(out.storyboard_path, out.still_paths) == []
-    assert [Image.open(p).size for p in out.still_paths] == [(64, 64)] * 3
-    again = render_stills(stills[:2], ["one", "two"], pipelines=pipelines, out_dir=tmp_path / "b",
-                          lookup=cache.lookup, record=cache.record)  # fmt: skip
-    assert (again.rendered, again.reused) == (0, 2) and again.still_paths == out.still_paths[:2]
+    paths = []
+    for n, shot in enumerate(shots):
+        paths.append(render_still(still_recipe(shot), pipelines).save_picture(0, tmp_path / f"still-{n}.png"))
+    board = stills_board(paths, ["one", "two", "three"], tmp_path / "board.png", title="Stills")
+    assert panel_faults(board, paths) == []
+    assert [Image.open(p).size for p in paths] == [(64, 64)] * 3
+    # A still that failed keeps its place, crossed out: the other panels are still their stills.
+    failed = stills_board([paths[0], None, paths[2]], ["one", "two", "three"], tmp_path / "failed.png")
+    panels = board_panels(failed)
+    assert len(panels) == 3 and panel_faults(failed, paths, skip=0)[0].startswith("panel 2")
     # Takes: three stills of one shot in a row of three.
-    takes = [still_recipe(shots[0], seed=seed) for seed in (1, 2, 3)]
-    grid = render_stills(takes, ["take 1", "take 2", "take 3"], pipelines=pipelines, out_dir=tmp_path / "c",
-                         lookup=cache.lookup, record=cache.record, columns=3)  # fmt: skip
-    assert panel_faults(grid.storyboard_path, grid.still_paths) == []
+    takes = [render_still(still_recipe(shots[0], seed=s), pipelines).save_picture(0, tmp_path / f"take-{s}.png")
+             for s in (1, 2, 3)]  # fmt: skip
+    grid = stills_board(takes, ["take 1", "take 2", "take 3"], tmp_path / "grid.png", columns=3)
+    assert panel_faults(grid, takes) == [] and Image.open(grid).width > 3 * 320
 
 
 def test_an_image_to_video_shot_is_animated_from_its_approved_still(pipelines, tmp_path):

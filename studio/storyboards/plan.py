@@ -29,16 +29,16 @@ def storyboard_stills(plan: StoryboardPlan, recipes: Sequence[ShotRender]) -> li
 
 def storyboard_plan(
     asked: str | None, settings: GuildSettings, defaults: StillsConfig, *, takes: int, draft: bool
-) -> StoryboardPlan | None:
-    """The storyboard a request gets, or None for the video at once: the mode `asked` by the front-end,
-    else the server's `stills_first`, else the bot's. Takes are stills, so a request for takes always
-    gets a storyboard (asked as a member would: "ask"). `draft`: the member asked for a draft."""
+) -> StoryboardPlan:
+    """The storyboard a request gets (mode "off": none, the video at once): the mode `asked` by the
+    front-end, else the server's `stills_first`, else the bot's. Takes are stills, so a request for takes
+    always gets a storyboard (asked as a member would: "ask"). `draft`: the member asked for a draft."""
     mode = asked or settings.stills_first or defaults.first
-    if mode == "off" and takes <= 1:
-        return None
+    if mode == "off" and takes > 1:
+        mode = "ask"
     quality = "draft" if draft else settings.animate_quality or defaults.animate_quality
     grace = settings.stills_grace_s if settings.stills_grace_s is not None else defaults.grace_s
-    return StoryboardPlan("ask" if mode == "off" else mode, quality, max(1, takes), float(grace))
+    return StoryboardPlan(mode, quality, max(1, takes), float(grace))
 
 
 def quality_steps(model: str, quality: str) -> int:
