@@ -61,7 +61,7 @@ def check_plan(case: PlanCase, plan: ShotList) -> list[str]:
         lost = missing_words(" ".join(facts.beats), written)
         if lost:
             failures.append(f"words dropped: {', '.join(lost)}")
-    elif facts.language != "zh" and not all(beat in written for beat in facts.beats):
+    elif not facts.chinese and not all(beat in written for beat in facts.beats):
         failures.append("the request's own words are in no prompt")
     filler = has_filler(written)
     if filler:
@@ -99,5 +99,6 @@ def _contains(text: str, phrase: str) -> bool:
 
 def _search(text: str, phrase: str) -> re.Match[str] | None:
     if re.search(r"[A-Za-z0-9]", phrase):
-        return re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", text, re.IGNORECASE)
+        # A plural counts as the word: "flowers" for "flower".
+        return re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?:e?s)?(?![A-Za-z0-9])", text, re.IGNORECASE)
     return re.search(re.escape(phrase), text)

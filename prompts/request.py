@@ -1,8 +1,10 @@
 """Reading a casual request: who/what, doing what, where, and the look words around it.
 
+The language comes from prompts.detect; its options, framing, negations and beats from its data file.
 English requests are split at their verb and first place preposition; Chinese requests are segmented
-greedily against the phrase lexicon and rebuilt in English. Requests in other languages keep their text as
-the subject (multilingual video text encoders still get the meaning).
+greedily against the phrase dictionary and rebuilt in English when every word is known. Requests in the
+other languages keep their own words, read into parts by prompts.parts (multilingual video text encoders
+still get the meaning).
 """
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, ZH, Entry, Look
 from prompts.beats import split_beats, strip_framing
+from prompts.detect import HAN, detect_language
 from prompts.grammar import AskedOptions, normalize, option_fragments, read_options
-from prompts.numbers import WORDS as NUMBER_WORDS
+from prompts.langdata import in_play, language as language_data
+from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, ZH, Entry, Look
+from prompts.negation import read_negations
+from prompts.numbers import words as number_words
 
 # Stands in when a request names no subject ("at night in the rain", "make it anime").
 PLACEHOLDER_SUBJECT = "a lone figure"
@@ -42,6 +47,12 @@ class RequestFacts:
     # Everything the option grammar read, and the request cut into beats (the member's own words, in order).
     asked: AskedOptions = field(default_factory=AskedOptions)
     beats: tuple[str, ...] = ()
+    # What the member asked to keep out ("no people" -> "people"), for the negative prompt.
+    negative: tuple[str, ...] = ()
+
+    @property
+    def chinese(self) -> bool:
+        return self.language.startswith("zh")
 
     @property
     def subject_ref(self) -> str:
@@ -60,8 +71,7 @@ class RequestFacts:
 
     @property
     def animate(self) -> bool:
-        words = re.findall(r"[a-z]+", self.subject.lower())
-        return any(word in ANIMATE or word.rstrip("s") in ANIMATE or word[:-2] in ANIMATE for word in words)
+        return is_animate(self.subject, "en" if self.chinese and self.understood else self.language)
 
     @property
     def scene(self) -> str:
@@ -86,33 +96,51 @@ class RequestFacts:
 
 
 _TABLES = {"time": TIMES, "weather": WEATHER, "mood": MOODS, "style": STYLES}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = HAN
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def parse_request(text: str) -> RequestFacts:
-    """Read a request: its options (`prompts.grammar`), the chat framing off, its beats, and who/what/where
-    of the first beat (English parsed; Chinese segmented and, when every word is known, put in English)."""
+    """Read a request: its options (`prompts.grammar`), the chat framing off, what it asks to keep out, its
+    beats, and who/what/where of the first beat (English parsed; Chinese segmented and, when every word is
+    known, put in English)."""
     text = normalize(text)
     language = detect_language(text)
     core, asked = read_options(text, language)
     # Framing off may leave an option on its own ("same but anime" -> "anime").
-    core, asked = option_fragments(strip_framing(core), asked)
-    looks = {name: _find_look(core, name) for name in _TABLES}
+    core, asked = option_fragments(strip_framing(core, language), asked, language)
+    core, negative = read_negations(core, language)
+    looks = {name: find_look(core, name, language) for name in _TABLES}
     if asked.style:
         looks["style"] = _style_key(asked.style) or looks["style"]
-    beats = split_beats(core) if core else []
+    beats = split_beats(core, language) if core else []
     first = beats[0] if beats else ""
-    if language == "zh":
-        parts = _parse_chinese(first)
-        covered = all(_zh_covered(beat) for beat in beats)
+    if language.startswith("zh"):
+        parts = _parse_chinese(to_simplified(first, language))
+        covered = all(_zh_covered(to_simplified(beat, language)) for beat in beats)
         parts["understood"] = bool(parts.get("understood", True)) and covered
     elif language == "en":
         parts = _parse_english(_translate_inline(_strip_look_phrases(first)))
     else:
         parts = {"subject": _tidy(first) or PLACEHOLDER_SUBJECT, "understood": False}
     return RequestFacts(text=core, language=language, shots=asked.shots, duration=asked.total_seconds,
-                        asked=asked, beats=tuple(beats), **looks, **parts)
+                        asked=asked, beats=tuple(beats), negative=negative, **looks, **parts)
+
+
+def to_simplified(text: str, language: str) -> str:
+    """Traditional Chinese text in Simplified characters (zh-TW's character map), so the dictionary reads it."""
+    data = language_data(language)
+    table = str.maketrans(data.text("traditional"), data.text("simplified")) if data.text("traditional") else None
+    return text.translate(table) if table else text
+
+
+def is_animate(noun_phrase: str, language: str) -> bool:
+    """True when the noun phrase names something with a face (its language's `parts.animate` words)."""
+    animate = set(language_data(language).words("parts.animate")) or ANIMATE
+    words = re.findall(r"[^\W\d_]+", noun_phrase.lower())
+    if language_data(language).spaced:
+        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in words)
+    return any(noun in noun_phrase for noun in animate)
 
 
 def _style_key(style: str) -> str | None:
@@ -120,34 +148,6 @@ def _style_key(style: str) -> str | None:
     said = style.strip().lower()
     return next((key for key, (_, aliases) in STYLES.items() if said in aliases or said.removesuffix(" style")
                  in aliases), None)
-
-
-# --- language --------------------------------------------------------------------------------------------
-
-# Ties go to the first language listed.
-_STOPWORDS = {
-    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre", "de", "al",
-           "para", "se"},
-    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en", "de", "qui",
-           "sous", "pour", "est", "puis"},
-    "de": {"der", "die", "das", "ein", "eine", "mit", "und", "im", "auf", "durch", "am"},
-}
-
-
-def detect_language(text: str) -> str:
-    if re.search(r"[\u3040-\u30ff]", text):
-        return "ja"
-    if re.search(r"[\uac00-\ud7af]", text):
-        return "ko"
-    # Mixed requests ("a dragon over 纽约") go by whichever script carries more of the words.
-    han = len(_CJK.findall(text))
-    if han and han >= len(re.findall(r"[A-Za-z]+", text)):
-        return "zh"
-    if re.search(r"[\u0400-\u04ff]", text):
-        return "ru"
-    words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
-    language = max(_STOPWORDS, key=lambda name: len(words & _STOPWORDS[name]))
-    return language if len(words & _STOPWORDS[language]) >= 2 else "en"
 
 
 # --- look words ------------------------------------------------------------------------------------------
@@ -159,17 +159,23 @@ def _alias_pattern(alias: str) -> str:
 
 
 @cache
-def _look_patterns(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    # Longest aliases first so "film noir" wins over "noir" and "看日落" leaves "日落" to the time table.
-    pairs = [(key, alias) for key, (_, aliases) in _TABLES[name].items() for alias in aliases]
+def _look_patterns(name: str, language: str, with_chinese: bool = False) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The look words of table `name` in `language` and English (and Chinese, for Chinese words inside
+    another script: "a dragon in 水墨 style"), longest first (so "film noir" wins over "noir" and "看日落"
+    leaves "日落" to the time table)."""
+    codes = [data.code for data in in_play(language)] + ["zh-CN"] * with_chinese
+    pairs = [(key, alias.lower()) for code in dict.fromkeys(codes)
+             for key, aliases in language_data(code).table(f"looks.{name}").items() for alias in aliases]
     pairs.sort(key=lambda pair: -len(pair[1]))
     return tuple((key, re.compile(_alias_pattern(alias))) for key, alias in pairs)
 
 
-def _find_look(text: str, name: str) -> str | None:
+def find_look(text: str, name: str, language: str = "en") -> str | None:
+    """The key of the first look word of table `name` ("time", "weather", "mood", "style") in `text`."""
     lowered = text.lower()
     best: tuple[int, str] | None = None
-    for key, pattern in _look_patterns(name):
+    mixed = not language.startswith(("zh", "ja")) and bool(HAN.search(text))
+    for key, pattern in _look_patterns(name, language, mixed):
         match = pattern.search(lowered)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), key)
@@ -212,32 +218,12 @@ def _translate_inline(text: str) -> str:
 
 # --- English ---------------------------------------------------------------------------------------------
 
-_VERBS = frozenset("""
-walks runs flies dances jumps swims eats plays fights sings rides drives explores sleeps sits stands climbs
-falls chases watches looks wanders roams stomps floats surfs skates cooks reads paints crawls rises attacks
-destroys battles hunts races sails glides marches emerges crashes lands waves drinks dives hides escapes
-roars breathes smiles laughs cries screams shouts whispers talks speaks sneezes yawns stretches blinks stares
-nods bows kneels spins twirls turns rolls slides bounces leaps hops sprints jogs strolls steps stumbles
-tumbles sneaks peeks enters leaves arrives returns disappears vanishes appears transforms grows shrinks
-explodes burns melts glows shines sparkles howls barks meows growls bites kicks punches throws catches
-hugs kisses grabs lifts carries pushes pulls shakes points opens closes knocks writes types builds breaks
-digs plants fishes paddles rows shoots swings hits dodges charges celebrates claps cheers waits stops
-pauses wakes naps rests dreams wins loses hugs plays pounces prowls stalks soars hovers dashes
-trots gallops flutters drifts sways flickers bursts lies sleeps rides draws gets finds feeds nourishes plants
-""".split())
-_NOT_GERUNDS = frozenset("""
-building buildings ceiling ceilings morning mornings evening evenings king kings ring rings thing things
-something anything everything nothing spring springs string strings wing wings sibling siblings darling
-pudding wedding clothing lightning offspring viking vikings duckling dumpling dumplings earring earrings
-railing icing sapling seedling awning herring beijing nanjing chongqing wyoming bring sing sling sting
-swing cling fling ping thanksgiving stuffing during
-""".split())
-_PLACE_PREPS = frozenset("""
-in on at through across over under inside near along into around above beneath below atop within among
-amid amidst beside outside onto toward towards past throughout down up by
-""".split())
+_EN = language_data("en")
+_VERBS = frozenset(_EN.words("parts.verbs"))
+_NOT_GERUNDS = frozenset(_EN.words("parts.not_gerunds"))
+_PLACE_PREPS = frozenset(_EN.words("parts.place_preps"))
 # Preposition words that also open subject modifiers ("a man in a suit"); only used after a verb.
-_AFTER_VERB_ONLY = frozenset({"down", "up", "by", "past", "at"})
+_AFTER_VERB_ONLY = frozenset(_EN.words("parts.after_verb_only"))
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;]|\b(?:while|as|and then|then|when|before|after|until|whilst)\b)\s*",
                            re.IGNORECASE)
 _DETERMINERS = frozenset({"a", "an", "the", "some", "my", "his", "her", "their", "our", "this", "that"})
@@ -282,7 +268,7 @@ def _with_article(noun_phrase: str) -> str:
     first = noun_phrase.split(" ", 1)[0]
     bare = (
         noun_phrase
-        and first.lower() not in _DETERMINERS | _PRONOUNS | set(NUMBER_WORDS) | {"many", "several", "few", "no", "each"}
+        and first.lower() not in _DETERMINERS | _PRONOUNS | set(number_words(("en",))) | {"many", "several", "few", "no", "each"}
         and not first[0].isupper() and not first[0].isdigit()
         and not is_plural(noun_phrase)
     )
@@ -354,7 +340,7 @@ def _segment_with_gaps(text: str) -> tuple[list[Entry], str]:
 
 
 # Grammar words a translation may drop without losing anything the member asked for.
-_ZH_FUNCTION = frozenset("在的了着里上中下和与跟把被是有个只位头条辆艘座名正从地得很也都一着过向往到")
+_ZH_FUNCTION = frozenset(language_data("zh-CN").text("parts.function"))
 
 
 def _zh_covered(text: str) -> bool:

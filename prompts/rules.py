@@ -100,8 +100,11 @@ def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
     words; a follow-on beat that starts with its verb gets the first beat's subject."""
     beats = list(facts.beats)
     language = facts.language
-    if language == "zh" and facts.understood:
-        beats, language = [_english(parse_request(beat)) for beat in beats], "en"
+    if facts.chinese:
+        # Chinese beats carry the first beat's own subject words, before any is put in English.
+        beats = carry_subjects(beats, None, language)
+        if facts.understood:
+            beats, language = [_english(parse_request(beat)) for beat in beats], "en"
     elif language == "en":
         beats = [proper_places(beat) for beat in beats]
     if options.bible and not facts.names_subject and options.bible.characters:
@@ -255,7 +258,7 @@ _TITLE_WORDS = 6
 
 def title(facts: RequestFacts, cores: list[str]) -> str:
     """A short name for the film: subject and place when the request was understood, else its first words."""
-    if facts.understood and facts.subject != PLACEHOLDER_SUBJECT and facts.language in ("en", "zh"):
+    if facts.understood and facts.subject != PLACEHOLDER_SUBJECT and (facts.language == "en" or facts.chinese):
         subject = re.sub(r"^(?:an?|the|one|some)\s+", "", facts.subject, flags=re.IGNORECASE)
         subject = re.split(r"\s+(?:who|that|which|whose|about|for)\s+", subject)[0]
         setting = re.sub(r"^(?:an?|the)\s+", "", facts.setting, flags=re.IGNORECASE)

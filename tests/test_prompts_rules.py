@@ -16,17 +16,17 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 # request, language, words every shot's prompt must carry, exact shot count asked for in the text
 REQUESTS = [
     ("a giant monster walking through New York", "en", ["monster", "New York"], None),
-    ("一个巨大的怪物在纽约街道上行走", "zh", ["monster", "New York", "walking", "streets"], None),
+    ("一个巨大的怪物在纽约街道上行走", "zh-CN", ["monster", "New York", "walking", "streets"], None),
     ("make me a video of a cat playing piano in a jazz bar at night", "en", ["cat", "piano", "jazz bar"], None),
     ("an astronaut floating in space, anime style, in 3 shots", "en", ["astronaut", "space", "anime"], 3),
     ("A claymation video of a dog cooking pasta in a tiny kitchen", "en", ["dog", "pasta", "claymation"], None),
     ("noir detective walking down a rainy street at midnight, one shot", "en", ["detective", "street", "noir"], 1),
     ("a dragon flying over a misty forest at sunrise", "en", ["dragon", "forest", "dawn"], None),
     ("can you make a 10 second clip of a robot dancing in tokyo", "en", ["robot", "dancing", "Tokyo"], 3),
-    ("一只猫在海边看日落，三个镜头", "zh", ["cat", "beach", "sunset"], 3),
-    ("宇航员在太空中漂浮，单镜头", "zh", ["astronaut", "space", "floating"], 1),
-    ("水墨风格的龙在森林里飞翔", "zh", ["dragon", "forest", "ink wash"], None),
-    ("夜晚下雨的城市街道上，一个孤独的机器人在散步", "zh", ["robot", "city", "rain", "night"], None),
+    ("一只猫在海边看日落，三个镜头", "zh-CN", ["cat", "beach", "sunset"], 3),
+    ("宇航员在太空中漂浮，单镜头", "zh-CN", ["astronaut", "space", "floating"], 1),
+    ("水墨风格的龙在森林里飞翔", "zh-CN", ["dragon", "forest", "ink wash"], None),
+    ("夜晚下雨的城市街道上，一个孤独的机器人在散步", "zh-CN", ["robot", "city", "rain", "night"], None),
     ("pirate ship sailing across a stormy ocean, epic, 5 shots", "en", ["pirate ship", "ocean"], 5),
     ("two knights fighting in the snow while a dragon watches, 6 shots", "en", ["knights", "snow"], 6),
 ]
@@ -155,7 +155,7 @@ async def test_negative_option_is_added_to_every_shot():
     ("在海边跳舞的女孩", "a girl", "dancing", "the beach"),
     ("一只小狗和一只猫在公园玩耍", "a puppy and a cat", "playing", "a park"),
     ("一只猫在追一只老鼠", "a cat", "chasing a mouse", ""),
-    ("一群熊猫在竹林里吃竹子", "a group of pandas", "eating", "a bamboo forest"),
+    ("一群熊猫在竹林里吃竹子", "a group of pandas", "eating bamboo shoots", "a bamboo forest"),
 ])
 def test_request_parsing(text, subject, action, setting):
     facts = parse_request(text)
