@@ -45,8 +45,8 @@ def _framing(code: str) -> _Framing:
     )
 
 
-def strip_framing(text: str, code: str = "en") -> str:
-    """The request without the chat around it; the text itself if nothing would be left."""
+def strip_framing(text: str, code: str = "en", *, keep: bool = True) -> str:
+    """The request without the chat around it; the text itself if nothing would be left (`keep`), else ""."""
     framing = _framing(code)
     stripped = text.strip()
     for pattern in framing.anywhere:
@@ -60,7 +60,7 @@ def strip_framing(text: str, code: str = "en") -> str:
             if match and match.end():
                 stripped = tidy(stripped[match.end():])
         stripped = tidy(framing.trailing.sub("", stripped))
-    return stripped or text.strip()
+    return stripped or (text.strip() if keep else "")
 
 
 @dataclass(frozen=True)
@@ -157,12 +157,22 @@ def carry_subjects(beats: list[str], subject: str | None, code: str) -> list[str
             carried.append(f"{match.group('s')}{beat}" if match and not re.match(actor, beat) else beat)
         return carried
     pronouns = data.words("parts.pronouns")
+    kept = _kept_prefix(code)
     for beat in beats[1:]:
+        # "the next morning it wakes up": the time words stay in front, the subject goes after them.
+        when = kept.match(beat)
+        prefix, beat = (beat[:when.end()], beat[when.end():]) if when else ("", beat)
         words = beat.split(" ", 1)
         if subject and needs_subject(beat, code):
             if words[0].lower() in pronouns:
                 beat = f"{subject} {words[1] if len(words) > 1 else ''}".strip()
             else:
                 beat = f"{subject} {beat}"
-        carried.append(beat)
+        carried.append(f"{prefix}{beat}")
     return carried
+
+
+@cache
+def _kept_prefix(code: str) -> re.Pattern[str]:
+    kept = [word for data in in_play(code) for word in data.words("beats.kept")]
+    return re.compile(rf"^{alternation(kept)}[\s,]*" if kept else "(?!)", re.IGNORECASE)

@@ -19,6 +19,7 @@ from prompts.langdata import in_play, language as language_data
 from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, ZH, Entry, Look
 from prompts.negation import read_negations
 from prompts.numbers import words as number_words
+from prompts.parts import Parts
 
 # Stands in when a request names no subject ("at night in the rain", "make it anime").
 PLACEHOLDER_SUBJECT = "a lone figure"
@@ -224,6 +225,8 @@ _NOT_GERUNDS = frozenset(_EN.words("parts.not_gerunds"))
 _PLACE_PREPS = frozenset(_EN.words("parts.place_preps"))
 # Preposition words that also open subject modifiers ("a man in a suit"); only used after a verb.
 _AFTER_VERB_ONLY = frozenset(_EN.words("parts.after_verb_only"))
+_RELATIVES = frozenset(_EN.words("parts.relatives"))
+_HUMAN = frozenset(_EN.words("parts.human"))
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;]|\b(?:while|as|and then|then|when|before|after|until|whilst)\b)\s*",
                            re.IGNORECASE)
 _DETERMINERS = frozenset({"a", "an", "the", "some", "my", "his", "her", "their", "our", "this", "that"})
@@ -242,9 +245,14 @@ def _parse_english(text: str) -> dict[str, str]:
     text = proper_places(_tidy(text))
     words = text.split()
     verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
+    # "a robot who gets lost": the subject ends at its relative clause, which belongs to the action.
+    relative = next((i for i in range(1, len(words)) if words[i].lower() in _RELATIVES), None)
+    if relative is not None and (verb is None or relative < verb):
+        verb = relative
     start = verb + 1 if verb is not None else 1
     preps = _PLACE_PREPS if verb is not None else _PLACE_PREPS - _AFTER_VERB_ONLY
-    place = next((i for i in range(start, len(words)) if words[i].lower() in preps), None)
+    # A preposition that ends the beat is the verb's ("floating up"), not a place.
+    place = next((i for i in range(start, len(words) - 1) if words[i].lower() in preps), None)
     end_subject = verb if verb is not None else place if place is not None else len(words)
     subject = " ".join(words[:end_subject])
     action = " ".join(words[verb:place]) if verb is not None else ""
@@ -261,6 +269,48 @@ def _parse_english(text: str) -> dict[str, str]:
         "setting": _tidy(setting),
         "detail": _tidy(detail),
     }
+
+
+def english_beat(beat: str) -> tuple[Parts, str, str]:
+    """(the parts of an English beat, the place preposition a still shot takes ("on" for "across"), the
+    time or weather words as typed ("at dusk"))."""
+    when = _TIME_WEATHER_PHRASES.search(beat)
+    parsed = _parse_english(_translate_inline(_strip_look_phrases(beat)))
+    subject = "" if parsed["subject"] == PLACEHOLDER_SUBJECT else parsed["subject"]
+    action = parsed["action"]
+    words = action.split()[1:]
+    objects, current = [], []
+    for word in words:
+        bare = word.lower().strip(",.")
+        if bare in _DETERMINERS or bare in number_words(("en",)):
+            if current:
+                objects.append(" ".join(current))
+            current = [word]
+        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as"):
+            if current:
+                objects.append(" ".join(current))
+            current = []
+        elif current:
+            current.append(word)
+    if current:
+        objects.append(" ".join(current))
+    prep = _STATIC_PREPS.get(parsed["prep"], parsed["prep"])
+    setting = parsed["setting"]
+    # "a huge library and finds a book": the place ends where the next thing it does begins.
+    words = setting.split()
+    cut = next((i for i in range(1, len(words) - 1) if words[i].lower() == "and" and _is_verb(words[i + 1], "and")),
+               None)
+    if cut is not None:
+        setting = " ".join(words[:cut])
+    parts = Parts(subject=subject, action=action, objects=tuple(o for o in objects if len(o.split()) > 1),
+                  place=f"{prep} {setting}" if setting else "", setting=setting)
+    return parts, prep, when.group(0) if when else ""
+
+
+def is_human(noun_phrase: str) -> bool:
+    """True for an English subject with hands ("a barista", "two kids")."""
+    words = re.findall(r"[a-z]+", noun_phrase.lower())
+    return any(word in _HUMAN or word.rstrip("s") in _HUMAN for word in words)
 
 
 def _with_article(noun_phrase: str) -> str:
@@ -296,7 +346,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"^[\s,.;:!?-]+|[\s,;:-]+$", "", text)
     text = re.sub(r"[.!?]+$", "", text)
-    text = re.sub(r"\s+\b(?:and|with|in|at|on|of|please)$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+\b(?:and|with|please)$", "", text, flags=re.IGNORECASE)
     return re.sub(
         r"\b([Aa])n?\s+(\w)",
         lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} {m.group(2)}",
@@ -397,7 +447,8 @@ def _with_adjectives(place: str, adjectives: list[str]) -> str:
 
 
 # Path prepositions fit only actions that travel; anything else happens in/on the place.
-_STATIC_PREPS = {"through": "in", "across": "in", "along": "on"}
+_STATIC_PREPS = {"through": "in", "across": "on", "along": "on", "into": "in", "onto": "on", "toward": "near",
+                 "towards": "near", "past": "near", "throughout": "in", "down": "on", "up": "on"}
 _MOTION = frozenset("walking strolling wandering running flying swimming driving sailing riding exploring "
                     "chasing crossing surfing skiing floating circling passing".split())
 

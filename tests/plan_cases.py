@@ -18,7 +18,7 @@ CASES: tuple[C, ...] = (
     C("city skyline timelapse, vertical 9:16", aspect="9:16", content=("city skyline", "timelapse"),
       not_in=("9:16", "vertical")),
     C("一只小狗在海边追海鸥，然后跳进水里，最后躺在沙滩上晒太阳", shots=3, content=("小狗/puppy", "海鸥/seagull", "水/water", "沙滩/beach"),
-      not_in=("然后", "最后"), beats=("追海鸥/chasing", "跳进水里/jumping into", "晒太阳/basking")),
+      not_in=("然后", "最后"), beats=("追海鸥/chasing", "跳进水里/jumping", "晒太阳/basking")),
     C("一个宇航员在月球上种花，竖屏，四个镜头", shots=4, aspect="9:16", content=("宇航员/astronaut", "月球/moon", "花/flower"),
       not_in=("竖屏", "四个镜头")),
     C("un gato tocando el piano en un bar de jazz", content=("un gato tocando el piano en un bar de jazz",)),
