@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from prompts.grammar import tidy
+from prompts.grammar import splice, tidy
 from prompts.langdata import Language, alternation, in_play, language, template_regex
 
 
@@ -30,7 +30,8 @@ def _patterns(languages: tuple[Language, ...], path: str) -> list[str]:
 
 @cache
 def _framing(code: str) -> _Framing:
-    languages = in_play(code)
+    # Only the request's own language: English "um" is a hesitation, Portuguese "um" is "a".
+    languages = (language(code),)
     words = _patterns(languages, "framing.leading")
     leading = [re.compile(rf"^(?:{'|'.join(sorted(words, key=len, reverse=True))})[\s,:!.，：、]*", re.IGNORECASE)]
     leading += [re.compile(rf"(?:{p[1:] if p.startswith('^') else p})[\s,:]*", re.IGNORECASE)
@@ -77,7 +78,9 @@ def _beats(code: str) -> _Beats:
     cjk = [template_regex(t, {}, False) for data in languages if not data.spaced for t in data.templates("beats.breaks")]
     parts = []
     if spaced:
-        parts.append(rf"(?:[,;]\s*(?:and\s+)?|\s+|^)(?P<b>{'|'.join(sorted(spaced, key=len, reverse=True))})[\s,]*")
+        # Breaks may come together: "then years later", "and then finally".
+        word = "|".join(sorted(spaced, key=len, reverse=True))
+        parts.append(rf"(?:[,;]\s*(?:and\s+)?|\s+|^)(?P<b>(?:{word})(?:[\s,]+(?:{word}))*)[\s,]*")
     if cjk:
         parts.append(rf"[,，、]?\s*(?P<c>{'|'.join(sorted(cjk, key=len, reverse=True))})\s*[,，、]?")
     if any(data.text("beats.sentence") for data in languages):
@@ -99,12 +102,14 @@ def split_beats(text: str, code: str = "en") -> list[str]:
     carry = ""
     position = 0
     for match in rules.split.finditer(text):
-        beats.append(carry + text[position:match.start()])
+        beats.append(splice(carry, text[position:match.start()].strip()) if carry else text[position:match.start()])
         word = (match.group("b") if "b" in rules.split.groupindex else None) or \
                (match.group("c") if "c" in rules.split.groupindex else None) or ""
-        carry = f"{word} " if word.lower() in rules.kept else ""
+        kept = next((phrase for phrase in sorted(rules.kept, key=len, reverse=True)
+                     if word.lower().endswith(phrase)), "")
+        carry = word[len(word) - len(kept):] if kept else ""
         position = match.end()
-    beats.append(carry + text[position:])
+    beats.append(splice(carry, text[position:].strip()) if carry else text[position:])
     cleaned: list[str] = []
     pending = ""
     for beat in beats:

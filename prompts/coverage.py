@@ -132,7 +132,8 @@ def candidates(beat: Beat) -> dict[str, list[tuple[str, str]]]:
         "action": [(beat.core, subject)],
         "detail": [*((obj, obj) for obj in parts.objects), *face, *body, *close],
         "reaction": [*face, *body, (doing, subject), *close],
-        "payoff": [(doing, subject), (introduce, subject), (setting, place)],
+        "payoff": [(doing, subject), (introduce, subject), (setting, place), (framed("far"), subject),
+                   (framed("above"), subject)],
     }
 
 

@@ -36,8 +36,14 @@ def detect_language(text: str) -> str:
 
 
 def _score(data: Language, words: set[str], lowered: str) -> int:
-    letters = data.text("letters")
-    return len(words & set(data.words("stopwords"))) + 2 * sum(char in lowered for char in letters)
+    """Function words, option and beat words, listed verbs and verb endings of the language in `words`, and
+    twice each of its own letters in the text."""
+    own = set(data.words("stopwords")) | set(data.words("parts.articles")) | set(data.words("units.shots")) | \
+        set(data.words("units.second")) | set(data.words("parts.verbs")) | set(data.words("parts.place_preps")) | \
+        set(data.words("parts.relatives")) | {w for w in data.words("beats.breaks") if " " not in w and w.isalpha()}
+    endings = tuple(suffix for suffix in data.words("parts.verb_suffixes") if len(suffix) >= 3)
+    hits = len(words & own) + sum(1 for word in words if endings and word.endswith(endings) and len(word) > 5)
+    return hits + 2 * sum(char in lowered for char in data.text("letters"))
 
 
 def _chinese(text: str) -> str:

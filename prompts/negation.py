@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from prompts.grammar import splice, tidy
-from prompts.langdata import STOP, alternation, in_play
+from prompts.langdata import STOP, alternation, language
 
 # What a negation covers: a few words in spaced scripts, a few characters in CJK.
 MAX_WORDS = 4
@@ -21,7 +21,8 @@ MAX_CHARS = 8
 @cache
 def _patterns(code: str) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
     patterns = []
-    for data in in_play(code):
+    # Only the request's own language: "no" is English for "without" but Portuguese for "in the".
+    for data in (language(code),):
         until = data.words("negation.until")
         articles = frozenset(data.words("parts.articles"))
         stop_words = alternation([*until, *data.words("negation.before")], data.spaced) if until else "(?!)"

@@ -4,9 +4,10 @@ English, Chinese, Spanish, Japanese and French; one word, rambling, multi-beat, 
 odd places. tests/test_plan_quality.py and benchmarks/plan_quality.py both run it."""
 from __future__ import annotations
 
+from plan_cases_world import CASES as WORLD
 from prompts.plan_check import PlanCase as C
 
-CASES: tuple[C, ...] = (
+STARTING: tuple[C, ...] = (
     # the starting set
     C("a red fox trots across a frozen lake at dusk", content=("fox", "frozen lake", "dusk")),
     C("a knight rides through a burning village, then draws his sword, then charges the dragon", shots=3,
@@ -121,3 +122,5 @@ CASES: tuple[C, ...] = (
     C("a rocket launch, 2 minutes, 3 shots", shots=3, total=24, content=("rocket launch",),
       not_in=("2 minutes", "3 shots")),
 )
+
+CASES: tuple[C, ...] = STARTING + WORLD
