@@ -6,11 +6,12 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageFont
+
+from common.files import staging_path
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,7 @@ def save_png(image: Image.Image, out_path: Path, *, compress_level: int = 6) -> 
     zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
-    os.close(fd)
+    tmp = staging_path(out_path)
     try:
         # No `optimize`: it tries every filter and level, several times slower for a few percent fewer bytes.
         image.save(tmp, format="PNG", compress_level=compress_level)
