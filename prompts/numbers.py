@@ -22,13 +22,16 @@ _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三":
               "八": 8, "九": 9}
 _ZH_NUMERAL = r"[零〇一二两俩三四五六七八九十百半]+"
 _WORD_ALTERNATION = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in sorted(WORDS, key=len, reverse=True))
-NUMBER = rf"(?:\d+(?:\.\d+)?|(?<![A-Za-z])(?:{_WORD_ALTERNATION})(?![A-Za-z])|{_ZH_NUMERAL})"
+# Digits are bounded (and a longer run is no number at all, just text): Python's int() refuses more than
+# 4,300 digits, and no count or length a member asks for has more than a few.
+_DIGITS = r"(?<!\d)\d{1,9}(?:\.\d{1,6})?(?![\d.])"
+NUMBER = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_WORD_ALTERNATION})(?![A-Za-z])|{_ZH_NUMERAL})"
 
 
 def number_value(token: str) -> float | None:
     """"3", "2.5", "three", "a couple of", "十二", "二十五", "半" -> the number; None when it is not one."""
     token = " ".join(token.strip().lower().split())
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    if re.fullmatch(_DIGITS, token):
         return float(token)
     if token in WORDS:
         return WORDS[token]
