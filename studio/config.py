@@ -110,6 +110,17 @@ def _worker_count(value: Any) -> int | str:
     return count
 
 
+def _model_name(value: Any) -> str:
+    """`default_model`: "auto" or a preset's name (or alias), checked at start-up so that a typo is one line
+    then, not a refusal of every request later."""
+    from generation.registry import ALIASES, PRESETS  # data only; no torch
+
+    name = str(value).strip()
+    if name != AUTO_MODEL and name not in PRESETS and name not in ALIASES:
+        raise ValueError(f'expected "{AUTO_MODEL}" or a model preset: {", ".join(PRESETS)}')
+    return name
+
+
 class _ShortEnvNames(PydanticBaseSettingsSource):
     """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
 
@@ -149,7 +160,7 @@ class Config(BaseSettings):
     )
 
     home: Path = Path("reelbot-data")
-    default_model: str = AUTO_MODEL
+    default_model: Annotated[str, PlainValidator(_model_name)] = AUTO_MODEL
     discord_token: str = Field("", repr=False)
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     workers: Annotated[int | str, PlainValidator(_worker_count)] = "auto"
