@@ -66,6 +66,9 @@ class GalleryConfig(BaseModel):
     `enabled`: serve it and link posted clips to it. `host`, `port`: where it listens (loopback by
     default: publish it through a reverse proxy with TLS). `base_url`: the address members open, e.g.
     "https://films.example.org", used in the links the bot posts; "" means http://<host>:<port>.
+    `request_timeout_s`: a connection must send a whole request's line and headers within this many
+    seconds of opening (or of its previous response), else it is closed: slow-header clients
+    ("slowloris") can't hold connections open.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +77,7 @@ class GalleryConfig(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
     base_url: str = ""
+    request_timeout_s: float = Field(10.0, gt=0, le=3600)
 
     @property
     def public_url(self) -> str:
