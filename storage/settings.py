@@ -21,7 +21,7 @@ _TRUE = {"true", "yes", "on", "1", "enable", "enabled"}
 _FALSE = {"false", "no", "off", "0", "disable", "disabled"}
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
 # A model preset's name as the registry spells them ("wan-1.3b", "tiny"): never a path. Whether the preset
-# exists is the studio's check (studio/server_settings.py); storage only keeps the shape.
+# exists is the studio's check (studio.setting_checks.py); storage only keeps the shape.
 _PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 # Discord ids (snowflakes) are positive 64-bit integers.
 _MAX_SNOWFLAKE = 2**63 - 1

@@ -1,4 +1,4 @@
-"""Settings are checked against what they name, at the door (studio/server_settings.py)."""
+"""Settings are checked against what they name, at the door (studio.setting_checks.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ import pytest
 
 from common.errors import InvalidValue
 from storage.records import GuildSettings
-from studio.server_settings import ServerFacts, check_server_setting, usable
+from studio.setting_checks import ServerFacts, check_server_setting, usable
 
 GUILD = ServerFacts.of(role_ids={10, 11}, channel_ids={20, 21})
 
