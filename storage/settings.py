@@ -76,6 +76,11 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
 SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(GuildSettings))
 
 
+def is_reset(value: Any) -> bool:
+    """Whether `value` is a word that restores a setting's default ("default", "reset")."""
+    return isinstance(value, str) and value.strip().lower() in _RESET_WORDS
+
+
 def upsert_guild(db: sqlite_utils.Database, guild_id: int, name: str, *, now: float | None = None) -> Guild:
     """Insert the guild or update its name."""
     db.execute(
@@ -179,7 +184,7 @@ def set_setting(
     now: float | None = None,
 ) -> GuildSettings:
     """Validate and store one override (text values are parsed); a reset word restores the default."""
-    if isinstance(value, str) and value.strip().lower() in _RESET_WORDS:
+    if is_reset(value):
         return reset_setting(db, guild_id, key)
     value = validate_setting(key, value)
     with transaction(db):
