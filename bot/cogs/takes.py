@@ -6,7 +6,6 @@ are mostly conversation.
 """
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,10 +15,10 @@ from discord.ext import commands
 from bot.i18n import _, error_message, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
-from bot.members import message_member
+from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
-from bot.replies import GENERIC_APOLOGY
+from bot.incidents import incident
 from bot.references import clip_ref
 from bot.take_views import TakeButton
 from bot.views import queue_from_interaction, status_message
@@ -32,9 +31,6 @@ from studio.takes import finalize
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
-
-log = logging.getLogger(__name__)
-
 
 class TakesCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
@@ -52,7 +48,9 @@ class TakesCog(commands.Cog):
     @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
         studio = self.bot.studio
-        member_clip = await remixing.resolve_clip(studio, clip_ref(clip))
+        # The clip as the member sees it where they are (the one rule of studio.members).
+        asking, _settings = await interaction_member(studio, interaction)
+        member_clip = await remixing.resolve_clip(studio, clip_ref(clip), asking)
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
             return await finalize(studio, member, member_clip.id, model=model, origin=origin)
@@ -87,9 +85,9 @@ class TakesCog(commands.Cog):
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
-            except Exception:
-                log.exception("picture request in channel %s failed", message.channel.id)
-                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+            except Exception as error:
+                await status.edit(content=incident(f"picture request in channel {message.channel.id}", error),
+                                  delete_after=60)
                 return
             await status.edit(**status_message(accepted))
 
