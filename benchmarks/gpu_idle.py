@@ -45,9 +45,12 @@ from generation.render import render_shot
 from generation.storyboard import make_storyboard
 from renderqueue.jobs import enqueue_clip_job
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig, run_worker
+from renderqueue.worker import run_worker
+from renderqueue.worker_config import WorkerConfig
 from storage.clips import create_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+
+from storage.transactions import transaction
 
 PRESET = "wan-1.3b"
 

@@ -19,7 +19,8 @@ from bot.origin import TRANSPORT, Origin, upload_limit
 from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
 from studio.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
-from studio.service import JobView, Member
+from studio.job_views import JobView
+from studio.members import Member
 
 if TYPE_CHECKING:
     from bot.app import ReelBot

@@ -13,7 +13,8 @@ from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
 from studio.records import Clip, GuildSettings
 from studio.remix import credit_line
-from studio.service import JobView, Studio
+from studio.job_views import JobView
+from studio.service import Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
 BAR_CELLS = 10

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -37,11 +37,9 @@ from studio.records import Clip, GuildSettings
 from studio import remix as remixing
 from common.errors import ReelbotError
 from studio.resume import resume_requests
-from studio.service import JobView, Studio
+from studio.job_views import JobView
+from studio.service import Studio
 from studio.takes import take_videos
-
-if TYPE_CHECKING:
-    from bot.app import ReelBot
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +185,7 @@ class Delivery:
 
     def __init__(
         self,
-        bot: "ReelBot",
+        bot: discord.Client,
         studio: Studio,
         *,
         interval: float = 1.5,

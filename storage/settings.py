@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import timestamp, transaction
+from storage.db import timestamp
+from storage.transactions import transaction
 from common.errors import N_, InvalidValue
 from storage.records import Guild, GuildSettings
 

@@ -29,7 +29,8 @@ from studio.challenges import ChallengeService, ChallengeView, RelayFilm
 from studio.profiles import Profile
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 
 # Clips per page of a server's latest clips.
 PAGE_SIZE = 24

@@ -19,7 +19,8 @@ from common.text import N_, Nn_, Text
 from generation.drawing import BACKGROUND, MUTED, TEXT, font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
-from studio.service import Member, Studio, author_named, visible_clip
+from studio.members import Member, author_named, visible_clip
+from studio.service import Studio
 
 # How a front-end renders the core's texts in its reader's language (bot.i18n.say); English by default.
 Say = Callable[[Text], str]

@@ -9,7 +9,8 @@ from storage import requests as request_store
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.request_kinds import resumer_for
-from studio.service import Accepted, Studio
+from studio.requests import Accepted
+from studio.service import Studio
 
 log = logging.getLogger(__name__)
 

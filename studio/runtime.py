@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from renderqueue.supervisor import Workers, worker_devices
 from storage.aio import AsyncDatabase
 from studio.config import Config
-from studio.service import JobView, Studio
+from studio.job_views import JobView
+from studio.service import Studio
 from studio.worker_process import worker_config
 
 if TYPE_CHECKING:  # the dispatcher imports the rendering code (torch); the bot builds it only for Ray

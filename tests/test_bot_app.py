@@ -15,7 +15,7 @@ from bot.replies import GENERIC_APOLOGY, error_text
 from bot_harness import World
 from common.errors import QueueFull
 from storage.records import QueueEstimate
-from studio.service import JobView
+from studio.job_views import JobView
 from studio_fixtures import ALICE
 
 

@@ -17,7 +17,7 @@ from discord_fake import FakeDiscord, FakeMember, FakeMessage
 from generation.encoding import probe
 from storage.settings import set_setting
 from studio.runtime import open_studio
-from studio.service import Member
+from studio.members import Member
 
 HOUR = 3600.0
 

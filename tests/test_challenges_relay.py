@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from generation.encoding import probe
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from prompts.schema import ShotList, StyleBible
 from storage.db import open_db

@@ -14,7 +14,8 @@ from generation.encoding import read_frame
 from storage.settings import set_setting
 from studio.pictures import MAX_PICTURE_PIXELS, PictureError, read_picture, read_picture_file
 from studio.remix import RemixError, recipe_card
-from studio.service import Studio, VideoOptions
+from studio.requests import VideoOptions
+from studio.service import Studio
 from studio.takes import finalize, is_draft, pick
 from test_remix_studio import ALICE, BOB, GUILD, Renderer
 

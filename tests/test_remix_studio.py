@@ -12,7 +12,8 @@ from bot.console import ConsoleSession, console_member
 from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message
@@ -35,7 +36,9 @@ from studio.remix import (
     resolve_clip,
     set_opt_out,
 )
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 GUILD = 10
 REQUEST = "a giant monster walking through New York at sunset"

@@ -37,7 +37,7 @@ from studio.challenges import (
     DeadlineLoop,
     RelayResults,
 )
-from studio.service import Member
+from studio.members import Member
 
 if TYPE_CHECKING:
     from bot.app import ReelBot

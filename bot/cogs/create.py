@@ -12,7 +12,8 @@ from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
 from generation.registry import ASPECTS, MAX_SEED, PRESETS
-from studio.service import Accepted, Member, VideoOptions
+from studio.members import Member
+from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
 
 if TYPE_CHECKING:

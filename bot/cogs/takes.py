@@ -27,7 +27,8 @@ from bot.views import queue_from_interaction, status_message
 from common.errors import ReelbotError
 from generation.registry import PRESETS
 from studio import remix as remixing
-from studio.service import Accepted, Member, VideoOptions
+from studio.members import Member
+from studio.requests import Accepted, VideoOptions
 from studio.takes import finalize
 
 if TYPE_CHECKING:

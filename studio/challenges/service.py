@@ -45,7 +45,9 @@ from studio.converters import check_duration_s, to_duration_s
 from studio.errors import StudioError
 from studio.leaderboard import render_leaderboard
 from studio.request_kinds import finishes
-from studio.service import Accepted, Member, Studio
+from studio.members import Member
+from studio.requests import Accepted
+from studio.service import Studio
 
 log = logging.getLogger(__name__)
 
