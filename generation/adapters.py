@@ -90,7 +90,7 @@ def check_adapter(path: Path, adapter: Adapter, preset: ModelPreset) -> None:
     corrupt download), holds no LoRA, or a LoRA of another model family than `preset`'s."""
     from safetensors import SafetensorError, safe_open
 
-    fix = f"replace {path} with the {adapter.name} adapter's file"
+    fix = f"delete {path}: Reelbot builds it again" if adapter.local else f"replace {path} with {adapter.name}'s file"
     try:
         with safe_open(str(path), framework="pt") as handle:
             keys = list(handle.keys())

@@ -123,7 +123,8 @@ def ready_folder(models_dir: Path, preset: ModelPreset) -> Path:
         raise ModelUnavailableError(
             "The {model} model's files on this render host are incomplete or wrong ({problem}).",
             model=preset.name, problem=problem,
-            fix=f"run `{pull_command(preset)}` again to repair {folder}",
+            fix=f"delete {folder}: Reelbot builds it again" if preset.local else
+            f"run `{pull_command(preset)}` again to repair {folder}",
         )
     missing = missing_packages(folder)
     if missing:

@@ -135,9 +135,12 @@ class PipelineCache:
 
     def has_loaded(self, preset_name: str) -> bool:
         """True when the preset's weights are in memory (under any of its names). Its image-to-video
-        pipeline shares them, so getting that costs no load either."""
+        pipeline shares them, so getting that costs no load either. A distilled preset is loaded once its
+        base and its transformer are."""
+        preset = get_preset(preset_name)
         with self._lock:
-            return get_preset(preset_name).name in self._models
+            loaded = self._models.get(preset.distilled_from or preset.name)
+            return loaded is not None and any(name == preset.name for name, _ in loaded.pipes)
 
     def tier(self, preset_name: str) -> Tier | None:
         """How a loaded preset is placed ('gpu', 'model', 'group'), or None when it isn't loaded."""
