@@ -22,7 +22,7 @@ from bot.members import interaction_member
 from bot.origin import upload_limit
 from bot.relay_views import RelayButton, queue_turn, relay_buttons, send_film
 from bot.replies import check_bot_can_post
-from generation.registry import PRESETS
+from generation.registry import clip_models
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.records import Challenge
 from bot.references import clip_ref
@@ -88,7 +88,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         max_turns="Relay: the most shots in the film",
         shot_seconds="Relay: the length of each shot in seconds",
     )
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
     async def challenge_start(
         self,
         interaction: discord.Interaction,

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
-from generation.registry import ASPECTS, MAX_SEED, PRESETS
+from generation.registry import ASPECTS, MAX_SEED, clip_models
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
@@ -47,7 +47,7 @@ class CreateCog(commands.Cog):
         takes="Render 2-4 quick takes of the first shot to pick from",
     )
     @app_commands.choices(
-        model=[app_commands.Choice(name=name, value=name) for name in PRESETS],
+        model=[app_commands.Choice(name=name, value=name) for name in clip_models()],
         aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS],
     )
     async def video(

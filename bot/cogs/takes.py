@@ -25,7 +25,7 @@ from bot.references import clip_ref
 from bot.take_views import TakeButton
 from bot.views import queue_from_interaction, status_message
 from common.errors import ReelbotError
-from generation.registry import PRESETS
+from generation.registry import clip_models
 from studio import remix as remixing
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
@@ -49,7 +49,7 @@ class TakesCog(commands.Cog):
     @app_commands.command(name="finalize", description="Re-render a draft clip in full quality")
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number or message link", model="A better model to render it on")
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
         studio = self.bot.studio
         # The clip as the member sees it where they are (the one rule of studio.members).
