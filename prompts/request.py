@@ -133,7 +133,9 @@ def is_animate(noun_phrase: str, language: str) -> bool:
     animate = set(language_data(language).words("parts.animate")) or ANIMATE
     words = re.findall(r"[^\W\d_]+", noun_phrase.lower())
     if language_data(language).spaced:
-        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in words)
+        # The head noun decides: "a pirate ship" has no face, "a pirate" has one.
+        heads = words[-1:] if language == "en" else words
+        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in heads)
     return any(noun in noun_phrase for noun in animate)
 
 
@@ -195,7 +197,9 @@ _STYLE_WORDS = re.compile(
 )
 _TIME_WEATHER_PHRASES = re.compile(
     r"\b(?:at|during|in|under|on|by|around)\s+(?:the\s+|a\s+)?"
-    rf"(?:{_aliases(TIMES, WEATHER, latin_only=True)})",
+    rf"(?:{_aliases(TIMES, WEATHER, latin_only=True)})"
+    # Only a phrase the look word ends ("at sunset", "in the rain"): "in a sunny backyard" is a place.
+    r"(?=\s*$|\s*[,.;!?]|\s+(?:and|while|with|then|as|when|on|in|at|near|over|under|by|of|after|before)\b)",
     re.IGNORECASE,
 )
 
@@ -302,7 +306,7 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
 
 def is_human(noun_phrase: str) -> bool:
     """True for an English subject with hands ("a barista", "two kids")."""
-    words = re.findall(r"[a-z]+", noun_phrase.lower())
+    words = re.findall(r"[a-z]+", noun_phrase.lower())[-1:]  # the head noun: "a pirate ship" has no hands
     return any(word in _HUMAN or word.rstrip("s") in _HUMAN for word in words)
 
 
