@@ -113,7 +113,7 @@ def parse_request(text: str) -> RequestFacts:
     core, negative = read_negations(core, language)
     looks = {name: find_look(core, name, language) for name in _TABLES}
     if asked.style:
-        looks["style"] = _style_key(asked.style) or looks["style"]
+        looks["style"] = style_key(asked.style) or looks["style"]
     beats = split_beats(core, language) if core else []
     first = beats[0] if beats else ""
     if language.startswith("zh"):
@@ -139,7 +139,7 @@ def is_animate(noun_phrase: str, language: str) -> bool:
     return any(noun in noun_phrase for noun in animate)
 
 
-def _style_key(style: str) -> str | None:
+def style_key(style: str) -> str | None:
     """The lexicon's key for a style the member named ("anime style" -> "anime"), if it knows it."""
     said = style.strip().lower()
     return next((key for key, (_, aliases) in STYLES.items() if said in aliases or said.removesuffix(" style")
