@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from generation.errors import RenderError
-from generation.model_files import check_model_folder, folder_size, pull
-from generation.placement import choose_model, gpus
+from generation.model_files import PLANNER, check_model_folder, check_planner_folder, folder_size, pull
+from generation.placement import PLANNER_VRAM_GB, choose_model, gpus
 from generation.registry import PRESETS, get_preset
 from studio.config import Config
 
@@ -26,6 +26,10 @@ def model_rows(config: Config) -> list[tuple[str, ...]]:
             problem = check_model_folder(folder, preset)
             disk = f"yes ({folder_size(folder) / GB:.1f} GB)" if problem is None else problem
         rows.append((preset.name, preset.family, "yes" if preset.supports_i2v else "no", memory, download, disk))
+    folder = config.models_dir / PLANNER.name
+    problem = check_planner_folder(folder)
+    disk = f"yes ({folder_size(folder) / GB:.1f} GB)" if problem is None else problem
+    rows.append((PLANNER.name, f"LLM ({PLANNER.licence})", "-", f"{PLANNER_VRAM_GB:g}", f"{PLANNER.download_gb:g} GB", disk))
     return rows
 
 
@@ -44,8 +48,9 @@ def list_models(config: Config) -> int:
 
 
 def pull_model(config: Config, name: str, source: Path | None) -> int:
+    """`reelbot models pull NAME`: a video preset, or `planner` (the LLM planner, generation.model_files.PLANNER)."""
     try:
-        preset = get_preset(name)
+        preset = PLANNER if name == PLANNER.name else get_preset(name)
         print(f"{preset.name}: {preset.download_gb:g} GB from {source or preset.repo_id} into "
               f"{config.models_dir / preset.name}", file=sys.stderr)  # fmt: skip
         folder = pull(preset, config.models_dir, source=source)
