@@ -222,7 +222,7 @@ async def _plan(config: Config, args: argparse.Namespace) -> int:
     config = with_auto_model(config)
     options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
     try:
-        view = await plan_request(args.request, options, expander=build_expander(expander_config(config), secrets=config.secrets),
+        view = await plan_request(args.request, options, expander=build_expander(expander_config(config)),
                                   policy=config.safety, model=config.default_model)
     except (PromptError, RecipeError) as error:
         print(f"error: {error_message(error)}", file=sys.stderr)

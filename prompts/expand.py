@@ -80,9 +80,8 @@ def model_on_disk(model_id: str) -> bool:
         return False
 
 
-def build_expander(config: ExpanderConfig, secrets: tuple[str, ...] = ()) -> Expander:
-    """The expander `config` asks for (`auto` resolved here), LLM backends behind FallbackExpander; `secrets`
-    (the installation's, common.redact) are redacted from every LLM reply before it is read."""
+def build_expander(config: ExpanderConfig) -> Expander:
+    """The expander `config` asks for (`auto` resolved here), LLM backends behind FallbackExpander."""
     backend = resolve_backend(config)
     if backend != config.backend:
         log.info("expander backend auto: using %s", backend)
@@ -92,8 +91,8 @@ def build_expander(config: ExpanderConfig, secrets: tuple[str, ...] = ()) -> Exp
     if config.backend == "transformers":
         # Generation stops itself at `timeout` (max_time) within the budget; a first call that is still
         # loading weights falls back and the load carries on for the next one.
-        return FallbackExpander(TransformersExpander(config, secrets), timeout=config.budget)
+        return FallbackExpander(TransformersExpander(config), timeout=config.budget)
     if config.backend == "openai":
         # The client spends the budget across attempts and Retry-After waits; the outer bound is the same.
-        return FallbackExpander(OpenAIExpander(config, secrets), timeout=config.budget)
+        return FallbackExpander(OpenAIExpander(config), timeout=config.budget)
     raise ValueError(f"unknown expander backend {config.backend!r}; choose one of {', '.join(BACKENDS)}")

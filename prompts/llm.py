@@ -4,14 +4,14 @@ The option grammar runs first (through the rule-based plan of the same request):
 aspect, style, things to keep out and beats go to the model as constraints, and the model's shot list is
 then checked against them, repaired where it strays (count, durations, style, aspect, a dropped thing, what
 to keep out; prompts.hold), or rejected (a swapped subject, nothing kept; FallbackExpander then answers with
-the rules, and the reason is logged). The reply passes through common.redact before anything reads it, so
-a secret an endpoint echoes never reaches a stored plan.
+the rules, and the reason is logged). Every reply passes through common.intake.from_endpoint (cleaned, the
+secrets this process holds redacted) before anything reads it, so a secret never reaches a stored plan.
 """
 from __future__ import annotations
 
 import dataclasses
 
-from common.redact import redact
+from common.intake import from_endpoint
 from prompts.base import ExpanderConfig, ExpandOptions
 from prompts.coerce import coerce_shot_list, fit_shot_count
 from prompts.compose import join_within, shorten, style_description
@@ -35,10 +35,8 @@ class LLMExpander:
 
     backend: Backend
 
-    def __init__(self, config: ExpanderConfig, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(self, config: ExpanderConfig) -> None:
         self.config = config
-        # Redacted from every reply: the endpoint's key and whatever else the installation holds secret.
-        self.secrets = tuple(secret for secret in (config.api_key, *secrets) if secret)
         self._rules = RuleBasedExpander()
 
     async def complete(self, messages: list[dict[str, str]]) -> str:
@@ -48,7 +46,9 @@ class LLMExpander:
         options = options or ExpandOptions()
         facts = parse_request(request)
         plan = self._rules.build(facts, options)
-        reply = redact(await self.complete(chat_messages(request, facts, options, plan)), self.secrets)
+        # Whichever backend wrote it (a local model can echo a secret from its context too), the reply is
+        # cleaned and redacted (common.intake) before anything reads it.
+        reply = from_endpoint(await self.complete(chat_messages(request, facts, options, plan)), self.config.api_key)
         return self.parse_reply(reply, facts, options)
 
     def parse_reply(self, reply: str, facts: RequestFacts, options: ExpandOptions) -> ShotList:

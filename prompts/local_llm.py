@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 class TransformersExpander(LLMExpander):
     backend = "transformers"
 
-    def __init__(self, config: ExpanderConfig, secrets: tuple[str, ...] = ()) -> None:
-        super().__init__(config, secrets)
+    def __init__(self, config: ExpanderConfig) -> None:
+        super().__init__(config)
         # One lock for load and generate: a second request waits for the first load instead of loading
         # the weights twice, and generations do not contend for the same device memory.
         self._lock = threading.Lock()

@@ -13,6 +13,9 @@ from prompts.langdata import CODES, alternation, language
 _CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "俩": 2, "倆": 2, "三": 3, "四": 4, "五": 5,
                "六": 6, "七": 7, "八": 8, "九": 9}
 CJK_NUMERAL = r"[零〇一二两兩俩倆三四五六七八九十百半]+"
+# Digits are bounded (and a longer run is no number at all, just text): Python's int() refuses more than
+# 4,300 digits, and no count or length a member asks for has more than a few.
+DIGITS = r"(?<!\d)\d{1,9}(?:\.\d{1,6})?(?![\d.])"
 
 
 @cache
@@ -31,7 +34,7 @@ def number_regex(codes: tuple[str, ...]) -> str:
     """One number in `codes`: digits, a number word (whole words in spaced scripts) or a CJK numeral."""
     spoken = [word for code in codes for word in language(code).table("numbers")]
     cjk = any(language(code).script in ("han", "kana") for code in codes)
-    parts = [r"\d+(?:\.\d+)?"]
+    parts = [DIGITS]
     if spoken:
         parts.append(alternation(spoken))
     if cjk:
@@ -49,7 +52,7 @@ def one_regex(codes: tuple[str, ...]) -> str:
 def number_value(token: str) -> float | None:
     """"3", "2.5", "three", "a couple of", "trois", "十二", "二十五", "半" -> the number; None when it is not one."""
     token = " ".join(token.strip().lower().replace("-", " ").split())
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    if re.fullmatch(DIGITS, token):
         return float(token)
     table = words()
     for key in (token, token.replace(" ", "-")):

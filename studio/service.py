@@ -32,7 +32,7 @@ class Studio(RequestIntake, JobDesk):
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
         self.config = with_auto_model(config)
         self.adb = adb
-        self.expander = expander or build_expander(expander_config(config), secrets=config.secrets)
+        self.expander = expander or build_expander(expander_config(config))
         # Stored requests being finished in the background after the database was busy (studio.busy).
         self.finishing_later: dict[int, asyncio.Task] = {}
 
