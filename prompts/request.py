@@ -242,6 +242,15 @@ def _parse_english(text: str) -> dict[str, str]:
     text = proper_places(_tidy(text))
     words = text.split()
     verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
+    if verb is not None and verb >= 3 and words[0].lower() in _DETERMINERS and words[verb - 2].lower() != "of" \
+            and words[verb - 1].lower().endswith("s") and not words[verb - 1].lower().endswith(("ss", "'s")):
+        verb -= 1  # "a robot waters plants": of two -s words in a row, the first is the verb
+    if verb is None:
+        # "a robot waters plants": an -s word right after "a/the + noun (+ noun)" is the verb.
+        verb = next((i for i in (2, 3) if len(words) > i + 1 and words[0].lower() in _DETERMINERS
+                     and words[i].lower().endswith("s") and not words[i].lower().endswith(("ss", "'s"))
+                     and words[i].lower() not in _PLACE_PREPS | {"is", "has", "was", "its", "his", "this", "as"}
+                     and words[i + 1].lower() not in ("of", "and")), None)
     # "a robot who gets lost": the subject ends at its relative clause, which belongs to the action.
     relative = next((i for i in range(1, len(words)) if words[i].lower() in _RELATIVES), None)
     if relative is not None and (verb is None or relative < verb):
@@ -283,7 +292,7 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
             if current:
                 objects.append(" ".join(current))
             current = [word]
-        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as"):
+        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as", "to", "for", "with"):
             if current:
                 objects.append(" ".join(current))
             current = []
