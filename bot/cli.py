@@ -156,10 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     install_redaction(config.secrets)
     if args.command in ("chat", "generate", "plan"):
-        from bot.i18n import environment_language, set_language
+        from bot.i18n import environment_language, use
 
-        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
-        set_language(args.lang or environment_language())
+        # Entered before asyncio.run: its task, and every task and thread it starts, inherit the language;
+        # left when the command ends, so a caller (a test, a script) keeps its own.
+        with use(args.lang or environment_language()):
+            return _run(config, args)
+    return _run(config, args)
+
+
+def _run(config: Config, args: argparse.Namespace) -> int:
+    """The command `args` names, with `config` loaded."""
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 

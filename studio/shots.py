@@ -8,6 +8,7 @@ from common.text import N_, Nn_, Text
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, MAX_SEED, get_preset
 from generation.segments import segmented_recipe
+from prompts.compose import shot_core
 from prompts.schema import Shot, ShotList
 from studio.requests import ClipPlan
 
@@ -51,7 +52,8 @@ def caption(shot: Shot, recipe: ShotRender | None = None) -> str:
     """Storyboard caption with the shot's rendered length (the recipe's, when given); the storyboard numbers
     the panels itself."""
     seconds = recipe.duration if recipe is not None else shot.duration
-    return f"{shot.subject} — {shot.action} ({shot.camera}, {seconds:.1f} s)"
+    # What the shot shows, said once ("the red fox's face", not "the red fox — the red fox's face").
+    return f"{shot_core(shot.subject, shot.action)} ({shot.camera}, {seconds:.1f} s)"
 
 
 def shot_rows(shot_list: ShotList, recipes: list[ShotRender]) -> list[dict]:

@@ -37,7 +37,7 @@ def test_pull_planner_from_a_local_copy_and_the_expander_uses_it(tmp_path: Path,
 
     assert main(["models", "--home", str(home), "--config", none]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("planner"))
-    assert "Apache-2.0" in row and "3.1 GB" in row and "yes" in row
+    assert "apache-2.0" in row and "3.1 GB" in row and "yes" in row
 
 
 def test_a_broken_planner_folder_says_what_is_wrong(tmp_path: Path) -> None:
