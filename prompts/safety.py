@@ -241,8 +241,6 @@ def sanitize_request(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     # Bound the regex work before doing it; chat input can be 4000 chars of anything.
     if len(text) > max_chars * 4:
         raise _too_long(len(text), max_chars)
-    # Controls become spaces before common.intake.clean drops what is left of them: "a\acat" is two words.
-    text = _CONTROL.sub(" ", text)
     text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", clean(text, multiline=True))))
     for pattern, replacement in _SANITIZERS:
         text = pattern.sub(replacement, text)
