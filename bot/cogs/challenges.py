@@ -15,7 +15,7 @@ from bot.i18n.discord import server_language, server_speaking
 from bot import challenge_embeds as texts
 from bot import challenge_views
 from bot.challenge_posting import ChallengePoster
-from bot.posting import fit_video
+from bot.uploads import fit_video
 from bot.challenge_views import CHALLENGE_ITEMS, COG_NAME, challenge_buttons
 from bot.embeds import message_link
 from bot.members import interaction_member

@@ -23,7 +23,7 @@ from bot.pictures import is_picture, read_attachment
 from bot.replies import GENERIC_APOLOGY
 from bot.references import clip_ref
 from bot.take_views import TakeButton
-from bot.views import queue_from_interaction, status_message
+from bot.views import queue_from_interaction
 from common.errors import ReelbotError
 from generation.registry import PRESETS
 from studio import remix as remixing
@@ -110,7 +110,7 @@ class TakesCog(commands.Cog):
                 log.exception("mention request in channel %s failed", message.channel.id)
                 await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
                 return
-            await status.edit(**status_message(accepted))
+            await status.edit(**self.bot.delivery.status(accepted))
 
     async def _picture_of(self, message: discord.Message) -> discord.Attachment | None:
         """The picture a request starts from: the message's own, else the replied-to message's (not a
