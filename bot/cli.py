@@ -140,6 +140,29 @@ def _gpu_node(config: Config, args: argparse.Namespace) -> int:
         return 2
 
 
+OUR_PACKAGES = ("bot", "studio", "renderqueue", "generation", "prompts", "storage", "common")
+
+
+class OursOnly(logging.Filter):
+    """Passes Reelbot's own records: libraries' notices (torchvision, float32 hints) are not for the member."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OUR_PACKAGES
+
+
+def log_to_file(path: Path) -> None:
+    """For interactive commands: every record, Python warnings included, goes to `path`; the terminal keeps
+    only Reelbot's own warnings (a library's notice would read as if the member had done something wrong)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.addFilter(OursOnly())
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(to_file)
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
@@ -153,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.command in ("chat", "generate") and not args.verbose:
+        log_to_file(Path(config.home) / "logs" / "console.log")
     install_redaction(config.secrets)
     if args.command in ("chat", "generate"):
         from bot.i18n import environment_language, set_language

@@ -102,6 +102,13 @@ def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
     return check_model_folder(Path(models_dir) / preset.name, preset) is None
 
 
+def loadable_presets(models_dir: Path) -> list[str]:
+    """The presets this host's render workers can load, best first (QUALITY_ORDER): those whose weights are
+    complete in models_dir; the tiny test presets (random weights: noise) only when no real one is."""
+    present = [name for name in QUALITY_ORDER if weights_present(models_dir, PRESETS[name])]
+    return present or [preset.name for preset in PRESETS.values() if preset.local]
+
+
 def choose_model(models_dir: Path, gpu_list: list[Gpu] | None = None) -> tuple[str, str | None]:
     """The model `auto` stands for, and a warning for the operator (None when all is well).
 

@@ -18,6 +18,7 @@ from bot.i18n import _, error_message, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
 from bot.members import message_member
+from bot.model_choices import check_loadable, model_autocomplete
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
 from bot.replies import GENERIC_APOLOGY
@@ -25,7 +26,6 @@ from bot.references import clip_ref
 from bot.take_views import TakeButton
 from bot.views import queue_from_interaction
 from common.errors import ReelbotError
-from generation.registry import PRESETS
 from studio import remix as remixing
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
@@ -50,8 +50,9 @@ class TakesCog(commands.Cog):
     @app_commands.command(name="finalize", description="Re-render a draft clip in full quality")
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number or message link", model="A better model to render it on")
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    @app_commands.autocomplete(model=model_autocomplete)
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
+        check_loadable(interaction, model)
         studio = self.bot.studio
         member_clip = await remixing.resolve_clip(studio, clip_ref(clip))
 

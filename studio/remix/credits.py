@@ -88,7 +88,8 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
                    len(recipes), model=clip.model, size=size, fps=first.fps),
     ]
     for index, recipe in enumerate(recipes):
-        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
+        # The frames of the rendered shot (all its segments joined, cut to the plan), not one generation's.
+        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.frames, "fps": recipe.fps,
                   "steps": recipe.steps, "guidance": f"{recipe.guidance:g}"}
         if (recipe.width, recipe.height) == (first.width, first.height):
             lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {steps} steps, "
