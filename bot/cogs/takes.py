@@ -17,11 +17,11 @@ from discord.ext import commands
 from bot.i18n import _, error_message, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
-from bot.members import message_member
+from bot.members import interaction_member, message_member
 from bot.model_choices import check_loadable, model_autocomplete
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
-from bot.replies import GENERIC_APOLOGY
+from bot.incidents import incident
 from bot.references import clip_ref
 from bot.take_views import TakeButton
 from bot.views import queue_from_interaction
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from bot.app import ReelBot
 
 log = logging.getLogger(__name__)
-
 
 class TakesCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
@@ -54,7 +53,9 @@ class TakesCog(commands.Cog):
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
         check_loadable(interaction, model)
         studio = self.bot.studio
-        member_clip = await remixing.resolve_clip(studio, clip_ref(clip))
+        # The clip as the member sees it where they are (the one rule of studio.members).
+        asking, _settings = await interaction_member(studio, interaction)
+        member_clip = await remixing.resolve_clip(studio, clip_ref(clip), asking)
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
             return await finalize(studio, member, member_clip.id, model=model, origin=origin)
@@ -107,9 +108,9 @@ class TakesCog(commands.Cog):
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
-            except Exception:
-                log.exception("mention request in channel %s failed", message.channel.id)
-                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+            except Exception as error:
+                await status.edit(content=incident(f"mention request in channel {message.channel.id}", error),
+                                  delete_after=60)
                 return
             await status.edit(**self.bot.delivery.status(accepted))
 
