@@ -151,16 +151,25 @@ class OursOnly(logging.Filter):
         return record.name.split(".")[0] in OUR_PACKAGES
 
 
-def log_to_file(path: Path) -> None:
-    """For interactive commands: every record, Python warnings included, goes to `path`; the terminal keeps
-    only Reelbot's own warnings (a library's notice would read as if the member had done something wrong)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    root = logging.getLogger()
-    for handler in root.handlers:
-        handler.addFilter(OursOnly())
-    to_file = logging.FileHandler(path, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(to_file)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: int, log_file: Path | None) -> None:
+    """The process's logging, unless something configured it already (a test runner): records at `level` to
+    stderr; with `log_file` (interactive commands), every record, Python warnings included, goes to that file
+    and the terminal keeps only Reelbot's own (a library's notice would read as if the member had done
+    something wrong)."""
+    if logging.getLogger().handlers:
+        return
+    if log_file is None:
+        logging.basicConfig(level=level, format=LOG_FORMAT)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    terminal = logging.StreamHandler()
+    terminal.addFilter(OursOnly())
+    terminal.setLevel(level)
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[terminal, to_file])
     logging.captureWarnings(True)
 
 
@@ -168,17 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
     quiet = args.command in ("chat", "generate", "plan") and not args.verbose
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
         config = _config(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.command in ("chat", "generate") and not args.verbose:
-        log_to_file(Path(config.home) / "logs" / "console.log")
+    interactive = args.command in ("chat", "generate") and not args.verbose
+    configure_logging(logging.WARNING if quiet else logging.INFO,
+                      Path(config.home) / "logs" / "console.log" if interactive else None)
     install_redaction(config.secrets)
     if args.command in ("chat", "generate", "plan"):
         from bot.i18n import environment_language, set_language
