@@ -16,7 +16,7 @@ from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
 from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
-from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
+from bot.uploads import BASE_UPLOAD_LIMIT, fit_video, too_large
 from studio.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
 from studio.job_views import JobView
@@ -66,6 +66,7 @@ class ChallengePoster:
         # challenge id -> the film last posted for it and that post's link, so neither a turn that lands in
         # the same cut nor the final cut posts the same file twice.
         self._films: dict[int, tuple[Path, str]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
 
     @property
     def upload_dir(self) -> Path:
@@ -150,11 +151,18 @@ class ChallengePoster:
     # --- the relay film as it grows ---------------------------------------------------------------------
 
     async def post_grown_film(self, view: JobView, origin: Origin, posted_message_id: int) -> None:
-        """After a relay shot's clip was posted (the delivery loop calls this), post the film with it."""
+        """After a relay shot's clip was posted (the delivery loop calls this), post the film with it.
+        One relay at a time: two shots landing together post the grown film once, never an older cut
+        after a newer one."""
         found = await self.service.relay_turn_of(view.clip.id)
         if found is None:
             return
         challenge, _rest = found
+        async with self._locks.setdefault(challenge.id, asyncio.Lock()):
+            await self._post_grown_film(challenge.id, view, origin)
+
+    async def _post_grown_film(self, challenge_id: int, view: JobView, origin: Origin) -> None:
+        challenge = await self.service.challenge(challenge_id)
         if challenge.status != "open":
             return  # the final cut is (or will be) posted instead
         # The last shot of a full relay ends it now: the final cut, not one more "film so far".

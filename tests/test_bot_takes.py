@@ -51,7 +51,8 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
         final_post = await world.posted_clip()
         finalized = await world.studio.clip(3)
         assert (finalized.parent_id, finalized.remix_kind, finalized.author_id) == (2, "finalize", world.bob.id)
-        assert "remix of alice's clip #2" in embed_text(final_post)
+        # Bob finalized alice's pick: credited as what it is.
+        assert "final of alice's clip #2" in embed_text(final_post)
         assert "reelbot:clip:finalize:3" not in final_post.custom_ids()
 
 

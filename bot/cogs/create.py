@@ -11,7 +11,8 @@ from discord.ext import commands
 from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
-from generation.registry import ASPECTS, MAX_SEED, clip_models
+from bot.model_choices import check_loadable, model_autocomplete
+from generation.registry import ASPECTS, MAX_SEED
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
@@ -46,10 +47,8 @@ class CreateCog(commands.Cog):
         image="A picture (PNG, JPEG, WebP) the video starts from",
         takes="Render 2-4 quick takes of the first shot to pick from",
     )
-    @app_commands.choices(
-        model=[app_commands.Choice(name=name, value=name) for name in clip_models()],
-        aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS],
-    )
+    @app_commands.choices(aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS])
+    @app_commands.autocomplete(model=model_autocomplete)
     async def video(
         self,
         interaction: discord.Interaction,
@@ -65,6 +64,7 @@ class CreateCog(commands.Cog):
         image: discord.Attachment | None = None,
         takes: app_commands.Range[int, 2, MAX_TAKES] | None = None,
     ) -> None:
+        check_loadable(interaction, model)
         options = VideoOptions(shots=shots, model=model, seed=seed, aspect=aspect, duration=duration, style=style,
                                negative=negative, draft=draft, takes=takes)  # fmt: skip
         studio = self.bot.studio
