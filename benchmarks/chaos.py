@@ -35,7 +35,9 @@ from generation.registry import get_preset
 from renderqueue.jobs import enqueue_clip_job
 from renderqueue.scheduler import job_cost
 from storage.clips import create_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+
+from storage.transactions import transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ("a red kite over a green hill", "a paper boat on a rainy street", "a lighthouse at dusk",

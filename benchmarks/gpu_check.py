@@ -43,9 +43,11 @@ from generation.registry import get_preset  # noqa: E402
 from generation.tiny_tokenizers import fast_tokenizer  # noqa: E402
 from renderqueue.jobs import claim_next, enqueue_clip_job, get_job  # noqa: E402
 from renderqueue.settings import WorkerSettings  # noqa: E402
-from renderqueue.worker import WorkerConfig, process_job  # noqa: E402
+from renderqueue.rendering import process_job  # noqa: E402
+from renderqueue.worker_config import WorkerConfig  # noqa: E402
 from storage.clips import create_clip  # noqa: E402
-from storage.db import open_db, transaction  # noqa: E402
+from storage.db import open_db  # noqa: E402
+from storage.transactions import transaction  # noqa: E402
 
 # Dense bf16 peak, TFLOP/s, from NVIDIA's datasheets (SXM parts).
 PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "RTX 4090": 165.0}

@@ -31,13 +31,17 @@ from pathlib import Path
 
 import sqlite_utils
 
-from renderqueue.jobs import claim_next, enqueue_clip_job, queue_estimates, release_job
+from renderqueue.estimates import queue_estimates
+from renderqueue.jobs import claim_next, enqueue_clip_job, release_job
 from storage.aio import AsyncDatabase
 from storage.clips import create_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+from storage.transactions import transaction
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL
 from studio.config import Config
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 MODELS = ("wan-1.3b", "ltx-video")
 

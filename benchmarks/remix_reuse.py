@@ -28,13 +28,16 @@ import torch
 from generation.pipelines import PipelineCache
 from generation.registry import PRESETS
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from storage.aio import AsyncDatabase
 from storage.db import open_db
 from renderqueue.jobs import claim_next
 from studio.config import Config
 from studio.remix import parse_change, remix
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 REQUEST = "a giant monster walking through New York at sunset"
 CHANGE = "shot 2: the monster stops and roars at the sky"

@@ -22,7 +22,7 @@ from bot.members import interaction_member
 from bot.replies import report_error, send_ephemeral
 from studio.challenges import ChallengeService, ChallengeView, EntryView
 from studio.errors import StudioError
-from studio.service import Member
+from studio.members import Member
 
 COG_NAME = "Challenges"
 # Discord's limits: options per select menu, select menus (rows) per message.

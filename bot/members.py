@@ -5,7 +5,8 @@ import discord
 
 from bot.origin import TRANSPORT
 from studio.records import GuildSettings
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 
 
 def can_moderate(permissions: discord.Permissions, role_ids: tuple[int, ...], settings: GuildSettings) -> bool:

@@ -12,6 +12,7 @@ from bot.i18n.discord import SpeaksMemberLanguage
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import film_so_far_text, name_of
 from bot.challenge_views import service_of
+from bot.host import host_of
 from bot.members import interaction_member
 from bot.origin import upload_limit
 from bot.posting import fit_video
@@ -19,7 +20,8 @@ from bot.replies import report_error
 from bot.views import queue_from_interaction
 from studio.challenges import MAX_TURN_CHARS
 from studio.errors import StudioError
-from studio.service import Accepted, Member
+from studio.members import Member
+from studio.requests import Accepted
 
 
 def relay_buttons(challenge_id: int) -> discord.ui.View:
@@ -81,7 +83,7 @@ async def send_film(interaction: discord.Interaction, challenge_id: int | None) 
     found = await service.relay_turn_of(film.shots[0].turn.clip_id)  # type: ignore[arg-type]
     assert found is not None  # the film is made of the relay's turns
     limit = upload_limit(interaction.filesize_limit, settings)
-    uploads = interaction.client.delivery.upload_dir  # type: ignore[attr-defined]
+    uploads = host_of(interaction).delivery.upload_dir
     video, note = await asyncio.to_thread(fit_video, film.path, limit, uploads)
     files = [discord.File(video, filename=f"relay-{found[0].id}.mp4")] if video is not None else []
     await interaction.followup.send(film_so_far_text(found[0], film, note=note), files=files, ephemeral=True)

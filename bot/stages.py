@@ -42,7 +42,7 @@ def place_text(estimate: QueueEstimate) -> str:
 
 def waiting_reason(job: RenderJob) -> str:
     """` · <why>` for a queued job handed back by a transient fault (the media folder full, the database
-    held by another program: `renderqueue.worker.record_failure` keeps the reason as the job's error and
+    held by another program: `renderqueue.outcomes.record_failure` keeps the reason as the job's error and
     "waiting to retry" as its stage); "" otherwise. The reason is the worker's own sentence, in the reader's
     language."""
     if job.status == "queued" and job.stage == "waiting to retry" and job.reason is not None:

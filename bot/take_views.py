@@ -11,9 +11,11 @@ import discord
 
 from bot.buttons import Action, action_buttons
 from bot.i18n import N_
-from bot.views import _bot, clip_view, queue_from_interaction
+from bot.host import host_of
+from bot.views import clip_view, queue_from_interaction
 from studio.records import Clip
-from studio.service import Accepted, Member
+from studio.members import Member
+from studio.requests import Accepted
 from studio.shots import MAX_TAKES
 from studio.takes import is_draft, pick
 
@@ -22,7 +24,7 @@ _NAMES = ("one", "two", "three", "four")[:MAX_TAKES]
 
 def _picker(take: int):
     async def handler(interaction: discord.Interaction, clip_id: int) -> None:
-        studio = _bot(interaction).studio
+        studio = host_of(interaction).studio
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
             return await pick(studio, member, clip_id, take, origin=origin)

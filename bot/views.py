@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot import embeds
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
+from bot.host import host_of
 from bot.i18n import N_, _, say
 from bot.i18n import current as current_language
 from bot.i18n.discord import SpeaksMemberLanguage
@@ -28,16 +29,13 @@ from studio import remix as remixing
 from studio.converters import to_shot_number
 from studio.errors import StudioError
 from studio.lineage import lineage, lineage_text
-from studio.service import Accepted, JobView, Member, Studio
+from studio.job_views import JobView
+from studio.members import Member
+from studio.requests import Accepted
+from studio.service import Studio
 from studio.takes import finalize
 
-if TYPE_CHECKING:
-    from bot.app import ReelBot
-
 Submit = Callable[[Member, dict[str, Any]], Awaitable[Accepted]]
-
-def _bot(interaction: discord.Interaction) -> "ReelBot":
-    return interaction.client  # type: ignore[return-value]
 
 
 # --- the request flow -------------------------------------------------------------------------------
@@ -56,7 +54,7 @@ def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
 async def queue_from_interaction(interaction: discord.Interaction, submit: Submit) -> Accepted:
     """Acknowledge at once, queue the clip with an origin naming the status message, then show its shot
     list there. The delivery loop takes over from that message: progress, then the finished clip."""
-    bot = _bot(interaction)
+    bot = host_of(interaction)
     check_bot_can_post(interaction)
     message_id = await defer_placeholder(interaction)
     with bot.delivery.hold(message_id):
@@ -79,7 +77,7 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
 
 
 async def queue_remix(interaction: discord.Interaction, clip_id: int, change: remixing.RemixChange) -> Accepted:
-    studio = _bot(interaction).studio
+    studio = host_of(interaction).studio
 
     async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
         return await remixing.remix(studio, member, clip_id, change, origin=origin)
@@ -97,7 +95,7 @@ def clip_view(clip_id: int, *, draft: bool = False) -> discord.ui.View:
 
 
 async def _open_remix_modal(interaction: discord.Interaction, clip_id: int) -> None:
-    studio = _bot(interaction).studio
+    studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     await studio.visible_clip(member, clip_id)  # a deleted clip fails here, not after the member typed
     await interaction.response.send_modal(RemixModal(clip_id))
@@ -115,7 +113,7 @@ def vary_change(clip: Clip) -> remixing.RemixChange:
 
 
 async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
-    studio = _bot(interaction).studio
+    studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
     await queue_remix(interaction, clip_id, vary_change(clip))
@@ -126,7 +124,7 @@ async def _extend(interaction: discord.Interaction, clip_id: int) -> None:
 
 
 async def _finalize(interaction: discord.Interaction, clip_id: int) -> None:
-    studio = _bot(interaction).studio
+    studio = host_of(interaction).studio
 
     async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
         return await finalize(studio, member, clip_id, origin=origin)
@@ -140,7 +138,7 @@ def deleted_message(clip_id: int, by: str) -> dict[str, Any]:
 
 
 async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
-    bot = _bot(interaction)
+    bot = host_of(interaction)
     member, _settings = await interaction_member(bot.studio, interaction)
     clip = await bot.studio.delete_clip(member, clip_id)
     gone = deleted_message(clip_id, member.name)
@@ -157,7 +155,7 @@ async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
 
 
 async def _details(interaction: discord.Interaction, clip_id: int) -> None:
-    studio = _bot(interaction).studio
+    studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
     recipe = "\n".join(map(say, await remixing.recipe_card(studio, member, clip_id)))
@@ -227,7 +225,7 @@ class CancelJobButton(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Bu
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            studio = _bot(interaction).studio
+            studio = host_of(interaction).studio
             member, _settings = await interaction_member(studio, interaction)
             job = await studio.cancel(member, self.job_id)
             await send_ephemeral(interaction, _("Cancelled clip #{clip_id}.", clip_id=job.clip_id))
@@ -276,7 +274,7 @@ class CancelSelect(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Selec
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            studio = _bot(interaction).studio
+            studio = host_of(interaction).studio
             member, _settings = await interaction_member(studio, interaction)
             for value in self.item.values:
                 await studio.cancel(member, int(value))

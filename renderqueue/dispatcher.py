@@ -42,19 +42,12 @@ from renderqueue.remote import (
     SlotInfo,
     SlotLost,
 )
-from renderqueue.worker import (
-    JobWatch,
-    ProgressWriter,
-    RenderCacheAccess,
-    WorkerConfig,
-    captions,
-    clip_dir,
-    fail_hung,
-    record_cancelled,
-    record_failure,
-    record_success,
-    renderable_clip,
-)
+from renderqueue.finishing import record_success
+from renderqueue.job_watch import JobWatch, ProgressWriter, fail_hung
+from renderqueue.outcomes import record_cancelled, record_failure
+from renderqueue.render_cache import RenderCacheAccess
+from renderqueue.rendering import captions, clip_dir, renderable_clip
+from renderqueue.worker_config import WorkerConfig
 from storage.db import open_db
 from storage.records import RenderJob
 from storage.workers import register_worker, unregister_worker, worker_heartbeat

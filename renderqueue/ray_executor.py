@@ -26,7 +26,7 @@ from renderqueue.cluster import ClusterConfig, presets_from_resources
 from renderqueue.dispatcher import Dispatcher
 from renderqueue.ray_actor import RenderActor
 from renderqueue.remote import Event, RenderRequest, SlotInfo, SlotLost
-from renderqueue.worker import WorkerConfig
+from renderqueue.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
 

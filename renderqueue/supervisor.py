@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from renderqueue.orphans import reap_stale_workers
-from renderqueue.worker import WorkerConfig, run_worker
+from renderqueue.worker import run_worker
+from renderqueue.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from storage.db import LOCK_WAIT_S, open_db, transaction, while_locked
+from storage.db import LOCK_WAIT_S, open_db, while_locked
+
+from storage.transactions import transaction
 
 log = logging.getLogger(__name__)
 

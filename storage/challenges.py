@@ -8,7 +8,8 @@ import sqlite3
 
 import sqlite_utils
 
-from storage.db import timestamp, transaction
+from storage.db import timestamp
+from storage.transactions import transaction
 from common.errors import Conflict, NotFound
 from storage.records import Challenge, ChallengeEntry, ChallengeKind, ChallengeStatus, RelayTurn
 

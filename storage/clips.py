@@ -6,7 +6,8 @@ import json
 
 import sqlite_utils
 
-from storage.db import timestamp, transaction
+from storage.db import timestamp
+from storage.transactions import transaction
 from common.errors import NotFound
 from storage.records import Clip, ClipStatus
 from storage.users import upsert_user

@@ -1,17 +1,18 @@
-"""Opening the database and running immediate (write-locking) transactions."""
+"""Opening the database, waiting out other programs' locks, and storage timestamps.
+
+Write transactions are `storage.transactions.transaction`, beneath both this module and the schema."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
 import tenacity
 
 from common.errors import ReelbotError
+from storage.schema import migrate
 
 # How long a writer waits for another process's lock before giving up; renders write progress while the
 # bot inserts requests, so short waits are normal and must not surface as errors.
@@ -59,8 +60,6 @@ def open_db(path: Path | str, *, any_thread: bool = False) -> sqlite_utils.Datab
 
     `any_thread` lets another thread than the opener use (and close) the connection; it must still be
     used by one thread at a time."""
-    from storage.schema import migrate
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=not any_thread)
@@ -88,32 +87,6 @@ def _use_wal(db: sqlite_utils.Database) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
-
-    Read-then-write sequences (claiming a job, checking a queue limit) must not interleave with another
-    process's writes; a deferred BEGIN would only lock at the first write and could act on stale reads.
-    Nested use becomes a savepoint of the outer transaction, so callers can compose storage functions
-    (create a clip and enqueue its job) into one atomic unit.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    try:
-        db.execute("COMMIT")
-    except BaseException:
-        db.rollback()
-        raise
 
 
 def timestamp(now: float | None = None) -> float:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from storage.db import transaction
+from storage.transactions import transaction
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn, Protocol
 
 from common.errors import ReelbotError
 from storage import requests as request_store
+from storage.aio import AsyncDatabase
 from storage.db import DatabaseBusy
-
-if TYPE_CHECKING:
-    from studio.service import Studio
+from studio.request_kinds import resumer_for
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,15 @@ RETRY_FIRST_S = 5.0
 RETRY_MAX_S = 120.0
 
 
-async def refuse_or_keep(studio: Studio, request_id: int, error: ReelbotError) -> NoReturn:
+class KeepsRequests(Protocol):
+    """What keeping a request needs of the studio (`studio.service.Studio` is one): its database, and the
+    background tasks finishing kept requests by request id, which it cancels when it closes."""
+
+    adb: AsyncDatabase
+    finishing_later: dict[int, asyncio.Task]
+
+
+async def refuse_or_keep(studio: KeepsRequests, request_id: int, error: ReelbotError) -> NoReturn:
     """End a stored request that failed with `error`: a refusal is recorded on the request and re-raised; a
     `DatabaseBusy` keeps the request, starts finishing it in the background (`finish_later`) and raises
     DatabaseBusy with code "busy_saved". Raises always."""
@@ -43,7 +50,7 @@ async def refuse_or_keep(studio: Studio, request_id: int, error: ReelbotError) -
     raise error
 
 
-def finish_later(studio: Studio, request_id: int) -> None:
+def finish_later(studio: KeepsRequests, request_id: int) -> None:
     """Finish the stored request `request_id` in a background task of this process, retrying with backoff
     while the database stays busy; one task per request. The task ends when the request is queued or
     refused (recorded on the request, as any refusal), or when the studio closes (a restart finishes it)."""
@@ -53,9 +60,7 @@ def finish_later(studio: Studio, request_id: int) -> None:
     tasks[request_id] = asyncio.get_running_loop().create_task(_finish(studio, request_id))
 
 
-async def _finish(studio: Studio, request_id: int) -> None:
-    from studio.request_kinds import resumer_for
-
+async def _finish(studio: KeepsRequests, request_id: int) -> None:
     delay = RETRY_FIRST_S
     while True:
         await asyncio.sleep(delay)
@@ -71,6 +76,9 @@ async def _finish(studio: Studio, request_id: int) -> None:
             continue
         except ReelbotError as error:
             log.info("request %s refused once the database was free: %s", request_id, error.user_message)
+            return
+        except Exception:  # a bug: the request stays as received, and the next start tries it (or fails it)
+            log.exception("request %s crashed while being finished in the background", request_id)
             return
         log.info("request %s queued once the database was free: clip #%s", request_id, accepted.clip.id)
         return

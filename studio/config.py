@@ -66,6 +66,9 @@ class GalleryConfig(BaseModel):
     `enabled`: serve it and link posted clips to it. `host`, `port`: where it listens (loopback by
     default: publish it through a reverse proxy with TLS). `base_url`: the address members open, e.g.
     "https://films.example.org", used in the links the bot posts; "" means http://<host>:<port>.
+    `request_timeout_s`: a connection must send a whole request's line and headers within this many
+    seconds of opening (or of its previous response), else it is closed: slow-header clients
+    ("slowloris") can't hold connections open.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +77,7 @@ class GalleryConfig(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
     base_url: str = ""
+    request_timeout_s: float = Field(10.0, gt=0, le=3600)
 
     @property
     def public_url(self) -> str:
@@ -137,6 +141,17 @@ def _worker_count(value: Any) -> int | str:
     return count
 
 
+def _model_name(value: Any) -> str:
+    """`default_model`: "auto" or a preset's name (or alias), checked at start-up so that a typo is one line
+    then, not a refusal of every request later."""
+    from generation.registry import ALIASES, PRESETS  # data only; no torch
+
+    name = str(value).strip()
+    if name != AUTO_MODEL and name not in PRESETS and name not in ALIASES:
+        raise ValueError(f'expected "{AUTO_MODEL}" or a model preset: {", ".join(PRESETS)}')
+    return name
+
+
 class _ShortEnvNames(PydanticBaseSettingsSource):
     """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
 
@@ -177,7 +192,7 @@ class Config(BaseSettings):
     )
 
     home: Path = Path("reelbot-data")
-    default_model: str = AUTO_MODEL
+    default_model: Annotated[str, PlainValidator(_model_name)] = AUTO_MODEL
     discord_token: str = Field("", repr=False)
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     workers: Annotated[int | str, PlainValidator(_worker_count)] = "auto"

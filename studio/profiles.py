@@ -10,7 +10,8 @@ from storage.clips import find_clip
 from storage.profiles import clip_stats
 from storage.records import Challenge, Clip
 from studio.challenges.ranking import won
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 
 
 @dataclass(frozen=True)

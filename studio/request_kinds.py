@@ -1,21 +1,20 @@
 """Request kinds and how each is finished after a restart: every feature registers its own kind here
 (`@finishes("remix")`), so `studio.resume` needs no list of features and a new feature edits nothing else.
 
-A resumer takes the Studio and the stored request (`storage.requests.StoredRequest`) and returns the
-accepted clip (`studio.service.Accepted`), or raises ReelbotError when the request can no longer be made.
+A resumer takes the Studio (`studio.service.Studio`, which sits above this registry and so is not named in
+its type) and the stored request (`storage.requests.StoredRequest`) and returns the accepted clip
+(`studio.requests.Accepted`), or raises ReelbotError when the request can no longer be made.
 """
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common.registry import register_once
+from storage.requests import StoredRequest
+from studio.requests import Accepted
 
-if TYPE_CHECKING:
-    from storage.requests import StoredRequest
-    from studio.service import Studio
-
-Resumer = Callable[["Studio", "StoredRequest"], Awaitable[Any]]
+Resumer = Callable[[Any, StoredRequest], Awaitable[Accepted]]
 
 _RESUMERS: dict[str, Resumer] = {}
 

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import TYPE_CHECKING
 
 from common.text import N_, Nn_, Text
 from generation.recipe import ShotRender
 from generation.registry import MAX_SEED, get_preset
 from generation.segments import segmented_recipe
 from prompts.schema import Shot, ShotList
-
-if TYPE_CHECKING:
-    from studio.service import ClipPlan
+from studio.requests import ClipPlan
 
 # Takes of a first shot a member can ask for at once (each costs a draft render).
 MAX_TAKES = 4
@@ -81,13 +78,15 @@ def with_rendered_durations(shot_list: ShotList, recipes: list[ShotRender]) -> S
     shots = [shot.model_copy(update={"duration": round(recipe.duration, 3)})
              for shot, recipe in zip(shot_list.shots, recipes, strict=True)]
     return shot_list.model_copy(update={"shots": shots})
+
+
 def take_seeds(base_seed: int, count: int) -> list[int]:
     """Seeds of `count` takes: the first is `base_seed` (so `seed:` plus `takes:` repeats), the others far
     from it and from the per-shot seeds of shot_seeds."""
     return [(base_seed + 104729 * index) % MAX_SEED for index in range(count)]
 
 
-def takes_plan(plan: "ClipPlan", seeds: list[int]) -> "ClipPlan":
+def takes_plan(plan: ClipPlan, seeds: list[int]) -> ClipPlan:
     """The clip of takes for a planned clip: its first shot's recipe once per seed, captioned by seed. The
     clip keeps the whole shot list, so picking a take (studio.takes.pick) queues the rest unchanged."""
     if plan.recipes is None:

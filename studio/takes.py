@@ -22,9 +22,12 @@ from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.busy import refuse_or_keep
 from studio.pictures import fit_picture, original_picture
-from studio.remix import RemixError, _check_may_remix, _load_source, aspect_of
+from studio.remix import RemixError, aspect_of
+from studio.remix.planning import check_may_remix, load_source
 from studio.request_kinds import finishes
-from studio.service import Accepted, ClipPlan, Member, Studio
+from studio.members import Member
+from studio.requests import Accepted, ClipPlan
+from studio.service import Studio
 from studio.shots import recipes_for, shot_seeds
 
 
@@ -84,8 +87,8 @@ async def _fulfil_finalize(
 ) -> Accepted:
     settings = await studio.settings(member.guild_id)
     try:
-        source = await studio.adb.read(_load_source, clip_id)
-        _check_may_remix(member, source, settings)
+        source = await studio.adb.read(load_source, clip_id)
+        check_may_remix(member, source, settings)
         clip = source.clip
         if clip.remix_kind == "takes":
             raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then finalize that clip.",
@@ -137,8 +140,8 @@ async def _fulfil_pick(
 ) -> Accepted:
     settings = await studio.settings(member.guild_id)
     try:
-        source = await studio.adb.read(_load_source, clip_id)
-        _check_may_remix(member, source, settings)
+        source = await studio.adb.read(load_source, clip_id)
+        check_may_remix(member, source, settings)
         clip = source.clip
         if clip.remix_kind != "takes":
             raise RemixError("Clip #{clip_id} has no takes to pick from.", code="not_takes", clip_id=clip.id)

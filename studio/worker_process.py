@@ -17,7 +17,8 @@ from pathlib import Path
 
 from common.redact import install_redaction
 from renderqueue.orphans import die_with_parent
-from renderqueue.worker import WorkerConfig, run_worker
+from renderqueue.worker import run_worker
+from renderqueue.worker_config import WorkerConfig
 from studio.config import Config, load_config
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

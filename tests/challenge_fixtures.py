@@ -15,7 +15,8 @@ from storage.clips import create_clip
 from storage.records import Clip
 from storage_fixtures import advance_without_rendering, tiny_recipe
 from studio.config import Config
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 
 GUILD, CHANNEL = 10, 20
 # A fixed clock far from now: tests pass `now` explicitly, so real time never decides an outcome.

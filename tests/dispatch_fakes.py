@@ -14,7 +14,7 @@ import numpy as np
 from generation.encoding import encode_mp4
 from generation.recipe import ShotRender
 from renderqueue.dispatcher import Dispatcher
-from renderqueue.worker import WorkerConfig
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot, SlotInfo, SlotLost
 
 

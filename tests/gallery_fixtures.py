@@ -17,7 +17,8 @@ from challenge_fixtures import ready_clip
 from storage.records import Clip
 from storage.settings import set_setting
 from studio.config import Config
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 from studio.runtime import open_studio
 
 GUILD, OTHER_GUILD, CHANNEL = 10, 20, 30

@@ -13,7 +13,8 @@ import sqlite_utils
 
 from common.text import Text
 from storage.clips import create_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+from storage.transactions import transaction
 from renderqueue.jobs import QueueLimits, claim_next, complete_job, enqueue_clip_job, fail_job
 from storage.records import Clip, RenderJob
 

@@ -8,7 +8,8 @@ import pytest
 
 from studio.config import Config
 from studio.runtime import open_studio, workers_for
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 
 ALICE = Member(id=101, name="alice", guild_id=1, channel_id=11)
 BOB = Member(id=102, name="bob", guild_id=1, channel_id=11)

@@ -11,7 +11,8 @@ from storage.records import Clip
 from studio.challenges import ChallengeService
 from studio.lineage import lineage, lineage_text
 from studio.remix import RemixChange, RemixError, recipe_card, remix, resolve_clip, set_opt_out
-from studio.service import Member, Studio
+from studio.members import Member
+from studio.service import Studio
 from challenge_fixtures import ALICE, BOB, CAROL, DAVE, T0, ready_clip, studio  # noqa: F401
 
 # An admin and a member of another server (ids distinct from server A's members).

@@ -20,7 +20,7 @@ from studio.challenges import (
 )
 from studio import profiles
 from studio.errors import StudioError
-from studio.service import Member
+from studio.members import Member
 from common.errors import InvalidValue
 from studio.challenges import MAX_DURATION_S, MIN_DURATION_S
 from studio.converters import format_duration, to_duration_s

@@ -22,11 +22,12 @@ from storage_fixtures import submit, tiny_recipe
 from generation.assemble import render_clip
 from generation.encoding import probe, read_frame
 from generation.recipe import ShotRender
-from renderqueue import worker
+from renderqueue import job_watch
 from renderqueue.cluster import MODELS_DIR_ENV, PRESET_RESOURCE
-from renderqueue.jobs import cancel_job, get_job, queue_estimates
+from renderqueue.estimates import queue_estimates
+from renderqueue.jobs import cancel_job, get_job
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig
+from renderqueue.worker_config import WorkerConfig
 from storage.clips import get_clip
 
 ray = pytest.importorskip("ray")
@@ -127,13 +128,13 @@ def slot_of(executor, worker_id: str):
 
 def test_two_members_two_clips_each_on_two_actors(db, config, executor, monkeypatch):
     writes: dict[int, list[float]] = {}
-    real_update = worker.update_progress
+    real_update = job_watch.update_progress
 
     def update_progress(database, job_id, progress, *args, **kwargs):
         writes.setdefault(job_id, []).append(progress)
         return real_update(database, job_id, progress, *args, **kwargs)
 
-    monkeypatch.setattr(worker, "update_progress", update_progress)
+    monkeypatch.setattr(job_watch, "update_progress", update_progress)
     jobs = [
         submit(db, user_id=user, recipes=[tiny_recipe(10 * user + clip), tiny_recipe(10 * user + clip + 5)])
         for user in (1, 2)

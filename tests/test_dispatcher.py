@@ -15,11 +15,12 @@ from storage_fixtures import submit, tiny_recipe
 from generation.encoding import probe, read_frame
 from generation.errors import OutOfMemoryRenderError, RenderCancelled
 from generation.recipe import ShotRender
-from renderqueue import worker
-from renderqueue.jobs import cancel_job, get_job, queue_estimates
+from renderqueue import job_watch
+from renderqueue.estimates import queue_estimates
+from renderqueue.jobs import cancel_job, get_job
 from renderqueue.remote import Progress, Shot, SlotInfo, SlotLost
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig
+from renderqueue.worker_config import WorkerConfig
 from storage.clips import get_clip
 from storage.model_stats import get_model_stats
 from storage.workers import live_workers
@@ -60,8 +61,8 @@ def hashes(recipes: list[dict]) -> list[str]:
 
 def test_shots_render_on_a_slot_and_the_clip_is_stitched_here(db, config, mp4, monkeypatch):
     writes: list[tuple[float, str]] = []
-    real_update = worker.update_progress
-    monkeypatch.setattr(worker, "update_progress", lambda *a, **k: writes.append(a[2:4]) or real_update(*a, **k))
+    real_update = job_watch.update_progress
+    monkeypatch.setattr(job_watch, "update_progress", lambda *a, **k: writes.append(a[2:4]) or real_update(*a, **k))
     executor = FakeExecutor([SLOT_A], mp4)
     job = submit(db, recipes=[tiny_recipe(0), tiny_recipe(1)])
 

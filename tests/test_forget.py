@@ -13,7 +13,7 @@ from storage.users import get_user, set_remix_opt_out
 from studio.challenges import ChallengeService
 from studio.lineage import lineage, lineage_text
 from studio.remix import credit
-from studio.service import VideoOptions
+from studio.requests import VideoOptions
 from challenge_fixtures import ALICE, BOB, CAROL, T0, ready_clip, studio  # noqa: F401
 
 MARKER = "zebra-marker-4711"

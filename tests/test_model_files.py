@@ -16,7 +16,8 @@ from generation.model_files import check_model_folder, pull, ready_folder
 from generation.pipelines import PipelineCache
 from generation.registry import get_preset
 from renderqueue.settings import WorkerSettings
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.jobs import claim_next, get_job
 
 LTX = get_preset("ltx-video")

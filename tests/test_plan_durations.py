@@ -49,7 +49,7 @@ async def test_plan_reply_recipe_and_decoded_file_agree(studio: Studio, worker) 
 
 
 def test_a_shot_shrunk_after_running_out_of_memory_keeps_its_length():
-    from renderqueue.worker import shrink_recipe
+    from renderqueue.outcomes import shrink_recipe
 
     for model in ("tiny", "wan-1.3b", "cogvideox-2b"):
         recipe = segmented_recipe(model, "a cat", "", 1, seconds=4.0)

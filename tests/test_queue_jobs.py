@@ -9,28 +9,12 @@ from storage_fixtures import claim_all, claim_all_in_process, submit
 
 from common.text import Text
 from storage.clips import get_clip
-from storage.db import open_db, transaction
+from storage.db import open_db
+from storage.transactions import transaction
 from common.errors import NotAllowed, QueueFull
 from renderqueue import jobs as jobs_module
-from renderqueue.jobs import (
-    QueueLimits,
-    active_jobs,
-    cancel_job,
-    claim_next,
-    complete_job,
-    enqueue_clip_job,
-    fail_job,
-    get_job,
-    heartbeat,
-    mark_notified,
-    pending_notifications,
-    queue_estimates,
-    queue_position,
-    release_job,
-    requeue_stale,
-    update_progress,
-    user_jobs,
-)
+from renderqueue.estimates import queue_estimates, queue_position
+from renderqueue.jobs import QueueLimits, active_jobs, cancel_job, claim_next, complete_job, enqueue_clip_job, fail_job, get_job, heartbeat, mark_notified, pending_notifications, release_job, requeue_stale, update_progress, user_jobs
 from storage.model_stats import DEFAULT_LOAD_SECONDS, DEFAULT_SECONDS_PER_UNIT, record_model_stats
 from storage.records import PRIORITY_FINAL, GuildSettings
 from storage.workers import register_worker

@@ -8,7 +8,7 @@ from storage.clips import ancestors, create_clip, delete_clip, get_clip
 from storage_fixtures import SHOT_LIST, tiny_recipe
 from studio.lineage import LineageTree, lineage_image, lineage_text, lineage_tree
 from studio.remix import credit_line
-from studio.service import Member
+from studio.members import Member
 
 # Someone in the family's server, looking at it.
 VIEWER = Member(1, "viewer", guild_id=10, channel_id=20)

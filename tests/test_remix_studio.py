@@ -12,7 +12,10 @@ from bot.console import ConsoleSession, console_member
 from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
-from renderqueue.worker import WorkerConfig, process_job
+from generation.storyboard import board_panels
+from generation.storyboard_check import panel_faults
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from prompts.errors import UnsafeRequest
 from storage.clips import set_posted_message
@@ -35,7 +38,9 @@ from studio.remix import (
     resolve_clip,
     set_opt_out,
 )
-from studio.service import Member, Studio, VideoOptions
+from studio.members import Member
+from studio.requests import VideoOptions
+from studio.service import Studio
 
 GUILD = 10
 REQUEST = "a giant monster walking through New York at sunset"
@@ -89,6 +94,10 @@ class Renderer:
         output = process_job(self.db, job, self.pipelines, self.config, threading.Event())
         assert self.db.execute("SELECT status, error FROM jobs WHERE id = ?", (job.id,)).fetchone() == ("done", None)
         assert output is not None
+        # Whatever the layout (takes, reused shots and kept panels, a starting picture leading the board),
+        # every panel of the storyboard shows its shot.
+        extra = len(board_panels(output.storyboard_path)) - len(output.shot_paths)
+        assert panel_faults(output.storyboard_path, output.shot_paths, skip=extra) == []
         self.outputs.append(output)
         return output
 

@@ -6,7 +6,7 @@ import pytest
 
 from generation.encoding import encode_mp4
 from generation.recipe import ShotRender
-from renderqueue.worker import RenderCacheAccess
+from renderqueue.render_cache import RenderCacheAccess
 from storage.renders import lookup_render
 from storage_fixtures import tiny_recipe
 

@@ -20,7 +20,8 @@ from studio.errors import StudioError
 from studio.remix import parse_change
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio
-from studio.service import Studio, VideoOptions
+from studio.requests import VideoOptions
+from studio.service import Studio
 from studio_fixtures import ALICE, BOB
 
 

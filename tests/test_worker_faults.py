@@ -16,13 +16,16 @@ import pytest
 from storage_fixtures import submit, tiny_recipe
 
 from generation import assemble
-from renderqueue import worker
+from renderqueue import job_watch
 from generation.assemble import ClipOutput
 from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled
 from generation.recipe import ShotRender
 from generation.registry import clip_models, get_preset, validate_recipe
 from renderqueue.supervisor import supervise
-from renderqueue.worker import EXIT_HUNG, WorkerConfig, process_job, run_worker, shrink_recipe
+from renderqueue.outcomes import shrink_recipe
+from renderqueue.rendering import process_job
+from renderqueue.worker import run_worker
+from renderqueue.worker_config import EXIT_HUNG, WorkerConfig
 from renderqueue.settings import WorkerSettings
 from storage.clips import get_clip
 from storage.db import open_db
@@ -111,8 +114,8 @@ def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypa
     render = fake_render(lambda *_: None)
     monkeypatch.setattr(assemble, "render_shots", render)
     writes: list[float] = []
-    real_update = worker.update_progress
-    monkeypatch.setattr(worker, "update_progress", lambda *a, **k: writes.append(a[2]) or real_update(*a, **k))
+    real_update = job_watch.update_progress
+    monkeypatch.setattr(job_watch, "update_progress", lambda *a, **k: writes.append(a[2]) or real_update(*a, **k))
     job = submit(db, recipes=[tiny_recipe(0), tiny_recipe(1)])
 
     done = run_once(db, config)

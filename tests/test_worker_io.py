@@ -16,7 +16,7 @@ from bot import embeds
 from bot.console import progress_line
 from generation import assemble
 from generation.errors import EncodeError
-from renderqueue import worker
+from renderqueue import transient
 from renderqueue.jobs import get_job
 from renderqueue.worker import run_worker
 from storage import db as db_module
@@ -24,7 +24,7 @@ from storage.aio import AsyncDatabase
 from storage.clips import get_clip
 from storage.db import DatabaseBusy
 from storage.records import QueueEstimate
-from studio.service import JobView
+from studio.job_views import JobView
 from test_worker_faults import FakePipelines, config, fake_render, run_once, with_settings  # noqa: F401
 
 
@@ -65,8 +65,8 @@ def test_the_worker_backs_off_after_media_errors_and_finishes_the_job(db, config
     monkeypatch.setattr(assemble, "render_shots", fake_render(disk_full(4)))
     config = with_settings(config, retry_backoff_s=0.05, retry_backoff_max_s=0.15)
     delays: list[float] = []
-    real_delay = worker.Backoff.delay_s
-    monkeypatch.setattr(worker.Backoff, "delay_s", lambda self: (d := real_delay(self)) and delays.append(d) or d)
+    real_delay = transient.Backoff.delay_s
+    monkeypatch.setattr(transient.Backoff, "delay_s", lambda self: (d := real_delay(self)) and delays.append(d) or d)
     job = submit(db, recipes=[tiny_recipe(0)])
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(config, stop), kwargs={"pipelines": FakePipelines()})
@@ -175,7 +175,9 @@ async def test_a_request_stored_before_a_long_lock_is_saved_and_finished_once_th
     """The member is told "saved" only when the request really is stored; the studio then queues it by itself
     once the lock is gone. A request that couldn't even be stored gets the plain "busy, try again"."""
     from studio import busy
-    from studio.service import Member, Studio, VideoOptions
+    from studio.members import Member
+    from studio.requests import VideoOptions
+    from studio.service import Studio
 
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.05)
     monkeypatch.setattr(busy, "RETRY_FIRST_S", 0.1)

@@ -10,7 +10,8 @@ from storage_fixtures import submit, tiny_recipe
 from generation import assemble
 from generation.encoding import probe
 from generation.errors import OutOfMemoryRenderError
-from renderqueue.worker import WorkerConfig, process_job
+from renderqueue.rendering import process_job
+from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
 from storage.clips import get_clip
 from renderqueue.jobs import claim_next, get_job

@@ -8,11 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import help_embed
+from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
 from generation.registry import ASPECTS, MAX_SEED, clip_models
-from studio.service import Accepted, Member, VideoOptions
+from studio.members import Member
+from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class CreateCog(commands.Cog):
 
     @app_commands.command(name="help", description="What Reelbot can do")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=help_embed(), ephemeral=True)
+        await interaction.response.send_message(embeds=help_embeds(self.bot.tree.get_commands()), ephemeral=True)
 
 
 async def setup(bot: "ReelBot") -> None:

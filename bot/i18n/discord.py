@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.host import host_of
 from bot.i18n import languages, negotiate, say_in, set_language, supported, translations
 from common.text import Text
 
@@ -53,7 +54,7 @@ async def server_language(studio: "Studio", client: discord.Client, guild_id: in
 
 async def speak_to(interaction: discord.Interaction) -> bool:
     """Make the member's language current for this interaction's task; always True (an interaction_check)."""
-    set_language(await member_language(interaction.client.studio, interaction))  # type: ignore[attr-defined]
+    set_language(await member_language(host_of(interaction).studio, interaction))
     return True
 
 

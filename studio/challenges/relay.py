@@ -31,7 +31,8 @@ from studio.challenges.rules import (
     turn_seed,
 )
 from studio.challenges.views import RelayFilm, RelayTurnAccepted, turn_views
-from studio.service import ClipPlan, Member
+from studio.members import Member
+from studio.requests import ClipPlan
 from studio.shots import random_seed
 
 

@@ -18,7 +18,7 @@ from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from storage import challenges as store
 from storage.records import Challenge, ChallengeKind, Clip, GuildSettings, RelayTurn
 from studio.errors import StudioError
-from studio.service import Member
+from studio.members import Member
 
 # A challenge's running time, seconds.
 MIN_DURATION_S = 5 * 60

@@ -15,7 +15,7 @@ from storage.clips import find_clip
 from storage.records import Challenge, ChallengeEntry, Clip, RelayTurn
 from storage.users import get_user
 from studio.challenges.rules import ChallengeRules
-from studio.service import Accepted
+from studio.requests import Accepted
 
 
 @dataclass(frozen=True)

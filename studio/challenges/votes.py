@@ -11,7 +11,7 @@ from studio.challenges.base import ServiceBase
 from studio.challenges.rules import ChallengeRules, check_entry, check_open, pick_challenge
 from studio.challenges.views import SubmitResult, VoteResult
 from studio.errors import StudioError
-from studio.service import Member, visible_clip
+from studio.members import Member, visible_clip
 
 
 class VoteMethods(ServiceBase):

@@ -1,0 +1,186 @@
+"""The console's commands for making and following clips: `/help`, `/as`, `/queue`, `/cancel`, `/clip`,
+`/remix`, `/reroll`, `/image`, `/takes`, `/pick`, `/finalize`, `/lineage`, `/recipe`, `/gallery`, `/optout`,
+`/forget` and `/settings`."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from bot.console.replies import describe_accepted, progress_line
+from bot.console.session import COMMANDS, CONSOLE_GUILD, ConsoleSession, command, console_member
+from bot.gallery.app import GalleryUnavailable, start_gallery
+from bot.gallery.links import GalleryLinks
+from bot.i18n import _, ngettext, say
+from common.text import Text
+from studio import remix as remixing
+from studio.converters import to_id, to_shot_number, to_whole_number
+from studio.lineage import lineage, lineage_image, lineage_text
+from studio.members import author_text
+from studio.pictures import read_picture_file
+from studio.shots import MAX_TAKES
+from studio.takes import finalize, pick
+
+
+@command("help")
+async def _help(session: ConsoleSession, _arg: str) -> str:
+    lines = [_("type a request to make a clip, or:")] + [f"  /{name}" for name in sorted(COMMANDS)]
+    return "\n".join(lines)
+
+
+@command("as")
+async def _as(session: ConsoleSession, name: str) -> str:
+    if not name:
+        return _("you are {name}", name=session.member.name)
+    session.member = console_member(name)
+    return _("you are now {name}", name=name)
+
+
+@command("queue")
+async def _queue(session: ConsoleSession, _arg: str) -> str:
+    views = await session.studio.my_jobs(session.member)
+    return "\n".join(progress_line(view) for view in views) or _("nothing queued")
+
+
+@command("cancel")
+async def _cancel(session: ConsoleSession, arg: str) -> str:
+    job = await session.studio.cancel(session.member, to_id(arg, "job"))
+    return _("cancelled job {job_id} (clip #{clip_id})", job_id=job.id, clip_id=job.clip_id)
+
+
+@command("clip")
+async def _clip(session: ConsoleSession, arg: str) -> str:
+    clip = await session.studio.visible_clip(session.member, to_id(arg))
+    return _("clip #{clip_id} by {author} [{status}]: {request}\nvideo: {video}", clip_id=clip.id,
+             author=say(author_text(clip)), status=clip.status, request=clip.request, video=clip.video_path)
+
+
+@command("remix")
+async def _remix(session: ConsoleSession, arg: str) -> str:
+    ref, _sep, text = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    return await _queue_remix(session, clip.id, remixing.parse_change(text))
+
+
+@command("reroll")
+async def _reroll(session: ConsoleSession, arg: str) -> str:
+    ref, _sep, shot = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
+
+
+async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.RemixChange) -> str:
+    accepted = await remixing.remix(session.studio, session.member, clip_id, change)
+    session.watch(accepted)
+    credit = await remixing.credit(session.studio, accepted.clip)
+    return _("{plan}\n{credit}: {note}", plan=describe_accepted(accepted), credit=say(credit),
+             note=say(Text.loads(accepted.clip.remix_note)))
+
+
+@command("image")
+async def _image(session: ConsoleSession, arg: str) -> str:
+    """`/image PATH`: the next request starts from this picture; `/image off` forgets it."""
+    if arg.lower() in ("", "off", "none"):
+        session.picture = None
+        return _("the next request starts from nothing but its text")
+    picture = await asyncio.to_thread(read_picture_file, Path(arg), session.studio.config.media_dir)
+    session.picture = str(picture.path)
+    return _("the next request starts from {path} ({width}x{height}, picture {picture})", path=arg,
+             width=picture.width, height=picture.height, picture=picture.sha256[:12])
+
+
+@command("takes")
+async def _takes(session: ConsoleSession, arg: str) -> str:
+    """`/takes N request`: N draft takes of the first shot to `/pick` from."""
+    count, _sep, text = arg.partition(" ")
+    return await session.create(text, takes=to_whole_number(count, "takes", 2, MAX_TAKES))
+
+
+@command("pick")
+async def _pick(session: ConsoleSession, arg: str) -> str:
+    """`/pick CLIP TAKE`: render the full clip from one take."""
+    ref, _sep, take = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
+
+
+@command("finalize")
+async def _finalize(session: ConsoleSession, arg: str) -> str:
+    """`/finalize CLIP [MODEL]`: the draft in full quality (on MODEL)."""
+    ref, _sep, model = arg.partition(" ")
+    clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
+
+
+@command("lineage")
+async def _lineage(session: ConsoleSession, arg: str) -> str:
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    tree = await lineage(session.studio, session.member, clip.id)
+    out_path = session.studio.config.media_dir / "lineage" / f"clip-{clip.id}.png"
+    image = await asyncio.to_thread(lineage_image, tree, out_path, say=say)
+    return _("{tree}\nimage: {path}", tree=lineage_text(tree, say=say), path=image)
+
+
+@command("recipe")
+async def _recipe(session: ConsoleSession, arg: str) -> str:
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    return "\n".join(map(say, await remixing.recipe_card(session.studio, session.member, clip.id)))
+
+
+@command("gallery")
+async def _gallery(session: ConsoleSession, arg: str) -> str:
+    """/gallery [clip]: serve the web gallery (once) and print the signed link to the console's clips."""
+    config = session.studio.config
+    clip = await remixing.resolve_clip(session.studio, arg, session.member) if arg else None
+    if session.gallery is None:
+        try:
+            session.gallery = await start_gallery(config, session.studio)
+        except GalleryUnavailable as error:
+            return _("error: {message}", message=str(error))
+    links = GalleryLinks.of(config)
+    guild_id = session.member.guild_id if session.member.guild_id is not None else CONSOLE_GUILD
+    return links.clip(guild_id, clip.id) if clip is not None else links.server(guild_id)
+
+
+@command("optout")
+async def _optout(session: ConsoleSession, arg: str) -> str:
+    if arg not in ("on", "off"):
+        return _("usage: {usage}", usage="/optout on|off")
+    if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
+        return _("others can no longer remix your clips")
+    return _("others may remix your clips again")
+
+
+@command("forget")
+async def _forget(session: ConsoleSession, arg: str) -> str:
+    """/forget me | /forget member <name>: delete or anonymize a member's requests, clips, votes, profile."""
+    what, _sep, name = arg.partition(" ")
+    if what == "me":
+        forgotten = await session.studio.forget(session.member)
+    elif what == "member" and name.strip():
+        # The console's operator runs the console, so they moderate it.
+        operator = replace(session.member, can_moderate=True)
+        forgotten = await session.studio.forget(operator, console_member(name.strip()).id)
+    else:
+        return _("usage: {usage}", usage="/forget me | /forget member <name>")
+    return ngettext("forgotten: {n} record deleted or anonymized", "forgotten: {n} records deleted or anonymized",
+                    forgotten.total)
+
+
+@command("settings")
+async def _settings(session: ConsoleSession, arg: str) -> str:
+    """/settings show | set <key> <value> (`default` restores a default)"""
+    action, _sep, rest = arg.partition(" ")
+    key, _sep, value = rest.strip().partition(" ")
+    if action == "set" and key and value.strip():
+        # Whoever types at the console runs the bot, so they manage its settings.
+        settings = await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
+    elif action in ("show", ""):
+        settings = await session.studio.settings(CONSOLE_GUILD)
+    else:
+        return _("usage: {usage}", usage=" ".join((_settings.__doc__ or "").split()))
+    return "\n".join(f"{name}: {getattr(settings, name)}" for name in session.studio.setting_names())

@@ -1,0 +1,105 @@
+"""What the console prints: a plan as queued, a job's progress and outcome, a challenge and its results."""
+from __future__ import annotations
+
+from bot.i18n import _, ngettext, say
+from bot.stages import place_text, stage_text, waiting_reason
+from studio.challenges import ChallengeView, RelayResults, Results
+from studio.converters import format_duration
+from studio.job_views import JobView
+from studio.members import author_text
+from studio.requests import Accepted
+from studio.service import Studio
+
+
+def progress_line(view: JobView) -> str:
+    job = view.job
+    if job.status == "queued" and view.estimate is not None:
+        return _("clip #{clip_id}: queued, {place}, ~{seconds:.0f}s", clip_id=view.clip.id,
+                 place=place_text(view.estimate), seconds=view.estimate.eta_seconds) + waiting_reason(job)
+    bar = "#" * round(job.progress * 20)
+    return _("clip #{clip_id}: [{bar}] {percent} {stage}", clip_id=view.clip.id, bar=f"{bar:<20}",
+             percent=f"{job.progress:4.0%}", stage=stage_text(job.stage))
+
+
+def describe_accepted(accepted: Accepted) -> str:
+    """The plan as queued: each shot with the length it renders at, the style, and what could not be done."""
+    seconds = Studio.shot_seconds(accepted.clip)
+    shot_list = accepted.shot_list
+    shots = "\n".join(
+        f"  {index + 1}. [{length:.1f}s, {shot.camera}] {shot.action}"
+        for index, (shot, length) in enumerate(zip(shot_list.shots, seconds, strict=True))
+    )
+    reused = ngettext(" ({n} shot reused from earlier renders)", " ({n} shots reused from earlier renders)",
+                      accepted.reused) if accepted.reused else ""
+    notes = "".join("\n  " + _("note: {note}", note=say(note)) for note in (*shot_list.notes, *accepted.notes))
+    total = sum(seconds)
+    head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
+             title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
+    style = _("  style: {style}", style=shot_list.bible.style)
+    return f"{head}\n{style}\n{shots}{notes}"
+
+
+def describe_result(view: JobView) -> str:
+    if view.job.status == "done":
+        return _("clip #{clip_id} ready\nvideo: {video}\nstoryboard: {storyboard}", clip_id=view.clip.id,
+                 video=view.clip.video_path, storyboard=view.clip.storyboard_path)
+    if view.job.status == "cancelled":
+        return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
+    reason = say(view.job.reason) or _("no reason given")
+    return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=reason)
+
+
+def describe_challenge(view: ChallengeView) -> str:
+    challenge = view.challenge
+    if view.is_open:
+        state = _("open, {left} left", left=say(format_duration(view.time_left)))
+    else:
+        state = _("closed") if challenge.status == "closed" else _("ended, results coming")
+    heading = (_("relay #{challenge_id}: {theme} [{state}]") if challenge.kind == "relay"
+               else _("challenge #{challenge_id}: {theme} [{state}]"))
+    lines = [heading.format(challenge_id=challenge.id, theme=challenge.theme, state=state)]
+    if view.rules.describe():
+        lines.append(_("rules: {rules}", rules=", ".join(map(say, view.rules.describe()))))
+    if challenge.kind == "vote":
+        lines.append(ngettext("{n} entry", "{n} entries", len(view.entries)))
+        lines += [_('  clip #{clip_id} "{title}" by {author}', clip_id=e.clip.id, title=e.title,
+                    author=say(author_text(e.clip))) for e in view.entries]
+    else:
+        lines += [_("  shot {position} by {author} [{status}]: {text}", position=t.turn.position,
+                    author=t.author_name, status=t.status, text=t.turn.text) for t in view.turns]
+    if view.results is not None:
+        lines.append(describe_results(view.results))
+    return "\n".join(lines)
+
+
+def describe_results(results: Results) -> str:
+    challenge = results.challenge
+    if isinstance(results, RelayResults):
+        film = results.film
+        lines = [_('relay #{challenge_id} "{theme}" final cut: {film}', challenge_id=challenge.id,
+                   theme=challenge.theme, film=film.path or _("no shot was rendered"))]
+        lines += [_("  shot {position} by {author}: {text}", position=s.turn.position, author=s.author_name,
+                    text=s.turn.text) for s in film.shots]
+        if film.pending:
+            lines.append(ngettext("  ({n} shot still rendering, not in this cut)",
+                                  "  ({n} shots still rendering, not in this cut)", len(film.pending)))
+        return "\n".join(lines)
+    lines = [ngettext('challenge #{challenge_id} "{theme}" results: {n} vote',
+                      'challenge #{challenge_id} "{theme}" results: {n} votes', results.total_votes,
+                      challenge_id=challenge.id, theme=challenge.theme)]
+    lines += [
+        ngettext('  {rank}. clip #{clip_id} "{title}" by {author}: {n} vote',
+                 '  {rank}. clip #{clip_id} "{title}" by {author}: {n} votes', r.votes, rank=r.rank,
+                 clip_id=r.clip.id, title=r.title, author=say(author_text(r.clip)))
+        for r in results.ranking
+    ]
+    for winner in results.winners:
+        credits = results.credits.get(winner.clip.id, [])
+        if credits:
+            sources = ", ".join(_("#{clip_id} by {author}", clip_id=c.clip_id, author=c.name) for c in credits)
+            lines.append(_("  #{clip_id} builds on {sources}", clip_id=winner.clip.id, sources=sources))
+    if not results.winners:
+        lines.append(_("  no votes were cast, so there is no winner"))
+    if results.leaderboard_path is not None:
+        lines.append(_("leaderboard: {path}", path=results.leaderboard_path))
+    return "\n".join(lines)

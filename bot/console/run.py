@@ -1,0 +1,100 @@
+"""Running the console: `reelbot chat` (a session over stdin and stdout, with render workers, deadlines and
+requests a restart interrupted) and `reelbot generate` (one request rendered in-process)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import io
+import sys
+from typing import TextIO
+
+from bot.console.replies import describe_accepted, describe_result, describe_results, progress_line
+from bot.console.session import CONSOLE, ConsoleSession, console_member
+from bot.i18n import _, error_message
+from bot.incidents import incident
+from common.errors import ReelbotError
+from studio.challenges import DeadlineLoop, Results
+from studio.config import Config
+from studio.job_views import JobView
+from studio.pictures import read_picture_file
+from studio.requests import VideoOptions
+from studio.resume import resume_requests
+from studio.runtime import follow_job, open_studio, workers_for
+
+
+async def generate_once(config: Config, args: argparse.Namespace) -> int:
+    """Render one request with an in-process worker; prints the video and storyboard paths."""
+    studio = open_studio(config)
+    workers = workers_for(config, separate_processes=False).start()
+    try:
+        try:
+            image = getattr(args, "image", None)
+            picture = None if image is None else read_picture_file(image, config.media_dir)
+            options = VideoOptions(
+                shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
+                draft=args.draft, image=None if picture is None else str(picture.path),
+            )  # fmt: skip
+            accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
+        except ReelbotError as error:
+            print(_("error: {message}", message=error_message(error)), file=sys.stderr)
+            return 2
+        print(describe_accepted(accepted), file=sys.stderr)
+
+        async def show(view: JobView) -> None:
+            print(progress_line(view), file=sys.stderr)
+
+        view = await follow_job(studio, accepted.job.id, show, interval=0.5)
+        await studio.mark_delivered(view.job)
+        if view.job.status != "done":
+            print(describe_result(view), file=sys.stderr)
+            return 1
+        print(view.clip.video_path)
+        print(view.clip.storyboard_path)
+        return 0
+    finally:
+        workers.stop()
+        await studio.aclose()
+
+
+async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """`reelbot chat`: a session over `stdin` until EOF or /quit. Bytes that are not UTF-8 are read as
+    U+FFFD (never a UnicodeDecodeError, nor surrogates that SQLite refuses)."""
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(errors="replace")
+    studio = open_studio(config)
+    workers = workers_for(config, count=None).start()
+    session = ConsoleSession(studio, console_member(getpass.getuser()), out)
+    print(_("Reelbot console. Type a request, /help for commands, /quit to leave."), file=out, flush=True)
+
+    async def announce(results: Results) -> None:
+        print(describe_results(results), file=out, flush=True)
+
+    deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
+    try:
+        try:
+            resumed = await resume_requests(studio, CONSOLE)
+        except Exception as error:  # the database unreadable: say so and serve what is typed anyway
+            print(incident("console resume", error), file=out, flush=True)
+            resumed = []
+        for item in resumed:
+            if item.accepted is None:
+                print(_("error: {message}", message=error_message(item.error)), file=out, flush=True)
+                continue
+            print(describe_accepted(item.accepted), file=out, flush=True)
+            session.watch(item.accepted)
+        while True:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or line.strip() in ("/quit", "/exit"):
+                break
+            reply = await session.handle(line)
+            if reply:
+                print(reply, file=out, flush=True)
+        for task in list(session.watchers):
+            await task
+        return 0
+    finally:
+        deadlines.cancel()
+        await session.close()
+        workers.stop()
+        await studio.aclose()

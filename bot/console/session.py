@@ -1,0 +1,131 @@
+"""One console user's session: who they are (`/as`), the table of `/commands` every feature adds itself to,
+and what a typed line becomes."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from aiohttp import web
+
+from bot.console.replies import describe_accepted, describe_result
+from bot.i18n import _, error_message, say_in
+from bot.incidents import incident
+from bot.i18n import current as current_language
+from common.errors import ReelbotError
+from common.intake import clean
+from common.text import Text
+from studio.challenges import ChallengeService
+from studio.members import Member
+from studio.requests import Accepted, VideoOptions
+from studio.runtime import follow_job
+from studio.service import Studio
+
+
+# The console's transport name, and its one server and channel.
+CONSOLE = "console"
+
+
+CONSOLE_GUILD = 0
+
+
+CONSOLE_CHANNEL = 0
+
+
+async def _console_speaking(_guild_id: int | None) -> Callable[[Text], str]:
+    """The console's one reader: texts in the session's language (the `--lang` of the run)."""
+    return functools.partial(say_in, current_language())
+
+
+def console_member(name: str) -> Member:
+    # A stable id per name, so `/as alice` is the same member across sessions (lineage, votes).
+    return Member(
+        id=zlib.crc32(name.encode()) or 1, name=name, guild_id=CONSOLE_GUILD, channel_id=CONSOLE_CHANNEL,
+        transport=CONSOLE,
+    )  # fmt: skip
+
+
+Command = Callable[["ConsoleSession", str], Awaitable[str]]
+
+
+# Every console command, by name; a feature's commands add themselves with `@command(name)`.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register the decorated coroutine as `/name`; it takes the session and the rest of the line."""
+
+    def register(handler: Command) -> Command:
+        COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+@dataclass
+class ConsoleSession:
+    """One console user's state; `handle` maps a typed line to the text to print."""
+
+    studio: Studio
+    member: Member
+    out: TextIO = sys.stdout
+    watchers: set[asyncio.Task] = field(default_factory=set)
+    # The picture (`/image PATH`) the next request starts from.
+    picture: str | None = None
+    # One per session, so a challenge started here wakes the session's DeadlineLoop.
+    challenges: ChallengeService = field(init=False)
+    # The web gallery, once `/gallery` started it; `close` stops it.
+    gallery: web.AppRunner | None = None
+
+    def __post_init__(self) -> None:
+        self.challenges = ChallengeService(self.studio, speaking=_console_speaking)
+
+    async def close(self) -> None:
+        if self.gallery is not None:
+            await self.gallery.cleanup()
+            self.gallery = None
+
+    async def handle(self, line: str) -> str:
+        """What to print for a typed line. Never raises: a refusal is its message, anything else one
+        logged incident and an apology (bot.incidents), and the console keeps reading."""
+        line = clean(line).strip()  # typed text enters here, once (common.intake)
+        if not line:
+            return ""
+        try:
+            if not line.startswith("/"):
+                return await self.create(line)
+            name, _sep, rest = line[1:].partition(" ")
+            command = COMMANDS.get(name)
+            if command is None:
+                return _("unknown command /{name}; type /help", name=name)
+            return await command(self, rest.strip())
+        except ReelbotError as error:
+            return _("error: {message}", message=error_message(error))
+        except Exception as error:
+            return incident(f"console {line.split(' ', 1)[0][:40]}", error)
+
+    async def create(self, text: str, takes: int | None = None) -> str:
+        try:
+            accepted = await self.studio.create(self.member, text, VideoOptions(image=self.picture, takes=takes))
+        except ReelbotError as error:
+            return _("error: {message}", message=error_message(error))
+        self.picture = None
+        self.watch(accepted)
+        return describe_accepted(accepted)
+
+    def watch(self, accepted: Accepted) -> None:
+        async def report() -> None:
+            try:
+                view = await follow_job(self.studio, accepted.job.id, None, interval=0.5)
+                await self.studio.mark_delivered(view.job)
+                print(describe_result(view), file=self.out, flush=True)
+            except Exception as error:
+                print(incident(f"console delivery of clip #{accepted.clip.id}", error), file=self.out, flush=True)
+
+        task = asyncio.create_task(report())
+        self.watchers.add(task)
+        task.add_done_callback(self.watchers.discard)

@@ -1,0 +1,39 @@
+"""What the views, cogs and delivery need of the running bot, as protocols beneath them all.
+
+`bot.app.ReelBot` is the one host; naming it here would tie every view back to the module that loads
+them (an import circle), so the views ask an interaction for its `ReelHost` instead.
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol, cast
+
+import discord
+
+from studio.service import Studio
+
+
+class StatusMessages(Protocol):
+    """The part of `bot.posting.Delivery` an interaction works with."""
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where fitted uploads and the pictures members attach are kept."""
+        ...
+
+    def hold(self, message_id: int) -> AbstractContextManager[None]:
+        """Keep the delivery loop from editing status message `message_id` while the block fills it in."""
+        ...
+
+
+class ReelHost(Protocol):
+    """The running bot as its views see it: the studio, and the delivery of status messages and clips."""
+
+    studio: Studio
+    delivery: StatusMessages
+
+
+def host_of(interaction: discord.Interaction) -> ReelHost:
+    """The bot that received `interaction` (always a `bot.app.ReelBot`)."""
+    return cast(ReelHost, interaction.client)

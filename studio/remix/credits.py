@@ -1,0 +1,133 @@
+"""What a remix carries and shows: its credit line, its chain of ancestors, the recipe card that renders it
+again exactly, the clip a member points at, and opting out of being remixed."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from common.errors import NotFound
+from common.text import N_, Nn_, Text
+from storage import clips as clip_store
+from storage.records import Clip
+from storage.users import set_remix_opt_out
+from studio.converters import to_id
+from studio.members import Member, author_text, visible_clip
+from studio.remix.kinds import aspect_of
+from studio.service import Studio
+
+
+def credit_line(ancestors: Sequence[Clip], *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
+    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
+    parent when that is a different clip; None for an original (`ancestors`: parent first, original last).
+    `name` formats an author (a chat mention). A Text for the front-end to translate."""
+    if not ancestors:
+        return None
+    name = name or author_text
+    parent, root = ancestors[0], ancestors[-1]
+
+    def clip_ref(c: Clip) -> Text:
+        return Text.of(N_("#{clip_id} (deleted)"), clip_id=c.id) if c.status == "deleted" else Text.raw(f"#{c.id}")
+
+    if parent.id == root.id:
+        return Text.of(N_("remix of {author}'s clip {clip}"), author=name(root), clip=clip_ref(root))
+    return Text.of(N_("remix of {author}'s clip {clip}, original by {original_author} ({original})"),
+                   author=name(parent), clip=clip_ref(parent), original_author=name(root), original=clip_ref(root))
+
+
+async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
+    """The clip's credit line ("remix of alice's clip #12 ..."; None for an original); `name` shows an
+    author (default: their name, or "a deleted member")."""
+    return credit_line(await ancestors(studio, clip), name=name)
+
+
+async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
+    """The clip's remix chain, parent first and the original last; [] for an original (front-ends word
+    the credit in their own language from it)."""
+    return list(await studio.adb.read(clip_store.ancestors, clip.id))
+
+
+def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
+    """Everything that determines the video, so anyone can render it again exactly: one Text per line
+    (a front-end translates and joins them; prompts stay English, as the model reads them)."""
+    shot_list = Studio.shot_list(clip)
+    recipes = Studio.recipes(clip)
+    credit = credit_line(ancestors)
+    head = Text.of(N_('Clip #{clip_id} "{title}" by {author}'), clip_id=clip.id, title=shot_list.title,
+                   author=author_text(clip))
+    lines = [Text.of(N_("{head} ({credit})"), head=head, credit=credit) if credit else head]
+    first = recipes[0]
+    aspect = aspect_of(first)
+    size = f"{first.width}x{first.height}" + (f" ({aspect})" if aspect else "")
+    lines += [
+        Text.of(N_("Request: {request}"), request=clip.request),
+        Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
+                   len(recipes), model=clip.model, size=size, fps=first.fps),
+    ]
+    for index, recipe in enumerate(recipes):
+        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
+                  "steps": recipe.steps, "guidance": f"{recipe.guidance:g}"}
+        if (recipe.width, recipe.height) == (first.width, first.height):
+            lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {steps} steps, "
+                                    "guidance {guidance}"), **values))
+        else:
+            lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {size}, {steps} steps, "
+                                    "guidance {guidance}"), size=f"{recipe.width}x{recipe.height}", **values))
+        lines.append(Text.of(N_("  prompt: {prompt}"), prompt=recipe.prompt))
+        if index and recipe.negative_prompt == recipes[index - 1].negative_prompt:
+            lines.append(Text.of(N_("  negative: same as above")))
+        elif recipe.negative_prompt:
+            lines.append(Text.of(N_("  negative: {negative}"), negative=recipe.negative_prompt))
+        else:
+            lines.append(Text.of(N_("  negative: (none)")))
+        if recipe.init_image:
+            # Content hash: the stored file's name is the picture's (or a frame's) own hash.
+            lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+        if recipe.continues_from:
+            lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+    return lines
+
+
+async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text]:
+    """The recipe of a clip `member` can see (NotFound otherwise); ancestors they can't see are left out
+    of its credit line."""
+
+    def read(db: sqlite_utils.Database) -> list[Text]:
+        clip = visible_clip(db, member, clip_id)
+        chain = [c for c in clip_store.ancestors(db, clip_id) if member.sees(c.guild_id, c.author_id)]
+        return recipe_text(clip, chain)
+
+    return await studio.adb.read(read)
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    """What a member pointed at: a clip number, or the chat message a clip was posted as."""
+
+    clip_id: int | None = None
+    message_id: int | None = None
+
+
+def parse_clip_ref(text: str) -> ClipRef:
+    """A clip number ('12', '#12', 'clip 12'). Raises InvalidValue (code "invalid_id")."""
+    return ClipRef(clip_id=to_id(text))
+
+
+async def resolve_clip(studio: Studio, ref: str | ClipRef, member: Member) -> Clip:
+    """The (not deleted) clip a number or a posted message names, if `member` can see it where they are.
+    Raises InvalidValue for text that is not a clip number, NotFound for no such clip (or one elsewhere)."""
+    ref = parse_clip_ref(ref) if isinstance(ref, str) else ref
+    if ref.clip_id is None:
+        clip = await studio.clip_posted_as(ref.message_id)
+        if clip is None or clip.status == "deleted":
+            raise NotFound("That message isn't a clip I posted (or the clip was deleted).", code="not_a_clip")
+        ref = ClipRef(clip_id=clip.id)
+    return await studio.visible_clip(member, ref.clip_id)
+
+
+async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
+    """Stop (or allow again) others remixing the member's clips; returns the new setting."""
+    user = await studio.adb.write(set_remix_opt_out, member.id, opt_out, name=member.name)
+    return user.remix_opt_out

@@ -1,0 +1,154 @@
+"""Remixing: a new clip made from an existing one plus one change, with the parent recorded.
+
+Only shots whose recipe changed are rendered: every other shot keeps its parent's exact recipe, so the
+render cache (keyed by recipe hash) serves it for free, and `Accepted.reused` says how many that was.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from common.errors import NotFound, ReelbotError
+from generation.registry import get_preset
+from prompts.safety import ensure_screened, sanitize_request
+from prompts.schema import ShotList
+from storage import clips as clip_store
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from storage.requests import StoredRequest
+from storage.users import remix_opted_out
+from studio.busy import refuse_or_keep
+from studio.members import Member
+from studio.remix.change import RemixChange, RemixError, stored_change
+from studio.remix.kinds import APPLY_CHANGE, RemixContext, RemixDraft, Slot, aspect_of, carried_recipes
+from studio.request_kinds import finishes
+from studio.requests import Accepted, ClipPlan
+from studio.service import Studio
+
+
+async def remix(
+    studio: Studio, member: Member, clip_id: int, change: RemixChange, *, origin: dict | None = None
+) -> Accepted:
+    """Queue a remix of clip `clip_id`. Raises ReelbotError (refusals are RemixError)."""
+    settings = await studio.check_member_may_request(member)
+    if change.text:
+        change = dataclasses.replace(change, text=sanitize_request(change.text))
+        await ensure_screened(change.text, studio.safety_policy(settings))
+    options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
+    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin)
+    return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
+
+
+async def fulfil_remix(
+    studio: Studio,
+    request_id: int,
+    member: Member,
+    clip_id: int,
+    change: RemixChange,
+    settings: GuildSettings,
+    origin: dict | None,
+) -> Accepted:
+    """The slow part of a remix, after its request is stored; also how a restart finishes one."""
+    try:
+        source = await studio.adb.read(load_source, clip_id)
+        check_may_remix(member, source, settings)
+        plan, request = await _plan(studio, source.clip, change, settings)
+        return await studio.queue_plan(request_id, member, request, plan, settings, origin)
+    except ReelbotError as error:
+        await refuse_or_keep(studio, request_id, error)
+
+
+@finishes("remix")
+async def _resume_remix(studio: Studio, stored: StoredRequest) -> Accepted:
+    settings = await studio.settings(stored.guild_id)
+    member, change = Member.of_request(stored), stored_change(stored.options)
+    return await fulfil_remix(studio, stored.id, member, stored.options["clip_id"], change, settings, stored.origin)
+
+
+@dataclass(frozen=True)
+class RemixSource:
+    """A clip about to be remixed, with its chain of ancestors (parent first) and who in it opted out."""
+
+    clip: Clip
+    ancestors: list[Clip]
+    # Authors anywhere in the clip's chain (the clip, its parent, ... the original) who stop others
+    # remixing their work: a remix of a remix still carries every earlier author's shots.
+    opted_out: frozenset[int]
+
+
+def load_source(db: sqlite_utils.Database, clip_id: int) -> RemixSource:
+    """The clip `clip_id` as a remix source. Raises NotFound for no such clip."""
+    clip = clip_store.get_clip(db, clip_id)
+    chain = clip_store.ancestors(db, clip_id)
+    authors = {c.author_id for c in (clip, *chain)}
+    return RemixSource(clip, chain, frozenset(a for a in authors if remix_opted_out(db, a)))
+
+
+def check_may_remix(member: Member, source: RemixSource, settings: GuildSettings) -> None:
+    """Whether `member` may remix the source where they are: raises NotFound for a clip they can't see,
+    RemixError (codes "remix_off", "opted_out") when the server or an author in the chain says no."""
+    clip = source.clip
+    own = clip.author_id == member.id
+    if not own and not member.sees(clip.guild_id, clip.author_id):
+        # Other servers' clips and others' clips made in private messages are not visible here.
+        raise NotFound("There is no clip #{clip_id}.", clip_id=clip.id)
+    if not settings.allow_remix and not own:
+        raise RemixError(
+            "Remixing is turned off in this server: only a clip's author can remix it.", code="remix_off"
+        )
+    refusing = source.opted_out - {member.id}
+    if refusing:
+        name = next(c.author_name for c in (clip, *source.ancestors) if c.author_id in refusing)
+        raise RemixError(
+            "{name} has opted out of remixes, so clip #{clip_id} can't be remixed. You can still make something new of "
+            "your own!",
+            name=name, clip_id=clip.id, code="opted_out",
+        )
+
+
+async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: GuildSettings) -> tuple[ClipPlan, str]:
+    """The remix's plan and request text; shots it leaves alone keep their parent's recipe exactly."""
+    parent_list = Studio.shot_list(parent)
+    parent_recipes = Studio.recipes(parent)
+    if parent.remix_kind == "takes":
+        raise RemixError("Clip #{clip_id} is a set of takes: pick one first, then remix that clip.",
+                         code="pick_a_take", clip_id=parent.id)  # fmt: skip
+    if len(parent_recipes) != len(parent_list.shots):
+        raise RemixError(
+            "Clip #{clip_id} can't be remixed: its recipes don't match its shots.",
+            clip_id=parent.id, code="corrupt_clip",
+        )
+    slots = [Slot(shot, recipe.seed, recipe) for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)]
+    draft = RemixDraft(slots, parent_list.bible, parent.request)
+    await APPLY_CHANGE[change.kind](RemixContext(studio, parent, parent_list, settings), draft, change)
+
+    shot_list = ShotList.model_validate(
+        {**parent_list.model_dump(), **(draft.expanded or {}), "bible": draft.bible.model_dump(),
+         "shots": [slot.shot.model_dump() for slot in draft.slots]}
+    )
+    if change.kind != "edit":  # the expander screened a whole new shot list itself
+        policy = studio.safety_policy(settings)
+        for prompt in {s.prompt for s in shot_list.shots} - {s.prompt for s in parent_list.shots}:
+            await ensure_screened(prompt, policy)
+    recipes = carried_recipes(parent_list, parent_recipes, draft.slots)
+    if recipes == parent_recipes:
+        raise RemixError(
+            "That would give the same video as clip #{clip_id}; try a different change.",
+            clip_id=parent.id, code="no_change",
+        )
+    template = parent_recipes[0]
+    plan = ClipPlan(
+        shot_list=shot_list,
+        model=parent.model,
+        seeds=[slot.seed for slot in draft.slots],
+        aspect=aspect_of(template),
+        steps=template.steps,
+        # A remix of a draft is a draft: same fewer steps, same place in the queue.
+        priority=PRIORITY_DRAFT if template.steps < get_preset(parent.model).steps else PRIORITY_FINAL,
+        parent_id=parent.id,
+        remix_kind=change.kind,
+        remix_note=change.describe(),
+        recipes=tuple(recipes),
+    )
+    return plan, draft.request

@@ -1,0 +1,68 @@
+"""The studio's vocabulary of a request: what a member may set on a new clip (`VideoOptions`), the plan every
+kind of request ends in (`ClipPlan`), and what accepting one answers (`Accepted`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.text import Text
+from generation.recipe import ShotRender
+from prompts.schema import ShotList
+from storage.records import Clip, QueueEstimate, RenderJob
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """What a member may set on a new clip; None means the server's or the planner's default."""
+
+    shots: int | None = None
+    model: str | None = None
+    seed: int | None = None
+    aspect: str | None = None
+    duration: float | None = None
+    style: str | None = None
+    negative: str | None = None
+    # Drafts render with fewer steps and jump ahead of final renders in the queue.
+    draft: bool = False
+    # A stored picture (studio.pictures.read_picture's path) that the first shot starts from.
+    image: str | None = None
+    # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
+    takes: int | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A request accepted and queued: the stored request, its clip and job, the plan, the queue estimate, and how
+    many shots come from the render cache."""
+
+    request_id: int
+    clip: Clip
+    job: RenderJob
+    shot_list: ShotList
+    estimate: QueueEstimate | None
+    # Shots whose recipe was rendered before: they cost no GPU time.
+    reused: int
+    # Things the member should know about how the request was taken (a cropped picture), for a front-end
+    # to translate (common.text).
+    notes: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """Everything needed to queue a clip; creation, remixes and relays all end in one of these."""
+
+    shot_list: ShotList
+    model: str
+    seeds: list[int]
+    aspect: str | None
+    steps: int | None
+    priority: int
+    parent_id: int | None = None
+    remix_kind: str | None = None
+    # What the remix changed (stored as Text JSON in clips.remix_note; common.text).
+    remix_note: Text | None = None
+    # Exact recipes, one per shot, instead of deriving them from the shot list: a remix carries its
+    # parent's unchanged shots over bit for bit (so they hit the render cache even when the parent was
+    # shrunk after running out of memory) and can give a shot an init image.
+    recipes: tuple[ShotRender, ...] | None = None
+    # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
+    captions: tuple[str, ...] | None = None
