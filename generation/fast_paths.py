@@ -105,6 +105,12 @@ def get_fast_path(name: str) -> FastPath:
     return FAST_PATHS[name]
 
 
+def pipeline_preset(recipe: ShotRender) -> str:
+    """The preset whose pipeline renders `recipe`: its distilled path's checkpoint, else its own model."""
+    path = None if recipe.fast_path is None else FAST_PATHS.get(recipe.fast_path)
+    return path.source or recipe.model if path is not None and path.kind == "distilled" else recipe.model
+
+
 def draft_steps(model: str) -> int:
     """Denoising steps of a draft of `model` on its own schedule: half the preset's, never below its minimum."""
     preset = get_preset(model)

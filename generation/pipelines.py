@@ -21,7 +21,7 @@ import torch
 
 from generation.accel import Acceleration, apply, decide, installed_kernels
 from generation.adapters import Adapter, adapter_file, load_adapter
-from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError
+from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError, RenderError
 from generation.model_files import ready_folder
 from generation.placement import Tier, free_memory, placement_tier
 from generation.registry import ModelPreset, get_preset
@@ -65,6 +65,8 @@ class LoadedModel:
     # The pipeline whose model-offload hooks are installed (they follow one pipeline's module order).
     hooked: PipeKey = ("", False)
     adapters: set[str] = field(default_factory=set)
+    # Transformers (by preset name) compiled at load: they need a warm-up at their shot size.
+    compiled: set[str] = field(default_factory=set)
 
 
 class PipelineCache:
@@ -125,6 +127,28 @@ class PipelineCache:
             if adapter.name not in loaded.adapters:
                 load_adapter(pipe, adapter_file(self.models_dir, adapter), adapter, loaded.preset)
                 loaded.adapters.add(adapter.name)
+
+    def warm_up(self, presets: tuple[str, ...]) -> None:
+        """Load each preset (at a worker's start, never on a member's request) and, when its transformer was
+        compiled, run one step at its native size so the compile happens now. A preset that can't load is
+        logged; the others still warm up."""
+        import time
+
+        from generation.accel import warm_up
+
+        for name in presets:
+            started = time.monotonic()
+            try:
+                preset = get_preset(name)
+                pipe = self.get(preset.name)
+                with self._lock:
+                    compiled = preset.name in self._models[preset.distilled_from or preset.name].compiled
+                if compiled:
+                    warm_up(pipe, preset)
+            except RenderError as error:
+                log.warning("could not warm up %s: %s", name, error)
+                continue
+            log.info("warmed up %s in %.1f s%s", name, time.monotonic() - started, " (compiled)" * compiled)
 
     def loaded(self) -> list[str]:
         """Loaded pipelines, least recently used preset first ('name', 'name:i2v', and a distilled preset's
@@ -211,7 +235,8 @@ class PipelineCache:
 
         pipe = self._guarded(preset, load)
         pipe.set_progress_bar_config(disable=True)
-        return LoadedModel(preset, tier, {(preset.name, False): pipe}, hooked=(preset.name, False))
+        compiled = {preset.name} if self._decision(pipe.transformer).compiles else set()
+        return LoadedModel(preset, tier, {(preset.name, False): pipe}, hooked=(preset.name, False), compiled=compiled)
 
     def _decision(self, transformer: Any) -> Any:
         """The fast paths this host applies to `transformer` (generation.accel.decide)."""
@@ -289,6 +314,8 @@ class PipelineCache:
             return transformer
 
         transformer = self._guarded(preset, load)
+        if self._decision(transformer).compiles:
+            loaded.compiled.add(preset.name)
         return {"transformer": transformer, "scheduler": DistilledFlowMatchScheduler(fixed_timesteps=preset.timesteps)}
 
 
