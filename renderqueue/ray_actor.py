@@ -59,7 +59,8 @@ class RenderActor:
         settings = AccelSettings(**(accel or {}))
         self.pipelines = PipelineCache(Path(os.environ.get(MODELS_DIR_ENV, models_dir)), device=device,
                                        accel=settings.acceleration())  # fmt: skip
-        self.pipelines.warm_up(settings.warm_up)
+        if settings.warm_up:
+            self.pipelines.warm_up(settings.warm_up)
         self.progress_interval = progress_interval
         self._render_shot = shot_renderer
 

@@ -98,7 +98,8 @@ def run_worker(
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
     # Before the first claim: no member's request waits for a load or a compile the operator asked for.
-    pipelines.warm_up(config.settings.accel.warm_up)
+    if config.settings.accel.warm_up:
+        pipelines.warm_up(config.settings.accel.warm_up)
     encoder = assemble.ShotEncoder()
     finisher = Finisher(config)
     backoff = Backoff(config.settings.retry_backoff_s, config.settings.retry_backoff_max_s)
