@@ -81,7 +81,8 @@ class RequestIntake(ServerSettings):
         model = get_preset(options.model or settings.default_model or self.config.default_model).name
         if options.image is None or get_preset(model).supports_i2v:
             return model
-        fallback = None if options.model else i2v_fallback(model, self.config.models_dir)
+        fallback = None if options.model else i2v_fallback(model, self.config.models_dir,
+                                                            frozenset(self.config.models.accept_licences))
         if fallback is None:
             raise PictureError(
                 "{model} can't start from a picture. Models that can: {models}.",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from common.text import Nn_, Text
 from generation.fast_paths import as_draft, as_final, draft_path
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from storage.records import GuildSettings
+from storage.records import Clip, GuildSettings
 from studio.config import Config
 
 
@@ -42,3 +43,19 @@ def like(recipe: ShotRender, template: ShotRender) -> ShotRender:
     """`recipe` rendered the way `template` is: its quality level, fast path, steps and guidance."""
     return dataclasses.replace(recipe, quality=template.quality, fast_path=template.fast_path, steps=template.steps,
                                guidance=template.guidance)  # fmt: skip
+
+
+def clip_is_draft(clip: Clip) -> bool:
+    """Whether any shot of the clip is a draft (is_draft)."""
+    return any(is_draft(ShotRender.from_dict(recipe)) for recipe in clip.recipes)
+
+
+def clip_quality(clip: Clip) -> Text:
+    """What a post and the gallery say of a clip's quality: "draft · 3 steps" or "final · 50 steps" (the most
+    steps its drafts, or else its shots, take)."""
+    recipes = [ShotRender.from_dict(recipe) for recipe in clip.recipes]
+    drafts_ = [recipe for recipe in recipes if is_draft(recipe)]
+    steps = max((recipe.steps for recipe in drafts_ or recipes), default=0)
+    if drafts_:
+        return Text.count(Nn_("draft · {n} step", "draft · {n} steps"), steps)
+    return Text.count(Nn_("final · {n} step", "final · {n} steps"), steps)
