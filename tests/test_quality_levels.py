@@ -10,7 +10,7 @@ from storage.settings import get_settings, set_setting
 from studio.config import Config
 from studio.requests import VideoOptions
 from studio.runtime import open_studio
-from studio.remix import RemixChange, remix
+from studio.remix import RemixChange, recipe_text, remix
 from studio.service import Studio
 from studio.takes import finalize, is_draft, pick
 from test_remix_studio import ALICE, BOB, GUILD
@@ -34,6 +34,9 @@ async def test_drafts_take_the_presets_fast_path_or_full_drafts_as_the_server_sa
     assert _schedule(final) == {("tiny-wan2.2", "final", None, 3, 5.0)} and not is_draft(final)
     fast = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, model="tiny-wan2.2", draft=True))
     assert _schedule(fast.clip) == {("tiny-wan2.2", "draft", "tiny-fastwan2.2", 3, 1.0)} and is_draft(fast.clip)
+    # The recipe card names the path: it decides the pixels as much as the seed does.
+    card = [line.render() for line in recipe_text(fast.clip)]
+    assert card.count("  a draft, through tiny-fastwan2.2") == 2 and "3 steps, guidance 1" in card[3]
     assert fast.job.priority == 0
     ltx = await studio.create(ALICE, REQUEST, VideoOptions(shots=1, model="tiny-ltx", draft=True))
     assert _schedule(ltx.clip) == {("tiny-ltx", "draft", "ltx-taylorseer", 2, 3.0)}  # a cache hook at draft steps
