@@ -3,26 +3,18 @@ operator's `[models]` settings shape them, and what remixes, picks and finalize 
 from __future__ import annotations
 
 import pytest
-from studio_fixtures import make_config
 
 from common.errors import InvalidValue
 from storage.settings import get_settings, set_setting
-from studio.config import Config
+from studio.config import ModelsConfig
 from studio.requests import VideoOptions
-from studio.runtime import open_studio
 from studio.remix import RemixChange, recipe_text, remix
 from studio.service import Studio
 from studio.takes import finalize, is_draft, pick
-from test_remix_studio import ALICE, BOB, GUILD
+from test_remix_studio import ALICE, BOB, GUILD, studio
 
+__all__ = ["studio"]  # the shared tiny-model studio with roomy queue limits
 REQUEST = "a paper boat sails down a rainy street"
-
-
-@pytest.fixture
-async def studio(studio):
-    for key, value in (("max_queued_per_user", 50), ("max_queued_per_guild", 500)):
-        await studio.adb.write(set_setting, GUILD, key, value)
-    return studio
 
 
 def _schedule(clip) -> set[tuple]:
@@ -64,20 +56,13 @@ async def test_remixes_and_picks_keep_their_drafts_path_and_finalize_restores_th
     assert [r.seed for r in Studio.recipes(final.clip)] == [r.seed for r in Studio.recipes(draft)]
 
 
-async def test_finals_take_the_conservative_cache_hook_only_when_the_operator_turns_it_on(tmp_path, tiny_models_dir):
-    base = make_config(tmp_path / "home", tiny_models_dir)
-    config = Config(**{**base.model_dump(), "models": {"cache_finals": True}})
-    studio = open_studio(config)
-    try:
-        for key, value in (("max_queued_per_user", 50), ("max_queued_per_guild", 500)):
-            await studio.adb.write(set_setting, GUILD, key, value)
-        final = (await studio.create(ALICE, REQUEST, VideoOptions(shots=1, model="tiny-ltx"))).clip
-        assert _schedule(final) == {("tiny-ltx", "final", "ltx-taylorseer-final", 3, 3.0)} and not is_draft(final)
-        draft = (await studio.create(ALICE, REQUEST, VideoOptions(shots=1, model="tiny-ltx", draft=True))).clip
-        finalized = await finalize(studio, BOB, draft.id)
-        assert _schedule(finalized.clip) == _schedule(final)
-    finally:
-        await studio.aclose()
+async def test_finals_take_the_conservative_cache_hook_only_when_the_operator_turns_it_on(studio):
+    studio.config = studio.config.model_copy(update={"models": ModelsConfig(cache_finals=True)})
+    final = (await studio.create(ALICE, REQUEST, VideoOptions(shots=1, model="tiny-ltx"))).clip
+    assert _schedule(final) == {("tiny-ltx", "final", "ltx-taylorseer-final", 3, 3.0)} and not is_draft(final)
+    draft = (await studio.create(ALICE, REQUEST, VideoOptions(shots=1, model="tiny-ltx", draft=True))).clip
+    finalized = await finalize(studio, BOB, draft.id)
+    assert _schedule(finalized.clip) == _schedule(final)
 
 
 def test_draft_quality_is_a_server_setting_with_two_values(db):
