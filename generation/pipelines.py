@@ -227,16 +227,17 @@ class PipelineCache:
         tier = placement_tier(preset, free_memory(self.device))
         log.info("loading %s (%s) on %s as %s%s", preset.name, preset.pipeline_class, self.device, dtypes,
                  f", placement {tier}" if on_gpu else "")  # fmt: skip
-        def load() -> Any:
+        def load() -> tuple[Any, bool]:
             pipe = getattr(diffusers, preset.pipeline_class).from_pretrained(source, dtype=dtypes)
             _place(pipe, tier, self.device)
-            apply(pipe.transformer, pipe.vae, self._decision(pipe.transformer))
-            return pipe
+            decision = self._decision(pipe.transformer)
+            apply(pipe.transformer, pipe.vae, decision)
+            return pipe, decision.compiles
 
-        pipe = self._guarded(preset, load)
+        pipe, compiles = self._guarded(preset, load)
         pipe.set_progress_bar_config(disable=True)
-        compiled = {preset.name} if self._decision(pipe.transformer).compiles else set()
-        return LoadedModel(preset, tier, {(preset.name, False): pipe}, hooked=(preset.name, False), compiled=compiled)
+        key = (preset.name, False)
+        return LoadedModel(preset, tier, {key: pipe}, hooked=key, compiled={preset.name} if compiles else set())
 
     def _decision(self, transformer: Any) -> Any:
         """The fast paths this host applies to `transformer` (generation.accel.decide)."""
@@ -310,12 +311,13 @@ class PipelineCache:
                 raise ModelUnavailableError(
                     "The {model} model's files hold a transformer for another model than {base}.",
                     model=preset.name, base=loaded.preset.name, fix=f"run `reelbot models pull {preset.name}` again")
-            apply(transformer, None, self._decision(transformer))
+            decision = self._decision(transformer)
+            apply(transformer, None, decision)
+            if decision.compiles:
+                loaded.compiled.add(preset.name)
             return transformer
 
         transformer = self._guarded(preset, load)
-        if self._decision(transformer).compiles:
-            loaded.compiled.add(preset.name)
         return {"transformer": transformer, "scheduler": DistilledFlowMatchScheduler(fixed_timesteps=preset.timesteps)}
 
 

@@ -17,13 +17,18 @@ from generation.errors import ModelUnavailableError, RenderCancelled
 from generation.fast_paths import FAST_PATHS, as_draft, draft_path
 from generation.pipelines import PipelineCache
 from generation.registry import get_preset
-from generation.render import render_shot
+from generation.render import render_shot as render_frames
 from generation.tiny_adapters import ensure_tiny_adapter
 
 
 @pytest.fixture(scope="module")
 def cache(tiny_models_dir):
     return PipelineCache(tiny_models_dir, device="cpu", max_loaded=4)
+
+
+def render_shot(recipe, cache, **kwargs) -> np.ndarray:
+    """The shot's frames in bytes (uint8), as encoders take them."""
+    return render_frames(recipe, cache, **kwargs).to_bytes()
 
 
 def _recipe(model: str, prompt: str = "a red fox runs through snow", seed: int = 3, **changes):
@@ -122,3 +127,27 @@ def test_opt_in_cuda_fast_paths_on_a_cpu_host_are_skipped_and_logged(tiny_models
         frames = render_shot(_recipe("tiny-cogvideox"), cache)
     assert frames.std() > 5
     assert "fast path skipped: compile: no CUDA device" in caplog.text
+
+
+@pytest.mark.parametrize("model", ["tiny-ltx", "tiny-cogvideox"])
+def test_each_familys_lora_renders_through_the_adapter_path(cache, model):
+    final = _recipe(model)
+    before = render_shot(final, cache)
+    draft = as_draft(final, FAST_PATHS[f"{model}-distill-lora"])
+    frames = render_shot(draft, cache)
+    assert frames.std() > 5 and not np.array_equal(frames, before)
+    assert np.array_equal(render_shot(final, cache), before)
+
+
+def test_a_fused_lora_renders_its_draft_and_is_taken_out_again(tiny_models_dir):
+    plain = PipelineCache(tiny_models_dir, device="cpu")
+    fused = PipelineCache(tiny_models_dir, device="cpu", accel=Acceleration(fuse_lora=True))
+    final = _recipe("tiny-wan")
+    draft = as_draft(final, FAST_PATHS["tiny-wan-distill-lora"])
+    before = render_shot(final, fused)
+    # Folded into the weights, the LoRA gives its draft (to float rounding) ...
+    assert np.abs(render_shot(draft, fused).astype(int) - render_shot(draft, plain)).max() <= 1
+    # ... and subtracted again, the final within float rounding of what it was (float32 here; bf16 on a GPU
+    # rounds more, which is why fusing is the operator's choice).
+    after = render_shot(final, fused)
+    assert np.abs(after.astype(int) - before).max() <= 1
