@@ -62,7 +62,7 @@ def test_the_distilled_preset_shares_its_bases_modules(cache):
 
 @pytest.mark.parametrize("model, path", [("tiny-wan", "wan-first-block-cache"), ("tiny-ltx", "ltx-taylorseer")])
 def test_cache_hooks_skip_blocks_and_never_outlive_their_shot(cache, model, path):
-    final = _recipe(model, "a blue whale sings", seed=9, steps=6)
+    final = _recipe(model, "a blue whale sings", seed=9, steps=5)
     draft = dataclasses.replace(final, fast_path=path, quality="draft")
     transformer = cache.get(model).transformer
     with counting(transformer) as blocks:
@@ -85,9 +85,9 @@ def test_cache_hooks_skip_blocks_and_never_outlive_their_shot(cache, model, path
 def test_a_lora_of_another_family_or_a_truncated_one_fails_with_the_fix_and_the_model_keeps_serving(
     tiny_models_dir, tmp_path
 ):
-    for name in ("tiny-wan", "tiny-ltx"):
-        shutil.copytree(tiny_models_dir / name, tmp_path / name)
-    cache = PipelineCache(tmp_path, device="cpu", max_loaded=2)
+    shutil.copytree(tiny_models_dir / "tiny-wan", tmp_path / "tiny-wan")
+    shutil.copytree(tiny_models_dir / "tiny-ltx", tmp_path / "tiny-ltx")  # the wrong adapter's model
+    cache = PipelineCache(tmp_path, device="cpu")
     wrong = ensure_tiny_adapter(tmp_path, "tiny-ltx-distill-lora").read_bytes()
     target = ensure_tiny_adapter(tmp_path, "tiny-wan-distill-lora")
     good = target.read_bytes()
@@ -102,8 +102,8 @@ def test_a_lora_of_another_family_or_a_truncated_one_fails_with_the_fix_and_the_
     target.write_bytes(good[: len(good) // 2])
     with pytest.raises(ModelUnavailableError, match="damaged \\(a truncated or corrupt download\\)"):
         render_shot(draft, cache)
-    # The loaded model still renders finals, and other presets render too.
-    assert render_shot(final, cache).std() > 5 and render_shot(_recipe("tiny-ltx"), cache).std() > 5
+    # The loaded model still renders finals (other presets too: test_worker_drafts).
+    assert render_shot(final, cache).std() > 5
     target.unlink()
     assert render_shot(draft, cache).shape == (9, 64, 64, 3)  # rebuilt on the next draft
 
@@ -124,9 +124,9 @@ def test_a_distilled_folder_without_its_scheduler_fails_the_draft_not_the_final(
 def test_opt_in_cuda_fast_paths_on_a_cpu_host_are_skipped_and_logged(tiny_models_dir, caplog):
     cache = PipelineCache(tiny_models_dir, device="cpu", accel=Acceleration(compile=True, attention="auto"))
     with caplog.at_level(logging.INFO, logger="generation.accel"):
-        frames = render_shot(_recipe("tiny-cogvideox"), cache)
-    assert frames.std() > 5
+        pipe = cache.get("tiny-cogvideox")
     assert "fast path skipped: compile: no CUDA device" in caplog.text
+    assert not hasattr(pipe.transformer, "_orig_mod") and pipe.transformer.training is False  # nothing compiled
 
 
 @pytest.mark.parametrize("model", ["tiny-ltx", "tiny-cogvideox"])
