@@ -51,8 +51,18 @@ def test_every_draft_path_renders_its_own_frames_and_leaves_finals_untouched(cac
     assert np.array_equal(render_shot(final, cache), before)
 
 
-def test_the_distilled_preset_shares_its_bases_modules(cache):
-    render_shot(as_draft(_recipe("tiny-wan2.2"), FAST_PATHS["tiny-fastwan2.2"]), cache)
+def test_the_distilled_preset_shares_its_bases_modules_and_starts_from_pictures(cache, tmp_path):
+    from PIL import Image
+
+    drafts = []
+    for colour in ((220, 30, 30), (30, 30, 220)):
+        picture = tmp_path / f"{colour[0]}.png"
+        Image.new("RGB", (64, 64), colour).save(picture)
+        drafts.append(render_shot(as_draft(_recipe("tiny-wan2.2", init_image=str(picture)),
+                                           FAST_PATHS["tiny-fastwan2.2"]), cache))  # fmt: skip
+    # Random weights don't reproduce the picture, but the picture is the draft's first latent frame: another
+    # picture, another video.
+    assert not np.array_equal(drafts[0], drafts[1])
     base, fast = cache.get("tiny-wan2.2"), cache.get("tiny-fastwan2.2")
     assert fast.text_encoder is base.text_encoder and fast.vae is base.vae and fast.tokenizer is base.tokenizer
     assert fast.transformer is not base.transformer and type(fast.scheduler).__name__ == "DistilledFlowMatchScheduler"
