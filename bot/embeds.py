@@ -14,6 +14,7 @@ from bot.stages import place_text, stage_text, waiting_reason
 from studio.records import Clip, GuildSettings
 from studio.remix import credit_line
 from studio.job_views import JobView
+from studio.quality import clip_quality
 from studio.service import Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
@@ -142,6 +143,7 @@ def clip_embed(
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)
+    embed.add_field(name=_("Quality"), value=say(clip_quality(clip)))
     if reused:
         embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
                                                          "{n} shots from earlier renders", reused))

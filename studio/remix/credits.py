@@ -109,6 +109,10 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
             lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+        if recipe.fast_path:
+            # The fast path decides pixels too (generation.fast_paths): name it, so the shot renders again.
+            through = N_("  a draft, through {path}") if recipe.quality == "draft" else N_("  final, through {path}")
+            lines.append(Text.of(through, path=recipe.fast_path))
     return lines
 
 

@@ -12,12 +12,12 @@ import sqlite_utils
 
 from common.errors import NotFound, ReelbotError
 from common.text import jsonable
-from generation.registry import get_preset
 from prompts.compose import shorten
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import ShotList
 from storage import clips as clip_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from studio.quality import is_draft
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out
 from studio.busy import refuse_or_keep
@@ -159,8 +159,8 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
         seeds=[slot.seed for slot in draft.slots],
         aspect=aspect_of(template),
         steps=template.steps,
-        # A remix of a draft is a draft: same fewer steps, same place in the queue.
-        priority=PRIORITY_DRAFT if template.steps < get_preset(parent.model).steps else PRIORITY_FINAL,
+        # A remix of a draft is a draft: the same quality and fast path, the same place in the queue.
+        priority=PRIORITY_DRAFT if is_draft(template) else PRIORITY_FINAL,
         parent_id=parent.id,
         remix_kind=change.kind,
         remix_note=change.describe(),
