@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
     models_sub = models.add_subparsers(dest="models_command")
     pull = models_sub.add_parser("pull", help="download a model into <home>/models/<name> (resumable)")
-    pull.add_argument("name", help="preset name, e.g. wan-1.3b")
+    pull.add_argument("name", help="preset name, e.g. wan-1.3b, or planner (the LLM that writes shot lists)")
     pull.add_argument("--from", dest="source", type=Path, help="copy from a local copy of the repo instead")
     _common(pull)
     _common(models)
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--style")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     _common(plan)
+    _language(plan)
     return parser
 
 
@@ -142,25 +143,63 @@ def _gpu_node(config: Config, args: argparse.Namespace) -> int:
         return 2
 
 
+OUR_PACKAGES = ("bot", "studio", "renderqueue", "generation", "prompts", "storage", "common")
+
+
+class OursOnly(logging.Filter):
+    """Passes Reelbot's own records: libraries' notices (torchvision, float32 hints) are not for the member."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OUR_PACKAGES
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: int, log_file: Path | None) -> None:
+    """The process's logging, unless something configured it already (a test runner): records at `level` to
+    stderr; with `log_file` (interactive commands), every record, Python warnings included, goes to that file
+    and the terminal keeps only Reelbot's own (a library's notice would read as if the member had done
+    something wrong)."""
+    if logging.getLogger().handlers:
+        return
+    if log_file is None:
+        logging.basicConfig(level=level, format=LOG_FORMAT)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    terminal = logging.StreamHandler()
+    terminal.addFilter(OursOnly())
+    terminal.setLevel(level)
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[terminal, to_file])
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
     quiet = args.command in ("chat", "generate", "plan") and not args.verbose
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
         config = _config(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    interactive = args.command in ("chat", "generate") and not args.verbose
+    configure_logging(logging.WARNING if quiet else logging.INFO,
+                      Path(config.home) / "logs" / "console.log" if interactive else None)
     install_redaction(config.secrets)
-    if args.command in ("chat", "generate"):
-        from bot.i18n import environment_language, set_language
+    if args.command in ("chat", "generate", "plan"):
+        from bot.i18n import environment_language, use
 
-        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
-        set_language(args.lang or environment_language())
+        # Entered before asyncio.run: its task, and every task and thread it starts, inherit the language;
+        # left when the command ends, so a caller (a test, a script) keeps its own.
+        with use(args.lang or environment_language()):
+            return _run(config, args)
+    return _run(config, args)
+
+
+def _run(config: Config, args: argparse.Namespace) -> int:
+    """The command `args` names, with `config` loaded."""
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 
@@ -211,20 +250,24 @@ def main(argv: list[str] | None = None) -> int:
 async def _plan(config: Config, args: argparse.Namespace) -> int:
     import json
 
+    from bot.i18n import error_message, say
     from generation.errors import RecipeError
     from prompts.base import ExpandOptions
     from prompts.errors import PromptError
     from prompts.expand import build_expander
+    from studio.config import expander_config, with_auto_model
     from studio.plan_view import plan_request
 
+    # "auto" (the default) stands for this host's pick, as for a render: the plan shows that model's frames.
+    config = with_auto_model(config)
     options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
     try:
-        view = await plan_request(args.request, options, expander=build_expander(config.expander),
+        view = await plan_request(args.request, options, expander=build_expander(expander_config(config)),
                                   policy=config.safety, model=config.default_model)
     except (PromptError, RecipeError) as error:
-        print(f"error: {error.user_message}", file=sys.stderr)
+        print(f"error: {error_message(error)}", file=sys.stderr)
         return 2
-    print(json.dumps(view.as_json(), ensure_ascii=False, indent=2) if args.json else view.as_text())
+    print(json.dumps(view.as_json(say), ensure_ascii=False, indent=2) if args.json else view.as_text(say))
     return 0
 
 

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Sequence
 
 import discord
 
-from bot.i18n import N_, _, ngettext, say
+from bot.i18n import _, ngettext, say
 from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
 from studio.records import Clip, GuildSettings
 from studio.remix import credit_line
 from studio.job_views import JobView
+from studio.quality import clip_quality
 from studio.service import Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
@@ -52,31 +54,47 @@ def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
     return "▰" * filled + "▱" * (cells - filled)
 
 
-def progress_line(view: JobView) -> str:
-    """`▰▰▰▱▱▱▱▱▱▱ 30% · Rendering shot 2/3 · position 0 · ETA 20s` (or the queued variant)."""
+def progress_line(view: JobView, *, now: float | None = None) -> str:
+    """`▰▰▰▱▱▱▱▱▱▱ 30% · Rendering shot 2/3 · ETA 20s` while rendering (no place: it is rendering), or
+    `⏳ Clip #4 is queued · position 2 · ETA 1m 40s` while waiting."""
     job, estimate = view.job, view.estimate
-    eta = _(" · ETA {eta}", eta=format_eta(estimate.eta_seconds)) if estimate is not None else ""
+    remaining = remaining_seconds(view, time.time() if now is None else now)
+    eta = _(" · ETA {eta}", eta=format_eta(remaining)) if remaining is not None else ""
     if job.status == "queued":
         position = _(" · {place}", place=place_text(estimate)) if estimate is not None else ""
         queued = _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
         return queued + waiting_reason(job)
-    return _("{bar} {progress:.0%} · {stage} · position 0{eta}", bar=progress_bar(job.progress),
-             progress=job.progress, stage=stage_text(job.stage), eta=eta)
+    return _("{bar} {progress:.0%} · {stage}{eta}", bar=progress_bar(job.progress), progress=job.progress,
+             stage=stage_text(job.stage), eta=eta)
 
 
-def outcome_line(view: JobView, *, link: str | None = None) -> str:
-    """The status message's last words."""
+# Below this share done, a render's own pace says little (loading the model counts in its time so far).
+_PACE_FROM = 0.1
+
+
+def remaining_seconds(view: JobView, now: float) -> float | None:
+    """Seconds until the job is done: the queue's estimate, but never less than the render's own pace
+    predicts (time so far × share left ÷ share done), so a render slower than estimated shows a time that
+    keeps moving instead of one stuck at its floor. None without an estimate."""
+    job, estimate = view.job, view.estimate
+    remaining = estimate.eta_seconds if estimate is not None else None
+    if job.status == "running" and job.started_at is not None and job.progress >= _PACE_FROM:
+        paced = max(0.0, now - job.started_at) * (1 - job.progress) / job.progress
+        remaining = paced if remaining is None else max(remaining, paced)
+    return remaining
+
+
+def outcome_line(view: JobView) -> str:
+    """What a cancelled or failed request leaves in the channel: one short line. A failure says its real
+    cause, whose own words carry the advice that fits it (a model to download, a shorter clip...)."""
     clip, job = view.clip, view.job
-    if job.status == "done":
-        if link:
-            return _("✅ Clip #{clip_id} is ready: {link}", clip_id=clip.id, link=link)
-        return _("✅ Clip #{clip_id} is ready.", clip_id=clip.id)
     if job.status == "cancelled":
-        return _("🚫 <@{user_id}>, clip #{clip_id} was cancelled.", user_id=job.user_id, clip_id=clip.id)
-    return _(
-        "❌ Sorry <@{user_id}>, clip #{clip_id} couldn't be made: {reason} Try again, maybe with a simpler request.",
-        user_id=job.user_id, clip_id=clip.id, reason=say(job.reason) or _("the render failed."),
-    )
+        return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip.id)
+    if job.reason is None:
+        return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: the render failed. Please try again.",
+                 user_id=job.user_id, clip_id=clip.id)
+    return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: {reason}", user_id=job.user_id, clip_id=clip.id,
+             reason=say(job.reason))
 
 
 def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
@@ -96,10 +114,11 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def credit_text(ancestors: Sequence[Clip]) -> str:
-    """The credit a remix carries (studio.remix.credit_line) in the current language, e.g. "remix of alice's
-    clip #12"; "" for an original (`ancestors`: parent first, original last)."""
-    return say(credit_line(ancestors))
+def credit_text(ancestors: Sequence[Clip], clip: Clip | None = None, *, yours: bool = False) -> str:
+    """The credit a child clip carries (studio.remix.credit_line) in the current language, e.g. "remix of
+    alice's clip #12", or "final of your clip #10" (`yours`: in a message to `clip`'s author); "" for an
+    original (`ancestors`: parent first, original last)."""
+    return say(credit_line(ancestors, clip=clip, yours=yours))
 
 
 def clip_embed(
@@ -124,6 +143,7 @@ def clip_embed(
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)
+    embed.add_field(name=_("Quality"), value=say(clip_quality(clip)))
     if reused:
         embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
                                                          "{n} shots from earlier renders", reused))
@@ -192,32 +212,3 @@ def setting_value(name: str, value: object) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return clip_text(str(value), 200)
-
-
-# (what to type, what it does): the command part is typed as is, so only the description is translated.
-HELP = (
-    ("/video prompt", N_("Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
-                      "negative, draft.")),
-    (N_("Storyboard"), N_("Every shot's still comes first, in seconds: edit a shot in words, re-roll it, remove it or "
-                          "pick takes, then Animate renders the video from the approved stills.")),
-    (N_("Buttons on a clip"), N_("Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
-                          "shot), Enter challenge (in the running challenge), Delete (author or admin), Details "
-                          "(recipe and remix family).")),
-    (N_("Reply to a clip"), N_("Reply to a posted clip with a change, e.g. `make it noir` or `shot 2: the monster roars`.")),
-    ("/remix clip change", N_("Remix a clip by number or message link.")),
-    ("/clip id · /lineage clip", N_("Show a clip, or its remix family tree.")),
-    ("/queue", N_("Your renders, their place in the queue, and cancelling them.")),
-    ("/settings", N_("Server admins: allowed channels, default model, limits, safety level.")),
-    ("/challenge", N_("Themed contests: enter a clip, vote with the announcement's buttons (one vote, not for "
-                   "yourself), results at the deadline. list · show · submit · vote · results; admins and "
-                   "moderators start and close them.")),
-    ("/relay add text", N_("Add the next shot to a relay film; I post the film as it grows and the final cut.")),
-    ("/profile", N_("Clips, remixes others made of them, challenge wins and relay shots.")),
-)
-
-
-def help_embed() -> discord.Embed:
-    embed = discord.Embed(title="Reelbot", description=_("Casual requests in, multi-shot videos out."), colour=ACCENT)
-    for name, text in HELP:
-        embed.add_field(name=_(name) if not name.startswith("/") else name, value=_(text), inline=False)
-    return embed

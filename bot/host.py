@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import discord
 
+from studio.requests import Accepted
 from studio.service import Studio
 
 
@@ -20,6 +21,10 @@ class StatusMessages(Protocol):
     @property
     def upload_dir(self) -> Path:
         """Where fitted uploads and the pictures members attach are kept."""
+        ...
+
+    def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+        """The fields of a freshly queued clip's status message, remembered for the progress edits."""
         ...
 
     def hold(self, message_id: int) -> AbstractContextManager[None]:

@@ -26,7 +26,7 @@ from studio.storyboards.actions import (
 )  # fmt: skip
 from studio.storyboards.editing import edit_still
 from studio.members import Member
-from studio.records import Clip, RenderJob
+from studio.records import Clip
 from studio.storyboards.views import StoryboardView
 
 
@@ -198,23 +198,13 @@ StoryboardButton = action_buttons("storyboard", STORYBOARD_ACTIONS, stale="`/vid
 STORYBOARD_ITEMS = (ShotMenu, TakeMenu, StoryboardButton)
 
 
-async def show_storyboard(delivery: Any, job: RenderJob, clip: Clip, origin: Origin) -> None:
-    """The stills of `clip` are ready (its stills `job` is done): show them on the request's status message,
-    or in a new message where that can't be edited. `delivery`: the bot's `bot.posting.Delivery`."""
+async def storyboard_message_of(studio: Any, clip: Clip, origin: Origin) -> dict[str, Any]:
+    """The storyboard message of `clip` (its stills are ready), read as its author sees it. `studio`: the
+    bot's `studio.service.Studio`."""
     author = Member(clip.author_id, clip.author_name, clip.guild_id, clip.channel_id, transport=clip.transport)
-    view = await storyboard(delivery.studio, author, clip.id)
-    message = storyboard_message(view, origin)
-    if await delivery.edit_status(origin, **message):
-        return
-    channel = delivery.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-    await delivery.budget.take(origin.channel_id)
-    message["files"] = message.pop("attachments")
-    await channel.send(**message, allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]))
+    return storyboard_message(await storyboard(studio, author, clip.id), origin)
 
 
-async def animating_by_itself(delivery: Any, jobs: list[RenderJob]) -> None:
-    """Auto mode animated these clips: their storyboard messages' controls give way to the video's Cancel."""
-    for job in jobs:
-        origin = Origin.of(await delivery.studio.clip(job.clip_id))
-        if origin is not None:
-            await delivery.edit_status(origin, view=cancel_view(job.id))
+def sent_storyboard(message: dict[str, Any]) -> dict[str, Any]:
+    """The storyboard message's fields for a new message rather than an edit (files, not attachments)."""
+    return {**{k: v for k, v in message.items() if k != "attachments"}, "files": message["attachments"]}

@@ -24,6 +24,7 @@ from generation.encoding import last_frame_png, probe, read_frame, stitch
 from generation.errors import RenderCancelled
 from generation.frames import Frames
 from generation.pipelines import PipelineCache
+from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
 from generation.render import CancelCheck, StepCallback, render_shot
@@ -228,10 +229,12 @@ def render_shots(
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
     """Load every pipeline the shot's render uses (text- or image-to-video, and image-to-video for
-    continued segments), so a caller can keep model loading out of the shot's GPU seconds."""
-    pipelines.get(recipe.model, i2v=recipe.i2v)
+    continued segments; a distilled draft's checkpoint), so a caller can keep model loading out of the
+    shot's GPU seconds."""
+    preset = pipeline_preset(recipe)
+    pipelines.get(preset, i2v=recipe.i2v)
     if recipe.continued:
-        pipelines.get(recipe.model, i2v=True)
+        pipelines.get(preset, i2v=True)
 
 
 def _single_pass(recipe: ShotRender) -> bool:

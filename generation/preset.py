@@ -67,6 +67,13 @@ class ModelPreset:
     vram_offload_gb: float = 0.0
     # Download size in GB of the files `reelbot models pull` fetches (the diffusers folders only).
     download_gb: float = 0.0
+    # A step-distilled checkpoint of preset `distilled_from` (generation.fast_paths): only its transformer
+    # is pulled and loaded; the base's text encoder, tokenizer and VAE serve it. `timesteps`: the fixed
+    # timesteps (of 1000) its DMD sampler visits (generation.schedulers). `hub_pipeline_class`: the class its
+    # hub model_index.json names when that is not a diffusers pipeline (FastVideo's WanDMDPipeline).
+    distilled_from: str | None = None
+    timesteps: tuple[int, ...] = ()
+    hub_pipeline_class: str | None = None
     first_frame: FirstFrame = "image"
     # The video-to-video pipeline Finalize refines a draft with (built from the loaded weights with
     # from_pipe); None: the preset re-animates the shot from its approved still instead.

@@ -4,6 +4,8 @@ Defaults follow each model's diffusers documentation and model card; see generat
 """
 from __future__ import annotations
 
+import dataclasses
+
 from generation.preset import ModelPreset
 
 PRESETS: dict[str, ModelPreset] = {
@@ -283,3 +285,24 @@ PRESETS: dict[str, ModelPreset] = {
         ),
     )
 }
+
+
+def _distilled(base: str, **changes: object) -> ModelPreset:
+    """A step-distilled checkpoint of preset `base`: its geometry, with its own name, repo and schedule."""
+    return dataclasses.replace(PRESETS[base], distilled_from=base, **changes)  # type: ignore[arg-type]
+
+
+PRESETS.update({
+    preset.name: preset
+    for preset in (
+        # FastWan2.2-TI2V-5B-FullAttn-Diffusers model card and FastVideo's FastWan2_2_TI2V_5B_Config: DMD at
+        # timesteps 1000, 757, 522 without CFG, full attention (stock diffusers attention, no custom kernel).
+        _distilled("wan2.2-ti2v-5b", name="fastwan2.2-ti2v-5b", repo_id="FastVideo/FastWan2.2-TI2V-5B-FullAttn-Diffusers",
+                   description="FastWan 2.2 TI2V 5B: a 3-step DMD distillation of wan2.2-ti2v-5b (drafts); shares "
+                   "its text encoder and VAE.", steps=3, guidance=1.0, timesteps=(1000, 757, 522),
+                   hub_pipeline_class="WanDMDPipeline", vram_gb=37.0, download_gb=10.0),
+        _distilled("tiny-wan2.2", name="tiny-fastwan2.2", description="Tiny stand-in for FastWan 2.2: another "
+                   "random transformer of tiny-wan2.2's shape, sampled like the real one (3 DMD steps).",
+                   steps=3, guidance=1.0, timesteps=(1000, 757, 522), hub_pipeline_class="WanDMDPipeline"),
+    )
+})

@@ -34,6 +34,12 @@ class ShotRender:
     # (image-to-video presets): the frame exists only once that shot is rendered, so the recipe names the
     # shot, and its hash, like init_image's, makes this shot's.
     continues_from: str | None = None
+    # "draft" or "final" (registry.QUALITIES): a draft is rendered fast and can be finalized.
+    quality: str = "final"
+    # The fast path the shot is rendered through (a name in generation.fast_paths.FAST_PATHS: a distilled
+    # preset, a distilled LoRA, or a cache hook), or None for the preset's own full schedule. Named in the
+    # recipe because it changes the pixels, so the render cache keys on it.
+    fast_path: str | None = None
     # A still: the shot's first frame alone (num_frames 1), rendered in seconds so a member approves it before
     # the shot is animated (see generation.still_recipes).
     still: bool = False
@@ -98,8 +104,8 @@ class ShotRender:
 
 # Fields added after the first recipes were hashed, with their defaults: left out of the hash when at the
 # default, so every earlier recipe keeps its hash (and its cached render).
-_LATER_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None, "still": False,
-                     "init_video": None, "strength": None}
+_LATER_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
+                   "quality": "final", "fast_path": None, "still": False, "init_video": None, "strength": None}
 # File fields hashed by their content, not their path.
 _BY_CONTENT = ("init_image", "init_video")
 

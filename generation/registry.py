@@ -10,7 +10,7 @@ from generation.preset_table import PRESETS
 from generation.recipe import ShotRender
 
 __all__ = ["ALIASES", "ASPECTS", "MAX_SEED", "MAX_STEPS", "PRESETS", "Aspect", "Family", "ModelPreset",
-           "canonical_name", "get_preset", "i2v_models", "validate_recipe"]
+           "canonical_name", "clip_models", "get_preset", "i2v_models", "validate_recipe"]
 
 
 # Older names that keep working: recipes and settings saved with them still resolve.
@@ -33,14 +33,22 @@ def get_preset(name: str) -> ModelPreset:
         ) from None
 
 
+def clip_models() -> list[str]:
+    """Presets a clip can be made with: all but the distilled checkpoints, which render drafts of their base."""
+    return [p.name for p in PRESETS.values() if p.distilled_from is None]
+
+
 def i2v_models(*, local: bool = False) -> list[str]:
     """Presets that can start from a picture: the downloadable ones, or (local=True) the tiny ones too."""
-    return [p.name for p in PRESETS.values() if p.supports_i2v and (local or not p.local)]
+    return [name for name in clip_models() if PRESETS[name].supports_i2v and (local or not PRESETS[name].local)]
 
 
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
+    if preset.distilled_from is not None:
+        raise RecipeError("{model} only renders drafts of {base}: choose {base} (drafts use it on their own).",
+                          model=preset.name, base=preset.distilled_from, code="distilled_model")  # fmt: skip
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
                           able=", ".join(i2v_models()), code="model_no_i2v")

@@ -1,10 +1,11 @@
 """Render one generation of a shot: a ShotRender in, Frames out, with progress, cancellation and typed failures."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -13,9 +14,12 @@ from generation.errors import (
     NonFiniteOutputError,
     OutOfMemoryRenderError,
     PipelineError,
+    RecipeError,
     RenderCancelled,
     RenderError,
 )
+from generation import adapters, cache_hooks
+from generation.fast_paths import FAST_PATHS, FastPath, pipeline_preset
 from generation.conditioning import conditioning_inputs
 from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
@@ -47,24 +51,29 @@ def render_shot(
     and after every step; True ends the render with RenderCancelled. Either callback may itself raise a
     RenderError (a caller's per-job timeout raises RenderTimeout), which propagates unchanged.
 
+    A recipe with a `fast_path` renders through it (generation.fast_paths): a distilled preset's pipeline,
+    its LoRA switched on, or a cache hook, each only for this render. A recipe with `init_image` renders
+    with the preset's image-to-video pipeline (see generation.conditioning for how the picture goes in);
+    one with `init_video` refines that draft with its video-to-video pipeline, `source` being the draft's
+    frames when the caller has them (a segment's share); a refine runs `recipe.refine_steps` steps, and
+    `on_step` counts those.
+
     Output is checked: extra frames (the CogVideoX VAE pads some counts) are trimmed, too few or a wrong
     size raise PipelineError; NaN/inf pixels (a known half-precision fault) are rendered once more with
     every module at a wider dtype, and raise NonFiniteOutputError if they persist. `check_finite=False`
     leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with
     `widen=True` if it fails: every module at the wider dtype from the start, NonFiniteOutputError if the
     frames are still not finite.
-
-    A recipe with `init_image` renders with the preset's image-to-video pipeline (see
-    generation.conditioning for how the picture goes in); one with `init_video` refines that draft with its
-    video-to-video pipeline, `source` being the draft's frames when the caller has them (a segment's share).
-    A refine runs `recipe.refine_steps` steps, and `on_step` counts those.
     """
     validate_recipe(recipe)
     preset = get_preset(recipe.model)
     if should_cancel is not None and should_cancel():
         raise RenderCancelled("The render was cancelled.")
-    pipe = cache.get(recipe.model, i2v=recipe.init_image is not None, v2v=recipe.init_video is not None)
+    path = _fast_path(recipe)
+    pipe = cache.get(pipeline_preset(recipe), i2v=recipe.init_image is not None, v2v=recipe.init_video is not None)
     conditioning = conditioning_inputs(recipe, preset, source)
+    if path is not None and path.kind == "lora":
+        cache.load_adapter(recipe.model, adapters.get_adapter(path.source or ""))
 
     def step_end(_pipe: Any, step: int, _timestep: Any, _tensors: dict) -> dict:
         if on_step is not None:
@@ -75,6 +84,12 @@ def render_shot(
         return {}
 
     def call_kwargs() -> dict[str, Any]:
+        # A CPU generator gives the same starting noise on every device, so a recipe means the same
+        # video wherever it renders (diffusers moves the noise to the pipeline's device). A DMD sampler
+        # draws its re-noising from the same generator (generation.schedulers).
+        generator = torch.Generator("cpu").manual_seed(recipe.seed)
+        if path is not None and path.kind == "distilled":
+            pipe.scheduler.generator = generator
         kwargs: dict[str, Any] = dict(
             prompt=recipe.prompt,
             negative_prompt=recipe.negative_prompt or None,
@@ -82,9 +97,7 @@ def render_shot(
             width=recipe.width,
             num_inference_steps=recipe.steps,
             guidance_scale=recipe.guidance,
-            # A CPU generator gives the same starting noise on every device, so a recipe means the same
-            # video wherever it renders (diffusers moves the noise to the pipeline's device).
-            generator=torch.Generator("cpu").manual_seed(recipe.seed),
+            generator=generator,
             output_type="np",
             callback_on_step_end=step_end,
         )
@@ -95,17 +108,18 @@ def render_shot(
     _set_vae_tiling(pipe, preset, recipe, cache.device)
     started = time.monotonic()
     try:
+        fuse = path is not None and path.kind == "lora" and cache.accel.fuse_lora
         if widen:
             with _widened(pipe, cache.device):
-                video = _run(pipe, call_kwargs())
+                video = _run(pipe, call_kwargs(), path, fuse)
         else:
-            video = _run(pipe, call_kwargs())
+            video = _run(pipe, call_kwargs(), path, fuse)
         if (check_finite or widen) and not video.finite():
             if not widen:
                 log.warning("%s gave non-finite frames for %s; rendering again at a wider dtype", recipe.model,
                             recipe.content_hash())  # fmt: skip
                 with _widened(pipe, cache.device):
-                    video = _run(pipe, call_kwargs())
+                    video = _run(pipe, call_kwargs(), path, fuse)
             if not video.finite():
                 raise NonFiniteOutputError(
                     "The {model} model produced broken (NaN) frames for this shot, even at full precision. Try another "
@@ -134,9 +148,33 @@ def render_shot(
     return _checked_shape(video, recipe)
 
 
-def _run(pipe: Any, kwargs: dict[str, Any]) -> Frames:
-    with torch.inference_mode():
+def _run(pipe: Any, kwargs: dict[str, Any], path: FastPath | None, fuse: bool) -> Frames:
+    with _applied(pipe, path, fuse=fuse), torch.inference_mode():
         return Frames(np.asarray(pipe(**kwargs).frames[0], dtype=np.float32))
+
+
+def _fast_path(recipe: ShotRender) -> FastPath | None:
+    if recipe.fast_path is None:
+        return None
+    try:
+        return FAST_PATHS[recipe.fast_path]
+    except KeyError:
+        raise RecipeError("This shot asks for a fast path ({path}) this render host doesn't know; update Reelbot "
+                          "on it.", path=recipe.fast_path, code="unknown_fast_path") from None  # fmt: skip
+
+
+@contextlib.contextmanager
+def _applied(pipe: Any, path: FastPath | None, *, fuse: bool) -> Iterator[None]:
+    """The loaded pipeline with the recipe's fast path on for one run (a LoRA enabled, a fresh cache hook),
+    and off after it; a distilled preset's pipeline is the path itself."""
+    if path is not None and path.kind == "lora":
+        with adapters.active(pipe, adapters.get_adapter(path.source or ""), fuse=fuse):
+            yield
+    elif path is not None and path.kind == "cache":
+        with cache_hooks.enabled(pipe.transformer, path):
+            yield
+    else:
+        yield
 
 
 def _checked_shape(video: Frames, recipe: ShotRender) -> Frames:

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from generation.drawing import BACKGROUND, MUTED, TEXT, font, line_height, save_png, wrap
+from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, font, line_height, save_png, wrap
 
 PANEL_WIDTH = 320
 COLUMNS = 3
@@ -55,8 +55,9 @@ def make_storyboard(
     columns = min(columns or COLUMNS, len(thumbs))
     rows = math.ceil(len(thumbs) / columns)
     width = columns * PANEL_WIDTH + (columns + 1) * GAP
+    title_font, subtitle_font = face_for(title or "", title_font), face_for(subtitle or "", caption_font)
     title_lines = wrap(title, title_font, width - 2 * GAP, 2) if title else []
-    subtitle_lines = wrap(subtitle, caption_font, width - 2 * GAP, 1) if subtitle else []
+    subtitle_lines = wrap(subtitle, subtitle_font, width - 2 * GAP, 1) if subtitle else []
     header = len(title_lines) * line_height(title_font) + len(subtitle_lines) * caption_line
     top = GAP + (header + GAP if header else 0)
     height = top + rows * (panel_height + GAP)
@@ -67,7 +68,7 @@ def make_storyboard(
     for i, line in enumerate(title_lines):
         draw.text((GAP, GAP + i * line_height(title_font)), line, font=title_font, fill=TEXT)
     for line in subtitle_lines:
-        draw.text((GAP, GAP + len(title_lines) * line_height(title_font)), line, font=caption_font, fill=MUTED)
+        draw.text((GAP, GAP + len(title_lines) * line_height(title_font)), line, font=subtitle_font, fill=MUTED)
     for index, (thumb, caption) in enumerate(zip(thumbs, captions, strict=True)):
         row, column = divmod(index, columns)
         x = GAP + column * (PANEL_WIDTH + GAP)
@@ -78,8 +79,9 @@ def make_storyboard(
         text_y = y + thumb_height + 8
         draw.text((x, text_y), headings[index], font=heading, fill=MUTED)
         text_y += line_height(heading) + 4
-        for line in wrap(caption, caption_font, PANEL_WIDTH, CAPTION_LINES):
-            draw.text((x, text_y), line, font=caption_font, fill=TEXT)
+        face = face_for(caption, caption_font)
+        for line in wrap(caption, face, PANEL_WIDTH, CAPTION_LINES):
+            draw.text((x, text_y), line, font=face, fill=TEXT)
             text_y += caption_line
 
     return save_png(board, Path(out_path), compress_level=STORYBOARD_COMPRESS_LEVEL,

@@ -30,13 +30,14 @@ from studio.busy import refuse_or_keep
 from studio.errors import StudioError
 from studio.members import Member
 from studio.pictures import PictureError, start_from_picture
+from studio.quality import drafts, finals
 from studio.request_kinds import finishes
 from studio.requests import Accepted, ClipPlan, StoryboardPlan, VideoOptions
 from studio.server_settings import ServerSettings
 from studio.shots import (
     MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations,
 )  # fmt: skip
-from studio.storyboards.plan import quality_steps, storyboard_plan, storyboard_stills
+from studio.storyboards.plan import storyboard_plan, storyboard_stills
 
 
 class RequestIntake(ServerSettings):
@@ -81,7 +82,8 @@ class RequestIntake(ServerSettings):
         model = get_preset(options.model or settings.default_model or self.config.default_model).name
         if options.image is None or get_preset(model).supports_i2v:
             return model
-        fallback = None if options.model else i2v_fallback(model, self.config.models_dir)
+        fallback = None if options.model else i2v_fallback(model, self.config.models_dir,
+                                                            frozenset(self.config.models.accept_licences))
         if fallback is None:
             raise PictureError(
                 "{model} can't start from a picture. Models that can: {models}.",
@@ -132,14 +134,10 @@ class RequestIntake(ServerSettings):
             takes = options.takes or settings.takes
             storyboard = storyboard_plan(options.stills, settings, self.config.stills, takes=takes,
                                          draft=options.draft)  # fmt: skip
-            if storyboard.stills_first:
-                steps: int | None = quality_steps(model, storyboard.quality)
-                priority = storyboard.priority
-            else:
-                steps = self.draft_steps(model) if options.draft else None
-                priority = PRIORITY_DRAFT if steps is not None else PRIORITY_FINAL
-            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
-                                  steps=steps)  # fmt: skip
+            # With stills first the storyboard says what the video renders at; otherwise a draft is asked for.
+            draft = storyboard.quality == "draft" if storyboard.stills_first else options.draft
+            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect)
+            recipes = drafts(recipes, settings, self.config) if draft else finals(recipes, self.config)
             notes: tuple[Text, ...] = ()
             if options.image is not None:
                 recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
@@ -148,8 +146,8 @@ class RequestIntake(ServerSettings):
                 model=model,
                 seeds=[recipe.seed for recipe in recipes],
                 aspect=shot_list.aspect,
-                steps=steps,
-                priority=priority,
+                steps=recipes[0].steps,
+                priority=PRIORITY_DRAFT if draft else PRIORITY_FINAL,
                 recipes=tuple(recipes),
                 storyboard=storyboard,
             )
@@ -167,12 +165,6 @@ class RequestIntake(ServerSettings):
                               "This server allows at most {n} shots a clip, so this one has {n}."), settings.max_shots)
         return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
                                             "notes": [*shot_list.notes, note]})
-
-    @staticmethod
-    def draft_steps(model: str) -> int:
-        """Denoising steps of a draft of `model`: half the preset's, never below its minimum."""
-        preset = get_preset(model)
-        return max(preset.min_steps, preset.steps // 2)
 
     async def queue_plan(
         self,

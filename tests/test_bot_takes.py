@@ -7,7 +7,6 @@ from pathlib import Path
 from PIL import Image
 
 from bot_harness import REQUEST, World, embed_text
-from generation.registry import get_preset
 from storage.settings import set_setting
 from studio.service import Studio
 
@@ -41,8 +40,10 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
         await animate.wait_response()
         post = await world.posted_clip()
         animated = Studio.recipes(await world.studio.clip(1))[0]
-        assert animated.seed != first.seed and animated.steps < get_preset(animated.model).steps  # a draft
+        assert animated.seed != first.seed and animated.quality == "draft"
         assert "reelbot:clip:finalize:1" in post.custom_ids()
+        # The post says so: tiny-wan's drafts take its distilled LoRA, 4 steps.
+        assert "Quality: draft · 4 steps" in embed_text(post)
 
         final = await fake.click(post, "reelbot:clip:finalize:1", world.bob)
         await final.wait_message(lambda m: bool(m.embeds))
@@ -50,6 +51,7 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
         finalized = await world.studio.clip(2)
         assert (finalized.parent_id, finalized.remix_kind, finalized.author_id) == (1, "finalize", world.bob.id)
         assert Studio.recipes(finalized)[0].init_video is not None  # refined from the draft, not re-rolled
+        assert "Quality: final · 3 steps" in embed_text(final_post)
         assert "reelbot:clip:finalize:2" not in final_post.custom_ids()
 
 
@@ -74,3 +76,20 @@ async def test_bad_attachments_are_refused_and_a_mention_replying_to_a_picture_s
         assert clip.request == "the boat sails away" and clip.author_id == world.alice.id
         assert Studio.recipes(clip)[0].init_image is not None and status.embeds
 
+
+
+async def test_a_mention_is_never_a_dead_end(world: World) -> None:
+    """A mention with words but no picture makes a clip from the words; one with no words gets a hint."""
+    fake = world.fake
+    mention = f"<@{fake.bot_user.id}>"
+    async with fake.running(world.bot()):
+        await fake.say(world.alice, world.general, f"{mention} a red kite over the dunes")
+        status = await fake.wait_for_message(channel=world.general, predicate=lambda m: bool(m.embeds), timeout=30)
+        clip = await world.studio.clip(1)
+        assert clip.request == "a red kite over the dunes" and clip.author_id == world.alice.id
+        assert Studio.recipes(clip)[0].init_image is None and status.reference is not None
+
+        await fake.say(world.bob, world.general, mention)
+        hint = await fake.wait_for_message(channel=world.general, predicate=lambda m: "Tell me what to make" in m.content)
+        assert "`/help`" in hint.content and hint.reference is not None
+        assert len(await world.studio.active_jobs()) <= 1  # the hint queued nothing

@@ -12,7 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.console import ConsoleSession, console_member
-from bot.gallery.links import film_path, member_path
+from bot.gallery.links import film_path, leaderboard_path, member_path, preview_path
+from challenge_fixtures import ready_clip
 from gallery_fixtures import ALICE, BOB, CHANNEL, GUILD, MALLORY, client, links, make_clip, studio
 from storage import challenges as challenge_store
 from storage.clips import delete_clip
@@ -49,7 +50,14 @@ async def test_votes_stay_hidden_until_the_challenge_ends(studio, client, links)
 
     await service.close(ADMIN, challenge.id)
     ended = await page(client, url)
-    assert re.search(r"Winner</strong> <a [^>]+>#\d+ Cat pilot</a>", ended) and "1 vote" in ended and "0 votes" in ended
+    cards = re.findall(r'<li class="card">.*?</li>', ended, re.S)
+    assert "Cat pilot" in cards[0] and "Winner" in cards[0] and "Rank 1" in cards[0] and "1 vote" in cards[0]
+    assert "Cat plumber" in cards[1] and "Winner" not in cards[1] and "0 votes" in cards[1]
+    # The leaderboard image drawn when it closed, and a moving thumbnail per entry.
+    board = await client.get(links.signed(GUILD, leaderboard_path(GUILD, challenge.id)))
+    assert board.status == 200 and board.content_type == "image/png"
+    assert links.signed(GUILD, leaderboard_path(GUILD, challenge.id)).replace("&", "&amp;") in ended
+    assert links.signed(GUILD, preview_path(GUILD, bobs.id)) in ended
 
     bob = await page(client, links.signed(GUILD, member_path(GUILD, BOB.id)))
     assert "1 challenge win" in bob and "Cats doing jobs" in bob and "Cat pilot" in bob
@@ -81,7 +89,13 @@ async def test_member_pages_show_clips_and_remixes_received_and_only_here(studio
     original = await make_clip(studio, ALICE, title="Cat plumber")
     await make_clip(studio, BOB, title="Cat plumber, underwater", parent=original)
     await make_clip(studio, MALLORY, title="Not here")
+    # A cancelled and a failed clip are no films: neither listed nor counted.
+    await ready_clip(studio, ALICE, title="Cat failed", status="failed")
+    cancelled = await ready_clip(studio, ALICE, title="Cat cancelled", status="queued")
+    job = next(view.job for view in await studio.my_jobs(ALICE) if view.clip.id == cancelled.id)
+    await studio.cancel(ALICE, job.id)
     alice = await page(client, links.signed(GUILD, member_path(GUILD, ALICE.id)))
+    assert "Cat cancelled" not in alice and "Cat failed" not in alice
     assert "1 clip " in alice and "1 remix by others" in alice and "Cat plumber, underwater" in alice
     # Someone with clips only in another server has no page here.
     assert (await client.get(links.signed(GUILD, member_path(GUILD, MALLORY.id)))).status == 404
@@ -144,3 +158,24 @@ def test_reelbot_gallery_says_plainly_when_its_port_is_taken(tmp_path: Path, cap
         code = main(["gallery", "--home", str(tmp_path), "--port", str(port), "--config", str(tmp_path / "none.toml")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: the gallery cannot listen on 127.0.0.1:") and "Traceback" not in err
+
+
+async def test_pages_say_a_clips_quality_and_cards_mark_drafts(studio, client, links):
+    from generation.fast_paths import FAST_PATHS, as_draft
+    from generation.recipe import ShotRender
+    from storage.clips import set_clip_recipes
+
+    final = await make_clip(studio, ALICE, title="Cat astronaut")
+    draft = await make_clip(studio, ALICE, title="Cat diver")
+    recipe = dataclasses.replace(ShotRender.from_dict(final.recipes[0]), model="tiny-wan2.2", steps=3)
+    await studio.adb.write(set_clip_recipes, final.id, [recipe.to_dict()])
+    await studio.adb.write(set_clip_recipes, draft.id, [as_draft(recipe, FAST_PATHS["tiny-fastwan2.2"]).to_dict()])
+    final_page = await page(client, links.clip(GUILD, final.id))
+    draft_page = await page(client, links.clip(GUILD, draft.id))
+    assert '<span class="quality">final · 3 steps</span>' in final_page
+    assert '<span class="quality">draft · 3 steps</span>' in draft_page
+    member = await page(client, links.signed(GUILD, member_path(GUILD, ALICE.id)))
+    cards = re.findall(r'<li class="card">.*?</li>', member, re.S)
+    marked = {title: '<span class="quality">draft</span>' in card for card in cards
+              for title in ("Cat astronaut", "Cat diver") if title in card}  # fmt: skip
+    assert marked == {"Cat astronaut": False, "Cat diver": True}

@@ -8,11 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import help_embed
+from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.stills_views import STORYBOARD_ITEMS
 from bot.views import ClipButton, queue_from_interaction
-from generation.registry import ASPECTS, MAX_SEED, PRESETS
+from bot.model_choices import check_loadable, model_autocomplete
+from generation.registry import ASPECTS, MAX_SEED
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
@@ -47,10 +48,8 @@ class CreateCog(commands.Cog):
         image="A picture (PNG, JPEG, WebP) the video starts from",
         takes="2-4 stills of every shot to pick from before animating",
     )
-    @app_commands.choices(
-        model=[app_commands.Choice(name=name, value=name) for name in PRESETS],
-        aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS],
-    )
+    @app_commands.choices(aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS])
+    @app_commands.autocomplete(model=model_autocomplete)
     async def video(
         self,
         interaction: discord.Interaction,
@@ -66,6 +65,7 @@ class CreateCog(commands.Cog):
         image: discord.Attachment | None = None,
         takes: app_commands.Range[int, 2, MAX_TAKES] | None = None,
     ) -> None:
+        check_loadable(interaction, model)
         options = VideoOptions(shots=shots, model=model, seed=seed, aspect=aspect, duration=duration, style=style,
                                negative=negative, draft=draft, takes=takes)  # fmt: skip
         studio = self.bot.studio
@@ -81,7 +81,7 @@ class CreateCog(commands.Cog):
 
     @app_commands.command(name="help", description="What Reelbot can do")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=help_embed(), ephemeral=True)
+        await interaction.response.send_message(embeds=help_embeds(self.bot.tree.get_commands()), ephemeral=True)
 
 
 async def setup(bot: "ReelBot") -> None:

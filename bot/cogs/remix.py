@@ -15,10 +15,11 @@ from bot.i18n.discord import server_language
 from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
-from bot.posting import prepare_upload
-from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names, send_permission
+from bot.uploads import prepare_upload
+from bot.incidents import incident
+from bot.replies import missing_posting_permissions, permission_names, send_permission
 from bot.take_views import posted_view
-from bot.views import queue_remix, status_message
+from bot.views import queue_remix
 from common.errors import NotFound
 from bot.references import clip_ref
 from studio import remix as remixing
@@ -80,7 +81,7 @@ class RemixCog(commands.Cog):
         member, _settings = await interaction_member(self.studio, interaction)
         clip = await self.studio.visible_clip(member, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
+        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip), clip)
         lines = [_(CLIP_STATUS.get(clip.status, N_("Clip #{clip_id} is {status}.")), clip_id=clip.id,
                    status=clip.status)]
         if clip.posted_message_id is not None and clip.channel_id is not None:
@@ -179,15 +180,15 @@ class RemixCog(commands.Cog):
                 )
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
-                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip))
+                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip), accepted.clip,
+                                            yours=True)
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
-            except Exception:
-                log.exception("remix reply to clip %s failed", clip_id)
-                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+            except Exception as error:
+                await status.edit(content=incident(f"remix reply to clip {clip_id}", error), delete_after=60)
                 return
-            await status.edit(**status_message(accepted, credit=credit))
+            await status.edit(**self.bot.delivery.status(accepted, credit=credit))
 
 
 async def setup(bot: "ReelBot") -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import io
 import sys
 from typing import TextIO
 
-from bot.console.replies import (
-    describe_accepted, describe_result, describe_results, describe_storyboard, progress_line,
-)  # fmt: skip
+from bot.console.live import LiveProgress
+from bot.console.replies import describe_accepted, describe_result, describe_results, describe_storyboard
 from bot.console.session import CONSOLE, ConsoleSession, console_member
 from bot.i18n import _, error_message
+from bot.incidents import incident
 from common.errors import ReelbotError
 from studio.challenges import DeadlineLoop, Results
 from studio.config import Config
@@ -47,11 +48,13 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
+        live = LiveProgress(sys.stderr)
 
         async def show(view: JobView) -> None:
-            print(progress_line(view), file=sys.stderr)
+            live.show(view)
 
         view = await follow_job(studio, accepted.job.id, show, interval=0.5)
+        live.show(view)
         await studio.mark_delivered(view.job)
         if view.job.status == "done" and view.job.kind == "stills":
             board = await storyboard(studio, member, view.clip.id)
@@ -67,6 +70,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
                 print(_("error: {message}", message=error_message(error)), file=sys.stderr)
                 return 1
             view = await follow_job(studio, job.id, show, interval=0.5)
+            live.show(view)
             await studio.mark_delivered(view.job)
         if view.job.status != "done":
             print(describe_result(view), file=sys.stderr)
@@ -90,6 +94,10 @@ async def animate_when_due(studio: Studio, session: ConsoleSession, interval: fl
 
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """`reelbot chat`: a session over `stdin` until EOF or /quit. Bytes that are not UTF-8 are read as
+    U+FFFD (never a UnicodeDecodeError, nor surrogates that SQLite refuses)."""
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(errors="replace")
     studio = open_studio(config)
     workers = workers_for(config, count=None).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
@@ -101,7 +109,12 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
     due = asyncio.create_task(animate_when_due(studio, session))
     try:
-        for item in await resume_requests(studio, CONSOLE):
+        try:
+            resumed = await resume_requests(studio, CONSOLE)
+        except Exception as error:  # the database unreadable: say so and serve what is typed anyway
+            print(incident("console resume", error), file=out, flush=True)
+            resumed = []
+        for item in resumed:
             if item.accepted is None:
                 print(_("error: {message}", message=error_message(item.error)), file=out, flush=True)
                 continue

@@ -12,12 +12,16 @@ from typing import TextIO
 
 from aiohttp import web
 
+from bot.console.live import LiveProgress
 from bot.console.replies import describe_accepted, describe_result, describe_storyboard
 from bot.i18n import _, error_message, say_in
+from bot.incidents import incident
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
+from common.intake import clean
 from common.text import Text
 from studio.challenges import ChallengeService
+from studio.job_views import JobView
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
@@ -79,29 +83,37 @@ class ConsoleSession:
     challenges: ChallengeService = field(init=False)
     # The web gallery, once `/gallery` started it; `close` stops it.
     gallery: web.AppRunner | None = None
+    # Progress of the clips being followed (bot/console/live.py).
+    live: LiveProgress = field(init=False)
 
     def __post_init__(self) -> None:
         self.challenges = ChallengeService(self.studio, speaking=_console_speaking)
+        self.live = LiveProgress(self.out)
 
     async def close(self) -> None:
+        self.live.stop()
         if self.gallery is not None:
             await self.gallery.cleanup()
             self.gallery = None
 
     async def handle(self, line: str) -> str:
-        line = line.strip()
+        """What to print for a typed line. Never raises: a refusal is its message, anything else one
+        logged incident and an apology (bot.incidents), and the console keeps reading."""
+        line = clean(line).strip()  # typed text enters here, once (common.intake)
         if not line:
             return ""
-        if not line.startswith("/"):
-            return await self.create(line)
-        name, _sep, rest = line[1:].partition(" ")
-        command = COMMANDS.get(name)
-        if command is None:
-            return _("unknown command /{name}; type /help", name=name)
         try:
+            if not line.startswith("/"):
+                return await self.create(line)
+            name, _sep, rest = line[1:].partition(" ")
+            command = COMMANDS.get(name)
+            if command is None:
+                return _("unknown command /{name}; type /help", name=name)
             return await command(self, rest.strip())
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
+        except Exception as error:
+            return incident(f"console {line.split(' ', 1)[0][:40]}", error)
 
     async def create(self, text: str, takes: int | None = None) -> str:
         try:
@@ -116,16 +128,24 @@ class ConsoleSession:
         self.watch_job(accepted.job.id)
 
     def watch_job(self, job_id: int) -> None:
-        """Print the job's outcome when it ends: the clip, or its storyboard of stills and the question."""
+        """Show the job's progress live and print its outcome when it ends: the clip, or its storyboard of
+        stills and the question."""
+
+        async def show(view: JobView) -> None:
+            self.live.show(view)
 
         async def report() -> None:
-            view = await follow_job(self.studio, job_id, None, interval=0.5)
-            await self.studio.mark_delivered(view.job)
-            if view.job.kind == "stills" and view.job.status == "done":
-                text = describe_storyboard(await storyboard(self.studio, self.member, view.clip.id))
-            else:
-                text = describe_result(view)
-            print(text, file=self.out, flush=True)
+            try:
+                view = await follow_job(self.studio, job_id, show, interval=0.5)
+                self.live.show(view)
+                await self.studio.mark_delivered(view.job)
+                if view.job.kind == "stills" and view.job.status == "done":
+                    text = describe_storyboard(await storyboard(self.studio, self.member, view.clip.id))
+                else:
+                    text = describe_result(view)
+                print(text, file=self.out, flush=True)
+            except Exception as error:
+                print(incident(f"console delivery of job {job_id}", error), file=self.out, flush=True)
 
         task = asyncio.create_task(report())
         self.watchers.add(task)

@@ -125,6 +125,18 @@ class ChallengeService(VoteMethods, RelayMethods):
         )
         return [await self._view(challenge, now) for challenge in challenges[:limit]]
 
+    async def challenge(self, challenge_id: int) -> Challenge:
+        """A challenge as stored now, whatever its server (for the front-end's own posts; members' reads go
+        through `show`). Raises NotFound."""
+        return await self.adb.read(store.get_challenge, challenge_id)
+
+    async def takes_entries(self, guild_id: int | None) -> bool:
+        """Whether a vote challenge of the server is open for entries (so a clip post offers Enter)."""
+        if guild_id is None:
+            return False
+        challenges = await self.adb.read(store.list_challenges, guild_id, status="open")
+        return any(challenge.kind == "vote" for challenge in challenges)
+
     async def show(self, member: Member, challenge_id: int, *, now: float | None = None) -> ChallengeView:
         """One challenge of the member's server as a view (entries, or turns; results once closed). Raises NotFound
         for a challenge of another server."""
@@ -170,6 +182,31 @@ class ChallengeService(VoteMethods, RelayMethods):
 
         challenge = await self.adb.write(transition)
         log.info("challenge #%s closed", challenge.id)
+        return await self._results(challenge, make_media=True)
+
+    async def finish_if_complete(self, challenge_id: int, *, now: float | None = None) -> Results | None:
+        """Close a relay the moment its film is complete, instead of at its deadline: all `max_turns` shots
+        are in and none is still queued or rendering. Returns its results (the final cut stitched) to the one
+        caller that closed it, None to every other caller and for any other challenge."""
+        now = timestamp(now)
+
+        def transition(db: sqlite_utils.Database) -> Challenge | None:
+            challenge = store.get_challenge(db, challenge_id)
+            max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
+            if challenge.kind != "relay" or challenge.status != "open" or max_turns is None:
+                return None
+            turns = turn_views(db, challenge_id)
+            if len(turns) < max_turns or any(turn.status in ("missing", "queued", "rendering") for turn in turns):
+                return None
+            if not store.close_challenge(db, challenge_id, ends_at=min(now, challenge.ends_at or now)):
+                return None
+            cancel_events(db, DEADLINE_EVENT, challenge_id=challenge_id)
+            return store.get_challenge(db, challenge_id)
+
+        challenge = await self.adb.write(transition)
+        if challenge is None:
+            return None
+        log.info("relay #%s is complete and closed", challenge.id)
         return await self._results(challenge, make_media=True)
 
     async def results(self, member: Member, challenge_id: int) -> Results:

@@ -8,6 +8,7 @@ them on the clip's stills job (the running one takes them too), and the storyboa
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from common.errors import N_
@@ -17,13 +18,15 @@ from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage.clips import move_clip, set_clip_plan
 from storage.db import timestamp
-from storage.records import PRIORITY_STILLS, RenderJob
+from storage.records import PRIORITY_STILLS, GuildSettings, RenderJob
 from storage.renders import cached_hashes
 from storage.stills import (
     due_storyboards, get_storyboard, next_queued_still, pick_take, queue_still, remove_shot_stills, set_storyboard,
 )  # fmt: skip
+from studio.config import Config
 from studio.errors import StudioError
 from studio.members import Member
+from studio.quality import drafts, finals
 from studio.requests import StoryboardPlan
 from studio.service import Studio
 from studio.shots import random_seed, take_seeds
@@ -169,12 +172,22 @@ async def animate(studio: Studio, member: Member, clip_id: int) -> RenderJob:
     def write(db: Any) -> RenderJob:
         view = read_storyboard(db, member, clip_id, acting=True)
         open_for_changes(view)
-        return _animate(db, view, job_store.QueueLimits.from_settings(settings))
+        return _animate(db, view, _at_quality(view, settings, studio.config),
+                        job_store.QueueLimits.from_settings(settings))  # fmt: skip
 
     return await studio.adb.write(write)
 
 
-def _animate(db: Any, view: StoryboardView, limits: job_store.QueueLimits | None) -> RenderJob:
+def _at_quality(view: StoryboardView, settings: GuildSettings, config: Config) -> Callable[[ShotRender], ShotRender]:
+    """How a shot of the storyboard renders when animated: a draft (the server's draft path) or a final."""
+    if view.storyboard.quality == "draft":
+        return lambda recipe: drafts([recipe], settings, config)[0]
+    return lambda recipe: finals([recipe], config)[0]
+
+
+def _animate(
+    db: Any, view: StoryboardView, at_quality: Callable[[ShotRender], ShotRender], limits: job_store.QueueLimits | None
+) -> RenderJob:
     if view.storyboard.status == "stills" or next_queued_still(db, view.clip.id) is not None:
         raise StudioError("The stills of clip #{clip_id} are still rendering: Animate once they are ready.",
                           code="stills_rendering", clip_id=view.clip.id)  # fmt: skip
@@ -186,7 +199,7 @@ def _animate(db: Any, view: StoryboardView, limits: job_store.QueueLimits | None
     recipes = [ShotRender.from_dict(recipe) for recipe in view.clip.recipes]
     cached = cached_hashes(db, [dataclasses.replace(r, seed=int(s.recipe["seed"])).content_hash()
                                 for r, s in zip(recipes, view.picked(), strict=True)])  # fmt: skip
-    animated = animate_recipes(recipes, view.picked(), cached, view.storyboard.quality)
+    animated = animate_recipes(recipes, view.picked(), cached, at_quality)
     set_clip_plan(db, view.clip.id, view.clip.shot_list, [r.to_dict() for r in animated], view.clip.captions)
     plan = StoryboardPlan(view.storyboard.mode, view.storyboard.quality)
     job = job_store.enqueue_clip_job(
@@ -214,6 +227,10 @@ async def animate_due(studio: Studio, transport: str) -> list[RenderJob]:
     clip jobs queued."""
     queued: list[RenderJob] = []
     for clip_id in await studio.adb.read(due_storyboards, transport=transport):
+        due = await studio.adb.read(get_storyboard, clip_id)
+        if due is None:
+            continue
+        settings = await studio.settings(due.guild_id)
 
         def write(db: Any, clip_id: int = clip_id) -> RenderJob | None:
             storyboard = get_storyboard(db, clip_id)
@@ -222,7 +239,7 @@ async def animate_due(studio: Studio, transport: str) -> list[RenderJob]:
             author = Member(storyboard.user_id, "", storyboard.guild_id, can_moderate=True, transport=transport)
             view = read_storyboard(db, author, clip_id)
             try:
-                return _animate(db, view, None)
+                return _animate(db, view, _at_quality(view, settings, studio.config), None)
             except StudioError:
                 set_storyboard(db, clip_id, "ready")  # not due any more: the author decides
                 return None

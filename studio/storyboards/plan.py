@@ -9,10 +9,9 @@ is already in the render cache (a remix's unchanged shot) keeps it: it is served
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from generation.recipe import ShotRender, linked
-from generation.registry import get_preset
 from generation.still_recipes import animated_recipe, still_recipe
 from storage.records import GuildSettings, Still
 from studio.config import StillsConfig
@@ -41,24 +40,20 @@ def storyboard_plan(
     return StoryboardPlan(mode, quality, max(1, takes), float(grace))
 
 
-def quality_steps(model: str, quality: str) -> int:
-    """Denoising steps of a shot at `quality`: the preset's own for "final", half of them (never below its
-    minimum) for "draft"."""
-    preset = get_preset(model)
-    return preset.steps if quality == "final" else max(preset.min_steps, preset.steps // 2)
-
-
 def animate_recipes(
-    recipes: Sequence[ShotRender], picked: Sequence[Still], cached: Collection[str], quality: str
+    recipes: Sequence[ShotRender],
+    picked: Sequence[Still],
+    cached: Collection[str],
+    at_quality: Callable[[ShotRender], ShotRender],
 ) -> list[ShotRender]:
     """The recipes Animate renders, one per shot: each with its picked still's seed. A shot whose recipe
     with that seed is in the render cache (`cached` recipe hashes: a remix's unchanged shot) is served as
-    it is; any other renders at `quality`'s steps, starting from its still where the preset can.
-    `picked`: the shot's picked still, one per shot, in shot order (ready)."""
+    it is; any other renders `at_quality` (the storyboard's: studio.quality's drafts or finals), starting
+    from its still where the preset can. `picked`: the shot's picked still, one per shot, in shot order."""
     out: list[ShotRender] = []
     for recipe, still in zip(recipes, picked, strict=True):
         shot = dataclasses.replace(recipe, seed=int(still.recipe["seed"]))
         if shot.content_hash() not in cached:
-            shot = animated_recipe(dataclasses.replace(shot, steps=quality_steps(shot.model, quality)), still.path)
+            shot = animated_recipe(at_quality(shot), still.path)
         out.append(shot)
     return linked(out)
