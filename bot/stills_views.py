@@ -54,9 +54,9 @@ def storyboard_message(view: StoryboardView, origin: Origin) -> dict[str, Any]:
 
 def storyboard_controls(view: StoryboardView) -> discord.ui.View:
     controls = discord.ui.View(timeout=None)
-    controls.add_item(ShotMenu(view.clip.id, shot_options(view)))
+    controls.add_item(StoryboardMenu("shot", view.clip.id, shot_options(view)))
     if view.storyboard.takes > 1:
-        controls.add_item(TakeMenu(view.clip.id, take_options(view)))
+        controls.add_item(StoryboardMenu("take", view.clip.id, take_options(view)))
     for name, action in STORYBOARD_ACTIONS.items():
         if name != "retry" or view.failed():
             controls.add_item(StoryboardButton(name, view.clip.id))
@@ -88,58 +88,42 @@ def take_options(view: StoryboardView) -> list[discord.SelectOption]:
     return (per_shot + whole)[:25]
 
 
-class ShotMenu(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:stills:shot:(?P<clip>[0-9]+)"):
-    """Edit (a modal), re-roll or remove one shot of the storyboard."""
+class StoryboardMenu(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select],
+                     template=r"reelbot:stills:(?P<kind>shot|take):(?P<clip>[0-9]+)"):
+    """A storyboard's menus: "shot" edits (a form), re-rolls or removes one shot; "take" picks a take per
+    shot, or a whole take, with no render (Animate uses the picks)."""
 
-    def __init__(self, clip_id: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(discord.ui.Select(placeholder=_("Change a shot…"), options=options or [],
-                                           custom_id=f"reelbot:stills:shot:{clip_id}", row=0))  # fmt: skip
-        self.clip_id = clip_id
+    def __init__(self, kind: str, clip_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        placeholder = _("Change a shot…") if kind == "shot" else _("Pick takes…")
+        super().__init__(discord.ui.Select(placeholder=placeholder, options=options or [],
+                                           custom_id=f"reelbot:stills:{kind}:{clip_id}", row=0 if kind == "shot" else 1))  # fmt: skip
+        self.kind, self.clip_id = kind, clip_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]) -> "ShotMenu":
-        return cls(int(match["clip"]), item.options)
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]) -> "StoryboardMenu":
+        return cls(match["kind"], int(match["clip"]), item.options)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            action, _sep, shot = self.item.values[0].partition(":")
             studio = host_of(interaction).studio
             member, _settings = await interaction_member(studio, interaction)
-            if action == "edit":
+            first, _sep, second = self.item.values[0].partition(":")
+            if self.kind == "take":
+                view = await pick_still(studio, member, self.clip_id, int(second),
+                                        shot=None if first == "all" else int(first))  # fmt: skip
+                picks = ", ".join(_("shot {shot}: take {take}", shot=s.shot + 1, take=s.take + 1) for s in view.picked())
+                done = _("🎬 Picked {picks}. Animate when you are ready.", picks=picks)
+            elif first == "edit":
                 await storyboard(studio, member, self.clip_id)  # a clip gone fails here, before any typing
-                await interaction.response.send_modal(EditShotModal(self.clip_id, int(shot)))
+                await interaction.response.send_modal(EditShotModal(self.clip_id, int(second)))
                 return
-            if action == "reroll":
-                await reroll_still(studio, member, self.clip_id, int(shot))
-                done = _("🎲 Shot {shot} re-rolled: its still is on its way.", shot=shot)
+            elif first == "reroll":
+                await reroll_still(studio, member, self.clip_id, int(second))
+                done = _("🎲 Shot {shot} re-rolled: its still is on its way.", shot=second)
             else:
-                await remove_shot(studio, member, self.clip_id, int(shot))
-                done = _("🗑️ Shot {shot} removed.", shot=shot)
+                await remove_shot(studio, member, self.clip_id, int(second))
+                done = _("🗑️ Shot {shot} removed.", shot=second)
             await send_ephemeral(interaction, done)
-        except Exception as error:
-            await report_error(interaction, error)
-
-
-class TakeMenu(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Select], template=r"reelbot:stills:take:(?P<clip>[0-9]+)"):
-    """Pick a take per shot, or a whole take: no render; Animate uses the picks."""
-
-    def __init__(self, clip_id: int, options: list[discord.SelectOption] | None = None) -> None:
-        super().__init__(discord.ui.Select(placeholder=_("Pick takes…"), options=options or [],
-                                           custom_id=f"reelbot:stills:take:{clip_id}", row=1))  # fmt: skip
-        self.clip_id = clip_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]) -> "TakeMenu":
-        return cls(int(match["clip"]), item.options)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            studio = host_of(interaction).studio
-            member, _settings = await interaction_member(studio, interaction)
-            shot, _sep, take = self.item.values[0].partition(":")
-            view = await pick_still(studio, member, self.clip_id, int(take), shot=None if shot == "all" else int(shot))
-            picks = ", ".join(_("shot {shot}: take {take}", shot=s.shot + 1, take=s.take + 1) for s in view.picked())
-            await send_ephemeral(interaction, _("🎬 Picked {picks}. Animate when you are ready.", picks=picks))
         except Exception as error:
             await report_error(interaction, error)
 
@@ -195,7 +179,7 @@ STORYBOARD_ACTIONS: dict[str, Action] = {
 }
 StoryboardButton = action_buttons("storyboard", STORYBOARD_ACTIONS, stale="`/video`")
 # Every persistent item of a storyboard message, for `bot.add_dynamic_items`.
-STORYBOARD_ITEMS = (ShotMenu, TakeMenu, StoryboardButton)
+STORYBOARD_ITEMS = (StoryboardMenu, StoryboardButton)
 
 
 async def storyboard_message_of(studio: Any, clip: Clip, origin: Origin) -> dict[str, Any]:

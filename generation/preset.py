@@ -155,6 +155,9 @@ def _orientation(ratio: float) -> int:
 
 
 def _check(recipe: ShotRender, preset: ModelPreset) -> None:
+    if preset.distilled_from is not None:
+        raise RecipeError("{model} only renders drafts of {base}: choose {base} (drafts use it on their own).",
+                          model=preset.name, base=preset.distilled_from, code="distilled_model")  # fmt: skip
     if not recipe.prompt.strip():
         raise RecipeError("The prompt is empty: describe what should happen in the shot.", code="empty_prompt")
     if recipe.width <= 0 or recipe.height <= 0:

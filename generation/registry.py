@@ -46,9 +46,6 @@ def i2v_models(*, local: bool = False) -> list[str]:
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
-    if preset.distilled_from is not None:
-        raise RecipeError("{model} only renders drafts of {base}: choose {base} (drafts use it on their own).",
-                          model=preset.name, base=preset.distilled_from, code="distilled_model")  # fmt: skip
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
                           able=", ".join(i2v_models()), code="model_no_i2v")

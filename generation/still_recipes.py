@@ -29,9 +29,11 @@ def still_recipe(shot: ShotRender, *, seed: int | None = None) -> ShotRender:
     seed (or `seed`, a re-roll or a take), size and guidance, at `still_steps`. A shot that starts from a
     member's picture keeps it: its still is that picture (see `render_still`). Raises RecipeError as
     validate_recipe does."""
+    # On the preset's own sampler (no draft fast path: a distilled preset's schedule is not the shot's look).
     still = dataclasses.replace(
         shot, num_frames=1, segments=1, keep_frames=None, continued=False, continues_from=None, init_video=None,
         strength=None, still=True, steps=still_steps(shot.model), seed=shot.seed if seed is None else seed,
+        quality="draft", fast_path=None, guidance=get_preset(shot.model).guidance,
     )  # fmt: skip
     validate_recipe(still)
     return still

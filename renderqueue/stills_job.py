@@ -37,46 +37,60 @@ from storage.stills import (
 from storage.transactions import transaction
 
 if TYPE_CHECKING:
+    from generation.frames import Frames
     from generation.pipelines import PipelineCache
 
 log = logging.getLogger(__name__)
 
 
+# render(still recipe, on_step=..., should_cancel=...) -> its one frame: here, or on a GPU host.
+StillRenderer = Callable[..., "Frames"]
+
+
 def run_stills_job(
     db: sqlite_utils.Database,
     job: RenderJob,
-    pipelines: PipelineCache,
+    pipelines: PipelineCache | None,
     config: WorkerConfig,
     stop: threading.Event,
     *,
     loaded: Callable[[], str | None],
     backoff: Backoff | None = None,
+    render: StillRenderer | None = None,
+    watch: JobWatch | None = None,
 ) -> Path | None:
     """Render the claimed stills job to the end and record how it ended; the stills board's path, or None
     when the job did not complete (cancelled, lost, or handed back; already recorded). Never raises for
-    render failures: a still that fails is marked failed and the job goes on."""
+    render failures: a still that fails is marked failed and the job goes on. `render`: how one still
+    renders (default: `generation.stills.render_still` on `pipelines`); `watch`: the job's watch when the
+    caller keeps one (a GPU slot's, which stops its remote render)."""
+    from generation.stills import render_still
+
     found = renderable_clip(db, job, config)
     if found is None:
         return None
     clip, _recipes = found
     log.info("job %s: stills of clip #%s on %s", job.id, clip.id, job.model)
-    watch = JobWatch(config, job, stop, loaded).__enter__()
+    own = watch is None
+    watch = JobWatch(config, job, stop, loaded).__enter__() if watch is None else watch
+    render = render or (lambda recipe, **kwargs: render_still(recipe, pipelines, **kwargs))
     try:
         attempt = Attempt(job, clip, [], config, watch, backoff)
-        return attempt.run(db, lambda: _render(db, job, clip, pipelines, config, watch))
+        return attempt.run(db, lambda: _render(db, job, clip, render, config, watch))
     finally:
-        watch.__exit__(None, None, None)
+        if own:
+            watch.__exit__(None, None, None)
 
 
 def _render(
     db: sqlite_utils.Database,
     job: RenderJob,
     clip: Clip,
-    pipelines: PipelineCache,
+    render: StillRenderer,
     config: WorkerConfig,
     watch: JobWatch,
 ) -> Path | None:
-    from generation.stills import render_still, stills_board
+    from generation.stills import stills_board
 
     out_dir = config.media_dir / "clips" / str(clip.id) / "stills"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,8 +121,8 @@ def _render(
             cached = cache.lookup(recipe_hash)
             if cached is None:
                 started = time.monotonic()
-                frames = render_still(recipe, pipelines, should_cancel=watch.should_cancel,
-                                      on_step=lambda step, steps: watch.report(step / steps, f"Still of shot {still.shot + 1}"))  # fmt: skip
+                frames = render(recipe, should_cancel=watch.should_cancel,
+                                on_step=lambda step, steps: watch.report(step / steps, f"Still of shot {still.shot + 1}"))  # fmt: skip
                 picture = out_dir / f"still-{still.shot + 1:02d}-{still.take + 1}-{recipe_hash[:12]}.png"
                 frames.picture(0).save(picture)
                 cache.record(recipe_hash, picture, time.monotonic() - started)

@@ -19,6 +19,7 @@ from common.text import Text
 from studio.requests import ClipPlan, VideoOptions
 from studio.service import Studio
 from studio.shots import take_seeds
+from studio.storyboards.refine import REFINE_STRENGTH
 from studio.takes import finalize, is_draft, pick
 from test_remix_studio import ALICE, BOB, GUILD, Renderer
 
@@ -197,7 +198,7 @@ async def test_finalize_rerenders_a_draft_in_full_and_reuses_final_shots(studio,
     assert [r.seed for r in new] == [r.seed for r in old] and [r.prompt for r in new] == [r.prompt for r in old]
     assert all(r.steps == 3 for r in new) and final.job.priority == 1 and not is_draft(clip)
     # Refined from the draft's own video (tiny-wan has a video-to-video pipeline), not re-rolled.
-    assert all(r.init_video is not None and r.strength == 0.5 for r in new)
+    assert all(r.init_video is not None and r.strength == REFINE_STRENGTH for r in new)
     assert "refined from the draft in 1 of 3 steps" in Text.loads(clip.remix_note).english()
     out = renderer.run()
     assert (out.rendered, out.reused) == (1, 0)

@@ -34,13 +34,13 @@ def _spy(pipe, seen: dict):  # noqa: ANN001, ANN202
 
 def test_a_final_is_refined_from_its_draft_frames_not_re_rolled(pipelines, tmp_path):
     preset = get_preset("tiny-wan")
-    # Enough steps for a strength to mean something: 20, of which the refine runs 8.
-    final = preset.recipe("a red kite over green hills at noon", "", seed=21, steps=20, duration=1.1)
-    draft = dataclasses.replace(final, width=32, height=32, steps=10)  # a smaller, quicker draft
+    # Enough steps for a strength to mean something: 10, of which the refine runs 4.
+    final = preset.recipe("a red kite over green hills at noon", "", seed=21, steps=10, duration=1.1)
+    draft = dataclasses.replace(final, width=32, height=32, steps=5)  # a smaller, quicker draft
     draft_video = encode_mp4(render_segments(draft, pipelines, tmp_path).to_bytes(), draft.fps, tmp_path / "d.mp4")
     refine = refined_recipe(draft, final, draft_video)
-    assert (refine.init_video, refine.strength, refine.refine_steps) == (str(draft_video), REFINE_STRENGTH, 8)
-    assert "8 of 20 steps" in finalize_note([refine], "tiny-wan", changed_model=False).english()
+    assert (refine.init_video, refine.strength, refine.refine_steps) == (str(draft_video), REFINE_STRENGTH, 4)
+    assert "4 of 10 steps" in finalize_note([refine], "tiny-wan", changed_model=False).english()
 
     v2v, t2v = pipelines.get("tiny-wan", v2v=True), pipelines.get("tiny-wan")
     assert v2v.transformer is t2v.transformer  # from_pipe: the same weights, no second copy
@@ -53,7 +53,7 @@ def test_a_final_is_refined_from_its_draft_frames_not_re_rolled(pipelines, tmp_p
     finally:
         for restore in undo:
             restore()
-    assert refined.shape == rerolled.shape == (final.frames, 64, 64, 3) and steps[-1] == (8, 8)
+    assert refined.shape == rerolled.shape == (final.frames, 64, 64, 3) and steps[-1] == (4, 4)
     [refine_call], [reroll_call] = seen["WanVideoToVideoPipeline"], seen["WanPipeline"]
     frames = refine_call["kwargs"]["video"]
     assert [frame.size for frame in frames] == [(64, 64)] * final.num_frames  # upscaled from 32x32 first

@@ -2,7 +2,6 @@
 shot changes kept in SQLite, Animate from the approved stills, and the faults a member can meet."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +25,18 @@ from studio.storyboards.actions import animate, cancel_storyboard, pick_still, r
 from studio.storyboards.editing import edit_still
 
 THREE = VideoOptions(shots=3, duration=3, seed=11)
+TWO = VideoOptions(shots=2, duration=2, seed=11)
 
 
 async def test_stills_come_first_then_animate_opens_each_shot_on_its_still(stills_studio, stills_worker):
     studio = stills_studio
-    accepted = await studio.create(ALICE, REQUEST, THREE)
+    accepted = await studio.create(ALICE, REQUEST, TWO)
     assert (accepted.job.kind, accepted.job.priority) == ("stills", PRIORITY_STILLS)
     board_path = stills_worker.run()
     view = await storyboard(studio, ALICE, accepted.clip.id)
     assert view.storyboard.status == "ready" and view.board == board_path and view.opens_on_still
     assert (await studio.clip(accepted.clip.id)).status == "queued"  # no video yet
-    assert len(view.stills) == 3 and all(s.status == "ready" and Path(s.path).is_file() for s in view.stills)
+    assert len(view.stills) == 2 and all(s.status == "ready" and Path(s.path).is_file() for s in view.stills)
     # The board the member sees shows each still, never a blank panel.
     assert panel_faults(board_path, view.still_paths()) == []
     stills = [ShotRender.from_dict(s.recipe) for s in view.stills]
@@ -49,7 +49,7 @@ async def test_stills_come_first_then_animate_opens_each_shot_on_its_still(still
     assert [r.init_image for r in animated] == [str(s.path) for s in view.stills]  # each from its still
     assert all(r.continues_from is None and r.steps == 3 for r in animated)
     output = stills_worker.run()
-    assert output.rendered == 3 and panel_faults(output.storyboard_path, output.shot_paths) == []
+    assert output.rendered == 2 and panel_faults(output.storyboard_path, output.shot_paths) == []
     assert (await storyboard(studio, ALICE, accepted.clip.id)).storyboard.status == "animating"
     with refused("already_animating", StudioError):
         await animate(studio, ALICE, accepted.clip.id)
@@ -98,22 +98,22 @@ async def test_edit_reroll_remove_and_pick_change_only_what_they_say(stills_stud
 
 async def test_takes_are_stills_picked_without_a_render(stills_studio, stills_worker):
     studio = stills_studio
-    accepted = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2, seed=5, takes=3))
+    accepted = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2, seed=5, takes=2))
     assert accepted.clip.remix_kind is None and accepted.job.kind == "stills"
     stills_worker.run()
     view = await storyboard(studio, ALICE, accepted.clip.id)
-    assert view.storyboard.takes == 3 and len(view.stills) == 6
-    assert len({s.recipe["seed"] for s in view.stills}) == 6 and [s.picked for s in view.stills].count(True) == 2
-    # One grid: a row of three takes per shot, each panel its still.
+    assert view.storyboard.takes == 2 and len(view.stills) == 4
+    assert len({s.recipe["seed"] for s in view.stills}) == 4 and [s.picked for s in view.stills].count(True) == 2
+    # One grid: a row of two takes per shot, each panel its still.
     assert panel_faults(view.board, view.still_paths()) == []
-    assert Image.open(view.board).width > 3 * 320
+    assert 2 * 320 < Image.open(view.board).width < 3 * 320
     jobs_before = len(stills_worker.claimed)
     picked = await pick_still(studio, ALICE, accepted.clip.id, 2)  # take 2 of every shot
     assert [s.take for s in picked.picked()] == [1, 1]
-    picked = await pick_still(studio, ALICE, accepted.clip.id, 3, shot=2)
-    assert [s.take for s in picked.picked()] == [1, 2]
+    picked = await pick_still(studio, ALICE, accepted.clip.id, 1, shot=2)
+    assert [s.take for s in picked.picked()] == [1, 0]
     with refused("no_such_take", StudioError):
-        await pick_still(studio, ALICE, accepted.clip.id, 4)
+        await pick_still(studio, ALICE, accepted.clip.id, 3)
     await animate(studio, ALICE, accepted.clip.id)
     animated = Studio.recipes(await studio.clip(accepted.clip.id))
     assert [r.seed for r in animated] == [s.recipe["seed"] for s in picked.picked()]
@@ -150,13 +150,13 @@ async def test_a_failed_still_names_its_shot_and_can_be_retried(stills_studio, s
 
 async def test_cancel_during_stills_cancels_everything_queued(stills_studio, stills_worker):
     studio = stills_studio
-    accepted = await studio.create(ALICE, REQUEST, THREE)
+    accepted = await studio.create(ALICE, REQUEST, TWO)
     await studio.cancel(ALICE, accepted.job.id)
     view = await storyboard(studio, ALICE, accepted.clip.id)
     assert view.storyboard.status == "cancelled" and view.clip.status == "cancelled"
     with refused("storyboard_cancelled", StudioError):
         await reroll_still(studio, ALICE, accepted.clip.id, 1)
-    other = await studio.create(ALICE, REQUEST, THREE)
+    other = await studio.create(ALICE, REQUEST, VideoOptions(shots=1, duration=1))
     stills_worker.run()
     await cancel_storyboard(studio, ALICE, other.clip.id)
     with refused("storyboard_cancelled", StudioError):
@@ -190,7 +190,7 @@ async def test_a_remix_reuses_its_unchanged_shots_after_the_stills(stills_studio
     from studio.remix import parse_change, remix
 
     studio = stills_studio
-    original = await studio.create(ALICE, REQUEST, THREE)
+    original = await studio.create(ALICE, REQUEST, TWO)
     stills_worker.run()
     await animate(studio, ALICE, original.clip.id)
     stills_worker.run()
@@ -199,8 +199,7 @@ async def test_a_remix_reuses_its_unchanged_shots_after_the_stills(stills_studio
     stills_worker.run()
     await animate(studio, BOB, remixed.clip.id)
     output = stills_worker.run()
-    assert (output.rendered, output.reused) == (1, 2)
-    assert dataclasses.replace(Studio.recipes(remixed.clip)[0]) is not None
+    assert (output.rendered, output.reused) == (1, 1)
 
 
 async def test_a_restart_in_the_middle_loses_nothing(tmp_path, tiny_models_dir, pipelines):

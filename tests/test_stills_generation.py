@@ -13,7 +13,7 @@ from refusals import refused
 
 from generation.errors import RecipeError
 from generation.frames import Frames
-from generation.registry import PRESETS, get_preset, validate_recipe
+from generation.registry import clip_models, get_preset, validate_recipe
 from generation.render import render_shot
 from generation.segments import segmented_recipe
 from generation.still_recipes import animated_recipe, opens_on_still, still_recipe, still_steps
@@ -24,7 +24,7 @@ from generation.storyboard_check import panel_faults
 PROMPT = "a lighthouse keeper climbs the spiral stairs with a lantern"
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
+@pytest.mark.parametrize("name", sorted(clip_models()))
 def test_every_preset_takes_a_one_frame_still_and_only_a_still(name):
     shot = segmented_recipe(name, PROMPT, "blurry", 42, seconds=7.0)
     still = still_recipe(shot)
@@ -43,7 +43,8 @@ def test_new_recipe_fields_keep_every_earlier_hash():
     """Cached renders are found by hash: recipes without the new fields hash as they always did."""
     recipe = get_preset("tiny").recipe(PROMPT, "", seed=3)
     fields = {k: v for k, v in dataclasses.asdict(recipe).items()
-              if k not in ("segments", "keep_frames", "continued", "continues_from", "still", "init_video", "strength")}
+              if k not in ("segments", "keep_frames", "continued", "continues_from", "quality", "fast_path", "still",
+                           "init_video", "strength")}
     fields["_v"] = 1
     old = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
     assert recipe.content_hash() == old.hexdigest()[:32]
@@ -103,7 +104,7 @@ def test_an_image_to_video_shot_is_animated_from_its_approved_still(pipelines, t
 def test_vace_takes_the_still_as_first_frame_of_video_and_mask(pipelines, tmp_path):
     """WanVACEPipeline gets the still as `video=[still, grey...]` with `mask=[black, white...]`, not `image=`."""
     preset = get_preset("tiny-wan-vace")
-    shot = preset.recipe(PROMPT, "", seed=9)
+    shot = preset.recipe(PROMPT, "", seed=9, duration=0.6, steps=2)
     red, blue = tmp_path / "red.png", tmp_path / "blue.png"
     Image.new("RGB", (64, 64), (220, 20, 20)).save(red)
     Image.new("RGB", (64, 64), (20, 20, 220)).save(blue)
