@@ -7,6 +7,7 @@ run when a front-end or worker starts, removes those whose process is gone.
 from __future__ import annotations
 
 import errno
+import glob
 import hashlib
 import logging
 import os
@@ -95,3 +96,16 @@ def store_by_content(data: bytes, directory: Path, *, suffix: str = ".png") -> P
     contents share one file, and a path names its content for good. Returns the path. Raises OSError."""
     path = directory / f"{hashlib.sha256(data).hexdigest()}{suffix}"
     return path if path.is_file() else write_atomically(path, data)
+
+
+def derived_path(path: Path, what: str) -> Path:
+    """Where a file made from `path` is kept: beside it, named `<name>.<what>` (`clip.mp4.poster.jpg`), so
+    `remove_with_derived` finds it."""
+    return path.with_name(f"{path.name}.{what}")
+
+
+def remove_with_derived(path: Path) -> None:
+    """Remove `path` and every file derived from it (`derived_path`); missing files are fine."""
+    path = Path(path)
+    for found in [path, *path.parent.glob(f"{glob.escape(path.name)}.*")]:
+        found.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from PIL import Image, ImageFont
+from PIL import Image, ImageFont, PngImagePlugin
 
 from common.files import staging_path
 
@@ -210,15 +210,22 @@ def fit(text: str, line_font: Font, max_width: int) -> str:
     return lines[0] if lines else ""
 
 
-def save_png(image: Image.Image, out_path: Path, *, compress_level: int = 6) -> Path:
+def save_png(
+    image: Image.Image, out_path: Path, *, compress_level: int = 6, text: dict[str, str] | None = None
+) -> Path:
     """Write atomically, so a reader (the bot posting it) never sees a half-written file. `compress_level`:
-    zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default."""
+    zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default. `text`: PNG text chunks to add."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = staging_path(out_path)
     try:
         # No `optimize`: it tries every filter and level, several times slower for a few percent fewer bytes.
-        image.save(tmp, format="PNG", compress_level=compress_level)
+        info = None
+        if text:
+            info = PngImagePlugin.PngInfo()
+            for key, value in text.items():
+                info.add_text(key, value)
+        image.save(tmp, format="PNG", compress_level=compress_level, pnginfo=info)
         os.replace(tmp, out_path)
     finally:
         Path(tmp).unlink(missing_ok=True)

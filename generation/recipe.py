@@ -34,6 +34,12 @@ class ShotRender:
     # (image-to-video presets): the frame exists only once that shot is rendered, so the recipe names the
     # shot, and its hash, like init_image's, makes this shot's.
     continues_from: str | None = None
+    # "draft" or "final" (registry.QUALITIES): a draft is rendered fast and can be finalized.
+    quality: str = "final"
+    # The fast path the shot is rendered through (a name in generation.fast_paths.FAST_PATHS: a distilled
+    # preset, a distilled LoRA, or a cache hook), or None for the preset's own full schedule. Named in the
+    # recipe because it changes the pixels, so the render cache keys on it.
+    fast_path: str | None = None
 
     @property
     def i2v(self) -> bool:
@@ -82,7 +88,9 @@ class ShotRender:
         return self.frames / self.fps
 
 
-_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None}
+# Fields added after the first recipes were stored, with their defaults: left out of the hash at the default.
+_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
+                     "quality": "final", "fast_path": None}
 
 
 def linked(recipes: list[ShotRender]) -> list[ShotRender]:

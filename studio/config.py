@@ -85,6 +85,33 @@ class GalleryConfig(BaseModel):
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+def _known_weights(names: Any) -> Any:
+    """`accept_licences` entries must name a preset or an adapter (generation.licences has one per each)."""
+    from generation.licences import LICENCES
+
+    names = _comma_list(names)
+    unknown = [name for name in names if name not in LICENCES]
+    if unknown:
+        raise ValueError(f"unknown model or adapter {', '.join(unknown)} (known: {', '.join(sorted(LICENCES))})")
+    return names
+
+
+class ModelsConfig(BaseModel):
+    """Which weights Reelbot may pick on its own, and how finals render.
+
+    `accept_licences`: presets and adapters whose licence is not Apache-2.0/MIT-like (`reelbot models` flags
+    them; generation.licences) that the operator accepts, so that `auto`, the picture fallback and draft
+    paths may pick them; naming such a model in a request or as `default_model` needs no opt-in.
+    `cache_finals`: finals render with their family's conservative cache hook too (generation.fast_paths
+    FINAL_CACHE): faster, with pixels close to, not the same as, the full schedule's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accept_licences: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_known_weights)] = ()
+    cache_finals: bool = False
+
+
 class ConfigError(ValueError):
     """A setting could not be read: `key` is its dotted name ("worker.job_timeout_s"), `value` what was
     given, `reason` pydantic's explanation, `source` the file the settings came from (None: defaults,
@@ -151,7 +178,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `models`: the
+    sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -173,6 +201,7 @@ class Config(BaseSettings):
     safety: SafetyPolicy = SafetyPolicy()
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
+    models: ModelsConfig = ModelsConfig()
     config_file: Path | None = None
 
     @property
@@ -248,7 +277,7 @@ def with_auto_model(config: Config) -> Config:
         return config
     from generation.placement import choose_model
 
-    name, warning = choose_model(config.models_dir)
+    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences))
     if warning:
         log.warning("default model auto -> %s: %s", name, warning)
     else:
