@@ -14,7 +14,7 @@ import logging
 
 import discord
 
-from storage.deliveries import DeliveryKey
+from studio.records import DeliveryKey
 
 log = logging.getLogger(__name__)
 
