@@ -115,10 +115,12 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def credit_text(ancestors: Sequence[Clip]) -> str:
+def credit_text(ancestry: tuple[Sequence[Clip], int]) -> str:
     """The credit a remix carries (studio.remix.credit_line) in the current language, e.g. "remix of alice's
-    clip #12"; "" for an original (`ancestors`: parent first, original last)."""
-    return say(credit_line(ancestors))
+    clip #12"; "" for an original. `ancestry`: what `studio.remix.ancestors` gives, the chain seen here
+    (parent first, original last) and how many ancestors were made elsewhere (counted, never named)."""
+    seen, elsewhere = ancestry
+    return say(credit_line(seen, elsewhere=elsewhere))
 
 
 def clip_embed(

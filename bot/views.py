@@ -70,8 +70,8 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
             language=current_language(),
         )
         accepted = await submit(member, origin.to_dict())
-        ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
-        credit = embeds.credit_text(ancestors)
+        ancestry = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else ([], 0)
+        credit = embeds.credit_text(ancestry)
         await fill_placeholder(interaction, **status_message(accepted, credit=credit))
     return accepted
 
