@@ -72,9 +72,9 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
             language=public,
         )
         accepted = await submit(member, origin.to_dict())
-        ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
+        ancestry = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else ([], 0)
         with use(public):
-            credit = embeds.credit_text(ancestors, accepted.clip, yours=True)
+            credit = embeds.credit_text(ancestry, accepted.clip, yours=True)
             await fill_placeholder(interaction, **bot.delivery.status(accepted, credit=credit))
     return accepted
 

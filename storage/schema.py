@@ -263,8 +263,18 @@ _VANISHED = Migration(
     ("ALTER TABLE jobs ADD COLUMN vanished INTEGER NOT NULL DEFAULT 0",),
 )
 
+# Exactly-once posting (storage/deliveries.py): a delivery's key, recorded before the first send.
+_DELIVERIES = Migration(
+    "deliveries: the nonce and start of each job's delivery",
+    ("""CREATE TABLE deliveries (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            nonce TEXT NOT NULL,
+            started_at REAL NOT NULL
+        )""",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
-    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED,
+    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _DELIVERIES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -28,6 +28,7 @@ from storage.requests import StoredRequest
 from studio.busy import refuse_or_keep
 from studio.errors import StudioError
 from studio.members import Member
+from studio.plan_checks import check_renderable
 from studio.pictures import PictureError, start_from_picture
 from studio.quality import drafts, finals
 from studio.request_kinds import finishes
@@ -185,6 +186,7 @@ class RequestIntake(ServerSettings):
             recipes = linked(list(plan.recipes))
         else:
             raise ValueError("one recipe per shot")
+        check_renderable(plan.shot_list.shots, recipes)  # before anything is stored
         if plan.captions is None:
             plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in

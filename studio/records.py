@@ -3,7 +3,8 @@
 They are the storage layer's frozen dataclasses (`storage/records.py` documents their fields); front-ends
 read them and never write them back.
 """
+from storage.deliveries import DeliveryKey
 from storage.forget import Forgotten
 from storage.records import Challenge, Clip, GuildSettings, QueueEstimate, RenderJob
 
-__all__ = ["Challenge", "Clip", "Forgotten", "GuildSettings", "QueueEstimate", "RenderJob"]
+__all__ = ["Challenge", "Clip", "DeliveryKey", "Forgotten", "GuildSettings", "QueueEstimate", "RenderJob"]
