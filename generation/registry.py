@@ -63,6 +63,11 @@ class ModelPreset:
     vram_offload_gb: float = 0.0
     # Download size in GB of the files `reelbot models pull` fetches (the diffusers folders only).
     download_gb: float = 0.0
+    # Its pipeline takes reference pictures of subjects (`reference_images=`, as diffusers' WanVACEPipeline
+    # does), so a shot featuring a character is rendered conditioned on the character's pictures; other
+    # presets render characters from their descriptions alone. tests/test_cast_render.py checks the flag
+    # against each pipeline class's own call signature.
+    references: bool = False
 
     @property
     def shortest_frames(self) -> int:
@@ -373,6 +378,11 @@ def i2v_models(*, local: bool = False) -> list[str]:
     return [p.name for p in PRESETS.values() if p.supports_i2v and (local or not p.local)]
 
 
+def reference_models(*, local: bool = False) -> list[str]:
+    """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
+    return [p.name for p in PRESETS.values() if p.references and (local or not p.local)]
+
+
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
@@ -424,6 +434,11 @@ def validate_recipe(recipe: ShotRender) -> None:
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
                           able=", ".join(i2v_models()), code="model_no_i2v")
+    if recipe.references and not preset.references:
+        raise RecipeError("{model} can't take reference pictures.", model=preset.name, code="model_no_references")
+    if not all(Path(path).is_file() for path in recipe.references):
+        raise RecipeError("A reference picture for this shot is missing; its character may have been deleted.",
+                          code="missing_reference")
     if recipe.init_image is not None:
         if not Path(recipe.init_image).is_file():
             raise RecipeError(

@@ -3,8 +3,8 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig) and `[gallery]` (GalleryConfig). Any setting can come from the
-environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig) and `[cast]` (CastConfig). Any setting
+can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
@@ -81,6 +81,15 @@ class GalleryConfig(BaseModel):
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
+class CastConfig(BaseModel):
+    """Members' characters (studio.cast). `approval_timeout_s`: how long a request featuring an "ask me"
+    character waits for its owner's answer before it is refused (seconds; a day by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    approval_timeout_s: float = Field(24 * 3600.0, gt=0)
+
+
 class ConfigError(ValueError):
     """A setting could not be read: `key` is its dotted name ("worker.job_timeout_s"), `value` what was
     given, `reason` pydantic's explanation, `source` the file the settings came from (None: defaults,
@@ -136,7 +145,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`,
+    `gallery`, `cast`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -158,6 +168,7 @@ class Config(BaseSettings):
     safety: SafetyPolicy = SafetyPolicy()
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
+    cast: CastConfig = CastConfig()
     config_file: Path | None = None
 
     @property

@@ -8,6 +8,7 @@ from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
 from storage.records import Clip, QueueEstimate, RenderJob
+from studio.cast.casting import NO_CAST, Casting
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class VideoOptions:
     image: str | None = None
     # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
     takes: int | None = None
+    # Characters to feature, by name or alias, comma-separated (`cast:`); besides those the text names.
+    cast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,5 @@ class ClipPlan:
     recipes: tuple[ShotRender, ...] | None = None
     # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
     captions: tuple[str, ...] | None = None
+    # The characters the clip features (studio.cast), put into its prompts and recipes when it is queued.
+    casting: Casting = NO_CAST

@@ -64,7 +64,9 @@ class RelayMethods(ServiceBase):
         settings = await self.studio.check_member_may_request(member)
         text = sanitize_request(text, max_chars=MAX_TURN_CHARS)
         await ensure_screened(text, self.studio.safety_policy(settings))
-        stored = await self.studio.record_request(member, "relay", text, {"challenge_id": challenge.id}, origin)
+        casting = await self.studio.casting(member, text, settings=settings)
+        stored = await self.studio.record_request(member, "relay", text, {"challenge_id": challenge.id}, origin,
+                                                  casting)  # fmt: skip
         return await self._fulfil_relay(stored.id, member, challenge, text, settings, origin, now)
 
     async def resume_relay(self, stored: StoredRequest) -> RelayTurnAccepted:
@@ -95,6 +97,7 @@ class RelayMethods(ServiceBase):
         now = timestamp(now)
         rules = ChallengeRules.from_dict(challenge.rules)
         try:
+            casting = await self.studio.casting(member, text, settings=settings, request_id=request_id)
             bible = StyleBible.model_validate(challenge.rules["bible"])
             shot_list = await self.studio.expand(
                 text, ExpandOptions(shots=1, duration=rules.shot_seconds, bible=bible), settings
@@ -110,6 +113,7 @@ class RelayMethods(ServiceBase):
                 aspect=None,
                 steps=None,
                 priority=PRIORITY_DRAFT,
+                casting=casting,
             )
             try:
                 accepted = await self.studio.queue_plan(

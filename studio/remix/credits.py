@@ -11,8 +11,11 @@ import sqlite_utils
 from common.errors import NotFound
 from common.text import N_, Nn_, Text
 from storage import clips as clip_store
+from generation.recipe import picture_digest
+from storage.cast_uses import CastCredit, clip_cast
 from storage.records import Clip
 from storage.users import set_remix_opt_out
+from studio.cast.credits import recipe_lines as cast_recipe_lines
 from studio.converters import to_id
 from studio.members import Member, author_text, visible_clip
 from studio.remix.kinds import aspect_of
@@ -49,9 +52,10 @@ async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
     return list(await studio.adb.read(clip_store.ancestors, clip.id))
 
 
-def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
+def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), cast: Sequence[CastCredit] = ()) -> list[Text]:
     """Everything that determines the video, so anyone can render it again exactly: one Text per line
-    (a front-end translates and joins them; prompts stay English, as the model reads them)."""
+    (a front-end translates and joins them; prompts stay English, as the model reads them), with the
+    characters it features (`cast`), credited to their owners, and each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
     credit = credit_line(ancestors)
@@ -65,6 +69,7 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
         Text.of(N_("Request: {request}"), request=clip.request),
         Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
                    len(recipes), model=clip.model, size=size, fps=first.fps),
+        *cast_recipe_lines(cast),
     ]
     for index, recipe in enumerate(recipes):
         values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
@@ -85,6 +90,9 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
             lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+        if recipe.references:
+            lines.append(Text.of(N_("  reference pictures: {pictures}"),
+                                 pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
     return lines
@@ -97,7 +105,7 @@ async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text
     def read(db: sqlite_utils.Database) -> list[Text]:
         clip = visible_clip(db, member, clip_id)
         chain = [c for c in clip_store.ancestors(db, clip_id) if member.sees(c.guild_id, c.author_id)]
-        return recipe_text(clip, chain)
+        return recipe_text(clip, chain, clip_cast(db, clip_id))
 
     return await studio.adb.read(read)
 
