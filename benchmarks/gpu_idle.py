@@ -184,7 +184,7 @@ def run_serial(work: Workload, home: Path, pipelines: StandInPipelines) -> None:
         recipes = work.recipes(job)
         paths = []
         for index, recipe in enumerate(recipes):
-            frames = render_shot(recipe, pipelines)
+            frames = render_shot(recipe, pipelines).to_bytes()
             paths.append(encode_mp4(frames, recipe.fps, out_dir / f"shot-{index}.mp4", preset=FIT_PRESET))
         stitch(paths, out_dir / "clip.mp4", reencode=True, preset=FIT_PRESET)
         keyframes = [read_frame(path, _decoded_frames(path) // 2) for path in paths]

@@ -1,8 +1,13 @@
 """Plan quality: the share of the evaluation table's requests whose plan meets every property.
 
-The table (tests/plan_cases.py) holds casual requests in English, Chinese, Spanish, Japanese and French, each
-with what a faithful plan must do: shot count, total within 10%, aspect, style in the bible, no option
-phrase in any prompt or the title, every content word kept, beats in order, no filler. Target: 1.00.
+The table (tests/plan_cases.py, tests/plan_cases_world.py) holds casual requests in the eleven languages with
+data files (en, zh-CN, zh-TW, es, fr, ja, de, ko, ru, pt, it), each with what a faithful plan must do: shot
+count, total within 10%, aspect, style in the bible, no option phrase in any prompt or the title, every
+content word kept, beats in order, no filler; the title a well-formed name in the request's language (2-6
+words, 2-12 characters in Chinese and Japanese, never cut mid-phrase); no fragment in the characters; what the
+request keeps out in every negative prompt and in no prompt; and film: a single-beat request of 3 shots or
+more that names a setting, object or action besides its subject gets shots that each show something of their
+own. Target: 1.00.
 
     python benchmarks/plan_quality.py                 # the rule-based planner (the default without an LLM)
     python benchmarks/plan_quality.py --llm openai    # any configured backend (REELBOT_LLM_URL etc.)

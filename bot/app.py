@@ -18,6 +18,7 @@ from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.i18n.discord import CatalogTranslator, speak_to
 from bot.posting import Delivery
 from bot.ratelimit import ChannelBudget
+from bot.incidents import incident
 from bot.replies import report_error
 from studio.config import Config
 from studio.runtime import open_studio, workers_for
@@ -72,6 +73,12 @@ class ReelBot(commands.Bot):
             self, studio, interval=delivery_interval, edit_gap=progress_edit_gap, budget=channel_budget
         )
         self._delivery_task: asyncio.Task[None] | None = None
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        # A listener's failure (a message the bot reads, an event) is an incident; the bot keeps serving.
+        error = sys.exc_info()[1]
+        if error is not None:
+            incident(f"event {event_method}", error)
 
     async def on_command_error(self, context: commands.Context, error: commands.CommandError) -> None:  # type: ignore[override]
         # Members mention the bot with requests ("@Reelbot the boat sails away" on a picture); the mention

@@ -76,8 +76,16 @@ def rules_text(rules: ChallengeRules) -> str:
 # --- the announcement -----------------------------------------------------------------------------
 
 
-def announcement(view: ChallengeView) -> dict[str, Any]:
-    """The message that opens a challenge; its buttons come from the views."""
+def gallery_field(embed: discord.Embed, gallery: str | None) -> None:
+    """Make the embed's title a link to its gallery page and say so in a field (nothing when the gallery is off)."""
+    if gallery:
+        embed.url = gallery
+        embed.add_field(name=_("Gallery"), value=_("[Open in gallery]({link})", link=gallery), inline=False)
+
+
+def announcement(view: ChallengeView, *, gallery: str | None = None) -> dict[str, Any]:
+    """The message that opens a challenge; its buttons come from the views. `gallery`: the challenge's signed
+    gallery page (entries, later the results), when the server has a gallery."""
     challenge = view.challenge
     theme = clip_text(challenge.theme, 200)
     if challenge.kind == "relay":
@@ -105,6 +113,7 @@ def announcement(view: ChallengeView) -> dict[str, Any]:
     if rules_text(view.rules):
         embed.add_field(name=_("Rules"), value=clip_text(rules_text(view.rules), 300), inline=False)
     embed.add_field(name=_("Started by"), value=f"<@{challenge.created_by}>")
+    gallery_field(embed, gallery)
     embed.set_footer(text=name_of(challenge))
     return {"content": content, "embed": embed}
 
@@ -228,8 +237,9 @@ def credit_lines(results: ChallengeResults) -> list[str]:
     return lines
 
 
-def results_message(results: ChallengeResults, *, image: str | None) -> dict[str, Any]:
-    """The results post: winners and credits in the text (so they are notified), the ranking in the embed."""
+def results_message(results: ChallengeResults, *, image: str | None, gallery: str | None = None) -> dict[str, Any]:
+    """The results post: winners and credits in the text (so they are notified), the ranking in the embed, a link
+    to the challenge's `gallery` page (every entry playable there) when there is one."""
     challenge = results.challenge
     parts = [_("🏁 **{challenge} “{theme}” is over!**", challenge=name_of(challenge),
                theme=clip_text(challenge.theme, 150))]
@@ -254,6 +264,7 @@ def results_message(results: ChallengeResults, *, image: str | None) -> dict[str
     embed.set_footer(text=_("{challenge} · {entries} · {votes}", challenge=name_of(challenge),
                             entries=ngettext("{n} entry", "{n} entries", len(results.ranking)),
                             votes=ngettext("{n} vote", "{n} votes", results.total_votes)))
+    gallery_field(embed, gallery)
     if image:
         embed.set_image(url=f"attachment://{image}")
     mentioned = {w.clip.author_id for w in results.winners}
@@ -267,8 +278,12 @@ def contributor_lines(film: RelayFilm) -> list[str]:
     ]
 
 
-def final_cut_message(results: RelayResults, *, note: str = "") -> dict[str, Any]:
-    """The final cut's post, crediting each contributor in story order."""
+def final_cut_message(
+    results: RelayResults, *, note: str = "", gallery: str | None = None, posted: str | None = None
+) -> dict[str, Any]:
+    """The final cut's post, crediting each contributor in story order, with the relay's `gallery` page.
+    `posted`: the link to the film's earlier post when the final cut is that very film (it isn't uploaded
+    again)."""
     challenge, film = results.challenge, results.film
     names = {"challenge": name_of(challenge), "theme": clip_text(challenge.theme, 150)}
     head = (_("🎬 **{challenge} “{theme}”: the final cut!**", **names) if film.shots
@@ -277,8 +292,13 @@ def final_cut_message(results: RelayResults, *, note: str = "") -> dict[str, Any
     if film.pending:
         lines.append(ngettext("({n} shot still rendering didn't make it.)",
                               "({n} shots still rendering didn't make it.)", len(film.pending)))
+    if posted:
+        lines.append(_("▶️ The final cut is the film posted above: {link}", link=posted))
     if note:
         lines.append(f"⚠️ {note}")
+    if gallery and gallery not in note:
+        # <…> keeps Discord from unfurling the link into a second preview.
+        lines.append(_("🖼️ Every shot in the gallery: <{link}>", link=gallery))
     return {"content": clip_text_lines("\n".join(lines), CONTENT_CHARS),
             "allowed_mentions": notify({shot.turn.user_id for shot in film.shots})}
 
@@ -303,7 +323,8 @@ def film_so_far_text(challenge: Challenge, film: RelayFilm, *, note: str = "") -
 # --- profiles ---------------------------------------------------------------------------------------
 
 
-def profile_embed(profile: Profile, avatar_url: str | None = None) -> discord.Embed:
+def profile_embed(profile: Profile, avatar_url: str | None = None, *, gallery: str | None = None) -> discord.Embed:
+    """A member's counts in the server; `gallery`: their page there (every clip, playable and downloadable)."""
     embed = discord.Embed(title=_("{name} on Reelbot", name=clip_text(profile.name, 80)), colour=ACCENT)
     for name, value in (
         (_("Clips"), profile.clips),
@@ -313,6 +334,9 @@ def profile_embed(profile: Profile, avatar_url: str | None = None) -> discord.Em
         (_("Relay shots"), profile.relay_turns),
     ):
         embed.add_field(name=name, value=str(value))
+    if gallery and profile.clips:
+        embed.url = gallery
+        embed.add_field(name=_("Gallery"), value=_("[All clips in the gallery]({link})", link=gallery), inline=False)
     if avatar_url:
         embed.set_thumbnail(url=avatar_url)
     return embed

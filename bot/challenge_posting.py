@@ -63,8 +63,9 @@ class ChallengePoster:
     def __init__(self, bot: "ReelBot", service: ChallengeService) -> None:
         self.bot = bot
         self.service = service
-        # challenge id -> the film last posted for it, so a turn that lands in the same cut isn't posted twice.
-        self._films: dict[int, Path] = {}
+        # challenge id -> the film last posted for it and that post's link, so neither a turn that lands in
+        # the same cut nor the final cut posts the same file twice.
+        self._films: dict[int, tuple[Path, str]] = {}
 
     @property
     def upload_dir(self) -> Path:
@@ -95,27 +96,35 @@ class ChallengePoster:
 
     async def _post_ranking(self, results: ChallengeResults) -> discord.Message:
         channel = self._channel(results.challenge)
+        gallery = await self.gallery_link(results.challenge)
         if results.leaderboard_path is not None:
             image = f"leaderboard-{results.challenge.id}.png"
             try:
                 return await channel.send(file=discord.File(results.leaderboard_path, filename=image),
-                                          **texts.results_message(results, image=image))
+                                          **texts.results_message(results, image=image, gallery=gallery))
             except discord.HTTPException as error:
                 if not too_large(error):
                     raise
                 log.info("the leaderboard of challenge %s is too large for its channel", results.challenge.id)
         # The ranking is in the text too: the image is a nicety.
-        return await channel.send(**texts.results_message(results, image=None))
+        return await channel.send(**texts.results_message(results, image=None, gallery=gallery))
 
     async def _post_final_cut(self, results: RelayResults) -> discord.Message:
         film, challenge = results.film, results.challenge
+        gallery = await self.gallery_link(challenge)
+        posted = self._films.get(challenge.id)
+        if film.path is not None and posted is not None and posted[0] == film.path:
+            # Nothing changed since the film was last posted: point to it rather than upload it again.
+            return await self._channel(challenge).send(
+                **texts.final_cut_message(results, gallery=gallery, posted=posted[1]))
         limit = await self._film_limit(challenge, film)
         return await send_video(
             self._channel(challenge), film.path, f"relay-{challenge.id}.mp4", limit, self.upload_dir,
-            lambda note: texts.final_cut_message(results, note=note), gallery=await self._gallery_link(challenge),
+            lambda note: texts.final_cut_message(results, note=note, gallery=gallery), gallery=gallery,
         )
 
-    async def _gallery_link(self, challenge: Challenge) -> str | None:
+    async def gallery_link(self, challenge: Challenge) -> str | None:
+        """The challenge's signed gallery page, or None when the gallery is off."""
         links = await self.bot.delivery.gallery_links(challenge.guild_id)
         return None if links is None else links.challenge(challenge.guild_id, challenge.id)
 
@@ -148,22 +157,28 @@ class ChallengePoster:
         challenge, _rest = found
         if challenge.status != "open":
             return  # the final cut is (or will be) posted instead
+        # The last shot of a full relay ends it now: the final cut, not one more "film so far".
+        finished = await self.service.finish_if_complete(challenge.id)
+        if finished is not None:
+            await self.post_results(finished)
+            return
         member = Member(
             origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id, transport=TRANSPORT
         )
         film = await self.service.relay_film(member, challenge.id)
         # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
-        if film.path is None or len(film.shots) < 2 or self._films.get(challenge.id) == film.path:
+        posted = self._films.get(challenge.id)
+        if film.path is None or len(film.shots) < 2 or (posted is not None and posted[0] == film.path):
             return
-        self._films[challenge.id] = film.path
         with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
-            await self._send_grown_film(challenge, film, origin)
+            message = await self._send_grown_film(challenge, film, origin)
+        self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
 
-    async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> None:
-        await send_video(
+    async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> discord.Message:
+        return await send_video(
             self._channel(challenge), film.path, f"relay-{challenge.id}-{len(film.shots)}.mp4",
             origin.upload_limit, self.upload_dir,
             lambda note: {"content": texts.film_so_far_text(challenge, film, note=note),
                           "allowed_mentions": discord.AllowedMentions.none()},
-            gallery=await self._gallery_link(challenge),
+            gallery=await self.gallery_link(challenge),
         )

@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--style")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     _common(plan)
+    _language(plan)
     return parser
 
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     install_redaction(config.secrets)
-    if args.command in ("chat", "generate"):
+    if args.command in ("chat", "generate", "plan"):
         from bot.i18n import environment_language, set_language
 
         # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
@@ -209,20 +210,24 @@ def main(argv: list[str] | None = None) -> int:
 async def _plan(config: Config, args: argparse.Namespace) -> int:
     import json
 
+    from bot.i18n import error_message, say
     from generation.errors import RecipeError
     from prompts.base import ExpandOptions
     from prompts.errors import PromptError
     from prompts.expand import build_expander
+    from studio.config import with_auto_model
     from studio.plan_view import plan_request
 
+    # "auto" (the default) stands for this host's pick, as for a render: the plan shows that model's frames.
+    config = with_auto_model(config)
     options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
     try:
         view = await plan_request(args.request, options, expander=build_expander(config.expander),
                                   policy=config.safety, model=config.default_model)
     except (PromptError, RecipeError) as error:
-        print(f"error: {error.user_message}", file=sys.stderr)
+        print(f"error: {error_message(error)}", file=sys.stderr)
         return 2
-    print(json.dumps(view.as_json(), ensure_ascii=False, indent=2) if args.json else view.as_text())
+    print(json.dumps(view.as_json(say), ensure_ascii=False, indent=2) if args.json else view.as_text(say))
     return 0
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Sequence
 
 import discord
 
-from bot.i18n import N_, _, ngettext, say
+from bot.i18n import _, ngettext, say
 from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
 from studio.records import Clip, GuildSettings
@@ -52,16 +53,34 @@ def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
     return "▰" * filled + "▱" * (cells - filled)
 
 
-def progress_line(view: JobView) -> str:
-    """`▰▰▰▱▱▱▱▱▱▱ 30% · Rendering shot 2/3 · position 0 · ETA 20s` (or the queued variant)."""
+def progress_line(view: JobView, *, now: float | None = None) -> str:
+    """`▰▰▰▱▱▱▱▱▱▱ 30% · Rendering shot 2/3 · ETA 20s` while rendering (no place: it is rendering), or
+    `⏳ Clip #4 is queued · position 2 · ETA 1m 40s` while waiting."""
     job, estimate = view.job, view.estimate
-    eta = _(" · ETA {eta}", eta=format_eta(estimate.eta_seconds)) if estimate is not None else ""
+    remaining = remaining_seconds(view, time.time() if now is None else now)
+    eta = _(" · ETA {eta}", eta=format_eta(remaining)) if remaining is not None else ""
     if job.status == "queued":
         position = _(" · {place}", place=place_text(estimate)) if estimate is not None else ""
         queued = _("⏳ Clip #{clip_id} is queued{position}{eta}", clip_id=view.clip.id, position=position, eta=eta)
         return queued + waiting_reason(job)
-    return _("{bar} {progress:.0%} · {stage} · position 0{eta}", bar=progress_bar(job.progress),
-             progress=job.progress, stage=stage_text(job.stage), eta=eta)
+    return _("{bar} {progress:.0%} · {stage}{eta}", bar=progress_bar(job.progress), progress=job.progress,
+             stage=stage_text(job.stage), eta=eta)
+
+
+# Below this share done, a render's own pace says little (loading the model counts in its time so far).
+_PACE_FROM = 0.1
+
+
+def remaining_seconds(view: JobView, now: float) -> float | None:
+    """Seconds until the job is done: the queue's estimate, but never less than the render's own pace
+    predicts (time so far × share left ÷ share done), so a render slower than estimated shows a time that
+    keeps moving instead of one stuck at its floor. None without an estimate."""
+    job, estimate = view.job, view.estimate
+    remaining = estimate.eta_seconds if estimate is not None else None
+    if job.status == "running" and job.started_at is not None and job.progress >= _PACE_FROM:
+        paced = max(0.0, now - job.started_at) * (1 - job.progress) / job.progress
+        remaining = paced if remaining is None else max(remaining, paced)
+    return remaining
 
 
 def outcome_line(view: JobView, *, link: str | None = None) -> str:
@@ -192,30 +211,3 @@ def setting_value(name: str, value: object) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return clip_text(str(value), 200)
-
-
-# (what to type, what it does): the command part is typed as is, so only the description is translated.
-HELP = (
-    ("/video prompt", N_("Make a clip from a casual request. Options: shots, model, seed, aspect, duration, style, "
-                      "negative, draft.")),
-    (N_("Buttons on a clip"), N_("Remix (say what to change), Re-roll (new seeds), Vary (a new look), Extend (one more "
-                          "shot), Enter challenge (in the running challenge), Delete (author or admin), Details "
-                          "(recipe and remix family).")),
-    (N_("Reply to a clip"), N_("Reply to a posted clip with a change, e.g. `make it noir` or `shot 2: the monster roars`.")),
-    ("/remix clip change", N_("Remix a clip by number or message link.")),
-    ("/clip id · /lineage clip", N_("Show a clip, or its remix family tree.")),
-    ("/queue", N_("Your renders, their place in the queue, and cancelling them.")),
-    ("/settings", N_("Server admins: allowed channels, default model, limits, safety level.")),
-    ("/challenge", N_("Themed contests: enter a clip, vote with the announcement's buttons (one vote, not for "
-                   "yourself), results at the deadline. list · show · submit · vote · results; admins and "
-                   "moderators start and close them.")),
-    ("/relay add text", N_("Add the next shot to a relay film; I post the film as it grows and the final cut.")),
-    ("/profile", N_("Clips, remixes others made of them, challenge wins and relay shots.")),
-)
-
-
-def help_embed() -> discord.Embed:
-    embed = discord.Embed(title="Reelbot", description=_("Casual requests in, multi-shot videos out."), colour=ACCENT)
-    for name, text in HELP:
-        embed.add_field(name=_(name) if not name.startswith("/") else name, value=_(text), inline=False)
-    return embed

@@ -4,7 +4,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from generation.adapters import ADAPTERS
 from generation.errors import RenderError
+from generation.fast_paths import draft_path
+from generation.licences import licence_of
 from generation.model_files import check_model_folder, folder_size, pull
 from generation.placement import choose_model, gpus
 from generation.registry import PRESETS, get_preset
@@ -13,19 +16,40 @@ from studio.config import Config
 GB = 1e9
 
 
+def _licence(name: str) -> str:
+    licence = licence_of(name)
+    return licence.spdx if licence.permissive else f"{licence.spdx} RESTRICTED"
+
+
+def _built(folder: Path) -> str:
+    return f"built ({folder_size(folder) / 1e6:.1f} MB)" if folder.exists() else "built on first use"
+
+
 def model_rows(config: Config) -> list[tuple[str, ...]]:
-    """One row per preset: name, family, i2v, GPU memory (model offload / all resident), download, on disk."""
-    rows = [("model", "family", "i2v", "GPU GB (offload/full)", "download", "on disk")]
+    """One row per preset, then per adapter: name, family, i2v, GPU memory (model offload / all resident),
+    download, licence (the model card's; RESTRICTED when not Apache-2.0/MIT-like), what drafts render
+    through on this host, on disk."""
+    accepted = frozenset(config.models.accept_licences)
+    rows = [("model", "family", "i2v", "GPU GB (offload/full)", "download", "licence", "drafts", "on disk")]
     for preset in PRESETS.values():
         folder = config.models_dir / preset.name
         if preset.local:
-            memory, download = "any (CPU ok)", "built here"
-            disk = f"built ({folder_size(folder) / 1e6:.1f} MB)" if folder.exists() else "built on first use"
+            memory, download, disk = "any (CPU ok)", "built here", _built(folder)
         else:
             memory, download = f"{preset.vram_offload_gb:g} / {preset.vram_gb:g}", f"{preset.download_gb:g} GB"
             problem = check_model_folder(folder, preset)
             disk = f"yes ({folder_size(folder) / GB:.1f} GB)" if problem is None else problem
-        rows.append((preset.name, preset.family, "yes" if preset.supports_i2v else "no", memory, download, disk))
+        if preset.distilled_from:
+            drafts = f"(drafts of {preset.distilled_from})"
+        else:
+            path = draft_path(preset.name, config.models_dir, accepted)
+            drafts = "own sampler" if path is None else path.name
+        rows.append((preset.name, preset.family, "yes" if preset.supports_i2v else "no", memory, download,
+                     _licence(preset.name), drafts, disk))  # fmt: skip
+    for adapter in ADAPTERS.values():
+        rows.append((adapter.name, adapter.family, "-", "LoRA", "built here" if adapter.local else "-",
+                     _licence(adapter.name), f"(LoRA for {', '.join(adapter.presets)})",
+                     _built(config.models_dir / adapter.name)))  # fmt: skip
     return rows
 
 
@@ -35,11 +59,15 @@ def list_models(config: Config) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     found = gpus()
-    name, warning = choose_model(config.models_dir, found)
+    name, warning = choose_model(config.models_dir, found, accepted=frozenset(config.models.accept_licences))
     where = ", ".join(f"{gpu.name} {gpu.total / GB:.0f} GB" for gpu in found) or "no GPU"
     print(f"\nauto -> {name} ({where}); models live in {config.models_dir}")
     if warning:
         print(f"warning: {warning}")
+    restricted = [row[0] for row in rows[1:] if row[5].endswith("RESTRICTED")]
+    if restricted:
+        print(f"restricted licences (not Apache-2.0/MIT-like): {', '.join(restricted)}. Reelbot never picks them on its "
+              "own unless you accept them: [models] accept_licences = [\"NAME\"]; read each model card's terms.")
     return 0
 
 

@@ -29,6 +29,7 @@ from bot.i18n import _, error_message, ngettext, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
+from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.views import status_message
@@ -261,11 +262,15 @@ class Delivery:
             origin = Origin.from_dict(item.request.origin)
             if origin is None:
                 continue
-            with use(origin.language):
-                if item.accepted is not None:
-                    await self._edit_status(origin, **status_message(item.accepted))
-                elif item.error is not None:
-                    await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None, view=None)
+            try:
+                with use(origin.language):
+                    if item.accepted is not None:
+                        await self._edit_status(origin, **status_message(item.accepted))
+                    elif item.error is not None:
+                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                                                view=None)
+            except Exception as error:  # one member's status message failing leaves the others' alone
+                incident(f"resuming request {item.request.id}", error)
 
     async def tick(self) -> None:
         finished = await self.studio.finished_jobs(TRANSPORT)

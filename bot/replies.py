@@ -9,13 +9,13 @@ import discord
 from discord import app_commands
 
 from bot.i18n import N_, _, error_message
+from bot.incidents import incident
 from common.errors import ReelbotError
 
 log = logging.getLogger(__name__)
 
 # interaction.extras key: a public deferred response nothing has filled yet.
 _PLACEHOLDER = "reelbot_placeholder"
-GENERIC_APOLOGY = N_("Sorry, something went wrong on my side. It has been logged; please try again in a moment.")
 # What the bot needs to post a finished clip, besides the right to send (which depends on the channel kind).
 POSTING_PERMISSIONS = ("attach_files", "embed_links")
 # Threads and forum posts: Send Messages in Threads, not the parent's Send Messages, decides (Discord's
@@ -127,11 +127,23 @@ def error_text(error: BaseException) -> str | None:
     return None
 
 
+def _original(error: BaseException) -> BaseException:
+    return error.original if isinstance(error, app_commands.CommandInvokeError) else error
+
+
+def _what(interaction: discord.Interaction) -> str:
+    """The command or component an interaction used, for the incident's log line."""
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data: dict = dict(interaction.data or {})
+    return str(data.get("custom_id") or data.get("name") or interaction.type.name)
+
+
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     text = error_text(error)
     if text is None:
-        log.error("unexpected error in interaction %s", interaction.id, exc_info=error)
-        text = _(GENERIC_APOLOGY)
+        text = incident(f"interaction {interaction.id} ({_what(interaction)})", _original(error))
     try:
         await send_ephemeral(interaction, text)
     except discord.HTTPException:

@@ -2,7 +2,9 @@
 with "[redacted]" in messages, their arguments, tracebacks and stack traces, whichever logger wrote them.
 
 `install_redaction(secrets)` puts the filter on every handler of the root logger (handler filters see
-records propagated from every logger, unlike logger filters); call it once logging is configured.
+records propagated from every logger, unlike logger filters); call it once logging is configured. It also
+holds the secrets for `secrets_held`, so that text coming back from an endpoint is redacted before it is
+stored or shown (`common.intake.from_endpoint`), not only before it is logged.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 REDACTED = "[redacted]"
 # Shorter values are not secrets worth the false hits (and would redact common words).
 MIN_SECRET_CHARS = 8
+_HELD: set[str] = set()
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -43,8 +46,21 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def hold_secrets(secrets: Iterable[str]) -> None:
+    """Remember `secrets` (the Discord token, LLM keys) for `secrets_held`, for the life of the process."""
+    _HELD.update(s for s in (str(s or "").strip() for s in secrets) if len(s) >= MIN_SECRET_CHARS)
+
+
+def secrets_held() -> tuple[str, ...]:
+    """Every secret this process was given with `hold_secrets` or `install_redaction`."""
+    return tuple(_HELD)
+
+
 def install_redaction(secrets: Iterable[str], logger: logging.Logger | None = None) -> RedactingFilter:
-    """Redact `secrets` from everything `logger`'s handlers (default: the root logger's) write."""
+    """Redact `secrets` from everything `logger`'s handlers (default: the root logger's) write, and hold
+    them for `secrets_held`."""
+    secrets = tuple(secrets)
+    hold_secrets(secrets)
     redacting = RedactingFilter(secrets)
     for handler in (logger or logging.getLogger()).handlers:
         handler.addFilter(redacting)

@@ -11,13 +11,13 @@ not such JSON (rows written before texts were data) loads as literal text, shown
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from common.errors import N_, ReelbotError
 
-__all__ = ["N_", "Nn_", "Text"]
+__all__ = ["N_", "Nn_", "Text", "jsonable"]
 
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802  # gettext's marker naming
@@ -89,7 +89,7 @@ class Text:
         if self.literal:
             return {"text": self.template}
         data: dict[str, Any] = {"template": self.template,
-                                "params": {k: v.to_dict() if isinstance(v, Text) else v for k, v in self.params.items()}}
+                                "params": jsonable(self.params)}
         if self.plural is not None:
             data["plural"] = self.plural
         return data
@@ -125,3 +125,19 @@ class Text:
         if isinstance(data, dict) and ("template" in data or "text" in data):
             return cls.from_dict(data)
         return cls.raw(stored)
+
+
+def jsonable(value: Any, say: Callable[[Text], str] | None = None) -> Any:
+    """`value` (dicts, lists and tuples of JSON scalars, at any depth) with every `Text` in it made JSON: its
+    stored form (`Text.to_dict`, which `Text.coerce` reads back) or, given `say` (e.g. `bot.i18n.say`), the
+    sentence in a reader's language. The one place Texts meet JSON: outputs for people pass `say`, stored
+    values do not. Raises TypeError for anything else JSON cannot hold (as `json.dumps` would)."""
+    if isinstance(value, Text):
+        return say(value) if say is not None else value.to_dict()
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item, say) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item, say) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"{type(value).__name__} is not JSON")

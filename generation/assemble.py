@@ -24,7 +24,8 @@ from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from generation.render import CancelCheck, StepCallback, frames_finite, render_shot, to_uint8
+from generation.frames import Frames
+from generation.render import CancelCheck, StepCallback, render_shot
 from generation.drawing import save_png
 from generation.storyboard import make_storyboard, panel_image
 
@@ -35,6 +36,14 @@ ProgressCallback = Callable[[float, str], None]
 RecordCallback = Callable[[str, Path, float], None]
 # Share of the progress bar spent rendering shots; stitching and the storyboard share the rest.
 _RENDER_SHARE = 0.9
+# Bump when kept storyboard panels made by older code would be wrong: version 1 kept the blank-white
+# panels of trimmed and segmented shots (their bytes were scaled by 255 again), so none of them is read.
+PANEL_VERSION = 2
+
+
+def panel_file(recipe_hash: str) -> str:
+    """The file name a shot's storyboard panel is kept under, in the render cache's folder."""
+    return f"{recipe_hash}.panel-v{PANEL_VERSION}.png"
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,8 @@ class _NonFiniteFrames(Exception):
 class ShotEncoder:
     """Encodes rendered shots on one background thread, so the GPU starts the next shot at once.
 
-    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 float32 = 388 MB for a Wan shot, as the
-    pipeline returned them: converting them to bytes is part of the background work), so at most
+    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 float32 = 388 MB for a Wan shot, in the
+    "unit" form the pipeline returned them in: converting them to bytes is part of the background work), so at most
     `max_pending` are queued or running: `submit` waits for room beyond that. Shots still being
     encoded are found by recipe hash (`in_progress`), so a repeated recipe is never rendered twice even
     before the render cache has recorded it. Use as a context manager, or call `close`.
@@ -73,18 +82,17 @@ class ShotEncoder:
     def submit(
         self,
         recipe_hash: str,
-        frames: np.ndarray,
+        frames: Frames,
         fps: float,
         path: Path,
         on_encoded: Callable[[Path], None],
         *,
         verified: Future[bool] | None = None,
     ) -> Future[Path]:
-        """Encode frames (F, H, W, 3), uint8 or float in [0, 1], to `path` in the background;
-        `on_encoded(path)` runs on the encoder thread once the file is in place. The future raises what
-        encoding or `on_encoded` raised.
+        """Encode `frames` (either form) to `path` in the background; `on_encoded(path)` runs on the
+        encoder thread once the file is in place. The future raises what encoding or `on_encoded` raised.
 
-        With `verified`, float frames are first checked for NaN/inf pixels (`frames_finite`) on the encoder
+        With `verified`, the frames are first checked for NaN/inf pixels (`Frames.finite`) on the encoder
         thread and the answer set on `verified`; frames that fail are not encoded (the future raises
         _NonFiniteFrames) and the caller renders the shot again."""
         self._room.acquire()
@@ -93,11 +101,11 @@ class ShotEncoder:
         def encode() -> Path:
             try:
                 if verified is not None:
-                    finite = frames.dtype == np.uint8 or frames_finite(frames)
+                    finite = frames.finite()
                     verified.set_result(finite)
                     if not finite:
                         raise _NonFiniteFrames(recipe_hash)
-                done = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), fps, path)
+                done = encode_mp4(frames.to_bytes(), fps, path)
                 on_encoded(done)
                 return done
             except BaseException as error:
@@ -136,7 +144,8 @@ class PendingShot:
     """One shot of a clip whose render is done: its file (or the encode that will write it)."""
 
     path: Future[Path]
-    # The middle frame when the shot was rendered here (no need to decode it back for the storyboard).
+    # The middle frame, uint8 (H, W, 3), when the shot was rendered here (no need to decode it back for
+    # the storyboard).
     keyframe: np.ndarray | None
     rendered: bool
     gpu_seconds: float
@@ -196,7 +205,7 @@ class RenderedClip:
     def _panel(self, shot: PendingShot, path: Path) -> Image.Image:
         """The shot's storyboard panel: kept from an earlier clip when the shot was reused, else made from
         its keyframe (in memory, or decoded from the middle of its file) and kept for later clips."""
-        kept = self.panels / f"{shot.recipe_hash}.panel.png" if self.panels is not None and shot.recipe_hash else None
+        kept = self.panels / panel_file(shot.recipe_hash) if self.panels is not None and shot.recipe_hash else None
         if kept is not None and shot.keyframe is None:
             try:
                 with Image.open(kept) as image:
@@ -340,9 +349,8 @@ def _render_one(
     )  # fmt: skip
     if verified is not None and not _single_pass(recipe):
         verified.set_result(True)  # checked on this thread while converting its segments
-    # One converted frame for the storyboard, rather than keeping the whole shot alive.
-    keyframe = to_uint8(frames[len(frames) // 2])
-    return PendingShot(encoded, keyframe, rendered=True, gpu_seconds=seconds, recipe_hash=recipe_hash)
+    # One frame in bytes for the storyboard, rather than keeping the whole shot alive.
+    return PendingShot(encoded, frames.middle(), rendered=True, gpu_seconds=seconds, recipe_hash=recipe_hash)
 
 
 def render_segments(
@@ -352,16 +360,16 @@ def render_segments(
     *,
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
-    render: Callable[..., np.ndarray] | None = None,
+    render: Callable[..., Frames] | None = None,
     check_finite: bool = True,
     widen: bool = False,
-) -> np.ndarray:
+) -> Frames:
     """Frames (recipe.frames, height, width, 3) of one shot: its segments rendered one after another
     (see generation.segments), each continued from the previous one's last frame when `recipe.continued`
     (saved as a PNG in `work_dir`), joined and cut to the shot's length. `on_step(done, total)` counts
-    the steps of every segment. A one-segment shot comes back as the pipeline's float frames in [0, 1]
-    (the encoder thread converts them) and, with `check_finite=False`, not checked for NaN (see
-    `render_shot`); joined segments as uint8, always checked. `widen`: render at a wider dtype (a retry).
+    the steps of every segment. A one-pass shot comes back in the pipeline's "unit" form (the encoder
+    thread converts it) and, with `check_finite=False`, not checked for NaN (see `render_shot`); joined or
+    trimmed segments in "bytes", each converted (and so checked) as it is rendered. `widen`: render at a wider dtype (a retry).
     `render` renders one generation, with `render_shot`'s signature (default: `render_shot`; a stand-in in
     tests). A shot continuing from the previous shot must come through `continued_from` first; raises
     ValueError otherwise."""
@@ -373,8 +381,8 @@ def render_segments(
     if widen:
         checks["widen"] = True
     if _single_pass(recipe):
-        return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=False, **checks)
-    pieces: list[np.ndarray] = []
+        return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, **checks)
+    pieces: list[Frames] = []
     init_image = recipe.init_image
     for index in range(recipe.segments):
         part = dataclasses.replace(recipe, segments=1, keep_frames=None, continued=False, init_image=init_image,
@@ -384,17 +392,14 @@ def render_segments(
             if on_step is not None:
                 on_step(index * steps + done, recipe.segments * steps)
 
-        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel, **({"widen": True} if widen else {}))
+        # In bytes at once: a quarter of the memory while the other segments render.
+        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel,
+                        **({"widen": True} if widen else {})).as_bytes()  # fmt: skip
         # A continued segment opens on the frame it was given: that frame is already in the shot.
         pieces.append(frames[1:] if index and recipe.continued else frames)
         if recipe.continued and index + 1 < recipe.segments:
-            init_image = str(_save_frame(frames[-1], work_dir / f"segment-{recipe.content_hash()[:12]}-{index + 1}.png"))
-    return np.concatenate(pieces)[: recipe.frames]
-
-
-def _save_frame(frame: np.ndarray, path: Path) -> Path:
-    Image.fromarray(frame).save(path)
-    return path
+            init_image = str(frames.save_picture(-1, work_dir / f"segment-{recipe.content_hash()[:12]}-{index + 1}.png"))
+    return Frames.join(pieces)[: recipe.frames]
 
 
 def render_clip(

@@ -6,11 +6,12 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from pathlib import Path
 
-from PIL import Image, ImageFont
+from PIL import Image, ImageFont, PngImagePlugin
+
+from common.files import staging_path
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,40 @@ def _warn_uncovered(path: object) -> None:
     )
 
 
+def face_for(text: str, like: Font) -> Font:
+    """The first font Reelbot knows (in `font`'s order: Noto Sans CJK, other CJK fonts, DejaVu Sans) that
+    draws every letter and digit of `text`, at `like`'s size; `like` itself when it does, or when none does
+    (`wrap` then gives no lines). Greek, Polish, Hebrew or Arabic names draw with DejaVu Sans when the CJK
+    face lacks them; Thai or Devanagari, which no font here covers, are left out rather than boxed."""
+    if not _lacks_letters(text, like):
+        return like
+    size = getattr(like, "size", None)
+    if not isinstance(size, (int, float)):
+        return like
+    for path, index in _font_candidates():
+        face = _face(path, index, int(size))
+        if face is not None and not _lacks_letters(text, face):
+            return face
+    return like
+
+
+def _lacks_letters(text: str, line_font: Font) -> bool:
+    return any(unicodedata.category(char)[0] in "LN" for char in missing_glyphs(text, line_font))
+
+
+@functools.lru_cache(maxsize=None)
+def _face(path: str, index: int, size: int) -> Font | None:
+    try:
+        return ImageFont.truetype(path, size, index=index)
+    except OSError:
+        return None
+
+
 def wrap(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
     """Greedy wrap at spaces; text without spaces (Chinese, Japanese) breaks between characters.
-    Text the font cannot draw gives no lines (see `drawable`): never boxes."""
+    Text the font cannot draw gives no lines (see `drawable`): never boxes, so a caller draws
+    `wrap(...)` line by line and never takes line 0 unchecked (`fit` gives "" instead). Pick the font
+    with `face_for` to draw every script a font here covers."""
     text = drawable(text, font)
     lines: list[str] = []
     line = ""
@@ -124,10 +156,9 @@ def line_height(font: Font, *, spacing: int = 6) -> int:
 def font(size: int) -> Font:
     """The first CJK-capable font found (the bundled Noto Sans CJK first), `size` pixels high."""
     for path, index in _font_candidates():
-        try:
-            return ImageFont.truetype(path, size, index=index)
-        except OSError:
-            continue
+        face = _face(path, index, size)
+        if face is not None:
+            return face
     return ImageFont.load_default(size)
 
 
@@ -174,21 +205,27 @@ def _font_candidates() -> tuple[tuple[str, int], ...]:
 
 
 def fit(text: str, line_font: Font, max_width: int) -> str:
-    """The text on one line, cut with an ellipsis if it is too wide."""
+    """The text on one line, cut with an ellipsis if it is too wide; "" when the font can't draw it."""
     lines = wrap(text, line_font, max_width, 1)
     return lines[0] if lines else ""
 
 
-def save_png(image: Image.Image, out_path: Path, *, compress_level: int = 6) -> Path:
+def save_png(
+    image: Image.Image, out_path: Path, *, compress_level: int = 6, text: dict[str, str] | None = None
+) -> Path:
     """Write atomically, so a reader (the bot posting it) never sees a half-written file. `compress_level`:
-    zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default."""
+    zlib's 0 (none, fastest) to 9 (smallest); 6 is Pillow's default. `text`: PNG text chunks to add."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=out_path.parent)
-    os.close(fd)
+    tmp = staging_path(out_path)
     try:
         # No `optimize`: it tries every filter and level, several times slower for a few percent fewer bytes.
-        image.save(tmp, format="PNG", compress_level=compress_level)
+        info = None
+        if text:
+            info = PngImagePlugin.PngInfo()
+            for key, value in text.items():
+                info.add_text(key, value)
+        image.save(tmp, format="PNG", compress_level=compress_level, pnginfo=info)
         os.replace(tmp, out_path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -8,7 +8,6 @@ import collections
 import io
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +17,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from common.files import staging_path
 from generation.errors import EncodeError
 
 DISCORD_LIMIT_BYTES = 10 * 1024 * 1024
@@ -111,9 +111,7 @@ def _remux_compatible(shot_paths: Sequence[Path]) -> bool:
 def _remux(shot_paths: Sequence[Path], out_path: Path) -> Path:
     """Copy every shot's packets into one MP4, shifting each shot's timestamps past the previous shot's end."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(suffix=".mp4", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = staging_path(out_path)
     try:
         with av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}) as output:
             out_stream = None
@@ -166,9 +164,7 @@ def fit_to_limit(src: Path, max_bytes: int = DISCORD_LIMIT_BYTES, out_path: Path
     bitrate = int(payload * 8 * 0.9 / max(info.duration, 1 / info.fps))
     tried: set[tuple[int, int]] = set()
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, attempt_name = tempfile.mkstemp(suffix=".mp4", dir=out_path.parent)
-    os.close(fd)
-    attempt = Path(attempt_name)
+    attempt = staging_path(out_path)
     try:
         for scale in _FIT_SCALES:
             size = (_even(max(_MIN_SIDE, info.width * scale)), _even(max(_MIN_SIDE, info.height * scale)))
@@ -259,9 +255,7 @@ class _Writer:
 
     def __enter__(self) -> "_Writer":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".mp4", dir=self.path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = staging_path(self.path)
         try:
             # faststart puts the index first so chat clients can start playing before the download ends.
             self.container = av.open(str(self.tmp), mode="w", format="mp4", options={"movflags": "+faststart"})

@@ -19,6 +19,15 @@ from generation.registry import ModelPreset
 
 # Only the diffusers folders: Lightricks/LTX-Video also holds ~100 GB of single-file checkpoints.
 PULL_PATTERNS = ["model_index.json", "scheduler/*", "text_encoder/*", "tokenizer/*", "transformer/*", "vae/*"]
+# A distilled preset needs only its own transformer: its base's text encoder, tokenizer and VAE serve it.
+DISTILLED_COMPONENTS = ("scheduler", "transformer")
+
+
+def pull_patterns(preset: ModelPreset) -> list[str]:
+    """What `reelbot models pull` fetches of the preset's repo."""
+    if preset.distilled_from is None:
+        return PULL_PATTERNS
+    return ["model_index.json", *(f"{component}/*" for component in DISTILLED_COMPONENTS)]
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 # Python import name -> pip package, for what loading a tokenizer folder needs beyond the core deps.
 SPIECE_PACKAGES = {"sentencepiece": "sentencepiece", "google.protobuf": "protobuf"}
@@ -44,12 +53,14 @@ def check_model_folder(folder: Path, preset: ModelPreset) -> str | None:
     except (OSError, ValueError):
         return "model_index.json is unreadable (corrupt download)"
     pipeline = index.get("_class_name")
-    if pipeline not in {preset.pipeline_class, preset.i2v_pipeline_class}:
+    if pipeline not in {preset.pipeline_class, preset.i2v_pipeline_class, preset.hub_pipeline_class} - {None}:
         return f"holds a {pipeline or 'unknown'} model, not {preset.pipeline_class} ({preset.family} family)"
     if any((folder / ".cache" / "huggingface" / "download").rglob("*.incomplete")):
         return "download not finished"
     for component, spec in index.items():
         if component.startswith("_") or not isinstance(spec, list) or spec[0] is None:
+            continue
+        if preset.distilled_from is not None and component not in DISTILLED_COMPONENTS:
             continue
         problem = _check_component(folder / component, component)
         if problem:
@@ -112,7 +123,8 @@ def ready_folder(models_dir: Path, preset: ModelPreset) -> Path:
         raise ModelUnavailableError(
             "The {model} model's files on this render host are incomplete or wrong ({problem}).",
             model=preset.name, problem=problem,
-            fix=f"run `{pull_command(preset)}` again to repair {folder}",
+            fix=f"delete {folder}: Reelbot builds it again" if preset.local else
+            f"run `{pull_command(preset)}` again to repair {folder}",
         )
     missing = missing_packages(folder)
     if missing:
@@ -146,11 +158,11 @@ def pull(
     target.mkdir(parents=True, exist_ok=True)
     try:
         if source is not None:
-            _copy_missing(Path(source), target)
+            _copy_missing(Path(source), target, pull_patterns(preset))
         else:
             if download is None:
                 from huggingface_hub import snapshot_download as download
-            download(repo_id=preset.repo_id, local_dir=target, allow_patterns=PULL_PATTERNS)
+            download(repo_id=preset.repo_id, local_dir=target, allow_patterns=pull_patterns(preset))
     except ModelUnavailableError:
         raise
     except Exception as exc:  # huggingface_hub and requests raise many types; each means "not downloaded"
@@ -174,12 +186,12 @@ def pull(
     return target
 
 
-def _copy_missing(source: Path, target: Path) -> None:
+def _copy_missing(source: Path, target: Path, patterns: list[str]) -> None:
     from tqdm import tqdm
 
     if not (source / "model_index.json").is_file():
         raise ModelUnavailableError("{source} is not a diffusers model folder (no model_index.json).", source=source)
-    files = [p for pattern in PULL_PATTERNS for p in source.glob(pattern) if p.is_file()]
+    files = [p for pattern in patterns for p in source.glob(pattern) if p.is_file()]
     todo = [p for p in files if not _same_size(p, target / p.relative_to(source))]
     with tqdm(total=sum(p.stat().st_size for p in todo), unit="B", unit_scale=True, desc="copying") as bar:
         for path in todo:

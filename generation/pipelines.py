@@ -1,7 +1,9 @@
 """Keeps loaded diffusers pipelines warm: loading a video model takes far longer than one render.
 
 One set of weights per preset: the image-to-video pipeline is built from the loaded text-to-video one with
-diffusers' `from_pipe`, which shares every module instead of loading a second copy.
+diffusers' `from_pipe`, which shares every module instead of loading a second copy. Fast paths attach to
+that same loaded model (generation.fast_paths): a distilled preset's transformer is loaded beside it and
+served with its text encoder, tokenizer and VAE; a distilled LoRA is loaded into its transformer once.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
+from generation.accel import Acceleration, apply, decide, installed_kernels
+from generation.adapters import Adapter, adapter_file, load_adapter
 from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError
 from generation.model_files import ready_folder
 from generation.placement import Tier, free_memory, placement_tier
@@ -46,35 +50,45 @@ def use_available_cores() -> int:
     return max(1, cores)
 
 
+# A loaded model's pipelines: (preset name, i2v). The preset is the loaded one or a distilled preset of it.
+PipeKey = tuple[str, bool]
+
+
 @dataclass
 class LoadedModel:
-    """One preset's weights in memory: its pipelines by i2v flag (all sharing modules), and placement."""
+    """One preset's weights in memory: its pipelines (all sharing modules), its placement, and the adapters
+    loaded into its transformer."""
 
     preset: ModelPreset
     tier: Tier
-    pipes: dict[bool, Any] = field(default_factory=dict)
-    # The variant whose model-offload hooks are installed (they follow one pipeline's module order).
-    hooked: bool = False
+    pipes: dict[PipeKey, Any] = field(default_factory=dict)
+    # The pipeline whose model-offload hooks are installed (they follow one pipeline's module order).
+    hooked: PipeKey = ("", False)
+    adapters: set[str] = field(default_factory=set)
 
 
 class PipelineCache:
     """Loads pipelines on demand and keeps the `max_loaded` most recently used presets in memory.
 
     `device` is a torch device string ("cpu", "cuda", "cuda:1"); a worker pinned to a GPU passes its own.
+    `accel`: the host's opt-in CUDA fast paths, applied to every model it loads (generation.accel).
     """
 
-    def __init__(self, models_dir: Path, device: str | None = None, max_loaded: int = 1) -> None:
+    def __init__(self, models_dir: Path, device: str | None = None, max_loaded: int = 1,
+                 accel: Acceleration = Acceleration()) -> None:  # fmt: skip
         if max_loaded < 1:
             raise ValueError("max_loaded must be at least 1")
         self.models_dir = Path(models_dir)
         self.device = device or default_device()
         self.max_loaded = max_loaded
+        self.accel = accel
         self.loads = 0
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, preset_name: str, *, i2v: bool = False) -> Any:
-        """The pipeline for a preset (image-to-video when `i2v`), loading it if needed.
+        """The pipeline for a preset (image-to-video when `i2v`), loading it if needed. A distilled preset's
+        pipeline is its base's with the distilled transformer and sampler (the base is loaded too).
 
         Raises RecipeError (unknown preset, no i2v), ModelUnavailableError (not downloaded, broken folder,
         missing package, no CUDA), OutOfMemoryRenderError, PipelineError (any other load failure).
@@ -82,34 +96,51 @@ class PipelineCache:
         preset = get_preset(preset_name)
         if i2v and not preset.supports_i2v:
             raise RecipeError("{model} can't continue from an image.", model=preset.name)
+        base = get_preset(preset.distilled_from) if preset.distilled_from else preset
         with self._lock:
-            loaded = self._models.get(preset.name)
+            loaded = self._models.get(base.name)
             if loaded is None:
                 while len(self._models) >= self.max_loaded:
                     self._evict_oldest()
-                loaded = self._load(preset)
+                loaded = self._load(base)
                 self.loads += 1
-                self._models[preset.name] = loaded
-            self._models.move_to_end(preset.name)
-            if i2v not in loaded.pipes:
-                loaded.pipes[i2v] = self._derive(loaded, i2v)
-            pipe = loaded.pipes[i2v]
-            if loaded.tier == "model" and loaded.hooked != i2v:
+                self._models[base.name] = loaded
+            self._models.move_to_end(base.name)
+            key = (preset.name, i2v)
+            if key not in loaded.pipes:
+                loaded.pipes[key] = self._derive(loaded, preset, i2v)
+            pipe = loaded.pipes[key]
+            if loaded.tier == "model" and loaded.hooked != key:
                 # diffusers: re-apply model offload on a pipeline made with from_pipe (its own module order).
                 pipe.enable_model_cpu_offload(device=self.device)
-                loaded.hooked = i2v
+                loaded.hooked = key
             return pipe
 
-    def loaded(self) -> list[str]:
-        """Loaded pipelines, least recently used preset first ('name' or 'name:i2v')."""
+    def load_adapter(self, preset_name: str, adapter: Adapter) -> None:
+        """Load `adapter` into the preset's loaded transformer (once; it stays there, disabled between
+        shots). Raises ModelUnavailableError (missing, damaged or wrong file) and what `get` raises."""
+        pipe = self.get(preset_name)
         with self._lock:
-            return [f"{name}:i2v" if i2v else name for name, model in self._models.items() for i2v in model.pipes]
+            loaded = self._models[get_preset(preset_name).name]
+            if adapter.name not in loaded.adapters:
+                load_adapter(pipe, adapter_file(self.models_dir, adapter), adapter, loaded.preset)
+                loaded.adapters.add(adapter.name)
+
+    def loaded(self) -> list[str]:
+        """Loaded pipelines, least recently used preset first ('name', 'name:i2v', and a distilled preset's
+        as 'name:distilled' or 'name:distilled:i2v': the part before the first ':' is the loaded preset)."""
+        with self._lock:
+            return [":".join([name] + [variant] * (variant != name) + ["i2v"] * i2v)
+                    for name, model in self._models.items() for variant, i2v in model.pipes]  # fmt: skip
 
     def has_loaded(self, preset_name: str) -> bool:
         """True when the preset's weights are in memory (under any of its names). Its image-to-video
-        pipeline shares them, so getting that costs no load either."""
+        pipeline shares them, so getting that costs no load either. A distilled preset is loaded once its
+        base and its transformer are."""
+        preset = get_preset(preset_name)
         with self._lock:
-            return get_preset(preset_name).name in self._models
+            loaded = self._models.get(preset.distilled_from or preset.name)
+            return loaded is not None and any(name == preset.name for name, _ in loaded.pipes)
 
     def tier(self, preset_name: str) -> Tier | None:
         """How a loaded preset is placed ('gpu', 'model', 'group'), or None when it isn't loaded."""
@@ -172,15 +203,34 @@ class PipelineCache:
         tier = placement_tier(preset, free_memory(self.device))
         log.info("loading %s (%s) on %s as %s%s", preset.name, preset.pipeline_class, self.device, dtypes,
                  f", placement {tier}" if on_gpu else "")  # fmt: skip
-        try:
+        def load() -> Any:
             pipe = getattr(diffusers, preset.pipeline_class).from_pretrained(source, dtype=dtypes)
             _place(pipe, tier, self.device)
+            apply(pipe.transformer, pipe.vae, self._decision(pipe.transformer))
+            return pipe
+
+        pipe = self._guarded(preset, load)
+        pipe.set_progress_bar_config(disable=True)
+        return LoadedModel(preset, tier, {(preset.name, False): pipe}, hooked=(preset.name, False))
+
+    def _decision(self, transformer: Any) -> Any:
+        """The fast paths this host applies to `transformer` (generation.accel.decide)."""
+        on_gpu = self.device.startswith("cuda")
+        return decide(transformer, self.device, self.accel, kernels=installed_kernels() if on_gpu else frozenset(),
+                      capability=torch.cuda.get_device_capability(self.device) if on_gpu else None)  # fmt: skip
+
+    def _guarded(self, preset: ModelPreset, load: Callable[[], Any]) -> Any:
+        """`load()`, with its failures as the render errors a member and the operator can act on."""
+        try:
+            return load()
         except OOM_ERRORS as exc:
             gc.collect()
             raise OutOfMemoryRenderError(
                 "Not enough GPU memory to load {model}.",
                 model=preset.name, detail=repr(exc),
             ) from exc
+        except ModelUnavailableError:
+            raise
         except ModuleNotFoundError as exc:
             raise ModelUnavailableError(
                 "The {model} model needs the Python package {name}, which this render host lacks.",
@@ -197,28 +247,65 @@ class PipelineCache:
             ) from exc
         except Exception as exc:
             raise PipelineError("Couldn't load the {model} model.", model=preset.name, detail=repr(exc)) from exc
-        pipe.set_progress_bar_config(disable=True)
-        return LoadedModel(preset, tier, {False: pipe}, hooked=False)
 
-    def _derive(self, loaded: LoadedModel, i2v: bool) -> Any:
+    def _derive(self, loaded: LoadedModel, preset: ModelPreset, i2v: bool) -> Any:
+        """Another pipeline of the loaded model: its image-to-video one, or a distilled preset's (sharing
+        every module but the transformer and the scheduler)."""
         import diffusers
 
-        preset = loaded.preset
         class_name = preset.i2v_pipeline_class if i2v else preset.pipeline_class
-        base = next(iter(loaded.pipes.values()))
-        dtypes = {t.dtype for m in base.components.values() if isinstance(m, torch.nn.Module)
-                  for t in m.parameters()}  # fmt: skip
-        if len(dtypes) == 1:
-            pipe = getattr(diffusers, class_name).from_pipe(base, dtype=dtypes.pop())
-        else:
-            # from_pipe casts every shared module to one dtype, which would also narrow the layers a model
-            # keeps in float32 (and the float32 VAE): share the very same modules without the cast instead.
-            cls = getattr(diffusers, class_name)
-            expected, optional = cls._get_signature_keys(cls)
-            config = {k: v for k, v in base.config.items() if k in optional}
-            pipe = cls(**{k: v for k, v in base.components.items() if k in expected}, **config)
+        base = loaded.pipes[(loaded.preset.name, False)]
+        cls = getattr(diffusers, class_name)
+        components = dict(base.components)
+        if preset is not loaded.preset:
+            components.update(self._distilled_parts(loaded, preset))
+        # Not from_pipe: it casts every shared module to one dtype, which would also narrow the layers a
+        # model keeps in float32 (and the float32 VAE); share the very same modules instead.
+        expected, optional = cls._get_signature_keys(cls)
+        config = {k: v for k, v in base.config.items() if k in optional}
+        pipe = cls(**{k: v for k, v in components.items() if k in expected}, **config)
         pipe.set_progress_bar_config(disable=True)
         return pipe
+
+    def _distilled_parts(self, loaded: LoadedModel, preset: ModelPreset) -> dict[str, Any]:
+        """The distilled preset's transformer (loaded from its folder once, placed like the base's) and its
+        DMD sampler. Raises what loading a preset raises."""
+        from generation.schedulers import DistilledFlowMatchScheduler
+
+        other = next((pipe for (name, _), pipe in loaded.pipes.items() if name == preset.name), None)
+        if other is not None:
+            return {"transformer": other.transformer, "scheduler": other.scheduler}
+        source = self._source(preset)
+        base = loaded.pipes[(loaded.preset.name, False)]
+        dtype = base.transformer.dtype
+
+        def load() -> Any:
+            transformer = _load_transformer(source, dtype, loaded.tier, self.device)
+            if transformer.config.in_channels != base.transformer.config.in_channels:
+                raise ModelUnavailableError(
+                    "The {model} model's files hold a transformer for another model than {base}.",
+                    model=preset.name, base=loaded.preset.name, fix=f"run `reelbot models pull {preset.name}` again")
+            apply(transformer, None, self._decision(transformer))
+            return transformer
+
+        transformer = self._guarded(preset, load)
+        return {"transformer": transformer, "scheduler": DistilledFlowMatchScheduler(fixed_timesteps=preset.timesteps)}
+
+
+def _load_transformer(folder: Path, dtype: torch.dtype, tier: Tier, device: str) -> Any:
+    """The transformer of a model folder (its class from model_index.json), in `dtype`, placed for `tier`:
+    on the device for "gpu", on the CPU for model offload (the pipeline's hooks move it), streamed for "group"."""
+    import json
+
+    import diffusers
+
+    _, class_name = json.loads((folder / "model_index.json").read_text())["transformer"]
+    transformer = getattr(diffusers, class_name).from_pretrained(folder / "transformer", dtype=dtype)
+    if not device.startswith("cuda") or tier == "gpu":
+        transformer.to(device)
+    elif tier == "group":
+        transformer.enable_group_offload(onload_device=torch.device(device), offload_type="leaf_level", use_stream=True)
+    return transformer.eval()
 
 
 def _place(pipe: Any, tier: Tier, device: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from generation.licences import allowed_unasked
 from generation.model_files import check_model_folder
 from generation.registry import PRESETS, ModelPreset
 
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 Tier = Literal["gpu", "model", "group"]
 GB = 1e9
-# Best first: what `auto` picks among presets whose weights are present and that fit.
+# Best first: what `auto` picks among presets whose weights are present and that fit; a preset whose
+# licence is restricted (generation.licences: ltx-video) only when the operator accepted it.
 QUALITY_ORDER = ("wan2.2-ti2v-5b", "wan-1.3b", "ltx-video", "cogvideox-2b")
 # Decoding more pixels than this (width x height x frames) at once tiles the VAE: a 832x480x81 decode
 # needs several GB of activations in one piece (diffusers' VAE tiling docs).
@@ -102,18 +104,22 @@ def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
     return check_model_folder(Path(models_dir) / preset.name, preset) is None
 
 
-def choose_model(models_dir: Path, gpu_list: list[Gpu] | None = None) -> tuple[str, str | None]:
+def choose_model(
+    models_dir: Path, gpu_list: list[Gpu] | None = None, *, accepted: frozenset[str] = frozenset()
+) -> tuple[str, str | None]:
     """The model `auto` stands for, and a warning for the operator (None when all is well).
 
-    The best real preset (QUALITY_ORDER) whose weights are in models_dir and whose group-offload floor
-    fits the largest GPU; `tiny` only without a GPU or without any downloaded preset.
+    The best real preset (QUALITY_ORDER) whose weights are in models_dir, whose licence is permissive or in
+    `accepted`, and whose group-offload floor fits the largest GPU; `tiny` only without a GPU or without any
+    such preset downloaded.
     """
     gpu_list = gpus() if gpu_list is None else gpu_list
     if not gpu_list:
         return "tiny", ("No CUDA GPU found: using the tiny test model, which renders noise, not video. "
                         "Run `reelbot doctor` to see why.")  # fmt: skip
     largest = max(gpu.total for gpu in gpu_list)
-    present = [name for name in QUALITY_ORDER if weights_present(models_dir, PRESETS[name])]
+    present = [name for name in QUALITY_ORDER
+               if allowed_unasked(name, accepted) and weights_present(models_dir, PRESETS[name])]  # fmt: skip
     for name in present:
         if largest >= PRESETS[name].vram_offload_gb * GB:
             return name, None
@@ -124,11 +130,11 @@ def choose_model(models_dir: Path, gpu_list: list[Gpu] | None = None) -> tuple[s
                     "Download one with `reelbot models pull wan-1.3b`.")  # fmt: skip
 
 
-def i2v_fallback(default: str, models_dir: Path) -> str | None:
+def i2v_fallback(default: str, models_dir: Path, accepted: frozenset[str] = frozenset()) -> str | None:
     """The preset a picture goes to when the default preset can't take one: the tiny image-to-video model
-    in place of a tiny default, else the best downloaded image-to-video preset (QUALITY_ORDER); None if
-    none is downloaded."""
+    in place of a tiny default, else the best downloaded image-to-video preset (QUALITY_ORDER) whose licence
+    is permissive or in `accepted`; None if none is downloaded."""
     if PRESETS[default].local:
         return next(p.name for p in PRESETS.values() if p.local and p.supports_i2v)
-    return next((name for name in QUALITY_ORDER
-                 if PRESETS[name].supports_i2v and weights_present(models_dir, PRESETS[name])), None)  # fmt: skip
+    return next((name for name in QUALITY_ORDER if PRESETS[name].supports_i2v and allowed_unasked(name, accepted)
+                 and weights_present(models_dir, PRESETS[name])), None)  # fmt: skip

@@ -35,6 +35,12 @@ class ShotRender:
     # (image-to-video presets): the frame exists only once that shot is rendered, so the recipe names the
     # shot, and its hash, like init_image's, makes this shot's.
     continues_from: str | None = None
+    # "draft" or "final" (registry.QUALITIES): a draft is rendered fast and can be finalized.
+    quality: str = "final"
+    # The fast path the shot is rendered through (a name in generation.fast_paths.FAST_PATHS: a distilled
+    # preset, a distilled LoRA, or a cache hook), or None for the preset's own full schedule. Named in the
+    # recipe because it changes the pixels, so the render cache keys on it.
+    fast_path: str | None = None
     # Reference pictures of the characters the shot features (a preset with `references` renders the shot
     # conditioned on them: Wan VACE's `reference_images`). Paths of pictures stored by content, so each
     # file's name is its SHA-256 and the recipe hashes by it (`picture_digest`): the render cache keys on
@@ -94,8 +100,9 @@ class ShotRender:
         return self.frames / self.fps
 
 
+# Fields added after the first recipes were stored, with their defaults: left out of the hash at the default.
 _SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
-                     "references": ()}
+                     "quality": "final", "fast_path": None, "references": ()}
 _SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 
 

@@ -6,6 +6,7 @@ valid frame counts are k*frame_step+1 because the VAEs compress time causally by
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,13 @@ class ModelPreset:
     vram_offload_gb: float = 0.0
     # Download size in GB of the files `reelbot models pull` fetches (the diffusers folders only).
     download_gb: float = 0.0
+    # A step-distilled checkpoint of preset `distilled_from` (generation.fast_paths): only its transformer
+    # is pulled and loaded; the base's text encoder, tokenizer and VAE serve it. `timesteps`: the fixed
+    # timesteps (of 1000) its DMD sampler visits (generation.schedulers). `hub_pipeline_class`: the class its
+    # hub model_index.json names when that is not a diffusers pipeline (FastVideo's WanDMDPipeline).
+    distilled_from: str | None = None
+    timesteps: tuple[int, ...] = ()
+    hub_pipeline_class: str | None = None
     # Its pipeline takes reference pictures of subjects (`reference_images=`, as diffusers' WanVACEPipeline
     # does), so a shot featuring a character is rendered conditioned on the character's pictures; other
     # presets render characters from their descriptions alone. tests/test_cast_render.py checks the flag
@@ -349,6 +357,27 @@ PRESETS: dict[str, ModelPreset] = {
 }
 
 
+def _distilled(base: str, **changes: object) -> ModelPreset:
+    """A step-distilled checkpoint of preset `base`: its geometry, with its own name, repo and schedule."""
+    return dataclasses.replace(PRESETS[base], distilled_from=base, **changes)  # type: ignore[arg-type]
+
+
+PRESETS.update({
+    preset.name: preset
+    for preset in (
+        # FastWan2.2-TI2V-5B-FullAttn-Diffusers model card and FastVideo's FastWan2_2_TI2V_5B_Config: DMD at
+        # timesteps 1000, 757, 522 without CFG, full attention (stock diffusers attention, no custom kernel).
+        _distilled("wan2.2-ti2v-5b", name="fastwan2.2-ti2v-5b", repo_id="FastVideo/FastWan2.2-TI2V-5B-FullAttn-Diffusers",
+                   description="FastWan 2.2 TI2V 5B: a 3-step DMD distillation of wan2.2-ti2v-5b (drafts); shares "
+                   "its text encoder and VAE.", steps=3, guidance=1.0, timesteps=(1000, 757, 522),
+                   hub_pipeline_class="WanDMDPipeline", vram_gb=37.0, download_gb=10.0),
+        _distilled("tiny-wan2.2", name="tiny-fastwan2.2", description="Tiny stand-in for FastWan 2.2: another "
+                   "random transformer of tiny-wan2.2's shape, sampled like the real one (3 DMD steps).",
+                   steps=3, guidance=1.0, timesteps=(1000, 757, 522), hub_pipeline_class="WanDMDPipeline"),
+    )
+})
+
+
 def _orientation(ratio: float) -> int:
     return (ratio > 1) - (ratio < 1)
 
@@ -373,19 +402,27 @@ def get_preset(name: str) -> ModelPreset:
         ) from None
 
 
+def clip_models() -> list[str]:
+    """Presets a clip can be made with: all but the distilled checkpoints, which render drafts of their base."""
+    return [p.name for p in PRESETS.values() if p.distilled_from is None]
+
+
 def i2v_models(*, local: bool = False) -> list[str]:
     """Presets that can start from a picture: the downloadable ones, or (local=True) the tiny ones too."""
-    return [p.name for p in PRESETS.values() if p.supports_i2v and (local or not p.local)]
+    return [name for name in clip_models() if PRESETS[name].supports_i2v and (local or not PRESETS[name].local)]
 
 
 def reference_models(*, local: bool = False) -> list[str]:
     """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
-    return [p.name for p in PRESETS.values() if p.references and (local or not p.local)]
+    return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
 
 
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
+    if preset.distilled_from is not None:
+        raise RecipeError("{model} only renders drafts of {base}: choose {base} (drafts use it on their own).",
+                          model=preset.name, base=preset.distilled_from, code="distilled_model")  # fmt: skip
     if not recipe.prompt.strip():
         raise RecipeError("The prompt is empty: describe what should happen in the shot.", code="empty_prompt")
     if recipe.width <= 0 or recipe.height <= 0:

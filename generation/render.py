@@ -1,10 +1,11 @@
-"""Render one shot: a ShotRender in, uint8 frames out, with progress, cancellation and typed failures."""
+"""Render one generation of a shot: a ShotRender in, Frames out, with progress, cancellation and typed failures."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ from generation.errors import (
     RenderCancelled,
     RenderError,
 )
+from generation import adapters, cache_hooks
+from generation.fast_paths import FAST_PATHS, FastPath
+from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
 from generation.placement import wants_vae_tiling
 from generation.recipe import ShotRender
@@ -34,25 +38,24 @@ def render_shot(
     *,
     on_step: StepCallback | None = None,
     should_cancel: CancelCheck | None = None,
-    as_uint8: bool = True,
     check_finite: bool = True,
     widen: bool = False,
-) -> np.ndarray:
-    """Frames of shape (num_frames, height, width, 3), uint8; identical for identical recipes on one setup.
-
-    With `as_uint8=False` they stay float32 in [0, 1] as the pipeline returned them, for a caller that
-    converts them (`to_uint8`) off the GPU's critical path: the conversion takes about a second of CPU
-    for a Wan shot, during which the GPU would wait.
+) -> Frames:
+    """Frames (num_frames, height, width, 3) in the "unit" form (float32 in [0, 1], as the pipeline returned
+    them; see generation.frames); identical for identical recipes on one setup. A caller converts them
+    (`Frames.to_bytes`) off the GPU's critical path: about a second of CPU for a Wan shot.
 
     `on_step(done, total)` runs after every denoising step. `should_cancel()` is polled before the render
     and after every step; True ends the render with RenderCancelled. Either callback may itself raise a
     RenderError (a caller's per-job timeout raises RenderTimeout), which propagates unchanged.
 
+    A recipe with a `fast_path` renders through it (generation.fast_paths): a distilled preset's pipeline,
+    its LoRA switched on, or a cache hook, each only for this render.
+
     Output is checked: extra frames (the CogVideoX VAE pads some counts) are trimmed, too few or a wrong
     size raise PipelineError; NaN/inf pixels (a known half-precision fault) are rendered once more with
     every module at a wider dtype, and raise NonFiniteOutputError if they persist. `check_finite=False`
-    leaves that check to the caller (`frames_finite` off the GPU's critical path; a full pass over a Wan
-    shot's 388 MB takes 0.1-0.3 s of CPU), who renders again with `widen=True` if it fails: every module
+    leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with `widen=True` if it fails: every module
     at the wider dtype from the start, NonFiniteOutputError if the frames are still not finite.
     """
     validate_recipe(recipe)
@@ -60,7 +63,10 @@ def render_shot(
     if should_cancel is not None and should_cancel():
         raise RenderCancelled("The render was cancelled.")
     i2v = recipe.init_image is not None
-    pipe = cache.get(recipe.model, i2v=i2v)
+    path = _fast_path(recipe)
+    pipe = cache.get(path.source if path is not None and path.kind == "distilled" else recipe.model, i2v=i2v)
+    if path is not None and path.kind == "lora":
+        cache.load_adapter(recipe.model, adapters.get_adapter(path.source or ""))
 
     def step_end(_pipe: Any, step: int, _timestep: Any, _tensors: dict) -> dict:
         if on_step is not None:
@@ -71,6 +77,12 @@ def render_shot(
         return {}
 
     def call_kwargs() -> dict[str, Any]:
+        # A CPU generator gives the same starting noise on every device, so a recipe means the same
+        # video wherever it renders (diffusers moves the noise to the pipeline's device). A DMD sampler
+        # draws its re-noising from the same generator (generation.schedulers).
+        generator = torch.Generator("cpu").manual_seed(recipe.seed)
+        if path is not None and path.kind == "distilled":
+            pipe.scheduler.generator = generator
         kwargs: dict[str, Any] = dict(
             prompt=recipe.prompt,
             negative_prompt=recipe.negative_prompt or None,
@@ -79,9 +91,7 @@ def render_shot(
             num_frames=recipe.num_frames,
             num_inference_steps=recipe.steps,
             guidance_scale=recipe.guidance,
-            # A CPU generator gives the same starting noise on every device, so a recipe means the same
-            # video wherever it renders (diffusers moves the noise to the pipeline's device).
-            generator=torch.Generator("cpu").manual_seed(recipe.seed),
+            generator=generator,
             output_type="np",
             callback_on_step_end=step_end,
         )
@@ -98,18 +108,19 @@ def render_shot(
     _set_vae_tiling(pipe, preset, recipe, cache.device)
     started = time.monotonic()
     try:
+        fuse = path is not None and path.kind == "lora" and cache.accel.fuse_lora
         if widen:
             with _widened(pipe, cache.device):
-                video = _run(pipe, call_kwargs())
+                video = _run(pipe, call_kwargs(), path, fuse)
         else:
-            video = _run(pipe, call_kwargs())
-        if (check_finite or widen) and not frames_finite(video):
+            video = _run(pipe, call_kwargs(), path, fuse)
+        if (check_finite or widen) and not video.finite():
             if not widen:
                 log.warning("%s gave non-finite frames for %s; rendering again at a wider dtype", recipe.model,
                             recipe.content_hash())  # fmt: skip
                 with _widened(pipe, cache.device):
-                    video = _run(pipe, call_kwargs())
-            if not frames_finite(video):
+                    video = _run(pipe, call_kwargs(), path, fuse)
+            if not video.finite():
                 raise NonFiniteOutputError(
                     "The {model} model produced broken (NaN) frames for this shot, even at full precision. Try another "
                     "seed or prompt, or another model.",
@@ -134,26 +145,42 @@ def render_shot(
             model=recipe.model, detail=repr(exc),
         ) from exc
     log.info("rendered %s in %.1fs", recipe.content_hash(), time.monotonic() - started)
-    checked = _checked_shape(video, recipe)
-    return to_uint8(checked) if as_uint8 else checked
+    return _checked_shape(video, recipe)
 
 
-def frames_finite(video: np.ndarray) -> bool:
-    """Whether every pixel of `video` (float frames, any shape) is finite: NaN or inf (a known
-    half-precision fault) would become a black clip. One streaming sum (no temporary array) answers for
-    frames in [0, 1]; only a sum that is not finite is confirmed pixel by pixel."""
-    return bool(np.isfinite(np.sum(video))) or bool(np.isfinite(video).all())
+def _run(pipe: Any, kwargs: dict[str, Any], path: FastPath | None, fuse: bool) -> Frames:
+    with _applied(pipe, path, fuse=fuse), torch.inference_mode():
+        return Frames(np.asarray(pipe(**kwargs).frames[0], dtype=np.float32))
 
 
-def _run(pipe: Any, kwargs: dict[str, Any]) -> np.ndarray:
-    with torch.inference_mode():
-        return np.asarray(pipe(**kwargs).frames[0], dtype=np.float32)
+def _fast_path(recipe: ShotRender) -> FastPath | None:
+    if recipe.fast_path is None:
+        return None
+    try:
+        return FAST_PATHS[recipe.fast_path]
+    except KeyError:
+        raise RecipeError("This shot asks for a fast path ({path}) this render host doesn't know; update Reelbot "
+                          "on it.", path=recipe.fast_path, code="unknown_fast_path") from None  # fmt: skip
 
 
-def _checked_shape(video: np.ndarray, recipe: ShotRender) -> np.ndarray:
+@contextlib.contextmanager
+def _applied(pipe: Any, path: FastPath | None, *, fuse: bool) -> Iterator[None]:
+    """The loaded pipeline with the recipe's fast path on for one run (a LoRA enabled, a fresh cache hook),
+    and off after it; a distilled preset's pipeline is the path itself."""
+    if path is not None and path.kind == "lora":
+        with adapters.active(pipe, adapters.get_adapter(path.source or ""), fuse=fuse):
+            yield
+    elif path is not None and path.kind == "cache":
+        with cache_hooks.enabled(pipe.transformer, path):
+            yield
+    else:
+        yield
+
+
+def _checked_shape(video: Frames, recipe: ShotRender) -> Frames:
     """Trim extra frames; raise PipelineError for missing frames or a wrong frame size."""
     expected = (recipe.height, recipe.width, 3)
-    if video.ndim != 4 or video.shape[1:] != expected:
+    if video.shape[1:] != expected:
         raise PipelineError(
             "The {model} model returned frames of the wrong size.", model=recipe.model,
             detail=f"got {video.shape}, expected (*, {', '.join(map(str, expected))})",
@@ -168,14 +195,6 @@ def _checked_shape(video: np.ndarray, recipe: ShotRender) -> np.ndarray:
         log.warning("%s returned %d frames for %d; keeping the first %d", recipe.model, video.shape[0],
                     recipe.num_frames, recipe.num_frames)  # fmt: skip
     return video[: recipe.num_frames]
-
-
-def to_uint8(video: Any) -> np.ndarray:
-    """Float frames in [0, 1] (values outside are clipped), any shape, as uint8 0-255 rounded half to even."""
-    scaled = np.multiply(np.asarray(video, dtype=np.float32), 255.0)  # one temporary, then in place
-    np.clip(scaled, 0.0, 255.0, out=scaled)
-    np.rint(scaled, out=scaled)
-    return scaled.astype(np.uint8)
 
 
 class _widened:

@@ -1,6 +1,7 @@
 """Storyboard PNG: one keyframe per shot in a grid, each captioned with its shot number and text."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Sequence
@@ -8,7 +9,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from generation.drawing import BACKGROUND, MUTED, TEXT, font, line_height, save_png, wrap
+from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, font, line_height, save_png, wrap
 
 PANEL_WIDTH = 320
 COLUMNS = 3
@@ -16,6 +17,8 @@ GAP = 16
 CAPTION_LINES = 4
 FONT_SIZE = 16
 TITLE_SIZE = 26
+# The PNG text key under which a board lists its panels' boxes (see `board_panels`).
+PANELS_KEY = "reelbot:panels"
 # zlib level of the board's PNG: drawing a board is on the worker's path to a finished clip, and level 1
 # deflates a board about twice as fast as Pillow's default 6 for files about a tenth larger.
 STORYBOARD_COMPRESS_LEVEL = 1
@@ -32,7 +35,10 @@ def make_storyboard(
 ) -> Path:
     """Keyframes in a grid under `title` (two lines at most) and `subtitle` (the film's style; one line),
     each panel captioned with its heading ("Shot n" unless `headings` says otherwise: a starting picture,
-    takes) plus its caption (four lines at most). Returns `out_path`."""
+    takes) plus its caption (four lines at most). Returns `out_path`.
+
+    Keyframes are pictures or uint8 (H, W, 3) arrays (`Frames.frame`); any other array raises TypeError.
+    The board's PNG lists where each panel is (`board_panels` reads them back)."""
     if not keyframes or len(keyframes) != len(captions):
         raise ValueError("need one caption per keyframe, and at least one keyframe")
     headings = list(headings) if headings is not None else [f"Shot {n + 1}" for n in range(len(keyframes))]
@@ -48,35 +54,51 @@ def make_storyboard(
     columns = min(COLUMNS, len(thumbs))
     rows = math.ceil(len(thumbs) / columns)
     width = columns * PANEL_WIDTH + (columns + 1) * GAP
+    title_font, subtitle_font = face_for(title or "", title_font), face_for(subtitle or "", caption_font)
     title_lines = wrap(title, title_font, width - 2 * GAP, 2) if title else []
-    subtitle_lines = wrap(subtitle, caption_font, width - 2 * GAP, 1) if subtitle else []
+    subtitle_lines = wrap(subtitle, subtitle_font, width - 2 * GAP, 1) if subtitle else []
     header = len(title_lines) * line_height(title_font) + len(subtitle_lines) * caption_line
     top = GAP + (header + GAP if header else 0)
     height = top + rows * (panel_height + GAP)
 
     board = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
+    boxes: list[tuple[int, int, int, int]] = []
     for i, line in enumerate(title_lines):
         draw.text((GAP, GAP + i * line_height(title_font)), line, font=title_font, fill=TEXT)
     for line in subtitle_lines:
-        draw.text((GAP, GAP + len(title_lines) * line_height(title_font)), line, font=caption_font, fill=MUTED)
+        draw.text((GAP, GAP + len(title_lines) * line_height(title_font)), line, font=subtitle_font, fill=MUTED)
     for index, (thumb, caption) in enumerate(zip(thumbs, captions, strict=True)):
         row, column = divmod(index, columns)
         x = GAP + column * (PANEL_WIDTH + GAP)
         y = top + row * (panel_height + GAP)
-        board.paste(thumb, (x, y + (thumb_height - thumb.height) // 2))
+        thumb_y = y + (thumb_height - thumb.height) // 2
+        board.paste(thumb, (x, thumb_y))
+        boxes.append((x, thumb_y, x + thumb.width, thumb_y + thumb.height))
         text_y = y + thumb_height + 8
         draw.text((x, text_y), headings[index], font=heading, fill=MUTED)
         text_y += line_height(heading) + 4
-        for line in wrap(caption, caption_font, PANEL_WIDTH, CAPTION_LINES):
-            draw.text((x, text_y), line, font=caption_font, fill=TEXT)
+        face = face_for(caption, caption_font)
+        for line in wrap(caption, face, PANEL_WIDTH, CAPTION_LINES):
+            draw.text((x, text_y), line, font=face, fill=TEXT)
             text_y += caption_line
 
-    return save_png(board, Path(out_path), compress_level=STORYBOARD_COMPRESS_LEVEL)
+    return save_png(board, Path(out_path), compress_level=STORYBOARD_COMPRESS_LEVEL,
+                    text={PANELS_KEY: json.dumps(boxes)})  # fmt: skip
+
+
+def board_panels(path: Path) -> list[Image.Image]:
+    """The panels of a board `make_storyboard` drew, in order, cropped from its pixels (what a member sees).
+    Raises ValueError for a PNG that does not list its panels."""
+    with Image.open(path) as board:
+        listed = board.info.get(PANELS_KEY)
+        if listed is None:
+            raise ValueError(f"{path} is not a storyboard: it lists no panels")
+        return [board.convert("RGB").crop(tuple(box)) for box in json.loads(listed)]
 
 
 def panel_image(frame: np.ndarray | Image.Image) -> Image.Image:
-    """A keyframe (H, W, 3) uint8 array or image as its storyboard panel: PANEL_WIDTH wide, aspect kept
+    """A keyframe, a uint8 (H, W, 3) array or a picture, as its storyboard panel: PANEL_WIDTH wide, aspect kept
     (Lanczos). An image already PANEL_WIDTH wide (a panel kept from an earlier storyboard) is used as is."""
     image = _to_image(frame)
     if image.width == PANEL_WIDTH:
@@ -85,6 +107,10 @@ def panel_image(frame: np.ndarray | Image.Image) -> Image.Image:
 
 
 def _to_image(frame: np.ndarray | Image.Image) -> Image.Image:
+    """The one place a keyframe array becomes a picture: bytes only. A float frame cast here would come out
+    black (values 0-1) or, scaled again, white; its owner converts it (`generation.frames`)."""
     if isinstance(frame, Image.Image):
         return frame.convert("RGB")
-    return Image.fromarray(np.asarray(frame, dtype=np.uint8)).convert("RGB")
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise TypeError(f"a keyframe is a uint8 (H, W, 3) array or a picture, got {frame.dtype} {frame.shape}")
+    return Image.fromarray(frame, mode="RGB")

@@ -147,6 +147,21 @@ def _save_wan(out_dir: Path, *, latent_channels: int, shift: float, **vae: Any) 
     ).save_pretrained(out_dir)
 
 
+def build_fastwan22(out_dir: Path) -> None:
+    """FastVideo/FastWan2.2-TI2V-5B-FullAttn-Diffusers as `reelbot models pull` fetches it (a distilled
+    preset's transformer and scheduler only): model_index.json naming FastVideo's WanDMDPipeline as the hub's
+    does, the hub's UniPC scheduler config, and a transformer of tiny-wan2.2's shape from its own seed."""
+    from diffusers import UniPCMultistepScheduler
+
+    _seeded(4, lambda: _wan_transformer(48)).save_pretrained(out_dir / "transformer")
+    UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0).save_pretrained(
+        out_dir / "scheduler")
+    components = {"scheduler": ["diffusers", "UniPCMultistepScheduler"], "text_encoder": ["transformers", "UMT5EncoderModel"],
+                  "tokenizer": ["transformers", "T5TokenizerFast"], "transformer": ["diffusers", "WanTransformer3DModel"],
+                  "vae": ["diffusers", "AutoencoderKLWan"]}  # fmt: skip
+    (out_dir / "model_index.json").write_text(json.dumps({"_class_name": "WanDMDPipeline", **components}, indent=2))
+
+
 def build_ltx(out_dir: Path) -> None:
     """Lightricks/LTX-Video layout (LTXPipeline; LTXImageToVideoPipeline loads the same folder). The VAE
     keeps the real compression (patch 4, three scaled levels: 32x space, 8x time); the scheduler is the
@@ -202,4 +217,5 @@ TINY_MODELS: dict[str, Callable[[Path], None]] = {
     "tiny-wan2.2": build_wan22,
     "tiny-ltx": build_ltx,
     "tiny-cogvideox": build_cogvideox,
+    "tiny-fastwan2.2": build_fastwan22,
 }

@@ -9,13 +9,13 @@ from typing import Any
 
 from prompts.base import ExpandOptions
 from prompts.compose import style_description
+from prompts.langdata import CODES, language
 from prompts.lexicon import STYLES
 from prompts.request import RequestFacts
 from prompts.rules import beat_cores
 from prompts.schema import ShotList
 
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish",
-                  "fr": "French", "de": "German", "ru": "Russian"}
+LANGUAGE_NAMES = {code: language(code).name for code in CODES}
 
 
 def read_template(name: str) -> str:

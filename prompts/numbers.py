@@ -1,50 +1,76 @@
-"""Numbers as members type them: digits, English/Spanish/French number words, Chinese numerals.
+"""Numbers as members type them: digits, the number words of each language's data file, CJK numerals.
 
-`NUMBER` is a regex fragment matching one number; `number_value` reads what it matched.
+`number_regex(codes)` is a regex fragment matching one number in those languages; `number_value` reads
+what it matched.
 """
 from __future__ import annotations
 
 import re
+from functools import cache
 
-WORDS: dict[str, float] = {
-    # English
-    "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "a couple of": 2, "a couple": 2, "a few": 3,
-    "half a": 0.5,
-    # Spanish and French (the ones that differ from English)
-    "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
-    "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30, "une": 1, "deux": 2,
-    "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "douze": 12,
-    "quinze": 15, "vingt": 20, "trente": 30,
-}
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-_ZH_NUMERAL = r"[零〇一二两俩三四五六七八九十百半]+"
-_WORD_ALTERNATION = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in sorted(WORDS, key=len, reverse=True))
-NUMBER = rf"(?:\d+(?:\.\d+)?|(?<![A-Za-z])(?:{_WORD_ALTERNATION})(?![A-Za-z])|{_ZH_NUMERAL})"
+from prompts.langdata import CODES, alternation, language
+
+_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "俩": 2, "倆": 2, "三": 3, "四": 4, "五": 5,
+               "六": 6, "七": 7, "八": 8, "九": 9}
+CJK_NUMERAL = r"[零〇一二两兩俩倆三四五六七八九十百半]+"
+# Digits are bounded (and a longer run is no number at all, just text): Python's int() refuses more than
+# 4,300 digits, and no count or length a member asks for has more than a few.
+DIGITS = r"(?<!\d)\d{1,9}(?:\.\d{1,6})?(?![\d.])"
+
+
+@cache
+def words(codes: tuple[str, ...] = CODES) -> dict[str, float]:
+    """Number words of `codes` (lowercase) -> value, and the articles that stand for one before a unit."""
+    table: dict[str, float] = {}
+    for code in codes:
+        data = language(code)
+        table.update({word.lower(): float(value) for word, value in data.table("numbers").items()})
+        table.update({word: 1.0 for word in data.words("numbers_one.words")})
+    return table
+
+
+@cache
+def number_regex(codes: tuple[str, ...]) -> str:
+    """One number in `codes`: digits, a number word (whole words in spaced scripts) or a CJK numeral."""
+    spoken = [word for code in codes for word in language(code).table("numbers")]
+    cjk = any(language(code).script in ("han", "kana") for code in codes)
+    parts = [DIGITS]
+    if spoken:
+        parts.append(alternation(spoken))
+    if cjk:
+        parts.append(CJK_NUMERAL)
+    return "(?:" + "|".join(parts) + ")"
+
+
+@cache
+def one_regex(codes: tuple[str, ...]) -> str:
+    """The articles that count one before a unit ("a minute", "une minute")."""
+    ones = [word for code in codes for word in language(code).words("numbers_one.words")]
+    return alternation(ones) if ones else "(?!)"
 
 
 def number_value(token: str) -> float | None:
-    """"3", "2.5", "three", "a couple of", "十二", "二十五", "半" -> the number; None when it is not one."""
-    token = " ".join(token.strip().lower().split())
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    """"3", "2.5", "three", "a couple of", "trois", "十二", "二十五", "半" -> the number; None when it is not one."""
+    token = " ".join(token.strip().lower().replace("-", " ").split())
+    if re.fullmatch(DIGITS, token):
         return float(token)
-    if token in WORDS:
-        return WORDS[token]
-    if re.fullmatch(_ZH_NUMERAL, token):
-        return chinese_number(token)
+    table = words()
+    for key in (token, token.replace(" ", "-")):
+        if key in table:
+            return table[key]
+    if re.fullmatch(CJK_NUMERAL, token):
+        return cjk_number(token)
     return None
 
 
-def chinese_number(text: str) -> float | None:
-    """Chinese numerals up to the hundreds: 三 3, 十 10, 十二 12, 二十 20, 二十五 25, 一百 100, 半 0.5."""
+def cjk_number(text: str) -> float | None:
+    """CJK numerals up to the hundreds: 三 3, 十 10, 十二 12, 二十 20, 二十五 25, 一百 100, 半 0.5."""
     if text == "半":
         return 0.5
     total, current = 0, 0
     for char in text:
-        if char in _ZH_DIGITS:
-            current = _ZH_DIGITS[char]
+        if char in _CJK_DIGITS:
+            current = _CJK_DIGITS[char]
         elif char == "十":
             total += (current or 1) * 10
             current = 0
@@ -54,3 +80,4 @@ def chinese_number(text: str) -> float | None:
         else:
             return None
     return float(total + current)
+

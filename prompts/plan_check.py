@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prompts.coverage import core_key
 from prompts.faithful import has_filler, missing_words
-from prompts.request import parse_request
+from prompts.langdata import language
+from prompts.parts import read_parts
+from prompts.request import RequestFacts, parse_request
 from prompts.schema import MAX_SHOT_SECONDS, MIN_SHOT_SECONDS, ShotList
+from prompts.titles import MAX_CHARS, MAX_WORDS, MIN_CHARS, MIN_WORDS
 
 # Allowed gap between the total asked for and the plan's.
 TOTAL_TOLERANCE = 0.10
@@ -21,7 +25,9 @@ class PlanCase:
     """One request and its checkable properties. `content`: words that must reach some prompt (alternatives
     split by "/", e.g. "dog/小狗"); `not_in`: text that must reach no prompt and not the title; `beats`: one
     word per beat that must appear in this order, each in a later shot than the one before (when the plan
-    has a shot per beat); None means "any"."""
+    has a shot per beat); `negative`: what the request keeps out, which every shot's negative prompt holds
+    and no prompt shows; `film`: whether the film property applies (None: decided from the request). None
+    means "any"."""
 
     request: str
     shots: int | None = None
@@ -31,6 +37,8 @@ class PlanCase:
     content: tuple[str, ...] = ()
     not_in: tuple[str, ...] = ()
     beats: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    film: bool | None = None
 
 
 def check_plan(case: PlanCase, plan: ShotList) -> list[str]:
@@ -61,15 +69,85 @@ def check_plan(case: PlanCase, plan: ShotList) -> list[str]:
         lost = missing_words(" ".join(facts.beats), written)
         if lost:
             failures.append(f"words dropped: {', '.join(lost)}")
-    elif facts.language != "zh" and not all(beat in written for beat in facts.beats):
+    elif not facts.chinese and not all(beat in written for beat in facts.beats):
         failures.append("the request's own words are in no prompt")
     filler = has_filler(written)
     if filler:
         failures.append(f"filler: {', '.join(filler)}")
     failures += _beat_order(case.beats, prompts, strict=case.shots is not None and case.shots >= len(case.beats))
-    if not plan.title.strip() or len(plan.title) > 100:
-        failures.append("title is empty or too long")
+    failures += _title(plan.title, facts)
+    failures += _characters(plan, facts)
+    for term in case.negative:
+        if not all(_contains(shot.negative_prompt, term) for shot in plan.shots):
+            failures.append(f"negative: {term!r} not in every negative prompt")
+        if _contains(content, term):
+            failures.append(f"negative: {term!r} shown in a prompt")
+    failures += _film(case, plan, facts)
     return failures
+
+
+# Scripts a title in each language is written in.
+_SCRIPTS = {"han": r"[\u3400-\u9fff]", "kana": r"[\u3040-\u30ff\u3400-\u9fff]", "hangul": r"[\uac00-\ud7af]",
+            "cyrillic": r"[\u0400-\u04ff]", "latin": r"[A-Za-zÀ-ÿ]"}
+
+
+def _title(title: str, facts: RequestFacts) -> list[str]:
+    """A name for the film: in the request's script, 2-6 words (2-12 characters in Chinese and Japanese; one
+    word when the request is one), never ending on a small word as a cut phrase would."""
+    data = language(facts.language)
+    failures = []
+    if not re.search(_SCRIPTS[data.script], title):
+        failures.append(f"title {title!r} is not in the request's language")
+    if data.spaced:
+        words = title.split()
+        one = len(facts.text.split()) == 1
+        if not (MIN_WORDS - one <= len(words) <= MAX_WORDS):
+            failures.append(f"title {title!r} has {len(words)} words")
+        elif words[-1].lower().strip(",.") in data.words("title.small"):
+            failures.append(f"title {title!r} ends mid-phrase")
+    elif not MIN_CHARS <= len(title.replace(" ", "")) <= MAX_CHARS:
+        failures.append(f"title {title!r} has {len(title)} characters")
+    return failures
+
+
+_FRAGMENT_EDGES = frozenset(language("en").words("parts.place_preps")) | frozenset(language("en").words("parts.relatives")) \
+    | frozenset(("and", "or", "of", "with", "while"))
+
+
+def _characters(plan: ShotList, facts: RequestFacts) -> list[str]:
+    """The recurring character is a whole noun phrase of the request (or of the prompts, when they put it in
+    English): no preposition or joiner at either end, no article at its end, every word from the request."""
+    characters = plan.bible.characters.split(",")[0].strip()
+    if not characters:
+        return []
+    words = characters.lower().split()
+    while len(words) > 1 and words[0] in ("a", "an", "the"):
+        words.pop(0)
+    known = set(re.findall(r"[^\W_]+", f"{facts.text} {' '.join(s.prompt for s in plan.shots)}".lower()))
+    if words[0] in _FRAGMENT_EDGES or words[-1] in _FRAGMENT_EDGES | {"a", "an", "the"} or \
+            any(word not in known and word not in ("a", "an", "the") for word in re.findall(r"[^\W_]+", characters.lower())):
+        return [f"characters {characters!r} is a fragment"]
+    return []
+
+
+def _film(case: PlanCase, plan: ShotList, facts: RequestFacts) -> list[str]:
+    """Film: a single-beat request of 3 shots or more that names a setting, an object or an action besides its
+    subject gets shots that each show something of their own (no two share a core text)."""
+    applies = case.film
+    if applies is None:
+        if len(facts.beats) != 1 or len(plan.shots) < 3:
+            return []
+        if facts.language == "en" or (facts.chinese and facts.understood):
+            applies = bool(facts.action or facts.setting)
+        else:
+            parts = read_parts(facts.beats[0], facts.language)
+            applies = bool(parts.action or parts.setting or parts.objects)
+    if not applies:
+        return []
+    code = "en" if plan.backend != "rules" or facts.chinese and facts.understood else facts.language
+    keys = [core_key(shot.action if shot.action.lower().startswith(shot.subject.lower()[:8]) else
+                     f"{shot.subject} {shot.action}", code) for shot in plan.shots]
+    return [] if len(set(keys)) == len(keys) else [f"film: shots share a core: {[shot.action for shot in plan.shots]}"]
 
 
 def _beat_order(beats: tuple[str, ...], prompts: list[str], *, strict: bool) -> list[str]:
@@ -99,5 +177,6 @@ def _contains(text: str, phrase: str) -> bool:
 
 def _search(text: str, phrase: str) -> re.Match[str] | None:
     if re.search(r"[A-Za-z0-9]", phrase):
-        return re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", text, re.IGNORECASE)
+        # A plural counts as the word: "flowers" for "flower".
+        return re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?:e?s)?(?![A-Za-z0-9])", text, re.IGNORECASE)
     return re.search(re.escape(phrase), text)

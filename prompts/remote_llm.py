@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from common.redact import redact
+from common.intake import from_endpoint
 from prompts.base import DEFAULT_BASE_URL
 from prompts.errors import ExpansionError
 from prompts.llm import LLMExpander
@@ -63,11 +63,13 @@ class OpenAIExpander(LLMExpander):
                 raise _Retryable(f"HTTP {response.status}")
             if response.status >= 400:
                 # Some endpoints echo the request, key included, in their error body.
-                text = redact(await response.text(), [self.config.api_key])
+                text = from_endpoint(await response.text(), self.config.api_key or "")
                 raise ExpansionError(f"{url} answered HTTP {response.status}: {text[:300]}")
             try:
                 data = await response.json(content_type=None)
                 content = data["choices"][0]["message"]["content"]
             except (ValueError, KeyError, IndexError, TypeError, aiohttp.ContentTypeError) as error:
                 raise ExpansionError(f"{url} sent no chat completion: {error!r}") from error
-            return content if isinstance(content, str) else ""
+            # Endpoint text, even a successful reply, can echo the key: redacted before it is parsed into a
+            # title that is stored, posted and served.
+            return from_endpoint(content, self.config.api_key or "") if isinstance(content, str) else ""

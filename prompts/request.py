@@ -1,8 +1,10 @@
 """Reading a casual request: who/what, doing what, where, and the look words around it.
 
+The language comes from prompts.detect; its options, framing, negations and beats from its data file.
 English requests are split at their verb and first place preposition; Chinese requests are segmented
-greedily against the phrase lexicon and rebuilt in English. Requests in other languages keep their text as
-the subject (multilingual video text encoders still get the meaning).
+greedily against the phrase dictionary and rebuilt in English when every word is known. Requests in the
+other languages keep their own words, read into parts by prompts.parts (multilingual video text encoders
+still get the meaning).
 """
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, ZH, Entry, Look
 from prompts.beats import split_beats, strip_framing
+from prompts.detect import HAN, detect_language
 from prompts.grammar import AskedOptions, normalize, option_fragments, read_options
-from prompts.numbers import WORDS as NUMBER_WORDS
+from prompts.langdata import in_play, language as language_data
+from prompts.chinese import (PLACEHOLDER_SUBJECT, STATIC_PREPS, is_plural, parse_chinese, segment, to_simplified,
+                             zh_covered)
+from prompts.lexicon import ANIMATE, MOODS, PROPER_PLACES, STYLES, TIMES, WEATHER, Look
+from prompts.negation import read_negations
+from prompts.numbers import words as number_words
+from prompts.parts import Parts
 
-# Stands in when a request names no subject ("at night in the rain", "make it anime").
-PLACEHOLDER_SUBJECT = "a lone figure"
 _PRONOUNS = frozenset("it its they them he him she her we us i me you this that these those everything "
                       "everyone something someone".split())
 
@@ -42,6 +48,12 @@ class RequestFacts:
     # Everything the option grammar read, and the request cut into beats (the member's own words, in order).
     asked: AskedOptions = field(default_factory=AskedOptions)
     beats: tuple[str, ...] = ()
+    # What the member asked to keep out ("no people" -> "people"), for the negative prompt.
+    negative: tuple[str, ...] = ()
+
+    @property
+    def chinese(self) -> bool:
+        return self.language.startswith("zh")
 
     @property
     def subject_ref(self) -> str:
@@ -60,8 +72,7 @@ class RequestFacts:
 
     @property
     def animate(self) -> bool:
-        words = re.findall(r"[a-z]+", self.subject.lower())
-        return any(word in ANIMATE or word.rstrip("s") in ANIMATE or word[:-2] in ANIMATE for word in words)
+        return is_animate(self.subject, "en" if self.chinese and self.understood else self.language)
 
     @property
     def scene(self) -> str:
@@ -86,33 +97,44 @@ class RequestFacts:
 
 
 _TABLES = {"time": TIMES, "weather": WEATHER, "mood": MOODS, "style": STYLES}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = HAN
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def parse_request(text: str) -> RequestFacts:
-    """Read a request: its options (`prompts.grammar`), the chat framing off, its beats, and who/what/where
-    of the first beat (English parsed; Chinese segmented and, when every word is known, put in English)."""
+    """Read a request: its options (`prompts.grammar`), the chat framing off, what it asks to keep out, its
+    beats, and who/what/where of the first beat (English parsed; Chinese segmented and, when every word is
+    known, put in English)."""
     text = normalize(text)
     language = detect_language(text)
     core, asked = read_options(text, language)
     # Framing off may leave an option on its own ("same but anime" -> "anime").
-    core, asked = option_fragments(strip_framing(core), asked)
-    looks = {name: _find_look(core, name) for name in _TABLES}
+    core, asked = option_fragments(strip_framing(core, language), asked, language)
+    core, negative = read_negations(core, language)
+    looks = {name: find_look(core, name, language) for name in _TABLES}
     if asked.style:
         looks["style"] = _style_key(asked.style) or looks["style"]
-    beats = split_beats(core) if core else []
+    beats = split_beats(core, language) if core else []
     first = beats[0] if beats else ""
-    if language == "zh":
-        parts = _parse_chinese(first)
-        covered = all(_zh_covered(beat) for beat in beats)
+    if language.startswith("zh"):
+        parts = parse_chinese(to_simplified(first, language))
+        covered = all(zh_covered(to_simplified(beat, language)) for beat in beats)
         parts["understood"] = bool(parts.get("understood", True)) and covered
     elif language == "en":
         parts = _parse_english(_translate_inline(_strip_look_phrases(first)))
     else:
         parts = {"subject": _tidy(first) or PLACEHOLDER_SUBJECT, "understood": False}
     return RequestFacts(text=core, language=language, shots=asked.shots, duration=asked.total_seconds,
-                        asked=asked, beats=tuple(beats), **looks, **parts)
+                        asked=asked, beats=tuple(beats), negative=negative, **looks, **parts)
+
+
+def is_animate(noun_phrase: str, language: str) -> bool:
+    """True when the noun phrase names something with a face (its language's `parts.animate` words)."""
+    animate = set(language_data(language).words("parts.animate")) or ANIMATE
+    words = re.findall(r"[^\W\d_]+", noun_phrase.lower())
+    if language_data(language).spaced:
+        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in words)
+    return any(noun in noun_phrase for noun in animate)
 
 
 def _style_key(style: str) -> str | None:
@@ -120,34 +142,6 @@ def _style_key(style: str) -> str | None:
     said = style.strip().lower()
     return next((key for key, (_, aliases) in STYLES.items() if said in aliases or said.removesuffix(" style")
                  in aliases), None)
-
-
-# --- language --------------------------------------------------------------------------------------------
-
-# Ties go to the first language listed.
-_STOPWORDS = {
-    "es": {"el", "la", "los", "las", "un", "una", "en", "con", "por", "del", "y", "que", "sobre", "de", "al",
-           "para", "se"},
-    "fr": {"le", "la", "les", "un", "une", "des", "dans", "avec", "sur", "et", "du", "au", "en", "de", "qui",
-           "sous", "pour", "est", "puis"},
-    "de": {"der", "die", "das", "ein", "eine", "mit", "und", "im", "auf", "durch", "am"},
-}
-
-
-def detect_language(text: str) -> str:
-    if re.search(r"[\u3040-\u30ff]", text):
-        return "ja"
-    if re.search(r"[\uac00-\ud7af]", text):
-        return "ko"
-    # Mixed requests ("a dragon over 纽约") go by whichever script carries more of the words.
-    han = len(_CJK.findall(text))
-    if han and han >= len(re.findall(r"[A-Za-z]+", text)):
-        return "zh"
-    if re.search(r"[\u0400-\u04ff]", text):
-        return "ru"
-    words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
-    language = max(_STOPWORDS, key=lambda name: len(words & _STOPWORDS[name]))
-    return language if len(words & _STOPWORDS[language]) >= 2 else "en"
 
 
 # --- look words ------------------------------------------------------------------------------------------
@@ -159,17 +153,23 @@ def _alias_pattern(alias: str) -> str:
 
 
 @cache
-def _look_patterns(name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    # Longest aliases first so "film noir" wins over "noir" and "看日落" leaves "日落" to the time table.
-    pairs = [(key, alias) for key, (_, aliases) in _TABLES[name].items() for alias in aliases]
+def _look_patterns(name: str, language: str, with_chinese: bool = False) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The look words of table `name` in `language` and English (and Chinese, for Chinese words inside
+    another script: "a dragon in 水墨 style"), longest first (so "film noir" wins over "noir" and "看日落"
+    leaves "日落" to the time table)."""
+    codes = [data.code for data in in_play(language)] + ["zh-CN"] * with_chinese
+    pairs = [(key, alias.lower()) for code in dict.fromkeys(codes)
+             for key, aliases in language_data(code).table(f"looks.{name}").items() for alias in aliases]
     pairs.sort(key=lambda pair: -len(pair[1]))
     return tuple((key, re.compile(_alias_pattern(alias))) for key, alias in pairs)
 
 
-def _find_look(text: str, name: str) -> str | None:
+def find_look(text: str, name: str, language: str = "en") -> str | None:
+    """The key of the first look word of table `name` ("time", "weather", "mood", "style") in `text`."""
     lowered = text.lower()
     best: tuple[int, str] | None = None
-    for key, pattern in _look_patterns(name):
+    mixed = not language.startswith(("zh", "ja")) and bool(HAN.search(text))
+    for key, pattern in _look_patterns(name, language, mixed):
         match = pattern.search(lowered)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), key)
@@ -207,37 +207,19 @@ def _strip_look_phrases(text: str) -> str:
 def _translate_inline(text: str) -> str:
     """Chinese words inside an English request ("a dragon over 纽约") become English where the lexicon
     knows them; look words were already read, so they simply go."""
-    return _CJK_RUN.sub(lambda run: " ".join(entry.english for entry in _segment(run.group(0))), text)
+    return _CJK_RUN.sub(lambda run: " ".join(entry.english for entry in segment(run.group(0))), text)
 
 
 # --- English ---------------------------------------------------------------------------------------------
 
-_VERBS = frozenset("""
-walks runs flies dances jumps swims eats plays fights sings rides drives explores sleeps sits stands climbs
-falls chases watches looks wanders roams stomps floats surfs skates cooks reads paints crawls rises attacks
-destroys battles hunts races sails glides marches emerges crashes lands waves drinks dives hides escapes
-roars breathes smiles laughs cries screams shouts whispers talks speaks sneezes yawns stretches blinks stares
-nods bows kneels spins twirls turns rolls slides bounces leaps hops sprints jogs strolls steps stumbles
-tumbles sneaks peeks enters leaves arrives returns disappears vanishes appears transforms grows shrinks
-explodes burns melts glows shines sparkles howls barks meows growls bites kicks punches throws catches
-hugs kisses grabs lifts carries pushes pulls shakes points opens closes knocks writes types builds breaks
-digs plants fishes paddles rows shoots swings hits dodges charges celebrates claps cheers waits stops
-pauses wakes naps rests dreams wins loses hugs plays pounces prowls stalks soars hovers dashes
-trots gallops flutters drifts sways flickers bursts lies sleeps rides draws gets finds feeds nourishes plants
-""".split())
-_NOT_GERUNDS = frozenset("""
-building buildings ceiling ceilings morning mornings evening evenings king kings ring rings thing things
-something anything everything nothing spring springs string strings wing wings sibling siblings darling
-pudding wedding clothing lightning offspring viking vikings duckling dumpling dumplings earring earrings
-railing icing sapling seedling awning herring beijing nanjing chongqing wyoming bring sing sling sting
-swing cling fling ping thanksgiving stuffing during
-""".split())
-_PLACE_PREPS = frozenset("""
-in on at through across over under inside near along into around above beneath below atop within among
-amid amidst beside outside onto toward towards past throughout down up by
-""".split())
+_EN = language_data("en")
+_VERBS = frozenset(_EN.words("parts.verbs"))
+_NOT_GERUNDS = frozenset(_EN.words("parts.not_gerunds"))
+_PLACE_PREPS = frozenset(_EN.words("parts.place_preps"))
 # Preposition words that also open subject modifiers ("a man in a suit"); only used after a verb.
-_AFTER_VERB_ONLY = frozenset({"down", "up", "by", "past", "at"})
+_AFTER_VERB_ONLY = frozenset(_EN.words("parts.after_verb_only"))
+_RELATIVES = frozenset(_EN.words("parts.relatives"))
+_HUMAN = frozenset(_EN.words("parts.human"))
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;]|\b(?:while|as|and then|then|when|before|after|until|whilst)\b)\s*",
                            re.IGNORECASE)
 _DETERMINERS = frozenset({"a", "an", "the", "some", "my", "his", "her", "their", "our", "this", "that"})
@@ -256,9 +238,14 @@ def _parse_english(text: str) -> dict[str, str]:
     text = proper_places(_tidy(text))
     words = text.split()
     verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
+    # "a robot who gets lost": the subject ends at its relative clause, which belongs to the action.
+    relative = next((i for i in range(1, len(words)) if words[i].lower() in _RELATIVES), None)
+    if relative is not None and (verb is None or relative < verb):
+        verb = relative
     start = verb + 1 if verb is not None else 1
     preps = _PLACE_PREPS if verb is not None else _PLACE_PREPS - _AFTER_VERB_ONLY
-    place = next((i for i in range(start, len(words)) if words[i].lower() in preps), None)
+    # A preposition that ends the beat is the verb's ("floating up"), not a place.
+    place = next((i for i in range(start, len(words) - 1) if words[i].lower() in preps), None)
     end_subject = verb if verb is not None else place if place is not None else len(words)
     subject = " ".join(words[:end_subject])
     action = " ".join(words[verb:place]) if verb is not None else ""
@@ -277,12 +264,54 @@ def _parse_english(text: str) -> dict[str, str]:
     }
 
 
+def english_beat(beat: str) -> tuple[Parts, str, str]:
+    """(the parts of an English beat, the place preposition a still shot takes ("on" for "across"), the
+    time or weather words as typed ("at dusk"))."""
+    when = _TIME_WEATHER_PHRASES.search(beat)
+    parsed = _parse_english(_translate_inline(_strip_look_phrases(beat)))
+    subject = "" if parsed["subject"] == PLACEHOLDER_SUBJECT else parsed["subject"]
+    action = parsed["action"]
+    words = action.split()[1:]
+    objects, current = [], []
+    for word in words:
+        bare = word.lower().strip(",.")
+        if bare in _DETERMINERS or bare in number_words(("en",)):
+            if current:
+                objects.append(" ".join(current))
+            current = [word]
+        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as"):
+            if current:
+                objects.append(" ".join(current))
+            current = []
+        elif current:
+            current.append(word)
+    if current:
+        objects.append(" ".join(current))
+    prep = STATIC_PREPS.get(parsed["prep"], parsed["prep"])
+    setting = parsed["setting"]
+    # "a huge library and finds a book": the place ends where the next thing it does begins.
+    words = setting.split()
+    cut = next((i for i in range(1, len(words) - 1) if words[i].lower() == "and" and _is_verb(words[i + 1], "and")),
+               None)
+    if cut is not None:
+        setting = " ".join(words[:cut])
+    parts = Parts(subject=subject, action=action, objects=tuple(o for o in objects if len(o.split()) > 1),
+                  place=f"{prep} {setting}" if setting else "", setting=setting)
+    return parts, prep, when.group(0) if when else ""
+
+
+def is_human(noun_phrase: str) -> bool:
+    """True for an English subject with hands ("a barista", "two kids")."""
+    words = re.findall(r"[a-z]+", noun_phrase.lower())
+    return any(word in _HUMAN or word.rstrip("s") in _HUMAN for word in words)
+
+
 def _with_article(noun_phrase: str) -> str:
     """"pirate ship" -> "a pirate ship"; plurals, names and already-determined phrases stay as they are."""
     first = noun_phrase.split(" ", 1)[0]
     bare = (
         noun_phrase
-        and first.lower() not in _DETERMINERS | _PRONOUNS | set(NUMBER_WORDS) | {"many", "several", "few", "no", "each"}
+        and first.lower() not in _DETERMINERS | _PRONOUNS | set(number_words(("en",))) | {"many", "several", "few", "no", "each"}
         and not first[0].isupper() and not first[0].isdigit()
         and not is_plural(noun_phrase)
     )
@@ -310,156 +339,9 @@ def _tidy(text: str) -> str:
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"^[\s,.;:!?-]+|[\s,;:-]+$", "", text)
     text = re.sub(r"[.!?]+$", "", text)
-    text = re.sub(r"\s+\b(?:and|with|in|at|on|of|please)$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+\b(?:and|with|please)$", "", text, flags=re.IGNORECASE)
     return re.sub(
         r"\b([Aa])n?\s+(\w)",
         lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} {m.group(2)}",
         text,
     )
-
-
-# --- Chinese ---------------------------------------------------------------------------------------------
-
-@cache
-def _zh_vocabulary() -> tuple[dict[str, Entry | None], int]:
-    # Look words are recognised (so their characters are not misread) but play no part in the sentence.
-    vocabulary: dict[str, Entry | None] = {
-        alias: None for table in _TABLES.values() for _, aliases in table.values() for alias in aliases
-        if _CJK.search(alias)
-    }
-    vocabulary.update(ZH)
-    return vocabulary, max(len(phrase) for phrase in vocabulary)
-
-
-def _segment(text: str) -> list[Entry]:
-    return _segment_with_gaps(text)[0]
-
-
-def _segment_with_gaps(text: str) -> tuple[list[Entry], str]:
-    """Greedy longest-match segmentation: (the entries, the characters no phrase covered)."""
-    vocabulary, longest = _zh_vocabulary()
-    entries, gaps, i = [], [], 0
-    while i < len(text):
-        for size in range(min(longest, len(text) - i), 0, -1):
-            piece = text[i:i + size]
-            if piece in vocabulary:
-                if vocabulary[piece] is not None:
-                    entries.append(vocabulary[piece])
-                i += size
-                break
-        else:
-            gaps.append(text[i])
-            i += 1
-    return entries, "".join(gaps)
-
-
-# Grammar words a translation may drop without losing anything the member asked for.
-_ZH_FUNCTION = frozenset("在的了着里上中下和与跟把被是有个只位头条辆艘座名正从地得很也都一着过向往到")
-
-
-def _zh_covered(text: str) -> bool:
-    """True when every Chinese word of `text` is in the lexicon, so the English rebuild loses nothing."""
-    gaps = _segment_with_gaps(text)[1]
-    return not any(_CJK.match(char) and char not in _ZH_FUNCTION for char in gaps)
-
-
-_IRREGULAR_PLURALS = {"man": "men", "woman": "women", "fish": "fish", "deer": "deer", "mouse": "mice",
-                      "person": "people", "child": "children"}
-
-
-def is_plural(noun_phrase: str) -> bool:
-    """ "two knights", "a cat and a dog", "a group of pandas", "lanterns" (a heuristic, English only)."""
-    first = noun_phrase.split(" ", 1)[0].lower()
-    return (
-        first in {"two", "three", "four", "five", "six", "many", "several", "some"}
-        or " and " in noun_phrase or " group of " in f" {noun_phrase} "
-        or (noun_phrase.endswith("s") and not noun_phrase.endswith("ss"))
-    )
-
-
-def _plural(noun: str) -> str:
-    head, _, last = noun.rpartition(" ")
-    if last in _IRREGULAR_PLURALS:
-        plural = _IRREGULAR_PLURALS[last]
-    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
-        plural = last[:-1] + "ies"
-    elif last.endswith(("s", "sh", "ch", "x")):
-        plural = last + "es"
-    else:
-        plural = last + "s"
-    return f"{head} {plural}".strip()
-
-
-def _noun_phrase(quantity: str | None, adjectives: list[str], noun: str) -> str:
-    plural = quantity in ("two", "a group of", "many")
-    words = " ".join([*adjectives, _plural(noun) if plural else noun])
-    if quantity and quantity != "a":
-        return f"{quantity} {words}"
-    if is_plural(noun):
-        return words
-    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
-
-
-def _with_adjectives(place: str, adjectives: list[str]) -> str:
-    if not adjectives:
-        return place
-    article, _, rest = place.partition(" ")
-    if article in ("a", "an", "the"):
-        article = "the" if article == "the" else ("an" if adjectives[0][0] in "aeiou" else "a")
-        return f"{article} {' '.join(adjectives)} {rest}"
-    return f"{' '.join(adjectives)} {place}"
-
-
-# Path prepositions fit only actions that travel; anything else happens in/on the place.
-_STATIC_PREPS = {"through": "in", "across": "in", "along": "on"}
-_MOTION = frozenset("walking strolling wandering running flying swimming driving sailing riding exploring "
-                    "chasing crossing surfing skiing floating circling passing".split())
-
-
-def _parse_chinese(text: str) -> dict[str, str | bool]:
-    subjects: list[str] = []
-    objects: list[str] = []
-    actions: list[str] = []
-    places: list[tuple[str, str]] = []
-    cities: list[str] = []
-    quantity: str | None = None
-    adjectives: list[str] = []
-    for entry in _segment(text):
-        if entry.kind == "quantity":
-            quantity = entry.english
-        elif entry.kind == "adj":
-            adjectives.append(entry.english)
-        elif entry.kind == "subject":
-            (objects if actions else subjects).append(_noun_phrase(quantity, adjectives, entry.english))
-            quantity, adjectives = None, []
-        elif entry.kind == "place":
-            places.append((entry.prep, _with_adjectives(entry.english, adjectives)))
-            adjectives = []
-        elif entry.kind == "city":
-            cities.append(entry.english)
-        elif entry.kind == "action" and entry.english not in actions:
-            actions.append(entry.english)
-    if not subjects:
-        # "在海边跳舞的女孩": the noun after a relative clause is still the subject.
-        subjects, objects = objects, []
-    action = " and ".join(actions)
-    if objects:
-        action = f"{action} {' and '.join(objects)}".strip()
-    prep, setting = "in", ""
-    if places:
-        # Chinese puts the head noun last: 城市街道 is "the streets of a city", 纽约街道 "... of New York".
-        prep, setting = places[-1]
-        if prep in _STATIC_PREPS and not any(word in _MOTION for word in action.split()):
-            prep = _STATIC_PREPS[prep]  # "eating in a bamboo forest", not "eating through" it
-        modifier = cities[0] if cities else places[0][1] if len(places) > 1 else ""
-        if modifier:
-            setting = f"{setting} {'of' if setting.startswith('the streets') else 'in'} {modifier}"
-    elif cities:
-        prep, setting = ("through" if action else "in"), cities[0]
-    if subjects:
-        subject = " and ".join(subjects)
-    elif action or setting:
-        subject = PLACEHOLDER_SUBJECT
-    else:
-        return {"subject": _tidy(text), "understood": False}
-    return {"subject": subject, "action": action, "prep": prep, "setting": setting}

@@ -1,65 +1,41 @@
 """The rule-based expander: no model, deterministic, always available (and every LLM backend's fallback).
 
-Faithfulness first: the core of every shot prompt is the member's own words for that beat (cleaned of
-option phrases and chat framing; Chinese put in English only when every word of it is known), and only the
-camera, the light, the style and the continuity line are written around it. Beats become shots in order;
-when more shots are asked for than beats given, coverage of a beat (establishing, medium, close-up, ...)
-fills the rest.
+Faithfulness first: every shot's core text is built from the member's own words for its beat (cleaned of
+option phrases, chat framing and what they asked to keep out; Chinese put in English only when every word
+of it is known), and only the camera, the light, the style and the continuity line are written around it.
+Beats become shots in order; when more shots are asked for than beats given, a beat is covered as a short
+film (prompts.coverage: the place, the subject, the action, a detail, a reaction, a payoff), each shot
+framing a part of what the member named. Shot size and camera move come from prompts.camera's table of
+pairs; each beat's light follows its own time words ("the next morning").
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import re
-from dataclasses import dataclass
 
 from common.text import N_, Nn_, Text
 from prompts.base import ExpandOptions
-from prompts.beats import carry_subjects
+from prompts.beats import carry_subjects, strip_framing
+from prompts.camera import camera as pick_camera
 from prompts.compose import compose_core, join_within, negative_prompt, shorten, style_description
-from prompts.lexicon import DEFAULT_STYLE, STYLES
-from prompts.request import PLACEHOLDER_SUBJECT, RequestFacts, parse_request, proper_places
+from prompts.coverage import Beat, Planned, candidates, core_key, sequence
+from prompts.lexicon import DEFAULT_STYLE, STYLES, TIMES, WEATHER
+from prompts.parts import Parts, read_parts
+from prompts.request import (PLACEHOLDER_SUBJECT, RequestFacts, english_beat, find_look, is_animate, is_human,
+                             is_plural, parse_request, proper_places)
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
 from prompts.timing import MAX_TOTAL_SECONDS, fit_durations
+from prompts.titles import make_title
 
 DEFAULT_SHOTS = 4
 DEFAULT_LIGHTING = "soft natural light, gentle contrast"
 SLOW_MOTION_STYLE = "slow-motion footage, high frame rate look"
 # Seconds a shot gets when nobody asked: enough for a motion to read, short enough to keep the cut alive.
 SHOT_SECONDS = 3.0
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """One way of covering a beat: shot sizes and movements to pick from (one per request), its length."""
-
-    sizes: tuple[str, ...]
-    moves: tuple[str, ...]
-    seconds: float
-    light: str = ""
-
-
-COVERAGE = {
-    "single": Coverage(("medium wide shot",), ("slow dolly-in", "slow arc around the subject"), 4.0),
-    "establishing": Coverage(("extreme wide establishing shot", "wide establishing shot"),
-                             ("slow aerial push-in", "slow pan across the scene"), 3.0),
-    "medium": Coverage(("medium shot",), ("smooth lateral tracking", "gentle handheld follow"), 2.5),
-    "approach": Coverage(("medium wide shot",), ("slow dolly-in", "gentle push-in"), 2.5),
-    "low": Coverage(("low-angle medium shot",), ("slow tilt up", "slow orbit"), 2.0,
-                    "strong backlight outlining the silhouette"),
-    "close": Coverage(("close-up, shallow depth of field", "extreme close-up"), ("slow push-in", "slow rack focus"),
-                      2.0, "soft rim light"),
-    "closing": Coverage(("wide shot",), ("crane up and pull back to reveal the surroundings",
-                                         "rising aerial pull-away"), 3.0),
-}
-# The arc of a film of n shots: it opens wide, comes in close and (from four shots) pulls away at the end.
-ARCS = {
-    1: ("single",),
-    2: ("establishing", "close"),
-    3: ("establishing", "medium", "close"),
-    4: ("establishing", "medium", "close", "closing"),
-    5: ("establishing", "approach", "medium", "close", "closing"),
-    6: ("establishing", "approach", "medium", "low", "close", "closing"),
-}
+# Relative length of each kind of shot, and the light accent it adds.
+SECONDS = {"single": 4.0, "establishing": 3.0, "introduce": 2.5, "action": 3.0, "detail": 2.0, "reaction": 2.0,
+           "payoff": 3.0}
+ACCENT = {"detail": "soft rim light", "reaction": "soft key light on the face"}
 
 
 class RuleBasedExpander:
@@ -69,21 +45,19 @@ class RuleBasedExpander:
         return self.build(parse_request(request), options or ExpandOptions())
 
     def build(self, facts: RequestFacts, options: ExpandOptions) -> ShotList:
-        notes: list[str] = []
+        notes: list[Text] = []
         cores = beat_cores(facts, options)
-        count = _count(facts, options, len(cores), notes)
-        groups = _group(cores, count)
-        roles = ARCS[count]
-        durations = plan_durations([COVERAGE[role].seconds for role in roles], facts, options, notes)
+        beats = film_beats(facts, cores, options.bible)
+        count = _count(facts, options, beats, notes)
+        planned = sequence(beats, count)
+        durations = plan_durations([SECONDS[shot.role] for shot in planned], facts, options, notes)
         bible = options.bible or make_bible(facts, options.style_text(facts), slow=facts.asked.slow_motion)
-        negative = negative_prompt(options.negative)
-        subject = _subject(facts, options)
-        shots = [
-            _shot(facts, bible, core, subject, role, seconds, negative, options.bible is not None)
-            for core, role, seconds in zip(groups, roles, durations, strict=True)
-        ]
+        negative = negative_prompt(join_within([options.negative or "", *facts.negative], 300))
+        shots = [_shot(facts, bible, shot, beats[min(shot.beat, len(beats) - 1)], seconds, negative,
+                       options.bible is not None)
+                 for shot, seconds in zip(planned, durations, strict=True)]
         return ShotList(
-            title=title(facts, cores),
+            title=title(facts, beats[0]),
             logline=_logline(facts, cores),
             bible=bible,
             shots=shots,
@@ -100,14 +74,18 @@ def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
     words; a follow-on beat that starts with its verb gets the first beat's subject."""
     beats = list(facts.beats)
     language = facts.language
-    if language == "zh" and facts.understood:
-        beats, language = [_english(parse_request(beat)) for beat in beats], "en"
+    if facts.chinese:
+        # Chinese beats carry the first beat's own subject words, before any is put in English.
+        beats = carry_subjects(beats, None, language)
+        if facts.understood:
+            beats, language = [_english(parse_request(beat)) for beat in beats], "en"
     elif language == "en":
         beats = [proper_places(beat) for beat in beats]
     if options.bible and not facts.names_subject and options.bible.characters:
         # A remix note ("make it at night") keeps the parent clip's subject from its bible.
         parent = _subject_ref(options.bible.characters.split(",", 1)[0])
         said = re.sub(r"^(?:it|this|that|they|them)\b\s*", "", beats[0] if beats else "", flags=re.IGNORECASE)
+        said = strip_framing(said, facts.language, keep=False)  # "再来一次": nothing but "again"
         beats = [join_within([parent, said], 600, sep=" " if said[:1].isalnum() else ", ") if said else parent]
     if not beats:
         beats = [facts.text or PLACEHOLDER_SUBJECT]
@@ -122,7 +100,10 @@ def _english(facts: RequestFacts) -> str:
                     if part)
 
 
-def _count(facts: RequestFacts, options: ExpandOptions, beats: int, notes: list[Text]) -> int:
+def _count(facts: RequestFacts, options: ExpandOptions, beats: list[Beat], notes: list[Text]) -> int:
+    """The shots to plan: as asked (at most MAX_SHOTS, said in a note), else one per beat, else as many as the
+    total asked for holds at SHOT_SECONDS each, else DEFAULT_SHOTS, but never more of one beat than it has
+    parts to show."""
     asked = options.asked_shots(facts)
     if asked is not None:
         if asked > MAX_SHOTS:
@@ -130,25 +111,49 @@ def _count(facts: RequestFacts, options: ExpandOptions, beats: int, notes: list[
                                  asked=asked, most=MAX_SHOTS))
         return max(1, min(MAX_SHOTS, int(asked)))
     total = options.total_seconds(facts)
-    if beats > 1:
-        count = beats
+    if len(beats) > 1:
+        count = len(beats)
     elif total is not None:
         count = round(total / SHOT_SECONDS)  # a short clip gets fewer shots rather than rushed ones
     else:
-        count = DEFAULT_SHOTS
+        count = min(DEFAULT_SHOTS, _distinct(beats[0]))
     if total is not None:
         count = min(count, int(total // MIN_SHOT_SECONDS))
     return max(1, min(MAX_SHOTS, count))
 
 
-def _group(cores: list[str], count: int) -> list[str]:
-    """`count` shot cores from the beats, in order: extra shots cover a beat again (first beats first);
-    fewer shots than beats take consecutive beats together."""
-    if count >= len(cores):
-        per_beat = [count // len(cores) + (index < count % len(cores)) for index in range(len(cores))]
-        return [core for core, times in zip(cores, per_beat, strict=True) for _ in range(times)]
-    bounds = [round(index * len(cores) / count) for index in range(count + 1)]
-    return [", ".join(cores[bounds[index]:bounds[index + 1]]) for index in range(count)]
+def _distinct(beat: Beat) -> int:
+    """How many different things a beat has to show (at least 2: the whole of it, and it up close)."""
+    keys = {core_key(core, beat.language) for options in candidates(beat).values() for core, _ in options if core}
+    return max(2, len(keys))
+
+
+def film_beats(facts: RequestFacts, cores: list[str], bible: StyleBible | None = None) -> list[Beat]:
+    """Each beat's core with its parts, its subject as later shots name it, and its time of day and weather
+    (a beat that names none keeps the one before it). Under a parent clip's `bible` (a remix note), a beat
+    that names no place is where the parent was."""
+    english = facts.language == "en" or (facts.chinese and facts.understood)
+    time = weather = None
+    beats = []
+    for core in cores:
+        if english:
+            parts, _, when = english_beat(core)
+            subject = _subject_ref(parts.subject) if parts.subject else ""
+            animate, human, code = is_animate(subject, "en"), is_human(subject), "en"
+        else:
+            parts = read_parts(core, facts.language)
+            subject = parts.subject if parts.found else ""
+            animate, human, when, code = is_animate(subject, facts.language) if subject else False, False, "", \
+                facts.language
+            if not parts.found:
+                parts = Parts(subject=core)
+        time = find_look(core, "time", code) or time
+        weather = find_look(core, "weather", code) or weather
+        if bible and bible.setting and not parts.setting:
+            parts = dataclasses.replace(parts, setting=bible.setting, place=f"in {bible.setting}" if english else "")
+        plural = english and bool(subject) and is_plural(subject)
+        beats.append(Beat(core, parts, code, subject, animate, human, when, plural, time, weather))
+    return beats
 
 
 def plan_durations(weights: list[float], facts: RequestFacts, options: ExpandOptions, notes: list[Text]
@@ -202,46 +207,36 @@ def make_bible(facts: RequestFacts, style: str | None = None, *, slow: bool = Fa
     )
 
 
-def _subject(facts: RequestFacts, options: ExpandOptions) -> str:
-    if options.bible and not facts.names_subject and options.bible.characters:
-        return _subject_ref(options.bible.characters.split(",", 1)[0])
-    return facts.subject if facts.understood else ""
-
-
-def _shot(facts: RequestFacts, bible: StyleBible, core: str, subject: str, role: str, seconds: float,
-          negative: str, from_bible: bool) -> Shot:
-    coverage = COVERAGE[role]
-    size = facts.asked.camera_size or coverage.sizes[_pick(facts.text + role + "size", len(coverage.sizes))]
-    move = facts.asked.camera_move or coverage.moves[_pick(facts.text + role, len(coverage.moves))]
+def _shot(facts: RequestFacts, bible: StyleBible, planned: Planned, beat: Beat, seconds: float, negative: str,
+          from_bible: bool) -> Shot:
+    size, move = pick_camera(planned.role, facts.text + planned.role + str(planned.beat), facts.asked.camera_size,
+                             facts.asked.camera_move)
     camera = shorten(f"{size}, {move}", 120)
-    lighting = _lighting(facts, coverage.light)
+    lighting = _lighting(facts, beat, ACCENT.get(planned.role, ""))
     style = shorten(bible.style, 200)
     return Shot(
-        subject=shorten(subject or core, 200),
-        action=shorten(core, 200),
+        subject=shorten(planned.frames or planned.core, 200),
+        action=shorten(planned.core, 200),
         camera=camera,
         lighting=lighting,
         style=style,
         duration=seconds,
         # The core says where already (in the member's words); the bible's setting is for continuity only
         # when the core came from somewhere else (a remix note under its parent's bible).
-        prompt=compose_core(camera=camera, core=core, lighting=lighting, style=style, bible=bible,
+        prompt=compose_core(camera=camera, core=planned.core, lighting=lighting, style=style, bible=bible,
                             setting=from_bible),
         negative_prompt=negative,
     )
 
 
-def _lighting(facts: RequestFacts, accent: str) -> str:
-    """Style-imposed light (noir) beats time of day, which beats mood; weather and the shot's accent add on.
-    Every shot shares the base so the cut never jumps in time of day."""
-    style, time, weather, mood = (facts.look(name) for name in ("style", "time", "weather", "mood"))
+def _lighting(facts: RequestFacts, beat: Beat, accent: str) -> str:
+    """Style-imposed light (noir) beats the beat's time of day, which beats mood; weather and the shot's
+    accent add on. Shots of one beat share it; a beat that says "the next morning" changes it."""
+    style, mood = facts.look("style"), facts.look("mood")
+    time = TIMES[beat.time][0] if beat.time else None
+    weather = WEATHER[beat.weather][0] if beat.weather else None
     base = next((look.lighting for look in (style, time, mood) if look and look.lighting), DEFAULT_LIGHTING)
     return join_within([base, weather.lighting if weather else "", accent], 120)
-
-
-def _pick(key: str, choices: int) -> int:
-    """Stable across processes (unlike hash()), so the same request always gets the same cameras."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % choices
 
 
 def _subject_ref(subject: str) -> str:
@@ -249,30 +244,16 @@ def _subject_ref(subject: str) -> str:
     return re.sub(r"^(?:an?|one|some)\s+", "the ", subject.strip(), flags=re.IGNORECASE)
 
 
-_SMALL_WORDS = frozenset("a an the of in on at to by and or through over across with from for into".split())
-_TITLE_WORDS = 6
-
-
-def title(facts: RequestFacts, cores: list[str]) -> str:
-    """A short name for the film: subject and place when the request was understood, else its first words."""
-    if facts.understood and facts.subject != PLACEHOLDER_SUBJECT and facts.language in ("en", "zh"):
-        subject = re.sub(r"^(?:an?|the|one|some)\s+", "", facts.subject, flags=re.IGNORECASE)
-        subject = re.split(r"\s+(?:who|that|which|whose|about|for)\s+", subject)[0]
-        setting = re.sub(r"^(?:an?|the)\s+", "", facts.setting, flags=re.IGNORECASE)
-        prep = facts.prep if facts.prep in ("on", "at", "over", "above", "across", "under") else "in"
-        words = f"{subject} {prep} {setting}".split() if setting else subject.split()
-        if len(words) > _TITLE_WORDS + 2:
-            words = words[:_TITLE_WORDS]
-            while len(words) > 1 and words[-1].lower() in _SMALL_WORDS:
-                words.pop()
-    else:
-        first = cores[0] if cores else facts.text
-        words = first.split()[:_TITLE_WORDS] if " " in first else [first[:24]]
-    titled = [
-        word if word[:1].isupper() or (index and word.lower() in _SMALL_WORDS) else word[:1].upper() + word[1:]
-        for index, word in enumerate(words)
-    ]
-    return shorten(" ".join(titled).rstrip(",.;:"), 100) or "Untitled"
+def title(facts: RequestFacts, first: Beat) -> str:
+    """A short name for the film in the request's language (prompts.titles): Chinese titles from the Chinese
+    words even when the shots are in English."""
+    if facts.chinese:
+        original = facts.beats[0] if facts.beats else facts.text
+        return make_title(read_parts(original, facts.language), facts.language, original)
+    if first.language == "en":
+        parts, prep, _ = english_beat(first.core)
+        return shorten(make_title(parts, "en", first.core, prep), 100) or "Untitled"
+    return shorten(make_title(first.parts, facts.language, first.core), 100) or "Untitled"
 
 
 def _logline(facts: RequestFacts, cores: list[str]) -> str:

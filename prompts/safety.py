@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from common.intake import clean
 from common.text import N_, Text
 from prompts.errors import PromptError, UnsafeRequest
 
@@ -240,7 +241,7 @@ def sanitize_request(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     # Bound the regex work before doing it; chat input can be 4000 chars of anything.
     if len(text) > max_chars * 4:
         raise _too_long(len(text), max_chars)
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)))
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", clean(text, multiline=True))))
     for pattern, replacement in _SANITIZERS:
         text = pattern.sub(replacement, text)
     text = " ".join(text.split())

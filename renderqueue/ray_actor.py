@@ -21,14 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 
 from generation.assemble import continued_from, load_pipelines, render_segments
 from generation.encoding import encode_mp4
 from generation.errors import PipelineError
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
-from generation.render import render_shot, to_uint8
+from generation.render import render_shot
 from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot, ShotTask
 
 # Set by `reelbot gpu-node` on a GPU host; Ray workers inherit the environment of `ray start`.
@@ -169,8 +168,7 @@ class RenderActor:
         frames = render_segments(recipe, self.pipelines, scratch, on_step=on_step, should_cancel=cancel.is_set,
                                  render=self._render_shot)  # fmt: skip
         gpu_seconds = time.monotonic() - started
-        path = encode_mp4(frames if frames.dtype == np.uint8 else to_uint8(frames), recipe.fps,
-                          scratch / f"{recipe_hash}.mp4")  # fmt: skip
+        path = encode_mp4(frames.to_bytes(), recipe.fps, scratch / f"{recipe_hash}.mp4")
         return Shot(task.index, recipe_hash, path.read_bytes(), gpu_seconds), path
 
     @staticmethod

@@ -14,14 +14,14 @@ relay turns (text wiped, author anonymized); and, when forgetting everywhere, th
 """
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlite_utils
 
 from common.errors import N_
+from common.files import remove_with_derived
 from common.registry import register_once
 
 # Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
@@ -91,8 +91,8 @@ def _clips(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int
     for clip_id, *paths in rows:
         for path in paths:
             if path:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(path)
+                # With the poster frame and preview the gallery made of it (generation.previews).
+                remove_with_derived(Path(path))
         # The row stays (as a deleted placeholder) so remixes of it keep their lineage and credit.
         db.execute(
             "UPDATE clips SET status = 'deleted', author_id = ?, author_name = ?, request = '', shot_list = '{}', "

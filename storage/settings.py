@@ -21,6 +21,11 @@ _TYPES: dict[str, Any] = typing.get_type_hints(GuildSettings)
 _TRUE = {"true", "yes", "on", "1", "enable", "enabled"}
 _FALSE = {"false", "no", "off", "0", "disable", "disabled"}
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
+# A model preset's name as the registry spells them ("wan-1.3b", "tiny"): never a path. Whether the preset
+# exists is the studio's check (studio.setting_checks.py); storage only keeps the shape.
+_PRESET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# Discord ids (snowflakes) are positive 64-bit integers.
+_MAX_SNOWFLAKE = 2**63 - 1
 # Any of these as a text value restores the default.
 _RESET_WORDS = {"default", "reset"}
 
@@ -43,8 +48,14 @@ def _check(ok: Callable[[Any], bool], template: str) -> Callable[[Any], Problem 
     return lambda value: None if ok(value) else (template, {})
 
 
+def _snowflakes(value: list[int]) -> bool:
+    return all(0 < item <= _MAX_SNOWFLAKE for item in value)
+
+
 # Range checks beyond the type.
 _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
+    "allowed_channels": _check(_snowflakes, N_("`{key}` must list channels: #channel mentions or their ids.")),
+    "moderator_roles": _check(_snowflakes, N_("`{key}` must list roles: @role mentions or their ids.")),
     "max_queued_per_user": _int_range(1, 50),
     "max_queued_per_guild": _int_range(1, 500),
     "safety_level": _one_of("off", "standard", "strict"),
@@ -55,13 +66,19 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     "takes": _int_range(1, 4),
     "blocklist": _check(lambda words: all(0 < len(word) <= 100 for word in words),
                         N_("`{key}` words must be 1-100 characters long.")),
-    "default_model": _check(lambda name: name is None or bool(name.strip()), N_("`{key}` must not be empty.")),
+    "default_model": _check(lambda name: name is None or bool(_PRESET_NAME.fullmatch(name)),
+                            N_("`{key}` must be the name of a model, like wan-1.3b.")),
     # A language tag as Discord names locales (https://discord.com/developers/docs/reference#locales).
     "language": _check(lambda tag: tag is None or bool(_LANGUAGE_TAG.fullmatch(tag)),
                        N_("`{key}` must be a language tag like en-US or zh-CN.")),
 }
 
 SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(GuildSettings))
+
+
+def is_reset(value: Any) -> bool:
+    """Whether `value` is a word that restores a setting's default ("default", "reset")."""
+    return isinstance(value, str) and value.strip().lower() in _RESET_WORDS
 
 
 def upsert_guild(db: sqlite_utils.Database, guild_id: int, name: str, *, now: float | None = None) -> Guild:
@@ -167,7 +184,7 @@ def set_setting(
     now: float | None = None,
 ) -> GuildSettings:
     """Validate and store one override (text values are parsed); a reset word restores the default."""
-    if isinstance(value, str) and value.strip().lower() in _RESET_WORDS:
+    if is_reset(value):
         return reset_setting(db, guild_id, key)
     value = validate_setting(key, value)
     with transaction(db):

@@ -77,5 +77,8 @@ async def _finish(studio: KeepsRequests, request_id: int) -> None:
         except ReelbotError as error:
             log.info("request %s refused once the database was free: %s", request_id, error.user_message)
             return
+        except Exception:  # a bug: the request stays as received, and the next start tries it (or fails it)
+            log.exception("request %s crashed while being finished in the background", request_id)
+            return
         log.info("request %s queued once the database was free: clip #%s", request_id, accepted.clip.id)
         return

@@ -3,8 +3,9 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig) and `[cast]` (CastConfig). Any setting
-can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig), `[cast]` (CastConfig) and `[models]`
+(ModelsConfig). Any setting can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`;
+the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ class GalleryConfig(BaseModel):
     `enabled`: serve it and link posted clips to it. `host`, `port`: where it listens (loopback by
     default: publish it through a reverse proxy with TLS). `base_url`: the address members open, e.g.
     "https://films.example.org", used in the links the bot posts; "" means http://<host>:<port>.
+    `request_timeout_s`: a connection must send a whole request's line and headers within this many
+    seconds of opening (or of its previous response), else it is closed: slow-header clients
+    ("slowloris") can't hold connections open.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +78,7 @@ class GalleryConfig(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
     base_url: str = ""
+    request_timeout_s: float = Field(10.0, gt=0, le=3600)
 
     @property
     def public_url(self) -> str:
@@ -88,6 +93,33 @@ class CastConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     approval_timeout_s: float = Field(24 * 3600.0, gt=0)
+
+
+def _known_weights(names: Any) -> Any:
+    """`accept_licences` entries must name a preset or an adapter (generation.licences has one per each)."""
+    from generation.licences import LICENCES
+
+    names = _comma_list(names)
+    unknown = [name for name in names if name not in LICENCES]
+    if unknown:
+        raise ValueError(f"unknown model or adapter {', '.join(unknown)} (known: {', '.join(sorted(LICENCES))})")
+    return names
+
+
+class ModelsConfig(BaseModel):
+    """Which weights Reelbot may pick on its own, and how finals render.
+
+    `accept_licences`: presets and adapters whose licence is not Apache-2.0/MIT-like (`reelbot models` flags
+    them; generation.licences) that the operator accepts, so that `auto`, the picture fallback and draft
+    paths may pick them; naming such a model in a request or as `default_model` needs no opt-in.
+    `cache_finals`: finals render with their family's conservative cache hook too (generation.fast_paths
+    FINAL_CACHE): faster, with pixels close to, not the same as, the full schedule's.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accept_licences: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_known_weights)] = ()
+    cache_finals: bool = False
 
 
 class ConfigError(ValueError):
@@ -119,6 +151,17 @@ def _worker_count(value: Any) -> int | str:
     return count
 
 
+def _model_name(value: Any) -> str:
+    """`default_model`: "auto" or a preset's name (or alias), checked at start-up so that a typo is one line
+    then, not a refusal of every request later."""
+    from generation.registry import ALIASES, PRESETS  # data only; no torch
+
+    name = str(value).strip()
+    if name != AUTO_MODEL and name not in PRESETS and name not in ALIASES:
+        raise ValueError(f'expected "{AUTO_MODEL}" or a model preset: {", ".join(PRESETS)}')
+    return name
+
+
 class _ShortEnvNames(PydanticBaseSettingsSource):
     """The short names of `ENV_NAMES`, read from `env`, as the nested dict the other sources produce."""
 
@@ -145,8 +188,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`,
-    `gallery`, `cast`: the sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `cast`,
+    `models`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -159,7 +202,7 @@ class Config(BaseSettings):
     )
 
     home: Path = Path("reelbot-data")
-    default_model: str = AUTO_MODEL
+    default_model: Annotated[str, PlainValidator(_model_name)] = AUTO_MODEL
     discord_token: str = Field("", repr=False)
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)] = ()
     workers: Annotated[int | str, PlainValidator(_worker_count)] = "auto"
@@ -169,6 +212,7 @@ class Config(BaseSettings):
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
     cast: CastConfig = CastConfig()
+    models: ModelsConfig = ModelsConfig()
     config_file: Path | None = None
 
     @property
@@ -244,7 +288,7 @@ def with_auto_model(config: Config) -> Config:
         return config
     from generation.placement import choose_model
 
-    name, warning = choose_model(config.models_dir)
+    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences))
     if warning:
         log.warning("default model auto -> %s: %s", name, warning)
     else:

@@ -2,9 +2,11 @@
 seconds, durations and yes/no. Every front-end (Discord options and forms, console commands) and the core
 use these, so the same text gets the same answer everywhere.
 
-Only ASCII digits count: `str.isdigit()` is true for '²' and `int()` reads Arabic-Indic digits, so neither
-decides alone. Each failure is an `InvalidValue` whose `code` names the kind ("invalid_id", ...) and whose
-params name the value the member typed (cut to 40 characters).
+Digits are those of any one script (`common.intake.decimal_digits`): '12', full-width '１２' from Chinese and
+Japanese input methods, Arabic-Indic '١٢' and Devanagari '१२' all read 12; superscripts ('²'), mixed scripts
+and more than 30 digits (Python's `int()` raises past 4,300; no value here has more than 20) are refused
+with the same specific message as any other bad value. Each failure is an `InvalidValue` whose `code` names
+the kind ("invalid_id", ...) and whose params name the value the member typed (cut to 40 characters).
 """
 from __future__ import annotations
 
@@ -12,13 +14,13 @@ import math
 import re
 
 from common.errors import InvalidValue
+from common.intake import MAX_DIGITS, ascii_digits, whole_number
 from common.text import N_, Text
 from generation.registry import MAX_SEED
 
 # The largest SQLite INTEGER: any id we hand out fits, a larger one cannot name anything.
 MAX_ID = 2**63 - 1
-_ID = re.compile(r"(?:clip\s*|job\s*|challenge\s*|relay\s*)?#?\s*([0-9]+)", re.IGNORECASE | re.ASCII)
-_WHOLE = re.compile(r"[+]?[0-9]+", re.ASCII)
+_ID = re.compile(r"(?:clip\s*|job\s*|challenge\s*|relay\s*)?#?\s*(\w+)", re.IGNORECASE)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(?:[0-9]+[wdhms])+", re.ASCII)
@@ -41,23 +43,29 @@ def to_id(text: str | int, what: str = "clip") -> int:
     """'12', '#12', 'clip 12' -> 12. Raises InvalidValue (code "invalid_id") for anything else, zero,
     or a number past the largest id SQLite can hold."""
     match = _ID.fullmatch(str(text).strip())
-    if match is None or not 1 <= int(match.group(1)) <= MAX_ID:
+    value = whole_number(match.group(1)) if match else None
+    if value is None or not 1 <= value <= MAX_ID:
         raise InvalidValue(
             "`{value}` isn't a {what} number. Give its number, like #12.", code="invalid_id", value=shown(text),
             what=Text.of(ID_KINDS[what]) if what in ID_KINDS else Text.raw(what),
         )
-    return int(match.group(1))
+    return value
+
+
+def _whole(text: str | int) -> int | None:
+    """A whole number written with an optional '+', or None."""
+    return whole_number(str(text).strip().removeprefix("+"))
 
 
 def to_whole_number(text: str | int, what: str, low: int, high: int) -> int:
     """A whole number from `low` to `high` (inclusive). Raises InvalidValue (code "invalid_number")."""
-    cleaned = str(text).strip()
-    if not _WHOLE.fullmatch(cleaned) or not low <= int(cleaned) <= high:
+    value = _whole(text)
+    if value is None or not low <= value <= high:
         raise InvalidValue(
             "{what} should be a whole number from {low} to {high}, not `{value}`.",
             code="invalid_number", what=what, low=low, high=high, value=shown(text),
         )  # fmt: skip
-    return int(cleaned)
+    return value
 
 
 def to_shot_number(text: str | int | None, count: int | None = None) -> int | None:
@@ -65,34 +73,34 @@ def to_shot_number(text: str | int | None, count: int | None = None) -> int | No
     or "no_such_shot" when past `count` (the clip's number of shots, if known)."""
     if text is None or not str(text).strip():
         return None
-    cleaned = str(text).strip().lstrip("#").strip()
-    if not _WHOLE.fullmatch(cleaned) or int(cleaned) < 1:
+    value = _whole(str(text).strip().lstrip("#"))
+    if value is None or value < 1:
         raise InvalidValue(
             "The shot number should be a number like 2, not `{value}`.", code="invalid_shot", value=shown(text)
         )
-    if count is not None and int(cleaned) > count:
+    if count is not None and value > count:
         raise InvalidValue(
-            "There is no shot {shot}: this clip has {count}.", code="no_such_shot", shot=int(cleaned), count=count
+            "There is no shot {shot}: this clip has {count}.", code="no_such_shot", shot=value, count=count
         )
-    return int(cleaned)
+    return value
 
 
 def to_seed(text: str | int) -> int:
     """A seed from 0 to MAX_SEED. Raises InvalidValue (code "invalid_seed")."""
-    cleaned = str(text).strip()
-    if not _WHOLE.fullmatch(cleaned) or not 0 <= int(cleaned) <= MAX_SEED:
+    value = _whole(text)
+    if value is None or not 0 <= value <= MAX_SEED:
         raise InvalidValue(
             "A seed is a whole number from 0 to {high}, not `{value}`.", code="invalid_seed", high=MAX_SEED,
             value=shown(text),
         )  # fmt: skip
-    return int(cleaned)
+    return value
 
 
 def to_seconds(text: str | float, what: str, low: float, high: float) -> float:
     """A number of seconds from `low` to `high` ('4', '4.5', '4s'). Raises InvalidValue
     (code "invalid_seconds"); NaN and infinities are refused."""
-    cleaned = str(text).strip().lower().removesuffix("s").strip()
-    value = float(cleaned) if _NUMBER.fullmatch(cleaned) else math.nan
+    cleaned = ascii_digits(str(text).strip().lower().removesuffix("s").strip())
+    value = float(cleaned) if len(cleaned) <= 2 * MAX_DIGITS and _NUMBER.fullmatch(cleaned) else math.nan
     if not (math.isfinite(value) and low <= value <= high):
         raise InvalidValue(
             "{what} should be a number of seconds from {low:g} to {high:g}, not `{value}`.",
@@ -104,13 +112,16 @@ def to_seconds(text: str | float, what: str, low: float, high: float) -> float:
 def to_duration_s(text: str, low: int, high: int) -> int:
     """'48h', '90m', '2d', '1h30m', '1w', '45s' (spaces allowed) -> seconds from `low` to `high`.
     Raises InvalidValue: code "invalid_duration" for unreadable text, "duration_out_of_range" otherwise."""
-    compact = "".join(str(text).lower().split())
+    compact = ascii_digits("".join(str(text).lower().split()))
     if not _DURATION.fullmatch(compact):
         raise InvalidValue(
             "I can't read `{value}` as a duration. Try something like 48h, 90m, 2d or 1h30m.",
             code="invalid_duration", value=shown(text),
         )  # fmt: skip
-    return check_duration_s(sum(int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(compact)), low, high)
+    parts = _DURATION_PART.findall(compact)
+    if any(len(amount) > MAX_DIGITS for amount, _unit in parts):
+        return check_duration_s(math.inf, low, high)
+    return check_duration_s(sum(int(amount) * _UNITS[unit] for amount, unit in parts), low, high)
 
 
 def check_duration_s(seconds: float, low: int, high: int) -> int:

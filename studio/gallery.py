@@ -7,6 +7,8 @@ the same as for one that never existed.
 """
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import sqlite_utils
 
 from common.text import Text
 from common.errors import NotFound
+from generation.errors import EncodeError
+from generation.previews import loop_preview, poster_frame
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
 from storage import challenges as challenge_store
@@ -176,6 +180,33 @@ class Gallery:
             raise NotFound("There is no challenge #{challenge_id} here.", challenge_id=challenge_id)
         film = await self.challenges.film_so_far(view.challenge) if view.challenge.kind == "relay" else None
         return ChallengePage(view, film)
+
+    async def poster(self, guild_id: int, clip_id: int) -> Path:
+        """The watchable clip's poster frame (a JPEG, made on first use: generation.previews.poster_frame).
+        Raises NotFound for a clip the gallery doesn't show, or whose video can't be read."""
+        return await self._derived(guild_id, clip_id, poster_frame)
+
+    async def preview(self, guild_id: int, clip_id: int) -> Path:
+        """The watchable clip's short looping preview (an animated WebP, made on first use:
+        generation.previews.loop_preview). Raises NotFound as `poster` does."""
+        return await self._derived(guild_id, clip_id, loop_preview)
+
+    async def _derived(self, guild_id: int, clip_id: int, make: Callable[[Path], Path]) -> Path:
+        clip = await self.clip(guild_id, clip_id)
+        try:
+            return await asyncio.to_thread(make, Path(clip.video_path or ""))
+        except EncodeError as error:
+            raise NotFound("There is no clip #{clip_id} here.", clip_id=clip_id) from error
+
+    async def leaderboard(self, guild_id: int, challenge_id: int) -> Path:
+        """The leaderboard image of an ended vote challenge (drawn when it closed). Raises NotFound while it
+        runs, for a relay, or when none was drawn (no entries)."""
+        page = await self.challenge(guild_id, challenge_id)
+        results = page.view.results
+        path = getattr(results, "leaderboard_path", None)
+        if path is None:
+            raise NotFound("Challenge #{challenge_id} has no leaderboard.", challenge_id=challenge_id)
+        return path
 
     async def film_path(self, guild_id: int, challenge_id: int) -> Path:
         """The relay's film file as last stitched. Raises NotFound when there is none (yet)."""

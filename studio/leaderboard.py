@@ -11,7 +11,7 @@ from common.text import N_, Nn_, Text
 from generation.encoding import read_frame
 from generation.errors import EncodeError
 
-from generation.drawing import BACKGROUND, MUTED, TEXT, fit, font, line_height, save_png
+from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, fit, font, line_height, save_png
 
 WIDTH = 880
 MARGIN = 24
@@ -51,9 +51,9 @@ def render_leaderboard(heading: Text, subheading: Text, rows: Sequence[Row], out
     board = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
     text_width = WIDTH - 2 * MARGIN
-    draw.text((MARGIN, MARGIN), fit(say(heading), title_font, text_width), font=title_font, fill=TEXT)
+    _draw_fitted(draw, (MARGIN, MARGIN), say(heading), title_font, text_width, TEXT)
     subheading_y = MARGIN + _height(title_font) + 8
-    draw.text((MARGIN, subheading_y), fit(say(subheading), small_font, text_width), font=small_font, fill=MUTED)
+    _draw_fitted(draw, (MARGIN, subheading_y), say(subheading), small_font, text_width, MUTED)
 
     y = header_height
     for row in shown:
@@ -97,8 +97,15 @@ def _draw_row(
         lines.append((say(row.note), small, MUTED))
     text_y = middle - sum(_height(f) for _, f, _ in lines) // 2
     for text, line_font, colour in lines:
-        draw.text((text_x, text_y), fit(text, line_font, text_width), font=line_font, fill=colour)
+        _draw_fitted(draw, (text_x, text_y), text, line_font, text_width, colour)
         text_y += _height(line_font)
+
+
+def _draw_fitted(draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, line_font: ImageFont.FreeTypeFont,
+                 width: int, colour: tuple[int, int, int]) -> None:
+    """One line of `text` in the first font that draws its script (names in any language), cut to `width`."""
+    face = face_for(text, line_font)
+    draw.text(at, fit(text, face, width), font=face, fill=colour)
 
 
 def _thumbnail(row: Row) -> Image.Image:

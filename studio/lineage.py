@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from collections.abc import Callable
 
 from common.text import N_, Nn_, Text
-from generation.drawing import BACKGROUND, MUTED, TEXT, font, save_png, wrap
+from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, fit, font, save_png, wrap
 from storage import clips as clip_store
 from storage.records import Clip
 from studio.members import Member, author_named, visible_clip
@@ -276,12 +276,16 @@ def lineage_image(tree: LineageTree, out_path: Path, *, say: Say = Text.english)
         focused = node.clip_id == tree.focus_id
         draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)
+        # A name no font here can draw leaves the clip's number: the message's text tree names it.
         heading = say(node_heading(node))
-        draw.text((x + 10, y + 8), wrap(heading, bold, BOX_WIDTH - 20, 1)[0], font=bold,
-                  fill=MUTED if node.hidden else TEXT)
+        heading_face = face_for(heading, bold)
+        draw.text((x + 10, y + 8), fit(heading, heading_face, BOX_WIDTH - 20) or f"#{node.clip_id}",
+                  font=heading_face, fill=MUTED if node.hidden else TEXT)
         what = node.what()
-        for index, line in enumerate(wrap(say(what), regular, BOX_WIDTH - 20, 2) if what is not None else []):
-            draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=regular, fill=MUTED)
+        what = say(what) if what is not None else ""
+        what_face = face_for(what, regular)
+        for index, line in enumerate(wrap(what, what_face, BOX_WIDTH - 20, 2)):
+            draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=what_face, fill=MUTED)
     if notes:
         draw.text((MARGIN, height - MARGIN - 16), " · ".join(notes), font=regular, fill=MUTED)
     return save_png(image, Path(out_path))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.errors import NotFound
+from common.intake import clean_line
 from common.text import Text
 from storage import clips as clip_store
 from storage.forget import DELETED_MEMBER_ID, DELETED_MEMBER_NAME
@@ -28,6 +29,11 @@ class Member:
     role_ids: tuple[int, ...] = ()
     # The front-end the member reached us through ("discord", "console", ...): it delivers their clips.
     transport: str = "console"
+
+    def __post_init__(self) -> None:
+        # A name is member text like any other (a Discord display name, a console `/as` name): cleaned
+        # once, here, before it is stored, shown or drawn (common.intake).
+        object.__setattr__(self, "name", clean_line(self.name))
 
     def sees(self, guild_id: int | None, author_id: int) -> bool:
         """Whether work made in `guild_id` by `author_id` is visible to this member where they are: a

@@ -27,8 +27,14 @@ from generation.recipe import ShotRender
 
 # Discord's largest upload (boosted servers) is 100 MB; a first frame needs nothing near that.
 MAX_PICTURE_BYTES = 20 * 1024 * 1024
-# 40 megapixels: above any phone camera's still, far below what would exhaust a host's memory.
-MAX_PICTURE_PIXELS = 40_000_000
+# What the presets can use. The largest frame any preset renders is 1280x704 (wan2.2-ti2v-5b); the picture
+# is center-cropped and resized down to it, and a picture past 4x that frame on each side adds no detail
+# a Lanczos resize keeps. 4096x4096 (16.8 MP) takes every phone's default still (12 MP, 4032x3024) and
+# costs at most ~120 MB while decoding (Pillow's RGBA buffer, the RGB copy and the re-encode), where the
+# old 40 MP cap let one upload cost ~780 MB. No side may exceed 8192 pixels: a 1x16,000,000 strip is under
+# the pixel cap but no picture, and Pillow allocates per row.
+MAX_PICTURE_PIXELS = 4096 * 4096
+MAX_PICTURE_SIDE = 8192
 FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 # Pillow's own decompression-bomb guard, set to our cap: it raises before decoding anything larger
 # (twice the cap), and warns between; `read_picture` checks the size explicitly before either.
@@ -88,7 +94,7 @@ def read_picture(data: bytes, media_dir: Path) -> Picture:
             detail=repr(exc),
         ) from exc
     with image:
-        if image.width * image.height > MAX_PICTURE_PIXELS:
+        if image.width * image.height > MAX_PICTURE_PIXELS or max(image.size) > MAX_PICTURE_SIDE:
             raise _too_many_pixels(image.size)
         source_format = FORMATS[image.format or ""]
         try:
@@ -180,8 +186,8 @@ def _looks_like_picture(data: bytes) -> bool:
 def _too_many_pixels(size: tuple[int, int] | None) -> PictureError:
     found = f" ({size[0]}x{size[1]})" if size else ""
     return PictureError(
-        "That picture is too large{found}: at most {limit} megapixels, please.",
-        code="picture_too_many_pixels", found=found, limit=MAX_PICTURE_PIXELS // 1_000_000,
+        "That picture is too large{found}: at most {limit} megapixels and {side} pixels a side, please.",
+        code="picture_too_many_pixels", found=found, limit=MAX_PICTURE_PIXELS // 1_000_000, side=MAX_PICTURE_SIDE,
     )
 
 

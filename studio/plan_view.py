@@ -5,9 +5,11 @@ the decoded file will last), not only what was asked.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from common.text import Text, jsonable
 from generation.recipe import ShotRender
 from prompts.base import Expander, ExpandOptions
 from prompts.pipeline import expand_request
@@ -29,11 +31,12 @@ class PlanView:
         """Seconds of the finished clip: the shots' rendered lengths added up."""
         return sum(recipe.duration for recipe in self.recipes)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, say: Callable[[Text], str] | None = None) -> dict[str, Any]:
         """title, bible, aspect, width, height, fps, total_duration_s, backend, model, notes and shots[] with
-        index, prompt, negative_prompt, camera, duration_s (what will be rendered) and segments."""
+        index, prompt, negative_prompt, camera, duration_s (what will be rendered) and segments; JSON-able.
+        Notes are sentences said by `say` (a front-end's, in the reader's language), else Texts' stored form."""
         first = self.recipes[0]
-        return {
+        return jsonable({
             "title": self.shot_list.title,
             "bible": self.shot_list.bible.model_dump(),
             "aspect": self.shot_list.aspect,
@@ -45,10 +48,11 @@ class PlanView:
             "model": self.model,
             "notes": self.shot_list.notes,
             "shots": shot_rows(self.shot_list, self.recipes),
-        }
+        }, say)
 
-    def as_text(self) -> str:
-        """The plan as console text: the shared recipe settings, then one line per shot."""
+    def as_text(self, say: Callable[[Text], str] = str) -> str:
+        """The plan as console text: the shared recipe settings, then one line per shot, then the notes
+        (said by `say`, English by default)."""
         first = self.recipes[0]
         lines = [
             f'"{self.shot_list.title}" via {self.shot_list.backend}: {len(self.recipes)} shot'
@@ -60,7 +64,7 @@ class PlanView:
             segments = f", {row['segments']} segments" if row["segments"] > 1 else ""
             lines.append(f"  {row['index']}. {row['duration_s']:.1f} s{segments} · {row['camera']}")
             lines.append(f"     {row['prompt']}")
-        lines += [f"note: {note}" for note in self.shot_list.notes]
+        lines += [f"note: {say(note)}" for note in self.shot_list.notes]
         return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from storage import requests as request_store
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
+from studio.errors import StudioError
 from studio.request_kinds import resumer_for
 from studio.requests import Accepted
 from studio.service import Studio
@@ -40,4 +41,21 @@ async def resume_requests(studio: Studio, transport: str) -> list[Resumed]:
         except ReelbotError as error:
             log.info("request %s refused on resume: %s", stored.id, error.user_message)
             resumed.append(Resumed(stored, error=error))
+        except Exception as error:  # a bug, or a row no version can read: this request fails, not the others
+            resumed.append(Resumed(stored, error=await _failed(studio, stored, error)))
     return resumed
+
+
+async def _failed(studio: Studio, stored: StoredRequest, error: Exception) -> ReelbotError:
+    """Mark a request that crashed while being finished as refused, with a reason the member reads, so no
+    later start tries it again; the crash is logged with its traceback."""
+    log.error("request %s crashed while being finished on resume; marking it failed", stored.id, exc_info=error)
+    failure = StudioError(
+        "Your request #{request_id} couldn't be finished after a restart. Sorry: please send it again.",
+        code="resume_failed", request_id=stored.id, detail=f"{type(error).__name__}: {error}",
+    )
+    try:
+        await studio.adb.write(request_store.reject_request, stored.id, failure.user_message)
+    except Exception:  # noqa: BLE001  # the database itself failing: the next start tries again
+        log.exception("request %s: could not record that it failed", stored.id)
+    return failure

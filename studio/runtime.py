@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from common.files import sweep_staging
+from common.redact import hold_secrets
 from renderqueue.supervisor import Workers, worker_devices
 from storage.aio import AsyncDatabase
 from studio.config import Config
@@ -22,7 +24,14 @@ FINISHED = ("done", "failed", "cancelled")
 
 
 def open_studio(config: Config) -> Studio:
-    """A Studio over the configured home's database (migrated on first use); close it with `aclose()`."""
+    """A Studio over the configured home's database (migrated on first use); close it with `aclose()`.
+
+    Every front-end starts here, so this is where the process learns its secrets (text from endpoints is
+    redacted with them before it is stored, `common.intake.from_endpoint`) and where staging files that
+    killed processes left in the data folder are removed (`common.files.sweep_staging`)."""
+    hold_secrets(config.secrets)
+    sweep_staging([config.home], recursive=False)
+    sweep_staging([config.media_dir])
     return Studio(config, AsyncDatabase(config.db_path))
 
 

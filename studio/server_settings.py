@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+from common.intake import clean_line
 from prompts.safety import SafetyPolicy
 from storage.aio import AsyncDatabase
 from storage.records import GuildSettings
-from storage.settings import SETTING_NAMES, get_settings, set_setting
+from storage.settings import SETTING_NAMES, get_settings, is_reset, set_setting, validate_setting
 from studio.config import Config
 from studio.errors import StudioError
 from studio.members import Member
+from studio.setting_checks import ServerFacts, check_server_setting, usable
 
 
 class ServerSettings:
@@ -20,19 +22,27 @@ class ServerSettings:
     adb: AsyncDatabase
 
     async def settings(self, guild_id: int | None) -> GuildSettings:
-        """The server's settings (its overrides over the defaults; the defaults for None)."""
-        return await self.adb.read(get_settings, guild_id)
+        """The server's settings (its overrides over the defaults; the defaults for None); a model stored
+        before models were checked that names none falls back to the bot's default."""
+        return usable(await self.adb.read(get_settings, guild_id), guild_id)
 
     @staticmethod
     def setting_names() -> tuple[str, ...]:
         """Every per-server setting's name, in the order `/settings show` lists them."""
         return SETTING_NAMES
 
-    async def change_setting(self, guild_id: int, key: str, value: str, *, by_user_id: int) -> GuildSettings:
+    async def change_setting(self, guild_id: int, key: str, value: str, *, by_user_id: int,
+                             server: ServerFacts | None = None) -> GuildSettings:
         """Set one server setting from the text a member typed (`default` restores the default) and return
-        the settings after the change. Who may do this is the front-end's decision (Discord: Manage Server;
-        the console: its operator). Raises InvalidValue naming an unknown key or a bad value."""
-        return await self.adb.write(set_setting, guild_id, key.strip(), value, by_user_id=by_user_id)
+        the settings after the change, checked at the door: its type and shape (storage.settings), and that
+        a model exists and roles and channels are the server's own (`server`, what the front-end knows of
+        it; None checks models only). Who may do this is the front-end's decision (Discord: Manage Server;
+        the console: its operator). Raises InvalidValue naming an unknown key, a bad value or a name that
+        doesn't exist."""
+        key, value = clean_line(key), clean_line(value)
+        if not is_reset(value):
+            check_server_setting(key, validate_setting(key, value), server)
+        return await self.adb.write(set_setting, guild_id, key, value, by_user_id=by_user_id)
 
     def safety_policy(self, settings: GuildSettings) -> SafetyPolicy:
         """The configured safety policy with the server's level and its extra blocked words."""

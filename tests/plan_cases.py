@@ -4,9 +4,10 @@ English, Chinese, Spanish, Japanese and French; one word, rambling, multi-beat, 
 odd places. tests/test_plan_quality.py and benchmarks/plan_quality.py both run it."""
 from __future__ import annotations
 
+from plan_cases_world import CASES as WORLD
 from prompts.plan_check import PlanCase as C
 
-CASES: tuple[C, ...] = (
+STARTING: tuple[C, ...] = (
     # the starting set
     C("a red fox trots across a frozen lake at dusk", content=("fox", "frozen lake", "dusk")),
     C("a knight rides through a burning village, then draws his sword, then charges the dragon", shots=3,
@@ -17,9 +18,9 @@ CASES: tuple[C, ...] = (
       content=("owl", "fence post"), not_in=("2 shots", "make it", "6 seconds")),
     C("city skyline timelapse, vertical 9:16", aspect="9:16", content=("city skyline", "timelapse"),
       not_in=("9:16", "vertical")),
-    C("一只小狗在海边追海鸥，然后跳进水里，最后躺在沙滩上晒太阳", shots=3, content=("小狗/puppy", "海鸥", "水", "沙滩/beach"),
-      not_in=("然后", "最后"), beats=("追海鸥", "跳进水里", "晒太阳")),
-    C("一个宇航员在月球上种花，竖屏，四个镜头", shots=4, aspect="9:16", content=("宇航员/astronaut", "月球/moon", "花"),
+    C("一只小狗在海边追海鸥，然后跳进水里，最后躺在沙滩上晒太阳", shots=3, content=("小狗/puppy", "海鸥/seagull", "水/water", "沙滩/beach"),
+      not_in=("然后", "最后"), beats=("追海鸥/chasing", "跳进水里/jumping", "晒太阳/basking")),
+    C("一个宇航员在月球上种花，竖屏，四个镜头", shots=4, aspect="9:16", content=("宇航员/astronaut", "月球/moon", "花/flower"),
       not_in=("竖屏", "四个镜头")),
     C("un gato tocando el piano en un bar de jazz", content=("un gato tocando el piano en un bar de jazz",)),
     C("une vieille femme qui nourrit des pigeons sous la pluie",
@@ -86,13 +87,13 @@ CASES: tuple[C, ...] = (
       not_in=("それから", "最後に"), beats=("竹林", "刀", "空")),
     # option-laden, other languages
     C("一条龙在云海中飞翔，水墨风格，三个镜头，总共12秒，横屏", shots=3, total=12, aspect="16:9", style="ink wash",
-      content=("龙/dragon", "云海"), not_in=("水墨风格", "三个镜头", "12秒", "横屏")),
+      content=("龙/dragon", "云海/sea of clouds"), not_in=("水墨风格", "三个镜头", "12秒", "横屏")),
     C("一只熊猫在竹林里吃竹子，每个镜头3秒，两个镜头", shots=2, total=6, content=("熊猫/panda", "竹林/bamboo"),
       not_in=("每个镜头", "两个镜头")),
     C("un astronauta flotando en el espacio, 3 tomas, 9 segundos, formato vertical", shots=3, total=9,
       aspect="9:16", content=("astronauta", "espacio"), not_in=("3 tomas", "9 segundos", "formato vertical")),
     C("une baleine qui saute hors de l'eau, 2 plans, 8 secondes, style aquarelle", shots=2, total=8,
-      style="aquarelle", content=("baleine", "saute"), not_in=("2 plans", "8 secondes")),
+      style="watercolor", content=("baleine", "saute"), not_in=("2 plans", "8 secondes")),
     C("桜の下で踊る少女、縦長、3ショット、6秒", shots=3, total=6, aspect="9:16", content=("桜", "踊る少女"),
       not_in=("縦長", "3ショット", "6秒")),
     # rambling
@@ -121,3 +122,5 @@ CASES: tuple[C, ...] = (
     C("a rocket launch, 2 minutes, 3 shots", shots=3, total=24, content=("rocket launch",),
       not_in=("2 minutes", "3 shots")),
 )
+
+CASES: tuple[C, ...] = STARTING + WORLD

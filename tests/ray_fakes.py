@@ -13,7 +13,7 @@ HANG = "a render that hangs"
 GATE = "a render that waits for"
 
 
-def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None, as_uint8=True):
+def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None):
     """`render_shot`, except that a recipe whose prompt starts with HANG gets stuck in its first step,
     deaf to cancellation, as a hung kernel or driver would, and one whose prompt starts with GATE waits
     for its gate file first."""
@@ -24,7 +24,7 @@ def render_or_hang(recipe, pipelines, *, on_step=None, should_cancel=None, as_ui
                 raise RenderCancelled("The render was cancelled.")
             time.sleep(0.05)
     if not recipe.prompt.startswith(HANG):
-        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, as_uint8=as_uint8)
+        return render_shot(recipe, pipelines, on_step=on_step, should_cancel=should_cancel)
     if on_step is not None:
         on_step(1, recipe.steps)
     time.sleep(600)

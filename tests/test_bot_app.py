@@ -44,10 +44,18 @@ async def test_progress_lines(studio) -> None:  # noqa: ANN001
     assert progress_line(queued) == "⏳ Clip #1 is queued · position 3 · ETA 1m 40s"
     deep = JobView(accepted.job, accepted.clip, QueueEstimate(840, 95.0, exact=False))
     assert progress_line(deep) == "⏳ Clip #1 is queued · about position 840 · ETA 1m 40s"
-    running = replace(accepted.job, status="running", progress=0.45, stage="Rendering shot 2/3 (step 4/30)")
-    assert progress_line(JobView(running, accepted.clip, QueueEstimate(0, 18.0))) == (
-        "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · position 0 · ETA 20s"
+    running = replace(accepted.job, status="running", progress=0.45, stage="Rendering shot 2/3 (step 4/30)",
+                      started_at=1000.0)
+    # Rendering has no place in the queue to show; the estimate holds while the render keeps its pace...
+    assert progress_line(JobView(running, accepted.clip, QueueEstimate(0, 18.0)), now=1010.0) == (
+        "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · ETA 20s"
     )
+    # ...and a render slower than estimated shows its own pace (40 s for 45%: about 49 s more), not a
+    # floor it sits at: a stuck "5s" was what members saw.
+    slow = JobView(running, accepted.clip, QueueEstimate(0, 3.0))
+    assert progress_line(slow, now=1040.0) == "▰▰▰▰▱▱▱▱▱▱ 45% · Rendering shot 2/3 · ETA 50s"
+    later = replace(running, progress=0.9)
+    assert progress_line(JobView(later, accepted.clip, QueueEstimate(0, 3.0)), now=1072.0).endswith("ETA 10s")
     assert Origin.of(accepted.clip) is None  # asked for on the console: not the bot's to deliver
 
 

@@ -174,7 +174,7 @@ async def test_a_vote_challenge_from_announcement_to_results_across_a_restart(wo
             late = await answer(fake, alice, "challenge submit", {"clip": str(alice_first.id), "challenge": 1})
             assert late.ephemeral and late.content == "Challenge #1 has ended, so entries are closed."
             profile = await answer(fake, alice, "profile", {"member": bob})
-            assert not profile.ephemeral and "Challenge wins: 1" in embed_text(profile)
+            assert profile.ephemeral and "Challenge wins: 1" in embed_text(profile)
             assert "Challenge entries: 1" in embed_text(profile) and "bob on Reelbot" in embed_text(profile)
             shown = await answer(fake, carol, "challenge show", {"id": 1})
             assert "Ended" in embed_text(shown) and "Results: 🥇" in embed_text(shown)
@@ -232,13 +232,13 @@ async def test_a_relay_of_four_members_grows_into_a_final_cut(
         assert so_far.ephemeral and so_far.attachments[0].filename == "relay-1.mp4"
 
         fire_deadlines(bot, hours_ahead=2)
-        final = await post(world, with_attachment("relay-1.mp4"))
+        final = await post(world, lambda m: "the final cut" in m.content, timeout=30)
         assert final.content.startswith("🎬 **Relay #1 “a lighthouse keeper on a stormy night”: the final cut!**")
         credits = [f"**{n}.** <@{member.id}>: {text}" for n, (member, text) in enumerate(turns, 1)]
-        assert final.content.split("\n")[1:] == credits, "each contributor, in story order"
+        assert final.content.split("\n")[1:5] == credits, "each contributor, in story order"
         assert [user.id for user in final.mentions] == [member.id for member, _ in turns]
-        cut = probe(downloaded(final, "relay-1.mp4", tmp_path))
-        assert cut.frame_count == frames and (cut.width, cut.height) == (64, 64)
+        # The final cut is the film already posted: linked to, not uploaded a second time.
+        assert not final.attachments and f"the film posted above: {message_link(film)}" in final.content
         await fake.wait_until(lambda: announcement.components == [], what="the relay's buttons to go")
 
         closed = await answer(fake, bob, "relay add", {"text": "one more shot", "relay": 1})
@@ -246,6 +246,33 @@ async def test_a_relay_of_four_members_grows_into_a_final_cut(
         profile = await answer(fake, bob, "profile")
         assert "Relay shots: 1" in embed_text(profile) and "Clips: 1" in embed_text(profile)
     assert fake.client_errors == []
+
+
+async def test_a_full_relay_posts_its_final_cut_as_soon_as_the_last_shot_is_in(
+    world: World, worker, tmp_path: Path  # noqa: ANN001
+) -> None:
+    fake = world.fake
+    async with fake.running(world.bot()):
+        await answer(fake, world.admin, "challenge start", {"theme": "a fox in the snow", "duration": "1h",
+                                                           "kind": "relay", "shot_seconds": 1, "max_turns": 2})
+        announcement = await post(world, lambda m: bool(m.embeds))
+        for member, text in ((world.alice, "the fox digs for mice"), (world.bob, "an owl watches from a pine")):
+            await (await fake.slash(member, "relay add", {"text": text})).wait_message(lambda m: bool(m.embeds),
+                                                                                         timeout=30)
+        # No deadline fired: the second and last shot ends the relay.
+        final = await post(world, with_attachment("relay-1.mp4"), timeout=60)
+        assert "the final cut!" in final.content and "<@1001>: the fox digs for mice" in final.content
+        cut = probe(downloaded(final, "relay-1.mp4", tmp_path))
+        clips = [await world.studio.clip(n) for n in (1, 2)]
+        assert cut.frame_count == sum(probe(Path(clip.video_path)).frame_count for clip in clips)
+        await fake.wait_until(lambda: announcement.components == [], what="the relay's buttons to go")
+        await world.delivered()
+        # The film of both shots went out once, as the final cut: no "film so far" of the same two shots.
+        films = [m for m in fake.messages if m.channel_id == world.general.id
+                 and any(a.filename.startswith("relay-") for a in m.attachments)]
+        assert films == [final]
+        assert (await world.studio.adb.read(lambda db: db.execute(
+            "SELECT status FROM challenges WHERE id = 1").fetchone()[0])) == "closed"
 
 
 async def test_several_challenges_at_once_and_closing_one_early(world: World, tmp_path: Path) -> None:

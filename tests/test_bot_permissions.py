@@ -53,6 +53,36 @@ async def test_settings_are_for_admins_and_validated(world: World) -> None:
     assert (await world.studio.settings(world.guild.id)).max_shots == 2
 
 
+async def test_settings_name_only_models_roles_and_channels_that_exist_in_that_server(world: World) -> None:
+    """The round's probes: `default_model ../../etc/passwd` was stored (then every /video was refused) and
+    `moderator_roles -1` became the mention <@&-1>."""
+    fake = world.fake
+    judges = fake.add_role(world.guild, "judges")
+    elsewhere = fake.add_guild("Elsewhere", channels=("lobby",))
+    foreign_role = fake.add_role(elsewhere, "their mods")
+
+    async def admin_sets(key: str, value: str) -> str:
+        reply = await (await fake.slash(world.admin, "settings set", {"key": key, "value": value})).wait_message()
+        assert reply.ephemeral
+        return reply.content
+
+    async with fake.running(world.bot()):
+        assert await admin_sets("default_model", "../../etc/passwd") == (
+            "`default_model` must be the name of a model, like wan-1.3b.")
+        assert (await admin_sets("default_model", "wan-9000")).startswith("There is no model called `wan-9000`.")
+        assert await admin_sets("moderator_roles", "-1") == "`moderator_roles` must list roles: @role mentions or their ids."
+        assert await admin_sets("moderator_roles", f"<@&{foreign_role.id}>") == (
+            f"This server has no role with the id {foreign_role.id}.")
+        assert await admin_sets("allowed_channels", f"<#{elsewhere.channel('lobby').id}>") == (
+            f"This server has no channel with the id {elsewhere.channel('lobby').id}.")
+        assert await admin_sets("moderator_roles", f"<@&{judges.id}>") == f"✅ `moderator_roles` is now <@&{judges.id}>."
+        assert (await admin_sets("allowed_channels", f"<#{world.general.id}>")).startswith("✅")
+        assert (await admin_sets("default_model", "tiny")).startswith("✅")
+    settings = await world.studio.settings(world.guild.id)
+    assert (settings.moderator_roles, settings.allowed_channels, settings.default_model) == (
+        [judges.id], [world.general.id], "tiny")
+
+
 async def test_a_channel_the_bot_cannot_post_in_is_refused_before_rendering(world: World) -> None:
     fake = world.fake
     locked = world.guild.channel("locked")

@@ -76,3 +76,20 @@ async def test_bad_attachments_are_refused_and_a_mention_replying_to_a_picture_s
         assert clip.request == "the boat sails away" and clip.author_id == world.alice.id
         assert Studio.recipes(clip)[0].init_image is not None and status.embeds
 
+
+
+async def test_a_mention_is_never_a_dead_end(world: World) -> None:
+    """A mention with words but no picture makes a clip from the words; one with no words gets a hint."""
+    fake = world.fake
+    mention = f"<@{fake.bot_user.id}>"
+    async with fake.running(world.bot()):
+        await fake.say(world.alice, world.general, f"{mention} a red kite over the dunes")
+        status = await fake.wait_for_message(channel=world.general, predicate=lambda m: bool(m.embeds), timeout=30)
+        clip = await world.studio.clip(1)
+        assert clip.request == "a red kite over the dunes" and clip.author_id == world.alice.id
+        assert Studio.recipes(clip)[0].init_image is None and status.reference is not None
+
+        await fake.say(world.bob, world.general, mention)
+        hint = await fake.wait_for_message(channel=world.general, predicate=lambda m: "Tell me what to make" in m.content)
+        assert "`/help`" in hint.content and hint.reference is not None
+        assert len(await world.studio.active_jobs()) <= 1  # the hint queued nothing

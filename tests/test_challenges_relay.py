@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import pytest
 
 from generation.encoding import probe
+from generation.storyboard_check import panel_faults
 from renderqueue.rendering import process_job
 from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
@@ -93,6 +95,8 @@ async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_
     await asyncio.to_thread(render_jobs, studio, pipelines, tiny_models_dir, 2)
     film = await service.relay_film(BOB, challenge.id)
     assert [shot.turn.position for shot in film.shots] == [1, 2, 3, 4] and film.pending == []
+    for shot in film.shots:  # each turn's one-second shot is trimmed to its 8 frames; its panel shows it
+        assert panel_faults(Path(shot.clip.storyboard_path), [Path(shot.clip.video_path)]) == []
     assert film.contributors == ["alice", "bob", "carol", "dave"]
     frames = [probe(shot.clip.video_path).frame_count for shot in film.shots]
     assert probe(film.path).frame_count == sum(frames) and film.path != early.path

@@ -71,6 +71,7 @@ def test_config_file_then_environment_then_command_line(tmp_path: Path, monkeypa
         ("workers = 'many'\n", "workers", "many"),
         ("[worker]\njob_timeout_s = -5\n", "worker.job_timeout_s", -5),
         ("[worker]\npoll_interval = 1\n", "worker.poll_interval", 1),
+        ("default_model = '../../etc/passwd'\n", "default_model", "../../etc/passwd"),  # a preset, or auto
     ],
 )
 def test_a_bad_setting_is_named_with_its_value(tmp_path: Path, text: str, key: str, value: object) -> None:

@@ -7,6 +7,7 @@ from common.errors import InvalidValue
 from generation.registry import MAX_SEED
 from studio.converters import (
     MAX_ID,
+    shown,
     to_bool,
     to_duration_s,
     to_id,
@@ -16,8 +17,18 @@ from studio.converters import (
     to_whole_number,
 )
 
-# Text that looks numeric to some Python function but is no number a member can mean here.
-NOT_NUMBERS = ["", " ", "abc", "²", "٣", "1e3", "0x10", "1_000", "--1", "١٢", "𝟙", "1 2", "nan", "inf"]
+# Text that looks numeric to some Python function but is no number a member can mean here; a number past
+# Python's 4,300-digit int() limit (it raised ValueError and ended `reelbot chat`); digits of two scripts.
+NOT_NUMBERS = ["", " ", "abc", "²", "1e3", "0x10", "1_000", "--1", "1 2", "nan", "inf", "9" * 5000, "1٢", "٣x"]
+# Digits of one script, as input methods type them: full-width (Chinese, Japanese), Arabic-Indic, Devanagari.
+OTHER_DIGITS = [("１２", 12), ("١٢", 12), ("۱۲", 12), ("१२", 12), ("𝟙𝟚", 12)]
+
+
+@pytest.mark.parametrize(("text", "value"), OTHER_DIGITS)
+def test_digits_of_any_one_script_are_read(text, value):
+    assert to_id(text) == to_whole_number(text, "n", 1, 99) == to_seed(text) == to_shot_number(text, 20) == value
+    assert to_id(f"#{text}") == value and to_seconds(f"{text}s", "s", 1, 20) == float(value)
+    assert to_duration_s(f"{text}h", 60, 86400) == value * 3600
 
 
 @pytest.mark.parametrize(("text", "value"), [("12", 12), ("#12", 12), (" # 7 ", 7), ("clip 3", 3), ("Job #9", 9)])
@@ -61,7 +72,7 @@ def test_whole_numbers_and_seconds():
     for text in [*NOT_NUMBERS, "7", "0"]:
         with pytest.raises(InvalidValue) as raised:
             to_whole_number(text, "max_shots", 1, 6)
-        assert raised.value.code == "invalid_number" and raised.value.params["value"] == " ".join(text.split())
+        assert raised.value.code == "invalid_number" and raised.value.params["value"] == shown(text)
     for text in [*NOT_NUMBERS[2:], "11", "0.5", "-2"]:
         with pytest.raises(InvalidValue) as raised:
             to_seconds(text, "shot_seconds", 1, 10)
@@ -70,9 +81,10 @@ def test_whole_numbers_and_seconds():
 
 def test_durations_and_choices():
     assert to_duration_s("1h 30m", 60, 86400) == 5400
-    with pytest.raises(InvalidValue) as raised:
-        to_duration_s("9" * 30 + "w", 60, 86400)
-    assert raised.value.code == "duration_out_of_range"
+    for amount in ("9" * 30, "9" * 5000, "٩" * 5000):
+        with pytest.raises(InvalidValue) as raised:
+            to_duration_s(amount + "w", 60, 86400)
+        assert raised.value.code == "duration_out_of_range"
     assert (to_bool("Yes", "remixes"), to_bool("off", "remixes")) == (True, False)
     with pytest.raises(InvalidValue) as raised:
         to_bool("maybe", "remixes")

@@ -35,13 +35,17 @@ _find_spec = importlib.util.find_spec
 def find_spec(name, package=None):
     return None if name.split(".")[0] in HIDDEN else _find_spec(name, package)
 importlib.util.find_spec = find_spec
+from generation.fast_paths import as_draft, draft_path
 from generation.pipelines import PipelineCache
-from generation.registry import PRESETS
+from generation.registry import PRESETS, clip_models
 from generation.render import render_shot
 cache = PipelineCache(sys.argv[1], device="cpu", max_loaded=len(PRESETS))
-for preset in PRESETS.values():
+for preset in map(PRESETS.get, clip_models()):
     if preset.local:
-        render_shot(preset.recipe("a cat on the beach", "", seed=1, steps=preset.min_steps), cache)
+        recipe = preset.recipe("a cat on the beach", "", seed=1, steps=preset.min_steps)
+        render_shot(recipe, cache)
+        # Drafts too: a distilled preset, a distilled LoRA (diffusers' PEFT backend), cache hooks.
+        render_shot(as_draft(recipe, draft_path(preset.name, sys.argv[1])), cache)
         if preset.supports_i2v:
             cache.get(preset.name, i2v=True)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))

@@ -257,3 +257,26 @@ async def test_the_contract_report_counts_what_was_checked(fake: FakeDiscord) ->
     assert log.summary().startswith(f"{len(log.operations)} operations, {log.requests} request bodies and "
                                     f"{log.replies} replies checked against Discord's OpenAPI spec")
     assert SESSION.requests - before == log.requests  # what pytest's summary line adds up
+
+
+async def test_a_nonce_with_enforce_nonce_posts_once_within_the_window_as_discord_does(fake: FakeDiscord) -> None:
+    import asyncio
+
+    guild = fake.add_guild()
+    async with fake.running(make_bot([])) as bot:
+        channel = bot.get_channel(guild.default_channel.id)
+        first = await channel.send("clip #7 is ready", nonce="reel-d-7")  # discord.py sets enforce_nonce
+        again = await channel.send("clip #7 is ready", nonce="reel-d-7")
+        assert again.id == first.id and fake.nonces.replayed == 1
+        assert [m.id for m in fake.channel_messages(guild.default_channel)] == [first.id]
+        sent = fake.requests_matching("POST", rf"/channels/{guild.default_channel.id}/messages$")
+        assert [(r.json["nonce"], r.json["enforce_nonce"]) for r in sent] == [("reel-d-7", True)] * 2
+        assert first.nonce == "reel-d-7"  # echoed in the message
+
+        fake.nonces.window_s = 0.2  # Discord forgets nonces after a few minutes; then the same body posts again
+        await asyncio.sleep(0.3)
+        later = await channel.send("clip #7 is ready", nonce="reel-d-7")
+        assert later.id != first.id and len(fake.channel_messages(guild.default_channel)) == 2
+        await channel.send("no nonce")
+        await channel.send("no nonce")
+        assert len(fake.channel_messages(guild.default_channel)) == 4

@@ -6,6 +6,7 @@ Set REELBOT_SCREENSHOT_DIR=docs to refresh the screenshot README shows (docs/gal
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -31,15 +32,23 @@ WINDOW = (1280, 900)
 WAIT_S = 30
 
 
-def open_browser():
+PHONE = (390, 844)
+
+
+def open_browser(window: tuple[int, int] = WINDOW, *, phone: bool = False):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--mute-audio",
-                 "--autoplay-policy=no-user-gesture-required", f"--window-size={WINDOW[0]},{WINDOW[1]}"):
+                 "--autoplay-policy=no-user-gesture-required", f"--window-size={window[0]},{window[1]}"):
         options.add_argument(flag)
+    if phone:
+        # Chromium's windows are never narrower than ~500 px; a phone is emulated (as DevTools' device mode).
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": window[0], "height": window[1], "pixelRatio": 1.0}}
+        )
     return webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
 
 
@@ -107,3 +116,77 @@ async def test_a_member_watches_a_clip_to_the_end_and_follows_its_lineage(studio
         target = Path(os.environ["REELBOT_SCREENSHOT_DIR"])
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target / shot.name)
+
+
+def phone_pages(base: str, urls: dict[str, str], out_dir: Path) -> dict[str, dict]:
+    """The browser's part at a phone's width (blocking): per page, how wide it lays out, which elements
+    stick out past the screen's right edge, whether its images loaded; a full-page screenshot each."""
+    from selenium.webdriver.common.by import By
+
+    browser = open_browser(PHONE, phone=True)
+    seen = {}
+    try:
+        for name, url in urls.items():
+            browser.get(base + url)
+            browser.find_element(By.TAG_NAME, "h1")
+            # Lazy images below the fold load once scrolled to.
+            browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+            browser.execute_async_script(
+                "const done = arguments[0];"
+                "Promise.all([...document.images].map(i => i.decode().catch(() => null))).then(() => done(null));"
+            )
+            seen[name] = browser.execute_script(
+                "const width = document.documentElement.clientWidth;"
+                "return {width, scroll: document.documentElement.scrollWidth,"
+                " wide: [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > width + 1)"
+                "   .map(e => e.tagName + '.' + e.className).slice(0, 5),"
+                " broken: [...document.images].filter(i => !i.naturalWidth).map(i => i.src)};"
+            )
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            # The whole page in one picture: the emulated screen made as tall as the page.
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": PHONE[0], "height": min(height, 4000), "deviceScaleFactor": 1, "mobile": True})
+            browser.save_screenshot(str(out_dir / f"phone-{name}.png"))
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+    finally:
+        browser.quit()
+    return seen
+
+
+async def test_pages_fit_a_phone_screen_with_their_previews(studio, links, tmp_path):
+    from studio.challenges import ChallengeService
+
+    parent = await make_clip(studio, ALICE, title="A lighthouse keeper's cat, at dawn, walking along the harbour wall",
+                             seconds=2)
+    remix = await make_clip(studio, BOB, title="A lighthouse keeper's cat, in noir", parent=parent, seconds=2)
+    service = ChallengeService(studio)
+    admin = dataclasses.replace(ALICE, id=9, name="admin", can_moderate=True)
+    challenge = (await service.start(admin, "Cats at work", "1h")).challenge
+    await service.submit(ALICE, parent.id, challenge.id)
+    await service.submit(BOB, remix.id, challenge.id)
+    await service.vote(dataclasses.replace(BOB, id=4, name="carol"), challenge.id, remix.id)
+    await service.close(admin, challenge.id)
+    urls = {"clip": links.clip(GUILD, remix.id), "latest": links.server(GUILD),
+            "challenge": links.challenge(GUILD, challenge.id), "member": links.member(GUILD, ALICE.id)}
+    server = TestServer(create_app(studio, links.signer), host="127.0.0.1")
+    await server.start_server()
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        seen = await asyncio.to_thread(phone_pages, base, urls, tmp_path)
+    finally:
+        await server.close()
+
+    for name, page in seen.items():
+        assert page["width"] == PHONE[0] and page["scroll"] <= PHONE[0], (name, page)
+        assert not page["wide"] and not page["broken"], (name, page)
+    for name in urls:
+        with Image.open(tmp_path / f"phone-{name}.png") as image:
+            assert image.size[0] == PHONE[0]
+            pixels = image.convert("L")
+            assert pixels.getextrema()[1] - pixels.getextrema()[0] > 100  # text and pictures, not a blank page
+    if os.environ.get("REELBOT_SCREENSHOT_DIR"):
+        target = Path(os.environ["REELBOT_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        for name in urls:
+            shutil.copyfile(tmp_path / f"phone-{name}.png", target / f"gallery-phone-{name}.png")

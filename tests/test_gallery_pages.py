@@ -12,7 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.console import ConsoleSession, console_member
-from bot.gallery.links import film_path, member_path
+from bot.gallery.links import film_path, leaderboard_path, member_path, preview_path
+from challenge_fixtures import ready_clip
 from gallery_fixtures import ALICE, BOB, CHANNEL, GUILD, MALLORY, client, links, make_clip, studio
 from storage import challenges as challenge_store
 from storage.clips import delete_clip
@@ -49,7 +50,14 @@ async def test_votes_stay_hidden_until_the_challenge_ends(studio, client, links)
 
     await service.close(ADMIN, challenge.id)
     ended = await page(client, url)
-    assert re.search(r"Winner</strong> <a [^>]+>#\d+ Cat pilot</a>", ended) and "1 vote" in ended and "0 votes" in ended
+    cards = re.findall(r'<li class="card">.*?</li>', ended, re.S)
+    assert "Cat pilot" in cards[0] and "Winner" in cards[0] and "Rank 1" in cards[0] and "1 vote" in cards[0]
+    assert "Cat plumber" in cards[1] and "Winner" not in cards[1] and "0 votes" in cards[1]
+    # The leaderboard image drawn when it closed, and a moving thumbnail per entry.
+    board = await client.get(links.signed(GUILD, leaderboard_path(GUILD, challenge.id)))
+    assert board.status == 200 and board.content_type == "image/png"
+    assert links.signed(GUILD, leaderboard_path(GUILD, challenge.id)).replace("&", "&amp;") in ended
+    assert links.signed(GUILD, preview_path(GUILD, bobs.id)) in ended
 
     bob = await page(client, links.signed(GUILD, member_path(GUILD, BOB.id)))
     assert "1 challenge win" in bob and "Cats doing jobs" in bob and "Cat pilot" in bob
@@ -81,7 +89,13 @@ async def test_member_pages_show_clips_and_remixes_received_and_only_here(studio
     original = await make_clip(studio, ALICE, title="Cat plumber")
     await make_clip(studio, BOB, title="Cat plumber, underwater", parent=original)
     await make_clip(studio, MALLORY, title="Not here")
+    # A cancelled and a failed clip are no films: neither listed nor counted.
+    await ready_clip(studio, ALICE, title="Cat failed", status="failed")
+    cancelled = await ready_clip(studio, ALICE, title="Cat cancelled", status="queued")
+    job = next(view.job for view in await studio.my_jobs(ALICE) if view.clip.id == cancelled.id)
+    await studio.cancel(ALICE, job.id)
     alice = await page(client, links.signed(GUILD, member_path(GUILD, ALICE.id)))
+    assert "Cat cancelled" not in alice and "Cat failed" not in alice
     assert "1 clip " in alice and "1 remix by others" in alice and "Cat plumber, underwater" in alice
     # Someone with clips only in another server has no page here.
     assert (await client.get(links.signed(GUILD, member_path(GUILD, MALLORY.id)))).status == 404

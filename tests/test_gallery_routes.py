@@ -2,9 +2,15 @@
 requests, escaping, traversal attempts and plain error pages."""
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
-from bot.gallery.links import GalleryLinks, clip_path, video_path
+import numpy as np
+from PIL import Image
+
+from bot.gallery.links import (GalleryLinks, clip_path, download_path, poster_path, preview_path, storyboard_path,
+                               video_path)
 from bot.gallery.signing import Signer, load_secret
 from gallery_fixtures import ALICE, BOB, GUILD, MALLORY, OTHER_GUILD, client, links, make_clip, set_gallery, studio
 from storage.clips import delete_clip
@@ -66,23 +72,57 @@ async def test_public_servers_need_no_signature_and_off_servers_show_nothing(stu
         assert (await client.get(url)).status == 404
 
 
-async def test_the_latest_clips_page_shows_posters_and_pages_backwards(studio, client, links, monkeypatch):
+async def test_the_latest_clips_page_shows_looping_previews_and_pages_backwards(studio, client, links, monkeypatch):
     from studio import gallery
 
     monkeypatch.setattr(gallery, "PAGE_SIZE", 2)
-    clips = [await make_clip(studio, ALICE, title=f"Clip {n}") for n in range(5)]
+    clips = [await make_clip(studio, ALICE, title=f"Clip {n}", seconds=2) for n in range(5)]
     await make_clip(studio, MALLORY, title="Elsewhere")
     html = await (await client.get(links.server(GUILD))).text()
     assert "Clip 4" in html and "Clip 3" in html and "Clip 2" not in html and "Elsewhere" not in html
-    assert f'src="{links.signed(GUILD, f"/g/{GUILD}/clip/{clips[4].id}/poster.png")}"' in html
+    assert f'src="{links.signed(GUILD, preview_path(GUILD, clips[4].id))}"' in html
+    assert f'srcset="{links.signed(GUILD, poster_path(GUILD, clips[4].id))}"' in html
     older = next(href for href in hrefs(html) if "before=" in href)
     html = await (await client.get(older)).text()
     assert "Clip 2" in html and "Clip 1" in html and "Clip 4" not in html
     last = await (await client.get(next(href for href in hrefs(html) if "before=" in href))).text()
     assert "Clip 0" in last and "Older clips" not in last
-    poster = await client.get(links.signed(GUILD, f"/g/{GUILD}/clip/{clips[0].id}/poster.png"))
-    assert poster.status == 200 and poster.content_type == "image/png"
     assert (await client.get(links.server(GUILD) + "&before=abc")).status == 400
+
+
+async def test_previews_move_and_posters_show_the_clip_not_its_storyboard(studio, client, links):
+    clip = await make_clip(studio, ALICE, seconds=2)
+    poster = await client.get(links.signed(GUILD, poster_path(GUILD, clip.id)))
+    assert poster.status == 200 and poster.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(await poster.read())) as still:
+        # The video's frame (160x96, the bright bar over a dark ground), not a storyboard sheet.
+        pixels = np.asarray(still.convert("RGB"), dtype=float)
+        assert still.size == (160, 96) and pixels.std() > 20 and pixels.max() > 150
+    preview = await client.get(links.signed(GUILD, preview_path(GUILD, clip.id)))
+    assert preview.status == 200 and preview.content_type == "image/webp"
+    with Image.open(io.BytesIO(await preview.read())) as moving:
+        assert moving.format == "WEBP" and moving.is_animated and moving.n_frames >= 10
+        assert moving.info.get("loop") == 0  # loops for ever
+        first = np.asarray(moving.convert("RGB"), dtype=float)
+        moving.seek(moving.n_frames - 1)
+        last = np.asarray(moving.convert("RGB"), dtype=float)
+        assert np.abs(first - last).mean() > 5  # the bar moved: a preview, not a still
+    # Made once, kept beside the video, and gone with it when its author is forgotten.
+    assert (Path(clip.video_path).parent / "clip.mp4.preview.webp").is_file() or any(
+        Path(clip.video_path).parent.glob("*.preview.webp"))
+    board = await client.get(links.signed(GUILD, storyboard_path(GUILD, clip.id)))
+    assert board.status == 200 and board.content_type == "image/png"
+
+
+async def test_a_clip_downloads_under_a_safe_name(studio, client, links):
+    clip = await make_clip(studio, ALICE, title="Cats at sea / 猫 \"quoted\"", seconds=1)
+    page = await (await client.get(links.clip(GUILD, clip.id))).text()
+    download = links.signed(GUILD, download_path(GUILD, clip.id))
+    assert download in hrefs(page)
+    response = await client.get(download)
+    assert response.status == 200 and response.content_type == "video/mp4"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="reelbot-{clip.id}-cats-at-sea-quoted.mp4"'
+    assert (await response.read()) == Path(clip.video_path).read_bytes()
 
 
 async def test_videos_are_served_with_range_requests(studio, client, links):

@@ -9,6 +9,7 @@ import generation.assemble as assemble
 from generation.assemble import ShotEncoder, render_clip
 from generation.encoding import probe
 from generation.errors import RecipeError, RenderCancelled
+from generation.frames import Frames
 from generation.registry import get_preset
 
 
@@ -117,7 +118,7 @@ def test_each_shot_encodes_while_the_next_one_renders(pipelines, tmp_path, monke
         if recipe is shots[1]:
             second_render.set()
         frames = real_render(recipe, cache, **kwargs)
-        assert frames.dtype == np.float32, "frames reach the encoder thread unconverted"
+        assert frames.form == "unit", "frames reach the encoder thread unconverted"
         return frames
 
     monkeypatch.setattr(assemble, "encode_mp4", encode_mp4)
@@ -140,7 +141,7 @@ def test_a_repeated_shot_renders_once(pipelines, tmp_path):
 def test_shot_encoder_bounds_what_it_holds(tmp_path):
     release = threading.Event()
     with ShotEncoder(max_pending=1) as encoder:
-        frames = np.zeros((2, 16, 16, 3), np.uint8)
+        frames = Frames(np.zeros((2, 16, 16, 3), np.uint8))
         first = encoder.submit("a", frames, 8, tmp_path / "a.mp4", on_encoded=lambda path: release.wait(30))
         assert encoder.in_progress("a") is first
         submitted = threading.Event()
@@ -162,7 +163,7 @@ def test_reused_shots_take_their_storyboard_panel_from_the_cache(pipelines, tmp_
         first = assemble.render_shots(shots, ["a", "b"], pipelines=pipelines, encoder=encoder, out_dir=tmp_path / "c1",
                                       lookup=cache.lookup, record=cache.record, panels=panels).finish()  # fmt: skip
     kept = sorted(path.name for path in panels.iterdir())
-    assert kept == sorted(f"{shot.content_hash()}.panel.png" for shot in shots)
+    assert kept == sorted(assemble.panel_file(shot.content_hash()) for shot in shots)
     decoded = []
     monkeypatch.setattr(assemble, "read_frame", lambda *args: decoded.append(args) or pytest.fail("decoded"))
     with ShotEncoder() as encoder:
@@ -188,27 +189,29 @@ def test_the_nan_check_runs_off_the_render_thread_and_a_broken_shot_renders_agai
     real_render = assemble.render_shot
     render_thread = threading.get_ident()
     calls, checked_on = [], []
-    real_finite = assemble.frames_finite
+    real_finite = Frames.finite
 
     def render_shot(recipe, cache, **kwargs):
         calls.append((recipe.seed, kwargs.get("check_finite"), kwargs.get("widen")))
         frames = real_render(recipe, cache, **kwargs)
         if recipe.seed == 1 and not kwargs.get("widen"):
-            frames = frames.copy()
-            frames[0, 0, 0, 0] = np.nan  # a half-precision fault in shot 1
+            broken = frames.unit.copy()
+            broken[0, 0, 0, 0] = np.nan  # a half-precision fault in shot 1
+            return Frames(broken)
         return frames
 
-    def frames_finite(frames):
+    def finite(frames):
         checked_on.append(threading.get_ident())
         return real_finite(frames)
 
     monkeypatch.setattr(assemble, "render_shot", render_shot)
-    monkeypatch.setattr(assemble, "frames_finite", frames_finite)
+    monkeypatch.setattr(Frames, "finite", finite)
     cache = RenderCache()
     out = render_clip(shots, ["a", "b"], pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup,
                       record=cache.record)
     # Shots 1 and 2 unchecked on the render thread; shot 1 again at a wider dtype, checked there.
     assert calls == [(1, False, None), (2, False, None), (1, None, True)]
-    assert checked_on and render_thread not in checked_on
+    # The encoder thread checked shots 1 and 2; the wider retry was checked on the render thread.
+    assert sorted(t == render_thread for t in checked_on) == [False, False, True]
     assert [probe(p).frame_count for p in out.shot_paths] == [s.num_frames for s in shots]
     assert sorted(h for h, _, _ in cache.recorded) == sorted(s.content_hash() for s in shots)

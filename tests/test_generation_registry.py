@@ -4,22 +4,26 @@ import pytest
 from refusals import refused
 
 from generation.errors import RecipeError
-from generation.registry import MAX_STEPS, PRESETS, get_preset, validate_recipe
+from generation.registry import MAX_STEPS, PRESETS, clip_models, get_preset, validate_recipe
 
 
 def test_presets_cover_the_supported_models():
     assert set(PRESETS) == {"tiny-wan", "tiny-wan2.2", "tiny-ltx", "tiny-cogvideox", "wan-1.3b", "wan2.2-ti2v-5b",
-                            "ltx-video", "cogvideox-2b"}
+                            "ltx-video", "cogvideox-2b", "fastwan2.2-ti2v-5b", "tiny-fastwan2.2"}
     assert get_preset("tiny") is get_preset("tiny-wan")  # the old name stays an alias
     assert get_preset("wan-1.3b").repo_id == "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     assert get_preset("ltx-video").supports_i2v and get_preset("ltx-video").size_multiple == 32
     assert get_preset("cogvideox-2b").dtype == "float16"
-    for preset in PRESETS.values():
+    for preset in map(get_preset, clip_models()):
         assert preset.width % preset.size_multiple == 0 and preset.height % preset.size_multiple == 0
         assert (preset.num_frames - 1) % preset.frame_step == 0 and preset.num_frames <= preset.max_frames
         assert preset.supports_i2v == (preset.i2v_pipeline_class is not None)
         validate_recipe(preset.recipe("a cat on a beach", "", seed=1))
         validate_recipe(preset.recipe("a cat", "", seed=1, steps=preset.min_steps))
+    # A distilled checkpoint renders drafts of its base (generation.fast_paths), never a clip of its own.
+    assert "fastwan2.2-ti2v-5b" not in clip_models()
+    with refused("distilled_model", RecipeError):
+        get_preset("fastwan2.2-ti2v-5b").recipe("a cat", "", seed=1)
     with refused("bad_steps", RecipeError):
         get_preset("ltx-video").recipe("a cat", "", seed=1, steps=1)
 
@@ -36,7 +40,8 @@ def test_every_real_preset_has_a_tiny_twin_of_its_family_and_honest_memory_figur
         assert (twin.size_multiple, twin.frame_step, twin.fixed_size) == (
             preset.size_multiple, preset.frame_step, preset.fixed_size)  # fmt: skip
         # Model offload keeps the whole text encoder (UMT5-XXL/T5-XXL: 9.5-11.4 GB) on the GPU while it runs.
-        assert 9.5 < preset.vram_offload_gb < preset.vram_gb and preset.download_gb > 10
+        # A distilled preset downloads its transformer only (its base's encoder and VAE serve it).
+        assert 9.5 < preset.vram_offload_gb < preset.vram_gb and preset.download_gb >= (5 if preset.distilled_from else 10)
 
 
 def test_unknown_model_lists_the_valid_ones():
@@ -45,7 +50,7 @@ def test_unknown_model_lists_the_valid_ones():
     assert "sora" in info.value.user_message and "wan-1.3b" in info.value.user_message
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
+@pytest.mark.parametrize("name", sorted(clip_models()))
 @pytest.mark.parametrize("aspect", [None, "16:9", "9:16", "1:1"])
 @pytest.mark.parametrize("duration", [None, 0.2, 2.0, 3.3, 60.0])
 def test_recipe_snaps_to_a_valid_size_and_frame_count(name, aspect, duration):

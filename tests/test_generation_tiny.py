@@ -78,14 +78,14 @@ def test_tokenizers_are_bilingual_and_t5_style(pipelines, name):
 def test_each_family_renders_through_the_real_presets_code(pipelines, tmp_path, name):
     preset = get_preset(name)
     recipe = preset.recipe("a red dragon flies over the beach at sunset.", "blurry", seed=5)
-    frames = render_shot(recipe, pipelines)
+    frames = render_shot(recipe, pipelines).to_bytes()
     assert frames.shape == (recipe.num_frames, recipe.height, recipe.width, 3) and frames.dtype == np.uint8
     assert frames.std() > 0
     assert type(pipelines.get(name)).__name__ == preset.pipeline_class
     if preset.supports_i2v:
         image = tmp_path / "start.png"
         Image.new("RGB", (96, 64), (250, 20, 20)).save(image)
-        continued = render_shot(dataclasses.replace(recipe, init_image=str(image)), pipelines)
+        continued = render_shot(dataclasses.replace(recipe, init_image=str(image)), pipelines).to_bytes()
         assert continued.shape == frames.shape and not np.array_equal(continued, frames)
         i2v = pipelines.get(name, i2v=True)
         assert type(i2v).__name__ == preset.i2v_pipeline_class

@@ -38,6 +38,22 @@ def test_auto_prefers_the_best_present_model_that_fits(tiny_models_dir, tmp_path
     assert choose_model(models, [])[0] == "tiny"  # weights without a GPU: never a real model on CPU
 
 
+def test_auto_never_picks_a_restricted_licence_unless_the_operator_accepted_it(tiny_models_dir, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    _download(tiny_models_dir, models, "tiny-ltx", "ltx-video")  # LTX-Video: the card's licence is "other"
+    name, warning = choose_model(models, [H200])
+    assert name == "tiny" and "reelbot models pull" in warning
+    assert choose_model(models, [H200], accepted=frozenset({"ltx-video"})) == ("ltx-video", None)
+    _download(tiny_models_dir, models, "tiny-cogvideox", "cogvideox-2b")
+    assert choose_model(models, [H200]) == ("cogvideox-2b", None)  # ranked below ltx-video, but Apache-2.0
+    assert choose_model(models, [H200], accepted=frozenset({"ltx-video"})) == ("ltx-video", None)
+    config = Config(home=tmp_path, models={"accept_licences": ["ltx-video"]})
+    assert config.models.accept_licences == ("ltx-video",)
+    with pytest.raises(ValueError, match="unknown model or adapter sora"):
+        Config(home=tmp_path, models={"accept_licences": ["sora"]})
+
+
 def test_auto_is_the_default_and_resolves_to_a_real_name(tmp_path):
     config = Config(home=tmp_path)
     assert config.default_model == "auto"
@@ -70,6 +86,13 @@ def test_models_lists_every_preset_with_disk_memory_and_i2v(tiny_models_dir, tmp
     assert "yes (" in lines["ltx-video"] and "10.5 / 17" in lines["ltx-video"] and " yes " in lines["ltx-video"]
     assert "not downloaded" in lines["wan-1.3b"] and " no " in lines["wan-1.3b"]
     assert "auto -> tiny (no GPU)" in out and "noise" in out
+    # Every preset and adapter with its card's licence; the restricted ones flagged, with the opt-in.
+    assert "other RESTRICTED" in lines["ltx-video"] and "apache-2.0" in lines["wan-1.3b"]
+    assert "apache-2.0" in lines["fastwan2.2-ti2v-5b"] and "(drafts of wan2.2-ti2v-5b)" in lines["fastwan2.2-ti2v-5b"]
+    assert "(LoRA for tiny-wan)" in lines["tiny-wan-distill-lora"]
+    # What drafts render through here: FastWan is not downloaded, so the 5B's drafts use the cache hook.
+    assert "wan-first-block-cache" in lines["wan2.2-ti2v-5b"] and "ltx-taylorseer" in lines["ltx-video"]
+    assert "restricted licences (not Apache-2.0/MIT-like): ltx-video." in out and "accept_licences" in out
 
 
 def test_models_pull_from_a_local_copy_and_unknown_names(tiny_models_dir, tmp_path, capsys):

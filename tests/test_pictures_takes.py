@@ -60,10 +60,15 @@ def bomb_png(width: int, height: int) -> bytes:
         (png(64, 64, fmt="GIF"), "picture_type"),
         (bomb_png(8000, 6000), "picture_too_many_pixels"),
         (bomb_png(20000, 20000), "picture_too_many_pixels"),
+        # The round's probe: a 1x40,000,000 strip cost +780 MB while decoding; and past the presets' use.
+        (bomb_png(1, 40_000_000), "picture_too_many_pixels"),
+        (bomb_png(8193, 1), "picture_too_many_pixels"),
+        (bomb_png(4097, 4097), "picture_too_many_pixels"),
         (png(300, 200, fmt="JPEG")[:400], "picture_broken"),
         (png(300, 200)[:-40], "picture_broken"),
     ],
-    ids=["zero-bytes", "gif-header", "pdf", "gif", "48-megapixels", "400-megapixels", "truncated-jpeg",
+    ids=["zero-bytes", "gif-header", "pdf", "gif", "48-megapixels", "400-megapixels", "1x40M-strip", "8193-wide",
+         "16.8M-and-a-bit", "truncated-jpeg",
          "truncated-png"],
 )
 def test_bad_pictures_are_refused_with_a_code(tmp_path, data, code):
@@ -100,6 +105,15 @@ def test_a_picture_is_stored_upright_and_by_content(tmp_path):
     first = read_picture(animated.getvalue(), tmp_path)
     assert Image.open(first.path).getpixel((16, 16))[0] > 200  # the first (red) frame
     assert MAX_PICTURE_PIXELS == Image.MAX_IMAGE_PIXELS
+
+
+@pytest.mark.parametrize("size", [(4032, 3024), (4096, 4096), (8192, 2048)], ids=["phone-12MP", "cap", "panorama"])
+def test_pictures_the_presets_can_use_pass_the_size_gate(tmp_path, size):
+    """12 MP, every phone's default still, and the cap pass the gate (these headers carry no pixels, so
+    they fail later, at decoding: what is checked is only that the size was accepted)."""
+    with pytest.raises(PictureError) as info:
+        read_picture(bomb_png(*size), tmp_path)
+    assert info.value.code == "picture_broken"
 
 
 async def test_a_picture_starts_the_first_shot_and_later_shots_continue(studio, renderer, tmp_path):

@@ -13,20 +13,20 @@ from prompts.timing import MAX_TOTAL_SECONDS
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
-# request, language, words every shot's prompt must carry, exact shot count asked for in the text
+# request, language, words the clip's prompts must carry, exact shot count asked for in the text
 REQUESTS = [
     ("a giant monster walking through New York", "en", ["monster", "New York"], None),
-    ("一个巨大的怪物在纽约街道上行走", "zh", ["monster", "New York", "walking", "streets"], None),
+    ("一个巨大的怪物在纽约街道上行走", "zh-CN", ["monster", "New York", "walking", "streets"], None),
     ("make me a video of a cat playing piano in a jazz bar at night", "en", ["cat", "piano", "jazz bar"], None),
     ("an astronaut floating in space, anime style, in 3 shots", "en", ["astronaut", "space", "anime"], 3),
     ("A claymation video of a dog cooking pasta in a tiny kitchen", "en", ["dog", "pasta", "claymation"], None),
     ("noir detective walking down a rainy street at midnight, one shot", "en", ["detective", "street", "noir"], 1),
     ("a dragon flying over a misty forest at sunrise", "en", ["dragon", "forest", "dawn"], None),
     ("can you make a 10 second clip of a robot dancing in tokyo", "en", ["robot", "dancing", "Tokyo"], 3),
-    ("一只猫在海边看日落，三个镜头", "zh", ["cat", "beach", "sunset"], 3),
-    ("宇航员在太空中漂浮，单镜头", "zh", ["astronaut", "space", "floating"], 1),
-    ("水墨风格的龙在森林里飞翔", "zh", ["dragon", "forest", "ink wash"], None),
-    ("夜晚下雨的城市街道上，一个孤独的机器人在散步", "zh", ["robot", "city", "rain", "night"], None),
+    ("一只猫在海边看日落，三个镜头", "zh-CN", ["cat", "beach", "sunset"], 3),
+    ("宇航员在太空中漂浮，单镜头", "zh-CN", ["astronaut", "space", "floating"], 1),
+    ("水墨风格的龙在森林里飞翔", "zh-CN", ["dragon", "forest", "ink wash"], None),
+    ("夜晚下雨的城市街道上，一个孤独的机器人在散步", "zh-CN", ["robot", "city", "rain", "night"], None),
     ("pirate ship sailing across a stormy ocean, epic, 5 shots", "en", ["pirate ship", "ocean"], 5),
     ("two knights fighting in the snow while a dragon watches, 6 shots", "en", ["knights", "snow"], 6),
 ]
@@ -43,13 +43,18 @@ async def test_casual_requests_become_sensible_shot_lists(request_text, language
     assert shot_list.backend == "rules"
     assert shot_list.language == language
     assert len(shot_list.shots) == (count or DEFAULT_SHOTS)
+    written = " ".join(shot.prompt for shot in shot_list.shots).lower()
+    for word in words:
+        assert word.lower() in written, (word, written)
     for shot in shot_list.shots:
-        for word in words:
-            assert word.lower() in shot.prompt.lower(), (word, shot.prompt)
         assert not CJK.search(shot.prompt), shot.prompt
         assert shot.negative_prompt
         assert MIN_SHOT_SECONDS <= shot.duration <= MAX_SHOT_SECONDS
-    assert not CJK.search(shot_list.title + shot_list.logline + shot_list.bible.model_dump_json())
+    # A film, not one sentence said N times: every shot shows something of its own.
+    assert len({shot.action for shot in shot_list.shots}) == len(shot_list.shots)
+    assert not CJK.search(shot_list.logline + shot_list.bible.model_dump_json())
+    # The title is in the request's language.
+    assert bool(CJK.search(shot_list.title)) == language.startswith("zh"), shot_list.title
     assert shot_list.duration <= MAX_TOTAL_SECONDS
     cameras = [shot.camera for shot in shot_list.shots]
     assert len(set(cameras)) == len(cameras), cameras
@@ -68,17 +73,25 @@ async def test_monster_request_in_english_and_chinese_tell_the_same_story():
         assert shot_list.bible.characters.startswith("a giant monster")
         assert "New York" in shot_list.bible.setting
         assert shot_list.shots[0].prompt.startswith(shot_list.shots[0].camera[0].upper())
-    assert "a giant monster walking through New York" in english.shots[0].prompt
-    assert "a giant monster walking through the streets of New York" in chinese.shots[0].prompt
-    assert chinese.title == "Giant Monster in Streets of New York"
+        # The place first, then the monster in it, then what it does, then its face.
+        assert [shot.camera.split(",")[0] for shot in shot_list.shots][::3] == [
+            shot_list.shots[0].camera.split(",")[0], shot_list.shots[3].camera.split(",")[0]]
+        assert "establishing" in shot_list.shots[0].camera and "close-up" in shot_list.shots[3].camera
+        assert shot_list.shots[3].action == "the giant monster's face"
+    assert [shot.action for shot in english.shots[:3]] == [
+        "New York", "the giant monster in New York", "a giant monster walking through New York"]
+    assert "a giant monster walking through the streets of New York" in chinese.shots[2].prompt
+    assert (english.title, chinese.title) == ("Giant Monster in New York", "纽约街道上的巨大的怪物")
 
 
-async def test_every_word_of_the_request_reaches_every_shot():
+async def test_every_word_of_the_request_reaches_the_clip_and_each_shot_frames_a_part():
     shot_list = await expand("two knights fighting in the snow while a dragon watches, 6 shots")
     assert shot_list.bible.setting == "falling snow"
     assert "while a dragon watches" in shot_list.logline
-    for shot in shot_list.shots:
-        assert "two knights fighting in the snow while a dragon watches" in shot.prompt
+    assert sum("two knights fighting in the snow while a dragon watches" in shot.prompt for shot in shot_list.shots) == 1
+    assert [shot.action for shot in shot_list.shots] == [
+        "the snow", "two knights", "two knights fighting in the snow while a dragon watches", "two knights' faces",
+        "two knights' hands", "two knights fighting"]
 
 
 async def test_same_request_gives_the_same_shot_list():
@@ -155,7 +168,7 @@ async def test_negative_option_is_added_to_every_shot():
     ("在海边跳舞的女孩", "a girl", "dancing", "the beach"),
     ("一只小狗和一只猫在公园玩耍", "a puppy and a cat", "playing", "a park"),
     ("一只猫在追一只老鼠", "a cat", "chasing a mouse", ""),
-    ("一群熊猫在竹林里吃竹子", "a group of pandas", "eating", "a bamboo forest"),
+    ("一群熊猫在竹林里吃竹子", "a group of pandas", "eating bamboo shoots", "a bamboo forest"),
 ])
 def test_request_parsing(text, subject, action, setting):
     facts = parse_request(text)
@@ -180,7 +193,9 @@ async def test_remix_note_without_a_subject_keeps_the_parent_subject(note):
     bible = StyleBible(style="watercolor", characters="a round white cat with a red scarf", setting="a seaside town")
     shot_list = await expand(note, bible=bible)
     assert shot_list.bible == bible
-    assert all(shot.subject == "the round white cat with a red scarf" for shot in shot_list.shots)
+    # Every shot frames the parent's cat or the parent's town, and names the cat for continuity.
+    assert {shot.subject for shot in shot_list.shots} <= {"the round white cat with a red scarf", "a seaside town"}
+    assert all("a round white cat with a red scarf" in shot.prompt for shot in shot_list.shots)
 
 
 @pytest.mark.parametrize(("text", "subject", "action"), [

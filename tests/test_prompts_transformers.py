@@ -71,7 +71,8 @@ async def test_fallback_to_rules_records_the_backend(tiny_qwen, caplog):
         shot_list = await expander.expand("一个巨大的怪物在纽约街道上行走", ExpandOptions(shots=3))
     assert shot_list.backend == "rules"
     assert len(shot_list.shots) == 3
-    assert all("monster" in shot.prompt and "New York" in shot.prompt for shot in shot_list.shots)
+    written = " ".join(shot.prompt for shot in shot_list.shots)
+    assert "monster" in written and "New York" in written
     assert "transformers expander failed" in caplog.text
 
 

@@ -109,9 +109,17 @@ def test_clip_refs_from_discord(text, expected):
     assert clip_ref(text) == expected
 
 
+def test_digits_of_one_script_name_a_clip_and_a_numbers_past_pythons_limit_is_refused():
+    assert clip_ref("#٣") == clip_ref("#３") == clip_ref("#3")
+    for text in ("shot " + "9" * 5000 + ": a cat", "swap 1 and " + "9" * 5000, "order 2 " + "1" * 5000):
+        with pytest.raises(InvalidValue) as raised:
+            parse_change(text)
+        assert raised.value.code == "invalid_shot"
+
+
 @pytest.mark.parametrize(
     "text",
-    ["the monster one", "#", "#-3", "0", "#²", "#٣", str(2**63), "https://example.com/channels/1/2/3", "12 13"],
+    ["the monster one", "#", "#-3", "0", "#²", "#1٣", str(2**63), "https://example.com/channels/1/2/3", "12 13"],
 )
 def test_anything_else_is_refused_with_a_code_naming_the_value(text):
     with pytest.raises(InvalidValue) as raised:

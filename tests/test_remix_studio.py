@@ -12,6 +12,8 @@ from bot.console import ConsoleSession, console_member
 from generation import assemble
 from generation.encoding import probe
 from generation.recipe import ShotRender
+from generation.storyboard import board_panels
+from generation.storyboard_check import panel_faults
 from renderqueue.rendering import process_job
 from renderqueue.worker_config import WorkerConfig
 from renderqueue.settings import WorkerSettings
@@ -92,6 +94,10 @@ class Renderer:
         output = process_job(self.db, job, self.pipelines, self.config, threading.Event())
         assert self.db.execute("SELECT status, error FROM jobs WHERE id = ?", (job.id,)).fetchone() == ("done", None)
         assert output is not None
+        # Whatever the layout (takes, reused shots and kept panels, a starting picture leading the board),
+        # every panel of the storyboard shows its shot.
+        extra = len(board_panels(output.storyboard_path)) - len(output.shot_paths)
+        assert panel_faults(output.storyboard_path, output.shot_paths, skip=extra) == []
         self.outputs.append(output)
         return output
 

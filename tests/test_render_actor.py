@@ -17,6 +17,7 @@ from storage_fixtures import tiny_recipe
 from generation.assemble import render_clip
 from generation.encoding import last_frame_png, probe, read_frame
 from generation.errors import PipelineError, RenderCancelled
+from generation.frames import Frames
 from generation.recipe import ShotRender
 from generation.render import render_shot
 from renderqueue.ray_actor import RenderActor
@@ -31,7 +32,7 @@ class ScriptedRenderer:
         self.recipes: list[ShotRender] = []
         self.stopped = threading.Event()
 
-    def __call__(self, recipe, pipelines, *, on_step, should_cancel, as_uint8=True):
+    def __call__(self, recipe, pipelines, *, on_step, should_cancel):
         self.recipes.append(recipe)
         for step in range(1, recipe.steps + 1):
             time.sleep(self.step_s)
@@ -39,7 +40,7 @@ class ScriptedRenderer:
             if should_cancel():
                 self.stopped.set()
                 raise RenderCancelled("The render was cancelled.")
-        return np.zeros((recipe.num_frames, recipe.height, recipe.width, 3), dtype=np.uint8)
+        return Frames(np.zeros((recipe.num_frames, recipe.height, recipe.width, 3), dtype=np.float32))
 
 
 @pytest.fixture(scope="module")

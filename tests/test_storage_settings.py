@@ -48,6 +48,14 @@ def test_typed_values_are_accepted_as_is(db):
         ("allowed_channels", "general", "list of ids"),
         ("max_shots", 9, "between 1 and 6"),
         ("allow_remix", 1, "wrong type"),
+        # The round's probes: a path stored as a model, a negative role id mentioned as <@&-1>, a number past
+        # Python's 4,300-digit limit.
+        ("default_model", "../../etc/passwd", "name of a model"),
+        ("default_model", "", "name of a model"),
+        ("moderator_roles", "-1", "must list roles"),
+        ("moderator_roles", "<@&0>", "must list roles"),
+        ("allowed_channels", str(2**63), "must list channels"),
+        ("max_shots", "9" * 5000, "whole number"),
     ],
 )
 def test_invalid_values_are_refused_with_a_helpful_message(db, key, value, fragment):
@@ -68,3 +76,9 @@ def test_stored_value_that_no_longer_validates_falls_back_to_default(db):
     set_setting(db, 1, "max_shots", 3)
     db.execute("UPDATE guild_settings SET value = '99' WHERE key = 'max_shots'")
     assert get_settings(db, 1).max_shots == GuildSettings().max_shots
+
+
+def test_a_stored_path_as_model_falls_back_to_the_default(db):
+    set_setting(db, 1, "default_model", "wan-1.3b")
+    db.execute("UPDATE guild_settings SET value = ? WHERE key = 'default_model'", ('"../../etc/passwd"',))
+    assert get_settings(db, 1).default_model is None

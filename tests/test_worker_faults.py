@@ -20,7 +20,7 @@ from renderqueue import job_watch
 from generation.assemble import ClipOutput
 from generation.errors import OutOfMemoryRenderError, PipelineError, RecipeError, RenderCancelled
 from generation.recipe import ShotRender
-from generation.registry import PRESETS, validate_recipe
+from generation.registry import clip_models, get_preset, validate_recipe
 from renderqueue.supervisor import supervise
 from renderqueue.outcomes import shrink_recipe
 from renderqueue.rendering import process_job
@@ -166,7 +166,7 @@ def test_out_of_memory_every_time_fails_clearly_after_max_attempts(db, config, m
 
 
 def test_shrunk_recipes_stay_valid_for_every_preset():
-    for preset in PRESETS.values():
+    for preset in map(get_preset, clip_models()):
         recipe, seen = preset.recipe("a cat", "", 1), 0
         while (recipe := shrink_recipe(recipe)) is not None:
             validate_recipe(recipe)

@@ -10,6 +10,7 @@ from discord.ext import commands
 from bot.i18n import _
 from bot.embeds import setting_value, settings_embed
 from studio.service import Studio
+from studio.setting_checks import ServerFacts
 
 if TYPE_CHECKING:
     from bot.app import ReelBot
@@ -46,7 +47,12 @@ class AdminCog(commands.Cog):
     async def settings_set(
         self, interaction: discord.Interaction, key: str, value: app_commands.Range[str, 1, 500]
     ) -> None:
-        settings = await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id)
+        guild = interaction.guild
+        # The roles and channels a setting may name: this server's own, as Discord sent them.
+        server = ServerFacts.of([role.id for role in guild.roles], [c.id for c in (*guild.channels, *guild.threads)]) \
+            if guild is not None else None
+        settings = await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id,
+                                                        server=server)
         shown = setting_value(key.strip(), getattr(settings, key.strip()))
         await interaction.response.send_message(_("✅ `{key}` is now {value}.", key=key.strip(), value=shown),
                                                 ephemeral=True)

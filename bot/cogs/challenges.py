@@ -22,7 +22,7 @@ from bot.members import interaction_member
 from bot.origin import upload_limit
 from bot.relay_views import RelayButton, queue_turn, relay_buttons, send_film
 from bot.replies import check_bot_can_post
-from generation.registry import PRESETS
+from generation.registry import clip_models
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.records import Challenge
 from bot.references import clip_ref
@@ -88,7 +88,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         max_turns="Relay: the most shots in the film",
         shot_seconds="Relay: the length of each shot in seconds",
     )
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
     async def challenge_start(
         self,
         interaction: discord.Interaction,
@@ -111,8 +111,10 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         view = await self.service.start(member, theme, duration, kind=kind, rules=rules)
         channel = self.bot.get_partial_messageable(view.challenge.channel_id, guild_id=view.challenge.guild_id)
         # Posted for everyone: in the server's language.
+        gallery = await self.poster.gallery_link(view.challenge)
         with use(await server_language(self.bot.studio, self.bot, view.challenge.guild_id)):
-            message = await channel.send(**texts.announcement(view), view=announcement_buttons(view.challenge))
+            message = await channel.send(**texts.announcement(view, gallery=gallery),
+                                         view=announcement_buttons(view.challenge))
         await self.service.set_announcement(view.challenge.id, message.id)
         link = message_link(view.challenge.guild_id, view.challenge.channel_id, message.id)
         await interaction.followup.send(_("✅ {challenge} has started: {link}", challenge=texts.name_of(view.challenge),
@@ -180,11 +182,12 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
                 limit = upload_limit(interaction.filesize_limit, settings)
                 video, note = await asyncio.to_thread(fit_video, results.film.path, limit,
                                                       self.bot.delivery.upload_dir)
-            message = texts.final_cut_message(results, note=note)
+            message = texts.final_cut_message(results, note=note, gallery=await self.poster.gallery_link(results.challenge))
             files = [discord.File(video, filename=f"relay-{id}.mp4")] if video is not None else []
         else:
             image = f"leaderboard-{id}.png" if results.leaderboard_path is not None else None
-            message = texts.results_message(results, image=image)
+            message = texts.results_message(results, image=image,
+                                            gallery=await self.poster.gallery_link(results.challenge))
             files = [discord.File(results.leaderboard_path, filename=image)] if image else []
         # Only the asker sees this copy: nobody needs pinging again.
         message["allowed_mentions"] = discord.AllowedMentions.none()
@@ -218,9 +221,13 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         asker, _settings = await interaction_member(self.bot.studio, interaction)
         who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
         shown = member or interaction.user
+        links = await self.bot.delivery.gallery_links(asker.guild_id)
+        gallery = None if links is None or asker.guild_id is None else links.member(asker.guild_id, who.id)
+        # Only the asker sees it: a profile is looked up, not announced.
         await interaction.response.send_message(
-            embed=texts.profile_embed(await profiles.profile(self.bot.studio, who), shown.display_avatar.url),
-            allowed_mentions=discord.AllowedMentions.none(),
+            embed=texts.profile_embed(await profiles.profile(self.bot.studio, who), shown.display_avatar.url,
+                                      gallery=gallery),
+            allowed_mentions=discord.AllowedMentions.none(), ephemeral=True,
         )
 
 

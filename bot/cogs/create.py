@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import help_embed
+from bot.help import help_embeds
 from bot.pictures import read_attachment
 from bot.views import ClipButton, queue_from_interaction
-from generation.registry import ASPECTS, MAX_SEED, PRESETS
+from generation.registry import ASPECTS, MAX_SEED, clip_models
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.shots import MAX_TAKES
@@ -47,7 +47,7 @@ class CreateCog(commands.Cog):
         takes="Render 2-4 quick takes of the first shot to pick from",
     )
     @app_commands.choices(
-        model=[app_commands.Choice(name=name, value=name) for name in PRESETS],
+        model=[app_commands.Choice(name=name, value=name) for name in clip_models()],
         aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS],
     )
     async def video(
@@ -80,7 +80,7 @@ class CreateCog(commands.Cog):
 
     @app_commands.command(name="help", description="What Reelbot can do")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=help_embed(), ephemeral=True)
+        await interaction.response.send_message(embeds=help_embeds(self.bot.tree.get_commands()), ephemeral=True)
 
 
 async def setup(bot: "ReelBot") -> None:

@@ -16,7 +16,8 @@ from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.posting import prepare_upload
-from bot.replies import GENERIC_APOLOGY, missing_posting_permissions, permission_names, send_permission
+from bot.incidents import incident
+from bot.replies import missing_posting_permissions, permission_names, send_permission
 from bot.take_views import posted_view
 from bot.views import queue_remix, status_message
 from common.errors import NotFound
@@ -183,9 +184,8 @@ class RemixCog(commands.Cog):
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
-            except Exception:
-                log.exception("remix reply to clip %s failed", clip_id)
-                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+            except Exception as error:
+                await status.edit(content=incident(f"remix reply to clip {clip_id}", error), delete_after=60)
                 return
             await status.edit(**status_message(accepted, credit=credit))
 

@@ -1,8 +1,9 @@
-"""/finalize, the Pick buttons of takes, and requests made by replying to a picture.
+"""/finalize, the Pick buttons of takes, and requests made by mentioning the bot.
 
-A member who mentions the bot with a request, in a message with a picture or in a reply to one, gets a
-video that starts from that picture (like `/video image:`). The mention is required: replies to pictures
-are mostly conversation.
+A member who mentions the bot with a request gets a clip, as with `/video`; when the message carries a
+picture, or replies to one, the video starts from that picture (like `/video image:`). The mention is
+required: replies to pictures are mostly conversation. A mention with no words gets a short hint (a
+mention is never left unanswered); a reply to a posted clip is a remix (cogs/remix.py answers it).
 """
 from __future__ import annotations
 
@@ -16,15 +17,15 @@ from discord.ext import commands
 from bot.i18n import _, error_message, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
-from bot.members import message_member
+from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
-from bot.replies import GENERIC_APOLOGY
+from bot.incidents import incident
 from bot.references import clip_ref
 from bot.take_views import TakeButton
 from bot.views import queue_from_interaction, status_message
 from common.errors import ReelbotError
-from generation.registry import PRESETS
+from generation.registry import clip_models
 from studio import remix as remixing
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from bot.app import ReelBot
 
 log = logging.getLogger(__name__)
-
 
 class TakesCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
@@ -49,10 +49,12 @@ class TakesCog(commands.Cog):
     @app_commands.command(name="finalize", description="Re-render a draft clip in full quality")
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number or message link", model="A better model to render it on")
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in PRESETS])
+    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
         studio = self.bot.studio
-        member_clip = await remixing.resolve_clip(studio, clip_ref(clip))
+        # The clip as the member sees it where they are (the one rule of studio.members).
+        asking, _settings = await interaction_member(studio, interaction)
+        member_clip = await remixing.resolve_clip(studio, clip_ref(clip), asking)
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
             return await finalize(studio, member, member_clip.id, model=model, origin=origin)
@@ -64,32 +66,50 @@ class TakesCog(commands.Cog):
         me = self.bot.user
         if message.author.bot or message.guild is None or me is None or me not in message.mentions:
             return
+        reference = message.reference
+        if reference is not None and reference.message_id and await self.bot.studio.clip_posted_as(reference.message_id):
+            return  # a reply to a posted clip is a remix of it (cogs/remix.py)
         text = message.content.replace(f"<@{me.id}>", "").replace(f"<@!{me.id}>", "").strip()
-        attachment = await self._picture_of(message)
-        if attachment is None or not text:
-            return
         # No interaction, so no client language: the reply speaks the server's.
         with use(await server_language(self.bot.studio, self.bot, message.guild.id)):
-            await self._picture_request(message, text, attachment)
+            if not text:
+                await self._reply_briefly(message, _(
+                    "🎬 Tell me what to make after the mention, e.g. `@{name} a fox digging in the snow`. Attach a "
+                    "picture (or reply to one) to start the video from it. `/help` lists everything.",
+                    name=me.display_name))
+                return
+            await self._mention_request(message, text, await self._picture_of(message))
 
-    async def _picture_request(self, message: discord.Message, text: str, attachment: discord.Attachment) -> None:
+    async def _reply_briefly(self, message: discord.Message, text: str) -> None:
+        """A reply that goes away after a minute: a hint or a refusal needn't stay in the channel."""
+        try:
+            await message.reply(text, mention_author=False, delete_after=60)
+        except discord.HTTPException as error:
+            log.info("could not answer a mention in channel %s: %s", message.channel.id, error)
+
+    async def _mention_request(
+        self, message: discord.Message, text: str, attachment: discord.Attachment | None
+    ) -> None:
         assert message.guild is not None
-        status = await message.reply(_("🎬 Starting from your picture…"), mention_author=False)
+        starting = _("🎬 Starting from your picture…") if attachment is not None else _("🎬 On it…")
+        status = await message.reply(starting, mention_author=False)
         with self.bot.delivery.hold(status.id):
             try:
                 member, settings = await message_member(self.bot.studio, message)
                 origin = Origin(guild_id=message.guild.id, channel_id=message.channel.id, requester_id=member.id,
                                 upload_limit=upload_limit(message.guild.filesize_limit, settings),
                                 status_message_id=status.id, language=current_language())  # fmt: skip
-                picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
-                accepted = await self.bot.studio.create(member, text, VideoOptions(image=str(picture.path)),
-                                                        origin=origin.to_dict())  # fmt: skip
+                options = VideoOptions()
+                if attachment is not None:
+                    picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
+                    options = VideoOptions(image=str(picture.path))
+                accepted = await self.bot.studio.create(member, text, options, origin=origin.to_dict())
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
-            except Exception:
-                log.exception("picture request in channel %s failed", message.channel.id)
-                await status.edit(content=_(GENERIC_APOLOGY), delete_after=60)
+            except Exception as error:
+                await status.edit(content=incident(f"mention request in channel {message.channel.id}", error),
+                                  delete_after=60)
                 return
             await status.edit(**status_message(accepted))
 
@@ -99,8 +119,6 @@ class TakesCog(commands.Cog):
         own = next((a for a in message.attachments if is_picture(a)), None)
         if own is not None or message.reference is None or message.reference.message_id is None:
             return own
-        if await self.bot.studio.clip_posted_as(message.reference.message_id):
-            return None
         replied = message.reference.resolved
         if not isinstance(replied, discord.Message):
             try:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import io
 import sys
 from typing import TextIO
 
 from bot.console.replies import describe_accepted, describe_result, describe_results, progress_line
 from bot.console.session import CONSOLE, ConsoleSession, console_member
 from bot.i18n import _, error_message
+from bot.incidents import incident
 from common.errors import ReelbotError
 from studio.challenges import DeadlineLoop, Results
 from studio.config import Config
@@ -56,6 +58,10 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
 
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """`reelbot chat`: a session over `stdin` until EOF or /quit. Bytes that are not UTF-8 are read as
+    U+FFFD (never a UnicodeDecodeError, nor surrogates that SQLite refuses)."""
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(errors="replace")
     studio = open_studio(config)
     workers = workers_for(config, count=None).start()
     session = ConsoleSession(studio, console_member(getpass.getuser()), out)
@@ -66,7 +72,12 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
 
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
     try:
-        for item in await resume_requests(studio, CONSOLE):
+        try:
+            resumed = await resume_requests(studio, CONSOLE)
+        except Exception as error:  # the database unreadable: say so and serve what is typed anyway
+            print(incident("console resume", error), file=out, flush=True)
+            resumed = []
+        for item in resumed:
             if item.accepted is None:
                 print(_("error: {message}", message=error_message(item.error)), file=out, flush=True)
                 continue

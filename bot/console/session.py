@@ -14,8 +14,10 @@ from aiohttp import web
 
 from bot.console.replies import describe_accepted, describe_result
 from bot.i18n import _, error_message, say_in
+from bot.incidents import incident
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
+from common.intake import clean
 from common.text import Text
 from studio.challenges import ChallengeService
 from studio.members import Member
@@ -88,19 +90,23 @@ class ConsoleSession:
             self.gallery = None
 
     async def handle(self, line: str) -> str:
-        line = line.strip()
+        """What to print for a typed line. Never raises: a refusal is its message, anything else one
+        logged incident and an apology (bot.incidents), and the console keeps reading."""
+        line = clean(line).strip()  # typed text enters here, once (common.intake)
         if not line:
             return ""
-        if not line.startswith("/"):
-            return await self.create(line)
-        name, _sep, rest = line[1:].partition(" ")
-        command = COMMANDS.get(name)
-        if command is None:
-            return _("unknown command /{name}; type /help", name=name)
         try:
+            if not line.startswith("/"):
+                return await self.create(line)
+            name, _sep, rest = line[1:].partition(" ")
+            command = COMMANDS.get(name)
+            if command is None:
+                return _("unknown command /{name}; type /help", name=name)
             return await command(self, rest.strip())
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
+        except Exception as error:
+            return incident(f"console {line.split(' ', 1)[0][:40]}", error)
 
     async def create(self, text: str, takes: int | None = None) -> str:
         try:
@@ -113,9 +119,12 @@ class ConsoleSession:
 
     def watch(self, accepted: Accepted) -> None:
         async def report() -> None:
-            view = await follow_job(self.studio, accepted.job.id, None, interval=0.5)
-            await self.studio.mark_delivered(view.job)
-            print(describe_result(view), file=self.out, flush=True)
+            try:
+                view = await follow_job(self.studio, accepted.job.id, None, interval=0.5)
+                await self.studio.mark_delivered(view.job)
+                print(describe_result(view), file=self.out, flush=True)
+            except Exception as error:
+                print(incident(f"console delivery of clip #{accepted.clip.id}", error), file=self.out, flush=True)
 
         task = asyncio.create_task(report())
         self.watchers.add(task)

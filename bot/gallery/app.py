@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.gallery import routes
 from bot.gallery.links import GalleryLinks
@@ -119,8 +120,28 @@ def _date(timestamp: float) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it can't parse (a 20 kB Range header, a broken request line) with a
+    traceback at ERROR, though the fault is the client's and the answer a plain 400: one INFO line
+    instead, naming the client and the parser's reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = "gallery: refused a malformed request (%s): %s", (
+                record.args[0] if isinstance(record.args, tuple) and record.args else "?",
+                " ".join(str(error.message).split())[:200])
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_MALFORMED = MalformedRequests()
+
+
 def create_app(studio: Studio, signer: Signer) -> web.Application:
     """The gallery over `studio`; `signer` checks links in `link` mode and signs the pages' own links."""
+    logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # one filter, however many apps
     app = web.Application(middlewares=[speak_visitor_language, error_pages])
     app[routes.GALLERY] = Gallery(studio)
     app[routes.LINKS] = GalleryLinks(signer)
@@ -149,7 +170,9 @@ async def start_gallery(config: Config, studio: Studio) -> web.AppRunner:
     """Serve the gallery on `config.gallery.host`/`port` until the returned runner is cleaned up.
     Raises GalleryUnavailable when it cannot listen there (port taken, no such address)."""
     app = create_app(studio, Signer(load_secret(Path(config.home))))
-    runner = web.AppRunner(app, access_log=None)
+    # aiohttp's keep-alive timer runs from a connection's start (and from each response) until a whole
+    # request has arrived, whatever trickles in meanwhile: it is the header timeout. Its default is an hour.
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=config.gallery.request_timeout_s)
     await runner.setup()
     site = web.TCPSite(runner, config.gallery.host, config.gallery.port)
     try:

@@ -26,8 +26,20 @@ def video_path(guild_id: int, clip_id: int) -> str:
     return f"/g/{guild_id}/clip/{clip_id}/video.mp4"
 
 
+def download_path(guild_id: int, clip_id: int) -> str:
+    return f"/g/{guild_id}/clip/{clip_id}/download"
+
+
 def poster_path(guild_id: int, clip_id: int) -> str:
-    return f"/g/{guild_id}/clip/{clip_id}/poster.png"
+    return f"/g/{guild_id}/clip/{clip_id}/poster.jpg"
+
+
+def preview_path(guild_id: int, clip_id: int) -> str:
+    return f"/g/{guild_id}/clip/{clip_id}/preview.webp"
+
+
+def storyboard_path(guild_id: int, clip_id: int) -> str:
+    return f"/g/{guild_id}/clip/{clip_id}/storyboard.png"
 
 
 def member_path(guild_id: int, user_id: int) -> str:
@@ -44,6 +56,10 @@ def challenge_path(guild_id: int, challenge_id: int) -> str:
 
 def film_path(guild_id: int, challenge_id: int) -> str:
     return f"/g/{guild_id}/challenge/{challenge_id}/film.mp4"
+
+
+def leaderboard_path(guild_id: int, challenge_id: int) -> str:
+    return f"/g/{guild_id}/challenge/{challenge_id}/leaderboard.png"
 
 
 class GalleryLinks:
@@ -71,6 +87,9 @@ class GalleryLinks:
     def challenge(self, guild_id: int, challenge_id: int) -> str:
         return self.signed(guild_id, challenge_path(guild_id, challenge_id))
 
+    def member(self, guild_id: int, user_id: int) -> str:
+        return self.signed(guild_id, member_path(guild_id, user_id))
+
 
 class PageLinks:
     """The signed links of one server's pages, for templates: `u.clip(12)`, `u.member(7)`, …"""
@@ -92,8 +111,17 @@ class PageLinks:
     def video(self, clip_id: int) -> str:
         return self._signed(video_path(self.guild_id, clip_id))
 
+    def download(self, clip_id: int) -> str:
+        return self._signed(download_path(self.guild_id, clip_id))
+
     def poster(self, clip_id: int) -> str:
         return self._signed(poster_path(self.guild_id, clip_id))
+
+    def preview(self, clip_id: int) -> str:
+        return self._signed(preview_path(self.guild_id, clip_id))
+
+    def storyboard(self, clip_id: int) -> str:
+        return self._signed(storyboard_path(self.guild_id, clip_id))
 
     def member(self, user_id: int) -> str:
         return self._signed(member_path(self.guild_id, user_id))
@@ -106,3 +134,6 @@ class PageLinks:
 
     def film(self, challenge_id: int) -> str:
         return self._signed(film_path(self.guild_id, challenge_id))
+
+    def leaderboard(self, challenge_id: int) -> str:
+        return self._signed(leaderboard_path(self.guild_id, challenge_id))

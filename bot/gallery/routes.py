@@ -93,11 +93,43 @@ async def video(request: web.Request) -> web.FileResponse:
     return media_file(request, found.video_path, "video/mp4")
 
 
-@routes.get(GUILD + "/clip/" + ID % "clip" + "/poster.png")
-async def poster(request: web.Request) -> web.FileResponse:
+@routes.get(GUILD + "/clip/" + ID % "clip" + "/download")
+async def download(request: web.Request) -> web.FileResponse:
+    """The clip's video as a download, named after its number and title."""
+    guild_id = await authorize(request)
+    found = await request.app[GALLERY].clip(guild_id, _id(request.match_info["clip"]))
+    response = media_file(request, found.video_path, "video/mp4")
+    name = download_name(found.id, str(found.shot_list.get("title") or ""))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def download_name(clip_id: int, title: str) -> str:
+    """`reelbot-12-giant-monster-in-new-york.mp4`: ASCII letters and digits of the title only, so the
+    header needs no encoding and no name can escape the download folder."""
+    slug = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in title.lower()).split())[:60]
+    return f"reelbot-{clip_id}{'-' + slug.strip('-') if slug else ''}.mp4"
+
+
+@routes.get(GUILD + "/clip/" + ID % "clip" + "/storyboard.png")
+async def storyboard(request: web.Request) -> web.FileResponse:
     guild_id = await authorize(request)
     found = await request.app[GALLERY].clip(guild_id, _id(request.match_info["clip"]))
     return media_file(request, found.storyboard_path, "image/png")
+
+
+@routes.get(GUILD + "/clip/" + ID % "clip" + "/poster.jpg")
+async def poster(request: web.Request) -> web.FileResponse:
+    guild_id = await authorize(request)
+    path = await request.app[GALLERY].poster(guild_id, _id(request.match_info["clip"]))
+    return media_file(request, str(path), "image/jpeg")
+
+
+@routes.get(GUILD + "/clip/" + ID % "clip" + "/preview.webp")
+async def preview(request: web.Request) -> web.FileResponse:
+    guild_id = await authorize(request)
+    path = await request.app[GALLERY].preview(guild_id, _id(request.match_info["clip"]))
+    return media_file(request, str(path), "image/webp")
 
 
 @routes.get(GUILD + "/member/" + ID % "user")
@@ -126,3 +158,10 @@ async def film(request: web.Request) -> web.FileResponse:
     guild_id = await authorize(request)
     path = await request.app[GALLERY].film_path(guild_id, _id(request.match_info["challenge"]))
     return media_file(request, str(path), "video/mp4")
+
+
+@routes.get(GUILD + "/challenge/" + ID % "challenge" + "/leaderboard.png")
+async def leaderboard(request: web.Request) -> web.FileResponse:
+    guild_id = await authorize(request)
+    path = await request.app[GALLERY].leaderboard(guild_id, _id(request.match_info["challenge"]))
+    return media_file(request, str(path), "image/png")

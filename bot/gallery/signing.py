@@ -13,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
+from common.files import staging_path
+
 SECRET_FILE = "gallery.key"
 SECRET_BYTES = 32
 # 128 bits of the MAC: unguessable, and short enough for a chat message.
@@ -27,7 +29,7 @@ def load_secret(home: Path) -> bytes:
         secret = path.read_bytes()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f"{SECRET_FILE}.{os.getpid()}.tmp")
+        staging = staging_path(path)
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(secrets.token_bytes(SECRET_BYTES))

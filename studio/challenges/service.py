@@ -172,6 +172,31 @@ class ChallengeService(VoteMethods, RelayMethods):
         log.info("challenge #%s closed", challenge.id)
         return await self._results(challenge, make_media=True)
 
+    async def finish_if_complete(self, challenge_id: int, *, now: float | None = None) -> Results | None:
+        """Close a relay the moment its film is complete, instead of at its deadline: all `max_turns` shots
+        are in and none is still queued or rendering. Returns its results (the final cut stitched) to the one
+        caller that closed it, None to every other caller and for any other challenge."""
+        now = timestamp(now)
+
+        def transition(db: sqlite_utils.Database) -> Challenge | None:
+            challenge = store.get_challenge(db, challenge_id)
+            max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
+            if challenge.kind != "relay" or challenge.status != "open" or max_turns is None:
+                return None
+            turns = turn_views(db, challenge_id)
+            if len(turns) < max_turns or any(turn.status in ("missing", "queued", "rendering") for turn in turns):
+                return None
+            if not store.close_challenge(db, challenge_id, ends_at=min(now, challenge.ends_at or now)):
+                return None
+            cancel_events(db, DEADLINE_EVENT, challenge_id=challenge_id)
+            return store.get_challenge(db, challenge_id)
+
+        challenge = await self.adb.write(transition)
+        if challenge is None:
+            return None
+        log.info("relay #%s is complete and closed", challenge.id)
+        return await self._results(challenge, make_media=True)
+
     async def results(self, member: Member, challenge_id: int) -> Results:
         """The results of a closed challenge of the member's server: the ranking and podium of a vote, the film of a
         relay. Raises NotFound, or StudioError while it still runs."""

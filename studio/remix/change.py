@@ -7,8 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from common.intake import clean, whole_number
 from common.text import N_, Text
 from prompts.compose import style_description
+from studio.converters import to_shot_number
 from studio.errors import StudioError
 
 
@@ -161,7 +163,7 @@ def parse_change(text: str, shot: int | None = None) -> RemixChange:
     Anything else is an edit of the whole request, or of `shot` when one is given. A number in the text
     wins over `shot`.
     """
-    cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
+    cleaned = " ".join(unicodedata.normalize("NFKC", clean(text)).split())
     if not cleaned:
         raise RemixError("Tell me what to change. {examples}", examples=_EXAMPLES, code="no_text")
     normalized = _ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned)
@@ -181,22 +183,31 @@ def _zh_number(text: str) -> str:
     return "".join(_ZH_DIGITS.get(char, char) for char in text)
 
 
+def _number(digits: str) -> int:
+    """A shot number or position the rules matched, bounded: past MAX_DIGITS digits it is refused as
+    converters refuse it (int() of 5,000 digits raised ValueError and ended `reelbot chat`)."""
+    value = whole_number(digits)
+    if value is None:
+        to_shot_number(digits)  # raises InvalidValue "invalid_shot", naming what was typed
+    return value if value is not None else 0
+
+
 def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChange | None:
     groups = match.groups()
-    number = next((int(g) for g in groups if g and g.isdigit()), None)
+    number = next((_number(g) for g in groups if g and g.isdigit()), None)
     target = shot if number is None else number
     if kind == "reroll":
         return RemixChange("reroll", shot=None if groups[0] else target)
     if kind == "remove":
         return RemixChange("remove", shot=target)
     if kind == "swap":
-        return RemixChange("reorder", shot=int(groups[0]), to=int(groups[1]), swap=True)
+        return RemixChange("reorder", shot=_number(groups[0]), to=_number(groups[1]), swap=True)
     if kind == "move":
         first, last = groups[1], groups[2]
-        target = 1 if first else LAST if last else int(next(g for g in groups[3:] if g))
-        return RemixChange("reorder", shot=int(groups[0]), to=target)
+        target = 1 if first else LAST if last else _number(next(g for g in groups[3:] if g))
+        return RemixChange("reorder", shot=_number(groups[0]), to=target)
     if kind == "order":
-        return RemixChange("reorder", order=tuple(int(n) for n in re.findall(r"\d+", groups[0])))
+        return RemixChange("reorder", order=tuple(_number(n) for n in re.findall(r"\d+", groups[0])))
     if kind == "camera":
         return RemixChange("camera", groups[1], target)
     if kind == "add":
@@ -208,7 +219,7 @@ def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChang
     if kind == "look":
         look, said_style = groups
         return RemixChange("style", look) if said_style or style_description(look) != look.strip() else None
-    return RemixChange("shot", groups[1], int(groups[0]))
+    return RemixChange("shot", groups[1], _number(groups[0]))
 
 
 def stored_change(options: dict) -> RemixChange:

@@ -257,6 +257,7 @@ class FakeMessage:
     # bodies of the bot's edits, in order (filling a deferred 'thinking' placeholder is not an edit)
     edits: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    nonce: int | str | None = None  # as the create request sent it, echoed in the message
 
     @property
     def ephemeral(self) -> bool:

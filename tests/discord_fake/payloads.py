@@ -118,6 +118,8 @@ def message_payload(
     }
     if message.guild_id is not None:
         payload["guild_id"] = str(message.guild_id)
+    if message.nonce is not None:
+        payload["nonce"] = message.nonce
     if member is not None:
         payload["member"] = member_payload(member, with_user=False)
     if message.webhook_id is not None:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .contract import Checker, Violation
 from .models import ApiError, FakeChannel, FakeMessage, Perm, RecordedFile, RecordedRequest
+from .nonces import NonceMemory
 from .ratelimit import ChannelBudget
 from .payloads import channel_payload, guild_payload, member_payload, role_payload, user_payload
 from .state import FakeState
@@ -44,6 +45,7 @@ class Rest:
         self.contract = contract
         self.injected: list[InjectedError] = []
         self.budget = ChannelBudget()
+        self.nonces = NonceMemory()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._register()
 
@@ -258,7 +260,16 @@ class Rest:
     def post_message(self, req: RecordedRequest, p: dict[str, str]) -> Reply:
         channel = self._channel(p)
         self.state.require_bot(channel, Perm.SEND_MESSAGES | (Perm.ATTACH_FILES if req.files else 0))
-        message = self.state.create_message(channel, self.state.bot_user, req.json or {}, req.files)
+        body = req.json or {}
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        if nonce is not None:
+            existing = self.state.messages.get(self.nonces.existing(self.state.bot_user.id, nonce) or 0)
+            if existing is not None and not existing.deleted:
+                self.nonces.replayed += 1
+                return 200, self.state.message_payload(existing)
+        message = self.state.create_message(channel, self.state.bot_user, body, req.files)
+        if nonce is not None:
+            self.nonces.remember(self.state.bot_user.id, nonce, message.id)
         return 200, self.state.message_payload(message)
 
     def get_message(self, req: RecordedRequest, p: dict[str, str]) -> Reply:

@@ -113,6 +113,11 @@ class FakeDiscord:
         """The per-channel message budget the fake enforces (set `limit` and `window_s` to change it)."""
         return self._api.budget
 
+    @property
+    def nonces(self) -> NonceMemory:
+        """The message nonces the fake enforces (set `window_s` to change how long it remembers them)."""
+        return self._api.nonces
+
     def rate_limited(self) -> list[RecordedRequest]:
         """Requests the fake answered with 429."""
         return [request for request in self.state.requests if request.status == 429]

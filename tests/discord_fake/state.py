@@ -214,7 +214,7 @@ class FakeState:
         self, channel: FakeChannel, author: FakeUser, body: dict[str, Any], files: Sequence[RecordedFile] = (), *,
         interaction: FakeInteraction | None = None, loading: bool = False,
     ) -> FakeMessage:
-        message = FakeMessage(self.ids.next(), channel.id, channel.guild_id, author)
+        message = FakeMessage(self.ids.next(), channel.id, channel.guild_id, author, nonce=body.get("nonce"))
         allowed_flags = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
         if interaction is not None:
             allowed_flags |= MessageFlag.EPHEMERAL
