@@ -22,7 +22,7 @@ from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage import clips as clip_store
 from storage import requests as request_store
-from storage.cast_uses import record_cast
+from storage.cast_uses import CastCredit, record_cast
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, RenderJob
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
@@ -209,7 +209,7 @@ class RequestIntake(CastIntake):
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in
                                           zip(plan.shot_list.shots, recipes, strict=True)])  # fmt: skip
 
-        def persist(db: Any) -> tuple[Clip, RenderJob, int]:
+        def persist(db: Any) -> tuple[Clip, RenderJob, int, list[CastCredit]]:
             hashes = [recipe.content_hash() for recipe in recipes]
             cached = cached_hashes(db, hashes)
             clip = clip_store.create_clip(
@@ -239,15 +239,16 @@ class RequestIntake(CastIntake):
                 cost_estimate=job_cost(recipes, cached),
                 limits=job_store.QueueLimits.from_settings(settings),
             )
-            record_cast(db, [dataclasses.replace(credit, clip_id=clip.id) for credit in cast.credits])
+            credits = [dataclasses.replace(credit, clip_id=clip.id) for credit in cast.credits]
+            record_cast(db, credits)
             request_store.accept_request(db, request_id, clip.id)
             if link is not None:
                 link(db, clip)
-            return clip, job, sum(1 for h in hashes if h in cached)
+            return clip, job, sum(1 for h in hashes if h in cached), credits
 
-        clip, job, reused = await self.adb.write(persist)
+        clip, job, reused, credits = await self.adb.write(persist)
         estimate = await self.adb.read(queue_position, job.id)
-        return Accepted(request_id, clip, job, plan.shot_list, estimate, reused)
+        return Accepted(request_id, clip, job, plan.shot_list, estimate, reused, cast=tuple(credits))
 
 
 @finishes("create")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
+from storage.cast_uses import CastCredit
 from storage.records import Clip, QueueEstimate, RenderJob
 from studio.cast.casting import NO_CAST, Casting
 
@@ -47,6 +48,8 @@ class Accepted:
     # Things the member should know about how the request was taken (a cropped picture), for a front-end
     # to translate (common.text).
     notes: tuple[Text, ...] = ()
+    # The characters the clip features, credited to their owners (studio.cast.credits words them).
+    cast: tuple[CastCredit, ...] = ()
 
 
 @dataclass(frozen=True)

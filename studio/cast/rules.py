@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from common.errors import N_, NotAllowed, NotFound, ReelbotError
+from common.intake import clean_line
 from common.text import Text
 from storage.cast import CONSENTS, Character, Consent
 from studio.cast.names import name_key
@@ -55,11 +56,12 @@ def consent_text(consent: str) -> Text:
 
 
 def checked_names(name: str, aliases: Sequence[str]) -> list[str]:
-    """The character's name then its aliases, each once (by key, the name's first), stripped. Raises
+    """The character's name then its aliases, each once (by key, the name's first), cleaned as typed text is
+    (`common.intake.clean_line`: one line, no control or bidirectional-override characters). Raises
     CastError (codes "cast_name", "cast_aliases") for an empty or over-long name or alias, or too many."""
     names: dict[str, str] = {}
     for typed in (name, *aliases):
-        clean = " ".join(typed.split())
+        clean = clean_line(typed)
         if not clean or not name_key(clean) or len(clean) > MAX_NAME_CHARS:
             raise CastError("A character's name and each alias need 1 to {limit} characters; “{name}” doesn't fit.",
                             code="cast_name", limit=MAX_NAME_CHARS, name=clean[:40])  # fmt: skip
@@ -73,8 +75,9 @@ def checked_names(name: str, aliases: Sequence[str]) -> list[str]:
 
 
 def checked_description(text: str) -> str:
-    """The description on one line. Raises CastError (code "cast_description") when empty or too long."""
-    clean = " ".join(text.split())
+    """The description cleaned (`common.intake.clean_line`). Raises CastError (code "cast_description") when
+    empty or too long."""
+    clean = clean_line(text)
     if not clean or len(clean) > MAX_DESCRIPTION_CHARS:
         raise CastError("Describe the character in 1 to {limit} characters (you wrote {count}): how they look, "
                         "what they wear.", code="cast_description", limit=MAX_DESCRIPTION_CHARS,
@@ -100,7 +103,7 @@ def check_cast_size(count: int) -> None:
 def not_here(name: str) -> NotFound:
     """The answer for a name that is no character here (it may be one elsewhere: that is not said)."""
     return NotFound("There is no character called “{name}” here. Characters belong to the server they were made "
-                    "in; only their owner can bring one to another server, with `cast:`.", code="cast_unknown",
+                    "in; only their owner can bring one to another server.", code="cast_unknown",
                     name=name[:40])  # fmt: skip
 
 
