@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import discord
 
+from bot.gallery.links import GalleryLinks
+from bot.origin import Origin
 from studio.service import Studio
 
 
@@ -24,6 +26,14 @@ class StatusMessages(Protocol):
 
     def hold(self, message_id: int) -> AbstractContextManager[None]:
         """Keep the delivery loop from editing status message `message_id` while the block fills it in."""
+        ...
+
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+        """Edit the status message of `origin` within its channel's budget; False when it can't be edited."""
+        ...
+
+    async def gallery_links(self, guild_id: int | None) -> GalleryLinks | None:
+        """Signed links into the server's gallery, or None when the gallery is off."""
         ...
 
 

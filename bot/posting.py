@@ -32,10 +32,9 @@ from bot.origin import TRANSPORT, Origin
 from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
-from bot.views import status_message
+from bot.views import clip_credits, status_message
 from generation.encoding import fit_to_limit
 from studio.records import Clip, GuildSettings
-from studio import remix as remixing
 from common.errors import ReelbotError
 from studio.resume import resume_requests
 from studio.job_views import JobView
@@ -265,9 +264,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self._edit_status(origin, **status_message(item.accepted))
+                        await self.edit_status(origin, **status_message(item.accepted))
                     elif item.error is not None:
-                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
@@ -317,9 +316,9 @@ class Delivery:
             self._shown[view.job.id], self._edited_at[view.job.id] = key, now
             with use(origin.language):  # the requester's status message: the requester's language
                 text = embeds.progress_line(view)
-            await self._edit_status(origin, budgeted=True, content=text)
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -373,7 +372,7 @@ class Delivery:
         if posted_id is not None:
             link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
             with use(origin.language):
-                await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+                await self.edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
             for hook in self.after_post:
                 try:
                     await hook(view, origin, posted_id)
@@ -385,7 +384,7 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
+        credit = await clip_credits(self.studio, clip)
         gallery = await self.gallery_link(clip)
         try:
             message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
@@ -412,7 +411,7 @@ class Delivery:
         clip: Clip,
         origin: Origin,
         upload: Upload,
-        credit: str,
+        credit: embeds.Credits,
         gallery: str | None,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
@@ -421,7 +420,7 @@ class Delivery:
         await self.budget.take(origin.channel_id)
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credit, image=image, gallery=gallery),
             files=upload.files(clip),
             view=posted_view(clip),
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
@@ -429,7 +428,7 @@ class Delivery:
 
     async def post_outcome(self, view: JobView, origin: Origin) -> None:
         text = embeds.outcome_line(view)
-        edited = await self._edit_status(origin, content=text, view=None)
+        edited = await self.edit_status(origin, content=text, view=None)
         if view.job.status == "failed" or not edited:
             channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
             await self.budget.take(origin.channel_id)
@@ -446,7 +445,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

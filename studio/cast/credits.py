@@ -15,10 +15,14 @@ def character_name(credit: CastCredit) -> Text:
     return Text.of(N_("a deleted member's character")) if credit.forgotten or not credit.name else Text.raw(credit.name)
 
 
+def owner_text(credit: CastCredit) -> Text:
+    """The character's owner as members read them (or "a deleted member")."""
+    return author_named(credit.owner_id, credit.owner_name)
+
+
 def credited(credit: CastCredit) -> Text:
     """"Mira by bob"."""
-    return Text.of(N_("{name} by {owner}"), name=character_name(credit),
-                   owner=author_named(credit.owner_id, credit.owner_name))
+    return Text.of(N_("{name} by {owner}"), name=character_name(credit), owner=owner_text(credit))
 
 
 def cast_line(cast: Sequence[CastCredit]) -> Text | None:
