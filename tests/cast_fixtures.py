@@ -49,3 +49,28 @@ async def mira(studio: Studio, owner: Member = BOB, consent: str = "server", **o
     """Bob's Mira (aliases 米拉, ミラ) with two pictures."""
     return await CastDesk(studio).create(owner, "Mira", MIRA, pictures(studio, (200, 40, 40), (40, 40, 200)),
                                          aliases=("米拉", "ミラ"), consent=consent, **options)  # type: ignore[arg-type]
+
+
+async def ready_cast_clip(studio: Studio, author: Member, text: str, **options: object):
+    """A clip made through the studio (so its cast is resolved and stored), finished without a model: a real
+    video and storyboard stand in for the render."""
+    from generation.encoding import encode_mp4
+    from generation.storyboard import make_storyboard
+    from gallery_fixtures import frames
+    from renderqueue.jobs import claim_next, complete_job
+    from studio.requests import VideoOptions
+
+    accepted = await studio.create(author, text, VideoOptions(shots=2, duration=2, draft=True, **options))
+    out_dir = Path(studio.config.media_dir) / "clips" / str(accepted.clip.id)
+    video = frames(1.0)
+    video_path = str(encode_mp4(video, 8, out_dir / "clip.mp4"))
+    board = str(make_storyboard([video[0], video[-1]], ["shot 1", "shot 2"], out_dir / "storyboard.png",
+                                title=accepted.shot_list.title))
+
+    def finish(db) -> None:  # noqa: ANN001
+        claimed = claim_next(db, "test-fixture", loaded_model=None)
+        assert claimed is not None and claimed.id == accepted.job.id, "another job was waiting in the queue"
+        assert complete_job(db, claimed.id, worker_id="test-fixture", video_path=video_path, storyboard_path=board)
+
+    await studio.adb.write(finish)
+    return await studio.clip(accepted.clip.id)

@@ -102,7 +102,7 @@ async def test_a_shot_features_the_characters_it_names_and_a_shot_naming_none_th
     credits = {c.name: c.shots for c in await studio.adb.read(clip_cast, accepted.clip.id)}
     assert credits == {"Mira": (0,), "Leo": (0, 1)}
     card = "\n".join(t.english() for t in await recipe_card(studio, ALICE, accepted.clip.id))
-    assert "Mira by bob: shots 1, rendered from their description only" in card
+    assert "Mira by bob: shot 1, rendered from their description only" in card
     assert "Leo by carol: shots 1, 2" in card
 
 

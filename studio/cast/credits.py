@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from common.text import N_, Text
+from common.text import N_, Nn_, Text
 from storage.cast_uses import CastCredit
 from studio.members import author_named
 
@@ -44,7 +44,9 @@ def recipe_lines(cast: Sequence[CastCredit]) -> list[Text]:
     lines = []
     for credit in cast:
         shots = ", ".join(str(shot + 1) for shot in credit.shots)
-        how = (N_("{character}: shots {shots}, rendered from their reference pictures") if credit.conditioned else
-               N_("{character}: shots {shots}, rendered from their description only"))
-        lines.append(Text.of(how, character=credited(credit), shots=shots))
+        how = (Nn_("{character}: shot {shots}, rendered from their reference pictures",
+                   "{character}: shots {shots}, rendered from their reference pictures") if credit.conditioned else
+               Nn_("{character}: shot {shots}, rendered from their description only",
+                   "{character}: shots {shots}, rendered from their description only"))
+        lines.append(Text.count(how, len(credit.shots), character=credited(credit), shots=shots))
     return lines
