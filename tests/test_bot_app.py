@@ -11,7 +11,8 @@ from bot.cli import main
 from bot.cogs.admin import matching_settings
 from bot.embeds import format_eta, progress_line
 from bot.origin import Origin
-from bot.replies import GENERIC_APOLOGY, error_text
+from bot.incidents import GENERIC_APOLOGY
+from bot.replies import error_text
 from bot_harness import World
 from common.errors import QueueFull
 from storage.records import QueueEstimate
