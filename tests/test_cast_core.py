@@ -273,3 +273,22 @@ async def test_forget_me_deletes_the_owners_characters_and_pictures_and_anonymis
     assert (await studio.forget(BOB)).total == 0  # idempotent
     [closed] = await studio.adb.read(approvals_for, told.request.id)
     assert closed.status == "expired"
+
+
+async def test_owners_hear_of_uses_by_others_unless_they_opted_out(studio, tmp_path):
+    from storage.clips import move_clip
+
+    await mira(studio)
+    await CastDesk(studio).create(CAROL, "Leo", LEO, pictures(studio, (90, 90, 90)), notify=False)
+    made = [await studio.create(who, text, TWO) for who, text in ((ALICE, "Mira dances"), (ALICE, "Leo naps"),
+                                                                  (BOB, "Mira sings"))]
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"not looked at")
+    for accepted in made:
+        await studio.adb.write(move_clip, accepted.clip.id, "ready", video_path=str(video))
+    uses = await approvals.uses_to_tell(studio, "console")
+    # Alice's Mira clip only: Carol opted out for Leo, and Bob used his own Mira.
+    assert [(credit.name, clip.id) for credit, clip in uses] == [("Mira", made[0].clip.id)]
+    assert approvals.use_text(*uses[0]).english() == f"alice featured your character Mira in clip #{made[0].clip.id} “The Mira”."
+    await approvals.use_told(studio, uses[0][0])
+    assert await approvals.uses_to_tell(studio, "console") == []
