@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
     models_sub = models.add_subparsers(dest="models_command")
     pull = models_sub.add_parser("pull", help="download a model into <home>/models/<name> (resumable)")
-    pull.add_argument("name", help="preset name, e.g. wan-1.3b")
+    pull.add_argument("name", help="preset name, e.g. wan-1.3b, or planner (the LLM that writes shot lists)")
     pull.add_argument("--from", dest="source", type=Path, help="copy from a local copy of the repo instead")
     _common(pull)
     _common(models)
@@ -165,10 +165,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     install_redaction(config.secrets)
     if args.command in ("chat", "generate", "plan", "cast"):
-        from bot.i18n import environment_language, set_language
+        from bot.i18n import environment_language, use
 
-        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
-        set_language(args.lang or environment_language())
+        # Entered before asyncio.run: its task, and every task and thread it starts, inherit the language;
+        # left when the command ends, so a caller (a test, a script) keeps its own.
+        with use(args.lang or environment_language()):
+            return _run(config, args)
+    return _run(config, args)
+
+
+def _run(config: Config, args: argparse.Namespace) -> int:
+    """The command `args` names, with `config` loaded."""
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 
@@ -228,14 +235,14 @@ async def _plan(config: Config, args: argparse.Namespace) -> int:
     from prompts.base import ExpandOptions
     from prompts.errors import PromptError
     from prompts.expand import build_expander
-    from studio.config import with_auto_model
+    from studio.config import expander_config, with_auto_model
     from studio.plan_view import plan_request
 
     # "auto" (the default) stands for this host's pick, as for a render: the plan shows that model's frames.
     config = with_auto_model(config)
     options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
     try:
-        view = await plan_request(args.request, options, expander=build_expander(config.expander),
+        view = await plan_request(args.request, options, expander=build_expander(expander_config(config)),
                                   policy=config.safety, model=config.default_model)
     except (PromptError, RecipeError) as error:
         print(f"error: {error_message(error)}", file=sys.stderr)

@@ -72,16 +72,19 @@ class PipelineCache:
 
     `device` is a torch device string ("cpu", "cuda", "cuda:1"); a worker pinned to a GPU passes its own.
     `accel`: the host's opt-in CUDA fast paths, applied to every model it loads (generation.accel).
+    `reserve_bytes` is GPU memory the placement tier leaves free for another resident (the LLM planner).
     """
 
     def __init__(self, models_dir: Path, device: str | None = None, max_loaded: int = 1,
-                 accel: Acceleration = Acceleration()) -> None:  # fmt: skip
+                 accel: Acceleration = Acceleration(), reserve_bytes: int = 0) -> None:  # fmt: skip
         if max_loaded < 1:
             raise ValueError("max_loaded must be at least 1")
         self.models_dir = Path(models_dir)
         self.device = device or default_device()
         self.max_loaded = max_loaded
         self.accel = accel
+        # GPU memory left free for another resident of the device (the LLM planner: PLANNER_VRAM_GB).
+        self.reserve_bytes = reserve_bytes
         self.loads = 0
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -200,7 +203,7 @@ class PipelineCache:
         dtypes = {"default": getattr(torch, preset.dtype) if on_gpu else torch.float32}
         if on_gpu and preset.vae_dtype:
             dtypes["vae"] = getattr(torch, preset.vae_dtype)
-        tier = placement_tier(preset, free_memory(self.device))
+        tier = placement_tier(preset, free_memory(self.device), self.reserve_bytes)
         log.info("loading %s (%s) on %s as %s%s", preset.name, preset.pipeline_class, self.device, dtypes,
                  f", placement {tier}" if on_gpu else "")  # fmt: skip
         def load() -> Any:

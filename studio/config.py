@@ -9,6 +9,7 @@ the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from contextvars import ContextVar
@@ -286,11 +287,27 @@ def with_auto_model(config: Config) -> Config:
     host (logged, with its warning: tiny renders noise); any other value is kept as it is."""
     if config.default_model != AUTO_MODEL:
         return config
-    from generation.placement import choose_model
+    from generation.placement import GB, PLANNER_VRAM_GB, choose_model
+    from prompts.expand import resolve_backend
 
-    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences))
+    # A planner running on this host's GPU takes its share first (generation.placement.PLANNER_VRAM_GB).
+    reserve = int(PLANNER_VRAM_GB * GB) if resolve_backend(expander_config(config)) == "transformers" else 0
+    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences),
+                                 reserve_bytes=reserve)
     if warning:
         log.warning("default model auto -> %s: %s", name, warning)
     else:
         log.info("default model auto -> %s", name)
     return config.model_copy(update={"default_model": name})
+
+
+PLANNER_FOLDER = "planner"
+
+
+def expander_config(config: Config) -> ExpanderConfig:
+    """`config.expander`, its default model read from <home>/models/planner when `reelbot models pull planner`
+    put it there (a model id or folder set explicitly is kept)."""
+    folder = config.models_dir / PLANNER_FOLDER
+    if config.expander.model_id == ExpanderConfig().model_id and (folder / "config.json").is_file():
+        return dataclasses.replace(config.expander, model_id=str(folder))
+    return config.expander

@@ -20,7 +20,7 @@ from storage.aio import AsyncDatabase
 from storage.cast_uses import CastCredit, clip_cast
 from storage.forget import Forgotten, forget_user
 from storage.records import Clip, ClipStatus
-from studio.config import Config, with_auto_model
+from studio.config import Config, expander_config, with_auto_model
 from studio.intake import RequestIntake
 from studio.job_views import JobDesk
 from studio.members import Member, visible_clip
@@ -33,7 +33,7 @@ class Studio(RequestIntake, JobDesk):
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
         self.config = with_auto_model(config)
         self.adb = adb
-        self.expander = expander or build_expander(config.expander)
+        self.expander = expander or build_expander(expander_config(config))
         # Stored requests being finished in the background after the database was busy (studio.busy).
         self.finishing_later: dict[int, asyncio.Task] = {}
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from common.errors import NotFound, ReelbotError
+from common.text import jsonable
 from generation.registry import get_preset
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import ShotList
@@ -131,7 +132,7 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
 
     shot_list = ShotList.model_validate(
         {**parent_list.model_dump(), **(draft.expanded or {}), "bible": draft.bible.model_dump(),
-         "shots": [slot.shot.model_dump() for slot in draft.slots]}
+         "shots": [slot.shot.model_dump() for slot in draft.slots], "notes": jsonable(draft.notes)}
     )
     if change.kind != "edit":  # the expander screened a whole new shot list itself
         policy = studio.safety_policy(settings)
