@@ -21,7 +21,7 @@ from bot.i18n.discord import server_language
 from bot.incidents import incident
 from bot.members import interaction_member
 from bot.origin import TRANSPORT, Origin
-from bot.views import clip_credits, status_message
+from bot.views import clip_credits
 from common.errors import ReelbotError
 from studio.cast import approvals
 from studio.cast.approvals import Waiting
@@ -79,8 +79,8 @@ async def finish(host: ReelHost, waiting: Waiting) -> None:
     if accepted is None or origin is None:
         return
     with use(origin.language):
-        credits = await clip_credits(host.studio, accepted.clip)
-        await host.delivery.edit_status(origin, **status_message(accepted, credit=credits.remix))
+        credits = await clip_credits(host.studio, accepted.clip, yours=True)
+        await host.delivery.edit_status(origin, **host.delivery.status(accepted, credit=credits.remix))
 
 
 class CastRound:

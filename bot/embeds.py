@@ -16,6 +16,7 @@ from studio.cast.credits import credited
 from studio.records import CastCredit, Clip, GuildSettings
 from studio.remix import credit_line
 from studio.job_views import JobView
+from studio.quality import clip_quality
 from studio.service import Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
@@ -85,19 +86,17 @@ def remaining_seconds(view: JobView, now: float) -> float | None:
     return remaining
 
 
-def outcome_line(view: JobView, *, link: str | None = None) -> str:
-    """The status message's last words."""
+def outcome_line(view: JobView) -> str:
+    """What a cancelled or failed request leaves in the channel: one short line. A failure says its real
+    cause, whose own words carry the advice that fits it (a model to download, a shorter clip...)."""
     clip, job = view.clip, view.job
-    if job.status == "done":
-        if link:
-            return _("✅ Clip #{clip_id} is ready: {link}", clip_id=clip.id, link=link)
-        return _("✅ Clip #{clip_id} is ready.", clip_id=clip.id)
     if job.status == "cancelled":
-        return _("🚫 <@{user_id}>, clip #{clip_id} was cancelled.", user_id=job.user_id, clip_id=clip.id)
-    return _(
-        "❌ Sorry <@{user_id}>, clip #{clip_id} couldn't be made: {reason} Try again, maybe with a simpler request.",
-        user_id=job.user_id, clip_id=clip.id, reason=say(job.reason) or _("the render failed."),
-    )
+        return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip.id)
+    if job.reason is None:
+        return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: the render failed. Please try again.",
+                 user_id=job.user_id, clip_id=clip.id)
+    return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: {reason}", user_id=job.user_id, clip_id=clip.id,
+             reason=say(job.reason))
 
 
 def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
@@ -117,10 +116,11 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def credit_text(ancestors: Sequence[Clip]) -> str:
-    """The credit a remix carries (studio.remix.credit_line) in the current language, e.g. "remix of alice's
-    clip #12"; "" for an original (`ancestors`: parent first, original last)."""
-    return say(credit_line(ancestors))
+def credit_text(ancestors: Sequence[Clip], clip: Clip | None = None, *, yours: bool = False) -> str:
+    """The credit a child clip carries (studio.remix.credit_line) in the current language, e.g. "remix of
+    alice's clip #12", or "final of your clip #10" (`yours`: in a message to `clip`'s author); "" for an
+    original (`ancestors`: parent first, original last)."""
+    return say(credit_line(ancestors, clip=clip, yours=yours))
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,7 @@ def clip_embed(
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)
+    embed.add_field(name=_("Quality"), value=say(clip_quality(clip)))
     if reused:
         embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
                                                          "{n} shots from earlier renders", reused))

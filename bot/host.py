@@ -13,6 +13,7 @@ import discord
 
 from bot.gallery.links import GalleryLinks
 from bot.origin import Origin
+from studio.requests import Accepted
 from studio.service import Studio
 
 
@@ -22,6 +23,10 @@ class StatusMessages(Protocol):
     @property
     def upload_dir(self) -> Path:
         """Where fitted uploads and the pictures members attach are kept."""
+        ...
+
+    def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+        """The fields of a freshly queued clip's status message, remembered for the progress edits."""
         ...
 
     def hold(self, message_id: int) -> AbstractContextManager[None]:

@@ -18,7 +18,7 @@ from typing import Literal
 
 from generation.licences import allowed_unasked
 from generation.model_files import check_model_folder
-from generation.registry import PRESETS, ModelPreset
+from generation.registry import PRESETS, ModelPreset, clip_models
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,14 @@ def wants_vae_tiling(preset: ModelPreset, width: int, height: int, num_frames: i
 def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
     """True when models_dir/<preset> holds a complete download (see model_files.check_model_folder)."""
     return check_model_folder(Path(models_dir) / preset.name, preset) is None
+
+
+def loadable_presets(models_dir: Path) -> list[str]:
+    """The presets this host's render workers can load, best first (QUALITY_ORDER): those whose weights are
+    complete in models_dir; the tiny test presets (random weights: noise) only when no real one is. Distilled
+    checkpoints are not offered: they render drafts of their base (registry.clip_models)."""
+    present = [name for name in QUALITY_ORDER if weights_present(models_dir, PRESETS[name])]
+    return present or [name for name in clip_models() if PRESETS[name].local]
 
 
 def choose_model(

@@ -19,7 +19,7 @@ from generation.errors import (
     RenderError,
 )
 from generation import adapters, cache_hooks
-from generation.fast_paths import FAST_PATHS, FastPath
+from generation.fast_paths import FAST_PATHS, FastPath, pipeline_preset
 from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
 from generation.placement import wants_vae_tiling
@@ -64,7 +64,7 @@ def render_shot(
         raise RenderCancelled("The render was cancelled.")
     i2v = recipe.init_image is not None
     path = _fast_path(recipe)
-    pipe = cache.get(path.source if path is not None and path.kind == "distilled" else recipe.model, i2v=i2v)
+    pipe = cache.get(pipeline_preset(recipe), i2v=i2v)
     if path is not None and path.kind == "lora":
         cache.load_adapter(recipe.model, adapters.get_adapter(path.source or ""))
 

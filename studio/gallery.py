@@ -166,7 +166,7 @@ class Gallery:
             recipes=Studio.recipes(clip),
             recipe=recipe_text(clip, ancestors, cast),
             chain=list(reversed(ancestors)),
-            credit=credit_line(ancestors),
+            credit=credit_line(ancestors, clip=clip),
             lineage=tree,
             remixes=remixes,
             relay=relay if relay is not None and relay[0].guild_id == guild_id else None,

@@ -34,6 +34,7 @@ from studio.cast.planning import cast_into
 from studio.errors import StudioError
 from studio.members import Member
 from studio.pictures import PictureError, start_from_picture
+from studio.quality import drafts, finals
 from studio.request_kinds import finishes
 from studio.requests import Accepted, ClipPlan, VideoOptions
 from studio.shots import (
@@ -89,7 +90,8 @@ class RequestIntake(CastIntake):
         model = get_preset(options.model or settings.default_model or self.config.default_model).name
         if options.image is None or get_preset(model).supports_i2v:
             return model
-        fallback = None if options.model else i2v_fallback(model, self.config.models_dir)
+        fallback = None if options.model else i2v_fallback(model, self.config.models_dir,
+                                                            frozenset(self.config.models.accept_licences))
         if fallback is None:
             raise PictureError(
                 "{model} can't start from a picture. Models that can: {models}.",
@@ -141,9 +143,9 @@ class RequestIntake(CastIntake):
             seed = options.seed if options.seed is not None else random_seed()
             takes = options.takes or settings.takes
             # Takes are drafts by definition: the chosen one is made final with Finalize.
-            steps = self.draft_steps(model) if options.draft or takes > 1 else None
-            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
-                                  steps=steps)  # fmt: skip
+            draft = options.draft or takes > 1
+            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect)
+            recipes = drafts(recipes, settings, self.config) if draft else finals(recipes, self.config)
             notes: tuple[Text, ...] = ()
             if options.image is not None:
                 recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
@@ -152,8 +154,8 @@ class RequestIntake(CastIntake):
                 model=model,
                 seeds=[recipe.seed for recipe in recipes],
                 aspect=shot_list.aspect,
-                steps=steps,
-                priority=PRIORITY_DRAFT if steps is not None else PRIORITY_FINAL,
+                steps=recipes[0].steps,
+                priority=PRIORITY_DRAFT if draft else PRIORITY_FINAL,
                 recipes=tuple(recipes),
                 casting=casting,
             )
@@ -173,12 +175,6 @@ class RequestIntake(CastIntake):
                               "This server allows at most {n} shots a clip, so this one has {n}."), settings.max_shots)
         return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
                                             "notes": [*shot_list.notes, note]})
-
-    @staticmethod
-    def draft_steps(model: str) -> int:
-        """Denoising steps of a draft of `model`: half the preset's, never below its minimum."""
-        preset = get_preset(model)
-        return max(preset.min_steps, preset.steps // 2)
 
     async def queue_plan(
         self,

@@ -93,11 +93,17 @@ class Studio(RequestIntake, JobDesk):
         (`/forget member`). Idempotent. Raises NotAllowed."""
         if user_id is None or user_id == member.id:
             return await self.adb.write(forget_user, member.id, None)
-        if not member.can_moderate or member.guild_id is None:
+        self.check_may_forget(member, user_id)
+        return await self.adb.write(forget_user, user_id, member.guild_id)
+
+    @staticmethod
+    def check_may_forget(member: Member, user_id: int) -> None:
+        """Raises NotAllowed unless `member` may make Reelbot forget `user_id` (themselves, or anyone in their
+        server as its admin or moderator): checked before a front-end asks them to confirm."""
+        if user_id != member.id and (not member.can_moderate or member.guild_id is None):
             raise NotAllowed(
                 "Only a server admin or moderator can make Reelbot forget another member.", code="not_moderator"
             )
-        return await self.adb.write(forget_user, user_id, member.guild_id)
 
     @staticmethod
     def recipes(clip: Clip) -> list[ShotRender]:

@@ -14,6 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from common.text import N_, Text
+from generation.fast_paths import FINAL_CACHE, as_final
 from generation.recipe import ShotRender
 from generation.registry import get_preset
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
@@ -23,6 +24,7 @@ from common.errors import ReelbotError
 from studio.busy import refuse_or_keep
 from studio.cast.casting import Casting
 from studio.pictures import fit_picture, original_picture
+from studio.quality import like
 from studio.remix import RemixError, aspect_of
 from studio.remix.planning import check_may_remix, load_source
 from studio.request_kinds import finishes
@@ -33,23 +35,26 @@ from studio.shots import recipes_for, shot_seeds
 
 
 def is_draft(clip: Clip) -> bool:
-    """True when finalizing would change the clip: fewer steps or a smaller size than its preset's own."""
-    return clip.remix_kind != "takes" and any(final_recipe(r, r.model) != r for r in Studio.recipes(clip))
+    """True when finalizing would change the clip: a draft's quality level or fast path, fewer steps or a
+    smaller size than its preset's own (a final's cache hook, when the operator turned those on, stays)."""
+    return clip.remix_kind != "takes" and any(
+        final_recipe(r, r.model, cache_finals=r.fast_path in FINAL_CACHE.values()) != r for r in Studio.recipes(clip)
+    )
 
 
-def final_recipe(recipe: ShotRender, model: str) -> ShotRender:
-    """The shot at `model`'s native size (for the recipe's aspect) and full steps; same prompt and seed.
-    Another model also takes its own guidance and its frame count for the shot's length. A starting
+def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) -> ShotRender:
+    """The shot at `model`'s native size (for the recipe's aspect) and full quality (generation.fast_paths
+    as_final: full steps, no draft path, the family's final cache hook with `cache_finals`); same prompt and
+    seed. Another model also takes its own guidance and its frame count for the shot's length. A starting
     picture is fitted again, from the member's original, to the new size."""
     preset, same = get_preset(model), get_preset(recipe.model).name == get_preset(model).name
     width, height = preset.size_for(aspect_of(recipe))
+    moved = recipe if same else dataclasses.replace(recipe, model=preset.name, steps=preset.steps,
+                                                    guidance=preset.guidance, fast_path=None)  # fmt: skip
     final = dataclasses.replace(
-        recipe,
-        model=preset.name if not same else recipe.model,
+        as_final(moved, cache_finals=cache_finals),
         width=width,
         height=height,
-        steps=max(recipe.steps, preset.steps) if same else preset.steps,
-        guidance=recipe.guidance if same else preset.guidance,
         num_frames=recipe.num_frames if same else preset.frames_for(recipe.duration),
         fps=recipe.fps if same else preset.fps,
     )
@@ -97,7 +102,8 @@ async def _fulfil_finalize(
                              code="pick_a_take", clip_id=clip.id)  # fmt: skip
         target = model or clip.model
         recipes = Studio.recipes(clip)
-        finals = await asyncio.to_thread(lambda: [final_recipe(recipe, target) for recipe in recipes])
+        cache_finals = studio.config.models.cache_finals
+        finals = await asyncio.to_thread(lambda: [final_recipe(r, target, cache_finals=cache_finals) for r in recipes])
         if finals == recipes:
             raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
                              clip_id=clip.id)  # fmt: skip
@@ -167,9 +173,10 @@ async def _fulfil_pick(
                              count=len(takes))  # fmt: skip
         chosen = takes[take - 1]
         shot_list = Studio.shot_list(clip)
-        # The same recipes the request would have made with this seed: shot 1 is the take itself.
-        recipes = recipes_for(shot_list, chosen.model, shot_seeds(chosen.seed, len(shot_list.shots)),
-                              aspect=aspect_of(chosen), steps=chosen.steps)  # fmt: skip
+        # The same recipes the request would have made with this seed: shot 1 is the take itself, the others
+        # drafts of the same quality and fast path.
+        recipes = [like(recipe, chosen) for recipe in recipes_for(
+            shot_list, chosen.model, shot_seeds(chosen.seed, len(shot_list.shots)), aspect=aspect_of(chosen))]
         recipes[0] = chosen
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them

@@ -302,11 +302,13 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     parent = await original(studio)
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
     card = "\n".join(line.english() for line in await recipe_card(studio, BOB, child.id))
-    assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
+    # A remix has a title of its own: the parent's, with the change in the member's words.
+    assert card.splitlines()[0] == (f'Clip #{child.id} "Giant Monster in New York · slow crane up" by bob '
+                                    "(remix of alice's clip #1)")
     assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):
         assert (
-            f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps, "
+            f"Shot {index + 1}: seed {recipe.seed}, {recipe.frames} frames at {recipe.fps} fps, "
             f"{recipe.steps} steps, guidance {recipe.guidance:g}"
         ) in card
         assert f"  prompt: {recipe.prompt}\n" in card + "\n"

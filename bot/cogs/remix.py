@@ -15,11 +15,11 @@ from bot.i18n.discord import server_language
 from bot import embeds
 from bot.members import interaction_member, message_member
 from bot.origin import Origin, upload_limit
-from bot.posting import prepare_upload
+from bot.uploads import prepare_upload
 from bot.incidents import incident
 from bot.replies import missing_posting_permissions, permission_names, send_permission
 from bot.take_views import posted_view
-from bot.views import clip_credits, queue_remix, status_message, waiting_text
+from bot.views import clip_credits, queue_remix, waiting_text
 from common.errors import NotFound
 from bot.references import clip_ref
 from studio import remix as remixing
@@ -181,7 +181,8 @@ class RemixCog(commands.Cog):
                 )
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
-                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip))
+                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip), accepted.clip,
+                                            yours=True)
             except AwaitingApproval as waiting:
                 await status.edit(content=waiting_text(waiting))
                 return
@@ -191,7 +192,7 @@ class RemixCog(commands.Cog):
             except Exception as error:
                 await status.edit(content=incident(f"remix reply to clip {clip_id}", error), delete_after=60)
                 return
-            await status.edit(**status_message(accepted, credit=credit))
+            await status.edit(**self.bot.delivery.status(accepted, credit=credit))
 
 
 async def setup(bot: "ReelBot") -> None:

@@ -10,7 +10,8 @@ import sys
 from typing import TextIO
 
 from bot.console.cast_commands import cast_round
-from bot.console.replies import describe_accepted, describe_result, describe_results, progress_line
+from bot.console.live import LiveProgress
+from bot.console.replies import describe_accepted, describe_result, describe_results
 from bot.console.session import CONSOLE, ConsoleSession, console_member
 from bot.i18n import _, error_message
 from bot.incidents import incident
@@ -41,11 +42,13 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
+        live = LiveProgress(sys.stderr)
 
         async def show(view: JobView) -> None:
-            print(progress_line(view), file=sys.stderr)
+            live.show(view)
 
         view = await follow_job(studio, accepted.job.id, show, interval=0.5)
+        live.show(view)
         await studio.mark_delivered(view.job)
         if view.job.status != "done":
             print(describe_result(view), file=sys.stderr)

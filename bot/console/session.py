@@ -12,6 +12,7 @@ from typing import TextIO
 
 from aiohttp import web
 
+from bot.console.live import LiveProgress
 from bot.console.replies import describe_accepted, describe_result, waiting_line
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
@@ -21,6 +22,7 @@ from common.intake import clean
 from common.text import Text
 from studio.cast.intake import AwaitingApproval
 from studio.challenges import ChallengeService
+from studio.job_views import JobView
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
@@ -83,11 +85,15 @@ class ConsoleSession:
     challenges: ChallengeService = field(init=False)
     # The web gallery, once `/gallery` started it; `close` stops it.
     gallery: web.AppRunner | None = None
+    # Progress of the clips being followed (bot/console/live.py).
+    live: LiveProgress = field(init=False)
 
     def __post_init__(self) -> None:
         self.challenges = ChallengeService(self.studio, speaking=_console_speaking)
+        self.live = LiveProgress(self.out)
 
     async def close(self) -> None:
+        self.live.stop()
         if self.gallery is not None:
             await self.gallery.cleanup()
             self.gallery = None
@@ -127,9 +133,13 @@ class ConsoleSession:
         return describe_accepted(accepted)
 
     def watch(self, accepted: Accepted) -> None:
+        async def show(view: JobView) -> None:
+            self.live.show(view)
+
         async def report() -> None:
             try:
-                view = await follow_job(self.studio, accepted.job.id, None, interval=0.5)
+                view = await follow_job(self.studio, accepted.job.id, show, interval=0.5)
+                self.live.show(view)
                 await self.studio.mark_delivered(view.job)
                 print(describe_result(view, await self.studio.clip_cast(view.clip.id)), file=self.out, flush=True)
             except Exception as error:

@@ -32,8 +32,9 @@ from studio.challenges.rules import (
 )
 from studio.challenges.views import RelayFilm, RelayTurnAccepted, turn_views
 from studio.members import Member
+from studio.quality import drafts
 from studio.requests import ClipPlan
-from studio.shots import random_seed
+from studio.shots import random_seed, recipes_for
 
 
 class RelayMethods(ServiceBase):
@@ -106,15 +107,11 @@ class RelayMethods(ServiceBase):
             shot_list = shot_list.model_copy(
                 update={"title": shorten(f"{challenge.theme} · shot {turn.position}", 100)}
             )
-            plan = ClipPlan(
-                shot_list=shot_list,
-                model=challenge.rules["model"],
-                seeds=[turn_seed(challenge.rules["seed"], turn.position)],
-                aspect=None,
-                steps=None,
-                priority=PRIORITY_DRAFT,
-                casting=casting,
-            )
+            model, seeds = challenge.rules["model"], [turn_seed(challenge.rules["seed"], turn.position)]
+            # A turn is a draft: the next member's turn shouldn't wait minutes for this one.
+            recipes = drafts(recipes_for(shot_list, model, seeds, aspect=None), settings, self.studio.config)
+            plan = ClipPlan(shot_list=shot_list, model=model, seeds=seeds, aspect=None, steps=recipes[0].steps,
+                            priority=PRIORITY_DRAFT, recipes=tuple(recipes), casting=casting)  # fmt: skip
             try:
                 accepted = await self.studio.queue_plan(
                     request_id, member, text, plan, settings, origin,

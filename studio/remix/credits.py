@@ -22,10 +22,26 @@ from studio.remix.kinds import aspect_of
 from studio.service import Studio
 
 
-def credit_line(ancestors: Sequence[Clip], *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
-    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
-    parent when that is a different clip; None for an original (`ancestors`: parent first, original last).
-    `name` formats an author (a chat mention). A Text for the front-end to translate."""
+# How a child clip credits its parent, by the child's remix kind: (someone's clip, the reader's own clip).
+_CREDITS: dict[str | None, tuple[str, str]] = {
+    "finalize": (N_("final of {author}'s clip {clip}"), N_("final of your clip {clip}")),
+    "pick": (N_("picked from {author}'s takes {clip}"), N_("picked from your takes {clip}")),
+}
+_REMIX_CREDIT = (N_("remix of {author}'s clip {clip}"), N_("remix of your clip {clip}"))
+
+
+def credit_line(
+    ancestors: Sequence[Clip],
+    *,
+    name: Callable[[Clip], str | Text] | None = None,
+    clip: Clip | None = None,
+    yours: bool = False,
+) -> Text | None:
+    """The credit a child clip carries, e.g. "remix of alice's clip #12", "final of your clip #10": its
+    parent, and the chain's original when another member made it; None for an original (`ancestors`:
+    parent first, original last). `clip` (the child) words it by its kind (a finalize, a picked take, a
+    remix); `yours` says "your clip" where the child's author made the parent (a message to that
+    author). `name` formats an author (a chat mention). A Text for the front-end to translate."""
     if not ancestors:
         return None
     name = name or author_text
@@ -34,16 +50,21 @@ def credit_line(ancestors: Sequence[Clip], *, name: Callable[[Clip], str | Text]
     def clip_ref(c: Clip) -> Text:
         return Text.of(N_("#{clip_id} (deleted)"), clip_id=c.id) if c.status == "deleted" else Text.raw(f"#{c.id}")
 
-    if parent.id == root.id:
-        return Text.of(N_("remix of {author}'s clip {clip}"), author=name(root), clip=clip_ref(root))
-    return Text.of(N_("remix of {author}'s clip {clip}, original by {original_author} ({original})"),
-                   author=name(parent), clip=clip_ref(parent), original_author=name(root), original=clip_ref(root))
+    someones, own = _CREDITS.get(clip.remix_kind if clip is not None else None, _REMIX_CREDIT)
+    if yours and clip is not None and parent.author_id == clip.author_id:
+        line = Text.of(own, clip=clip_ref(parent))
+    else:
+        line = Text.of(someones, author=name(parent), clip=clip_ref(parent))
+    if parent.id == root.id or parent.author_id == root.author_id:
+        return line
+    return Text.of(N_("{credit}, original by {original_author} ({original})"), credit=line,
+                   original_author=name(root), original=clip_ref(root))
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
     """The clip's credit line ("remix of alice's clip #12 ..."; None for an original); `name` shows an
     author (default: their name, or "a deleted member")."""
-    return credit_line(await ancestors(studio, clip), name=name)
+    return credit_line(await ancestors(studio, clip), name=name, clip=clip)
 
 
 async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
@@ -58,7 +79,7 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), cast: Sequence[CastC
     characters it features (`cast`), credited to their owners, and each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
-    credit = credit_line(ancestors)
+    credit = credit_line(ancestors, clip=clip)
     head = Text.of(N_('Clip #{clip_id} "{title}" by {author}'), clip_id=clip.id, title=shot_list.title,
                    author=author_text(clip))
     lines = [Text.of(N_("{head} ({credit})"), head=head, credit=credit) if credit else head]
@@ -72,7 +93,8 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), cast: Sequence[CastC
         *cast_recipe_lines(cast),
     ]
     for index, recipe in enumerate(recipes):
-        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
+        # The frames of the rendered shot (all its segments joined, cut to the plan), not one generation's.
+        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.frames, "fps": recipe.fps,
                   "steps": recipe.steps, "guidance": f"{recipe.guidance:g}"}
         if (recipe.width, recipe.height) == (first.width, first.height):
             lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {steps} steps, "
@@ -95,6 +117,10 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), cast: Sequence[CastC
                                  pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+        if recipe.fast_path:
+            # The fast path decides pixels too (generation.fast_paths): name it, so the shot renders again.
+            through = N_("  a draft, through {path}") if recipe.quality == "draft" else N_("  final, through {path}")
+            lines.append(Text.of(through, path=recipe.fast_path))
     return lines
 
 
