@@ -33,9 +33,8 @@ from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.views import status_message
+from bot.views import clip_credits, status_message
 from studio.records import Clip
-from studio import remix as remixing
 from studio.resume import resume_requests
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
@@ -157,9 +156,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self._edit_status(origin, **self.status(item.accepted))
+                        await self.edit_status(origin, **self.status(item.accepted))
                     elif item.error is not None:
-                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
@@ -213,9 +212,9 @@ class Delivery:
             if job_id in self._delivering or not self.budget.try_take(origin.channel_id):
                 continue  # the channel's budget is spent: the newest text goes out on a later tick
             self._shown[job_id], self._edited_at[job_id], self._text[job_id] = key, now, text
-            await self._edit_status(origin, budgeted=True, content=text)
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -280,7 +279,7 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip), clip, yours=True)
+        credit = await clip_credits(self.studio, clip, yours=True)
         gallery = await self.gallery_link(clip)
         key = await self.studio.begin_delivery(view.job)  # recorded before the send (bot.delivery_once)
         assert self.bot.user is not None
@@ -313,7 +312,7 @@ class Delivery:
         clip: Clip,
         origin: Origin,
         upload: Upload,
-        credit: str,
+        credit: embeds.Credits,
         gallery: str | None,
         nonce: str,
     ) -> discord.Message:
@@ -326,7 +325,7 @@ class Delivery:
                            can_enter=await ChallengeService(self.studio).takes_entries(clip.guild_id))
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credit, image=image, gallery=gallery),
             files=upload.files(clip),
             view=view,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
@@ -348,7 +347,7 @@ class Delivery:
         """A cancelled or failed request: its status message becomes one short line (the card, its shot list
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
-        if await self._edit_status(origin, content=text, embed=None, view=None):
+        if await self.edit_status(origin, content=text, embed=None, view=None):
             return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
@@ -367,7 +366,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -99,6 +99,10 @@ def render_shot(
             kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
         if i2v:
             kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
+        if recipe.references:
+            # WanVACEPipeline scales each picture to fit the frame on a white canvas itself (its
+            # preprocess_conditions), so they go in whole, in the recipe's order.
+            kwargs["reference_images"] = _load_references(recipe.references)
         return kwargs
 
     _set_vae_tiling(pipe, preset, recipe, cache.device)
@@ -236,6 +240,20 @@ def _load_image(path: str, width: int, height: int):
             return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
     except (OSError, UnidentifiedImageError) as exc:
         raise RecipeError("The starting image for this shot couldn't be read.", detail=repr(exc)) from exc
+
+
+def _load_references(paths: tuple[str, ...]) -> list:
+    """The reference pictures as RGB PIL images. Raises RecipeError when one can't be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    pictures = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                pictures.append(image.convert("RGB"))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise RecipeError("A reference picture for this shot couldn't be read.", detail=repr(exc)) from exc
+    return pictures
 
 
 def _release(pipe: Any) -> None:

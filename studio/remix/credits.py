@@ -10,8 +10,11 @@ import sqlite_utils
 
 from common.errors import NotFound
 from common.text import N_, Nn_, Text
+from generation.recipe import picture_digest
+from storage.cast_uses import CastCredit, clip_cast
 from storage.records import Clip
 from storage.users import set_remix_opt_out
+from studio.cast.credits import recipe_lines as cast_recipe_lines
 from studio.converters import to_id
 from studio.members import Member, ancestry, author_text, visible_clip
 from studio.remix.kinds import aspect_of
@@ -77,10 +80,13 @@ async def ancestors(studio: Studio, clip: Clip) -> tuple[list[Clip], int]:
     return await studio.adb.read(ancestry, clip)
 
 
-def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) -> list[Text]:
+def recipe_text(
+    clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0, *, cast: Sequence[CastCredit] = ()
+) -> list[Text]:
     """Everything that determines the video, so anyone can render it again exactly: one Text per line
     (a front-end translates and joins them; prompts stay English, as the model reads them). Its credit
-    names `ancestors` and counts `elsewhere` ones."""
+    names `ancestors` and counts `elsewhere` ones; the characters it features (`cast`) are credited to
+    their owners, with each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
     credit = credit_line(ancestors, elsewhere=elsewhere, clip=clip)
@@ -94,6 +100,7 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) 
         Text.of(N_("Request: {request}"), request=clip.request),
         Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
                    len(recipes), model=clip.model, size=size, fps=first.fps),
+        *cast_recipe_lines(cast),
     ]
     for index, recipe in enumerate(recipes):
         # The frames of the rendered shot (all its segments joined, cut to the plan), not one generation's.
@@ -115,6 +122,9 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) 
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
             lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+        if recipe.references:
+            lines.append(Text.of(N_("  reference pictures: {pictures}"),
+                                 pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
         if recipe.fast_path:
@@ -130,7 +140,7 @@ async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text
 
     def read(db: sqlite_utils.Database) -> list[Text]:
         clip = visible_clip(db, member, clip_id)
-        return recipe_text(clip, *ancestry(db, clip, member))
+        return recipe_text(clip, *ancestry(db, clip, member), cast=clip_cast(db, clip_id))
 
     return await studio.adb.read(read)
 

@@ -48,8 +48,11 @@ async def remix(
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
         await ensure_screened(change.text, studio.safety_policy(settings))
+    # The source's cast is named (and may need its owners' approval) only once the member may remix it.
+    check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
+    casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id)
     options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
-    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin)
+    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin, casting)
     return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
 
 
@@ -66,7 +69,10 @@ async def fulfil_remix(
     try:
         source = await studio.adb.read(load_source, clip_id)
         check_may_remix(member, source, settings)
+        casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id,
+                                       request_id=request_id)
         plan, request = await _plan(studio, source.clip, change, settings)
+        plan = dataclasses.replace(plan, casting=casting)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
