@@ -28,14 +28,14 @@ from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
+from bot.delivery_once import existing_post
 from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
 from bot.stills_views import sent_storyboard, storyboard_message_of
-from bot.views import cancel_view, status_message
+from bot.views import cancel_view, clip_credits, status_message
 from studio.records import Clip
-from studio import remix as remixing
 from studio.resume import resume_requests
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
@@ -158,9 +158,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self._edit_status(origin, **self.status(item.accepted))
+                        await self.edit_status(origin, **self.status(item.accepted))
                     elif item.error is not None:
-                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
@@ -215,9 +215,9 @@ class Delivery:
             if job_id in self._delivering or not self.budget.try_take(origin.channel_id):
                 continue  # the channel's budget is spent: the newest text goes out on a later tick
             self._shown[job_id], self._edited_at[job_id], self._text[job_id] = key, now, text
-            await self._edit_status(origin, budgeted=True, content=text)
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -285,10 +285,16 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip), clip, yours=True)
+        credit = await clip_credits(self.studio, clip, yours=True)
         gallery = await self.gallery_link(clip)
+        key = await self.studio.begin_delivery(view.job)  # recorded before the send (bot.delivery_once)
+        assert self.bot.user is not None
+        found = await existing_post(channel, self.bot.user.id, clip.id, key)
+        if found is not None:
+            return found
+        nonce = key.nonce
         try:
-            message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+            message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
         except discord.HTTPException as error:
             if not too_large(error):
                 raise
@@ -298,12 +304,12 @@ class Delivery:
             upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=bool(takes),
                                              takes=takes)  # fmt: skip
             try:
-                message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+                message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
-                message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
+                message = await self._send_clip(channel, clip, origin, refused, credit, gallery, nonce)
         return message.id
 
     async def _send_clip(
@@ -312,8 +318,9 @@ class Delivery:
         clip: Clip,
         origin: Origin,
         upload: Upload,
-        credit: str,
+        credit: embeds.Credits,
         gallery: str | None,
+        nonce: str,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
         content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
@@ -324,10 +331,11 @@ class Delivery:
                            can_enter=await ChallengeService(self.studio).takes_entries(clip.guild_id))
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credit, image=image, gallery=gallery),
             files=upload.files(clip),
             view=view,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
+            nonce=nonce,  # with enforce_nonce: a re-send within Discord's window returns this same message
         )
 
     async def _show_storyboard(self, view: JobView, origin: Origin) -> None:
@@ -363,11 +371,13 @@ class Delivery:
         """A cancelled or failed request: its status message becomes one short line (the card, its shot list
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
-        if await self._edit_status(origin, content=text, embed=None, view=None):
+        if await self.edit_status(origin, content=text, embed=None, view=None):
             return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
         await self.budget.take(origin.channel_id)
-        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
+                           nonce=key.nonce)
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
         """The bot may no longer post in the channel: say so where it still can (status message, DM)."""
@@ -380,7 +390,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -4,7 +4,7 @@
   for Wan I2V/TI2V and LTX; for WanVACEPipeline a `video=` list whose first frame is the picture and whose
   other frames are grey, beside a `mask=` list that keeps the first frame (black) and generates the rest
   (white) (diffusers' WanVACEPipeline docs, "first frame" example). VACE's `reference_images=` (subjects
-  to keep, not frames) has its own slot in `vace_inputs`, for recipes that carry reference pictures.
+  to keep, not frames) goes in beside: a character's pictures (`ShotRender.references`).
 - A draft to refine: `video=` (the draft's frames, resized to the recipe's size: a draft rendered smaller
   is upscaled first) and `strength=`; the pipeline takes its frame count from the video.
 """
@@ -32,11 +32,12 @@ def conditioning_inputs(recipe: ShotRender, preset: ModelPreset, source: Frames 
     if recipe.init_video is not None:
         return {"video": draft_frames(recipe, source), "strength": recipe.strength}
     inputs: dict[str, Any] = {"num_frames": recipe.num_frames}
+    references = load_references(recipe.references)
     if recipe.init_image is None:
-        return inputs
+        return {**inputs, "reference_images": references} if references else inputs
     picture = load_picture(recipe.init_image, recipe.width, recipe.height)
     if preset.first_frame == "vace":
-        inputs.update(vace_inputs(picture, recipe.num_frames))
+        inputs.update(vace_inputs(picture, recipe.num_frames, references))
     else:
         inputs["image"] = picture
     return inputs
@@ -65,6 +66,19 @@ def load_picture(path: str, width: int, height: int) -> Image.Image:
             return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
     except (OSError, UnidentifiedImageError) as exc:
         raise RecipeError("The starting image for this shot couldn't be read.", detail=repr(exc)) from exc
+
+
+def load_references(paths: Sequence[str]) -> list[Image.Image]:
+    """Reference pictures (of characters) as RGB pictures, whole: WanVACEPipeline scales each to fit the frame
+    on a white canvas itself (its preprocess_conditions). Raises RecipeError when one can't be read."""
+    pictures = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                pictures.append(image.convert("RGB"))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise RecipeError("A reference picture for this shot couldn't be read.", detail=repr(exc)) from exc
+    return pictures
 
 
 def draft_frames(recipe: ShotRender, source: Frames | None = None) -> list[Image.Image]:

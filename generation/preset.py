@@ -74,6 +74,11 @@ class ModelPreset:
     distilled_from: str | None = None
     timesteps: tuple[int, ...] = ()
     hub_pipeline_class: str | None = None
+    # Its pipeline takes reference pictures of subjects (`reference_images=`, as diffusers' WanVACEPipeline
+    # does), so a shot featuring a character is rendered conditioned on the character's pictures; other
+    # presets render characters from their descriptions alone. tests/test_cast_render.py checks the flag
+    # against each pipeline class's own call signature.
+    references: bool = False
     first_frame: FirstFrame = "image"
     # The video-to-video pipeline Finalize refines a draft with (built from the loaded weights with
     # from_pipe); None: the preset re-animates the shot from its approved still instead.
@@ -196,6 +201,11 @@ def _check(recipe: ShotRender, preset: ModelPreset) -> None:
         raise RecipeError("The seed must be between 0 and {max_seed}.", max_seed=MAX_SEED, code="bad_seed")
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image.", model=preset.name, code="model_no_i2v")
+    if recipe.references and not preset.references:
+        raise RecipeError("{model} can't take reference pictures.", model=preset.name, code="model_no_references")
+    if not all(Path(path).is_file() for path in recipe.references):
+        raise RecipeError("A reference picture for this shot is missing; its character may have been deleted.",
+                          code="missing_reference")
     if recipe.init_image is not None:
         if not Path(recipe.init_image).is_file():
             raise RecipeError(

@@ -58,6 +58,7 @@ PRESETS: dict[str, ModelPreset] = {
             pipeline_class="WanVACEPipeline",
             i2v_pipeline_class="WanVACEPipeline",
             first_frame="vace",
+            references=True,
         ),
         ModelPreset(
             name="tiny-wan2.2",
@@ -184,6 +185,7 @@ PRESETS: dict[str, ModelPreset] = {
             i2v_pipeline_class="WanVACEPipeline",
             vae_dtype="float32",
             first_frame="vace",
+            references=True,
             # Estimates from the hub files: UMT5-XXL 11.4 GB (bf16) + the VACE transformer (~1.3B base plus
             # its control blocks, ~3.5 GB in bf16) + VAE 0.5 GB (fp32) + activations at 832x480x81.
             vram_gb=21.0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class ShotRender:
     # preset, a distilled LoRA, or a cache hook), or None for the preset's own full schedule. Named in the
     # recipe because it changes the pixels, so the render cache keys on it.
     fast_path: str | None = None
+    # Reference pictures of the characters the shot features (a preset with `references` renders the shot
+    # conditioned on them: Wan VACE's `reference_images`). Paths of pictures stored by content, so each
+    # file's name is its SHA-256 and the recipe hashes by it (`picture_digest`): the render cache keys on
+    # the pictures, and a recipe still hashes after its pictures were deleted.
+    references: tuple[str, ...] = ()
     # A still: the shot's first frame alone (num_frames 1), rendered in seconds so a member approves it before
     # the shot is animated (see generation.still_recipes).
     still: bool = False
@@ -47,6 +53,10 @@ class ShotRender:
     # it may move from it (0-1]: diffusers starts int(steps x strength) steps before the end of the schedule.
     init_video: str | None = None
     strength: float | None = None
+
+    def __post_init__(self) -> None:
+        # Stored recipes come back from JSON with lists: equal recipes must compare (and hash) equal.
+        object.__setattr__(self, "references", tuple(self.references))
 
     @property
     def i2v(self) -> bool:
@@ -62,6 +72,8 @@ class ShotRender:
         for name in _BY_CONTENT:
             if fields.get(name) is not None:
                 fields[name] = hashlib.sha256(Path(fields[name]).read_bytes()).hexdigest()
+        if self.references:
+            fields["references"] = [picture_digest(path) for path in self.references]
         fields["_v"] = RECIPE_VERSION
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -105,9 +117,21 @@ class ShotRender:
 # Fields added after the first recipes were hashed, with their defaults: left out of the hash when at the
 # default, so every earlier recipe keeps its hash (and its cached render).
 _LATER_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
-                   "quality": "final", "fast_path": None, "still": False, "init_video": None, "strength": None}
+                   "quality": "final", "fast_path": None, "references": (), "still": False, "init_video": None,
+                   "strength": None}
 # File fields hashed by their content, not their path.
 _BY_CONTENT = ("init_image", "init_video")
+_SHA256_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def picture_digest(path: str) -> str:
+    """The SHA-256 (hex) of a picture: its file name where it was stored by content
+    (`common.files.store_by_content`, `<sha256>.png`), else read from the file. Raises OSError for a file
+    that is neither."""
+    stem = Path(path).stem
+    if _SHA256_NAME.fullmatch(stem):
+        return stem
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def linked(recipes: list[ShotRender]) -> list[ShotRender]:

@@ -10,7 +10,7 @@ from generation.preset_table import PRESETS
 from generation.recipe import ShotRender
 
 __all__ = ["ALIASES", "ASPECTS", "MAX_SEED", "MAX_STEPS", "PRESETS", "Aspect", "Family", "ModelPreset",
-           "canonical_name", "clip_models", "get_preset", "i2v_models", "validate_recipe"]
+           "canonical_name", "clip_models", "get_preset", "i2v_models", "reference_models", "validate_recipe"]
 
 
 # Older names that keep working: recipes and settings saved with them still resolve.
@@ -41,6 +41,16 @@ def clip_models() -> list[str]:
 def i2v_models(*, local: bool = False) -> list[str]:
     """Presets that can start from a picture: the downloadable ones, or (local=True) the tiny ones too."""
     return [name for name in clip_models() if PRESETS[name].supports_i2v and (local or not PRESETS[name].local)]
+
+
+def reference_models(*, local: bool = False) -> list[str]:
+    """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
+    return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
+
+
+def reference_models(*, local: bool = False) -> list[str]:
+    """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
+    return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
 
 
 def validate_recipe(recipe: ShotRender) -> None:

@@ -126,6 +126,11 @@ class RenderActor:
                         image = Path(scratch) / f"init-{task.index}.png"
                         image.write_bytes(task.init_image)
                         recipe = replace(recipe, init_image=str(image))
+                    if task.references:
+                        pictures = [Path(scratch) / f"{digest}.png" for digest, _data in task.references]
+                        for path, (_digest, data) in zip(pictures, task.references, strict=True):
+                            path.write_bytes(data)
+                        recipe = replace(recipe, references=tuple(map(str, pictures)))
                     events.put(Progress(task.index, 0, recipe.steps))  # something to repeat during a load
                     if position == 0:
                         events.put(self._load(recipe))

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
+from storage.cast_uses import CastCredit
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, QueueEstimate, RenderJob
+from studio.cast.casting import NO_CAST, Casting
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class VideoOptions:
     stills: str | None = None
     # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
     takes: int | None = None
+    # Characters to feature, by name or alias, comma-separated (`cast:`); besides those the text names.
+    cast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class Accepted:
     # Things the member should know about how the request was taken (a cropped picture), for a front-end
     # to translate (common.text).
     notes: tuple[Text, ...] = ()
+    # The characters the clip features, credited to their owners (studio.cast.credits words them).
+    cast: tuple[CastCredit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,5 @@ class ClipPlan:
     # Stills first: the storyboard to render and approve before the video (mode "off": the video at once;
     # None: as the server's settings say).
     storyboard: StoryboardPlan | None = None
+    # The characters the clip features (studio.cast), put into its prompts and recipes when it is queued.
+    casting: Casting = NO_CAST

@@ -19,12 +19,14 @@ from common.text import N_, Text
 from generation.fast_paths import FINAL_CACHE, as_final
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip
+from generation.segments import resized
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.renders import cached_paths
 from studio.storyboards.refine import finalize_note, refined_recipes
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.busy import refuse_or_keep
+from studio.cast.casting import Casting
 from studio.pictures import fit_picture, original_picture
 from studio.quality import like
 from studio.remix import RemixError, aspect_of
@@ -47,7 +49,8 @@ def is_draft(clip: Clip) -> bool:
 def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) -> ShotRender:
     """The shot at `model`'s native size (for the recipe's aspect) and full quality (generation.fast_paths
     as_final: full steps, no draft path, the family's final cache hook with `cache_finals`); same prompt and
-    seed. Another model also takes its own guidance and its frame count for the shot's length. A starting
+    seed. Another model also takes its own guidance and frame rate, and the segments and frames that keep
+    the shot's length on its frame grid. A starting
     picture is fitted again, from the member's original, to the new size."""
     preset, same = get_preset(model), get_preset(recipe.model).name == get_preset(model).name
     width, height = preset.size_for(aspect_of(recipe))
@@ -57,9 +60,10 @@ def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) 
         as_final(moved, cache_finals=cache_finals),
         width=width,
         height=height,
-        num_frames=recipe.num_frames if same else preset.frames_for(recipe.duration),
         fps=recipe.fps if same else preset.fps,
     )
+    if not same:  # the shot keeps its length on the new model's frame grid (segments where one is too short)
+        final = resized(dataclasses.replace(final, num_frames=preset.num_frames), recipe.duration)
     if recipe.init_image and (width, height) != (recipe.width, recipe.height):
         picture = original_picture(Path(recipe.init_image))
         final = dataclasses.replace(final, init_image=str(fit_picture(picture, width, height).path))
@@ -82,11 +86,12 @@ async def finalize(
     """Queue the HD version of draft clip `clip_id` (on `model`, default the clip's own). Raises
     RemixError (code "already_final" when nothing would change; "pick_a_take" for a clip of takes) and
     the refusals of any remix (opt-outs, other servers)."""
-    await studio.check_member_may_request(member)
+    settings = await studio.check_member_may_request(member)
     if model is not None:
         model = get_preset(model).name
+    casting = await _source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "finalize", f"finalize clip #{clip_id}",
-                                         {"clip_id": clip_id, "model": model}, origin)  # fmt: skip
+                                         {"clip_id": clip_id, "model": model}, origin, casting)  # fmt: skip
     return await _fulfil_finalize(studio, stored.id, member, clip_id, model, origin)
 
 
@@ -111,21 +116,31 @@ async def _fulfil_finalize(
         videos = await studio.adb.read(cached_paths, [recipe.content_hash() for recipe in recipes])
         finals = await asyncio.to_thread(refined_recipes, recipes, finals, videos)
         note = finalize_note(finals, target, changed_model=get_preset(target).name != get_preset(clip.model).name)
-        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note)
+        casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
+        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note, casting=casting)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
 
 
-def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text) -> ClipPlan:
+def _child_plan(
+    clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text, casting: Casting
+) -> ClipPlan:
     """The plan of a clip re-rendering `clip`'s shot list with `recipes` (a pick or a finalize), queued as
-    its child in the lineage: seeds, aspect, steps and model are the recipes' own."""
+    its child in the lineage with its cast: seeds, aspect, steps and model are the recipes' own."""
     first = recipes[0]
     return ClipPlan(
         shot_list=Studio.shot_list(clip), model=first.model, seeds=[recipe.seed for recipe in recipes],
         aspect=aspect_of(first), steps=first.steps, priority=priority, parent_id=clip.id, remix_kind=kind,
-        remix_note=note, recipes=tuple(recipes),
+        remix_note=note, recipes=tuple(recipes), casting=casting,
     )  # fmt: skip
+
+
+async def _source_cast(studio: Studio, member: Member, clip_id: int, settings: GuildSettings) -> Casting:
+    """The cast a pick or finalize of clip `clip_id` keeps, once the member may make one of it (raises
+    NotFound and the remix refusals otherwise, and the cast's own)."""
+    check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
+    return await studio.casting(member, "", settings=settings, parent_id=clip_id)
 
 
 @finishes("finalize")
@@ -139,9 +154,10 @@ async def pick(studio: Studio, member: Member, clip_id: int, take: int, *, origi
     """Queue the full clip of take `take` (1-based) of clip of takes `clip_id`, as its child (remix kind
     "pick"). Only the takes' author (or a moderator) picks. Raises RemixError (codes "not_takes",
     "no_such_take"), NotAllowed, and the refusals of any remix."""
-    await studio.check_member_may_request(member)
+    settings = await studio.check_member_may_request(member)
+    casting = await _source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "pick", f"take {take} of clip #{clip_id}",
-                                         {"clip_id": clip_id, "take": take}, origin)  # fmt: skip
+                                         {"clip_id": clip_id, "take": take}, origin, casting)  # fmt: skip
     return await _fulfil_pick(studio, stored.id, member, clip_id, take, origin)
 
 
@@ -171,7 +187,8 @@ async def _fulfil_pick(
         recipes[0] = chosen
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
-        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick",
+        casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
+        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick", casting=casting,
                            note=Text.of(N_("picked take {take} (seed {seed})"), take=take, seed=chosen.seed))
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:

@@ -48,7 +48,7 @@ async def _stills(session: ConsoleSession, arg: str) -> str:
 async def _animate(session: ConsoleSession, arg: str) -> str:
     """`/animate CLIP`: render the video as the storyboard shows it."""
     job = await animate(session.studio, session.member, await _clip_id(session, arg))
-    session.watch_job(job.id)
+    session.watch_job(job.id, job.clip_id)
     return _("clip #{clip_id}: animating the approved stills (job {job_id})", clip_id=job.clip_id, job_id=job.id)
 
 
@@ -67,7 +67,7 @@ async def _remove(session: ConsoleSession, arg: str) -> str:
     """`/remove CLIP SHOT`: take a shot out of the storyboard."""
     ref, _sep, shot = arg.partition(" ")
     view = await remove_shot(session.studio, session.member, await _clip_id(session, ref), _shot(shot))
-    session.watch_job(view.job.id)  # the board is drawn again without the shot
+    session.watch_job(view.job.id, view.clip.id)  # the board is drawn again without the shot
     return _("clip #{clip_id}: shot {shot} removed, {count} left", clip_id=view.clip.id, shot=shot.strip(),
              count=view.shots)
 
@@ -76,7 +76,7 @@ async def _remove(session: ConsoleSession, arg: str) -> str:
 async def _retry(session: ConsoleSession, arg: str) -> str:
     """`/retry CLIP`: render the stills that failed once more."""
     view = await retry_stills(session.studio, session.member, await _clip_id(session, arg))
-    session.watch_job(view.job.id)
+    session.watch_job(view.job.id, view.clip.id)
     return _("clip #{clip_id}: rendering the failed stills again", clip_id=view.clip.id)
 
 
@@ -92,7 +92,7 @@ async def reroll_in_storyboard(session: ConsoleSession, clip_id: int, shot: str)
     if await open_storyboard(session, clip_id) is None:
         return None
     view = await reroll_still(session.studio, session.member, clip_id, _shot(shot))
-    session.watch_job(view.job.id)
+    session.watch_job(view.job.id, view.clip.id)
     return _("clip #{clip_id}: shot {shot} re-rolled, its still is rendering", clip_id=clip_id, shot=shot.strip())
 
 
