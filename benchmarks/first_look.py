@@ -25,7 +25,7 @@ from pathlib import Path
 from PIL import Image
 
 from generation.recipe import ShotRender
-from generation.registry import PRESETS, get_preset
+from generation.registry import PRESETS, clip_models, get_preset
 from renderqueue.jobs import claim_next
 from renderqueue.rendering import process_job
 from renderqueue.settings import WorkerSettings
@@ -79,8 +79,8 @@ async def queued_recipes(home: Path, model: str) -> tuple[list[ShotRender], list
 async def ratios(scratch: Path) -> float:
     print(f"{'preset':<16} {'shots':>5} {'frames':>14} {'size':>9} {'steps':>11} {'stills':>10} {'clip':>12} {'ratio':>7}")
     worst = 0.0
-    for name, preset in PRESETS.items():
-        if preset.local:
+    for name in clip_models():
+        if PRESETS[name].local:
             continue
         stills, clip = await queued_recipes(scratch / name, name)
         ratio = sum(map(work, stills)) / sum(map(work, clip))

@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlite_utils
 
 from generation.recipe import ShotRender
-from generation.registry import PRESETS
+from generation.registry import PRESETS, clip_models
 from generation.storyboard_check import check_panels
 from storage.renders import cached_paths
 
@@ -54,7 +54,7 @@ def shot_files(home: Path, video: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    tiny = sorted(name for name, preset in PRESETS.items() if preset.local)
+    tiny = sorted(name for name in clip_models() if PRESETS[name].local)
     parser.add_argument("--presets", nargs="+", default=tiny, choices=tiny)
     parser.add_argument("--shots", type=int, default=3)
     # 3 shots of 1.33 s: trimmed to their planned frames on every tiny preset, segmented on some.

@@ -63,7 +63,8 @@ def list_models(config: Config) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     found = gpus()
-    name, warning = choose_model(config.models_dir, found, accepted=frozenset(config.models.accept_licences))
+    name, warning = choose_model(config.models_dir, found, accepted=frozenset(config.models.accept_licences),
+                                 prefer_i2v=config.stills.first != "off")
     where = ", ".join(f"{gpu.name} {gpu.total / GB:.0f} GB" for gpu in found) or "no GPU"
     print(f"\nauto -> {name} ({where}); models live in {config.models_dir}")
     if warning:

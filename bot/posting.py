@@ -342,7 +342,7 @@ class Delivery:
         """The stills are ready: the request's status message becomes its storyboard (bot.stills_views), or a
         new message says so where that message can't be edited."""
         message = await storyboard_message_of(self.studio, view.clip, origin)
-        if await self._edit_status(origin, **message):
+        if await self.edit_status(origin, **message):
             return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         await self.budget.take(origin.channel_id)
@@ -354,7 +354,7 @@ class Delivery:
         for job in await animate_due(self.studio, TRANSPORT):
             origin = Origin.of(await self.studio.clip(job.clip_id))
             if origin is not None:
-                await self._edit_status(origin, view=cancel_view(job.id))
+                await self.edit_status(origin, view=cancel_view(job.id))
 
     async def _retire_status(self, origin: Origin) -> None:
         """Delete the status message once its clip is posted (a moderator may have removed it already)."""

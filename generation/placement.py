@@ -29,8 +29,10 @@ GB = 1e9
 # "transformers"); `auto` and the placement tier leave it free.
 PLANNER_VRAM_GB = 4.0
 # Best first: what `auto` picks among presets whose weights are present and that fit; a preset whose
-# licence is restricted (generation.licences: ltx-video) only when the operator accepted it.
-QUALITY_ORDER = ("wan2.2-ti2v-5b", "wan-1.3b", "ltx-video", "cogvideox-2b")
+# licence is restricted (generation.licences: ltx-video) only when the operator accepted it. With
+# stills-first on, presets that can start from a picture come first (choose_model's prefer_i2v): the clip
+# then opens on the approved still.
+QUALITY_ORDER = ("wan2.2-ti2v-5b", "wan-1.3b", "wan-vace-1.3b", "ltx-video", "cogvideox-2b")
 # Decoding more pixels than this (width x height x frames) at once tiles the VAE: a 832x480x81 decode
 # needs several GB of activations in one piece (diffusers' VAE tiling docs).
 VAE_TILING_PIXELS = 480 * 480 * 25
@@ -121,20 +123,23 @@ def loadable_presets(models_dir: Path) -> list[str]:
 
 def choose_model(
     models_dir: Path, gpu_list: list[Gpu] | None = None, *, accepted: frozenset[str] = frozenset(),
-    reserve_bytes: int = 0,
+    reserve_bytes: int = 0, prefer_i2v: bool = False,
 ) -> tuple[str, str | None]:
     """The model `auto` stands for, and a warning for the operator (None when all is well).
 
     The best real preset (QUALITY_ORDER) whose weights are in models_dir, whose licence is permissive or in
     `accepted`, and whose offload floor fits the largest GPU less `reserve_bytes` (PLANNER_VRAM_GB when the
-    LLM planner runs on it too); `tiny` only without a GPU or without any such preset downloaded.
+    LLM planner runs on it too); `tiny` only without a GPU or without any such preset downloaded. With
+    `prefer_i2v` (stills first is on) presets that can start from a picture rank above those that can't, in
+    QUALITY_ORDER otherwise, so shots animate from their approved stills.
     """
     gpu_list = gpus() if gpu_list is None else gpu_list
     if not gpu_list:
         return "tiny", ("No CUDA GPU found: using the tiny test model, which renders noise, not video. "
                         "Run `reelbot doctor` to see why.")  # fmt: skip
     largest = max(gpu.total for gpu in gpu_list) - reserve_bytes
-    present = [name for name in QUALITY_ORDER
+    order = sorted(QUALITY_ORDER, key=lambda name: not PRESETS[name].supports_i2v) if prefer_i2v else QUALITY_ORDER
+    present = [name for name in order
                if allowed_unasked(name, accepted) and weights_present(models_dir, PRESETS[name])]  # fmt: skip
     for name in present:
         if largest >= PRESETS[name].vram_offload_gb * GB:

@@ -301,7 +301,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
 
 def with_auto_model(config: Config) -> Config:
     """The config with default_model "auto" replaced by generation.placement.choose_model's pick for this
-    host (logged, with its warning: tiny renders noise); any other value is kept as it is."""
+    host (logged, with its warning: tiny renders noise), preferring a preset that can start from a picture
+    while stills first is on; any other value is kept as it is."""
     if config.default_model != AUTO_MODEL:
         return config
     from generation.placement import GB, PLANNER_VRAM_GB, choose_model
@@ -310,7 +311,7 @@ def with_auto_model(config: Config) -> Config:
     # A planner running on this host's GPU takes its share first (generation.placement.PLANNER_VRAM_GB).
     reserve = int(PLANNER_VRAM_GB * GB) if resolve_backend(expander_config(config)) == "transformers" else 0
     name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences),
-                                 reserve_bytes=reserve)
+                                 reserve_bytes=reserve, prefer_i2v=config.stills.first != "off")
     if warning:
         log.warning("default model auto -> %s: %s", name, warning)
     else:

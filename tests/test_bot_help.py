@@ -38,7 +38,7 @@ async def test_help_gives_every_command_its_syntax_and_an_example(world: World) 
         assert f"`/{' '.join([name, *required])}" in text, name
         assert f"e.g. `/{name}" in text, name
     assert "e.g. `/video prompt:a panda rolling in the snow, then it sleeps shots:3 takes:3`" in text
-    for feature in ("Mention me", "Reply to a clip", "Buttons on a clip", "The gallery", "Pick 1…N", "Finalize"):
+    for feature in ("Mention me", "Storyboard", "Animate", "Reply to a clip", "Buttons on a clip", "The gallery", "Finalize"):
         assert feature in text, feature
     # Chinese: command and option names as Discord shows them to a zh-CN client, examples in Chinese.
     zh = embed_text(chinese)

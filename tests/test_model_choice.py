@@ -38,6 +38,20 @@ def test_auto_prefers_the_best_present_model_that_fits(tiny_models_dir, tmp_path
     assert choose_model(models, [])[0] == "tiny"  # weights without a GPU: never a real model on CPU
 
 
+def test_auto_prefers_a_preset_that_starts_from_a_picture_when_stills_come_first(tiny_models_dir, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    _download(tiny_models_dir, models, "tiny-wan", "wan-1.3b")
+    _download(tiny_models_dir, models, "tiny-wan-vace", "wan-vace-1.3b")
+    assert choose_model(models, [H200]) == ("wan-1.3b", None)  # text-to-video ranks first on its own
+    # Stills first: the clip should open on the approved still, so the image-to-video twin wins.
+    assert choose_model(models, [H200], prefer_i2v=True) == ("wan-vace-1.3b", None)
+    _download(tiny_models_dir, models, "tiny-cogvideox", "cogvideox-2b")
+    assert choose_model(models, [H200], prefer_i2v=True) == ("wan-vace-1.3b", None)
+    (models / "wan-vace-1.3b").rename(models / "gone")
+    assert choose_model(models, [H200], prefer_i2v=True) == ("wan-1.3b", None)  # none can: the best one
+
+
 def test_auto_never_picks_a_restricted_licence_unless_the_operator_accepted_it(tiny_models_dir, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
