@@ -16,7 +16,7 @@ from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
 from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
-from bot.posting import BASE_UPLOAD_LIMIT, fit_video, too_large
+from bot.uploads import BASE_UPLOAD_LIMIT, fit_video, too_large
 from studio.records import Challenge
 from studio.challenges import ChallengeResults, ChallengeService, RelayFilm, RelayResults, Results
 from studio.job_views import JobView
@@ -66,6 +66,10 @@ class ChallengePoster:
         # challenge id -> the film last posted for it and that post's link, so neither a turn that lands in
         # the same cut nor the final cut posts the same file twice.
         self._films: dict[int, tuple[Path, str]] = {}
+        # Held while a relay's grown film is decided and posted: one relay's shots post their films in order.
+        self._locks: dict[int, asyncio.Lock] = {}
+        # Held while a film is posted and recorded, so a final cut decided meanwhile sees the post.
+        self._film_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def upload_dir(self) -> Path:
@@ -110,6 +114,13 @@ class ChallengePoster:
         return await channel.send(**texts.results_message(results, image=None, gallery=gallery))
 
     async def _post_final_cut(self, results: RelayResults) -> discord.Message:
+        async with self._film_lock(results.challenge.id):
+            return await self._post_final_cut_now(results)
+
+    def _film_lock(self, challenge_id: int) -> asyncio.Lock:
+        return self._film_locks.setdefault(challenge_id, asyncio.Lock())
+
+    async def _post_final_cut_now(self, results: RelayResults) -> discord.Message:
         film, challenge = results.film, results.challenge
         gallery = await self.gallery_link(challenge)
         posted = self._films.get(challenge.id)
@@ -150,11 +161,18 @@ class ChallengePoster:
     # --- the relay film as it grows ---------------------------------------------------------------------
 
     async def post_grown_film(self, view: JobView, origin: Origin, posted_message_id: int) -> None:
-        """After a relay shot's clip was posted (the delivery loop calls this), post the film with it."""
+        """After a relay shot's clip was posted (the delivery loop calls this), post the film with it.
+        One relay at a time: two shots landing together post the grown film once, never an older cut
+        after a newer one."""
         found = await self.service.relay_turn_of(view.clip.id)
         if found is None:
             return
         challenge, _rest = found
+        async with self._locks.setdefault(challenge.id, asyncio.Lock()):
+            await self._post_grown_film(challenge.id, view, origin)
+
+    async def _post_grown_film(self, challenge_id: int, view: JobView, origin: Origin) -> None:
+        challenge = await self.service.challenge(challenge_id)
         if challenge.status != "open":
             return  # the final cut is (or will be) posted instead
         # The last shot of a full relay ends it now: the final cut, not one more "film so far".
@@ -166,13 +184,14 @@ class ChallengePoster:
             origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id, transport=TRANSPORT
         )
         film = await self.service.relay_film(member, challenge.id)
-        # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
-        posted = self._films.get(challenge.id)
-        if film.path is None or len(film.shots) < 2 or (posted is not None and posted[0] == film.path):
-            return
-        with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
-            message = await self._send_grown_film(challenge, film, origin)
-        self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
+        async with self._film_lock(challenge.id):
+            # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
+            posted = self._films.get(challenge.id)
+            if film.path is None or len(film.shots) < 2 or (posted is not None and posted[0] == film.path):
+                return
+            with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
+                message = await self._send_grown_film(challenge, film, origin)
+            self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
 
     async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> discord.Message:
         return await send_video(

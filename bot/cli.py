@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cast_args import cast_arguments
 from common.errors import InvalidValue
 from common.redact import install_redaction
 from generation.registry import ASPECTS
@@ -78,13 +79,21 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     generate.add_argument("--image", type=Path, help="a PNG, JPEG or WebP picture the video starts from")
+    generate.add_argument("--cast", help="characters to feature, by name or alias, comma-separated")
     _common(generate)
     _language(generate)
+
+    def cast_flags(parser: argparse.ArgumentParser) -> None:
+        _common(parser)
+        _language(parser)
+
+    cast_arguments(sub.add_parser("cast", help="your characters: create, list, show, edit, delete, and answering "
+                                  "requests for them"), cast_flags)
 
     models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
     models_sub = models.add_subparsers(dest="models_command")
     pull = models_sub.add_parser("pull", help="download a model into <home>/models/<name> (resumable)")
-    pull.add_argument("name", help="preset name, e.g. wan-1.3b")
+    pull.add_argument("name", help="preset name, e.g. wan-1.3b, or planner (the LLM that writes shot lists)")
     pull.add_argument("--from", dest="source", type=Path, help="copy from a local copy of the repo instead")
     _common(pull)
     _common(models)
@@ -141,25 +150,63 @@ def _gpu_node(config: Config, args: argparse.Namespace) -> int:
         return 2
 
 
+OUR_PACKAGES = ("bot", "studio", "renderqueue", "generation", "prompts", "storage", "common")
+
+
+class OursOnly(logging.Filter):
+    """Passes Reelbot's own records: libraries' notices (torchvision, float32 hints) are not for the member."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OUR_PACKAGES
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: int, log_file: Path | None) -> None:
+    """The process's logging, unless something configured it already (a test runner): records at `level` to
+    stderr; with `log_file` (interactive commands), every record, Python warnings included, goes to that file
+    and the terminal keeps only Reelbot's own (a library's notice would read as if the member had done
+    something wrong)."""
+    if logging.getLogger().handlers:
+        return
+    if log_file is None:
+        logging.basicConfig(level=level, format=LOG_FORMAT)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    terminal = logging.StreamHandler()
+    terminal.addFilter(OursOnly())
+    terminal.setLevel(level)
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[terminal, to_file])
+    logging.captureWarnings(True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
-    quiet = args.command in ("chat", "generate", "plan") and not args.verbose
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    quiet = args.command in ("chat", "generate", "plan", "cast") and not args.verbose
     try:
         config = _config(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    interactive = args.command in ("chat", "generate") and not args.verbose
+    configure_logging(logging.WARNING if quiet else logging.INFO,
+                      Path(config.home) / "logs" / "console.log" if interactive else None)
     install_redaction(config.secrets)
-    if args.command in ("chat", "generate", "plan"):
-        from bot.i18n import environment_language, set_language
+    if args.command in ("chat", "generate", "plan", "cast"):
+        from bot.i18n import environment_language, use
 
-        # Set before asyncio.run: its task, and every task and thread it starts, inherit the language.
-        set_language(args.lang or environment_language())
+        # Entered before asyncio.run: its task, and every task and thread it starts, inherit the language;
+        # left when the command ends, so a caller (a test, a script) keeps its own.
+        with use(args.lang or environment_language()):
+            return _run(config, args)
+    return _run(config, args)
+
+
+def _run(config: Config, args: argparse.Namespace) -> int:
+    """The command `args` names, with `config` loaded."""
     if args.command == "models":
         from bot.models_cli import list_models, pull_model
 
@@ -172,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(check.ok for check in checks) else 1
     if args.command == "plan":
         return asyncio.run(_plan(config, args))
+    if args.command == "cast":
+        from bot.console.cast_commands import cli_cast
+
+        return asyncio.run(cli_cast(config, args))
     if args.command == "generate":
         from bot.console import generate_once
 
@@ -215,14 +266,14 @@ async def _plan(config: Config, args: argparse.Namespace) -> int:
     from prompts.base import ExpandOptions
     from prompts.errors import PromptError
     from prompts.expand import build_expander
-    from studio.config import with_auto_model
+    from studio.config import expander_config, with_auto_model
     from studio.plan_view import plan_request
 
     # "auto" (the default) stands for this host's pick, as for a render: the plan shows that model's frames.
     config = with_auto_model(config)
     options = ExpandOptions(shots=args.shots, duration=args.duration, aspect=args.aspect, style=args.style)
     try:
-        view = await plan_request(args.request, options, expander=build_expander(config.expander),
+        view = await plan_request(args.request, options, expander=build_expander(expander_config(config)),
                                   policy=config.safety, model=config.default_model)
     except (PromptError, RecipeError) as error:
         print(f"error: {error_message(error)}", file=sys.stderr)

@@ -8,8 +8,8 @@ from generation.adapters import ADAPTERS
 from generation.errors import RenderError
 from generation.fast_paths import draft_path
 from generation.licences import licence_of
-from generation.model_files import check_model_folder, folder_size, pull
-from generation.placement import choose_model, gpus
+from generation.model_files import PLANNER, check_model_folder, check_planner_folder, folder_size, pull
+from generation.placement import PLANNER_VRAM_GB, choose_model, gpus
 from generation.registry import PRESETS, get_preset
 from studio.config import Config
 
@@ -50,6 +50,10 @@ def model_rows(config: Config) -> list[tuple[str, ...]]:
         rows.append((adapter.name, adapter.family, "-", "LoRA", "built here" if adapter.local else "-",
                      _licence(adapter.name), f"(LoRA for {', '.join(adapter.presets)})",
                      _built(config.models_dir / adapter.name)))  # fmt: skip
+    folder = config.models_dir / PLANNER.name
+    problem = check_planner_folder(folder)
+    rows.append((PLANNER.name, "LLM planner", "-", f"{PLANNER_VRAM_GB:g}", f"{PLANNER.download_gb:g} GB",
+                 _licence(PLANNER.name), "-", f"yes ({folder_size(folder) / GB:.1f} GB)" if problem is None else problem))
     return rows
 
 
@@ -72,8 +76,9 @@ def list_models(config: Config) -> int:
 
 
 def pull_model(config: Config, name: str, source: Path | None) -> int:
+    """`reelbot models pull NAME`: a video preset, or `planner` (the LLM planner, generation.model_files.PLANNER)."""
     try:
-        preset = get_preset(name)
+        preset = PLANNER if name == PLANNER.name else get_preset(name)
         print(f"{preset.name}: {preset.download_gb:g} GB from {source or preset.repo_id} into "
               f"{config.models_dir / preset.name}", file=sys.stderr)  # fmt: skip
         folder = pull(preset, config.models_dir, source=source)

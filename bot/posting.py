@@ -18,14 +18,13 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import discord
 
 from bot import embeds
-from bot.i18n import _, error_message, ngettext, use
+from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
@@ -33,20 +32,18 @@ from bot.delivery_once import existing_post
 from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
-from bot.views import status_message
-from generation.encoding import fit_to_limit
-from studio.records import Clip, GuildSettings
-from studio import remix as remixing
-from common.errors import ReelbotError
+from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
+from bot.views import clip_credits, status_message
+from studio.records import Clip
 from studio.resume import resume_requests
+from studio.challenges import ChallengeService
 from studio.job_views import JobView
+from studio.requests import Accepted
 from studio.service import Studio
 from studio.takes import take_videos
 
 log = logging.getLogger(__name__)
 
-# Discord's limit for servers without boosts: the safe size to retry at when an upload was refused.
-BASE_UPLOAD_LIMIT = GuildSettings().upload_limit
 # Transient failures (Discord 5xx, network) of one delivery before it is given up.
 MAX_DELIVERY_TRIES = 5
 # Finished clips fitted and posted at once: fitting may re-encode, which takes the CPU for a while.
@@ -54,125 +51,6 @@ MAX_CONCURRENT_POSTS = 2
 # Queue positions up to this are shown as they change; beyond, a change of about a quarter is news.
 _EXACT_PLACES = 10
 _NEWS_RATIO = 1.25
-_TOO_LARGE = 40005
-
-
-# --- files --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Upload:
-    video: Path | None
-    storyboard: Path | None
-    # Why the video (or a take) is missing (too large even at low quality, file gone), for the post's text.
-    note: str = ""
-    # A clip of takes: each take's short video by take number (1-based), posted in place of the clip.
-    takes: tuple[tuple[int, Path], ...] = ()
-
-    def files(self, clip: Clip) -> list[discord.File]:
-        # Fresh File objects each time: discord.py closes them after a send, even a refused one.
-        files = []
-        if self.video is not None:
-            files.append(discord.File(self.video, filename=f"clip-{clip.id}.mp4"))
-        files += [discord.File(video, filename=take_name(clip, number)) for number, video in self.takes]
-        if self.storyboard is not None:
-            files.append(discord.File(self.storyboard, filename=storyboard_name(clip)))
-        return files
-
-    @property
-    def video_bytes(self) -> int:
-        videos = [self.video] if self.video is not None else []
-        return sum(video.stat().st_size for video in [*videos, *(path for _number, path in self.takes)])
-
-    def text(self, clip: Clip, gallery: str | None) -> list[str]:
-        """Lines for the post's text: why the video is missing, and where to watch it whole."""
-        reduced = self.video is not None and clip.video_path is not None and self.video != Path(clip.video_path)
-        # Takes stand in for their clip, unless one of them had to stay out.
-        left_out = self.video is None and (not self.takes or bool(self.note))
-        full = embeds.full_clip_line(gallery, left_out=left_out, reduced=reduced)
-        return [line for line in (f"⚠️ {self.note}" if self.note else "", full) if line]
-
-
-def storyboard_name(clip: Clip) -> str:
-    return f"storyboard-{clip.id}.png"
-
-
-def take_name(clip: Clip, number: int) -> str:
-    return f"clip-{clip.id}-take-{number}.mp4"
-
-
-def fit_video(video: Path, limit: int, out_dir: Path, *, stem: str | None = None) -> tuple[Path | None, str]:
-    """The video within `limit` bytes (re-encoded once per size, into `out_dir` as `<stem>-<limit>.mp4`),
-    or None and why not (in the current language; asyncio.to_thread carries it over). Blocking (it may
-    encode): run it in a thread."""
-    if video.stat().st_size <= limit:
-        return video, ""
-    fitted = out_dir / f"{stem or video.stem}-{limit}.mp4"
-    if fitted.is_file():  # fit_to_limit only ever writes whole files
-        return fitted, ""
-    try:
-        return fit_to_limit(video, limit, fitted), ""
-    except ReelbotError as error:
-        return None, error_message(error)
-    except Exception:  # the encoder gives up in its own ways at absurdly low bitrates
-        log.exception("could not fit %s into %s bytes", video, limit)
-        return None, _("The video is too large for this server's upload limit.")
-
-
-def prepare_upload(
-    clip: Clip, limit: int, out_dir: Path, *, storyboard: bool = True, takes: list[Path | None] | None = None
-) -> Upload:
-    """The clip's video within `limit` bytes (re-encoded when needed), plus the storyboard when both fit.
-    For a clip of takes, given its takes' videos (`studio.takes.take_videos`): the contact sheet and each
-    take's own video instead (`prepare_takes`). Blocking (it may encode): run it in a thread."""
-    board = Path(clip.storyboard_path) if storyboard and clip.storyboard_path else None
-    board = board if board is not None and board.is_file() else None
-    if takes:
-        return prepare_takes(clip, takes, board, limit, out_dir)
-    video = Path(clip.video_path) if clip.video_path else None
-    if video is None or not video.is_file():
-        return Upload(None, board if board and board.stat().st_size <= limit else None,
-                      _("The video file has gone missing, sorry."))
-    fitted, note = fit_video(video, limit, out_dir, stem=f"clip-{clip.id}")
-    if fitted is None:
-        return Upload(None, board if board and board.stat().st_size <= limit else None, note)
-    video = fitted
-    if board is not None and video.stat().st_size + board.stat().st_size > limit:
-        board = None
-    return Upload(video, board)
-
-
-def prepare_takes(clip: Clip, takes: list[Path | None], board: Path | None, limit: int, out_dir: Path) -> Upload:
-    """The grid preview of a clip of takes within `limit` bytes in all: the contact sheet `board` first (the
-    picture the Pick buttons refer to), then each take's short video, re-encoded to its share of the room
-    left when needed; a take that still doesn't fit (or is no longer cached) stays out, and the note says
-    which. Blocking (it may encode)."""
-    board = board if board is not None and board.stat().st_size <= limit else None
-    room = limit - (board.stat().st_size if board is not None else 0)
-    sizes = [video.stat().st_size if video is not None else 0 for video in takes]
-    kept: list[tuple[int, Path]] = []
-    left_out: list[int] = []
-    for number, video in enumerate(takes, start=1):
-        # Takes that fit together as they are go up untouched; otherwise each gets an even share of the room.
-        share = room if sum(sizes[number - 1:]) <= room else room // (len(takes) - number + 1)
-        fitted = fit_video(video, share, out_dir, stem=f"clip-{clip.id}-take-{number}")[0] if video else None
-        if fitted is None or fitted.stat().st_size > share:
-            left_out.append(number)
-            continue
-        kept.append((number, fitted))
-        room -= fitted.stat().st_size
-    note = ""
-    if left_out:
-        note = ngettext("Take {takes} couldn't be attached within this server's upload limit; the contact sheet "
-                        "shows it.",
-                        "Takes {takes} couldn't be attached within this server's upload limit; the contact sheet "
-                        "shows them.",
-                        len(left_out), takes=", ".join(map(str, left_out)))  # fmt: skip
-    return Upload(None, board, note, tuple(kept))
-
-
-def too_large(error: discord.HTTPException) -> bool:
-    return error.status == 413 or error.code == _TOO_LARGE
 
 
 # --- the loop ---------------------------------------------------------------------------------------
@@ -205,6 +83,10 @@ class Delivery:
         # Delivered since the last read of finished jobs: that read may predate the delivery's record.
         self._delivered: set[int] = set()
         self._shown: dict[int, tuple] = {}
+        # By job: the text its status message shows now, and the notes it keeps under the progress line
+        # until the clip is posted ("your picture was center-cropped").
+        self._text: dict[int, str] = {}
+        self._notes: dict[int, tuple[str, ...]] = {}
         self._edited_at: dict[int, float] = {}
         self._tries: dict[int, int] = {}
         # Status messages an interaction is still filling in; editing them meanwhile would race it.
@@ -228,6 +110,14 @@ class Delivery:
     @property
     def upload_dir(self) -> Path:
         return self.studio.config.media_dir / "uploads"
+
+    def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+        """The status message of a freshly queued clip (`views.status_message`), remembered so later
+        progress edits keep its notes and are made only when its text changes."""
+        fields = status_message(accepted, credit=credit)
+        self._notes[accepted.job.id] = tuple(f"ℹ️ {say(note)}" for note in accepted.notes)
+        self._text[accepted.job.id] = fields["content"]
+        return fields
 
     @contextmanager
     def hold(self, message_id: int) -> Iterator[None]:
@@ -266,9 +156,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self._edit_status(origin, **status_message(item.accepted))
+                        await self.edit_status(origin, **self.status(item.accepted))
                     elif item.error is not None:
-                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
@@ -313,14 +203,18 @@ class Delivery:
             due.append((urgency(view), view, origin, key))
         due.sort(key=lambda item: item[0])
         for _urgency, view, origin, key in due:
-            if view.job.id in self._delivering or not self.budget.try_take(origin.channel_id):
+            job_id = view.job.id
+            with use(origin.language):  # the status message's language (the server's: everyone reads it)
+                text = "\n".join([embeds.progress_line(view), *self._notes.get(job_id, ())])
+            if text == self._text.get(job_id):
+                self._shown[job_id] = key  # nothing a member would see changed: no edit
+                continue
+            if job_id in self._delivering or not self.budget.try_take(origin.channel_id):
                 continue  # the channel's budget is spent: the newest text goes out on a later tick
-            self._shown[view.job.id], self._edited_at[view.job.id] = key, now
-            with use(origin.language):  # the requester's status message: the requester's language
-                text = embeds.progress_line(view)
-            await self._edit_status(origin, budgeted=True, content=text)
+            self._shown[job_id], self._edited_at[job_id], self._text[job_id] = key, now, text
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -366,15 +260,14 @@ class Delivery:
                 log.warning("delivery of clip %s failed (%r), will retry", view.clip.id, error)
                 return
             log.error("giving up delivering clip %s after %d tries", view.clip.id, tries, exc_info=error)
-        for cache in (self._shown, self._edited_at, self._tries):
+        for cache in (self._shown, self._edited_at, self._tries, self._text, self._notes):
             cache.pop(job.id, None)
-        # Recorded before the cosmetic status edit, so a crash in between never posts the clip twice.
+        # Recorded before the status message goes, so a crash in between never posts the clip twice.
         await self.studio.mark_delivered(job, posted_id)
         self._delivered.add(job.id)
         if posted_id is not None:
-            link = embeds.message_link(origin.guild_id, origin.channel_id, posted_id)
-            with use(origin.language):
-                await self._edit_status(origin, content=embeds.outcome_line(view, link=link), view=None)
+            # The post replaces the status message: one lasting message per request.
+            await self._retire_status(origin)
             for hook in self.after_post:
                 try:
                     await hook(view, origin, posted_id)
@@ -386,7 +279,7 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip))
+        credit = await clip_credits(self.studio, clip, yours=True)
         gallery = await self.gallery_link(clip)
         key = await self.studio.begin_delivery(view.job)  # recorded before the send (bot.delivery_once)
         assert self.bot.user is not None
@@ -419,7 +312,7 @@ class Delivery:
         clip: Clip,
         origin: Origin,
         upload: Upload,
-        credit: str,
+        credit: embeds.Credits,
         gallery: str | None,
         nonce: str,
     ) -> discord.Message:
@@ -427,24 +320,40 @@ class Delivery:
         content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
                                   clip_id=clip.id), *upload.text(clip, gallery)])
         await self.budget.take(origin.channel_id)
+        settings = await self.studio.settings(clip.guild_id) if clip.guild_id is not None else None
+        view = posted_view(clip, can_extend=settings is None or len(clip.recipes) < settings.max_shots,
+                           can_enter=await ChallengeService(self.studio).takes_entries(clip.guild_id))
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credit, image=image, gallery=gallery),
             files=upload.files(clip),
-            view=posted_view(clip),
+            view=view,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
             nonce=nonce,  # with enforce_nonce: a re-send within Discord's window returns this same message
         )
 
+    async def _retire_status(self, origin: Origin) -> None:
+        """Delete the status message once its clip is posted (a moderator may have removed it already)."""
+        if origin.status_message_id is None:
+            return
+        await self.budget.take(origin.channel_id)
+        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        try:
+            await channel.get_partial_message(origin.status_message_id).delete()
+        except discord.HTTPException as error:
+            log.info("could not delete status message %s: %s", origin.status_message_id, error)
+
     async def post_outcome(self, view: JobView, origin: Origin) -> None:
+        """A cancelled or failed request: its status message becomes one short line (the card, its shot list
+        and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
-        edited = await self._edit_status(origin, content=text, view=None)
-        if view.job.status == "failed" or not edited:
-            channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-            key = await self.studio.begin_delivery(view.job)
-            await self.budget.take(origin.channel_id)
-            await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
-                               nonce=key.nonce)
+        if await self.edit_status(origin, content=text, embed=None, view=None):
+            return
+        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
+        await self.budget.take(origin.channel_id)
+        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
+                           nonce=key.nonce)
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
         """The bot may no longer post in the channel: say so where it still can (status message, DM)."""
@@ -457,7 +366,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -15,7 +15,7 @@ from bot.challenge_views import service_of
 from bot.host import host_of
 from bot.members import interaction_member
 from bot.origin import upload_limit
-from bot.posting import fit_video
+from bot.uploads import fit_video
 from bot.replies import report_error
 from bot.views import queue_from_interaction
 from studio.challenges import MAX_TURN_CHARS

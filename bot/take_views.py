@@ -49,8 +49,11 @@ def takes_view(clip: Clip) -> discord.ui.View:
     return view
 
 
-def posted_view(clip: Clip) -> discord.ui.View:
-    """The buttons a finished clip is posted with: Pick for takes; the clip buttons, with Finalize on drafts."""
+def posted_view(clip: Clip, *, can_extend: bool = True, can_enter: bool = True) -> discord.ui.View:
+    """The buttons a finished clip is posted with: Pick for takes; the clip buttons, with Finalize on drafts,
+    Extend only while the clip has room for another shot (`can_extend`) and Enter challenge only while a
+    challenge takes entries (`can_enter`): no button leads to a refusal."""
     if clip.remix_kind == "takes":
         return takes_view(clip)
-    return clip_view(clip.id, draft=is_draft(clip))
+    left_out = {name for name, shown in (("extend", can_extend), ("submit", can_enter)) if not shown}
+    return clip_view(clip.id, draft=is_draft(clip), left_out=left_out)

@@ -6,7 +6,7 @@ through here once, where it enters, before it is stored, shown or drawn.
 - NFC (Unicode's canonical composition, what Discord and browsers send): "e" + combining acute and "é"
   are one name. Not NFKC: that would turn "①" into "1" and full-width text into ASCII in titles.
 - Control characters go: terminal escape sequences whole (a name that repaints the operator's console),
-  C0/C1 controls, and the bidirectional overrides and isolates (U+202A-202E, U+2066-2069) that make a
+  C0/C1 controls (each leaves a space, so the words it stood between stay two), and the bidirectional overrides and isolates (U+202A-202E, U+2066-2069) that make a
   name display reversed. Line breaks are kept where the field is `multiline`, else become spaces; the
   marks scripts need (ZWJ in emoji, RLM/LRM in Hebrew and Arabic) stay.
 
@@ -52,9 +52,9 @@ def clean(text: str, *, multiline: bool = False) -> str:
         code = ord(char)
         if char in _LINE_BREAKS:
             kept.append("\n" if multiline else " ")
-        elif char == "\t":
-            kept.append(" ")
-        elif char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+        elif char == "\t" or unicodedata.category(char) == "Cc":
+            kept.append(" ")  # a control between two words still separates them ("a\x07cat" is two words)
+        elif char in _BIDI_CONTROLS:
             continue
         elif _is_noncharacter(code):
             kept.append("\ufffd")

@@ -39,6 +39,8 @@ LICENCES: dict[str, Licence] = {
     "cogvideox-2b": Licence("apache-2.0", "model card: license apache-2.0 (CogVideoX-2b only; not the 5B)"),
     # FastVideo releases "model weights, training recipe, and dataset under the Apache-2.0 license".
     "fastwan2.2-ti2v-5b": Licence("apache-2.0", "model card: license apache-2.0 (FastVideo, hao-ai-lab)"),
+    # The LLM planner (`reelbot models pull planner`): the 1.5B size is Apache-2.0; the 3B is not.
+    "planner": Licence("apache-2.0", "model card: license apache-2.0 (Qwen2.5-1.5B-Instruct)"),
     "tiny-wan": _OURS,
     "tiny-wan2.2": _OURS,
     "tiny-ltx": _OURS,

@@ -10,6 +10,7 @@ import errno
 import importlib.util
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -23,8 +24,10 @@ PULL_PATTERNS = ["model_index.json", "scheduler/*", "text_encoder/*", "tokenizer
 DISTILLED_COMPONENTS = ("scheduler", "transformer")
 
 
-def pull_patterns(preset: ModelPreset) -> list[str]:
-    """What `reelbot models pull` fetches of the preset's repo."""
+def pull_patterns(preset: "ModelPreset | PlannerModel") -> list[str]:
+    """What `reelbot models pull` fetches of the preset's (or the planner's) repo."""
+    if isinstance(preset, PlannerModel):
+        return list(preset.patterns)
     if preset.distilled_from is None:
         return PULL_PATTERNS
     return ["model_index.json", *(f"{component}/*" for component in DISTILLED_COMPONENTS)]
@@ -33,8 +36,43 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin")
 SPIECE_PACKAGES = {"sentencepiece": "sentencepiece", "google.protobuf": "protobuf"}
 
 
-def pull_command(preset: ModelPreset) -> str:
+@dataclass(frozen=True)
+class PlannerModel:
+    """The LLM planner's weights (a transformers chat model, not a diffusers preset): `reelbot models pull
+    planner` puts them in <home>/models/planner, where studio.config.expander_config finds them.
+
+    Qwen2.5-1.5B-Instruct (https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct): Apache-2.0 (the 3B size is
+    not: Qwen Research License), writes JSON to a schema reliably, reads all eleven request languages, and
+    at 3.1 GB in bf16 sits beside a video model on one GPU (generation.placement.PLANNER_VRAM_GB)."""
+
+    name: str = "planner"
+    repo_id: str = "Qwen/Qwen2.5-1.5B-Instruct"
+    licence: str = "Apache-2.0"
+    download_gb: float = 3.1
+    local: bool = False
+    patterns: tuple[str, ...] = ("config.json", "generation_config.json", "*.safetensors", "*.safetensors.index.json",
+                                 "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt")
+    marker: str = "config.json"
+
+
+PLANNER = PlannerModel()
+
+
+def pull_command(preset: ModelPreset | PlannerModel) -> str:
     return f"reelbot models pull {preset.name}"
+
+
+def check_planner_folder(folder: Path) -> str | None:
+    """None when `folder` holds a complete chat model (config, tokenizer, every weight shard), else what is
+    wrong (one line)."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        return "not downloaded" if not folder.exists() or not any(folder.iterdir()) else "no config.json"
+    if any((folder / ".cache" / "huggingface" / "download").rglob("*.incomplete")):
+        return "download not finished"
+    if not (folder / "tokenizer.json").is_file() and not (folder / "vocab.json").is_file():
+        return "no tokenizer"
+    return _check_weights(folder, "the planner")
 
 
 def check_model_folder(folder: Path, preset: ModelPreset) -> str | None:
@@ -75,17 +113,23 @@ def _check_component(path: Path, component: str) -> str | None:
         return None if any(path.glob("*.json")) or any(path.glob("*.model")) else f"{component}/ is empty"
     if not (path / "config.json").is_file():
         return f"{component}/config.json is missing"
+    return _check_weights(path, f"{component}/")
+
+
+def _check_weights(path: Path, label: str) -> str | None:
+    """Every shard a weight index lists is there, or (no index) some non-empty weight file is; problems
+    start with `label` ("transformer/", "the planner")."""
     for index_file in path.glob("*.index.json"):
         try:
             shards = set(json.loads(index_file.read_text())["weight_map"].values())
         except (OSError, ValueError, KeyError):
-            return f"{component}/{index_file.name} is unreadable"
+            return f"{label.rstrip('/')}/{index_file.name} is unreadable"
         missing = sorted(shard for shard in shards if not (path / shard).is_file())
         if missing:
-            return f"{component}/ lacks {len(missing)} weight file(s), e.g. {missing[0]}"
+            return f"{label} lacks {len(missing)} weight file(s), e.g. {missing[0]}"
         return None
     if not any(p.suffix in WEIGHT_SUFFIXES and p.stat().st_size > 0 for p in path.iterdir()):
-        return f"{component}/ has no weights"
+        return f"{label} has no weights"
     return None
 
 
@@ -140,9 +184,10 @@ Downloader = Callable[..., str]
 
 
 def pull(
-    preset: ModelPreset, models_dir: Path, *, source: Path | None = None, download: Downloader | None = None
+    preset: ModelPreset | PlannerModel, models_dir: Path, *, source: Path | None = None,
+    download: Downloader | None = None,
 ) -> Path:
-    """Download the preset into models_dir/<name> and check it; returns the folder.
+    """Download the preset (or the LLM planner, PLANNER) into models_dir/<name> and check it; returns the folder.
 
     From the hub with huggingface_hub.snapshot_download (progress bars; an interrupted pull resumes where it
     stopped), or from `source`, a local copy of the repo (a USB disk, a share), copying only what is missing.
@@ -158,7 +203,7 @@ def pull(
     target.mkdir(parents=True, exist_ok=True)
     try:
         if source is not None:
-            _copy_missing(Path(source), target, pull_patterns(preset))
+            _copy_missing(Path(source), target, preset)
         else:
             if download is None:
                 from huggingface_hub import snapshot_download as download
@@ -179,19 +224,20 @@ def pull(
             fix="check the connection (or HF_TOKEN) and run the same command again: it resumes",
             detail=repr(exc),
         ) from exc
-    problem = check_model_folder(target, preset)
+    problem = check_planner_folder(target) if isinstance(preset, PlannerModel) else check_model_folder(target, preset)
     if problem is not None:
         raise ModelUnavailableError("The download of {model} is not usable: {problem}.", model=preset.name, problem=problem,
                                     fix=f"run `{pull_command(preset)}` again")  # fmt: skip
     return target
 
 
-def _copy_missing(source: Path, target: Path, patterns: list[str]) -> None:
+def _copy_missing(source: Path, target: Path, preset: ModelPreset | PlannerModel) -> None:
     from tqdm import tqdm
 
-    if not (source / "model_index.json").is_file():
-        raise ModelUnavailableError("{source} is not a diffusers model folder (no model_index.json).", source=source)
-    files = [p for pattern in patterns for p in source.glob(pattern) if p.is_file()]
+    marker = preset.marker if isinstance(preset, PlannerModel) else "model_index.json"
+    if not (source / marker).is_file():
+        raise ModelUnavailableError("{source} is not a copy of the model (no {marker}).", source=source, marker=marker)
+    files = [p for pattern in pull_patterns(preset) for p in source.glob(pattern) if p.is_file()]
     todo = [p for p in files if not _same_size(p, target / p.relative_to(source))]
     with tqdm(total=sum(p.stat().st_size for p in todo), unit="B", unit_scale=True, desc="copying") as bar:
         for path in todo:

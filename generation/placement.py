@@ -18,12 +18,16 @@ from typing import Literal
 
 from generation.licences import allowed_unasked
 from generation.model_files import check_model_folder
-from generation.registry import PRESETS, ModelPreset
+from generation.registry import PRESETS, ModelPreset, clip_models
 
 log = logging.getLogger(__name__)
 
 Tier = Literal["gpu", "model", "group"]
 GB = 1e9
+# GPU memory the LLM planner (Qwen2.5-1.5B-Instruct in bf16: 3.1 GB of weights, its KV cache for a 3k-token
+# prompt and a CUDA context) takes when it runs beside the video model (prompts.expand, backend
+# "transformers"); `auto` and the placement tier leave it free.
+PLANNER_VRAM_GB = 4.0
 # Best first: what `auto` picks among presets whose weights are present and that fit; a preset whose
 # licence is restricted (generation.licences: ltx-video) only when the operator accepted it.
 QUALITY_ORDER = ("wan2.2-ti2v-5b", "wan-1.3b", "ltx-video", "cogvideox-2b")
@@ -85,8 +89,11 @@ def free_memory(device: str) -> int | None:
     return torch.cuda.mem_get_info(torch.device(device))[0]
 
 
-def placement_tier(preset: ModelPreset, free_bytes: int | None) -> Tier:
-    """The fastest tier whose memory need fits `free_bytes` (None: not a GPU, everything on the device)."""
+def placement_tier(preset: ModelPreset, free_bytes: int | None, reserve_bytes: int = 0) -> Tier:
+    """The fastest tier whose memory need fits `free_bytes` less `reserve_bytes` (memory another resident,
+    the LLM planner, will take; None: not a GPU, everything on the device)."""
+    if free_bytes is not None:
+        free_bytes -= reserve_bytes
     if free_bytes is None or free_bytes >= preset.vram_gb * GB:
         return "gpu"
     if free_bytes >= preset.vram_offload_gb * GB:
@@ -104,20 +111,29 @@ def weights_present(models_dir: Path, preset: ModelPreset) -> bool:
     return check_model_folder(Path(models_dir) / preset.name, preset) is None
 
 
+def loadable_presets(models_dir: Path) -> list[str]:
+    """The presets this host's render workers can load, best first (QUALITY_ORDER): those whose weights are
+    complete in models_dir; the tiny test presets (random weights: noise) only when no real one is. Distilled
+    checkpoints are not offered: they render drafts of their base (registry.clip_models)."""
+    present = [name for name in QUALITY_ORDER if weights_present(models_dir, PRESETS[name])]
+    return present or [name for name in clip_models() if PRESETS[name].local]
+
+
 def choose_model(
-    models_dir: Path, gpu_list: list[Gpu] | None = None, *, accepted: frozenset[str] = frozenset()
+    models_dir: Path, gpu_list: list[Gpu] | None = None, *, accepted: frozenset[str] = frozenset(),
+    reserve_bytes: int = 0,
 ) -> tuple[str, str | None]:
     """The model `auto` stands for, and a warning for the operator (None when all is well).
 
     The best real preset (QUALITY_ORDER) whose weights are in models_dir, whose licence is permissive or in
-    `accepted`, and whose group-offload floor fits the largest GPU; `tiny` only without a GPU or without any
-    such preset downloaded.
+    `accepted`, and whose offload floor fits the largest GPU less `reserve_bytes` (PLANNER_VRAM_GB when the
+    LLM planner runs on it too); `tiny` only without a GPU or without any such preset downloaded.
     """
     gpu_list = gpus() if gpu_list is None else gpu_list
     if not gpu_list:
         return "tiny", ("No CUDA GPU found: using the tiny test model, which renders noise, not video. "
                         "Run `reelbot doctor` to see why.")  # fmt: skip
-    largest = max(gpu.total for gpu in gpu_list)
+    largest = max(gpu.total for gpu in gpu_list) - reserve_bytes
     present = [name for name in QUALITY_ORDER
                if allowed_unasked(name, accepted) and weights_present(models_dir, PRESETS[name])]  # fmt: skip
     for name in present:

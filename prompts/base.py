@@ -60,15 +60,18 @@ class ExpanderConfig:
     model), 'transformers' (local chat model `model_id`, a hub id or a directory, on `device` or the GPU
     when there is one) or 'openai' (any OpenAI-compatible server at `base_url`, e.g. vLLM, llama.cpp,
     Ollama; DEFAULT_BASE_URL when unset). LLM backends fall back to rules on any failure.
-    `timeout` bounds one LLM call in seconds (one HTTP attempt; local generation time); `retries` extra
-    HTTP attempts after 5xx/timeouts, `retry_backoff` seconds before the first retry (doubling);
-    `json_mode` asks the server for response_format json_object (not every server supports it)."""
+    `budget` is the one time limit of a request, in seconds, across every attempt and wait (a `Retry-After`
+    is honoured when it fits in what is left); past it the rules answer, with a note. `timeout` bounds one
+    LLM call (one HTTP attempt; local generation time) within the budget; `retries` extra HTTP attempts after
+    5xx/429/timeouts, `retry_backoff` seconds before the first retry (doubling); `json_mode` asks the server
+    for response_format json_object (not every server supports it)."""
 
     backend: str = "auto"
     model_id: str = "Qwen/Qwen2.5-1.5B-Instruct"
     base_url: str = ""
     api_key: str = field(default="", repr=False)
-    timeout: float = 60.0
+    budget: float = 20.0
+    timeout: float = 20.0
     retries: int = 2
     retry_backoff: float = 0.5
     max_new_tokens: int = 1536

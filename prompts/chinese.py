@@ -17,9 +17,8 @@ _TABLES = {"time": TIMES, "weather": WEATHER, "mood": MOODS, "style": STYLES}
 
 def to_simplified(text: str, language: str) -> str:
     """Traditional Chinese text in Simplified characters (zh-TW's character map), so the dictionary reads it."""
-    data = language_data(language)
-    table = str.maketrans(data.text("traditional"), data.text("simplified")) if data.text("traditional") else None
-    return text.translate(table) if table else text
+    pairs = language_data(language).words("to_simplified")
+    return text.translate(str.maketrans({pair[0]: pair[1] for pair in pairs})) if pairs else text
 
 
 

@@ -67,12 +67,17 @@ def coerce_shot_list(data: Any, *, defaults: ShotList, backend: Backend, bible: 
 
 
 def fit_shot_count(shot_list: ShotList, count: int | None, filler: ShotList,
-                   total_seconds: float | None = None) -> ShotList:
+                   total_seconds: float | None = None, subject: str = "") -> ShotList:
     """Trim to `count` shots, or pad with the rule-based shots for the positions the model did not fill
-    (`filler` should be built under the same bible, so the padding matches)."""
+    (`filler` should be built under the same bible, so the padding matches); padding shots that show the
+    `subject` come first, so a padded clip never loses who it is about."""
     if count is None or len(shot_list.shots) == count:
         return shot_list
-    shots = [*shot_list.shots[:count], *filler.shots[len(shot_list.shots):count]]
+    missing = count - len(shot_list.shots)
+    spare = [*filler.shots[len(shot_list.shots):], *filler.shots[:len(shot_list.shots)]]
+    head = subject.split()[-1].lower() if subject.split() else ""
+    spare.sort(key=lambda shot: head not in f"{shot.subject} {shot.action}".lower())  # stable: order kept
+    shots = [*shot_list.shots[:count], *spare[:max(0, missing)]]
     durations = fit_durations([shot.duration for shot in shots], total_seconds)
     shots = [shot.model_copy(update={"duration": seconds}) for shot, seconds in zip(shots, durations, strict=True)]
     return shot_list.model_copy(update={"shots": shots})

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from common.text import N_, Text
 from prompts.base import Expander, ExpanderConfig, ExpandOptions
 from prompts.llm import LLMExpander
 from prompts.local_llm import TransformersExpander
@@ -23,8 +24,9 @@ BACKENDS = ("auto", "rules", "transformers", "openai")
 
 
 class FallbackExpander:
-    """Runs `primary`; on any error, an empty or invalid reply, or after `timeout` seconds, answers with
-    `fallback` (rules) instead. The ShotList's `backend` says which one produced it."""
+    """Runs `primary`; on any error, an empty or invalid reply, or after `timeout` seconds (the request's
+    whole budget), answers with `fallback` (rules) instead, with a note saying so. The ShotList's `backend`
+    says which one produced it."""
 
     def __init__(self, primary: Expander, fallback: Expander | None = None, *, timeout: float | None = None
                  ) -> None:
@@ -37,9 +39,14 @@ class FallbackExpander:
             return await asyncio.wait_for(self.primary.expand(request, options), self.timeout)
         except Exception as error:  # every failure of the primary has the same remedy
             name = getattr(self.primary, "backend", type(self.primary).__name__)
+            late = isinstance(error, TimeoutError) or "budget" in str(error)
             reason = "timed out" if isinstance(error, TimeoutError) else f"{type(error).__name__}: {error}"
             log.warning("%s expander failed (%s); using the rule-based expander", name, reason)
-            return await self.fallback.expand(request, options)
+            plan = await self.fallback.expand(request, options)
+            note = Text.of(N_("The writer model took longer than {seconds} s, so the rules wrote this plan."),
+                           seconds=f"{self.timeout:g}") if late and self.timeout else \
+                Text.of(N_("The writer model could not plan this request, so the rules wrote this plan."))
+            return plan.model_copy(update={"notes": [*plan.notes, note]})
 
 
 def resolve_backend(config: ExpanderConfig) -> str:
@@ -74,6 +81,7 @@ def model_on_disk(model_id: str) -> bool:
 
 
 def build_expander(config: ExpanderConfig) -> Expander:
+    """The expander `config` asks for (`auto` resolved here), LLM backends behind FallbackExpander."""
     backend = resolve_backend(config)
     if backend != config.backend:
         log.info("expander backend auto: using %s", backend)
@@ -81,10 +89,10 @@ def build_expander(config: ExpanderConfig) -> Expander:
     if config.backend == "rules":
         return RuleBasedExpander()
     if config.backend == "transformers":
-        # Generation stops itself at `timeout` (max_time); the margin covers prompt encoding and parsing.
-        # A first call that is still loading weights falls back and the load carries on for the next one.
-        return FallbackExpander(TransformersExpander(config), timeout=config.timeout * 1.5)
+        # Generation stops itself at `timeout` (max_time) within the budget; a first call that is still
+        # loading weights falls back and the load carries on for the next one.
+        return FallbackExpander(TransformersExpander(config), timeout=config.budget)
     if config.backend == "openai":
-        # Each HTTP attempt has its own timeout, so retries are bounded without an outer deadline.
-        return FallbackExpander(OpenAIExpander(config))
+        # The client spends the budget across attempts and Retry-After waits; the outer bound is the same.
+        return FallbackExpander(OpenAIExpander(config), timeout=config.budget)
     raise ValueError(f"unknown expander backend {config.backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -127,8 +127,10 @@ def languages() -> tuple[Language, ...]:
 
 def in_play(code: str) -> tuple[Language, ...]:
     """The languages whose option words a request in `code` is read with: its own and English (members
-    mix English option words into any language: "一只猫, 3 shots, vertical")."""
-    return tuple(dict.fromkeys((language(code), language("en"))))
+    mix English option words into any language: "一只猫, 3 shots, vertical"); Chinese in either script is
+    read with both Chinese files (a Simplified request with a Traditional word in it, "四个镜頭")."""
+    chinese = ("zh-CN", "zh-TW") if code.startswith("zh") else ()
+    return tuple(dict.fromkeys((language(code), *map(language, chinese), language("en"))))
 
 
 # --- templates ---------------------------------------------------------------------------------------------

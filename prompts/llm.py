@@ -1,14 +1,17 @@
 """What the LLM backends share: prompt in, reply text out, reply parsed and held to the request.
 
 The option grammar runs first (through the rule-based plan of the same request): its shot count, durations,
-aspect, style and beats go to the model as constraints, and the model's shot list is then checked against
-them, repaired where it strays (count, durations, style, aspect), or rejected (FallbackExpander then answers
-with the rules, and the reason is logged).
+aspect, style, things to keep out and beats go to the model as constraints, and the model's shot list is
+then checked against them, repaired where it strays (count, durations, style, aspect, a dropped thing, what
+to keep out; prompts.hold), or rejected (a swapped subject, nothing kept; FallbackExpander then answers with
+the rules, and the reason is logged). Every reply passes through common.intake.from_endpoint (cleaned, the
+secrets this process holds redacted) before anything reads it, so a secret never reaches a stored plan.
 """
 from __future__ import annotations
 
 import dataclasses
 
+from common.intake import from_endpoint
 from prompts.base import ExpanderConfig, ExpandOptions
 from prompts.coerce import coerce_shot_list, fit_shot_count
 from prompts.compose import join_within, shorten, style_description
@@ -16,8 +19,9 @@ from prompts.errors import ExpansionError
 from prompts.faithful import content_words, missing_words
 from prompts.messages import chat_messages
 from prompts.reply_json import json_candidates, strip_reasoning
-from prompts.request import RequestFacts, parse_request
-from prompts.rules import SLOW_MOTION_STYLE, RuleBasedExpander, plan_durations
+from prompts.hold import english_reference, hold_negatives, hold_nouns, hold_style
+from prompts.request import RequestFacts, parse_request, style_key as _style_key
+from prompts.rules import SLOW_MOTION_STYLE, RuleBasedExpander, beat_cores, plan_durations
 from prompts.schema import Backend, ShotList
 
 # An English request none of whose content words (of at least this many) reach the model's prompts was not
@@ -42,7 +46,9 @@ class LLMExpander:
         options = options or ExpandOptions()
         facts = parse_request(request)
         plan = self._rules.build(facts, options)
-        reply = await self.complete(chat_messages(request, facts, options, plan))
+        # Whichever backend wrote it (a local model can echo a secret from its context too), the reply is
+        # cleaned and redacted (common.intake) before anything reads it.
+        reply = from_endpoint(await self.complete(chat_messages(request, facts, options, plan)), self.config.api_key)
         return self.parse_reply(reply, facts, options)
 
     def parse_reply(self, reply: str, facts: RequestFacts, options: ExpandOptions) -> ShotList:
@@ -69,13 +75,19 @@ class LLMExpander:
             if truncated and len(shot_list.shots) < count:
                 raise ExpansionError(f"the reply was cut off after {len(shot_list.shots)} of {count} shots")
             filler = self._rules.build(facts, dataclasses.replace(options, shots=count, bible=shot_list.bible))
-            shot_list = fit_shot_count(shot_list, count, filler)
-        if facts.language == "en":
+            shot_list = fit_shot_count(shot_list, count, filler, subject=facts.subject)
+        if english_reference(facts):
+            cores = beat_cores(facts, options)
             written = " ".join(shot.prompt for shot in shot_list.shots)
-            asked = content_words(facts.text)
-            missing = missing_words(facts.text, written)
+            asked = content_words(" ".join(cores))
+            missing = missing_words(" ".join(cores), written)
             if len(asked) >= MIN_CONTENT_WORDS and len(missing) == len(asked):
                 raise ExpansionError(f"the shot list leaves out everything asked for: {', '.join(missing[:8])}")
+            if facts.names_subject and not options.bible:
+                shot_list = hold_nouns(shot_list, facts.subject, cores)
+        shot_list = hold_style(shot_list, _style_key(options.style_text(facts)) or facts.style
+                               if options.style_text(facts) else None)
+        shot_list = hold_negatives(shot_list, facts.negative)
         notes = list(plan.notes)
         durations = plan_durations([shot.duration for shot in shot_list.shots], facts, options, notes)
         bible, shots = _with_look(shot_list, _look(facts, options))

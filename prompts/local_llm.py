@@ -44,7 +44,7 @@ class TransformersExpander(LLMExpander):
                     **inputs,
                     max_new_tokens=self.config.max_new_tokens,
                     # Stops generation itself, so a timed-out request does not keep the device busy.
-                    max_time=self.config.timeout,
+                    max_time=min(self.config.timeout, self.config.budget),
                     repetition_penalty=1.05,
                     pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None
                     else tokenizer.eos_token_id,

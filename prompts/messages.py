@@ -18,6 +18,15 @@ from prompts.schema import ShotList
 LANGUAGE_NAMES = {code: language(code).name for code in CODES}
 
 
+# The frame every shot is composed for, as the model is told it.
+FRAMES = {
+    "9:16": "vertical 9:16 (portrait, taller than wide): compose every shot for a tall phone frame, subject centred",
+    "16:9": "horizontal 16:9 (widescreen): compose every shot for a wide frame",
+    "1:1": "square 1:1: compose every shot for a square frame, subject centred",
+    "": "the video model's native landscape frame",
+}
+
+
 def read_template(name: str) -> str:
     return files("prompts").joinpath("templates", name).read_text(encoding="utf-8")
 
@@ -61,6 +70,7 @@ def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions, plan:
     else:
         duration = "your choice (2 to 4 seconds per shot)"
     camera = ", ".join(part for part in (facts.asked.camera_size, facts.asked.camera_move) if part)
+    avoid = ", ".join([*((options.negative,) if options.negative else ()), *facts.negative]) or "nothing special"
     cores = beat_cores(facts, options)
     beats = "\n".join(f"{index}. {beat}" for index, beat in enumerate(cores, 1)) if len(cores) > 1 \
         else "one: the whole request"
@@ -71,6 +81,8 @@ def user_prompt(request: str, facts: RequestFacts, options: ExpandOptions, plan:
         style=style,
         duration=duration,
         camera=camera or "your choice, varied from shot to shot",
+        frame=FRAMES.get(options.frame_shape(facts) or "", FRAMES[""]),
+        avoid=avoid,
         beats=beats,
         bible=bible,
     )

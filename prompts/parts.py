@@ -66,6 +66,9 @@ def _is_verb(words: list[str], index: int, data: Language) -> bool:
     word = words[index].lower().strip(_PUNCT)
     if _phrase_at(words, index, data.words("parts.verbs")) or word in data.words("parts.relatives"):
         return True
+    # A word an article opens is a noun, whatever its ending ("un enfant", "un géant").
+    if index and words[index - 1].lower().strip(_PUNCT) in data.words("parts.articles"):
+        return False
     return any(word.endswith(suffix) and len(word) >= len(suffix) + 3 for suffix in data.words("parts.verb_suffixes"))
 
 

@@ -113,7 +113,7 @@ def parse_request(text: str) -> RequestFacts:
     core, negative = read_negations(core, language)
     looks = {name: find_look(core, name, language) for name in _TABLES}
     if asked.style:
-        looks["style"] = _style_key(asked.style) or looks["style"]
+        looks["style"] = style_key(asked.style) or looks["style"]
     beats = split_beats(core, language) if core else []
     first = beats[0] if beats else ""
     if language.startswith("zh"):
@@ -133,11 +133,13 @@ def is_animate(noun_phrase: str, language: str) -> bool:
     animate = set(language_data(language).words("parts.animate")) or ANIMATE
     words = re.findall(r"[^\W\d_]+", noun_phrase.lower())
     if language_data(language).spaced:
-        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in words)
+        # The head noun decides: "a pirate ship" has no face, "a pirate" has one.
+        heads = words[-1:] if language == "en" else words
+        return any(word in animate or word.rstrip("s") in animate or word[:-2] in animate for word in heads)
     return any(noun in noun_phrase for noun in animate)
 
 
-def _style_key(style: str) -> str | None:
+def style_key(style: str) -> str | None:
     """The lexicon's key for a style the member named ("anime style" -> "anime"), if it knows it."""
     said = style.strip().lower()
     return next((key for key, (_, aliases) in STYLES.items() if said in aliases or said.removesuffix(" style")
@@ -195,7 +197,9 @@ _STYLE_WORDS = re.compile(
 )
 _TIME_WEATHER_PHRASES = re.compile(
     r"\b(?:at|during|in|under|on|by|around)\s+(?:the\s+|a\s+)?"
-    rf"(?:{_aliases(TIMES, WEATHER, latin_only=True)})",
+    rf"(?:{_aliases(TIMES, WEATHER, latin_only=True)})"
+    # Only a phrase the look word ends ("at sunset", "in the rain"): "in a sunny backyard" is a place.
+    r"(?=\s*$|\s*[,.;!?]|\s+(?:and|while|with|then|as|when|on|in|at|near|over|under|by|of|after|before)\b)",
     re.IGNORECASE,
 )
 
@@ -238,6 +242,15 @@ def _parse_english(text: str) -> dict[str, str]:
     text = proper_places(_tidy(text))
     words = text.split()
     verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
+    if verb is not None and verb >= 3 and words[0].lower() in _DETERMINERS and words[verb - 2].lower() != "of" \
+            and words[verb - 1].lower().endswith("s") and not words[verb - 1].lower().endswith(("ss", "'s")):
+        verb -= 1  # "a robot waters plants": of two -s words in a row, the first is the verb
+    if verb is None:
+        # "a robot waters plants": an -s word right after "a/the + noun (+ noun)" is the verb.
+        verb = next((i for i in (2, 3) if len(words) > i + 1 and words[0].lower() in _DETERMINERS
+                     and words[i].lower().endswith("s") and not words[i].lower().endswith(("ss", "'s"))
+                     and words[i].lower() not in _PLACE_PREPS | {"is", "has", "was", "its", "his", "this", "as"}
+                     and words[i + 1].lower() not in ("of", "and")), None)
     # "a robot who gets lost": the subject ends at its relative clause, which belongs to the action.
     relative = next((i for i in range(1, len(words)) if words[i].lower() in _RELATIVES), None)
     if relative is not None and (verb is None or relative < verb):
@@ -279,7 +292,7 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
             if current:
                 objects.append(" ".join(current))
             current = [word]
-        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as"):
+        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as", "to", "for", "with"):
             if current:
                 objects.append(" ".join(current))
             current = []
@@ -302,7 +315,7 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
 
 def is_human(noun_phrase: str) -> bool:
     """True for an English subject with hands ("a barista", "two kids")."""
-    words = re.findall(r"[a-z]+", noun_phrase.lower())
+    words = re.findall(r"[a-z]+", noun_phrase.lower())[-1:]  # the head noun: "a pirate ship" has no hands
     return any(word in _HUMAN or word.rstrip("s") in _HUMAN for word in words)
 
 

@@ -3,11 +3,13 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig) and `[gallery]` (GalleryConfig). Any setting can come from the
-environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig), `[cast]` (CastConfig) and `[models]`
+(ModelsConfig). Any setting can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`;
+the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from contextvars import ContextVar
@@ -83,6 +85,15 @@ class GalleryConfig(BaseModel):
     def public_url(self) -> str:
         """The gallery's address as links show it: `base_url`, else `http://host:port`, without a trailing slash."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class CastConfig(BaseModel):
+    """Members' characters (studio.cast). `approval_timeout_s`: how long a request featuring an "ask me"
+    character waits for its owner's answer before it is refused (seconds; a day by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    approval_timeout_s: float = Field(24 * 3600.0, gt=0)
 
 
 def _known_weights(names: Any) -> Any:
@@ -178,8 +189,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `models`: the
-    sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `cast`,
+    `models`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -201,6 +212,7 @@ class Config(BaseSettings):
     safety: SafetyPolicy = SafetyPolicy()
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
+    cast: CastConfig = CastConfig()
     models: ModelsConfig = ModelsConfig()
     config_file: Path | None = None
 
@@ -275,11 +287,27 @@ def with_auto_model(config: Config) -> Config:
     host (logged, with its warning: tiny renders noise); any other value is kept as it is."""
     if config.default_model != AUTO_MODEL:
         return config
-    from generation.placement import choose_model
+    from generation.placement import GB, PLANNER_VRAM_GB, choose_model
+    from prompts.expand import resolve_backend
 
-    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences))
+    # A planner running on this host's GPU takes its share first (generation.placement.PLANNER_VRAM_GB).
+    reserve = int(PLANNER_VRAM_GB * GB) if resolve_backend(expander_config(config)) == "transformers" else 0
+    name, warning = choose_model(config.models_dir, accepted=frozenset(config.models.accept_licences),
+                                 reserve_bytes=reserve)
     if warning:
         log.warning("default model auto -> %s: %s", name, warning)
     else:
         log.info("default model auto -> %s", name)
     return config.model_copy(update={"default_model": name})
+
+
+PLANNER_FOLDER = "planner"
+
+
+def expander_config(config: Config) -> ExpanderConfig:
+    """`config.expander`, its default model read from <home>/models/planner when `reelbot models pull planner`
+    put it there (a model id or folder set explicitly is kept)."""
+    folder = config.models_dir / PLANNER_FOLDER
+    if config.expander.model_id == ExpanderConfig().model_id and (folder / "config.json").is_file():
+        return dataclasses.replace(config.expander, model_id=str(folder))
+    return config.expander

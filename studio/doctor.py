@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Callable, Iterable
 
-from studio.config import Config
+from generation.model_files import PLANNER, pull_command
 from prompts.expand import resolve_backend
+from studio.config import Config, expander_config
 
 GB = 1e9
 # A bot token is three base64url parts: the bot's user id, a timestamp, an HMAC (Discord developer docs,
@@ -123,10 +124,15 @@ def check_models(config: Config) -> Iterable[Check]:
 def check_llm(config: Config, fetch: Callable[[str, dict], int] | None = None) -> Iterable[Check]:
     """The shot-list planner ("auto" resolved first): rules need nothing; an OpenAI-compatible server must
     answer GET /models."""
-    expander = config.expander
+    expander = expander_config(config)
     backend = resolve_backend(expander)  # what "auto" stands for on this machine
     if backend == "rules":
-        yield Check("planner", True, "rule-based (no LLM)")
+        advice = ""
+        if expander.backend == "auto" and _gpu_here():
+            # A GPU is here but no planner model: the rules plan, and an LLM would plan better.
+            advice = (f"; a GPU is here: `{pull_command(PLANNER)}` ({PLANNER.download_gb:g} GB, {PLANNER.licence}) "
+                      "lets an LLM write the plans")
+        yield Check("planner", True, "rule-based (no LLM)" + advice)
         return
     if backend == "transformers":
         yield Check("planner", True, f"local model {expander.model_id}, loaded at the first request")
@@ -141,6 +147,12 @@ def check_llm(config: Config, fetch: Callable[[str, dict], int] | None = None) -
         return
     yield Check("planner", status == 200, f"{url} answered HTTP {status}",
                 "check [expander] base_url and api_key")  # fmt: skip
+
+
+def _gpu_here() -> bool:
+    from generation.placement import gpus
+
+    return bool(gpus())
 
 
 def _http_status(url: str, headers: dict) -> int:

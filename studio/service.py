@@ -17,9 +17,10 @@ from prompts.schema import ShotList
 from renderqueue import jobs as job_store
 from storage import clips as clip_store
 from storage.aio import AsyncDatabase
+from storage.cast_uses import CastCredit, clip_cast
 from storage.forget import Forgotten, forget_user
 from storage.records import Clip, ClipStatus
-from studio.config import Config, with_auto_model
+from studio.config import Config, expander_config, with_auto_model
 from studio.intake import RequestIntake
 from studio.job_views import JobDesk
 from studio.members import Member, visible_clip
@@ -32,7 +33,7 @@ class Studio(RequestIntake, JobDesk):
     def __init__(self, config: Config, adb: AsyncDatabase, expander: Expander | None = None) -> None:
         self.config = with_auto_model(config)
         self.adb = adb
-        self.expander = expander or build_expander(config.expander)
+        self.expander = expander or build_expander(expander_config(config))
         # Stored requests being finished in the background after the database was busy (studio.busy).
         self.finishing_later: dict[int, asyncio.Task] = {}
 
@@ -61,6 +62,10 @@ class Studio(RequestIntake, JobDesk):
         message is not a clip post."""
         return await self.adb.read(clip_store.find_clip_by_message, message_id)
 
+    async def clip_cast(self, clip_id: int) -> list[CastCredit]:
+        """The characters clip `clip_id` features, credited to their owners ([] for none)."""
+        return await self.adb.read(clip_cast, clip_id)
+
     async def visible_clip(self, member: Member, clip_id: int) -> Clip:
         """The clip, if the member can see it where they are (`Member.sees`). Others get NotFound, the
         same answer as for a clip that doesn't exist."""
@@ -88,11 +93,17 @@ class Studio(RequestIntake, JobDesk):
         (`/forget member`). Idempotent. Raises NotAllowed."""
         if user_id is None or user_id == member.id:
             return await self.adb.write(forget_user, member.id, None)
-        if not member.can_moderate or member.guild_id is None:
+        self.check_may_forget(member, user_id)
+        return await self.adb.write(forget_user, user_id, member.guild_id)
+
+    @staticmethod
+    def check_may_forget(member: Member, user_id: int) -> None:
+        """Raises NotAllowed unless `member` may make Reelbot forget `user_id` (themselves, or anyone in their
+        server as its admin or moderator): checked before a front-end asks them to confirm."""
+        if user_id != member.id and (not member.can_moderate or member.guild_id is None):
             raise NotAllowed(
                 "Only a server admin or moderator can make Reelbot forget another member.", code="not_moderator"
             )
-        return await self.adb.write(forget_user, user_id, member.guild_id)
 
     @staticmethod
     def recipes(clip: Clip) -> list[ShotRender]:

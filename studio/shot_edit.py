@@ -55,6 +55,14 @@ def edit_shot(shot: Shot, bible: StyleBible, note: str, written: Shot | None = N
     return _recomposed(shot, bible, core=core, subject=shot.subject, lighting=shorten(lighting, 120))
 
 
+def rewritten_shot(shot: Shot, bible: StyleBible, written: Shot) -> Shot:
+    """`shot` with what happens in it taken from `written` (a writer model's rewrite of the shot with a
+    member's note in it); its camera, light, style and seed stay, so the cut still matches."""
+    core = written.action if written.action.lower().startswith(written.subject.lower()[:12]) else \
+        f"{written.subject} {written.action}"
+    return _recomposed(shot, bible, core=core, subject=written.subject, lighting=shot.lighting)
+
+
 def _recomposed(shot: Shot, bible: StyleBible, *, core: str, subject: str, lighting: str) -> Shot:
     prompt = compose_core(camera=shot.camera, core=core, lighting=lighting, style=shot.style, bible=bible,
                           setting=False)

@@ -6,13 +6,16 @@ import random
 
 from common.text import N_, Nn_, Text
 from generation.recipe import ShotRender
-from generation.registry import MAX_SEED, get_preset
+from generation.registry import ASPECTS, MAX_SEED, get_preset
 from generation.segments import segmented_recipe
+from prompts.compose import shot_core
 from prompts.schema import Shot, ShotList
 from studio.requests import ClipPlan
 
 # Takes of a first shot a member can ask for at once (each costs a draft render).
 MAX_TAKES = 4
+# A fixed frame this close to the asked ratio honours it (720x480 is 3:2, not 16:9: said in a note).
+ASPECT_TOLERANCE = 0.02
 
 
 def random_seed() -> int:
@@ -49,7 +52,8 @@ def caption(shot: Shot, recipe: ShotRender | None = None) -> str:
     """Storyboard caption with the shot's rendered length (the recipe's, when given); the storyboard numbers
     the panels itself."""
     seconds = recipe.duration if recipe is not None else shot.duration
-    return f"{shot.subject} — {shot.action} ({shot.camera}, {seconds:.1f} s)"
+    # What the shot shows, said once ("the red fox's face", not "the red fox — the red fox's face").
+    return f"{shot_core(shot.subject, shot.action)} ({shot.camera}, {seconds:.1f} s)"
 
 
 def shot_rows(shot_list: ShotList, recipes: list[ShotRender]) -> list[dict]:
@@ -63,13 +67,19 @@ def shot_rows(shot_list: ShotList, recipes: list[ShotRender]) -> list[dict]:
 
 
 def with_render_notes(shot_list: ShotList, model: str) -> ShotList:
-    """The shot list with a note when it asked for a frame rate the model does not render at."""
-    fps = get_preset(model).fps
-    if shot_list.fps is None or shot_list.fps == fps:
-        return shot_list
-    note = Text.of(N_("{model} renders at {fps} fps, so the clip is {fps} fps rather than {asked}."),
-                   model=model, fps=fps, asked=shot_list.fps)
-    return shot_list.model_copy(update={"notes": [*shot_list.notes, note]})
+    """The shot list with a note for each thing it asked that `model` cannot do: a frame rate it does not
+    render at, an aspect a fixed-size preset cannot take (generation.registry: `fixed_size`)."""
+    preset = get_preset(model)
+    notes = []
+    if shot_list.fps is not None and shot_list.fps != preset.fps:
+        notes.append(Text.of(N_("{model} renders at {fps} fps, so the clip is {fps} fps rather than {asked}."),
+                             model=model, fps=preset.fps, asked=shot_list.fps))
+    if shot_list.aspect is not None and preset.fixed_size and \
+            abs(ASPECTS[shot_list.aspect] - preset.width / preset.height) > ASPECT_TOLERANCE:
+        notes.append(Text.of(N_("{model} renders only at {width}x{height}, so the clip is {width}x{height} rather "
+                                "than {aspect}."),
+                             model=model, width=preset.width, height=preset.height, aspect=shot_list.aspect))
+    return shot_list.model_copy(update={"notes": [*shot_list.notes, *notes]}) if notes else shot_list
 
 
 def with_rendered_durations(shot_list: ShotList, recipes: list[ShotRender]) -> ShotList:

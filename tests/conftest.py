@@ -26,3 +26,13 @@ def pipelines(tiny_models_dir: Path):
     from generation.pipelines import PipelineCache
 
     return PipelineCache(tiny_models_dir, device="cpu", max_loaded=3)
+
+
+@pytest.fixture(autouse=True)
+def english_unless_a_test_says_otherwise():
+    """Every test starts in English: `reelbot ... --lang` run in-process (tests of the CLI) makes its
+    language current for the rest of the thread, which would leak into the tests after it."""
+    from bot.i18n import use
+
+    with use(None):
+        yield

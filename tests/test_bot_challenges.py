@@ -237,8 +237,11 @@ async def test_a_relay_of_four_members_grows_into_a_final_cut(
         credits = [f"**{n}.** <@{member.id}>: {text}" for n, (member, text) in enumerate(turns, 1)]
         assert final.content.split("\n")[1:5] == credits, "each contributor, in story order"
         assert [user.id for user in final.mentions] == [member.id for member, _ in turns]
-        # The final cut is the film already posted: linked to, not uploaded a second time.
-        assert not final.attachments and f"the film posted above: {message_link(film)}" in final.content
+        # The four-shot film went up once: the final cut, being that very film, links to it rather than
+        # uploading it again.
+        cut = film.attachment("relay-1-4.mp4").data
+        copies = [m for m in fake.channel_messages(world.general) if any(a.data == cut for a in m.attachments)]
+        assert copies == [film] and "the film posted above" in final.content, [m.content[:80] for m in copies]
         await fake.wait_until(lambda: announcement.components == [], what="the relay's buttons to go")
 
         closed = await answer(fake, bob, "relay add", {"text": "one more shot", "relay": 1})

@@ -60,13 +60,13 @@ async def test_two_hundred_clips_in_one_channel_are_all_posted_without_a_429_sto
             lambda: sum(1 for m in fake.channel_messages(channel) if m.attachments) == CLIPS,
             timeout=120, what="every clip to be posted")
         await world.delivered(timeout=60)
-        # The status edit linking each clip comes after its delivery is recorded.
-        await fake.wait_until(lambda: all("is ready" in status.content for status in statuses), timeout=60,
-                              what="every status message to link its clip")
+        # Each post replaces its status message (deleted once its delivery is recorded): one message a clip.
+        await fake.wait_until(lambda: all(status.deleted for status in statuses), timeout=60,
+                              what="every status message to give way to its clip")
 
     posted = [m for m in fake.channel_messages(channel) if m.attachments]
     assert sorted(m.attachments[0].filename for m in posted) == sorted(f"clip-{i}.mp4" for i in range(1, CLIPS + 1))
     assert len(fake.rate_limited()) <= 2, f"{len(fake.rate_limited())} requests were rate limited"
     edits = [r for r in fake.requests_matching("PATCH", f"/channels/{channel.id}/messages/") if r.status == 200]
-    # One 'is ready' edit per clip, plus progress edits: far fewer than one per clip per finish ahead of it.
+    # Progress edits only: far fewer than one per clip per finish ahead of it.
     assert len(edits) < 3 * CLIPS, len(edits)

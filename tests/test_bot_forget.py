@@ -15,9 +15,16 @@ async def test_forget_through_discord_takes_down_posted_clips(world: World) -> N
         await world.studio.adb.write(set_posted_message, 1, status.id)
         refused = await (await fake.slash(world.bob, "forget member", {"member": world.alice})).wait_message()
         assert refused.ephemeral and "Only a server admin" in refused.content
-        done = await (await fake.slash(world.alice, "forget me")).wait_message()
-        assert done.ephemeral and done.content.startswith("Done: ")
-        assert status.deleted
+        ask = await (await fake.slash(world.alice, "forget me")).wait_message()
+        # Nothing happens before the member confirms.
+        assert ask.ephemeral and "can't be undone" in ask.content and not status.deleted
+        confirmed = await fake.click(ask, ask.custom_ids()[0], world.alice)
+        await fake.wait_until(lambda: ask.content.startswith("Done: "), what="the forget to be done")
+        assert status.deleted and ask.components == []
+        del confirmed
         again = await (await fake.slash(world.admin, "forget member", {"member": world.alice})).wait_message()
-        assert again.content == "Reelbot holds nothing more about alice."
+        assert "alice's requests" in again.content
+        await fake.click(again, again.custom_ids()[0], world.admin)
+        await fake.wait_until(lambda: again.content == "Reelbot holds nothing more about alice.",
+                              what="the second forget")
     assert MARKER not in dump(world.studio)

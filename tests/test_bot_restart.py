@@ -48,10 +48,10 @@ async def test_restart_mid_render_still_posts_the_clip_and_old_buttons_still_wor
                 posted = [await world.posted_clip(), await world.posted_clip()]
                 assert sorted(m.attachments[0].filename for m in posted) == ["clip-2.mp4", "clip-3.mp4"]
                 await world.delivered()
-                await fake.wait_until(lambda: "is ready" in queued.content and "is ready" in expanding.original.content,
-                                      what="both status messages to link their clips")
-                # The request the first process never queued was expanded on restart: its placeholder shows it.
+                # The request the first process never queued was expanded on restart: its placeholder showed it.
                 assert "lighthouse" in embed_text(expanding.original).lower()
+                await fake.wait_until(lambda: queued.deleted and expanding.original.deleted,
+                                      what="both status messages to give way to their clips")
 
                 details = await fake.click(old_post, "reelbot:clip:details:1", world.bob)
                 assert "Clip #1" in embed_text(await details.wait_message())

@@ -51,7 +51,7 @@ def test_takes_go_up_as_their_own_videos_beside_the_contact_sheet_or_stay_out_wi
     import numpy as np
     from PIL import Image
 
-    from bot.posting import prepare_upload
+    from bot.uploads import prepare_upload
     from generation.encoding import encode_mp4
 
     noise = np.random.default_rng(0).integers(0, 255, (5, 64, 64, 3), dtype=np.uint8)

@@ -27,15 +27,17 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
         text = embed_text(posted)
         assert "by @alice" in text and "Seed: 7" in text and "Model: tiny" in text and "Clip #1" in text
         assert REQUEST in text and posted.embeds[0]["image"]["url"] == "attachment://storyboard-1.png"
-        actions = ("remix", "reroll", "vary", "extend", "submit", "details", "delete")
+        # Only buttons that work: no challenge is open, so no Enter challenge.
+        actions = ("remix", "reroll", "vary", "extend", "details", "delete")
         assert posted.custom_ids() == [f"reelbot:clip:{action}:1" for action in actions]
 
-        # One status message, edited in place: progress bar and position while rendering, then a link.
-        await fake.wait_until(lambda: "is ready" in status.content, what="the status message's last edit")
+        # One status message, edited in place with progress while rendering, then replaced by the post: one
+        # message stays for the request.
+        await fake.wait_until(lambda: status.deleted, what="the status message to give way to the post")
         shown = [edit.get("content") or "" for edit in status.edits]
         assert any("▰" in line and "%" in line for line in shown), shown
         assert not any("position 0" in line for line in shown), shown
-        assert f"/{world.general.id}/{posted.id}" in status.content and status.components == []
+        assert [m.id for m in fake.channel_messages(world.general)] == [posted.id]
         clip = await world.studio.clip(1)
         assert clip.posted_message_id == posted.id and clip.origin["status_message_id"] == status.id
         assert await world.studio.finished_jobs("discord") == []

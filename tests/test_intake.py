@@ -19,7 +19,7 @@ HOSTILE = [
     ("\ud83c\udfac pair", "🎬 pair"),
     ("e\u0301", "é"),
     ("\x1b[31mred\x1b[0m\x1b]0;title\x07 name", "red name"),
-    ("a\x00b\x7fc\x85d", "abc d"),
+    ("a\x00b\x7fc\x85d", "a b c d"),  # a control between letters still separates them
     ("\u202eevil\u202c name \u2066x\u2069", "evil name x"),
     ("\ufffe\uffff\U0010ffff ok", "\ufffd\ufffd\ufffd ok"),
     ("👩\u200d👩\u200d👧 \u200fשלום", "👩\u200d👩\u200d👧 \u200fשלום"),  # ZWJ and RLM are kept
@@ -53,7 +53,7 @@ def test_anything_cleaned_can_be_stored_encoded_and_is_stable(raw: str) -> None:
 def test_endpoint_text_is_redacted_with_every_secret_the_process_holds() -> None:
     hold_secrets(["marker-token-held-1234"])
     echoed = 'Title: "leaked marker-token-held-1234 and sk-own-key-999999"\x00'
-    assert from_endpoint(echoed, "sk-own-key-999999") == f'Title: "leaked {REDACTED} and {REDACTED}"'
+    assert from_endpoint(echoed, "sk-own-key-999999") == f'Title: "leaked {REDACTED} and {REDACTED}" '
 
 
 @pytest.mark.parametrize(("text", "digits"), [("12", "12"), ("１２", "12"), ("١٢", "12"), ("१२", "12"),

@@ -103,7 +103,7 @@ def test_models_pull_from_a_local_copy_and_unknown_names(tiny_models_dir, tmp_pa
     assert main(["models", "pull", "sora", *args]) == 2
     assert "Unknown model 'sora'" in capsys.readouterr().err
     assert main(["models", "pull", "wan-1.3b", "--from", str(tmp_path), *args]) == 2
-    assert "not a diffusers model folder" in capsys.readouterr().err
+    assert "is not a copy of the model (no model_index.json)" in capsys.readouterr().err
 
 
 def test_doctor_reports_one_line_per_check(tmp_path, capsys):

@@ -164,9 +164,9 @@ def test_user_message_carries_the_grammars_constraints_and_beats():
 
 def test_build_expander_picks_the_backend():
     assert isinstance(build_expander(ExpanderConfig()), RuleBasedExpander)
-    local = build_expander(ExpanderConfig(backend="transformers", timeout=10))
+    local = build_expander(ExpanderConfig(backend="transformers", timeout=10, budget=15))
     assert isinstance(local, FallbackExpander) and isinstance(local.primary, TransformersExpander)
-    assert local.timeout == 15
+    assert local.timeout == 15  # one budget per request, whichever backend
     remote = build_expander(ExpanderConfig(backend="openai"))
     assert isinstance(remote, FallbackExpander) and isinstance(remote.primary, OpenAIExpander)
     with pytest.raises(ValueError, match="auto, rules, transformers, openai"):

@@ -302,11 +302,13 @@ async def test_recipe_card_lists_every_value_needed_to_reproduce(studio):
     parent = await original(studio)
     child = (await remix(studio, BOB, parent.id, parse_change("camera 2: slow crane up"))).clip
     card = "\n".join(line.english() for line in await recipe_card(studio, BOB, child.id))
-    assert card.splitlines()[0] == f'Clip #{child.id} "Giant Monster in New York" by bob (remix of alice\'s clip #1)'
+    # A remix has a title of its own: the parent's, with the change in the member's words.
+    assert card.splitlines()[0] == (f'Clip #{child.id} "Giant Monster in New York · slow crane up" by bob '
+                                    "(remix of alice's clip #1)")
     assert "Model tiny-wan, 3 shots, 64x64 (1:1), 8 fps" in card
     for index, recipe in enumerate(recipes(child)):
         assert (
-            f"Shot {index + 1}: seed {recipe.seed}, {recipe.num_frames} frames at {recipe.fps} fps, "
+            f"Shot {index + 1}: seed {recipe.seed}, {recipe.frames} frames at {recipe.fps} fps, "
             f"{recipe.steps} steps, guidance {recipe.guidance:g}"
         ) in card
         assert f"  prompt: {recipe.prompt}\n" in card + "\n"
@@ -361,3 +363,53 @@ async def test_a_note_about_one_shot_changes_only_that_shot(studio, renderer):
         # The shot keeps its camera and its own words; the note is added, not swapped in.
         assert new[1].prompt.split(":")[0] == old[1].prompt.split(":")[0]
         assert "a giant monster walking through New York" in new[1].prompt
+
+
+async def test_a_whole_clip_restyle_changes_every_shots_look_and_keeps_the_rest(studio):
+    parent = await original(studio)
+    for note in ("make everything black and white", "全部改成黑白", "todo en blanco y negro"):
+        change = parse_change(note)
+        assert (change.kind, change.shot) == ("style", None), note
+        accepted = await remix(studio, BOB, parent.id, change)
+        before, after = Studio.shot_list(parent), Studio.shot_list(accepted.clip)
+        assert [shot.action for shot in after.shots] == [shot.action for shot in before.shots]
+        assert [shot.camera for shot in after.shots] == [shot.camera for shot in before.shots]
+        assert all("black and white cinematography" in shot.prompt and "anamorphic" not in shot.prompt
+                   for shot in after.shots)
+        assert [r.seed for r in recipes(accepted.clip)] == [r.seed for r in recipes(parent)]
+
+
+async def test_the_last_shot_in_any_language_is_one_shot(studio):
+    parent = await original(studio)
+    old = recipes(parent)
+    for note in ("in the last shot, make it funnier", "最后一个镜头更搞笑一点", "en la última toma, más gracioso"):
+        change = parse_change(note)
+        assert (change.kind, change.shot) == ("shot", -1), note
+        accepted = await remix(studio, BOB, parent.id, change)
+        new = recipes(accepted.clip)
+        assert new[:2] == old[:2] and new[2].prompt != old[2].prompt  # the other shots keep their recipes
+        # The rules planner cannot rewrite a shot: the note goes in as written, and the member is told.
+        (note_text,) = Studio.shot_list(accepted.clip).notes
+        assert note_text.english().endswith("was added to shot 3 as written: no writer model rewrote the shot.")
+        assert change.describe().english().startswith("last shot: ")
+
+
+async def test_a_writer_model_rewrites_the_targeted_shot(studio, monkeypatch):
+    parent = await original(studio)
+    rules = studio.expander
+
+    class Writer:
+        """A writer model that works the note into the shot (stands in for an LLM backend)."""
+
+        async def expand(self, request, options=None):
+            plan = await rules.expand(request, options)
+            shot = plan.shots[0].model_copy(update={"subject": "the giant monster",
+                                                    "action": "trips over a taxi and lands on its back, comically"})
+            return plan.model_copy(update={"backend": "openai", "shots": [shot]})
+
+    monkeypatch.setattr(studio, "expander", Writer())
+    accepted = await remix(studio, BOB, parent.id, parse_change("make the second shot funnier"))
+    shot = Studio.shot_list(accepted.clip).shots[1]
+    assert "trips over a taxi and lands on its back" in shot.prompt and "funnier" not in shot.prompt
+    assert shot.camera == Studio.shot_list(parent).shots[1].camera
+    assert Studio.shot_list(accepted.clip).notes == []

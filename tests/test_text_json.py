@@ -104,3 +104,16 @@ def test_reelbot_plan_works_without_a_model_and_prints_notes_as_json(
     assert main(["plan", NOTED, "--home", str(tmp_path), "--config", none, "--lang", "zh-CN"]) == 0
     text = capsys.readouterr().out
     assert "note: 你要了 9 个镜头；一条短片最多 6 个，所以这条有 6 个。" in text
+
+
+def test_a_fixed_size_preset_says_it_cannot_take_the_asked_aspect(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    none = str(tmp_path / "none.toml")
+    code = main(["plan", "a fox at dusk, vertical", "--home", str(tmp_path), "--config", none, "--json",
+                 "--llm", "rules", "--model", "tiny-cogvideox"])
+    plan = json.loads(capsys.readouterr().out)
+    assert code == 0 and (plan["aspect"], plan["width"], plan["height"]) == ("9:16", 64, 64)
+    assert plan["notes"] == ["tiny-cogvideox renders only at 64x64, so the clip is 64x64 rather than 9:16."]
+    assert main(["plan", "a fox at dusk, vertical", "--home", str(tmp_path), "--config", none, "--llm", "rules",
+                 "--model", "tiny-cogvideox", "--lang", "ja"]) == 0
+    assert "note: tiny-cogvideox は 64x64 でしかレンダリングできないため" in capsys.readouterr().out

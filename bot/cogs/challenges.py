@@ -15,14 +15,14 @@ from bot.i18n.discord import server_language, server_speaking
 from bot import challenge_embeds as texts
 from bot import challenge_views
 from bot.challenge_posting import ChallengePoster
-from bot.posting import fit_video
+from bot.uploads import fit_video
 from bot.challenge_views import CHALLENGE_ITEMS, COG_NAME, challenge_buttons
 from bot.embeds import message_link
 from bot.members import interaction_member
 from bot.origin import upload_limit
 from bot.relay_views import RelayButton, queue_turn, relay_buttons, send_film
 from bot.replies import check_bot_can_post
-from generation.registry import clip_models
+from bot.model_choices import check_loadable, model_autocomplete
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio.records import Challenge
 from bot.references import clip_ref
@@ -88,7 +88,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
         max_turns="Relay: the most shots in the film",
         shot_seconds="Relay: the length of each shot in seconds",
     )
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
+    @app_commands.autocomplete(model=model_autocomplete)
     async def challenge_start(
         self,
         interaction: discord.Interaction,
@@ -103,6 +103,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     ) -> None:
         check_bot_can_post(interaction)
         member, _settings = await interaction_member(self.bot.studio, interaction)
+        check_loadable(interaction, model)
         rules = ChallengeRules(max_shots=max_shots, model=model, allow_remixes=allow_remixes, max_turns=max_turns,
                                shot_seconds=shot_seconds)  # fmt: skip
         # A relay asks the expander for its style bible: that can take longer than Discord waits. Privately,

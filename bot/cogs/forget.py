@@ -6,6 +6,7 @@ the member's clips were posted as, so nothing of theirs stays on show.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,7 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import _, ngettext
+from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
+from bot.replies import report_error
 from studio.records import Forgotten
 
 if TYPE_CHECKING:
@@ -46,20 +49,36 @@ class ForgetCog(commands.Cog):
     @forget.command(name="me", description="Delete your requests, clips, votes and profile from Reelbot")
     async def forget_me(self, interaction: discord.Interaction) -> None:
         member, _settings = await interaction_member(self.bot.studio, interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        forgotten = await self.bot.studio.forget(member)
-        await self._take_down(forgotten)
-        await interaction.followup.send(forgotten_text(forgotten, None), ephemeral=True)
+
+        async def forget(confirmed: discord.Interaction) -> None:
+            forgotten = await self.bot.studio.forget(member)
+            await self._take_down(forgotten)
+            await confirmed.edit_original_response(content=forgotten_text(forgotten, None), view=None)
+
+        await interaction.response.send_message(
+            _("This deletes your requests, clips, votes, entries and profile from Reelbot, in every server, and takes "
+              "your clip posts down. "
+              "Remixes others made of your clips stay up, crediting a deleted member. It can't be undone."),
+            view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
     @app_commands.guild_only()
     @app_commands.describe(member="Whose data to forget")
     async def forget_member(self, interaction: discord.Interaction, member: discord.User) -> None:
         moderator, _settings = await interaction_member(self.bot.studio, interaction)
-        forgotten = await self.bot.studio.forget(moderator, member.id)  # NotAllowed for non-moderators
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._take_down(forgotten)
-        await interaction.followup.send(forgotten_text(forgotten, member.display_name), ephemeral=True)
+        self.bot.studio.check_may_forget(moderator, member.id)  # refused before any button is offered
+        name = member.display_name
+
+        async def forget(confirmed: discord.Interaction) -> None:
+            forgotten = await self.bot.studio.forget(moderator, member.id)
+            await self._take_down(forgotten)
+            await confirmed.edit_original_response(content=forgotten_text(forgotten, name), view=None)
+
+        await interaction.response.send_message(
+            _("This deletes {name}'s requests, clips, votes, entries and profile in this server, and takes their clip "
+              "posts down. Remixes others made of their clips stay up, crediting a deleted member. It can't be "
+              "undone.", name=name),
+            view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     async def _take_down(self, forgotten: Forgotten) -> None:
         for channel_id, message_id in forgotten.posted:
@@ -67,6 +86,28 @@ class ForgetCog(commands.Cog):
                 await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).delete()
             except discord.HTTPException as error:  # already gone, or no access: the data is gone either way
                 log.info("could not delete message %s in channel %s: %s", message_id, channel_id, error)
+
+
+class ConfirmForget(SpeaksMemberLanguage, discord.ui.View):
+    """The one button that carries out a forget, for the member who asked (an ephemeral message, so a
+    restart simply means asking again)."""
+
+    def __init__(self, asker_id: int, forget: Callable[[discord.Interaction], Awaitable[None]]) -> None:
+        super().__init__(timeout=300)
+        self.asker_id = asker_id
+        self.forget = forget
+        button: discord.ui.Button = discord.ui.Button(label=_("Forget"), style=discord.ButtonStyle.danger,
+                                                      emoji="🗑️")  # fmt: skip
+        button.callback = self._confirm  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def _confirm(self, interaction: discord.Interaction) -> None:
+        self.stop()
+        await interaction.response.defer()
+        try:
+            await self.forget(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
 
 
 async def setup(bot: "ReelBot") -> None:

@@ -18,15 +18,16 @@ from bot.i18n import _, error_message, use
 from bot.i18n import current as current_language
 from bot.i18n.discord import server_language
 from bot.members import interaction_member, message_member
+from bot.model_choices import check_loadable, model_autocomplete
 from bot.origin import Origin, upload_limit
 from bot.pictures import is_picture, read_attachment
 from bot.incidents import incident
 from bot.references import clip_ref
 from bot.take_views import TakeButton
-from bot.views import queue_from_interaction, status_message
+from bot.views import queue_from_interaction, waiting_text
 from common.errors import ReelbotError
-from generation.registry import clip_models
 from studio import remix as remixing
+from studio.cast.intake import AwaitingApproval
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.takes import finalize
@@ -49,8 +50,9 @@ class TakesCog(commands.Cog):
     @app_commands.command(name="finalize", description="Re-render a draft clip in full quality")
     @app_commands.guild_only()
     @app_commands.describe(clip="The clip's number or message link", model="A better model to render it on")
-    @app_commands.choices(model=[app_commands.Choice(name=name, value=name) for name in clip_models()])
+    @app_commands.autocomplete(model=model_autocomplete)
     async def finalize(self, interaction: discord.Interaction, clip: str, model: str | None = None) -> None:
+        check_loadable(interaction, model)
         studio = self.bot.studio
         # The clip as the member sees it where they are (the one rule of studio.members).
         asking, _settings = await interaction_member(studio, interaction)
@@ -104,6 +106,9 @@ class TakesCog(commands.Cog):
                     picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
                     options = VideoOptions(image=str(picture.path))
                 accepted = await self.bot.studio.create(member, text, options, origin=origin.to_dict())
+            except AwaitingApproval as waiting:
+                await status.edit(content=waiting_text(waiting))
+                return
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
@@ -111,7 +116,7 @@ class TakesCog(commands.Cog):
                 await status.edit(content=incident(f"mention request in channel {message.channel.id}", error),
                                   delete_after=60)
                 return
-            await status.edit(**status_message(accepted))
+            await status.edit(**self.bot.delivery.status(accepted))
 
     async def _picture_of(self, message: discord.Message) -> discord.Attachment | None:
         """The picture a request starts from: the message's own, else the replied-to message's (not a

@@ -9,7 +9,9 @@ import io
 import sys
 from typing import TextIO
 
-from bot.console.replies import describe_accepted, describe_result, describe_results, progress_line
+from bot.console.cast_commands import cast_round
+from bot.console.live import LiveProgress
+from bot.console.replies import describe_accepted, describe_result, describe_results
 from bot.console.session import CONSOLE, ConsoleSession, console_member
 from bot.i18n import _, error_message
 from bot.incidents import incident
@@ -33,18 +35,20 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             picture = None if image is None else read_picture_file(image, config.media_dir)
             options = VideoOptions(
                 shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
-                draft=args.draft, image=None if picture is None else str(picture.path),
+                draft=args.draft, image=None if picture is None else str(picture.path), cast=getattr(args, "cast", None),
             )  # fmt: skip
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
         print(describe_accepted(accepted), file=sys.stderr)
+        live = LiveProgress(sys.stderr)
 
         async def show(view: JobView) -> None:
-            print(progress_line(view), file=sys.stderr)
+            live.show(view)
 
         view = await follow_job(studio, accepted.job.id, show, interval=0.5)
+        live.show(view)
         await studio.mark_delivered(view.job)
         if view.job.status != "done":
             print(describe_result(view), file=sys.stderr)
@@ -55,6 +59,18 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
     finally:
         workers.stop()
         await studio.aclose()
+
+
+async def _cast_loop(session: ConsoleSession, out: TextIO, interval: float = 1.0) -> None:
+    """Owners asked, requesters told, owners told of uses (`cast_round`), while the console runs."""
+    while True:
+        try:
+            lines = await cast_round(session)
+        except Exception as error:  # the database busy or broken: say so once a round, keep serving
+            lines = [incident("console cast round", error)]
+        for line in lines:
+            print(line, file=out, flush=True)
+        await asyncio.sleep(interval)
 
 
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
@@ -71,6 +87,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         print(describe_results(results), file=out, flush=True)
 
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
+    casting = asyncio.create_task(_cast_loop(session, out))
     try:
         try:
             resumed = await resume_requests(studio, CONSOLE)
@@ -101,6 +118,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         return 0
     finally:
         deadlines.cancel()
+        casting.cancel()
         await session.close()
         workers.stop()
         await studio.aclose()

@@ -124,6 +124,18 @@ class ChallengeService(VoteMethods, RelayMethods):
         )
         return [await self._view(challenge, now) for challenge in challenges[:limit]]
 
+    async def challenge(self, challenge_id: int) -> Challenge:
+        """A challenge as stored now, whatever its server (for the front-end's own posts; members' reads go
+        through `show`). Raises NotFound."""
+        return await self.adb.read(store.get_challenge, challenge_id)
+
+    async def takes_entries(self, guild_id: int | None) -> bool:
+        """Whether a vote challenge of the server is open for entries (so a clip post offers Enter)."""
+        if guild_id is None:
+            return False
+        challenges = await self.adb.read(store.list_challenges, guild_id, status="open")
+        return any(challenge.kind == "vote" for challenge in challenges)
+
     async def show(self, member: Member, challenge_id: int, *, now: float | None = None) -> ChallengeView:
         """One challenge of the member's server as a view (entries, or turns; results once closed). Raises NotFound
         for a challenge of another server."""

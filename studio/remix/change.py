@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, get_args
 
 from common.intake import clean, whole_number
 from common.text import N_, Text
 from prompts.compose import style_description
+from prompts.detect import detect_language
+from prompts.langdata import alternation, languages
+from prompts.lexicon import STYLES
+from prompts.request import find_look
 from studio.converters import to_shot_number
 from studio.errors import StudioError
 
@@ -85,6 +90,8 @@ class RemixChange:
         if self.kind == "edit":
             return Text.of(N_("changed the request: {text}"), text=self.text)
         if self.kind == "shot":
+            if self.shot == LAST:
+                return Text.of(N_("last shot: {text}"), text=self.text)
             return Text.of(N_("shot {shot}: {text}"), shot=self.shot, text=self.text)
         if self.kind == "reroll":
             return Text.of(N_("re-rolled shot {shot}"), shot=self.shot) if self.shot else Text.of(N_("re-rolled every shot"))
@@ -124,6 +131,47 @@ _ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五":
 
 # "第二个镜头", "第2镜", "镜头3" -> "shot 2": the English rules below then read Chinese shot numbers too.
 _ZH_SHOT = re.compile(r"第\s*([一二两三四五六\d]+)\s*个?\s*(?:镜头|镜)|镜头\s*([一二两三四五六\d]+)")
+# Articles and contractions a shot reference may carry ("the last shot", "la última toma", "l'ultima").
+_ARTICLE = r"(?:(?:the|la|le|el|les|los|die|der|den|dem|das|il|lo|o|a|l'|nell'|dell')\s*)?"
+
+
+@cache
+def _shot_refs() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each language's words for one shot (prompts/languages/*.toml `[shot_refs]`) -> "shot N" / "shot last",
+    so "make the last shot funnier", "en la última toma ..." and "最后一个镜头改成夜景" reach the shot rules."""
+    refs: list[tuple[str, str]] = []
+    for data in languages():
+        refs += [(phrase, "shot 1") for phrase in data.words("shot_refs.first")]
+        refs += [(phrase, "shot last") for phrase in data.words("shot_refs.last")]
+        refs += [(phrase.lower(), f"shot {number}") for phrase, number in data.table("shot_refs.numbered").items()]
+    refs.sort(key=lambda pair: -len(pair[0]))
+    return tuple((re.compile(_ARTICLE + alternation([phrase], spaced=phrase.isascii() or " " in phrase),
+                             re.IGNORECASE), replacement) for phrase, replacement in refs)
+
+
+@cache
+def _whole_clip() -> re.Pattern[str]:
+    return re.compile(alternation(word for data in languages() for word in data.words("shot_refs.whole")),
+                      re.IGNORECASE)
+
+
+def _with_shot_refs(text: str) -> str:
+    for pattern, replacement in _shot_refs():
+        text = pattern.sub(f" {replacement} ", text, count=1)
+    return " ".join(text.split())
+
+
+def _whole_clip_style(text: str) -> str | None:
+    """The look a whole-clip change asks for ("make everything black and white", "todo en anime",
+    "全部改成黑白"): the look words as typed, when the text names the whole clip and a known look."""
+    if not _whole_clip().search(text):
+        return None
+    code = detect_language(text)
+    key = find_look(text, "style", code)
+    if key is None:
+        return None
+    lowered = text.lower()
+    return next((alias for alias in sorted(STYLES[key][1], key=len, reverse=True) if alias in lowered), key)
 
 
 _RULE_PATTERNS = (
@@ -145,9 +193,11 @@ _RULE_PATTERNS = (
              r"(\s*(?:style|风格|画风))?$"),
     ("style", r"^(?:in\s+)?(.+?)\s*(?:style|风格|画风)$"),
     ("shot", rf"^{_N}\s*:\s*(.+)$"),
-    # "make shot 2 funnier", "shot 3 at night", "in shot 2, make it rain", "第二个镜头改成夜景"
-    ("shot", r"^(?:please\s+)?(?:make|turn|change|set|put|redo|have|in)?\s*(?:the\s+)?shot\s*#?\s*(\d+)\s*"
+    # "make shot 2 funnier", "shot 3 at night", "in shot 2, make it rain", "第二个镜头改成夜景", "the last shot ..."
+    ("shot", r"^(?:please\s+)?(?:make|turn|change|set|put|redo|have|in)?\s*(?:the\s+)?shot\s*#?\s*(\d+|last)\s*"
              r"(?:to|into|be|:|,|-)?\s*(.+)$"),
+    # The same in any language once its shot words are read: "en shot last, que llueva".
+    ("shot", r"^(?:[^\s:,]+\s+){0,2}shot\s*#?\s*(\d+|last)\s*[,:\-]?\s*(.+)$"),
 )
 
 
@@ -166,7 +216,10 @@ def parse_change(text: str, shot: int | None = None) -> RemixChange:
     cleaned = " ".join(unicodedata.normalize("NFKC", clean(text)).split())
     if not cleaned:
         raise RemixError("Tell me what to change. {examples}", examples=_EXAMPLES, code="no_text")
-    normalized = _ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned)
+    look = _whole_clip_style(cleaned)
+    if look is not None:
+        return RemixChange("style", look)
+    normalized = _with_shot_refs(_ZH_SHOT.sub(lambda m: f"shot {_zh_number(m.group(1) or m.group(2))}", cleaned))
     for kind, pattern in _RULES:
         match = pattern.match(normalized)
         if match is None:
@@ -219,7 +272,9 @@ def _from_match(kind: str, match: re.Match[str], shot: int | None) -> RemixChang
     if kind == "look":
         look, said_style = groups
         return RemixChange("style", look) if said_style or style_description(look) != look.strip() else None
-    return RemixChange("shot", groups[1], _number(groups[0]))
+    # A Japanese note keeps its particle after the shot words ("最初のショットを夜にして"): it goes.
+    text = groups[1].lstrip("をはがでにの、,: ")
+    return RemixChange("shot", text or groups[1], LAST if groups[0].lower() == "last" else _number(groups[0]))
 
 
 def stored_change(options: dict) -> RemixChange:

@@ -10,43 +10,67 @@ import sqlite_utils
 
 from common.errors import NotFound
 from common.text import N_, Nn_, Text
+from generation.recipe import picture_digest
+from storage.cast_uses import CastCredit, clip_cast
 from storage.records import Clip
 from storage.users import set_remix_opt_out
+from studio.cast.credits import recipe_lines as cast_recipe_lines
 from studio.converters import to_id
 from studio.members import Member, ancestry, author_text, visible_clip
 from studio.remix.kinds import aspect_of
 from studio.service import Studio
 
 
-def credit_line(ancestors: Sequence[Clip], *, elsewhere: int = 0,
-                name: Callable[[Clip], str | Text] | None = None) -> Text | None:
-    """The credit a remix carries, e.g. "remix of alice's clip #12": the chain's original, and the direct
-    parent when that is a different clip; None for an original (`ancestors`: parent first, original last,
-    as the reader sees them). `elsewhere` ancestors made in other servers are counted, never named.
-    `name` formats an author (a chat mention). A Text for the front-end to translate."""
+# How a child clip credits its parent, by the child's remix kind: (someone's clip, the reader's own clip).
+_CREDITS: dict[str | None, tuple[str, str]] = {
+    "finalize": (N_("final of {author}'s clip {clip}"), N_("final of your clip {clip}")),
+    "pick": (N_("picked from {author}'s takes {clip}"), N_("picked from your takes {clip}")),
+}
+_REMIX_CREDIT = (N_("remix of {author}'s clip {clip}"), N_("remix of your clip {clip}"))
+
+
+def credit_line(
+    ancestors: Sequence[Clip],
+    *,
+    elsewhere: int = 0,
+    name: Callable[[Clip], str | Text] | None = None,
+    clip: Clip | None = None,
+    yours: bool = False,
+) -> Text | None:
+    """The credit a child clip carries, e.g. "remix of alice's clip #12", "final of your clip #10": its
+    parent, and the chain's original when another member made it; None for an original (`ancestors`:
+    parent first, original last, as the reader sees them). `elsewhere` ancestors made in other servers are
+    counted, never named. `clip` (the child) words it by its kind (a finalize, a picked take, a
+    remix); `yours` says "your clip" where the child's author made the parent (a message to that
+    author). `name` formats an author (a chat mention). A Text for the front-end to translate."""
     if not ancestors:
         return Text.count(Nn_("remix of {n} clip from elsewhere", "remix of {n} clips from elsewhere"),
                           elsewhere) if elsewhere else None
     if elsewhere:
         return Text.count(Nn_("{credit} (+{n} clip from elsewhere)", "{credit} (+{n} clips from elsewhere)"),
-                          elsewhere, credit=credit_line(ancestors, name=name))
+                          elsewhere, credit=credit_line(ancestors, name=name, clip=clip, yours=yours))
     name = name or author_text
     parent, root = ancestors[0], ancestors[-1]
 
     def clip_ref(c: Clip) -> Text:
         return Text.of(N_("#{clip_id} (deleted)"), clip_id=c.id) if c.status == "deleted" else Text.raw(f"#{c.id}")
 
-    if parent.id == root.id:
-        return Text.of(N_("remix of {author}'s clip {clip}"), author=name(root), clip=clip_ref(root))
-    return Text.of(N_("remix of {author}'s clip {clip}, original by {original_author} ({original})"),
-                   author=name(parent), clip=clip_ref(parent), original_author=name(root), original=clip_ref(root))
+    someones, own = _CREDITS.get(clip.remix_kind if clip is not None else None, _REMIX_CREDIT)
+    if yours and clip is not None and parent.author_id == clip.author_id:
+        line = Text.of(own, clip=clip_ref(parent))
+    else:
+        line = Text.of(someones, author=name(parent), clip=clip_ref(parent))
+    if parent.id == root.id or parent.author_id == root.author_id:
+        return line
+    return Text.of(N_("{credit}, original by {original_author} ({original})"), credit=line,
+                   original_author=name(root), original=clip_ref(root))
 
 
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
     """The clip's credit line ("remix of alice's clip #12 ..."; None for an original); `name` shows an
     author (default: their name, or "a deleted member")."""
     seen, elsewhere = await ancestors(studio, clip)
-    return credit_line(seen, elsewhere=elsewhere, name=name)
+    return credit_line(seen, elsewhere=elsewhere, name=name, clip=clip)
 
 
 async def ancestors(studio: Studio, clip: Clip) -> tuple[list[Clip], int]:
@@ -56,13 +80,16 @@ async def ancestors(studio: Studio, clip: Clip) -> tuple[list[Clip], int]:
     return await studio.adb.read(ancestry, clip)
 
 
-def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) -> list[Text]:
+def recipe_text(
+    clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0, *, cast: Sequence[CastCredit] = ()
+) -> list[Text]:
     """Everything that determines the video, so anyone can render it again exactly: one Text per line
     (a front-end translates and joins them; prompts stay English, as the model reads them). Its credit
-    names `ancestors` and counts `elsewhere` ones."""
+    names `ancestors` and counts `elsewhere` ones; the characters it features (`cast`) are credited to
+    their owners, with each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
-    credit = credit_line(ancestors, elsewhere=elsewhere)
+    credit = credit_line(ancestors, elsewhere=elsewhere, clip=clip)
     head = Text.of(N_('Clip #{clip_id} "{title}" by {author}'), clip_id=clip.id, title=shot_list.title,
                    author=author_text(clip))
     lines = [Text.of(N_("{head} ({credit})"), head=head, credit=credit) if credit else head]
@@ -73,9 +100,11 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) 
         Text.of(N_("Request: {request}"), request=clip.request),
         Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
                    len(recipes), model=clip.model, size=size, fps=first.fps),
+        *cast_recipe_lines(cast),
     ]
     for index, recipe in enumerate(recipes):
-        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.num_frames, "fps": recipe.fps,
+        # The frames of the rendered shot (all its segments joined, cut to the plan), not one generation's.
+        values = {"shot": index + 1, "seed": recipe.seed, "frames": recipe.frames, "fps": recipe.fps,
                   "steps": recipe.steps, "guidance": f"{recipe.guidance:g}"}
         if (recipe.width, recipe.height) == (first.width, first.height):
             lines.append(Text.of(N_("Shot {shot}: seed {seed}, {frames} frames at {fps} fps, {steps} steps, "
@@ -93,8 +122,15 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0) 
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
             lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+        if recipe.references:
+            lines.append(Text.of(N_("  reference pictures: {pictures}"),
+                                 pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+        if recipe.fast_path:
+            # The fast path decides pixels too (generation.fast_paths): name it, so the shot renders again.
+            through = N_("  a draft, through {path}") if recipe.quality == "draft" else N_("  final, through {path}")
+            lines.append(Text.of(through, path=recipe.fast_path))
     return lines
 
 
@@ -104,7 +140,7 @@ async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text
 
     def read(db: sqlite_utils.Database) -> list[Text]:
         clip = visible_clip(db, member, clip_id)
-        return recipe_text(clip, *ancestry(db, clip, member))
+        return recipe_text(clip, *ancestry(db, clip, member), cast=clip_cast(db, clip_id))
 
     return await studio.adb.read(read)
 

@@ -11,18 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from common.files import store_by_content
+from common.text import N_, Text
 from generation.encoding import last_frame_png
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
 from prompts.compose import compose_prompt, shorten, style_description
-from prompts.expand import ExpandOptions
+from prompts.expand import ExpandOptions, RuleBasedExpander
 from prompts.request import parse_request
 from prompts.schema import Shot, ShotList, StyleBible
 from storage.records import Clip, GuildSettings
 from studio.remix.change import CONTINUING, LAST, RemixChange, RemixError
 from studio.service import Studio
-from studio.shot_edit import amendment, describes_a_shot, edit_shot
+from studio.shot_edit import amendment, describes_a_shot, edit_shot, rewritten_shot
 from studio.shots import random_seed, shot_seeds
 
 
@@ -48,6 +49,8 @@ class RemixDraft:
     request: str
     # Title, logline, language and backend of a re-expanded shot list.
     expanded: dict[str, Any] | None = None
+    # What the member should know about how the change was made (said with the posted remix).
+    notes: list[Text] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,10 @@ class RemixContext:
     settings: GuildSettings
 
     def index(self, shot: int | None, count: int) -> int:
-        """The 0-based index of 1-based `shot` among `count` shots; raises RemixError (code "no_such_shot")."""
+        """The 0-based index of 1-based `shot` (LAST: the last one) among `count` shots; raises RemixError
+        (code "no_such_shot")."""
+        if shot == LAST:
+            shot = count
         if shot is None or not 1 <= shot <= count:
             if count == 1:
                 raise RemixError("Clip #{clip_id} has 1 shot: use shot 1.", clip_id=self.parent.id, code="no_such_shot")
@@ -81,6 +87,12 @@ class RemixContext:
         """What the expander makes of `text` as one shot under the clip's bible (translated, screened)."""
         options = ExpandOptions(shots=1, duration=duration, bible=bible)
         return (await self.studio.expand(text, options, self.settings)).shots[0]
+
+    async def rewritten(self, shot: Shot, note: str, bible: StyleBible) -> Shot | None:
+        """A writer model's rewrite of `shot` with `note` in it; None when the rules answered instead."""
+        options = ExpandOptions(shots=1, duration=shot.duration, bible=bible)
+        plan = await self.studio.expand(f"{shot.action}, {note}", options, self.settings)
+        return plan.shots[0] if plan.backend != "rules" else None
 
 
 def recompose(shot: Shot, bible: StyleBible, **fields: Any) -> Shot:
@@ -107,10 +119,24 @@ async def _edit(ctx: RemixContext, draft: RemixDraft, change: RemixChange) -> No
 
 
 async def _edit_shot(ctx: RemixContext, draft: RemixDraft, change: RemixChange) -> None:
-    slot = draft.slots[ctx.index(change.shot, len(draft.slots))]
-    whole = describes_a_shot(parse_request(amendment(change.text)))
-    written = await ctx.written_shot(amendment(change.text), draft.bible, slot.shot.duration) if whole else None
-    slot.shot = edit_shot(slot.shot, draft.bible, change.text, written)
+    index = ctx.index(change.shot, len(draft.slots))
+    slot = draft.slots[index]
+    note = amendment(change.text)
+    if describes_a_shot(parse_request(note)):  # "the monster roars": a whole new shot
+        written = await ctx.written_shot(note, draft.bible, slot.shot.duration)
+        slot.shot = edit_shot(slot.shot, draft.bible, change.text, written)
+        return
+    # "funnier", "at night": a writer model rewrites the shot with the note in it; without one (or when it
+    # fails) the note is added to the shot as written, and the member is told so.
+    if not isinstance(ctx.studio.expander, RuleBasedExpander):
+        written = await ctx.rewritten(slot.shot, note, draft.bible)
+        if written is not None:
+            slot.shot = rewritten_shot(slot.shot, draft.bible, written)
+            return
+    slot.shot = edit_shot(slot.shot, draft.bible, change.text)
+    if not any(look for look in (parse_request(note).time, parse_request(note).weather)):
+        draft.notes.append(Text.of(N_("“{text}” was added to shot {shot} as written: no writer model rewrote the "
+                                      "shot."), text=note, shot=index + 1))
 
 
 async def _reroll(ctx: RemixContext, draft: RemixDraft, change: RemixChange) -> None:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from common.errors import NotFound, ReelbotError
-from generation.registry import get_preset
+from common.text import jsonable
+from prompts.compose import shorten
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import ShotList
 from storage import clips as clip_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from studio.quality import is_draft
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out
 from studio.busy import refuse_or_keep
@@ -26,6 +28,17 @@ from studio.request_kinds import finishes
 from studio.requests import Accepted, ClipPlan
 from studio.service import Studio
 
+# What a remix without words of its own adds to its parent's title.
+_TITLE_MARKS = {"reroll": "🎲", "extend": "➕", "remove": "✂️", "reorder": "🔀"}
+
+
+def remix_title(title: str, change: RemixChange) -> str:
+    """A remix's own title, so listings, ballots and results tell it from its parent: the parent's title with
+    the member's own words of the change ("Lighthouse Keeper's Cat · noir"), or a sign of what was done (🎲 a
+    re-roll, ➕ an extension, ✂️ a cut, 🔀 a new order). At most ShotList's 100 characters."""
+    mark = shorten(" ".join(change.text.split()), 40) or _TITLE_MARKS.get(change.kind, "✏️")
+    return f"{shorten(title, 100 - len(mark) - 3)} · {mark}"
+
 
 async def remix(
     studio: Studio, member: Member, clip_id: int, change: RemixChange, *, origin: dict | None = None
@@ -35,8 +48,11 @@ async def remix(
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
         await ensure_screened(change.text, studio.safety_policy(settings))
+    # The source's cast is named (and may need its owners' approval) only once the member may remix it.
+    check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
+    casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id)
     options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
-    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin)
+    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin, casting)
     return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
 
 
@@ -53,7 +69,10 @@ async def fulfil_remix(
     try:
         source = await studio.adb.read(load_source, clip_id)
         check_may_remix(member, source, settings)
+        casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id,
+                                       request_id=request_id)
         plan, request = await _plan(studio, source.clip, change, settings)
+        plan = dataclasses.replace(plan, casting=casting)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
@@ -129,9 +148,11 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
     draft = RemixDraft(slots, parent_list.bible, parent.request)
     await APPLY_CHANGE[change.kind](RemixContext(studio, parent, parent_list, settings), draft, change)
 
+    # A remix that wasn't planned afresh (which titles it itself) gets its own title all the same.
+    expanded = draft.expanded or {"title": remix_title(parent_list.title, change)}
     shot_list = ShotList.model_validate(
-        {**parent_list.model_dump(), **(draft.expanded or {}), "bible": draft.bible.model_dump(),
-         "shots": [slot.shot.model_dump() for slot in draft.slots]}
+        {**parent_list.model_dump(), **expanded, "bible": draft.bible.model_dump(),
+         "shots": [slot.shot.model_dump() for slot in draft.slots], "notes": jsonable(draft.notes)}
     )
     if change.kind != "edit":  # the expander screened a whole new shot list itself
         policy = studio.safety_policy(settings)
@@ -150,8 +171,8 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
         seeds=[slot.seed for slot in draft.slots],
         aspect=aspect_of(template),
         steps=template.steps,
-        # A remix of a draft is a draft: same fewer steps, same place in the queue.
-        priority=PRIORITY_DRAFT if template.steps < get_preset(parent.model).steps else PRIORITY_FINAL,
+        # A remix of a draft is a draft: the same quality and fast path, the same place in the queue.
+        priority=PRIORITY_DRAFT if is_draft(template) else PRIORITY_FINAL,
         parent_id=parent.id,
         remix_kind=change.kind,
         remix_note=change.describe(),
