@@ -116,11 +116,13 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def credit_text(ancestors: Sequence[Clip], clip: Clip | None = None, *, yours: bool = False) -> str:
+def credit_text(ancestry: tuple[Sequence[Clip], int], clip: Clip | None = None, *, yours: bool = False) -> str:
     """The credit a child clip carries (studio.remix.credit_line) in the current language, e.g. "remix of
     alice's clip #12", or "final of your clip #10" (`yours`: in a message to `clip`'s author); "" for an
-    original (`ancestors`: parent first, original last)."""
-    return say(credit_line(ancestors, clip=clip, yours=yours))
+    original. `ancestry`: what `studio.remix.ancestors` gives, the chain seen here (parent first, original
+    last) and how many ancestors were made elsewhere (counted, never named)."""
+    seen, elsewhere = ancestry
+    return say(credit_line(seen, elsewhere=elsewhere, clip=clip, yours=yours))
 
 
 @dataclass(frozen=True)

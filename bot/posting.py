@@ -28,6 +28,7 @@ from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
+from bot.delivery_once import existing_post
 from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
@@ -280,8 +281,14 @@ class Delivery:
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
         credit = await clip_credits(self.studio, clip, yours=True)
         gallery = await self.gallery_link(clip)
+        key = await self.studio.begin_delivery(view.job)  # recorded before the send (bot.delivery_once)
+        assert self.bot.user is not None
+        found = await existing_post(channel, self.bot.user.id, clip.id, key)
+        if found is not None:
+            return found
+        nonce = key.nonce
         try:
-            message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+            message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
         except discord.HTTPException as error:
             if not too_large(error):
                 raise
@@ -291,12 +298,12 @@ class Delivery:
             upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=bool(takes),
                                              takes=takes)  # fmt: skip
             try:
-                message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+                message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
-                message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
+                message = await self._send_clip(channel, clip, origin, refused, credit, gallery, nonce)
         return message.id
 
     async def _send_clip(
@@ -307,6 +314,7 @@ class Delivery:
         upload: Upload,
         credit: embeds.Credits,
         gallery: str | None,
+        nonce: str,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
         content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
@@ -321,6 +329,7 @@ class Delivery:
             files=upload.files(clip),
             view=view,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
+            nonce=nonce,  # with enforce_nonce: a re-send within Discord's window returns this same message
         )
 
     async def _retire_status(self, origin: Origin) -> None:
@@ -341,8 +350,10 @@ class Delivery:
         if await self.edit_status(origin, content=text, embed=None, view=None):
             return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
         await self.budget.take(origin.channel_id)
-        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
+                           nonce=key.nonce)
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
         """The bot may no longer post in the channel: say so where it still can (status message, DM)."""

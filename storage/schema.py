@@ -263,6 +263,16 @@ _VANISHED = Migration(
     ("ALTER TABLE jobs ADD COLUMN vanished INTEGER NOT NULL DEFAULT 0",),
 )
 
+# Exactly-once posting (storage/deliveries.py): a delivery's key, recorded before the first send.
+_DELIVERIES = Migration(
+    "deliveries: the nonce and start of each job's delivery",
+    ("""CREATE TABLE deliveries (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            nonce TEXT NOT NULL,
+            started_at REAL NOT NULL
+        )""",),
+)
+
 # A cast of their own (storage/cast.py, storage/cast_uses.py): characters a member owns in the server they
 # were made in, their names and aliases (one key space per server, so a name or alias means one character
 # there), their reference pictures, which clips feature them (the credit outlives the character), and the
@@ -370,7 +380,7 @@ _CAST = Migration(
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
-    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _CAST,
+    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _DELIVERIES, _CAST,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

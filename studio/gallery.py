@@ -31,7 +31,7 @@ from studio.challenges import ChallengeService, ChallengeView, RelayFilm
 from studio.profiles import Profile
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
-from studio.members import Member
+from studio.members import Member, ancestry
 from studio.service import Studio
 
 # Clips per page of a server's latest clips.
@@ -147,8 +147,9 @@ class Gallery:
         relay. Raises NotFound otherwise."""
         clip = await self.clip(guild_id, clip_id)
 
-        def read(db: sqlite_utils.Database) -> tuple[list[Clip], LineageTree, list[Clip], tuple | None, list, set]:
-            ancestors = clip_store.ancestors(db, clip_id)
+        def read(db: sqlite_utils.Database) -> tuple[tuple[list[Clip], int], LineageTree, list[Clip], tuple | None,
+                                                      list[CastCredit], set[int]]:
+            ancestors = ancestry(db, clip)  # named as this server sees them; others' servers only counted
             remixes = [c for c in clip_store.children(db, clip_id) if c.guild_id == guild_id and watchable(c)]
             turn = challenge_store.relay_turn_for_clip(db, clip_id)
             relay = None if turn is None else (challenge_store.get_challenge(db, turn.challenge_id), turn)
@@ -164,9 +165,9 @@ class Gallery:
             clip=clip,
             shot_list=Studio.shot_list(clip),
             recipes=Studio.recipes(clip),
-            recipe=recipe_text(clip, ancestors, cast),
-            chain=list(reversed(ancestors)),
-            credit=credit_line(ancestors, clip=clip),
+            recipe=recipe_text(clip, *ancestors, cast=cast),
+            chain=list(reversed(ancestors[0])),
+            credit=credit_line(ancestors[0], elsewhere=ancestors[1], clip=clip),
             lineage=tree,
             remixes=remixes,
             relay=relay if relay is not None and relay[0].guild_id == guild_id else None,

@@ -33,6 +33,7 @@ from studio.cast.names import name_list
 from studio.cast.planning import cast_into
 from studio.errors import StudioError
 from studio.members import Member
+from studio.plan_checks import check_renderable
 from studio.pictures import PictureError, start_from_picture
 from studio.quality import drafts, finals
 from studio.request_kinds import finishes
@@ -200,6 +201,7 @@ class RequestIntake(CastIntake):
         cast = cast_into(plan.shot_list, recipes, plan.casting.characters, dropped=plan.casting.dropped,
                          one_shot=plan.captions is not None)
         plan, recipes = dataclasses.replace(plan, shot_list=cast.shot_list), linked(cast.recipes)
+        check_renderable(plan.shot_list.shots, recipes)  # before anything is stored
         if plan.captions is None:
             plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in

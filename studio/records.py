@@ -5,8 +5,9 @@ read them and never write them back.
 """
 from storage.cast import Character, CharacterPicture
 from storage.cast_uses import CastCredit
+from storage.deliveries import DeliveryKey
 from storage.forget import Forgotten
 from storage.records import Challenge, Clip, GuildSettings, QueueEstimate, RenderJob
 
-__all__ = ["CastCredit", "Challenge", "Character", "CharacterPicture", "Clip", "Forgotten", "GuildSettings",
-           "QueueEstimate", "RenderJob"]
+__all__ = ["CastCredit", "Challenge", "Character", "CharacterPicture", "Clip", "DeliveryKey", "Forgotten",
+           "GuildSettings", "QueueEstimate", "RenderJob"]

@@ -17,6 +17,7 @@ from common.text import N_, Text
 from generation.fast_paths import FINAL_CACHE, as_final
 from generation.recipe import ShotRender
 from generation.registry import get_preset
+from generation.segments import resized
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.renders import cached_paths
 from storage.requests import StoredRequest
@@ -45,7 +46,8 @@ def is_draft(clip: Clip) -> bool:
 def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) -> ShotRender:
     """The shot at `model`'s native size (for the recipe's aspect) and full quality (generation.fast_paths
     as_final: full steps, no draft path, the family's final cache hook with `cache_finals`); same prompt and
-    seed. Another model also takes its own guidance and its frame count for the shot's length. A starting
+    seed. Another model also takes its own guidance and frame rate, and the segments and frames that keep
+    the shot's length on its frame grid. A starting
     picture is fitted again, from the member's original, to the new size."""
     preset, same = get_preset(model), get_preset(recipe.model).name == get_preset(model).name
     width, height = preset.size_for(aspect_of(recipe))
@@ -55,9 +57,10 @@ def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) 
         as_final(moved, cache_finals=cache_finals),
         width=width,
         height=height,
-        num_frames=recipe.num_frames if same else preset.frames_for(recipe.duration),
         fps=recipe.fps if same else preset.fps,
     )
+    if not same:  # the shot keeps its length on the new model's frame grid (segments where one is too short)
+        final = resized(dataclasses.replace(final, num_frames=preset.num_frames), recipe.duration)
     if recipe.init_image and (width, height) != (recipe.width, recipe.height):
         picture = original_picture(Path(recipe.init_image))
         final = dataclasses.replace(final, init_image=str(fit_picture(picture, width, height).path))

@@ -100,6 +100,12 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
                 continue
             print(describe_accepted(item.accepted), file=out, flush=True)
             session.watch(item.accepted)
+        # Clips an earlier console queued and never reported (it was closed or killed): followed to the end.
+        watched = {item.accepted.job.id for item in resumed if item.accepted is not None}
+        for view in [*await studio.finished_jobs(CONSOLE), *await studio.active_jobs()]:
+            if view.clip.transport == CONSOLE and view.job.id not in watched:
+                watched.add(view.job.id)
+                session.watch_job(view.job.id, view.clip.id)
         while True:
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() in ("/quit", "/exit"):

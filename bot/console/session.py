@@ -133,17 +133,22 @@ class ConsoleSession:
         return describe_accepted(accepted)
 
     def watch(self, accepted: Accepted) -> None:
+        self.watch_job(accepted.job.id, accepted.clip.id)
+
+    def watch_job(self, job_id: int, clip_id: int) -> None:
+        """Show the job's progress live, print its outcome once it ends, then record it delivered (printed
+        first: a console killed in between prints it again on its next start rather than never)."""
         async def show(view: JobView) -> None:
             self.live.show(view)
 
         async def report() -> None:
             try:
-                view = await follow_job(self.studio, accepted.job.id, show, interval=0.5)
+                view = await follow_job(self.studio, job_id, show, interval=0.5)
                 self.live.show(view)
-                await self.studio.mark_delivered(view.job)
                 print(describe_result(view, await self.studio.clip_cast(view.clip.id)), file=self.out, flush=True)
+                await self.studio.mark_delivered(view.job)
             except Exception as error:
-                print(incident(f"console delivery of clip #{accepted.clip.id}", error), file=self.out, flush=True)
+                print(incident(f"console delivery of clip #{clip_id}", error), file=self.out, flush=True)
 
         task = asyncio.create_task(report())
         self.watchers.add(task)

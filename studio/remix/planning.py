@@ -21,7 +21,7 @@ from studio.quality import is_draft
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out
 from studio.busy import refuse_or_keep
-from studio.members import Member
+from studio.members import Member, may_bring
 from studio.remix.change import RemixChange, RemixError, stored_change
 from studio.remix.kinds import APPLY_CHANGE, RemixContext, RemixDraft, Slot, aspect_of, carried_recipes
 from studio.request_kinds import finishes
@@ -112,6 +112,12 @@ def check_may_remix(member: Member, source: RemixSource, settings: GuildSettings
     if not own and not member.sees(clip.guild_id, clip.author_id):
         # Other servers' clips and others' clips made in private messages are not visible here.
         raise NotFound("There is no clip #{clip_id}.", clip_id=clip.id)
+    if not may_bring(member, (clip, *source.ancestors)):
+        # The member's own clip from elsewhere, made of others' work there: it stays where it was made.
+        raise RemixError(
+            "Clip #{clip_id} holds other members' work from where it was made, so it can't be brought here. "
+            "Remix it there instead.", code="foreign_work", clip_id=clip.id,
+        )
     if not settings.allow_remix and not own:
         raise RemixError(
             "Remixing is turned off in this server: only a clip's author can remix it.", code="remix_off"
