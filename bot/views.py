@@ -61,8 +61,8 @@ def waiting_text(waiting: AwaitingApproval) -> str:
 async def clip_credits(studio: Studio, clip: Clip, *, yours: bool = False) -> embeds.Credits:
     """A clip's remix credit (in the current language; `yours`: in a message to the clip's author) and its
     cast, as its card shows them."""
-    ancestry = await remixing.ancestors(studio, clip) if clip.parent_id else ([], 0)
-    return embeds.Credits(embeds.credit_text(ancestry, clip, yours=yours), tuple(await studio.clip_cast(clip.id)))
+    ancestors = await remixing.ancestors(studio, clip) if clip.parent_id else ([], 0)
+    return embeds.Credits(embeds.credit_text(ancestors, clip, yours=yours), tuple(await studio.clip_cast(clip.id)))
 
 
 async def queue_from_interaction(interaction: discord.Interaction, submit: Submit) -> Accepted | None:

@@ -147,8 +147,9 @@ class Gallery:
         relay. Raises NotFound otherwise."""
         clip = await self.clip(guild_id, clip_id)
 
-        def read(db: sqlite_utils.Database) -> tuple[tuple[list[Clip], int], LineageTree, list[Clip], tuple | None,
-                                                      list[CastCredit], set[int]]:
+        def read(
+            db: sqlite_utils.Database,
+        ) -> tuple[tuple[list[Clip], int], LineageTree, list[Clip], tuple | None, list, set]:
             ancestors = ancestry(db, clip)  # named as this server sees them; others' servers only counted
             remixes = [c for c in clip_store.children(db, clip_id) if c.guild_id == guild_id and watchable(c)]
             turn = challenge_store.relay_turn_for_clip(db, clip_id)

@@ -93,6 +93,7 @@ async def test_cast_use_features_a_character_explicitly_and_the_finished_clip_cr
     assert plan.endswith("Cast: Mira by bob") and MIRA in (await studio.clip(1)).shot_list["bible"]["characters"]
     for task in list(alice.watchers):
         await task
+    # Live progress lines come first (bot/console/live.py), then the outcome with its cast.
     assert "clip #1 ready\nvideo: " in out.getvalue() and out.getvalue().rstrip().endswith("Cast: Mira by bob")
     [note] = await cast_round(alice)
     assert note == "bob: alice featured your character Mira in clip #1 “Walk in the Park”."

@@ -86,7 +86,7 @@ def recipe_text(
     """Everything that determines the video, so anyone can render it again exactly: one Text per line
     (a front-end translates and joins them; prompts stay English, as the model reads them). Its credit
     names `ancestors` and counts `elsewhere` ones; the characters it features (`cast`) are credited to
-    their owners, and each shot's reference pictures named by hash."""
+    their owners, with each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
     credit = credit_line(ancestors, elsewhere=elsewhere, clip=clip)
