@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import discord
 import pytest
@@ -20,11 +21,13 @@ from bot.console import ConsoleSession, console_member
 from bot.console.session import COMMANDS
 from bot.incidents import GENERIC_APOLOGY
 from bot_harness import QUICK, REQUEST, World, embed_text, rendering
+from cast_fixtures import portrait
 from discord_fake import FakeInteraction, FakeMessage
 from studio.config import Config, GalleryConfig
 from studio.runtime import open_studio
 
 APOLOGY = GENERIC_APOLOGY.split(".")[0]
+ROOT = Path(__file__).resolve().parents[1]
 # The status message of a queued clip says this under its shot list.
 QUEUED = "reply to the clip with a change to remix it"
 
@@ -117,9 +120,22 @@ async def _relay_modal(run: Run) -> str:
     return await run.answer(submitted, has_embed)
 
 
+async def _cast_answer(run: Run, action: str, prompt: str) -> str:
+    """Alice names Bob's "ask me" Mira in a request; Bob answers the private prompt the bot sends him."""
+    await run.slash("alice", "video", {"prompt": prompt, **QUICK})
+    dm = run.world.fake.state.open_dm(run.world.bob.user)
+    message = await run.world.fake.wait_for_message(
+        channel=dm, predicate=lambda m: prompt in m.content and bool(m.custom_ids()), timeout=30)
+    button = next(c for c in message.custom_ids() if c.startswith(f"reelbot:cast:{action}:"))
+    run.posted[f"cast:{action}"] = message
+    await run.click(f"cast:{action}", button, "bob")
+    await run.world.fake.wait_until(lambda: not message.custom_ids(), timeout=30)
+    return message.content
+
+
 async def _clip_entry_select(run: Run) -> str:
     """With two open challenges, Enter challenge asks which one: a select of its own."""
-    menu = await (await run.click("clip", "reelbot:clip:submit:3", "alice")).wait_message()
+    menu = await (await run.click("clip-now", "reelbot:clip:submit:3", "alice")).wait_message()
     select = next(c for c in menu.custom_ids() if c.startswith("reelbot:clip-entry:"))
     value = menu.component(select)["options"][0]["value"]
     return await run.answer(await run.world.fake.click(menu, select, run.world.alice, values=[value]))
@@ -176,7 +192,7 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "clip:reroll": (_button("clip", "reelbot:clip:reroll:3", "bob", has_embed), "re-rolled"),
     "clip:vary": (_button("clip", "reelbot:clip:vary:3", "bob", has_embed), QUEUED),
     "clip:extend": (_button("clip", "reelbot:clip:extend:3", "bob", has_embed), "extended"),
-    "clip:submit": (_button("clip", "reelbot:clip:submit:3", "alice"), "#3"),
+    "clip:submit": (_button("clip-now", "reelbot:clip:submit:3", "alice"), "#3"),
     "clip:remix": (_modal_title("clip", "reelbot:clip:remix:3"), "Remix"),
     "RemixModal": (_remix_modal, "noir"),
     "remix": (_slash("bob", "remix", {"clip": "3", "change": "shot 1: the monster roars"}, has_embed), "roars"),
@@ -185,8 +201,18 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "finalize": (_finalize_slash, QUEUED),
     "take:*": (_button("takes", "reelbot:take:two:4", "alice", has_embed), QUEUED),
     "clip:delete": (_button("clip", "reelbot:clip:delete:3", "alice"), "deleted"),
+    "cast create": (_slash("bob", "cast create", {"name": "Mira", "description": "short red hair, yellow raincoat",
+                                                  "picture": ("mira.png", portrait((200, 40, 40))), "consent": "ask"}),
+                    "Mira is ready"),
+    "cast list": (_slash("alice", "cast list"), "**Mira** by bob"),
+    "cast show": (_slash("alice", "cast show", {"name": "Mira"}), "short red hair"),
+    "cast edit": (_slash("bob", "cast edit", {"name": "Mira", "aliases": "米拉"}), "Mira is updated"),
+    "cast:approve": (lambda run: _cast_answer(run, "approve", "Mira waves from a lighthouse"), "You approved Mira"),
+    "cast:decline": (lambda run: _cast_answer(run, "decline", "Mira sails a boat"), "You declined Mira"),
+    "cast waiting": (_slash("bob", "cast waiting"), "Nobody is waiting for your answer"),
+    "cast delete": (_slash("bob", "cast delete", {"name": "米拉"}), "Mira is deleted"),
     "forget member": (_slash("admin", "forget member", {"member": "@bob"}), "bob"),
-    "forget me": (_slash("alice", "forget me"), "records about you deleted or anonymized"),
+    "forget me": (_slash("alice", "forget me"), "characters and their pictures"),
 }
 
 
@@ -241,6 +267,10 @@ async def test_every_slash_command_button_and_form_answers_in_words(world: World
                         channel=world.general, predicate=lambda m: "reelbot:relay:add:2" in m.custom_ids())
                     # A second vote challenge: Enter challenge then asks which one (the clip-entry select).
                     await run.slash("admin", "challenge start", {"theme": "kites", "duration": "2h"})
+                    # The clip was posted before any challenge took entries, so its post has no Enter
+                    # challenge button; /clip shows the clip's buttons as they are now.
+                    clip_now = await world.fake.slash(world.alice, "clip", {"id": 3})
+                    run.posted["clip-now"] = await clip_now.wait_message(lambda m: bool(m.custom_ids()))
                     continue
                 answers[name] = await row(run)
             await world.delivered()
@@ -275,6 +305,11 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
                   ("/challenge show 1", "boats at sea")],
     "relay": [("/relay start 2h a ship's voyage", "voyage"), ("/relay film", "film so far")],
     "gallery": [("/gallery 1", "http")],
+    "cast": [(f"/cast create Mira 'a girl in a yellow raincoat' --picture {ROOT / 'docs' / 'gallery-clip.png'} "
+              "--alias 米拉", "made Mira"), ("/cast list", "Mira (also 米拉) by bob"), ("/cast show 米拉", "yellow raincoat"),
+             ("/cast edit Mira --consent 'ask me'", "consent: ask me"), ("/cast use Mira", "next request features Mira"),
+             ("/cast waiting", "nobody is waiting"), ("/cast approve 99", "isn't waiting for your answer"),
+             ("/cast delete Mira", "deleted Mira")],
     "forget": [("/forget me", "forgot")],
 }
 
