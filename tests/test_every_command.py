@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import discord
 import pytest
@@ -26,6 +27,7 @@ from studio.config import Config, GalleryConfig
 from studio.runtime import open_studio
 
 APOLOGY = GENERIC_APOLOGY.split(".")[0]
+ROOT = Path(__file__).resolve().parents[1]
 # The status message of a queued clip says this under its shot list.
 QUEUED = "reply to the clip with a change to remix it"
 
@@ -322,7 +324,11 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
                   ("/challenge show 1", "boats at sea")],
     "relay": [("/relay start 2h a ship's voyage", "voyage"), ("/relay film", "film so far")],
     "gallery": [("/gallery 1", "http")],
-    "cast": [("/cast list", "no characters in this server yet")],
+    "cast": [(f"/cast create Mira 'a girl in a yellow raincoat' --picture {ROOT / 'docs' / 'gallery-clip.png'} "
+              "--alias 米拉", "made Mira"), ("/cast list", "Mira (also 米拉) by bob"), ("/cast show 米拉", "yellow raincoat"),
+             ("/cast edit Mira --consent 'ask me'", "consent: ask me"), ("/cast use Mira", "next request features Mira"),
+             ("/cast waiting", "nobody is waiting"), ("/cast approve 99", "isn't waiting for your answer"),
+             ("/cast delete Mira", "deleted Mira")],
     "forget": [("/forget me", "forgot")],
 }
 
