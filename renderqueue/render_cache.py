@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from common.files import staging_path
 from generation.encoding import probe
 from generation.errors import EncodeError
 from generation.recipe import ShotRender
@@ -64,8 +65,7 @@ class RenderCacheAccess:
         recipe = self.by_hash[recipe_hash]
         self.dir.mkdir(parents=True, exist_ok=True)
         cached = self.dir / f"{recipe_hash}{shot_path.suffix}"  # .mp4 for a shot, .png for a still
-        staging = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
-        staging.unlink(missing_ok=True)
+        staging = staging_path(cached)  # swept at start-up if this process dies before the rename
         try:
             os.link(shot_path, staging)
         except OSError:

@@ -56,8 +56,8 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, None), view=None)
 
         await interaction.response.send_message(
-            _("This deletes your requests, clips, votes, entries and profile from Reelbot, in every server, and takes "
-              "your clip posts down. "
+            _("This deletes your requests, clips, votes, entries, characters and their pictures, and profile from "
+              "Reelbot, in every server, and takes your clip posts down. "
               "Remixes others made of your clips stay up, crediting a deleted member. It can't be undone."),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
@@ -75,9 +75,9 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, name), view=None)
 
         await interaction.response.send_message(
-            _("This deletes {name}'s requests, clips, votes, entries and profile in this server, and takes their clip "
-              "posts down. Remixes others made of their clips stay up, crediting a deleted member. It can't be "
-              "undone.", name=name),
+            _("This deletes {name}'s requests, clips, votes, entries, characters and their pictures, and profile in "
+              "this server, and takes their clip posts down. Remixes others made of their clips stay up, crediting "
+              "a deleted member. It can't be undone.", name=name),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     async def _take_down(self, forgotten: Forgotten) -> None:
