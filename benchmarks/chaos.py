@@ -213,9 +213,10 @@ def run(home: Path, *, rounds: int, clips: int, seed: int, models: Path | None, 
 
 def front_end_kills(home: Path, rounds: int, rng: random.Random, drain_timeout_s: float) -> chaos_frontends.Tally:
     """`rounds` front-end kills, console first then Discord, with one worker rendering throughout."""
-    # Front-ends start no workers of their own (the one started here renders) and serve no gallery.
+    # Front-ends start no workers of their own (the one started here renders) and serve no gallery. A
+    # request renders at once (no storyboard waiting for Animate: tests/test_stills_flow kills one midway).
     (home / "reelbot.toml").write_text(f'default_model = "tiny"\nworkers = 0\n{SETTINGS}\n[gallery]\nenabled = false\n'
-                                       '\n[expander]\nbackend = "rules"\n')
+                                       '\n[expander]\nbackend = "rules"\n\n[stills]\nfirst = "off"\n')
     log = home / "front-ends.log"
     worker = start_worker(home, home / "workers.log")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import bot
 from bot.console import ConsoleSession, console_member
 from bot.console.session import COMMANDS
 from bot.incidents import GENERIC_APOLOGY
-from bot_harness import QUICK, REQUEST, World, embed_text, rendering
+from bot_harness import QUICK, REQUEST, World, embed_text, eventually, rendering
 from cast_fixtures import MIRA, portrait
 from discord_fake import FakeInteraction, FakeMessage
 from studio.config import Config, GalleryConfig
@@ -155,6 +156,67 @@ async def _forget(run: Run, who: str, name: str, options: dict) -> str:
     return words(await clicked.wait_message(lambda m: "can't be undone" not in m.content, timeout=60))
 
 
+def _has_board(message: FakeMessage) -> bool:
+    return any(a.filename.startswith("stills-") for a in message.attachments)
+
+
+async def _stills_ready(run: Run, clip_id: int) -> None:
+    """Wait until the storyboard's stills are rendered (again): its controls act on ready stills."""
+    def status(db: Any) -> str:
+        return db.execute("SELECT status FROM storyboards WHERE clip_id = ?", [clip_id]).fetchone()[0]
+    await eventually(lambda: run.world.studio.adb.read(status), lambda s: s != "stills", timeout=120)
+
+
+async def _click_on_bot_message(run: Run, custom_id: str) -> str:
+    """A button the bot put on a message this run did not make it show (see the rows using it)."""
+    state = run.world.fake.state
+    button = {"type": 2, "style": 1, "label": "button", "custom_id": custom_id}
+    run.posted[custom_id] = state.create_message(run.world.general, state.bot_user,
+                                                 {"content": "…", "components": [{"type": 1, "components": [button]}]})
+    return await run.answer(await run.click(custom_id, custom_id, "alice"))
+
+
+async def _old_take_button(run: Run) -> str:
+    """Clips of video takes posted before takes became stills keep their Pick buttons; one on a message
+    about a clip that is no such clip (a storyboard) answers in words."""
+    return await _click_on_bot_message(run, "reelbot:take:two:4")
+
+
+async def _retry_button(run: Run) -> str:
+    """Retry shows only while a still failed (tests/test_stills_flow fails one); clicked late, when
+    nothing failed, it says so."""
+    return await _click_on_bot_message(run, "reelbot:storyboard:retry:4")
+
+
+async def _storyboard_menus(run: Run) -> str:
+    """The takes' storyboard: pick a take (no render), then re-roll a shot's still."""
+    picked = await run.answer(await run.click("takes", "reelbot:stills:take:4", "alice", values=["1:2"]))
+    rerolled = await run.answer(await run.click("takes", "reelbot:stills:shot:4", "alice", values=["reroll:1"]))
+    await _stills_ready(run, 4)
+    return f"{picked}\n{rerolled}"
+
+
+async def _edit_shot_modal(run: Run) -> str:
+    opener = await run.click("takes", "reelbot:stills:shot:4", "alice", values=["edit:1"])
+    submitted = await run.world.fake.submit_modal(opener, {"note": "at night"})
+    answer = await run.answer(submitted)
+    await _stills_ready(run, 4)
+    return answer
+
+
+async def _animate_button(run: Run) -> str:
+    """Animate: the storyboard's controls give way to the video's Cancel."""
+    message = await (await run.click("takes", "reelbot:storyboard:animate:4", "alice")).wait_message()
+    return words(message) + "\n" + " ".join(message.custom_ids())
+
+
+async def _storyboard_cancel(run: Run) -> str:
+    ix = await run.world.fake.slash(run.world.alice, "video", {"prompt": "a red kite over a hill", **QUICK, "takes": 2})
+    run.posted["board"] = board = await ix.wait_message(_has_board, timeout=120)
+    cancel = next(c for c in board.custom_ids() if c.startswith("reelbot:storyboard:cancel:"))
+    return await run.answer(await run.click("board", cancel, "alice"))
+
+
 async def _entry_submit(run: Run) -> str:
     return await run.answer(await run.click("entry", _entry_button(run), "alice"))
 
@@ -217,7 +279,13 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "remixes": (_slash("alice", "remixes", {"allow": True}), "remix"),
     "clip:finalize": (_button("clip", "reelbot:clip:finalize:3", "bob", has_embed), QUEUED),
     "finalize": (_finalize_slash, QUEUED),
-    "take:*": (_button("takes", "reelbot:take:two:4", "alice", has_embed), QUEUED),
+    # Takes are stills now: a Pick button of a clip of video takes (posted before) answers on a storyboard.
+    "take:*": (_old_take_button, "no takes to pick from"),
+    "stills": (_storyboard_menus, "re-rolled"),
+    "EditShotModal": (_edit_shot_modal, "Shot 1 changed"),
+    "storyboard:retry": (_retry_button, "No still of clip #4 failed"),
+    "storyboard:animate": (_animate_button, "reelbot:job:cancel:"),
+    "storyboard:cancel": (_storyboard_cancel, "cancelled"),
     "clip:delete": (_button("clip", "reelbot:clip:delete:3", "alice"), "deleted"),
     "cast create": (_slash("bob", "cast create", {"name": "Mira", "description": MIRA, "consent": "ask",
                                                   "picture": ("mira.png", portrait((200, 40, 40)))}), "Mira is ready"),
@@ -272,8 +340,7 @@ async def test_every_slash_command_button_and_form_answers_in_words(world: World
             answers["video"] = await _video(run)
             run.posted["clip"] = await world.posted_clip()
             ix = await fake.slash(world.alice, "video", {"prompt": "a paper boat", **QUICK, "takes": 2})
-            await ix.wait_message(lambda m: bool(m.embeds))
-            run.posted["takes"] = await world.posted_clip()
+            run.posted["takes"] = await ix.wait_message(_has_board, timeout=120)  # the storyboard of clip 4
             for name, (row, _expected) in DISCORD_ROWS.items():
                 if name in answers:
                     continue
@@ -304,12 +371,20 @@ ConsoleRow = tuple[str, str]  # (the line typed, words the answer holds)
 
 CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "settings": [("/settings set max_queued_per_user 50", "max_queued_per_user: 50"),
-                 ("/settings set default_model ../x", "name of a model")],
+                 ("/settings set default_model ../x", "name of a model"),
+                 ("/settings set animate_quality draft", "animate_quality: draft")],
     "help": [("/help", "/finalize")],
     "image": [("/image /nowhere/boat.png", "Can't read the picture")],
-    "takes": [("/takes 2 a lantern on a pier", "#2")],
-    "pick": [("/pick 2 1", "#3")],
-    "finalize": [("/finalize 3", "#4"), ("/finalize 99", "no clip #99")],
+    # Takes are a storyboard of stills: clip 2 until Animate renders it (a draft: animate_quality above).
+    "takes": [("/takes 2 a lantern on a pier", "#2"), ("/takes 2 a kite over a hill", "#3")],
+    "discard": [("/discard 3", "storyboard cancelled")],
+    "stills": [("/stills 2", "shot 1 take 2")],
+    "pick": [("/pick 2 2", "take 2 *")],
+    "edit": [("/edit 2 1 at night", "#2"), ("/edit 2 1", "Tell me what to change in shot 1")],
+    "remove": [("/remove 2 1", "shot 1 removed")],
+    "retry": [("/retry 2", "No still of clip #2 failed")],
+    "animate": [("/animate 2", "animating the approved stills")],
+    "finalize": [("/finalize 2", "#4"), ("/finalize 99", "no clip #99")],
     "remix": [("/remix 1 make it noir", "#5")],
     "reroll": [("/reroll 1 1", "#6")],
     "clip": [("/clip 1", "#1")],
@@ -333,6 +408,10 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
 }
 
 
+def _rendering_stills(db: Any) -> int:
+    return db.execute("SELECT COUNT(*) FROM storyboards WHERE status = 'stills'").fetchone()[0]
+
+
 async def test_every_console_command_answers_in_words(config: Config, worker) -> None:
     assert set(CONSOLE_ROWS) == set(COMMANDS), "a console command without a row (or a row without a command)"
     from test_gallery_hardening import free_port
@@ -342,7 +421,12 @@ async def test_every_console_command_answers_in_words(config: Config, worker) ->
     try:
         first = await session.handle("a giant monster walking through New York, 1 shot, 1 second")
         assert "#1" in first
-        answers = {line: await session.handle(line) for rows in CONSOLE_ROWS.values() for line, _words in rows}
+        answers = {}
+        for rows in CONSOLE_ROWS.values():
+            for line, _words in rows:
+                # The storyboard commands act on ready stills (an edit renders its still again).
+                await eventually(lambda: studio.adb.read(_rendering_stills), lambda count: count == 0, timeout=120)
+                answers[line] = await session.handle(line)
     finally:
         await session.close()
         for task in list(session.watchers):

@@ -9,6 +9,7 @@ from PIL import Image
 from refusals import refused
 from stills_fixtures import ALICE, BOB, REQUEST
 
+from bot.console.replies import describe_storyboard
 from generation.errors import PipelineError
 from generation.recipe import ShotRender
 from generation.storyboard import board_panels
@@ -32,8 +33,12 @@ async def test_stills_come_first_then_animate_opens_each_shot_on_its_still(still
     studio = stills_studio
     accepted = await studio.create(ALICE, REQUEST, TWO)
     assert (accepted.job.kind, accepted.job.priority) == ("stills", PRIORITY_STILLS)
+    # The console's `/stills` while they render, then once they are ready.
+    rendering = describe_storyboard(await storyboard(studio, ALICE, accepted.clip.id))
+    assert "stills rendering, 0 of 2 done" in rendering and "shot 1: rendering" in rendering
     board_path = stills_worker.run()
     view = await storyboard(studio, ALICE, accepted.clip.id)
+    assert f"stills ready\nstoryboard: {board_path}" in describe_storyboard(view)
     assert view.storyboard.status == "ready" and view.board == board_path and view.opens_on_still
     assert (await studio.clip(accepted.clip.id)).status == "queued"  # no video yet
     assert len(view.stills) == 2 and all(s.status == "ready" and Path(s.path).is_file() for s in view.stills)

@@ -74,11 +74,18 @@ def describe_storyboard(view: StoryboardView) -> str:
     clip_id, board = view.clip.id, view.storyboard
     if board.status == "cancelled":
         return _("clip #{clip_id}: storyboard cancelled", clip_id=clip_id)
-    lines = [_("clip #{clip_id}: stills ready\nstoryboard: {board}", clip_id=clip_id, board=view.board)]
+    if board.status == "stills":
+        done = sum(still.status != "queued" for still in view.stills)
+        lines = [_("clip #{clip_id}: stills rendering, {done} of {count} done", clip_id=clip_id, done=done,
+                   count=len(view.stills))]  # fmt: skip
+    else:
+        lines = [_("clip #{clip_id}: stills ready\nstoryboard: {board}", clip_id=clip_id, board=view.board)]
     for still in view.stills:
         label = (_("  shot {shot}", shot=still.shot + 1) if board.takes == 1 else
                  _("  shot {shot} take {take}", shot=still.shot + 1, take=still.take + 1))
-        if still.status == "failed":
+        if still.status == "queued":
+            lines.append(_("{label}: rendering", label=label))
+        elif still.status == "failed":
             lines.append(_("{label}: failed: {reason}", label=label, reason=say(still.reason)))
         else:
             lines.append(f"{label}{' *' if still.picked and board.takes > 1 else ''}: {still.path}")
