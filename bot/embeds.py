@@ -126,12 +126,13 @@ def clip_embed(
     """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number.
     `gallery` (the clip's signed gallery link) makes the title a link and adds an "Open in gallery" field."""
     shot_list = Studio.shot_list(clip)
-    description = f"> {clip_text(clip.request, 600)}"
+    # A remix quotes its original's request, unless that member was forgotten (storage.forget).
+    lines = [f"> {clip_text(clip.request, 600)}"] if clip.request.strip() else []
     if credit:
-        description += f"\n🔁 {clip_text(credit, 300)}"
+        lines.append(f"🔁 {clip_text(credit, 300)}")
     if clip.remix_note:
-        description += f"\n✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}"
-    embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
+        lines.append(f"✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}")
+    embed = discord.Embed(title=clip_text(shot_list.title, 250), description="\n".join(lines) or None, colour=ACCENT)
     embed.set_author(name=_("by @{author}", author=clip_text(clip.author_name, 80)))
     total = sum(recipe.duration for recipe in Studio.recipes(clip))
     embed.add_field(name=_("Shots ({count}, {seconds:.1f}s)", count=len(shot_list.shots), seconds=total),

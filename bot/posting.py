@@ -16,14 +16,14 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import discord
 
-from bot import embeds
+from bot import embeds, shown
 from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
@@ -111,12 +111,17 @@ class Delivery:
     def upload_dir(self) -> Path:
         return self.studio.config.media_dir / "uploads"
 
-    def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
-        """The status message of a freshly queued clip (`views.status_message`), remembered so later
-        progress edits keep its notes and are made only when its text changes."""
-        fields = status_message(accepted, credit=credit)
+    async def status(self, accepted: Accepted, ancestors: Sequence[Clip] = ()) -> dict[str, Any]:
+        """The status message of a freshly queued clip (`views.status_message`, crediting its remix chain
+        `ancestors`, in the current language), remembered so later progress edits keep its notes and are made
+        only when its text changes, and recorded with who it shows (bot.shown)."""
+        fields = status_message(accepted, credit=embeds.credit_text(ancestors, accepted.clip, yours=True))
         self._notes[accepted.job.id] = tuple(f"ℹ️ {say(note)}" for note in accepted.notes)
         self._text[accepted.job.id] = fields["content"]
+        origin = Origin.of(accepted.clip)
+        if origin is not None and origin.status_message_id is not None:
+            await self.studio.record_post(shown.status_post(origin.status_message_id, origin.channel_id,
+                                                            origin.guild_id, accepted.clip, ancestors))
         return fields
 
     @contextmanager
@@ -156,7 +161,8 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self._edit_status(origin, **self.status(item.accepted))
+                        ancestors = await remixing.ancestors(self.studio, item.accepted.clip)
+                        await self._edit_status(origin, **await self.status(item.accepted, ancestors))
                     elif item.error is not None:
                         await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
@@ -279,7 +285,8 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip), clip, yours=True)
+        ancestors = await remixing.ancestors(self.studio, clip)
+        credit = embeds.credit_text(ancestors, clip, yours=True)
         gallery = await self.gallery_link(clip)
         try:
             message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
@@ -298,6 +305,8 @@ class Delivery:
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
                 message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
+        image = storyboard_name(clip) if any(a.filename == storyboard_name(clip) for a in message.attachments) else None
+        await self.studio.record_post(shown.clip_post(message, clip, ancestors, image))
         return message.id
 
     async def _send_clip(
@@ -334,16 +343,21 @@ class Delivery:
             await channel.get_partial_message(origin.status_message_id).delete()
         except discord.HTTPException as error:
             log.info("could not delete status message %s: %s", origin.status_message_id, error)
+        else:
+            await self.studio.drop_post(origin.status_message_id)
 
     async def post_outcome(self, view: JobView, origin: Origin) -> None:
         """A cancelled or failed request: its status message becomes one short line (the card, its shot list
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
-        if await self._edit_status(origin, content=text, embed=None, view=None):
-            return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        await self.budget.take(origin.channel_id)
-        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+        if await self._edit_status(origin, content=text, embed=None, view=None):
+            message: discord.PartialMessage | discord.Message = channel.get_partial_message(origin.status_message_id)  # type: ignore[arg-type]
+        else:
+            await self.budget.take(origin.channel_id)
+            message = await channel.send(
+                text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+        await self.studio.record_post(shown.outcome_post(message, origin.guild_id, view.clip, view.job.user_id))
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
         """The bot may no longer post in the channel: say so where it still can (status message, DM)."""

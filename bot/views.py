@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot import embeds
+from bot import embeds, shown
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
 from bot.host import host_of
@@ -74,8 +74,7 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
         accepted = await submit(member, origin.to_dict())
         ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
         with use(public):
-            credit = embeds.credit_text(ancestors, accepted.clip, yours=True)
-            await fill_placeholder(interaction, **bot.delivery.status(accepted, credit=credit))
+            await fill_placeholder(interaction, **await bot.delivery.status(accepted, ancestors))
     return accepted
 
 
@@ -148,14 +147,19 @@ async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
     gone = deleted_message(clip_id, member.name)
     if interaction.message is not None and interaction.message.id == clip.posted_message_id:
         await interaction.response.edit_message(**gone)
-        return
-    await send_ephemeral(interaction, _("Deleted clip #{clip_id}.", clip_id=clip_id))
-    if clip.posted_message_id is not None and clip.channel_id is not None:
+    else:
+        await send_ephemeral(interaction, _("Deleted clip #{clip_id}.", clip_id=clip_id))
+        if clip.posted_message_id is None or clip.channel_id is None:
+            return
         channel = bot.get_partial_messageable(clip.channel_id, guild_id=clip.guild_id)
         try:
             await channel.get_partial_message(clip.posted_message_id).edit(**gone)
         except discord.HTTPException:
-            pass  # already gone, or no access: the clip is deleted either way
+            return  # already gone, or no access: the clip is deleted either way
+    if clip.posted_message_id is not None and clip.channel_id is not None:
+        # The line names who deleted it: forgetting them takes it down (bot.takedown).
+        await bot.studio.record_post(shown.deleted_post(clip.posted_message_id, clip.channel_id, clip.guild_id,
+                                                        clip_id, member.id))
 
 
 async def _details(interaction: discord.Interaction, clip_id: int) -> None:

@@ -71,6 +71,7 @@ class RequestIntake(ServerSettings):
             options=options,
             origin=origin,
             transport=member.transport,
+            language=member.language,
         )
 
     def model_for(self, options: VideoOptions, settings: GuildSettings) -> str:

@@ -4,6 +4,7 @@ They are the storage layer's frozen dataclasses (`storage/records.py` documents 
 read them and never write them back.
 """
 from storage.forget import Forgotten
+from storage.posts import Post
 from storage.records import Challenge, Clip, GuildSettings, QueueEstimate, RenderJob
 
-__all__ = ["Challenge", "Clip", "Forgotten", "GuildSettings", "QueueEstimate", "RenderJob"]
+__all__ = ["Challenge", "Clip", "Forgotten", "GuildSettings", "Post", "QueueEstimate", "RenderJob"]

@@ -13,7 +13,7 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.console.live import LiveProgress
-from bot.console.replies import describe_accepted, describe_result
+from bot.console.replies import describe_accepted, describe_notice, describe_result
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
 from bot.i18n import current as current_language
@@ -23,6 +23,7 @@ from common.text import Text
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
 from studio.members import Member
+from studio.notices import remix_notice
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
 from studio.service import Studio
@@ -133,6 +134,9 @@ class ConsoleSession:
                 self.live.show(view)
                 await self.studio.mark_delivered(view.job)
                 print(describe_result(view), file=self.out, flush=True)
+                notice = await remix_notice(self.studio, view.clip) if view.job.status == "done" else None
+                if notice is not None:  # the console is everyone's screen: the author reads it here
+                    print(describe_notice(notice), file=self.out, flush=True)
             except Exception as error:
                 print(incident(f"console delivery of clip #{accepted.clip.id}", error), file=self.out, flush=True)
 

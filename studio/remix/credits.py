@@ -12,7 +12,7 @@ from common.errors import NotFound
 from common.text import N_, Nn_, Text
 from storage import clips as clip_store
 from storage.records import Clip
-from storage.users import set_remix_opt_out
+from storage.users import remix_opted_out, set_remix_opt_out
 from studio.converters import to_id
 from studio.members import Member, author_text, visible_clip
 from studio.remix.kinds import aspect_of
@@ -153,3 +153,8 @@ async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
     """Stop (or allow again) others remixing the member's clips; returns the new setting."""
     user = await studio.adb.write(set_remix_opt_out, member.id, opt_out, name=member.name)
     return user.remix_opt_out
+
+
+async def opted_out(studio: Studio, member: Member) -> bool:
+    """Whether the member stopped others remixing their clips."""
+    return await studio.adb.read(remix_opted_out, member.id)

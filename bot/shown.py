@@ -1,0 +1,86 @@
+"""What each of the bot's messages shows, recorded with the studio (`studio.posts`) when it is posted, so
+that forgetting a member finds every message that still names, quotes or shows them (bot.takedown).
+
+Kinds, and the members each shows:
+
+- `status`: a request's status message (its card: the request, the credit naming the chain's authors);
+- `outcome`: that message once it became a cancelled or failed line (the requester, mentioned);
+- `clip`: a finished clip's post (its author, the chain's authors in the credit); `detail` names its image;
+- `deleted`: a post the Delete button emptied ("deleted by bob");
+- `results`: a vote challenge's results (every entry's author, every voter in the counts, the winners'
+  chains);
+- `film` / `final_cut`: a relay's film as it grew and its final cut (everyone with a shot in it); `detail`
+  lists the shots' clips, so the post is drawn again as the cut it carries;
+- `announcement`: a challenge's announcement (who started it);
+- `notice`: a remix notice sent privately to an author (the author and the remixer).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from studio.challenges import ChallengeResults, RelayFilm
+from studio.members import DELETED_MEMBER_ID
+from studio.records import Challenge, Clip, Post
+
+
+def people(ids: Iterable[int]) -> frozenset[int]:
+    """Member ids a message shows, without the forgotten members' placeholder id."""
+    return frozenset(ids) - {DELETED_MEMBER_ID}
+
+
+def clip_people(clip: Clip, ancestors: Sequence[Clip]) -> frozenset[int]:
+    """Who a clip's card shows: its author and every author in its remix chain (the credit)."""
+    return people([clip.author_id, *(ancestor.author_id for ancestor in ancestors)])
+
+
+def status_post(message_id: int, channel_id: int, guild_id: int | None, clip: Clip,
+                ancestors: Sequence[Clip]) -> Post:  # fmt: skip
+    return Post(message_id, channel_id, guild_id, "status", clip.id, {}, clip_people(clip, ancestors))
+
+
+def outcome_post(message: discord.Message | discord.PartialMessage, guild_id: int | None, clip: Clip,
+                 requester_id: int) -> Post:  # fmt: skip
+    return Post(message.id, message.channel.id, guild_id, "outcome", clip.id, {}, people([requester_id]))
+
+
+def clip_post(message: discord.Message, clip: Clip, ancestors: Sequence[Clip], image: str | None) -> Post:
+    """A finished clip's post; `image`: the attachment its card shows (its storyboard), if any."""
+    return Post(message.id, message.channel.id, clip.guild_id, "clip", clip.id, {"image": image},
+                clip_people(clip, ancestors))
+
+
+def deleted_post(message_id: int, channel_id: int, guild_id: int | None, clip_id: int, by: int) -> Post:
+    return Post(message_id, channel_id, guild_id, "deleted", clip_id, {}, people([by]))
+
+
+def results_post_members(results: ChallengeResults) -> frozenset[int]:
+    """Who results show: every entry's author, the winners' chains, and every voter (in the counts)."""
+    authors = [ranked.clip.author_id for ranked in results.ranking]
+    authors += [credit.user_id for credits in results.credits.values() for credit in credits]
+    return people([*authors, *results.voter_ids])
+
+
+def results_post(message: discord.Message, results: ChallengeResults) -> Post:
+    challenge = results.challenge
+    return Post(message.id, message.channel.id, challenge.guild_id, "results", challenge.id, {},
+                results_post_members(results))
+
+
+def film_post(message: discord.Message, challenge: Challenge, film: RelayFilm, *, kind: str, note: str = "",
+              posted: str | None = None) -> Post:  # fmt: skip
+    """A relay's film so far (`kind` "film") or its final cut ("final_cut"), as the cut it carries."""
+    detail = {"clips": [shot.turn.clip_id for shot in film.shots], "pending": [turn.turn.clip_id for turn in film.pending],
+              "note": note, "posted": posted}
+    return Post(message.id, message.channel.id, challenge.guild_id, kind, challenge.id, detail,
+                film.contributor_ids)
+
+
+def announcement_post(message: discord.Message, challenge: Challenge) -> Post:
+    return Post(message.id, message.channel.id, challenge.guild_id, "announcement", challenge.id, {},
+                people([challenge.created_by]))
+
+
+def notice_post(message: discord.Message, remix: Clip, author_id: int) -> Post:
+    return Post(message.id, message.channel.id, None, "notice", remix.id, {}, people([author_id, remix.author_id]))
