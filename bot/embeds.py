@@ -168,12 +168,14 @@ def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False
     return _("▶️ Watch the full clip: <{link}>", link=gallery)
 
 
-def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:
-    embed = discord.Embed(title=_("Clip #{clip_id}: recipe", clip_id=clip.id),
-                          description=clip_text_lines(recipe, 3900), colour=ACCENT)
-    if family:
-        embed.add_field(name=_("Remix family"), value=f"```\n{clip_text_lines(family, FIELD_CHARS - 10)}\n```",
-                        inline=False)
+def details_embed(clip: Clip, lines: Sequence[Text]) -> discord.Embed:
+    """Details, short (studio.remix.shot_details): each shot's seed, steps, real frames and rate, and prompt;
+    where the whole recipe and the remix family are."""
+    body = "\n".join(clip_text(say(line), 700) for line in lines)
+    embed = discord.Embed(title=_("Clip #{clip_id}: details", clip_id=clip.id), description=clip_text_lines(body, 3900),
+                          colour=ACCENT)
+    embed.set_footer(text=_("The whole recipe: /clip {clip_id} · the remix family: /lineage {clip_id}",
+                            clip_id=clip.id))
     return embed
 
 

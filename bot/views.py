@@ -27,7 +27,6 @@ from studio.records import Clip
 from studio import remix as remixing
 from studio.converters import to_shot_number
 from studio.errors import StudioError
-from studio.lineage import lineage, lineage_text
 from studio.job_views import JobView
 from studio.members import Member
 from studio.requests import Accepted
@@ -166,9 +165,7 @@ async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
-    recipe = "\n".join(map(say, await remixing.recipe_card(studio, member, clip_id)))
-    family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10, say=say)
-    await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
+    await send_ephemeral(interaction, embed=embeds.details_embed(clip, remixing.shot_details(clip)))
 
 
 CLIP_ACTIONS: dict[str, Action] = {

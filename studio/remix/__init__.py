@@ -20,6 +20,7 @@ from studio.remix.credits import (
     recipe_text,
     resolve_clip,
     set_opt_out,
+    shot_details,
 )
 from studio.remix.kinds import aspect_of, recompose, save_last_frame
 from studio.remix.planning import fulfil_remix, remix
@@ -47,4 +48,5 @@ __all__ = [
     "resolve_clip",
     "save_last_frame",
     "set_opt_out",
+    "shot_details",
 ]

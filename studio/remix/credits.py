@@ -112,6 +112,25 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
     return lines
 
 
+def shot_details(clip: Clip) -> list[Text]:
+    """What Details shows, short: per shot (per take, for a clip of takes) its seed, steps, the frames it
+    really has and their rate, and its prompt; then the model and size (`recipe_text` has the rest)."""
+    recipes = Studio.recipes(clip)
+    takes = clip.remix_kind == "takes"
+    lines: list[Text] = []
+    for index, recipe in enumerate(recipes, start=1):
+        values = {"n": index, "seed": recipe.seed, "steps": recipe.steps, "frames": recipe.frames, "fps": recipe.fps,
+                  "seconds": f"{recipe.duration:.1f}"}
+        lines.append(Text.of(N_("**Take {n}** · seed {seed} · {steps} steps · {frames} frames at {fps} fps "
+                                "({seconds} s)") if takes else
+                             N_("**Shot {n}** · seed {seed} · {steps} steps · {frames} frames at {fps} fps "
+                                "({seconds} s)"), **values))
+        lines.append(Text.raw(f"> {recipe.prompt}"))
+    first = recipes[0]
+    lines.append(Text.of(N_("{model}, {width}×{height}"), model=clip.model, width=first.width, height=first.height))
+    return lines
+
+
 async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text]:
     """The recipe of a clip `member` can see (NotFound otherwise); ancestors they can't see are left out
     of its credit line."""
