@@ -262,6 +262,8 @@ def results_message(
         others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:]]  # ties share a rank and a medal
         if others:
             parts.append(_("Also on the podium: {others}.", others=_(", ").join(others)))
+    elif results.ranking and updated:
+        parts.append(_("No vote counts any more, so there is no winner."))
     elif results.ranking:
         parts.append(_("No votes were cast, so there is no winner this time."))
     else:

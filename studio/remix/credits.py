@@ -119,12 +119,13 @@ def shot_details(clip: Clip) -> list[Text]:
     takes = clip.remix_kind == "takes"
     lines: list[Text] = []
     for index, recipe in enumerate(recipes, start=1):
-        values = {"n": index, "seed": recipe.seed, "steps": recipe.steps, "frames": recipe.frames, "fps": recipe.fps,
+        values = {"number": index, "seed": recipe.seed, "steps": Text.count(Nn_("{n} step", "{n} steps"), recipe.steps),
+                  "frames": Text.count(Nn_("{n} frame", "{n} frames"), recipe.frames), "fps": recipe.fps,
                   "seconds": f"{recipe.duration:.1f}"}
-        lines.append(Text.of(N_("**Take {n}** · seed {seed} · {steps} steps · {frames} frames at {fps} fps "
-                                "({seconds} s)") if takes else
-                             N_("**Shot {n}** · seed {seed} · {steps} steps · {frames} frames at {fps} fps "
-                                "({seconds} s)"), **values))
+        lines.append(Text.of(N_("**Take {number}** · seed {seed} · {steps} · {frames} at {fps} fps ({seconds} s)")
+                             if takes else
+                             N_("**Shot {number}** · seed {seed} · {steps} · {frames} at {fps} fps ({seconds} s)"),
+                             **values))
         lines.append(Text.raw(f"> {recipe.prompt}"))
     first = recipes[0]
     lines.append(Text.of(N_("{model}, {width}×{height}"), model=clip.model, width=first.width, height=first.height))
