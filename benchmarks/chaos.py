@@ -10,15 +10,21 @@ After the last round one worker drains the queue and is stopped. Checks, per que
   the job: `renderqueue.jobs.requeue_vanished` gives the attempt back);
 - its mp4 decodes (every frame, with PyAV) to the planned frame count, and its storyboard exists.
 
-Prints each round and each clip; last line `chaos_lost=<clips that did not pass>`. Kills only workers: the
-front-end's own crash safety (requests stored before the reply, resumed on start) has its tests elsewhere.
+Then `--frontend-rounds` rounds kill the front-ends instead (benchmarks/chaos_frontends.py): half of them
+`reelbot chat`, half the Discord bot against the loopback Discord, each killed at a random point while
+requests arrive (in Discord a third of them just after a clip upload began), with one worker rendering
+throughout; a last front-end of each kind finishes what is left.
 
-    python benchmarks/chaos.py                      # 50 rounds, 4 clips: ~10 min on 2 cores
-    python benchmarks/chaos.py --rounds 3 --clips 2 # the quick variant tests/test_chaos.py runs
+Prints each round and each clip; last line `chaos_lost=<clips or requests that did not end well>
+chaos_duplicates=<requests finished twice or clips posted twice>`.
+
+    python benchmarks/chaos.py                      # 50 worker kills, 50 front-end kills: ~25 min on 2 cores
+    python benchmarks/chaos.py --rounds 2 --clips 2 --frontend-rounds 2  # the quick variant of tests/test_chaos.py
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import signal
@@ -31,6 +37,7 @@ from pathlib import Path
 
 import av
 
+import chaos_frontends
 from generation.registry import get_preset
 from renderqueue.jobs import enqueue_clip_job
 from renderqueue.scheduler import job_cost
@@ -68,7 +75,8 @@ def queue_clips(db_path: Path, count: int, rng: random.Random) -> list[Planned]:
             with transaction(db):
                 clip = create_clip(db, guild_id=1, channel_id=1, author_id=100 + index, author_name=f"m{index}",
                                    request="chaos", shot_list={"title": f"chaos {index}"},
-                                   recipes=[recipe.to_dict() for recipe in recipes], model="tiny")  # fmt: skip
+                                   recipes=[recipe.to_dict() for recipe in recipes], model="tiny",
+                                   transport="chaos")  # no front-end delivers these  # fmt: skip
                 enqueue_clip_job(db, clip.id, user_id=100 + index, guild_id=1, model="tiny",
                                  cost_estimate=job_cost(recipes, set()))  # fmt: skip
             planned.append(Planned(clip.id, sum(recipe.num_frames for recipe in recipes)))
@@ -175,7 +183,8 @@ def check(db_path: Path, planned: list[Planned]) -> list[str]:
     return lines
 
 
-def run(home: Path, *, rounds: int, clips: int, seed: int, models: Path | None, drain_timeout_s: float) -> int:
+def run(home: Path, *, rounds: int, clips: int, seed: int, models: Path | None, drain_timeout_s: float,
+        frontend_rounds: int = 0) -> int:
     rng = random.Random(seed)
     (home / "reelbot.toml").write_text(SETTINGS)
     if models is not None:
@@ -192,8 +201,37 @@ def run(home: Path, *, rounds: int, clips: int, seed: int, models: Path | None, 
     lost = sum(line.split(": ", 1)[1].startswith("LOST") for line in lines)
     if lost:
         print(f"worker log tail:\n{log.read_text(errors='replace')[-3000:]}")
-    print(f"chaos_lost={lost}")
+    duplicates = 0
+    if frontend_rounds:
+        found = front_end_kills(home, frontend_rounds, rng, drain_timeout_s)
+        for line in [*found.lost, *found.duplicates]:
+            print(f"front-ends: {line}")
+        lost, duplicates = lost + len(found.lost), len(found.duplicates)
+    print(f"chaos_lost={lost} chaos_duplicates={duplicates}")
     return 0
+
+
+def front_end_kills(home: Path, rounds: int, rng: random.Random, drain_timeout_s: float) -> chaos_frontends.Tally:
+    """`rounds` front-end kills, console first then Discord, with one worker rendering throughout."""
+    # Front-ends start no workers of their own (the one started here renders) and serve no gallery.
+    (home / "reelbot.toml").write_text(f'default_model = "tiny"\nworkers = 0\n{SETTINGS}\n[gallery]\nenabled = false\n'
+                                       '\n[expander]\nbackend = "rules"\n')
+    log = home / "front-ends.log"
+    worker = start_worker(home, home / "workers.log")
+    try:
+        console = chaos_frontends.console_rounds(home, rounds // 2, rng, log, drain_timeout_s)
+        chat = asyncio.run(chaos_frontends.discord_rounds(home, rounds - rounds // 2, rng, log, drain_timeout_s))
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+    found = chaos_frontends.Tally(console.lost + chat.lost, console.duplicates + chat.duplicates)
+    if found.lost or found.duplicates:
+        print(f"front-end log tail:\n{log.read_text(errors='replace')[-3000:]}")
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,9 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, help="a folder of models to use (default: the tiny preset, built)")
     parser.add_argument("--home", type=Path, help="data folder to keep (default: a temporary one)")
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds for the last worker to finish")
+    parser.add_argument("--frontend-rounds", type=int, default=50,
+                        help="front-end kills after the worker kills: half console, half Discord")
     args = parser.parse_args(argv)
     options = dict(rounds=args.rounds, clips=args.clips, seed=args.seed, models=args.models,
-                   drain_timeout_s=args.drain_timeout)  # fmt: skip
+                   drain_timeout_s=args.drain_timeout, frontend_rounds=args.frontend_rounds)  # fmt: skip
     if args.home:
         args.home.mkdir(parents=True, exist_ok=True)
         return run(args.home, **options)

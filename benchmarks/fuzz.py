@@ -1,7 +1,8 @@
 """Long property-based fuzzing run of the console and the core API (the quick variant is tests/test_fuzz.py).
 
-Each example is a few console lines typed by two members (requests, remixes, cancels, settings,
-challenges, forget, with tricky ids, numbers, durations and free text) against a fresh database; after
+Each example is a few console lines typed by three members (names in scripts no CJK font draws; requests,
+remixes, finalizes onto presets of other frame grids, cancels, settings, challenges, forget, with tricky ids,
+numbers past 4,300 digits, bytes that were not UTF-8, controls and free text) against a fresh database; after
 each, the database's invariants are checked (tests/fuzzing.py: no orphan job, no clip without a job,
 no half-done request, live jobs and clips agree). Hypothesis stops at the first failure and shrinks it,
 so `failures` is 0 or 1, with the smallest failing input printed.

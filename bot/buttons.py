@@ -66,6 +66,8 @@ def action_buttons(namespace: str, actions: dict[str, Action], *, stale: str) ->
                 await report_error(interaction, error)
 
     ActionButton.__name__ = ActionButton.__qualname__ = f"{namespace.title()}Button"
+    # What the class answers, for the inventory of every component (tests/test_every_command.py).
+    ActionButton.namespace, ActionButton.actions = namespace, actions  # type: ignore[attr-defined]
     return ActionButton
 
 

@@ -67,7 +67,10 @@ class ChallengePoster:
         # challenge id -> the film last posted for it and that post's link, so neither a turn that lands in
         # the same cut nor the final cut posts the same file twice.
         self._films: dict[int, tuple[Path, str]] = {}
+        # Held while a relay's grown film is decided and posted: one relay's shots post their films in order.
         self._locks: dict[int, asyncio.Lock] = {}
+        # Held while a film is posted and recorded, so a final cut decided meanwhile sees the post.
+        self._film_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def upload_dir(self) -> Path:
@@ -117,6 +120,13 @@ class ChallengePoster:
         return message
 
     async def _post_final_cut(self, results: RelayResults) -> discord.Message:
+        async with self._film_lock(results.challenge.id):
+            return await self._post_final_cut_now(results)
+
+    def _film_lock(self, challenge_id: int) -> asyncio.Lock:
+        return self._film_locks.setdefault(challenge_id, asyncio.Lock())
+
+    async def _post_final_cut_now(self, results: RelayResults) -> discord.Message:
         film, challenge = results.film, results.challenge
         gallery = await self.gallery_link(challenge)
         posted = self._films.get(challenge.id)
@@ -190,13 +200,14 @@ class ChallengePoster:
             origin.requester_id, view.clip.author_name, challenge.guild_id, challenge.channel_id, transport=TRANSPORT
         )
         film = await self.service.relay_film(member, challenge.id)
-        # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
-        posted = self._films.get(challenge.id)
-        if film.path is None or len(film.shots) < 2 or (posted is not None and posted[0] == film.path):
-            return
-        with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
-            message = await self._send_grown_film(challenge, film, origin)
-        self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
+        async with self._film_lock(challenge.id):
+            # One shot is just the clip posted a moment ago; a cut already posted needs no second post.
+            posted = self._films.get(challenge.id)
+            if film.path is None or len(film.shots) < 2 or (posted is not None and posted[0] == film.path):
+                return
+            with use(await server_language(self.service.studio, self.bot, challenge.guild_id)):
+                message = await self._send_grown_film(challenge, film, origin)
+            self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
 
     async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> discord.Message:
         notes: list[str] = []

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cast_args import cast_arguments
 from common.errors import InvalidValue
 from common.redact import install_redaction
 from generation.registry import ASPECTS
@@ -78,8 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     generate.add_argument("--image", type=Path, help="a PNG, JPEG or WebP picture the video starts from")
+    generate.add_argument("--cast", help="characters to feature, by name or alias, comma-separated")
     _common(generate)
     _language(generate)
+
+    def cast_flags(parser: argparse.ArgumentParser) -> None:
+        _common(parser)
+        _language(parser)
+
+    cast_arguments(sub.add_parser("cast", help="your characters: create, list, show, edit, delete, and answering "
+                                  "requests for them"), cast_flags)
 
     models = sub.add_parser("models", help="list model presets: on disk, size, GPU memory, image-to-video")
     models_sub = models.add_subparsers(dest="models_command")
@@ -176,7 +185,7 @@ def configure_logging(level: int, log_file: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # A server's log is worth reading by default; interactive commands stay quiet unless asked.
-    quiet = args.command in ("chat", "generate", "plan") and not args.verbose
+    quiet = args.command in ("chat", "generate", "plan", "cast") and not args.verbose
     try:
         config = _config(args)
     except ConfigError as error:
@@ -186,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.WARNING if quiet else logging.INFO,
                       Path(config.home) / "logs" / "console.log" if interactive else None)
     install_redaction(config.secrets)
-    if args.command in ("chat", "generate", "plan"):
+    if args.command in ("chat", "generate", "plan", "cast"):
         from bot.i18n import environment_language, use
 
         # Entered before asyncio.run: its task, and every task and thread it starts, inherit the language;
@@ -210,6 +219,10 @@ def _run(config: Config, args: argparse.Namespace) -> int:
         return 0 if all(check.ok for check in checks) else 1
     if args.command == "plan":
         return asyncio.run(_plan(config, args))
+    if args.command == "cast":
+        from bot.console.cast_commands import cli_cast
+
+        return asyncio.run(cli_cast(config, args))
     if args.command == "generate":
         from bot.console import generate_once
 

@@ -5,15 +5,18 @@ import dataclasses
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
 
 from bot.i18n import _, ngettext, say
 from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
-from studio.records import Clip, GuildSettings
+from studio.cast.credits import credited
+from studio.records import CastCredit, Clip, GuildSettings
 from studio.remix import credit_line
 from studio.job_views import JobView
+from studio.quality import clip_quality
 from studio.service import Studio
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
@@ -113,23 +116,42 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     return clip_text_lines("\n".join(lines), limit)
 
 
-def credit_text(ancestors: Sequence[Clip], clip: Clip | None = None, *, yours: bool = False) -> str:
+def credit_text(ancestry: tuple[Sequence[Clip], int], clip: Clip | None = None, *, yours: bool = False) -> str:
     """The credit a child clip carries (studio.remix.credit_line) in the current language, e.g. "remix of
     alice's clip #12", or "final of your clip #10" (`yours`: in a message to `clip`'s author); "" for an
-    original (`ancestors`: parent first, original last)."""
-    return say(credit_line(ancestors, clip=clip, yours=yours))
+    original. `ancestry`: what `studio.remix.ancestors` gives, the chain seen here (parent first, original
+    last) and how many ancestors were made elsewhere (counted, never named)."""
+    seen, elsewhere = ancestry
+    return say(credit_line(seen, elsewhere=elsewhere, clip=clip, yours=yours))
+
+
+@dataclass(frozen=True)
+class Credits:
+    """Whose work a clip's card credits besides its author: the remix chain's (`remix`, in the current
+    language; "" for an original) and the owners of the characters it features (`cast`)."""
+
+    remix: str = ""
+    cast: tuple[CastCredit, ...] = ()
+
+
+def cast_field(cast: Sequence[CastCredit]) -> str:
+    """`Mira by bob · from their pictures`, one line per character (`description only` where the model
+    could not take their pictures)."""
+    how = {True: _("from their pictures"), False: _("description only")}
+    return clip_text_lines("\n".join(f"{say(credited(c))} · {how[c.conditioned]}" for c in cast), FIELD_CHARS)
 
 
 def clip_embed(
-    clip: Clip, *, credit: str = "", image: str | None = None, reused: int = 0, gallery: str | None = None
+    clip: Clip, *, credits: Credits = Credits(), image: str | None = None, reused: int = 0, gallery: str | None = None
 ) -> discord.Embed:
-    """The clip's card: request, shot list, seeds, model, author, remix credit; footer with its number.
-    `gallery` (the clip's signed gallery link) makes the title a link and adds an "Open in gallery" field."""
+    """The clip's card: request, shot list, seeds, model, author, remix credit and cast (each character
+    credited to its owner); footer with its number. `gallery` (the clip's signed gallery link) makes the
+    title a link and adds an "Open in gallery" field."""
     shot_list = Studio.shot_list(clip)
     # A remix quotes its original's request, unless that member was forgotten (storage.forget).
     lines = [f"> {clip_text(clip.request, 600)}"] if clip.request.strip() else []
-    if credit:
-        lines.append(f"🔁 {clip_text(credit, 300)}")
+    if credits.remix:
+        lines.append(f"🔁 {clip_text(credits.remix, 300)}")
     if clip.remix_note:
         lines.append(f"✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}")
     embed = discord.Embed(title=clip_text(shot_list.title, 250), description="\n".join(lines) or None, colour=ACCENT)
@@ -138,11 +160,14 @@ def clip_embed(
     embed.add_field(name=_("Shots ({count}, {seconds:.1f}s)", count=len(shot_list.shots), seconds=total),
                     value=shot_lines(clip) or "—", inline=False)
     embed.add_field(name=_("Style"), value=clip_text(shot_list.bible.style, 300), inline=False)
+    if credits.cast:
+        embed.add_field(name=_("Cast"), value=cast_field(credits.cast), inline=False)
     if shot_list.notes:
         embed.add_field(name=_("Note"), value=clip_text_lines("\n".join(map(say, shot_list.notes)), 1000), inline=False)
     seeds = ", ".join(str(recipe["seed"]) for recipe in clip.recipes)
     embed.add_field(name=ngettext("Seed", "Seeds", len(clip.recipes)), value=clip_text(seeds, 200))
     embed.add_field(name=_("Model"), value=clip.model)
+    embed.add_field(name=_("Quality"), value=say(clip_quality(clip)))
     if reused:
         embed.add_field(name=_("Reused"), value=ngettext("{n} shot from earlier renders",
                                                          "{n} shots from earlier renders", reused))
@@ -177,7 +202,6 @@ def details_embed(clip: Clip, lines: Sequence[Text]) -> discord.Embed:
     embed.set_footer(text=_("The whole recipe: /clip {clip_id} · the remix family: /lineage {clip_id}",
                             clip_id=clip.id))
     return embed
-
 
 def queue_lines(views: list[JobView], *, show_author: bool) -> str:
     if not views:

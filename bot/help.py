@@ -25,6 +25,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Challenges"), ("challenge start", "challenge submit", "challenge vote", "challenge list",
                         "challenge show", "challenge results", "challenge close")),
     (N_("Relay films"), ("relay add", "relay film")),
+    (N_("Your characters"), ("cast create", "cast list", "cast show", "cast edit", "cast delete", "cast waiting")),
     (N_("You and your server"), ("profile", "forget me", "forget member", "settings show", "settings set", "help")),
 )
 
@@ -46,6 +47,13 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "challenge close": {"id": "3"},
     "relay add": {"text": N_("the ship reaches the harbour at dawn")},
     "relay film": {},
+    "cast create": {"name": "Mira", "description": N_("short red hair, yellow raincoat"), "picture": "mira.png",
+                    "consent": N_("ask me")},
+    "cast list": {},
+    "cast show": {"name": "Mira"},
+    "cast edit": {"name": "Mira", "aliases": N_("Mimi")},
+    "cast delete": {"name": "Mira"},
+    "cast waiting": {},
     "profile": {},
     "forget me": {},
     "forget member": {"member": "@bob"},

@@ -11,6 +11,8 @@ from typing import Any, Protocol, cast
 
 import discord
 
+from bot.gallery.links import GalleryLinks
+from bot.origin import Origin
 from studio.requests import Accepted
 from studio.service import Studio
 
@@ -29,6 +31,14 @@ class StatusMessages(Protocol):
 
     def hold(self, message_id: int) -> AbstractContextManager[None]:
         """Keep the delivery loop from editing status message `message_id` while the block fills it in."""
+        ...
+
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+        """Edit the status message of `origin` within its channel's budget; False when it can't be edited."""
+        ...
+
+    async def gallery_links(self, guild_id: int | None) -> GalleryLinks | None:
+        """Signed links into the server's gallery, or None when the gallery is off."""
         ...
 
 

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,13 @@ from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
 from bot.origin import TRANSPORT, Origin
+from bot.delivery_once import existing_post
 from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.views import status_message
+from bot.views import clip_credits, status_message
 from studio.records import Clip
-from studio import remix as remixing
 from studio.resume import resume_requests
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
@@ -111,17 +111,18 @@ class Delivery:
     def upload_dir(self) -> Path:
         return self.studio.config.media_dir / "uploads"
 
-    async def status(self, accepted: Accepted, ancestors: Sequence[Clip] = ()) -> dict[str, Any]:
-        """The status message of a freshly queued clip (`views.status_message`, crediting its remix chain
-        `ancestors`, in the current language), remembered so later progress edits keep its notes and are made
-        only when its text changes, and recorded with who it shows (bot.shown)."""
-        fields = status_message(accepted, credit=embeds.credit_text(ancestors, accepted.clip, yours=True))
+    async def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+        """The status message of a freshly queued clip (`views.status_message`), remembered so later
+        progress edits keep its notes and are made only when its text changes, and recorded with who it
+        shows (bot.shown)."""
+        fields = status_message(accepted, credit=credit)
         self._notes[accepted.job.id] = tuple(f"ℹ️ {say(note)}" for note in accepted.notes)
         self._text[accepted.job.id] = fields["content"]
         origin = Origin.of(accepted.clip)
         if origin is not None and origin.status_message_id is not None:
+            members = await shown.clip_people(self.studio, accepted.clip)
             await self.studio.record_post(shown.status_post(origin.status_message_id, origin.channel_id,
-                                                            origin.guild_id, accepted.clip, ancestors))
+                                                            origin.guild_id, accepted.clip, members))
         return fields
 
     @contextmanager
@@ -161,10 +162,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        ancestors = await remixing.ancestors(self.studio, item.accepted.clip)
-                        await self._edit_status(origin, **await self.status(item.accepted, ancestors))
+                        await self.edit_status(origin, **await self.status(item.accepted))
                     elif item.error is not None:
-                        await self._edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
+                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
                                                 view=None)
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
@@ -218,9 +218,9 @@ class Delivery:
             if job_id in self._delivering or not self.budget.try_take(origin.channel_id):
                 continue  # the channel's budget is spent: the newest text goes out on a later tick
             self._shown[job_id], self._edited_at[job_id], self._text[job_id] = key, now, text
-            await self._edit_status(origin, budgeted=True, content=text)
+            await self.edit_status(origin, budgeted=True, content=text)
 
-    async def _edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
+    async def edit_status(self, origin: Origin, *, budgeted: bool = False, **fields: Any) -> bool:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
@@ -285,11 +285,17 @@ class Delivery:
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         takes = await take_videos(self.studio, clip)
         upload = await asyncio.to_thread(prepare_upload, clip, origin.upload_limit, self.upload_dir, takes=takes)
-        ancestors = await remixing.ancestors(self.studio, clip)
-        credit = embeds.credit_text(ancestors, clip, yours=True)
+        credit = await clip_credits(self.studio, clip, yours=True)
         gallery = await self.gallery_link(clip)
+        key = await self.studio.begin_delivery(view.job)  # recorded before the send (bot.delivery_once)
+        assert self.bot.user is not None
+        found = await existing_post(channel, self.bot.user.id, clip.id, key)
+        if found is not None:
+            await self._record_post(found, origin, clip, storyboard_name(clip) if upload.storyboard is not None else None)
+            return found
+        nonce = key.nonce
         try:
-            message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+            message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
         except discord.HTTPException as error:
             if not too_large(error):
                 raise
@@ -299,15 +305,20 @@ class Delivery:
             upload = await asyncio.to_thread(prepare_upload, clip, target, self.upload_dir, storyboard=bool(takes),
                                              takes=takes)  # fmt: skip
             try:
-                message = await self._send_clip(channel, clip, origin, upload, credit, gallery)
+                message = await self._send_clip(channel, clip, origin, upload, credit, gallery, nonce)
             except discord.HTTPException as again:
                 if not too_large(again):
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
-                message = await self._send_clip(channel, clip, origin, refused, credit, gallery)
-        image = storyboard_name(clip) if any(a.filename == storyboard_name(clip) for a in message.attachments) else None
-        await self.studio.record_post(shown.clip_post(message, clip, ancestors, image))
+                message = await self._send_clip(channel, clip, origin, refused, credit, gallery, nonce)
+        shows_board = any(a.filename == storyboard_name(clip) for a in message.attachments)
+        await self._record_post(message.id, origin, clip, storyboard_name(clip) if shows_board else None)
         return message.id
+
+    async def _record_post(self, message_id: int, origin: Origin, clip: Clip, image: str | None) -> None:
+        """Record a clip's post with who it shows (bot.shown), so forgetting any of them finds it."""
+        members = await shown.clip_people(self.studio, clip)
+        await self.studio.record_post(shown.clip_post(message_id, origin.channel_id, clip, members, image))
 
     async def _send_clip(
         self,
@@ -315,8 +326,9 @@ class Delivery:
         clip: Clip,
         origin: Origin,
         upload: Upload,
-        credit: str,
+        credit: embeds.Credits,
         gallery: str | None,
+        nonce: str,
     ) -> discord.Message:
         image = storyboard_name(clip) if upload.storyboard is not None else None
         content = "\n".join([_("<@{user_id}> your clip #{clip_id} is ready!", user_id=origin.requester_id,
@@ -327,10 +339,11 @@ class Delivery:
                            can_enter=await ChallengeService(self.studio).takes_entries(clip.guild_id))
         return await channel.send(
             content,
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credit, image=image, gallery=gallery),
             files=upload.files(clip),
             view=view,
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
+            nonce=nonce,  # with enforce_nonce: a re-send within Discord's window returns this same message
         )
 
     async def _retire_status(self, origin: Origin) -> None:
@@ -351,12 +364,14 @@ class Delivery:
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        if await self._edit_status(origin, content=text, embed=None, view=None):
+        if await self.edit_status(origin, content=text, embed=None, view=None):
             message: discord.PartialMessage | discord.Message = channel.get_partial_message(origin.status_message_id)  # type: ignore[arg-type]
         else:
+            key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
             await self.budget.take(origin.channel_id)
             message = await channel.send(
-                text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]))
+                text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
+                nonce=key.nonce)
         await self.studio.record_post(shown.outcome_post(message, origin.guild_id, view.clip, view.job.user_id))
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
@@ -370,7 +385,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self._edit_status(origin, content=text, view=None):
+        if await self.edit_status(origin, content=text, view=None):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -3,9 +3,11 @@ that forgetting a member finds every message that still names, quotes or shows t
 
 Kinds, and the members each shows:
 
-- `status`: a request's status message (its card: the request, the credit naming the chain's authors);
+- `status`: a request's status message (its card: the request, the credit naming the chain's authors, the
+  cast's owners);
 - `outcome`: that message once it became a cancelled or failed line (the requester, mentioned);
-- `clip`: a finished clip's post (its author, the chain's authors in the credit); `detail` names its image;
+- `clip`: a finished clip's post (its author, the chain's authors in the credit, the cast's owners);
+  `detail` names its image;
 - `deleted`: a post the Delete button emptied ("deleted by bob");
 - `results`: a vote challenge's results (every entry's author, every voter in the counts, the winners'
   chains);
@@ -16,13 +18,15 @@ Kinds, and the members each shows:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import discord
 
+from studio import remix as remixing
 from studio.challenges import ChallengeResults, RelayFilm
 from studio.members import DELETED_MEMBER_ID
 from studio.records import Challenge, Clip, Post
+from studio.service import Studio
 
 
 def people(ids: Iterable[int]) -> frozenset[int]:
@@ -30,14 +34,16 @@ def people(ids: Iterable[int]) -> frozenset[int]:
     return frozenset(ids) - {DELETED_MEMBER_ID}
 
 
-def clip_people(clip: Clip, ancestors: Sequence[Clip]) -> frozenset[int]:
-    """Who a clip's card shows: its author and every author in its remix chain (the credit)."""
-    return people([clip.author_id, *(ancestor.author_id for ancestor in ancestors)])
+async def clip_people(studio: Studio, clip: Clip) -> frozenset[int]:
+    """Who a clip's card shows: its author, every author of its remix chain seen here (the credit), and the
+    owners of the characters it features (its cast)."""
+    seen, _elsewhere = await remixing.ancestors(studio, clip) if clip.parent_id else ([], 0)
+    cast = await studio.clip_cast(clip.id)
+    return people([clip.author_id, *(ancestor.author_id for ancestor in seen), *(credit.owner_id for credit in cast)])
 
 
-def status_post(message_id: int, channel_id: int, guild_id: int | None, clip: Clip,
-                ancestors: Sequence[Clip]) -> Post:  # fmt: skip
-    return Post(message_id, channel_id, guild_id, "status", clip.id, {}, clip_people(clip, ancestors))
+def status_post(message_id: int, channel_id: int, guild_id: int | None, clip: Clip, members: frozenset[int]) -> Post:
+    return Post(message_id, channel_id, guild_id, "status", clip.id, {}, members)
 
 
 def outcome_post(message: discord.Message | discord.PartialMessage, guild_id: int | None, clip: Clip,
@@ -45,10 +51,9 @@ def outcome_post(message: discord.Message | discord.PartialMessage, guild_id: in
     return Post(message.id, message.channel.id, guild_id, "outcome", clip.id, {}, people([requester_id]))
 
 
-def clip_post(message: discord.Message, clip: Clip, ancestors: Sequence[Clip], image: str | None) -> Post:
+def clip_post(message_id: int, channel_id: int, clip: Clip, members: frozenset[int], image: str | None) -> Post:
     """A finished clip's post; `image`: the attachment its card shows (its storyboard), if any."""
-    return Post(message.id, message.channel.id, clip.guild_id, "clip", clip.id, {"image": image},
-                clip_people(clip, ancestors))
+    return Post(message_id, channel_id, clip.guild_id, "clip", clip.id, {"image": image}, members)
 
 
 def deleted_post(message_id: int, channel_id: int, guild_id: int | None, clip_id: int, by: int) -> Post:

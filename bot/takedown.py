@@ -27,8 +27,8 @@ from bot.challenge_views import COG_NAME
 from bot.i18n import use
 from bot.i18n.discord import server_language, server_speaking
 from bot.incidents import incident
+from bot.views import clip_credits
 from common.errors import NotFound
-from studio import remix as remixing
 from studio.challenges import ChallengeResults, ChallengeService, RelayResults
 from studio.members import Member
 from studio.records import Forgotten, Post
@@ -75,15 +75,14 @@ async def _clip_card(bot: "ReelBot", post: Post) -> None:
     except NotFound:  # the forgotten member's own clip
         await _delete(bot, post)
         return
-    ancestors = await remixing.ancestors(bot.studio, clip)
-    credit = embeds.credit_text(ancestors, clip, yours=True)
+    credits = await clip_credits(bot.studio, clip, yours=True)
     if post.kind == "clip":
-        embed = embeds.clip_embed(clip, credit=credit, image=post.detail.get("image"),
+        embed = embeds.clip_embed(clip, credits=credits, image=post.detail.get("image"),
                                   gallery=await bot.delivery.gallery_link(clip))  # fmt: skip
     else:
-        embed = embeds.clip_embed(clip, credit=credit)
+        embed = embeds.clip_embed(clip, credits=credits)
     await _edit(bot, post, embed=embed)
-    await bot.studio.record_post(dataclasses.replace(post, members=shown.clip_people(clip, ancestors)))
+    await bot.studio.record_post(dataclasses.replace(post, members=await shown.clip_people(bot.studio, clip)))
 
 
 def _challenges(bot: "ReelBot") -> ChallengeService:

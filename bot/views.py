@@ -17,12 +17,13 @@ from bot import embeds, shown
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
 from bot.host import host_of
-from bot.i18n import N_, _, say, use
+from bot.i18n import N_, _, error_message, say, use
 from bot.i18n.discord import SpeaksMemberLanguage, server_language
 from bot.members import interaction_member
 from bot.origin import Origin, upload_limit
 from bot.replies import check_bot_can_post, defer_placeholder, fill_placeholder, report_error, send_ephemeral
 from prompts.lexicon import STYLES
+from studio.cast.intake import AwaitingApproval
 from studio.records import Clip
 from studio import remix as remixing
 from studio.converters import to_shot_number
@@ -40,18 +41,34 @@ Submit = Callable[[Member, dict[str, Any]], Awaitable[Accepted]]
 
 
 def status_message(accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
-    """The status message of a freshly queued clip: where it stands, its shot list, a cancel button."""
+    """The status message of a freshly queued clip: where it stands, its shot list and cast, a cancel
+    button. `credit`: the remix credit, in the current language."""
     view = JobView(accepted.job, accepted.clip, accepted.estimate)
+    credits = embeds.Credits(credit, accepted.cast)
     return {
         "content": "\n".join([embeds.progress_line(view), *(f"ℹ️ {say(note)}" for note in accepted.notes)]),
-        "embed": embeds.clip_embed(accepted.clip, credit=credit, reused=accepted.reused),
+        "embed": embeds.clip_embed(accepted.clip, credits=credits, reused=accepted.reused),
         "view": cancel_view(accepted.job.id),
     }
 
 
-async def queue_from_interaction(interaction: discord.Interaction, submit: Submit) -> Accepted:
+def waiting_text(waiting: AwaitingApproval) -> str:
+    """What a status message says while its request waits for owners' approval."""
+    return f"⏳ {error_message(waiting)}"
+
+
+async def clip_credits(studio: Studio, clip: Clip, *, yours: bool = False) -> embeds.Credits:
+    """A clip's remix credit (in the current language; `yours`: in a message to the clip's author) and its
+    cast, as its card shows them."""
+    ancestors = await remixing.ancestors(studio, clip) if clip.parent_id else ([], 0)
+    return embeds.Credits(embeds.credit_text(ancestors, clip, yours=yours), tuple(await studio.clip_cast(clip.id)))
+
+
+async def queue_from_interaction(interaction: discord.Interaction, submit: Submit) -> Accepted | None:
     """Acknowledge at once, queue the clip with an origin naming the status message, then show its shot
-    list there. The delivery loop takes over from that message: progress, then the finished clip."""
+    list there. The delivery loop takes over from that message: progress, then the finished clip. A request
+    that waits for owners' approval (None) keeps the message, saying so; its clip appears there once
+    approved (bot/cast_views.py)."""
     bot = host_of(interaction)
     check_bot_can_post(interaction)
     message_id = await defer_placeholder(interaction)
@@ -70,14 +87,22 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
             status_message_id=message_id,
             language=public,
         )
-        accepted = await submit(member, origin.to_dict())
-        ancestors = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else []
+        try:
+            accepted = await submit(member, origin.to_dict())
+        except AwaitingApproval as waiting:
+            with use(public):
+                await fill_placeholder(interaction, content=waiting_text(waiting))
+            return None
+        ancestry = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else ([], 0)
         with use(public):
-            await fill_placeholder(interaction, **await bot.delivery.status(accepted, ancestors))
+            credit = embeds.credit_text(ancestry, accepted.clip, yours=True)
+            await fill_placeholder(interaction, **await bot.delivery.status(accepted, credit=credit))
     return accepted
 
 
-async def queue_remix(interaction: discord.Interaction, clip_id: int, change: remixing.RemixChange) -> Accepted:
+async def queue_remix(
+    interaction: discord.Interaction, clip_id: int, change: remixing.RemixChange
+) -> Accepted | None:
     studio = host_of(interaction).studio
 
     async def submit(member: Member, origin: dict[str, Any]) -> Accepted:

@@ -22,6 +22,10 @@ from typing import Any, Literal
 log = logging.getLogger(__name__)
 
 Compile = Literal["regional", "whole"]
+# What `attention` may say: Reelbot's two choices and the diffusers backends a host can install
+# (diffusers.models.attention_dispatch.AttentionBackendName; a test checks each is one).
+ATTENTION_CHOICES = ("native", "auto", "flash", "_flash_3", "sage", "xformers", "flex", "_native_cudnn",
+                     "_native_efficient", "_native_flash")
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,7 @@ def _attention(wanted: str, kernels: frozenset[str], capability: tuple[int, int]
         if choice is None:
             skipped.append("attention auto: no FlashAttention package installed; PyTorch SDPA stays")
         return choice
-    package = {"flash": "flash", "flash_varlen": "flash", "_flash_3": "_flash_3", "sage": "sage",
-               "sage_varlen": "sage"}.get(wanted)  # fmt: skip
+    package = {"flash": "flash", "_flash_3": "_flash_3", "sage": "sage"}.get(wanted)
     if package is not None and package not in kernels:
         skipped.append(f"attention {wanted}: its kernel package is not installed; PyTorch SDPA stays")
         return None

@@ -22,6 +22,7 @@ from PIL import Image
 from generation.encoding import encode_mp4, last_frame_png, probe, read_frame, stitch
 from generation.errors import RenderCancelled
 from generation.pipelines import PipelineCache
+from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
 from generation.frames import Frames
@@ -302,10 +303,12 @@ def render_shots(
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
     """Load every pipeline the shot's render uses (text- or image-to-video, and image-to-video for
-    continued segments), so a caller can keep model loading out of the shot's GPU seconds."""
-    pipelines.get(recipe.model, i2v=recipe.i2v)
+    continued segments; a distilled draft's checkpoint), so a caller can keep model loading out of the
+    shot's GPU seconds."""
+    preset = pipeline_preset(recipe)
+    pipelines.get(preset, i2v=recipe.i2v)
     if recipe.continued:
-        pipelines.get(recipe.model, i2v=True)
+        pipelines.get(preset, i2v=True)
 
 
 def _single_pass(recipe: ShotRender) -> bool:

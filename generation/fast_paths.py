@@ -105,6 +105,12 @@ def get_fast_path(name: str) -> FastPath:
     return FAST_PATHS[name]
 
 
+def pipeline_preset(recipe: ShotRender) -> str:
+    """The preset whose pipeline renders `recipe`: its distilled path's checkpoint, else its own model."""
+    path = None if recipe.fast_path is None else FAST_PATHS.get(recipe.fast_path)
+    return path.source or recipe.model if path is not None and path.kind == "distilled" else recipe.model
+
+
 def draft_steps(model: str) -> int:
     """Denoising steps of a draft of `model` on its own schedule: half the preset's, never below its minimum."""
     preset = get_preset(model)
@@ -144,13 +150,16 @@ def as_draft(recipe: ShotRender, path: FastPath | None) -> ShotRender:
 
 
 def as_final(recipe: ShotRender, *, cache_finals: bool = False) -> ShotRender:
-    """The recipe at its preset's full quality: full steps, the preset's guidance where a fast path had set
-    its own, and the family's final cache hook only when the operator turned those on."""
+    """The recipe at its preset's full quality: the preset's steps and guidance where a fast path had set its
+    own (else at least the preset's steps), and the family's final cache hook only when the operator turned
+    those on."""
     preset = get_preset(recipe.model)
     path = None if recipe.fast_path is None else FAST_PATHS.get(recipe.fast_path)
+    # A path's own schedule (3 DMD steps, no CFG) says nothing of the final's: that is the preset's.
+    own = path is not None and path.steps is not None
+    steps = preset.steps if own else max(recipe.steps, preset.steps)
     guidance = preset.guidance if path is not None and path.guidance is not None else recipe.guidance
     final_path = FINAL_CACHE.get(preset.family) if cache_finals else None
-    return dataclasses.replace(recipe, quality="final", fast_path=final_path, steps=max(recipe.steps, preset.steps),
-                               guidance=guidance)  # fmt: skip
+    return dataclasses.replace(recipe, quality="final", fast_path=final_path, steps=steps, guidance=guidance)
 
 

@@ -21,7 +21,7 @@ import torch
 
 from generation.accel import Acceleration, apply, decide, installed_kernels
 from generation.adapters import Adapter, adapter_file, load_adapter
-from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError
+from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError, RenderError
 from generation.model_files import ready_folder
 from generation.placement import Tier, free_memory, placement_tier
 from generation.registry import ModelPreset, get_preset
@@ -65,6 +65,8 @@ class LoadedModel:
     # The pipeline whose model-offload hooks are installed (they follow one pipeline's module order).
     hooked: PipeKey = ("", False)
     adapters: set[str] = field(default_factory=set)
+    # Transformers (by preset name) compiled at load: they need a warm-up at their shot size.
+    compiled: set[str] = field(default_factory=set)
 
 
 class PipelineCache:
@@ -128,6 +130,28 @@ class PipelineCache:
             if adapter.name not in loaded.adapters:
                 load_adapter(pipe, adapter_file(self.models_dir, adapter), adapter, loaded.preset)
                 loaded.adapters.add(adapter.name)
+
+    def warm_up(self, presets: tuple[str, ...]) -> None:
+        """Load each preset (at a worker's start, never on a member's request) and, when its transformer was
+        compiled, run one step at its native size so the compile happens now. A preset that can't load is
+        logged; the others still warm up."""
+        import time
+
+        from generation.accel import warm_up
+
+        for name in presets:
+            started = time.monotonic()
+            try:
+                preset = get_preset(name)
+                pipe = self.get(preset.name)
+                with self._lock:
+                    compiled = preset.name in self._models[preset.distilled_from or preset.name].compiled
+                if compiled:
+                    warm_up(pipe, preset)
+            except RenderError as error:
+                log.warning("could not warm up %s: %s", name, error)
+                continue
+            log.info("warmed up %s in %.1f s%s", name, time.monotonic() - started, " (compiled)" * compiled)
 
     def loaded(self) -> list[str]:
         """Loaded pipelines, least recently used preset first ('name', 'name:i2v', and a distilled preset's
@@ -206,15 +230,17 @@ class PipelineCache:
         tier = placement_tier(preset, free_memory(self.device), self.reserve_bytes)
         log.info("loading %s (%s) on %s as %s%s", preset.name, preset.pipeline_class, self.device, dtypes,
                  f", placement {tier}" if on_gpu else "")  # fmt: skip
-        def load() -> Any:
+        def load() -> tuple[Any, bool]:
             pipe = getattr(diffusers, preset.pipeline_class).from_pretrained(source, dtype=dtypes)
             _place(pipe, tier, self.device)
-            apply(pipe.transformer, pipe.vae, self._decision(pipe.transformer))
-            return pipe
+            decision = self._decision(pipe.transformer)
+            apply(pipe.transformer, pipe.vae, decision)
+            return pipe, decision.compiles
 
-        pipe = self._guarded(preset, load)
+        pipe, compiles = self._guarded(preset, load)
         pipe.set_progress_bar_config(disable=True)
-        return LoadedModel(preset, tier, {(preset.name, False): pipe}, hooked=(preset.name, False))
+        key = (preset.name, False)
+        return LoadedModel(preset, tier, {key: pipe}, hooked=key, compiled={preset.name} if compiles else set())
 
     def _decision(self, transformer: Any) -> Any:
         """The fast paths this host applies to `transformer` (generation.accel.decide)."""
@@ -288,7 +314,10 @@ class PipelineCache:
                 raise ModelUnavailableError(
                     "The {model} model's files hold a transformer for another model than {base}.",
                     model=preset.name, base=loaded.preset.name, fix=f"run `reelbot models pull {preset.name}` again")
-            apply(transformer, None, self._decision(transformer))
+            decision = self._decision(transformer)
+            apply(transformer, None, decision)
+            if decision.compiles:
+                loaded.compiled.add(preset.name)
             return transformer
 
         transformer = self._guarded(preset, load)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,15 @@ class ShotRender:
     # preset, a distilled LoRA, or a cache hook), or None for the preset's own full schedule. Named in the
     # recipe because it changes the pixels, so the render cache keys on it.
     fast_path: str | None = None
+    # Reference pictures of the characters the shot features (a preset with `references` renders the shot
+    # conditioned on them: Wan VACE's `reference_images`). Paths of pictures stored by content, so each
+    # file's name is its SHA-256 and the recipe hashes by it (`picture_digest`): the render cache keys on
+    # the pictures, and a recipe still hashes after its pictures were deleted.
+    references: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Stored recipes come back from JSON with lists: equal recipes must compare (and hash) equal.
+        object.__setattr__(self, "references", tuple(self.references))
 
     @property
     def i2v(self) -> bool:
@@ -54,6 +64,8 @@ class ShotRender:
                 del fields[name]
         if self.init_image is not None:
             fields["init_image"] = hashlib.sha256(Path(self.init_image).read_bytes()).hexdigest()
+        if self.references:
+            fields["references"] = [picture_digest(path) for path in self.references]
         fields["_v"] = RECIPE_VERSION
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -90,7 +102,18 @@ class ShotRender:
 
 # Fields added after the first recipes were stored, with their defaults: left out of the hash at the default.
 _SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
-                     "quality": "final", "fast_path": None}
+                     "quality": "final", "fast_path": None, "references": ()}
+_SHA256_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def picture_digest(path: str) -> str:
+    """The SHA-256 (hex) of a picture: its file name where it was stored by content
+    (`common.files.store_by_content`, `<sha256>.png`), else read from the file. Raises OSError for a file
+    that is neither."""
+    stem = Path(path).stem
+    if _SHA256_NAME.fullmatch(stem):
+        return stem
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def linked(recipes: list[ShotRender]) -> list[ShotRender]:

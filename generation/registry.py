@@ -71,6 +71,11 @@ class ModelPreset:
     distilled_from: str | None = None
     timesteps: tuple[int, ...] = ()
     hub_pipeline_class: str | None = None
+    # Its pipeline takes reference pictures of subjects (`reference_images=`, as diffusers' WanVACEPipeline
+    # does), so a shot featuring a character is rendered conditioned on the character's pictures; other
+    # presets render characters from their descriptions alone. tests/test_cast_render.py checks the flag
+    # against each pipeline class's own call signature.
+    references: bool = False
 
     @property
     def shortest_frames(self) -> int:
@@ -407,6 +412,11 @@ def i2v_models(*, local: bool = False) -> list[str]:
     return [name for name in clip_models() if PRESETS[name].supports_i2v and (local or not PRESETS[name].local)]
 
 
+def reference_models(*, local: bool = False) -> list[str]:
+    """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
+    return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
+
+
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)
@@ -461,6 +471,11 @@ def validate_recipe(recipe: ShotRender) -> None:
     if recipe.i2v and not preset.supports_i2v:
         raise RecipeError("{model} can't continue from an image. Models that can: {able}.", model=preset.name,
                           able=", ".join(i2v_models()), code="model_no_i2v")
+    if recipe.references and not preset.references:
+        raise RecipeError("{model} can't take reference pictures.", model=preset.name, code="model_no_references")
+    if not all(Path(path).is_file() for path in recipe.references):
+        raise RecipeError("A reference picture for this shot is missing; its character may have been deleted.",
+                          code="missing_reference")
     if recipe.init_image is not None:
         if not Path(recipe.init_image).is_file():
             raise RecipeError(

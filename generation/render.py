@@ -19,7 +19,7 @@ from generation.errors import (
     RenderError,
 )
 from generation import adapters, cache_hooks
-from generation.fast_paths import FAST_PATHS, FastPath
+from generation.fast_paths import FAST_PATHS, FastPath, pipeline_preset
 from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
 from generation.placement import wants_vae_tiling
@@ -64,7 +64,7 @@ def render_shot(
         raise RenderCancelled("The render was cancelled.")
     i2v = recipe.init_image is not None
     path = _fast_path(recipe)
-    pipe = cache.get(path.source if path is not None and path.kind == "distilled" else recipe.model, i2v=i2v)
+    pipe = cache.get(pipeline_preset(recipe), i2v=i2v)
     if path is not None and path.kind == "lora":
         cache.load_adapter(recipe.model, adapters.get_adapter(path.source or ""))
 
@@ -99,6 +99,10 @@ def render_shot(
             kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
         if i2v:
             kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
+        if recipe.references:
+            # WanVACEPipeline scales each picture to fit the frame on a white canvas itself (its
+            # preprocess_conditions), so they go in whole, in the recipe's order.
+            kwargs["reference_images"] = _load_references(recipe.references)
         return kwargs
 
     _set_vae_tiling(pipe, preset, recipe, cache.device)
@@ -236,6 +240,20 @@ def _load_image(path: str, width: int, height: int):
             return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
     except (OSError, UnidentifiedImageError) as exc:
         raise RecipeError("The starting image for this shot couldn't be read.", detail=repr(exc)) from exc
+
+
+def _load_references(paths: tuple[str, ...]) -> list:
+    """The reference pictures as RGB PIL images. Raises RecipeError when one can't be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    pictures = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                pictures.append(image.convert("RGB"))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise RecipeError("A reference picture for this shot couldn't be read.", detail=repr(exc)) from exc
+    return pictures
 
 
 def _release(pipe: Any) -> None:

@@ -10,6 +10,9 @@ from common.text import Text
 MAX_SHOTS = 6
 MIN_SHOT_SECONDS = 1.0
 MAX_SHOT_SECONDS = 8.0
+# Room for a clip's cast (studio.cast: up to 3 characters, each "name: description" verbatim) beside the
+# planner's own words about recurring subjects.
+BIBLE_CHARACTERS_MAX_CHARS = 1000
 
 # A note for the member: stored in the shot list as Text's dict (a plain string from older rows loads as literal).
 Note = Annotated[Text, PlainValidator(Text.coerce), PlainSerializer(Text.to_dict, return_type=dict[str, Any])]
@@ -22,7 +25,7 @@ class StyleBible(BaseModel):
     """What must stay the same across shots so a multi-shot clip reads as one film."""
 
     style: str = Field(..., min_length=1, max_length=300, description="look: medium, palette, era, lens")
-    characters: str = Field("", max_length=400, description="recurring subjects and how they look")
+    characters: str = Field("", max_length=BIBLE_CHARACTERS_MAX_CHARS, description="recurring subjects and how they look")
     setting: str = Field("", max_length=300)
 
 

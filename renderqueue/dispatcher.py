@@ -28,7 +28,7 @@ from common.text import Text
 from generation import assemble
 from generation.encoding import last_frame_png
 from generation.errors import PipelineError, RenderCancelled
-from generation.recipe import ShotRender
+from generation.recipe import ShotRender, picture_digest
 from generation.registry import validate_recipe
 from renderqueue.jobs import claim_next, requeue_stale, requeue_vanished
 from renderqueue.remote import (
@@ -332,18 +332,19 @@ def _task(recipes: list[ShotRender], index: int, missing: dict[int, str], cache:
     `generation.assemble.render_shots` takes it. Raises PipelineError when that shot is not cached."""
     recipe = recipes[index]
     init_image = None if recipe.init_image is None else Path(recipe.init_image).read_bytes()
+    references = tuple((picture_digest(path), Path(path).read_bytes()) for path in recipe.references)
     if recipe.continues_from is None or index == 0:
-        return ShotTask(index, recipe.to_dict(), init_image)
+        return ShotTask(index, recipe.to_dict(), init_image, references=references)
     previous = recipes[index - 1].content_hash()
     if previous in missing.values():
-        return ShotTask(index, recipe.to_dict(), init_image, previous)
+        return ShotTask(index, recipe.to_dict(), init_image, previous, references=references)
     cached = cache.lookup(previous)
     if cached is None:
         raise PipelineError(
             "A shot of this clip continues from a shot that is no longer cached; it will be tried again.",
             detail=f"shot {index} continues from {previous}, missing from the render cache",
         )
-    return ShotTask(index, recipe.to_dict(), init_image, previous, last_frame_png(cached))
+    return ShotTask(index, recipe.to_dict(), init_image, previous, last_frame_png(cached), references)
 
 
 def _presets(slot: SlotInfo) -> str:

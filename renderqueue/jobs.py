@@ -18,7 +18,7 @@ from generation.registry import canonical_name
 from renderqueue.queue_state import queue_state
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide_lines
 from storage.clips import move_clip
-from storage.db import timestamp
+from storage.db import DB_NOW, db_time, timestamp
 from storage.transactions import transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
 from common.text import Text
@@ -149,8 +149,8 @@ def claim_next(
     keep = not db.conn.in_transaction
     with transaction(db):
         # Stamped under the write lock, so started_at (the round robin's "last served") follows the
-        # order in which concurrent workers really claimed.
-        now = timestamp(now)
+        # order in which concurrent workers really claimed. The heartbeat is on the database's clock.
+        asked_now, now = now, timestamp(now)
         state = queue_state(db, keep=keep)
         decision = decide_lines(
             state.lines.values(),
@@ -166,8 +166,8 @@ def claim_next(
             db.execute("UPDATE jobs SET bypassed = bypassed + 1 WHERE id = ?", (job.id,))
         db.execute(
             "UPDATE jobs SET status = 'running', worker_id = ?, attempts = attempts + 1, started_at = ?, "
-            "heartbeat_at = ?, progress = 0, stage = 'starting' WHERE id = ? AND status = 'queued'",
-            (worker_id, now, now, decision.job.id),
+            f"heartbeat_at = COALESCE(?, {DB_NOW}), progress = 0, stage = 'starting' WHERE id = ? AND status = 'queued'",
+            (worker_id, now, asked_now, decision.job.id),
         )
         claimed = get_job(db, decision.job.id)
         move_clip(db, claimed.clip_id, "rendering")
@@ -178,8 +178,8 @@ def heartbeat(db: sqlite_utils.Database, job_id: int, worker_id: str, *, now: fl
     """Refresh the job's liveness; False means the job is no longer this worker's (cancelled or
     re-queued after this worker was presumed dead), so the worker must stop rendering it."""
     cursor = db.execute(
-        "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND worker_id = ?",
-        (timestamp(now), job_id, worker_id),
+        f"UPDATE jobs SET heartbeat_at = COALESCE(?, {DB_NOW}) WHERE id = ? AND status = 'running' AND worker_id = ?",
+        (now, job_id, worker_id),
     )
     return cursor.rowcount == 1
 
@@ -194,9 +194,9 @@ def update_progress(
     now: float | None = None,
 ) -> bool:
     cursor = db.execute(
-        "UPDATE jobs SET progress = ?, stage = ?, heartbeat_at = ? "
+        f"UPDATE jobs SET progress = ?, stage = ?, heartbeat_at = COALESCE(?, {DB_NOW}) "
         "WHERE id = ? AND status = 'running' AND (? IS NULL OR worker_id = ?)",
-        (min(max(progress, 0.0), 1.0), stage, timestamp(now), job_id, worker_id, worker_id),
+        (min(max(progress, 0.0), 1.0), stage, now, job_id, worker_id, worker_id),
     )
     return cursor.rowcount == 1
 
@@ -291,7 +291,8 @@ def requeue_stale(db: sqlite_utils.Database, stale_after_s: float, now: float | 
     `vanished` counted instead, so any number of kills (an operator's, the chaos benchmark's) can't fail a
     job; only one that took `MAX_VANISHED` workers down with it (a render that crashes its process or
     exhausts the host's memory every time) fails. Returns the jobs as they are now."""
-    now = timestamp(now)
+    # Judged on the database's clock, on which every heartbeat was stamped (storage.db.DB_NOW).
+    now = db_time(db) if now is None else now
     stale_sql = "FROM jobs WHERE status = 'running' AND heartbeat_at < ?"
     # Every idle worker calls this each poll: only take the write lock when there is something to do.
     if db.execute(f"SELECT 1 {stale_sql} LIMIT 1", (now - stale_after_s,)).fetchone() is None:

@@ -25,10 +25,12 @@ from pathlib import Path
 from generation.assemble import continued_from, load_pipelines, render_segments
 from generation.encoding import encode_mp4
 from generation.errors import PipelineError
+from generation.fast_paths import pipeline_preset
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
 from generation.render import render_shot
 from renderqueue.remote import Event, Loaded, Progress, RenderRequest, Shot, ShotTask
+from renderqueue.settings import AccelSettings
 
 # Set by `reelbot gpu-node` on a GPU host; Ray workers inherit the environment of `ray start`.
 MODELS_DIR_ENV = "REELBOT_MODELS_DIR"
@@ -52,8 +54,13 @@ class RenderActor:
         *,
         progress_interval: float = 0.25,
         shot_renderer: Callable = render_shot,
+        accel: dict | None = None,
     ) -> None:
-        self.pipelines = PipelineCache(Path(os.environ.get(MODELS_DIR_ENV, models_dir)), device=device)
+        settings = AccelSettings(**(accel or {}))
+        self.pipelines = PipelineCache(Path(os.environ.get(MODELS_DIR_ENV, models_dir)), device=device,
+                                       accel=settings.acceleration())  # fmt: skip
+        if settings.warm_up:
+            self.pipelines.warm_up(settings.warm_up)
         self.progress_interval = progress_interval
         self._render_shot = shot_renderer
 
@@ -119,6 +126,11 @@ class RenderActor:
                         image = Path(scratch) / f"init-{task.index}.png"
                         image.write_bytes(task.init_image)
                         recipe = replace(recipe, init_image=str(image))
+                    if task.references:
+                        pictures = [Path(scratch) / f"{digest}.png" for digest, _data in task.references]
+                        for path, (_digest, data) in zip(pictures, task.references, strict=True):
+                            path.write_bytes(data)
+                        recipe = replace(recipe, references=tuple(map(str, pictures)))
                     events.put(Progress(task.index, 0, recipe.steps))  # something to repeat during a load
                     if position == 0:
                         events.put(self._load(recipe))
@@ -130,7 +142,7 @@ class RenderActor:
             events.put(error)
 
     def _load(self, recipe: ShotRender) -> Loaded:
-        loaded = self.pipelines.has_loaded(recipe.model)
+        loaded = self.pipelines.has_loaded(pipeline_preset(recipe))
         started = time.monotonic()
         load_pipelines(recipe, self.pipelines)  # an i2v pipeline derives from weights already loaded
         return Loaded(recipe.model, None if loaded else time.monotonic() - started)

@@ -199,5 +199,6 @@ def ray_dispatcher(base: WorkerConfig, cluster: ClusterConfig) -> Dispatcher:
         # "local" starts a new cluster even where `ray start` left one running (None would join it).
         ray.init(address=cluster.address or "local", namespace=NAMESPACE)
     models_dir = cluster.models_dir or base.models_dir
-    executor = RayExecutor(models_dir, device=base.settings.device, max_actors=cluster.max_gpus or None)
+    executor = RayExecutor(models_dir, device=base.settings.device, max_actors=cluster.max_gpus or None,
+                           actor_options={"accel": base.settings.accel.model_dump()})  # fmt: skip
     return Dispatcher(base, executor, refresh_interval=cluster.refresh_interval_s)

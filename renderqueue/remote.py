@@ -25,13 +25,16 @@ class ShotTask:
 
     A shot that continues from the shot before it (`continues_from`, as `generation.assemble` renders it)
     names that shot's recipe hash in `previous`; when this request doesn't render that shot, `start_frame`
-    carries the PNG of its last frame, taken on the bot host from its render cache entry."""
+    carries the PNG of its last frame, taken on the bot host from its render cache entry. `references`: the
+    shot's reference pictures as (SHA-256, bytes), which the GPU host stores under those names, so the
+    recipe hashes the same there (generation.recipe.picture_digest)."""
 
     index: int
     recipe: dict
     init_image: bytes | None = None
     previous: str | None = None
     start_frame: bytes | None = None
+    references: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from common.errors import N_
 from common.text import Text
+from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
 from renderqueue.finishing import FinishingJob
 from renderqueue.job_watch import JobWatch
@@ -45,10 +46,12 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     fresh = [recipe for recipe in recipes if not cache.has(recipe)]
     if not fresh:
         return None
-    if pipelines.has_loaded(fresh[0].model):
+    # A draft through a distilled preset loads that checkpoint's transformer beside its base.
+    preset = pipeline_preset(fresh[0])
+    if pipelines.has_loaded(preset):
         return None
     started = time.monotonic()
-    pipelines.get(fresh[0].model, i2v=fresh[0].i2v)
+    pipelines.get(preset, i2v=fresh[0].i2v)
     return time.monotonic() - started
 
 

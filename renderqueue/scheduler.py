@@ -65,9 +65,12 @@ class Decision:
 
 
 def render_work(recipe: ShotRender) -> float:
-    """Work units of one shot: denoising steps x frames x megapixels. Render time grows about linearly
-    with each, so one measured seconds-per-unit figure per model predicts shots of any size."""
-    return recipe.steps * recipe.generated_frames * recipe.width * recipe.height / 1e6
+    """Work units of one shot: transformer passes (steps, twice with CFG: guidance above 1, as diffusers'
+    pipelines decide) x frames x megapixels. Render time grows about linearly with each, so one measured
+    seconds-per-unit figure per model predicts shots of any size, drafts without CFG included. (A cache
+    hook's skipped blocks are not known in advance: those drafts are estimated on the safe side.)"""
+    passes = 2 if recipe.guidance > 1 else 1
+    return recipe.steps * passes * recipe.generated_frames * recipe.width * recipe.height / 1e6
 
 
 def job_cost(recipes: Sequence[ShotRender], cached_hashes: Collection[str]) -> float:

@@ -3,9 +3,52 @@
 in a subprocess, unchanged. Durations are seconds."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from generation.accel import ATTENTION_CHOICES, Acceleration
 from renderqueue.scheduler import DEFAULT_POLICY, SchedulerPolicy
+
+
+class AccelSettings(BaseModel):
+    """`[worker.accel]`: the opt-in CUDA fast paths of a render host (generation.accel), each skipped on a CPU.
+
+    `compile`: regional torch.compile of the transformer's repeated blocks (CogVideoX: the whole transformer).
+    `attention`: "native" (PyTorch SDPA), "auto" (FlashAttention 3 on Hopper, else 2, when installed) or a
+    diffusers attention backend (`ATTENTION_CHOICES`). `channels_last`: the VAE in channels-last memory
+    format. `fuse_lora`: fold a draft's LoRA into the weights for its shot (finals afterwards may differ in
+    the last bits). `warm_up`: presets the worker loads when it starts, compiling them at their native size
+    when `compile` is on, so no member's request waits for that.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    compile: bool = False
+    attention: str = "native"
+    channels_last: bool = False
+    fuse_lora: bool = False
+    warm_up: tuple[str, ...] = ()
+
+    @field_validator("attention")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in ATTENTION_CHOICES:
+            raise ValueError(f"expected one of {', '.join(ATTENTION_CHOICES)}")
+        return value
+
+    @field_validator("warm_up", mode="before")
+    @classmethod
+    def _known_presets(cls, value: object) -> object:
+        from generation.registry import PRESETS, canonical_name
+
+        names = [name.strip() for name in value.split(",") if name.strip()] if isinstance(value, str) else value
+        unknown = [name for name in names or () if canonical_name(name) not in PRESETS]
+        if unknown:
+            raise ValueError(f"unknown preset {', '.join(unknown)}")
+        return tuple(canonical_name(name) for name in names or ())
+
+    def acceleration(self) -> Acceleration:
+        return Acceleration(compile=self.compile, attention=self.attention, channels_last=self.channels_last,
+                            fuse_lora=self.fuse_lora)  # fmt: skip
 
 
 class WorkerSettings(BaseModel):
@@ -26,6 +69,7 @@ class WorkerSettings(BaseModel):
     attempt and the worker waits `retry_backoff_s` before claiming again, doubling while faults repeat, up
     to `retry_backoff_max_s`.
     `policy`: the fair scheduler's knobs (see `renderqueue.scheduler.SchedulerPolicy`).
+    `accel`: the opt-in CUDA fast paths and the presets warmed up at start (`AccelSettings`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -40,3 +84,4 @@ class WorkerSettings(BaseModel):
     retry_backoff_s: float = Field(2.0, gt=0)
     retry_backoff_max_s: float = Field(300.0, gt=0)
     policy: SchedulerPolicy = DEFAULT_POLICY
+    accel: AccelSettings = AccelSettings()

@@ -91,11 +91,15 @@ def run_worker(
     if pipelines is None:
         from generation.pipelines import PipelineCache, use_available_cores
 
-        pipelines = PipelineCache(config.models_dir, device=config.settings.device)
+        pipelines = PipelineCache(config.models_dir, device=config.settings.device,
+                                  accel=config.settings.accel.acceleration())  # fmt: skip
         if pipelines.device == "cpu":
             use_available_cores()
     register_worker(db, config.worker_id, host=socket.gethostname(), pid=os.getpid())
     log.info("worker %s started on %s", config.worker_id, pipelines.device)
+    # Before the first claim: no member's request waits for a load or a compile the operator asked for.
+    if config.settings.accel.warm_up:
+        pipelines.warm_up(config.settings.accel.warm_up)
     encoder = assemble.ShotEncoder()
     finisher = Finisher(config)
     backoff = Backoff(config.settings.retry_backoff_s, config.settings.retry_backoff_max_s)

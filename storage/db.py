@@ -92,3 +92,15 @@ def _use_wal(db: sqlite_utils.Database) -> None:
 def timestamp(now: float | None = None) -> float:
     """Storage timestamps are Unix seconds; functions take `now` so tests and simulations control time."""
     return time.time() if now is None else now
+
+
+# The database's clock, in Unix seconds, as an SQL expression (julianday('now') is read once per statement).
+# Liveness is written and judged on it alone: every heartbeat stamps it and staleness compares with it, so
+# a worker whose own clock runs ahead or behind can neither make a healthy job look stale nor keep a dead
+# one looking alive. Use as `COALESCE(?, DB_NOW)` with a `now` parameter, which tests may still set.
+DB_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def db_time(db: sqlite_utils.Database) -> float:
+    """The database's clock now (DB_NOW), Unix seconds."""
+    return float(db.execute(f"SELECT {DB_NOW}").fetchone()[0])

@@ -75,6 +75,10 @@ class GuildSettings:
     max_shots: int = 4
     # Draft takes of the first shot to choose from before a clip renders (1: none, straight to the clip).
     takes: int = 1
+    # How drafts (draft:true, takes, relay turns) render: "fast" through their preset's fast path (a distilled
+    # checkpoint or LoRA, else a cache hook; generation.fast_paths), "full" on the preset's own sampler at
+    # half its steps. Finals always render in full.
+    draft_quality: str = "fast"
     # Role ids (besides server admins) that may cancel others' jobs and run challenges.
     moderator_roles: list[int] = field(default_factory=list)
     # The web gallery: off, link (only through the signed links the bot posts) or public.

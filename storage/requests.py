@@ -11,7 +11,8 @@ import sqlite_utils
 from storage.db import timestamp
 from storage.users import upsert_user
 
-RequestStatus = Literal["received", "accepted", "rejected"]
+# "waiting": stored, and waiting for the owners of characters it features to approve it (storage.cast_uses).
+RequestStatus = Literal["received", "waiting", "accepted", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,17 @@ def record_request(
     options: dict,
     origin: dict | None = None,
     transport: str = "console",
+    status: RequestStatus = "received",
     language: str | None = None,
     now: float | None = None,
 ) -> StoredRequest:
-    """Store a member's request as 'received' (and the member as a user, with the `language` they spoke in when
-    known) before any slow work, so it can be finished after a crash. `options` and `origin` are stored as JSON."""
+    """Store a member's request as 'received' (or 'waiting' for owners' approvals) and the member as a user (with
+    the `language` they spoke in, when known), before any slow work, so it can be finished after a crash.
+    `options` and `origin` are stored as JSON."""
     upsert_user(db, user_id, user_name, language=language, now=now)
     cursor = db.execute(
         "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, transport, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             kind,
             guild_id,
@@ -75,6 +78,7 @@ def record_request(
             json.dumps(options, ensure_ascii=False),
             None if origin is None else json.dumps(origin),
             transport,
+            status,
             timestamp(now),
         ),
     )

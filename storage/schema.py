@@ -263,6 +263,122 @@ _VANISHED = Migration(
     ("ALTER TABLE jobs ADD COLUMN vanished INTEGER NOT NULL DEFAULT 0",),
 )
 
+# Exactly-once posting (storage/deliveries.py): a delivery's key, recorded before the first send.
+_DELIVERIES = Migration(
+    "deliveries: the nonce and start of each job's delivery",
+    ("""CREATE TABLE deliveries (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            nonce TEXT NOT NULL,
+            started_at REAL NOT NULL
+        )""",),
+)
+
+# A cast of their own (storage/cast.py, storage/cast_uses.py): characters a member owns in the server they
+# were made in, their names and aliases (one key space per server, so a name or alias means one character
+# there), their reference pictures, which clips feature them (the credit outlives the character), and the
+# owners' approvals a request waits for ("ask me" consent). Waiting is a request state of its own, so a
+# restart neither plans a waiting request nor loses it; SQLite can't widen a CHECK, so the requests table
+# is rebuilt with the same columns.
+_REQUEST_COLUMNS = ("id, kind, guild_id, channel_id, user_id, user_name, text, options, origin, status, clip_id, "
+                    "error, created_at, transport")
+_CAST = Migration(
+    "cast: characters, their names, pictures and uses, owners' approvals; requests may wait for them",
+    (
+        """CREATE TABLE requests_with_waiting (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            user_id INTEGER NOT NULL,
+            user_name TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            origin TEXT,
+            status TEXT NOT NULL DEFAULT 'received'
+                CHECK (status IN ('received', 'waiting', 'accepted', 'rejected')),
+            clip_id INTEGER REFERENCES clips(id) ON DELETE SET NULL,
+            error TEXT,
+            created_at REAL NOT NULL,
+            transport TEXT NOT NULL DEFAULT 'console'
+        )""",
+        f"INSERT INTO requests_with_waiting ({_REQUEST_COLUMNS}) SELECT {_REQUEST_COLUMNS} FROM requests",
+        "DROP TABLE requests",
+        "ALTER TABLE requests_with_waiting RENAME TO requests",
+        "CREATE INDEX requests_unfinished ON requests(status) WHERE status = 'received'",
+        # guild_id: the server the character was made in (0: the console); it belongs there.
+        """CREATE TABLE characters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            owner_id INTEGER NOT NULL,
+            owner_name TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            consent TEXT NOT NULL DEFAULT 'server' CHECK (consent IN ('server', 'ask', 'owner')),
+            notify INTEGER NOT NULL DEFAULT 1,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deleted')),
+            deleted_by INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX characters_guild ON characters(guild_id, status)",
+        "CREATE INDEX characters_owner ON characters(owner_id, status)",
+        # The name (position 0) and aliases of active characters, by normalised key: unique per server.
+        """CREATE TABLE character_names (
+            guild_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            character_id INTEGER NOT NULL REFERENCES characters(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (guild_id, key)
+        )""",
+        "CREATE INDEX character_names_character ON character_names(character_id, position)",
+        """CREATE TABLE character_pictures (
+            character_id INTEGER NOT NULL REFERENCES characters(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            path TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            PRIMARY KEY (character_id, position)
+        )""",
+        # No foreign key to characters: a clip keeps its credit after the character is deleted.
+        """CREATE TABLE clip_cast (
+            clip_id INTEGER NOT NULL REFERENCES clips(id) ON DELETE CASCADE,
+            character_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            owner_id INTEGER NOT NULL,
+            owner_name TEXT NOT NULL,
+            home_guild_id INTEGER NOT NULL,
+            shots TEXT NOT NULL DEFAULT '[]',
+            conditioned INTEGER NOT NULL DEFAULT 0,
+            owner_told_at REAL,
+            PRIMARY KEY (clip_id, character_id)
+        )""",
+        "CREATE INDEX clip_cast_character ON clip_cast(character_id)",
+        "CREATE INDEX clip_cast_untold ON clip_cast(clip_id) WHERE owner_told_at IS NULL",
+        """CREATE TABLE cast_approvals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+            owner_id INTEGER NOT NULL,
+            owner_name TEXT NOT NULL DEFAULT '',
+            character_ids TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'declined', 'expired')),
+            created_at REAL NOT NULL,
+            due_at REAL NOT NULL,
+            prompted_at REAL,
+            prompt_channel_id INTEGER,
+            prompt_message_id INTEGER,
+            decided_at REAL,
+            told_at REAL
+        )""",
+        "CREATE INDEX cast_approvals_request ON cast_approvals(request_id)",
+        "CREATE INDEX cast_approvals_open ON cast_approvals(status, due_at) WHERE told_at IS NULL",
+    ),
+)
+
 # What the bot's messages show (storage/posts.py): every message it posts or keeps up (a status message, a
 # clip's post, results, a relay's film, an announcement, a remix notice) with the members it names, quotes or
 # shows, so forgetting a member finds each one to edit or take down. Clip posts made before are recorded
@@ -298,7 +414,8 @@ _POSTS = Migration(
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
-    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _POSTS,
+    _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _DELIVERIES, _CAST,
+    _POSTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

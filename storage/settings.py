@@ -64,6 +64,7 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),
     "takes": _int_range(1, 4),
+    "draft_quality": _one_of("fast", "full"),
     "blocklist": _check(lambda words: all(0 < len(word) <= 100 for word in words),
                         N_("`{key}` words must be 1-100 characters long.")),
     "default_model": _check(lambda name: name is None or bool(_PRESET_NAME.fullmatch(name)),

@@ -3,8 +3,9 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig) and `[gallery]` (GalleryConfig). Any setting can come from the
-environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig), `[cast]` (CastConfig) and `[models]`
+(ModelsConfig). Any setting can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`;
+the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
@@ -84,6 +85,15 @@ class GalleryConfig(BaseModel):
     def public_url(self) -> str:
         """The gallery's address as links show it: `base_url`, else `http://host:port`, without a trailing slash."""
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class CastConfig(BaseModel):
+    """Members' characters (studio.cast). `approval_timeout_s`: how long a request featuring an "ask me"
+    character waits for its owner's answer before it is refused (seconds; a day by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    approval_timeout_s: float = Field(24 * 3600.0, gt=0)
 
 
 def _known_weights(names: Any) -> Any:
@@ -179,8 +189,8 @@ class Config(BaseSettings):
     `discord_token`: the bot's token (Discord developer portal). `dev_guild_ids`: guilds that get slash
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
-    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `models`: the
-    sections.
+    its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `cast`,
+    `models`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -202,6 +212,7 @@ class Config(BaseSettings):
     safety: SafetyPolicy = SafetyPolicy()
     cluster: ClusterConfig = ClusterConfig()
     gallery: GalleryConfig = GalleryConfig()
+    cast: CastConfig = CastConfig()
     models: ModelsConfig = ModelsConfig()
     config_file: Path | None = None
 

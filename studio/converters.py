@@ -36,7 +36,8 @@ def shown(text: str) -> str:
 
 
 # What an id numbers, as members read it (the `what` of to_id), for the front-end to translate.
-ID_KINDS = {"clip": N_("clip"), "job": N_("job"), "challenge": N_("challenge"), "relay": N_("relay")}
+ID_KINDS = {"clip": N_("clip"), "job": N_("job"), "challenge": N_("challenge"), "relay": N_("relay"),
+            "request": N_("request")}
 
 
 def to_id(text: str | int, what: str = "clip") -> int:

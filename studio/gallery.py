@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -22,6 +22,8 @@ from generation.recipe import ShotRender
 from prompts.schema import ShotList
 from storage import challenges as challenge_store
 from storage import clips as clip_store
+from storage.cast import Character, find_character
+from storage.cast_uses import CastCredit, clip_cast, clips_featuring
 from storage.profiles import remixes_received
 from storage.records import Challenge, Clip, RelayTurn
 from studio import profiles
@@ -29,7 +31,7 @@ from studio.challenges import ChallengeService, ChallengeView, RelayFilm
 from studio.profiles import Profile
 from studio.lineage import LineageTree, lineage_tree
 from studio.remix import credit_line, recipe_text
-from studio.members import Member
+from studio.members import Member, ancestry
 from studio.service import Studio
 
 # Clips per page of a server's latest clips.
@@ -56,6 +58,10 @@ class ClipPage:
     remixes: list[Clip]
     # The relay film this clip is a shot of, if any.
     relay: tuple[Challenge, RelayTurn] | None
+    # The characters it features, each credited to its owner; `characters` holds the ids of those that
+    # still have a page (active), which the page links.
+    cast: list[CastCredit] = field(default_factory=list)
+    characters: frozenset[int] = frozenset()
 
     @property
     def remix_note(self) -> Text | None:
@@ -67,6 +73,15 @@ class ClipPage:
         """(user id, name) of everyone whose work is in the clip: the chain's authors, then the clip's own."""
         people = [(c.author_id, c.author_name) for c in self.chain if c.status != "deleted"]
         return list(dict.fromkeys([*people, (self.clip.author_id, self.clip.author_name)]))
+
+
+@dataclass(frozen=True)
+class CharacterPage:
+    """A character's gallery page in one server: the character and the rendered clips of this server that
+    feature it, newest first."""
+
+    character: Character
+    clips: list[Clip]
 
 
 @dataclass(frozen=True)
@@ -132,27 +147,51 @@ class Gallery:
         relay. Raises NotFound otherwise."""
         clip = await self.clip(guild_id, clip_id)
 
-        def read(db: sqlite_utils.Database) -> tuple[list[Clip], LineageTree, list[Clip], tuple | None]:
-            ancestors = clip_store.ancestors(db, clip_id)
+        def read(
+            db: sqlite_utils.Database,
+        ) -> tuple[tuple[list[Clip], int], LineageTree, list[Clip], tuple | None, list, set]:
+            ancestors = ancestry(db, clip)  # named as this server sees them; others' servers only counted
             remixes = [c for c in clip_store.children(db, clip_id) if c.guild_id == guild_id and watchable(c)]
             turn = challenge_store.relay_turn_for_clip(db, clip_id)
             relay = None if turn is None else (challenge_store.get_challenge(db, turn.challenge_id), turn)
             # Seen as a visitor of this server sees it: other servers' remixes are only counted.
             visitor = Member(0, "gallery visitor", guild_id=guild_id)
-            return ancestors, lineage_tree(db, clip_id, visitor), remixes, relay
+            cast = clip_cast(db, clip_id)
+            active = {c.character_id for c in cast if (found := find_character(db, c.character_id)) is not None
+                      and found.status == "active"}  # fmt: skip
+            return ancestors, lineage_tree(db, clip_id, visitor), remixes, relay, cast, active
 
-        ancestors, tree, remixes, relay = await self.studio.adb.read(read)
+        ancestors, tree, remixes, relay, cast, active = await self.studio.adb.read(read)
         return ClipPage(
             clip=clip,
             shot_list=Studio.shot_list(clip),
             recipes=Studio.recipes(clip),
-            recipe=recipe_text(clip, ancestors),
-            chain=list(reversed(ancestors)),
-            credit=credit_line(ancestors, clip=clip),
+            recipe=recipe_text(clip, *ancestors, cast=cast),
+            chain=list(reversed(ancestors[0])),
+            credit=credit_line(ancestors[0], elsewhere=ancestors[1], clip=clip),
             lineage=tree,
             remixes=remixes,
             relay=relay if relay is not None and relay[0].guild_id == guild_id else None,
+            cast=cast,
+            characters=frozenset(active),
         )
+
+    async def character(self, guild_id: int, character_id: int) -> CharacterPage:
+        """An active character with a place in this server (made here, or featured in one of its rendered
+        clips by its owner) and this server's rendered clips featuring it. Raises NotFound otherwise, the
+        same as for a character that never existed."""
+
+        def read(db: sqlite_utils.Database) -> CharacterPage | None:
+            found = find_character(db, character_id)
+            if found is None or found.status != "active":
+                return None
+            clips = [c for c in clips_featuring(db, character_id, guild_id, limit=MEMBER_LIST) if watchable(c)]
+            return CharacterPage(found, clips) if found.guild_id == guild_id or clips else None
+
+        page = await self.studio.adb.read(read)
+        if page is None:
+            raise NotFound("There is no character #{character_id} here.", character_id=character_id)
+        return page
 
     async def member(self, guild_id: int, user_id: int) -> MemberPage:
         """A member's page. Only members with work in this server have one here (NotFound otherwise),

@@ -22,25 +22,31 @@ from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage import clips as clip_store
 from storage import requests as request_store
+from storage.cast_uses import CastCredit, record_cast
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, RenderJob
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from studio.busy import refuse_or_keep
+from studio.cast.casting import NO_CAST, Casting
+from studio.cast.intake import CastIntake, awaiting
+from studio.cast.names import name_list
+from studio.cast.planning import cast_into
 from studio.errors import StudioError
 from studio.members import Member
+from studio.plan_checks import check_renderable
 from studio.pictures import PictureError, start_from_picture
+from studio.quality import drafts, finals
 from studio.request_kinds import finishes
 from studio.requests import Accepted, ClipPlan, VideoOptions
-from studio.server_settings import ServerSettings
 from studio.shots import (
     MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, take_seeds, takes_plan, with_render_notes,
     with_rendered_durations,
 )  # fmt: skip
 
 
-class RequestIntake(ServerSettings):
-    """The request part of `studio.service.Studio`: it plans with `expander` and keeps requests that met a
-    busy database in `finishing_later` (studio.busy)."""
+class RequestIntake(CastIntake):
+    """The request part of `studio.service.Studio`: it plans with `expander`, casts members' characters
+    (studio.cast) and keeps requests that met a busy database in `finishing_later` (studio.busy)."""
 
     expander: Expander
     finishing_later: dict[int, asyncio.Task]
@@ -53,26 +59,31 @@ class RequestIntake(ServerSettings):
         text = sanitize_request(text)
         self._check_options(options, settings)
         await ensure_screened(text, self.safety_policy(settings))
-        stored = await self.record_request(member, "create", text, dataclasses.asdict(options), origin)
+        casting = await self.casting(member, text, name_list(options.cast), settings=settings)
+        stored = await self.record_request(member, "create", text, dataclasses.asdict(options), origin, casting)
         return await self.fulfil_create(stored.id, member, text, options, settings, origin)
 
     async def record_request(
-        self, member: Member, kind: str, text: str, options: dict, origin: dict | None
+        self, member: Member, kind: str, text: str, options: dict, origin: dict | None, casting: Casting = NO_CAST
     ) -> StoredRequest:
-        """Store a request as received, before any slow work, so `studio.resume` can finish it after a crash."""
-        return await self.adb.write(
-            request_store.record_request,
-            kind=kind,
-            guild_id=member.guild_id,
-            channel_id=member.channel_id,
-            user_id=member.id,
-            user_name=member.name,
-            text=text,
-            options=options,
-            origin=origin,
-            transport=member.transport,
-            language=member.language,
-        )
+        """Store a request as received, before any slow work, so `studio.resume` can finish it after a crash.
+        When owners must approve its `casting` first, it is stored as waiting with the approvals it waits for
+        (in the same transaction) and AwaitingApproval is raised."""
+
+        def write(db: Any) -> StoredRequest:
+            stored = request_store.record_request(
+                db, kind=kind, guild_id=member.guild_id, channel_id=member.channel_id, user_id=member.id,
+                user_name=member.name, text=text, options=options, origin=origin, transport=member.transport,
+                language=member.language,
+                status="waiting" if casting.asks else "received",
+            )  # fmt: skip
+            self.ask_for(db, stored.id, casting.asks)
+            return stored
+
+        stored = await self.adb.write(write)
+        if casting.asks:
+            raise awaiting(stored.id, casting, self.config.cast.approval_timeout_s)
+        return stored
 
     def model_for(self, options: VideoOptions, settings: GuildSettings) -> str:
         """The preset a request renders on: the member's choice, else the server's or the bot's default;
@@ -81,7 +92,8 @@ class RequestIntake(ServerSettings):
         model = get_preset(options.model or settings.default_model or self.config.default_model).name
         if options.image is None or get_preset(model).supports_i2v:
             return model
-        fallback = None if options.model else i2v_fallback(model, self.config.models_dir)
+        fallback = None if options.model else i2v_fallback(model, self.config.models_dir,
+                                                            frozenset(self.config.models.accept_licences))
         if fallback is None:
             raise PictureError(
                 "{model} can't start from a picture. Models that can: {models}.",
@@ -114,6 +126,8 @@ class RequestIntake(ServerSettings):
         """Plan and queue a stored request (new, or resumed after a restart): expand it, apply the server's limits,
         and queue the clip. A refusal marks the request rejected and is raised (ReelbotError)."""
         try:
+            casting = await self.casting(member, text, name_list(options.cast), settings=settings,
+                                         request_id=request_id)
             shot_list = await self.expand(
                 text,
                 ExpandOptions(
@@ -131,9 +145,9 @@ class RequestIntake(ServerSettings):
             seed = options.seed if options.seed is not None else random_seed()
             takes = options.takes or settings.takes
             # Takes are drafts by definition: the chosen one is made final with Finalize.
-            steps = self.draft_steps(model) if options.draft or takes > 1 else None
-            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect,
-                                  steps=steps)  # fmt: skip
+            draft = options.draft or takes > 1
+            recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect)
+            recipes = drafts(recipes, settings, self.config) if draft else finals(recipes, self.config)
             notes: tuple[Text, ...] = ()
             if options.image is not None:
                 recipes, notes = await asyncio.to_thread(start_from_picture, recipes, Path(options.image))
@@ -142,9 +156,10 @@ class RequestIntake(ServerSettings):
                 model=model,
                 seeds=[recipe.seed for recipe in recipes],
                 aspect=shot_list.aspect,
-                steps=steps,
-                priority=PRIORITY_DRAFT if steps is not None else PRIORITY_FINAL,
+                steps=recipes[0].steps,
+                priority=PRIORITY_DRAFT if draft else PRIORITY_FINAL,
                 recipes=tuple(recipes),
+                casting=casting,
             )
             if takes > 1:
                 plan = takes_plan(plan, take_seeds(seed, takes))
@@ -162,12 +177,6 @@ class RequestIntake(ServerSettings):
                               "This server allows at most {n} shots a clip, so this one has {n}."), settings.max_shots)
         return shot_list.model_copy(update={"shots": shot_list.shots[: settings.max_shots],
                                             "notes": [*shot_list.notes, note]})
-
-    @staticmethod
-    def draft_steps(model: str) -> int:
-        """Denoising steps of a draft of `model`: half the preset's, never below its minimum."""
-        preset = get_preset(model)
-        return max(preset.min_steps, preset.steps // 2)
 
     async def queue_plan(
         self,
@@ -187,15 +196,19 @@ class RequestIntake(ServerSettings):
         if plan.recipes is None:
             recipes = recipes_for(plan.shot_list, plan.model, plan.seeds, aspect=plan.aspect, steps=plan.steps)
         elif len(plan.recipes) == len(plan.captions or plan.shot_list.shots):
-            recipes = linked(list(plan.recipes))
+            recipes = list(plan.recipes)
         else:
             raise ValueError("one recipe per shot")
+        cast = cast_into(plan.shot_list, recipes, plan.casting.characters, dropped=plan.casting.dropped,
+                         one_shot=plan.captions is not None)
+        plan, recipes = dataclasses.replace(plan, shot_list=cast.shot_list), linked(cast.recipes)
+        check_renderable(plan.shot_list.shots, recipes)  # before anything is stored
         if plan.captions is None:
             plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in
                                           zip(plan.shot_list.shots, recipes, strict=True)])  # fmt: skip
 
-        def persist(db: Any) -> tuple[Clip, RenderJob, int]:
+        def persist(db: Any) -> tuple[Clip, RenderJob, int, list[CastCredit]]:
             hashes = [recipe.content_hash() for recipe in recipes]
             cached = cached_hashes(db, hashes)
             clip = clip_store.create_clip(
@@ -225,14 +238,16 @@ class RequestIntake(ServerSettings):
                 cost_estimate=job_cost(recipes, cached),
                 limits=job_store.QueueLimits.from_settings(settings),
             )
+            credits = [dataclasses.replace(credit, clip_id=clip.id) for credit in cast.credits]
+            record_cast(db, credits)
             request_store.accept_request(db, request_id, clip.id)
             if link is not None:
                 link(db, clip)
-            return clip, job, sum(1 for h in hashes if h in cached)
+            return clip, job, sum(1 for h in hashes if h in cached), credits
 
-        clip, job, reused = await self.adb.write(persist)
+        clip, job, reused, credits = await self.adb.write(persist)
         estimate = await self.adb.read(queue_position, job.id)
-        return Accepted(request_id, clip, job, plan.shot_list, estimate, reused)
+        return Accepted(request_id, clip, job, plan.shot_list, estimate, reused, cast=tuple(credits))
 
 
 @finishes("create")

@@ -8,6 +8,7 @@ from typing import Any
 from common.errors import NotFound
 from renderqueue.estimates import queue_estimates, queue_position
 from renderqueue import jobs as job_store
+from storage.deliveries import DeliveryKey, begin_delivery
 from storage import clips as clip_store
 from storage.aio import AsyncDatabase
 from storage.records import Clip, QueueEstimate, RenderJob
@@ -65,6 +66,11 @@ class JobDesk:
         return await self.adb.read(
             lambda db: _job_views(db, job_store.pending_notifications(db, transport=transport), estimate=False)
         )
+
+    async def begin_delivery(self, job: RenderJob) -> DeliveryKey:
+        """The key this job's delivery carries on every try (storage.deliveries), recorded before the
+        first send."""
+        return await self.adb.write(begin_delivery, job.id)
 
     async def mark_delivered(self, job: RenderJob, posted_message_id: int | None = None) -> None:
         """Record that the job's outcome was posted (so delivery loops don't post it again) and, if it was posted as

@@ -3,7 +3,8 @@
 Deleted clips stay in the tree as "[deleted]" placeholders (no author, no note), so the remixes made
 from them are still listed and reachable. The tree is seen from one server: remixes made in other
 servers are only counted, and an ancestor from another server (a member remixing their own clip from
-elsewhere) is an "[another server]" placeholder.
+elsewhere) is an "[another server]" placeholder. Each clip that features characters credits their
+owners (`studio.cast.credits`), in the text and in its box.
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from pathlib import Path
 import sqlite_utils
 from PIL import Image, ImageDraw
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from common.text import N_, Nn_, Text
 from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, fit, font, save_png, wrap
 from storage import clips as clip_store
+from storage.cast_uses import CastCredit, casts_of
 from storage.records import Clip
+from studio.cast.credits import cast_line
 from studio.members import Member, author_named, visible_clip
 from studio.service import Studio
 
@@ -50,11 +53,16 @@ class LineageNode:
     status: str = "ready"
     # Made in another server: shown without author, title or note.
     elsewhere: bool = False
+    # The characters the clip features, each credited to its owner (none for a placeholder).
+    cast: tuple[CastCredit, ...] = ()
 
     @classmethod
-    def of(cls, clip: Clip, children: tuple["LineageNode", ...], *, elsewhere: bool = False) -> "LineageNode":
-        """The node for `clip` with its remixes as `children`; `elsewhere` (another server's clip) keeps only its id
-        and status."""
+    def of(
+        cls, clip: Clip, children: tuple["LineageNode", ...], *, elsewhere: bool = False,
+        cast: Sequence[CastCredit] = (),
+    ) -> "LineageNode":
+        """The node for `clip` with its remixes as `children` and its `cast`; `elsewhere` (another server's
+        clip) keeps only its id and status."""
         if elsewhere:
             return cls(clip.id, 0, "", "", None, None, clip.status == "deleted", children, clip.guild_id,
                        clip.status, elsewhere=True)
@@ -69,6 +77,7 @@ class LineageNode:
             children=children,
             guild_id=clip.guild_id,
             status=clip.status,
+            cast=() if clip.status == "deleted" else tuple(cast),
         )
 
     @property
@@ -142,10 +151,13 @@ def lineage_tree(
             kids[parent_id].append(child.id)
             queue.append(child.id)
 
+    casts = casts_of(db, clips)
+
     def build(node_id: int) -> LineageNode:
         node = clips[node_id]
         children = tuple(build(child) for child in kids.get(node_id, ()))
-        return LineageNode.of(node, children, elsewhere=not viewer.sees(node.guild_id, node.author_id))
+        return LineageNode.of(node, children, elsewhere=not viewer.sees(node.guild_id, node.author_id),
+                              cast=casts.get(node_id, ()))
 
     return LineageTree(build(root.id), clip_id, omitted, elsewhere)
 
@@ -173,6 +185,9 @@ def node_label(node: LineageNode) -> Text:
         return Text.of(N_("#{clip_id} [another server]"), clip_id=node.clip_id)
     if node.deleted:
         return Text.of(N_("#{clip_id} [deleted]"), clip_id=node.clip_id)
+    if node.cast:
+        return Text.of(N_("#{clip_id} {author} — {what} · {cast}"), clip_id=node.clip_id, author=node.author(),
+                       what=node.what(), cast=cast_line(node.cast))
     return Text.of(N_("#{clip_id} {author} — {what}"), clip_id=node.clip_id, author=node.author(), what=node.what())
 
 
@@ -228,6 +243,9 @@ FONT_SIZE = 14
 EDGE = (110, 110, 125)
 FILL = {"original": (28, 64, 72), "remix": (40, 40, 48), "deleted": (26, 26, 30)}
 FOCUS = (240, 180, 60)
+# The cast line under a box's words, in the gallery's character colour.
+CAST = (150, 200, 235)
+CAST_LINE = FONT_SIZE + 6
 
 
 def lineage_image(tree: LineageTree, out_path: Path, *, say: Say = Text.english) -> Path:
@@ -253,28 +271,30 @@ def lineage_image(tree: LineageTree, out_path: Path, *, say: Say = Text.english)
     regular, bold = font(FONT_SIZE), font(FONT_SIZE + 1)
     notes = [say(note) for note in tree_notes(tree)]
     footer = 24 if notes else 0
+    nodes = tree.root.walk()
+    # Boxes grow a line when any clip of the family features characters: the cast, credited to owners.
+    box_height = BOX_HEIGHT + (CAST_LINE if any(node.cast for node in nodes) else 0)
     width = 2 * MARGIN + (max(depths.values()) + 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    height = 2 * MARGIN + next_row * (BOX_HEIGHT + ROW_GAP) - ROW_GAP + footer
+    height = 2 * MARGIN + next_row * (box_height + ROW_GAP) - ROW_GAP + footer
     image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
 
     def corner(node: LineageNode) -> tuple[int, int]:
         return (MARGIN + depths[node.clip_id] * (BOX_WIDTH + COLUMN_GAP),
-                round(MARGIN + rows[node.clip_id] * (BOX_HEIGHT + ROW_GAP)))
+                round(MARGIN + rows[node.clip_id] * (box_height + ROW_GAP)))
 
-    nodes = tree.root.walk()
     for node in nodes:  # edges first, so boxes cover their ends
         x, y = corner(node)
         for child in node.children:
             cx, cy = corner(child)
             middle = x + BOX_WIDTH + COLUMN_GAP // 2
-            draw.line([(x + BOX_WIDTH, y + BOX_HEIGHT // 2), (middle, y + BOX_HEIGHT // 2),
-                       (middle, cy + BOX_HEIGHT // 2), (cx, cy + BOX_HEIGHT // 2)], fill=EDGE, width=2)
+            draw.line([(x + BOX_WIDTH, y + box_height // 2), (middle, y + box_height // 2),
+                       (middle, cy + box_height // 2), (cx, cy + box_height // 2)], fill=EDGE, width=2)
     for node in nodes:
         x, y = corner(node)
         kind = "deleted" if node.hidden else "original" if node.remix_kind in ORIGINAL_KINDS else "remix"
         focused = node.clip_id == tree.focus_id
-        draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + BOX_HEIGHT], radius=8, fill=FILL[kind],
+        draw.rounded_rectangle([x, y, x + BOX_WIDTH, y + box_height], radius=8, fill=FILL[kind],
                                outline=FOCUS if focused else EDGE, width=3 if focused else 1)
         # A name no font here can draw leaves the clip's number: the message's text tree names it.
         heading = say(node_heading(node))
@@ -286,6 +306,11 @@ def lineage_image(tree: LineageTree, out_path: Path, *, say: Say = Text.english)
         what_face = face_for(what, regular)
         for index, line in enumerate(wrap(what, what_face, BOX_WIDTH - 20, 2)):
             draw.text((x + 10, y + 28 + index * (FONT_SIZE + 4)), line, font=what_face, fill=MUTED)
+        if node.cast:
+            cast = say(cast_line(node.cast))
+            cast_face = face_for(cast, regular)
+            draw.text((x + 10, y + BOX_HEIGHT - 2), fit(cast, cast_face, BOX_WIDTH - 20) or "",
+                      font=cast_face, fill=CAST)
     if notes:
         draw.text((MARGIN, height - MARGIN - 16), " · ".join(notes), font=regular, fill=MUTED)
     return save_png(image, Path(out_path))

@@ -2,6 +2,7 @@
 one rule of which clips a member may see where they are."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,25 @@ def author_named(author_id: int, author_name: str) -> Text:
 def author_text(clip: Clip) -> Text:
     """The clip's author as members read them (`author_named`)."""
     return author_named(clip.author_id, clip.author_name)
+
+
+def may_bring(member: Member, clips: Sequence[Clip]) -> bool:
+    """The one-server rule for content that moves: content made of `clips` (the clip being used first,
+    then its ancestors, whose prompts and titles a remix inherits) may appear where `member` is only if
+    every part made elsewhere was authored by `member`. A clip that is already here moves nowhere."""
+    if not clips or member.sees(clips[0].guild_id, clips[0].author_id):
+        return True
+    return all(c.author_id == member.id or member.sees(c.guild_id, c.author_id) for c in clips)
+
+
+def ancestry(db: Any, clip: Clip, viewer: Member | None = None) -> tuple[list[Clip], int]:
+    """The clip's remix chain (parent first, original last) as `viewer` sees it where they are (default:
+    from where the clip was made), and how many ancestors were made elsewhere: credits, recipe cards and
+    pages name the first and only count the others."""
+    chain = clip_store.ancestors(db, clip.id)
+    viewer = viewer or Member(clip.author_id, clip.author_name, clip.guild_id)
+    seen = [c for c in chain if viewer.sees(c.guild_id, c.author_id)]
+    return seen, len(chain) - len(seen)
 
 
 def visible_clip(db: Any, member: Member, clip_id: int) -> Clip:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
+from storage.cast_uses import CastCredit
 from storage.records import Clip, QueueEstimate, RenderJob
+from studio.cast.casting import NO_CAST, Casting
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class VideoOptions:
     image: str | None = None
     # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
     takes: int | None = None
+    # Characters to feature, by name or alias, comma-separated (`cast:`); besides those the text names.
+    cast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Accepted:
     # Things the member should know about how the request was taken (a cropped picture), for a front-end
     # to translate (common.text).
     notes: tuple[Text, ...] = ()
+    # The characters the clip features, credited to their owners (studio.cast.credits words them).
+    cast: tuple[CastCredit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,3 +72,5 @@ class ClipPlan:
     recipes: tuple[ShotRender, ...] | None = None
     # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
     captions: tuple[str, ...] | None = None
+    # The characters the clip features (studio.cast), put into its prompts and recipes when it is queued.
+    casting: Casting = NO_CAST

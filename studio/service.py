@@ -17,6 +17,7 @@ from prompts.schema import ShotList
 from renderqueue import jobs as job_store
 from storage import clips as clip_store
 from storage.aio import AsyncDatabase
+from storage.cast_uses import CastCredit, clip_cast
 from storage.forget import Forgotten, forget_user
 from storage.records import Clip, ClipStatus
 from studio.config import Config, expander_config, with_auto_model
@@ -61,6 +62,10 @@ class Studio(RequestIntake, JobDesk, PostBook):
         """The clip a chat message posted (`Clip.posted_message_id`), deleted ones included; None when the
         message is not a clip post."""
         return await self.adb.read(clip_store.find_clip_by_message, message_id)
+
+    async def clip_cast(self, clip_id: int) -> list[CastCredit]:
+        """The characters clip `clip_id` features, credited to their owners ([] for none)."""
+        return await self.adb.read(clip_cast, clip_id)
 
     async def visible_clip(self, member: Member, clip_id: int) -> Clip:
         """The clip, if the member can see it where they are (`Member.sees`). Others get NotFound, the

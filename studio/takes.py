@@ -14,14 +14,18 @@ import dataclasses
 from pathlib import Path
 
 from common.text import N_, Text
+from generation.fast_paths import FINAL_CACHE, as_final
 from generation.recipe import ShotRender
 from generation.registry import get_preset
-from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip
+from generation.segments import resized
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.renders import cached_paths
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.busy import refuse_or_keep
+from studio.cast.casting import Casting
 from studio.pictures import fit_picture, original_picture
+from studio.quality import like
 from studio.remix import RemixError, aspect_of
 from studio.remix.planning import check_may_remix, load_source
 from studio.request_kinds import finishes
@@ -32,26 +36,31 @@ from studio.shots import recipes_for, shot_seeds
 
 
 def is_draft(clip: Clip) -> bool:
-    """True when finalizing would change the clip: fewer steps or a smaller size than its preset's own."""
-    return clip.remix_kind != "takes" and any(final_recipe(r, r.model) != r for r in Studio.recipes(clip))
+    """True when finalizing would change the clip: a draft's quality level or fast path, fewer steps or a
+    smaller size than its preset's own (a final's cache hook, when the operator turned those on, stays)."""
+    return clip.remix_kind != "takes" and any(
+        final_recipe(r, r.model, cache_finals=r.fast_path in FINAL_CACHE.values()) != r for r in Studio.recipes(clip)
+    )
 
 
-def final_recipe(recipe: ShotRender, model: str) -> ShotRender:
-    """The shot at `model`'s native size (for the recipe's aspect) and full steps; same prompt and seed.
-    Another model also takes its own guidance and its frame count for the shot's length. A starting
+def final_recipe(recipe: ShotRender, model: str, *, cache_finals: bool = False) -> ShotRender:
+    """The shot at `model`'s native size (for the recipe's aspect) and full quality (generation.fast_paths
+    as_final: full steps, no draft path, the family's final cache hook with `cache_finals`); same prompt and
+    seed. Another model also takes its own guidance and frame rate, and the segments and frames that keep
+    the shot's length on its frame grid. A starting
     picture is fitted again, from the member's original, to the new size."""
     preset, same = get_preset(model), get_preset(recipe.model).name == get_preset(model).name
     width, height = preset.size_for(aspect_of(recipe))
+    moved = recipe if same else dataclasses.replace(recipe, model=preset.name, steps=preset.steps,
+                                                    guidance=preset.guidance, fast_path=None)  # fmt: skip
     final = dataclasses.replace(
-        recipe,
-        model=preset.name if not same else recipe.model,
+        as_final(moved, cache_finals=cache_finals),
         width=width,
         height=height,
-        steps=max(recipe.steps, preset.steps) if same else preset.steps,
-        guidance=recipe.guidance if same else preset.guidance,
-        num_frames=recipe.num_frames if same else preset.frames_for(recipe.duration),
         fps=recipe.fps if same else preset.fps,
     )
+    if not same:  # the shot keeps its length on the new model's frame grid (segments where one is too short)
+        final = resized(dataclasses.replace(final, num_frames=preset.num_frames), recipe.duration)
     if recipe.init_image and (width, height) != (recipe.width, recipe.height):
         picture = original_picture(Path(recipe.init_image))
         final = dataclasses.replace(final, init_image=str(fit_picture(picture, width, height).path))
@@ -74,11 +83,12 @@ async def finalize(
     """Queue the HD version of draft clip `clip_id` (on `model`, default the clip's own). Raises
     RemixError (code "already_final" when nothing would change; "pick_a_take" for a clip of takes) and
     the refusals of any remix (opt-outs, other servers)."""
-    await studio.check_member_may_request(member)
+    settings = await studio.check_member_may_request(member)
     if model is not None:
         model = get_preset(model).name
+    casting = await _source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "finalize", f"finalize clip #{clip_id}",
-                                         {"clip_id": clip_id, "model": model}, origin)  # fmt: skip
+                                         {"clip_id": clip_id, "model": model}, origin, casting)  # fmt: skip
     return await _fulfil_finalize(studio, stored.id, member, clip_id, model, origin)
 
 
@@ -95,27 +105,38 @@ async def _fulfil_finalize(
                              code="pick_a_take", clip_id=clip.id)  # fmt: skip
         target = model or clip.model
         recipes = Studio.recipes(clip)
-        finals = await asyncio.to_thread(lambda: [final_recipe(recipe, target) for recipe in recipes])
+        cache_finals = studio.config.models.cache_finals
+        finals = await asyncio.to_thread(lambda: [final_recipe(r, target, cache_finals=cache_finals) for r in recipes])
         if finals == recipes:
             raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
                              clip_id=clip.id)  # fmt: skip
         note = (Text.of(N_("finalized in full quality")) if target == clip.model else
                 Text.of(N_("finalized in full quality on {model}"), model=get_preset(target).name))
-        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note)
+        casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
+        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note, casting=casting)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
 
 
-def _child_plan(clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text) -> ClipPlan:
+def _child_plan(
+    clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text, casting: Casting
+) -> ClipPlan:
     """The plan of a clip re-rendering `clip`'s shot list with `recipes` (a pick or a finalize), queued as
-    its child in the lineage: seeds, aspect, steps and model are the recipes' own."""
+    its child in the lineage with its cast: seeds, aspect, steps and model are the recipes' own."""
     first = recipes[0]
     return ClipPlan(
         shot_list=Studio.shot_list(clip), model=first.model, seeds=[recipe.seed for recipe in recipes],
         aspect=aspect_of(first), steps=first.steps, priority=priority, parent_id=clip.id, remix_kind=kind,
-        remix_note=note, recipes=tuple(recipes),
+        remix_note=note, recipes=tuple(recipes), casting=casting,
     )  # fmt: skip
+
+
+async def _source_cast(studio: Studio, member: Member, clip_id: int, settings: GuildSettings) -> Casting:
+    """The cast a pick or finalize of clip `clip_id` keeps, once the member may make one of it (raises
+    NotFound and the remix refusals otherwise, and the cast's own)."""
+    check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
+    return await studio.casting(member, "", settings=settings, parent_id=clip_id)
 
 
 @finishes("finalize")
@@ -129,9 +150,10 @@ async def pick(studio: Studio, member: Member, clip_id: int, take: int, *, origi
     """Queue the full clip of take `take` (1-based) of clip of takes `clip_id`, as its child (remix kind
     "pick"). Only the takes' author (or a moderator) picks. Raises RemixError (codes "not_takes",
     "no_such_take"), NotAllowed, and the refusals of any remix."""
-    await studio.check_member_may_request(member)
+    settings = await studio.check_member_may_request(member)
+    casting = await _source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "pick", f"take {take} of clip #{clip_id}",
-                                         {"clip_id": clip_id, "take": take}, origin)  # fmt: skip
+                                         {"clip_id": clip_id, "take": take}, origin, casting)  # fmt: skip
     return await _fulfil_pick(studio, stored.id, member, clip_id, take, origin)
 
 
@@ -154,13 +176,15 @@ async def _fulfil_pick(
                              count=len(takes))  # fmt: skip
         chosen = takes[take - 1]
         shot_list = Studio.shot_list(clip)
-        # The same recipes the request would have made with this seed: shot 1 is the take itself.
-        recipes = recipes_for(shot_list, chosen.model, shot_seeds(chosen.seed, len(shot_list.shots)),
-                              aspect=aspect_of(chosen), steps=chosen.steps)  # fmt: skip
+        # The same recipes the request would have made with this seed: shot 1 is the take itself, the others
+        # drafts of the same quality and fast path.
+        recipes = [like(recipe, chosen) for recipe in recipes_for(
+            shot_list, chosen.model, shot_seeds(chosen.seed, len(shot_list.shots)), aspect=aspect_of(chosen))]
         recipes[0] = chosen
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
-        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick",
+        casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
+        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick", casting=casting,
                            note=Text.of(N_("picked take {take} (seed {seed})"), take=take, seed=chosen.seed))
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:

@@ -35,7 +35,7 @@ async def test_commands_sync_to_dev_guilds_when_configured(world: World) -> None
         await world.fake.wait_synced()
         scoped = {c["name"] for c in world.fake.commands if c.get("guild_id") == str(world.guild.id)}
         assert scoped == {"video", "help", "queue", "settings", "remix", "remixes", "clip", "lineage", "challenge",
-                          "relay", "profile", "finalize", "forget"}
+                          "relay", "profile", "finalize", "forget", "cast"}
         assert not [c for c in world.fake.commands if "guild_id" not in c]
 
 

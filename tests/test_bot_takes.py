@@ -45,6 +45,8 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
         assert (picked.parent_id, picked.remix_kind) == (1, "pick")
         assert Studio.recipes(picked)[0] == recipes[1]
         assert "reelbot:clip:finalize:2" in picked_post.custom_ids()  # a draft: it can be finalized
+        # The post says so: tiny-wan's drafts take its distilled LoRA, 4 steps.
+        assert "Quality: draft · 4 steps" in embed_text(picked_post)
 
         final = await fake.click(picked_post, "reelbot:clip:finalize:2", world.bob)
         await final.wait_message(lambda m: bool(m.embeds))
@@ -53,6 +55,7 @@ async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker
         assert (finalized.parent_id, finalized.remix_kind, finalized.author_id) == (2, "finalize", world.bob.id)
         # Bob finalized alice's pick: credited as what it is.
         assert "final of alice's clip #2" in embed_text(final_post)
+        assert "Quality: final · 3 steps" in embed_text(final_post)
         assert "reelbot:clip:finalize:3" not in final_post.custom_ids()
 
 

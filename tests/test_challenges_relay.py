@@ -81,6 +81,8 @@ async def test_a_relay_of_four_members_becomes_one_film(studio, pipelines, tiny_
         assert clip.model == "tiny-wan"
     jobs = [await studio.adb.read(job_for_clip, clip.id) for clip in clips]
     assert {job.priority for job in jobs} == {0}, "relay shots render at draft priority"
+    # ...and as drafts, through the preset's fast path (tiny-wan's: its distilled LoRA).
+    assert {(c.recipes[0]["quality"], c.recipes[0]["fast_path"]) for c in clips} == {("draft", "tiny-wan-distill-lora")}
     assert len({clip.recipes[0]["seed"] for clip in clips}) == 4
 
     challenge_of, turn_of = await service.relay_turn_of(clips[2].id)

@@ -1,5 +1,7 @@
-"""Chaos, quick variant (the long one: benchmarks/chaos.py, 50 rounds): worker processes killed with
-kill -9 at random points while clips are queued; every clip finishes exactly once and decodes whole."""
+"""Chaos, quick variants (the long one: benchmarks/chaos.py, 50 rounds of each): worker processes killed with
+kill -9 at random points while clips are queued, every clip finishing exactly once and decoding whole; and the
+front-ends (`reelbot chat`, the Discord bot) killed while requests arrive and clips are delivered, nothing lost
+and nothing posted twice."""
 from __future__ import annotations
 
 import subprocess
@@ -12,12 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_workers_killed_at_random_points_lose_nothing(tmp_path, tiny_models_dir):
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "chaos.py"), "--rounds", "2", "--clips", "2", "--seed", "3",
-         "--models", str(tiny_models_dir), "--home", str(tmp_path / "home"), "--drain-timeout", "120"],
+         "--models", str(tiny_models_dir), "--home", str(tmp_path / "home"), "--drain-timeout", "120",
+         "--frontend-rounds", "0"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "chaos_lost=0", result.stdout[-3000:]
+    assert lines[-1] == "chaos_lost=0 chaos_duplicates=0", result.stdout[-3000:]
     assert sum(line.startswith("round") and "killed" in line for line in lines) == 2
     clips = [line for line in lines if line.startswith("clip #")]
     assert len(clips) == 2 and all(": ok (" in line for line in clips)
+
+
+def test_front_ends_killed_while_requests_arrive_lose_nothing_and_post_nothing_twice(tmp_path, tiny_models_dir):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "chaos.py"), "--rounds", "0", "--clips", "0", "--seed", "11",
+         "--models", str(tiny_models_dir), "--home", str(tmp_path / "home"), "--drain-timeout", "180",
+         "--frontend-rounds", "2"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "chaos_lost=0 chaos_duplicates=0", result.stdout[-3000:]
+    assert [line.split()[0] for line in lines if "round" in line and "killed" in line] == ["console", "discord"]

@@ -75,7 +75,7 @@ def test_presets_on_disk_are_local_copies_and_the_built_in_tiny_model(tmp_path: 
     (tmp_path / "models" / "ltx-video" / "model_index.json").write_text("{}")
     (tmp_path / "models" / "wan-1.3b").mkdir()  # an unfinished copy without its index
     tiny = [name for name, preset in PRESETS.items() if preset.local]
-    assert presets_on_disk(tmp_path / "models", hub_cache=tmp_path / "hub") == [*tiny, "ltx-video"]
+    assert sorted(presets_on_disk(tmp_path / "models", hub_cache=tmp_path / "hub")) == sorted([*tiny, "ltx-video"])
 
 
 def test_reelbot_gpu_node_runs_ray_start_with_the_models_folder(tmp_path: Path, monkeypatch) -> None:

@@ -79,7 +79,7 @@ def test_shots_render_on_a_slot_and_the_clip_is_stitched_here(db, config, mp4, m
     assert cached == sorted((h, 0.25) for h in hashes(clip.recipes))
     stats = get_model_stats(db, "tiny")
     assert stats.samples == 1 and stats.load_seconds == pytest.approx(0.5)
-    assert stats.seconds_per_unit == pytest.approx(0.5 / (2 * 2 * 5 * 64 * 64 / 1e6))
+    assert stats.seconds_per_unit == pytest.approx(0.5 / (2 * 2 * 2 * 5 * 64 * 64 / 1e6))
     fractions = [fraction for fraction, _ in writes]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert ("Rendering shot 2/2 (step 1/2)" in {stage for _, stage in writes}) and writes[-1][1] == "Done"
@@ -187,7 +187,7 @@ def test_duplicate_shot_results_are_harmless(db, config, mp4):
     assert get_job(db, job.id).status == "done"
     assert db.execute("SELECT COUNT(*) FROM renders").fetchone()[0] == 2
     stats = get_model_stats(db, "tiny")
-    assert stats.seconds_per_unit == pytest.approx(0.5 / (2 * 2 * 5 * 64 * 64 / 1e6)), "each shot counted once"
+    assert stats.seconds_per_unit == pytest.approx(0.5 / (2 * 2 * 2 * 5 * 64 * 64 / 1e6)), "each shot counted once"
 
 
 def endless(*, honours_cancel: bool):

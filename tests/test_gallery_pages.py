@@ -158,3 +158,24 @@ def test_reelbot_gallery_says_plainly_when_its_port_is_taken(tmp_path: Path, cap
         code = main(["gallery", "--home", str(tmp_path), "--port", str(port), "--config", str(tmp_path / "none.toml")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: the gallery cannot listen on 127.0.0.1:") and "Traceback" not in err
+
+
+async def test_pages_say_a_clips_quality_and_cards_mark_drafts(studio, client, links):
+    from generation.fast_paths import FAST_PATHS, as_draft
+    from generation.recipe import ShotRender
+    from storage.clips import set_clip_recipes
+
+    final = await make_clip(studio, ALICE, title="Cat astronaut")
+    draft = await make_clip(studio, ALICE, title="Cat diver")
+    recipe = dataclasses.replace(ShotRender.from_dict(final.recipes[0]), model="tiny-wan2.2", steps=3)
+    await studio.adb.write(set_clip_recipes, final.id, [recipe.to_dict()])
+    await studio.adb.write(set_clip_recipes, draft.id, [as_draft(recipe, FAST_PATHS["tiny-fastwan2.2"]).to_dict()])
+    final_page = await page(client, links.clip(GUILD, final.id))
+    draft_page = await page(client, links.clip(GUILD, draft.id))
+    assert '<span class="quality">final · 3 steps</span>' in final_page
+    assert '<span class="quality">draft · 3 steps</span>' in draft_page
+    member = await page(client, links.signed(GUILD, member_path(GUILD, ALICE.id)))
+    cards = re.findall(r'<li class="card">.*?</li>', member, re.S)
+    marked = {title: '<span class="quality">draft</span>' in card for card in cards
+              for title in ("Cat astronaut", "Cat diver") if title in card}  # fmt: skip
+    assert marked == {"Cat astronaut": False, "Cat diver": True}

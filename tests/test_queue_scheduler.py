@@ -117,7 +117,8 @@ def test_affinity_delays_a_job_by_at_most_max_bypass_renders():
 
 def test_job_cost_counts_only_uncached_work():
     shots = [ShotRender("tiny", f"shot {i}", "", i, 64, 32, 9, 8, 4, 5.0) for i in range(3)]
-    assert render_work(shots[0]) == pytest.approx(4 * 9 * 64 * 32 / 1e6)
+    assert render_work(shots[0]) == pytest.approx(4 * 2 * 9 * 64 * 32 / 1e6)  # two passes a step with CFG
+    assert render_work(replace(shots[0], guidance=1.0)) == pytest.approx(4 * 9 * 64 * 32 / 1e6)
     assert job_cost(shots, set()) == pytest.approx(3 * render_work(shots[0]))
     assert job_cost(shots, {shots[0].content_hash()}) == pytest.approx(2 * render_work(shots[0]))
     assert job_cost(shots, {s.content_hash() for s in shots}) == 0

@@ -127,7 +127,7 @@ def test_success_stores_shots_progress_stats_and_ready_clip(db, config, monkeypa
     assert cached == sorted(f"{ShotRender.from_dict(r).content_hash()}.mp4" for r in clip.recipes)
     assert writes == sorted(writes) and writes[-1] == 1.0 and len(writes) <= 3, "latest progress, a few writes"
     stats = get_model_stats(db, "tiny")
-    work = 2 * 2 * 5 * 64 * 64 / 1e6  # two shots of 2 steps x 5 frames x 64x64
+    work = 2 * 2 * 2 * 5 * 64 * 64 / 1e6  # two shots of 2 steps (2 passes each, CFG) x 5 frames x 64x64
     assert stats.samples == 1 and stats.seconds_per_unit == pytest.approx(0.5 / work)
 
 
@@ -144,7 +144,7 @@ def test_out_of_memory_retries_smaller_then_succeeds(db, config, monkeypatch):
     assert (retried.status, retried.attempts) == ("queued", 1)
     assert "retrying at a smaller size (48x48, 9 frames)" in str(retried.reason)
     assert {(r["width"], r["height"]) for r in get_clip(db, job.clip_id).recipes} == {(48, 48)}
-    assert retried.cost_estimate == pytest.approx(2 * 2 * 9 * 48 * 48 / 1e6)
+    assert retried.cost_estimate == pytest.approx(2 * 2 * 2 * 9 * 48 * 48 / 1e6)  # shots x steps x CFG passes
 
     done = run_once(db, config)
     assert (done.status, done.attempts) == ("done", 2)

@@ -46,6 +46,7 @@ class CreateCog(commands.Cog):
         draft="Faster, rougher render that jumps the queue",
         image="A picture (PNG, JPEG, WebP) the video starts from",
         takes="Render 2-4 quick takes of the first shot to pick from",
+        cast="Characters to feature, by name, comma-separated (see /cast list)",
     )
     @app_commands.choices(aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS])
     @app_commands.autocomplete(model=model_autocomplete)
@@ -63,10 +64,11 @@ class CreateCog(commands.Cog):
         draft: bool = False,
         image: discord.Attachment | None = None,
         takes: app_commands.Range[int, 2, MAX_TAKES] | None = None,
+        cast: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
         check_loadable(interaction, model)
         options = VideoOptions(shots=shots, model=model, seed=seed, aspect=aspect, duration=duration, style=style,
-                               negative=negative, draft=draft, takes=takes)  # fmt: skip
+                               negative=negative, draft=draft, takes=takes, cast=cast)  # fmt: skip
         studio = self.bot.studio
 
         async def submit(member: Member, origin: dict[str, Any]) -> Accepted:

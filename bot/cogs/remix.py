@@ -20,11 +20,12 @@ from bot.incidents import incident
 from bot.replies import missing_posting_permissions, permission_names, send_permission
 from bot.notices import RemixNotices
 from bot.take_views import posted_view
-from bot.views import queue_remix
+from bot.views import clip_credits, queue_remix, waiting_text
 from common.errors import NotFound
 from bot.references import clip_ref
 from studio import notices
 from studio import remix as remixing
+from studio.cast.intake import AwaitingApproval
 from common.errors import ReelbotError
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.service import Studio
@@ -91,7 +92,7 @@ class RemixCog(commands.Cog):
         member, _settings = await interaction_member(self.studio, interaction)
         clip = await self.studio.visible_clip(member, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credit = embeds.credit_text(await remixing.ancestors(self.studio, clip), clip)
+        credits = await clip_credits(self.studio, clip)
         lines = [_(CLIP_STATUS.get(clip.status, N_("Clip #{clip_id} is {status}.")), clip_id=clip.id,
                    status=clip.status)]
         if clip.posted_message_id is not None and clip.channel_id is not None:
@@ -109,7 +110,7 @@ class RemixCog(commands.Cog):
             lines += upload.text(clip, gallery)
         await interaction.followup.send(
             "\n".join(lines),
-            embed=embeds.clip_embed(clip, credit=credit, image=image, gallery=gallery),
+            embed=embeds.clip_embed(clip, credits=credits, image=image, gallery=gallery),
             files=files,
             view=posted_view(clip) if clip.status == "ready" else discord.utils.MISSING,
             ephemeral=True,
@@ -201,14 +202,18 @@ class RemixCog(commands.Cog):
                 )
                 change = remixing.parse_change(text)
                 accepted = await remixing.remix(self.studio, member, clip_id, change, origin=origin.to_dict())
-                ancestors = await remixing.ancestors(self.studio, accepted.clip)
+                credit = embeds.credit_text(await remixing.ancestors(self.studio, accepted.clip), accepted.clip,
+                                            yours=True)
+            except AwaitingApproval as waiting:
+                await status.edit(content=waiting_text(waiting))
+                return
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return
             except Exception as error:
                 await status.edit(content=incident(f"remix reply to clip {clip_id}", error), delete_after=60)
                 return
-            await status.edit(**await self.bot.delivery.status(accepted, ancestors))
+            await status.edit(**await self.bot.delivery.status(accepted, credit=credit))
 
 
 async def setup(bot: "ReelBot") -> None:

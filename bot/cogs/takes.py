@@ -24,9 +24,10 @@ from bot.pictures import is_picture, read_attachment
 from bot.incidents import incident
 from bot.references import clip_ref
 from bot.take_views import TakeButton
-from bot.views import queue_from_interaction
+from bot.views import queue_from_interaction, waiting_text
 from common.errors import ReelbotError
 from studio import remix as remixing
+from studio.cast.intake import AwaitingApproval
 from studio.members import Member
 from studio.requests import Accepted, VideoOptions
 from studio.takes import finalize
@@ -105,6 +106,9 @@ class TakesCog(commands.Cog):
                     picture = await read_attachment(attachment, self.bot.studio.config.media_dir)
                     options = VideoOptions(image=str(picture.path))
                 accepted = await self.bot.studio.create(member, text, options, origin=origin.to_dict())
+            except AwaitingApproval as waiting:
+                await status.edit(content=waiting_text(waiting))
+                return
             except ReelbotError as error:
                 await status.edit(content=f"⚠️ {error_message(error)}", delete_after=60)
                 return

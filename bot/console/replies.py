@@ -1,13 +1,18 @@
 """What the console prints: a plan as queued, a job's progress and outcome, a challenge and its results."""
 from __future__ import annotations
 
-from bot.i18n import _, ngettext, say
+from collections.abc import Sequence
+
+from bot.i18n import _, error_message, ngettext, say
 from bot.stages import place_text, stage_text, waiting_reason
+from studio.cast.credits import cast_line
+from studio.cast.intake import AwaitingApproval
 from studio.challenges import ChallengeView, RelayResults, Results
 from studio.converters import format_duration
 from studio.job_views import JobView
 from studio.members import author_text
 from studio.notices import RemixNotice
+from studio.records import CastCredit
 from studio.requests import Accepted
 from studio.service import Studio
 
@@ -37,13 +42,25 @@ def describe_accepted(accepted: Accepted) -> str:
     head = _('clip #{clip_id} "{title}" via {backend}{reused}, {seconds:.1f}s', clip_id=accepted.clip.id,
              title=shot_list.title, backend=shot_list.backend, reused=reused, seconds=total)
     style = _("  style: {style}", style=shot_list.bible.style)
-    return f"{head}\n{style}\n{shots}{notes}"
+    return f"{head}\n{style}\n{shots}{notes}{cast_lines(accepted.cast)}"
 
 
-def describe_result(view: JobView) -> str:
+def cast_lines(cast: Sequence[CastCredit]) -> str:
+    """"\n  cast: Mira by bob" (every character, credited to its owner), or "" without a cast."""
+    line = cast_line(cast)
+    return "" if line is None else "\n  " + say(line)
+
+
+def waiting_line(waiting: AwaitingApproval) -> str:
+    """A request stored to wait for owners' approval: what the requester reads."""
+    return _("waiting: {message}", message=error_message(waiting))
+
+
+def describe_result(view: JobView, cast: Sequence[CastCredit] = ()) -> str:
+    """A finished job as the console reports it (with the clip's `cast`, credited)."""
     if view.job.status == "done":
         return _("clip #{clip_id} ready\nvideo: {video}\nstoryboard: {storyboard}", clip_id=view.clip.id,
-                 video=view.clip.video_path, storyboard=view.clip.storyboard_path)
+                 video=view.clip.video_path, storyboard=view.clip.storyboard_path) + cast_lines(cast)
     if view.job.status == "cancelled":
         return _("clip #{clip_id} cancelled", clip_id=view.clip.id)
     reason = say(view.job.reason) or _("no reason given")

@@ -9,6 +9,7 @@ import io
 import sys
 from typing import TextIO
 
+from bot.console.cast_commands import cast_round
 from bot.console.live import LiveProgress
 from bot.console.replies import describe_accepted, describe_result, describe_results
 from bot.console.session import CONSOLE, ConsoleSession, console_member
@@ -34,7 +35,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             picture = None if image is None else read_picture_file(image, config.media_dir)
             options = VideoOptions(
                 shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
-                draft=args.draft, image=None if picture is None else str(picture.path),
+                draft=args.draft, image=None if picture is None else str(picture.path), cast=getattr(args, "cast", None),
             )  # fmt: skip
             accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
         except ReelbotError as error:
@@ -60,6 +61,18 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         await studio.aclose()
 
 
+async def _cast_loop(session: ConsoleSession, out: TextIO, interval: float = 1.0) -> None:
+    """Owners asked, requesters told, owners told of uses (`cast_round`), while the console runs."""
+    while True:
+        try:
+            lines = await cast_round(session)
+        except Exception as error:  # the database busy or broken: say so once a round, keep serving
+            lines = [incident("console cast round", error)]
+        for line in lines:
+            print(line, file=out, flush=True)
+        await asyncio.sleep(interval)
+
+
 async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """`reelbot chat`: a session over `stdin` until EOF or /quit. Bytes that are not UTF-8 are read as
     U+FFFD (never a UnicodeDecodeError, nor surrogates that SQLite refuses)."""
@@ -74,6 +87,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         print(describe_results(results), file=out, flush=True)
 
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
+    casting = asyncio.create_task(_cast_loop(session, out))
     try:
         try:
             resumed = await resume_requests(studio, CONSOLE)
@@ -86,6 +100,12 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
                 continue
             print(describe_accepted(item.accepted), file=out, flush=True)
             session.watch(item.accepted)
+        # Clips an earlier console queued and never reported (it was closed or killed): followed to the end.
+        watched = {item.accepted.job.id for item in resumed if item.accepted is not None}
+        for view in [*await studio.finished_jobs(CONSOLE), *await studio.active_jobs()]:
+            if view.clip.transport == CONSOLE and view.job.id not in watched:
+                watched.add(view.job.id)
+                session.watch_job(view.job.id, view.clip.id)
         while True:
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() in ("/quit", "/exit"):
@@ -98,6 +118,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         return 0
     finally:
         deadlines.cancel()
+        casting.cancel()
         await session.close()
         workers.stop()
         await studio.aclose()

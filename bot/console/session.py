@@ -13,13 +13,14 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.console.live import LiveProgress
-from bot.console.replies import describe_accepted, describe_notice, describe_result
+from bot.console.replies import describe_accepted, describe_notice, describe_result, waiting_line
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
 from common.intake import clean
 from common.text import Text
+from studio.cast.intake import AwaitingApproval
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
 from studio.members import Member
@@ -79,6 +80,8 @@ class ConsoleSession:
     watchers: set[asyncio.Task] = field(default_factory=set)
     # The picture (`/image PATH`) the next request starts from.
     picture: str | None = None
+    # The characters (`/cast use NAMES`) the next request features, comma-separated.
+    cast: str | None = None
     # One per session, so a challenge started here wakes the session's DeadlineLoop.
     challenges: ChallengeService = field(init=False)
     # The web gallery, once `/gallery` started it; `close` stops it.
@@ -110,35 +113,46 @@ class ConsoleSession:
             if command is None:
                 return _("unknown command /{name}; type /help", name=name)
             return await command(self, rest.strip())
+        except AwaitingApproval as waiting:
+            return waiting_line(waiting)
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
         except Exception as error:
             return incident(f"console {line.split(' ', 1)[0][:40]}", error)
 
     async def create(self, text: str, takes: int | None = None) -> str:
+        options = VideoOptions(image=self.picture, takes=takes, cast=self.cast)
         try:
-            accepted = await self.studio.create(self.member, text, VideoOptions(image=self.picture, takes=takes))
+            accepted = await self.studio.create(self.member, text, options)
+        except AwaitingApproval as waiting:
+            self.picture = self.cast = None
+            return waiting_line(waiting)
         except ReelbotError as error:
             return _("error: {message}", message=error_message(error))
-        self.picture = None
+        self.picture = self.cast = None
         self.watch(accepted)
         return describe_accepted(accepted)
 
     def watch(self, accepted: Accepted) -> None:
+        self.watch_job(accepted.job.id, accepted.clip.id)
+
+    def watch_job(self, job_id: int, clip_id: int) -> None:
+        """Show the job's progress live, print its outcome once it ends, then record it delivered (printed
+        first: a console killed in between prints it again on its next start rather than never)."""
         async def show(view: JobView) -> None:
             self.live.show(view)
 
         async def report() -> None:
             try:
-                view = await follow_job(self.studio, accepted.job.id, show, interval=0.5)
+                view = await follow_job(self.studio, job_id, show, interval=0.5)
                 self.live.show(view)
+                print(describe_result(view, await self.studio.clip_cast(view.clip.id)), file=self.out, flush=True)
                 await self.studio.mark_delivered(view.job)
-                print(describe_result(view), file=self.out, flush=True)
                 notice = await remix_notice(self.studio, view.clip) if view.job.status == "done" else None
                 if notice is not None:  # the console is everyone's screen: the author reads it here
                     print(describe_notice(notice), file=self.out, flush=True)
             except Exception as error:
-                print(incident(f"console delivery of clip #{accepted.clip.id}", error), file=self.out, flush=True)
+                print(incident(f"console delivery of clip #{clip_id}", error), file=self.out, flush=True)
 
         task = asyncio.create_task(report())
         self.watchers.add(task)

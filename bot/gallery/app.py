@@ -23,8 +23,11 @@ from markupsafe import Markup, escape
 
 from bot.i18n import _, current, error_message, negotiate, say, set_language, translations
 from common.errors import NotFound
+from studio.cast.credits import cast_line, character_name, owner_text
+from studio.cast.rules import consent_text
 from studio.config import Config
 from studio.gallery import Gallery
+from studio.quality import clip_is_draft, clip_quality
 from studio.runtime import open_studio
 from studio.service import Studio
 
@@ -155,7 +158,10 @@ def create_app(studio: Studio, signer: Signer) -> web.Application:
     )
     # Templates word their text with gettext functions of their own (html_gettext) (extracted by Babel's Jinja2 method,
     # babel.cfg) and render the core's texts (common.text) with `say`.
-    aiohttp_jinja2.get_env(app).globals.update(_=html_gettext, ngettext=html_ngettext, say=say, language=current)
+    aiohttp_jinja2.get_env(app).globals.update(_=html_gettext, ngettext=html_ngettext, say=say, language=current,
+                                               clip_quality=clip_quality, clip_is_draft=clip_is_draft,
+                                               consent=consent_text, character_name=character_name,
+                                               owner_of=owner_text, cast_of=cast_line)  # fmt: skip
     app.add_routes(routes.routes)
     app.router.add_static("/static/", HERE / "static", name="static")
     app.on_response_prepare.append(_security_headers)

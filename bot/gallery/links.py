@@ -46,6 +46,14 @@ def member_path(guild_id: int, user_id: int) -> str:
     return f"/g/{guild_id}/member/{user_id}"
 
 
+def character_path(guild_id: int, character_id: int) -> str:
+    return f"/g/{guild_id}/character/{character_id}"
+
+
+def character_picture_path(guild_id: int, character_id: int, number: int) -> str:
+    return f"/g/{guild_id}/character/{character_id}/picture-{number}.png"
+
+
 def challenges_path(guild_id: int) -> str:
     return f"/g/{guild_id}/challenges"
 
@@ -87,6 +95,9 @@ class GalleryLinks:
     def challenge(self, guild_id: int, challenge_id: int) -> str:
         return self.signed(guild_id, challenge_path(guild_id, challenge_id))
 
+    def character(self, guild_id: int, character_id: int) -> str:
+        return self.signed(guild_id, character_path(guild_id, character_id))
+
     def member(self, guild_id: int, user_id: int) -> str:
         return self.signed(guild_id, member_path(guild_id, user_id))
 
@@ -125,6 +136,12 @@ class PageLinks:
 
     def member(self, user_id: int) -> str:
         return self._signed(member_path(self.guild_id, user_id))
+
+    def character(self, character_id: int) -> str:
+        return self._signed(character_path(self.guild_id, character_id))
+
+    def character_picture(self, character_id: int, number: int) -> str:
+        return self._signed(character_picture_path(self.guild_id, character_id, number))
 
     def challenges(self) -> str:
         return self._signed(challenges_path(self.guild_id))

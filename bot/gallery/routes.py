@@ -139,6 +139,23 @@ async def member(request: web.Request) -> web.Response:
     return render(request, "member.html", guild_id, page=page)
 
 
+@routes.get(GUILD + "/character/" + ID % "character")
+async def character(request: web.Request) -> web.Response:
+    guild_id = await authorize(request)
+    page = await request.app[GALLERY].character(guild_id, _id(request.match_info["character"]))
+    return render(request, "character.html", guild_id, page=page, character=page.character)
+
+
+@routes.get(GUILD + "/character/" + ID % "character" + r"/picture-{number:[1-9]}.png")
+async def character_picture(request: web.Request) -> web.FileResponse:
+    """One of the character's reference pictures (1-3), from the media folder."""
+    guild_id = await authorize(request)
+    page = await request.app[GALLERY].character(guild_id, _id(request.match_info["character"]))
+    number = int(request.match_info["number"])
+    pictures = page.character.pictures
+    return media_file(request, pictures[number - 1].path if number <= len(pictures) else None, "image/png")
+
+
 @routes.get(GUILD + "/challenges")
 async def challenges(request: web.Request) -> web.Response:
     guild_id = await authorize(request)

@@ -32,8 +32,9 @@ from studio.challenges.rules import (
 )
 from studio.challenges.views import RelayFilm, RelayTurnAccepted, turn_views
 from studio.members import Member
+from studio.quality import drafts
 from studio.requests import ClipPlan
-from studio.shots import random_seed
+from studio.shots import random_seed, recipes_for
 
 
 class RelayMethods(ServiceBase):
@@ -64,7 +65,9 @@ class RelayMethods(ServiceBase):
         settings = await self.studio.check_member_may_request(member)
         text = sanitize_request(text, max_chars=MAX_TURN_CHARS)
         await ensure_screened(text, self.studio.safety_policy(settings))
-        stored = await self.studio.record_request(member, "relay", text, {"challenge_id": challenge.id}, origin)
+        casting = await self.studio.casting(member, text, settings=settings)
+        stored = await self.studio.record_request(member, "relay", text, {"challenge_id": challenge.id}, origin,
+                                                  casting)  # fmt: skip
         return await self._fulfil_relay(stored.id, member, challenge, text, settings, origin, now)
 
     async def resume_relay(self, stored: StoredRequest) -> RelayTurnAccepted:
@@ -95,6 +98,7 @@ class RelayMethods(ServiceBase):
         now = timestamp(now)
         rules = ChallengeRules.from_dict(challenge.rules)
         try:
+            casting = await self.studio.casting(member, text, settings=settings, request_id=request_id)
             bible = StyleBible.model_validate(challenge.rules["bible"])
             shot_list = await self.studio.expand(
                 text, ExpandOptions(shots=1, duration=rules.shot_seconds, bible=bible), settings
@@ -103,14 +107,11 @@ class RelayMethods(ServiceBase):
             shot_list = shot_list.model_copy(
                 update={"title": shorten(f"{challenge.theme} · shot {turn.position}", 100)}
             )
-            plan = ClipPlan(
-                shot_list=shot_list,
-                model=challenge.rules["model"],
-                seeds=[turn_seed(challenge.rules["seed"], turn.position)],
-                aspect=None,
-                steps=None,
-                priority=PRIORITY_DRAFT,
-            )
+            model, seeds = challenge.rules["model"], [turn_seed(challenge.rules["seed"], turn.position)]
+            # A turn is a draft: the next member's turn shouldn't wait minutes for this one.
+            recipes = drafts(recipes_for(shot_list, model, seeds, aspect=None), settings, self.studio.config)
+            plan = ClipPlan(shot_list=shot_list, model=model, seeds=seeds, aspect=None, steps=recipes[0].steps,
+                            priority=PRIORITY_DRAFT, recipes=tuple(recipes), casting=casting)  # fmt: skip
             try:
                 accepted = await self.studio.queue_plan(
                     request_id, member, text, plan, settings, origin,

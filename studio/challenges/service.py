@@ -15,7 +15,6 @@ from common.text import N_, Nn_, Text
 from common.errors import NotAllowed, NotFound
 from prompts.safety import ensure_screened, sanitize_request
 from storage import challenges as store
-from storage.clips import ancestors
 from storage.db import timestamp
 from storage.events import cancel_events, due_events, mark_fired, next_due_at, schedule_event
 from storage.records import Challenge, ChallengeKind
@@ -48,7 +47,7 @@ from studio.converters import check_duration_s, to_duration_s
 from studio.errors import StudioError
 from studio.leaderboard import render_leaderboard
 from studio.request_kinds import finishes
-from studio.members import Member
+from studio.members import Member, ancestry
 from studio.requests import Accepted
 from studio.service import Studio
 
@@ -235,7 +234,7 @@ class ChallengeService(VoteMethods, RelayMethods):
         def read(db: sqlite_utils.Database) -> tuple[list[Ranked], dict[int, list[Credit]], frozenset[int]]:
             ranking = ranking_of(db, challenge)
             credits = {
-                ranked.clip.id: [Credit(a.author_id, a.author_name, a.id) for a in ancestors(db, ranked.clip.id)]
+                ranked.clip.id: [Credit(a.author_id, a.author_name, a.id) for a in ancestry(db, ranked.clip)[0]]
                 for ranked in podium(ranking)
             }
             return ranking, credits, frozenset(store.voter_ids(db, challenge.id))

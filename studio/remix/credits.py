@@ -10,11 +10,13 @@ import sqlite_utils
 
 from common.errors import NotFound
 from common.text import N_, Nn_, Text
-from storage import clips as clip_store
+from generation.recipe import picture_digest
+from storage.cast_uses import CastCredit, clip_cast
 from storage.records import Clip
 from storage.users import remix_opted_out, set_remix_opt_out
+from studio.cast.credits import recipe_lines as cast_recipe_lines
 from studio.converters import to_id
-from studio.members import Member, author_text, visible_clip
+from studio.members import Member, ancestry, author_text, visible_clip
 from studio.remix.kinds import aspect_of
 from studio.service import Studio
 
@@ -30,17 +32,23 @@ _REMIX_CREDIT = (N_("remix of {author}'s clip {clip}"), N_("remix of your clip {
 def credit_line(
     ancestors: Sequence[Clip],
     *,
+    elsewhere: int = 0,
     name: Callable[[Clip], str | Text] | None = None,
     clip: Clip | None = None,
     yours: bool = False,
 ) -> Text | None:
     """The credit a child clip carries, e.g. "remix of alice's clip #12", "final of your clip #10": its
     parent, and the chain's original when another member made it; None for an original (`ancestors`:
-    parent first, original last). `clip` (the child) words it by its kind (a finalize, a picked take, a
+    parent first, original last, as the reader sees them). `elsewhere` ancestors made in other servers are
+    counted, never named. `clip` (the child) words it by its kind (a finalize, a picked take, a
     remix); `yours` says "your clip" where the child's author made the parent (a message to that
     author). `name` formats an author (a chat mention). A Text for the front-end to translate."""
     if not ancestors:
-        return None
+        return Text.count(Nn_("remix of {n} clip from elsewhere", "remix of {n} clips from elsewhere"),
+                          elsewhere) if elsewhere else None
+    if elsewhere:
+        return Text.count(Nn_("{credit} (+{n} clip from elsewhere)", "{credit} (+{n} clips from elsewhere)"),
+                          elsewhere, credit=credit_line(ancestors, name=name, clip=clip, yours=yours))
     name = name or author_text
     parent, root = ancestors[0], ancestors[-1]
 
@@ -61,21 +69,27 @@ def credit_line(
 async def credit(studio: Studio, clip: Clip, *, name: Callable[[Clip], str | Text] | None = None) -> Text | None:
     """The clip's credit line ("remix of alice's clip #12 ..."; None for an original); `name` shows an
     author (default: their name, or "a deleted member")."""
-    return credit_line(await ancestors(studio, clip), name=name, clip=clip)
+    seen, elsewhere = await ancestors(studio, clip)
+    return credit_line(seen, elsewhere=elsewhere, name=name, clip=clip)
 
 
-async def ancestors(studio: Studio, clip: Clip) -> list[Clip]:
-    """The clip's remix chain, parent first and the original last; [] for an original (front-ends word
-    the credit in their own language from it)."""
-    return list(await studio.adb.read(clip_store.ancestors, clip.id))
+async def ancestors(studio: Studio, clip: Clip) -> tuple[list[Clip], int]:
+    """The clip's remix chain as seen where the clip was made (parent first, the original last; [] for an
+    original) and how many ancestors were made elsewhere (`studio.members.ancestry`): front-ends word the
+    credit in their own language from both."""
+    return await studio.adb.read(ancestry, clip)
 
 
-def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
+def recipe_text(
+    clip: Clip, ancestors: Sequence[Clip] = (), elsewhere: int = 0, *, cast: Sequence[CastCredit] = ()
+) -> list[Text]:
     """Everything that determines the video, so anyone can render it again exactly: one Text per line
-    (a front-end translates and joins them; prompts stay English, as the model reads them)."""
+    (a front-end translates and joins them; prompts stay English, as the model reads them). Its credit
+    names `ancestors` and counts `elsewhere` ones; the characters it features (`cast`) are credited to
+    their owners, with each shot's reference pictures."""
     shot_list = Studio.shot_list(clip)
     recipes = Studio.recipes(clip)
-    credit = credit_line(ancestors, clip=clip)
+    credit = credit_line(ancestors, elsewhere=elsewhere, clip=clip)
     head = Text.of(N_('Clip #{clip_id} "{title}" by {author}'), clip_id=clip.id, title=shot_list.title,
                    author=author_text(clip))
     lines = [Text.of(N_("{head} ({credit})"), head=head, credit=credit) if credit else head]
@@ -86,6 +100,7 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
         Text.of(N_("Request: {request}"), request=clip.request),
         Text.count(Nn_("Model {model}, {n} shot, {size}, {fps} fps", "Model {model}, {n} shots, {size}, {fps} fps"),
                    len(recipes), model=clip.model, size=size, fps=first.fps),
+        *cast_recipe_lines(cast),
     ]
     for index, recipe in enumerate(recipes):
         # The frames of the rendered shot (all its segments joined, cut to the plan), not one generation's.
@@ -107,8 +122,15 @@ def recipe_text(clip: Clip, ancestors: Sequence[Clip] = ()) -> list[Text]:
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
             lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+        if recipe.references:
+            lines.append(Text.of(N_("  reference pictures: {pictures}"),
+                                 pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))
         if recipe.continues_from:
             lines.append(Text.of(N_("  continues from shot {shot}'s last frame"), shot=index))
+        if recipe.fast_path:
+            # The fast path decides pixels too (generation.fast_paths): name it, so the shot renders again.
+            through = N_("  a draft, through {path}") if recipe.quality == "draft" else N_("  final, through {path}")
+            lines.append(Text.of(through, path=recipe.fast_path))
     return lines
 
 
@@ -138,8 +160,7 @@ async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text
 
     def read(db: sqlite_utils.Database) -> list[Text]:
         clip = visible_clip(db, member, clip_id)
-        chain = [c for c in clip_store.ancestors(db, clip_id) if member.sees(c.guild_id, c.author_id)]
-        return recipe_text(clip, chain)
+        return recipe_text(clip, *ancestry(db, clip, member), cast=clip_cast(db, clip_id))
 
     return await studio.adb.read(read)
 

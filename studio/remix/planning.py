@@ -12,16 +12,16 @@ import sqlite_utils
 
 from common.errors import NotFound, ReelbotError
 from common.text import jsonable
-from generation.registry import get_preset
 from prompts.compose import shorten
 from prompts.safety import ensure_screened, sanitize_request
 from prompts.schema import ShotList
 from storage import clips as clip_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
+from studio.quality import is_draft
 from storage.requests import StoredRequest
 from storage.users import remix_opted_out
 from studio.busy import refuse_or_keep
-from studio.members import Member
+from studio.members import Member, may_bring
 from studio.remix.change import RemixChange, RemixError, stored_change
 from studio.remix.kinds import APPLY_CHANGE, RemixContext, RemixDraft, Slot, aspect_of, carried_recipes
 from studio.request_kinds import finishes
@@ -48,8 +48,11 @@ async def remix(
     if change.text:
         change = dataclasses.replace(change, text=sanitize_request(change.text))
         await ensure_screened(change.text, studio.safety_policy(settings))
+    # The source's cast is named (and may need its owners' approval) only once the member may remix it.
+    check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
+    casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id)
     options = {"clip_id": clip_id, "change": dataclasses.asdict(change)}
-    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin)
+    stored = await studio.record_request(member, "remix", change.describe().english(), options, origin, casting)
     return await fulfil_remix(studio, stored.id, member, clip_id, change, settings, origin)
 
 
@@ -66,7 +69,10 @@ async def fulfil_remix(
     try:
         source = await studio.adb.read(load_source, clip_id)
         check_may_remix(member, source, settings)
+        casting = await studio.casting(member, change.text or "", settings=settings, parent_id=clip_id,
+                                       request_id=request_id)
         plan, request = await _plan(studio, source.clip, change, settings)
+        plan = dataclasses.replace(plan, casting=casting)
         return await studio.queue_plan(request_id, member, request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
@@ -106,6 +112,12 @@ def check_may_remix(member: Member, source: RemixSource, settings: GuildSettings
     if not own and not member.sees(clip.guild_id, clip.author_id):
         # Other servers' clips and others' clips made in private messages are not visible here.
         raise NotFound("There is no clip #{clip_id}.", clip_id=clip.id)
+    if not may_bring(member, (clip, *source.ancestors)):
+        # The member's own clip from elsewhere, made of others' work there: it stays where it was made.
+        raise RemixError(
+            "Clip #{clip_id} holds other members' work from where it was made, so it can't be brought here. "
+            "Remix it there instead.", code="foreign_work", clip_id=clip.id,
+        )
     if not settings.allow_remix and not own:
         raise RemixError(
             "Remixing is turned off in this server: only a clip's author can remix it.", code="remix_off"
@@ -159,8 +171,8 @@ async def _plan(studio: Studio, parent: Clip, change: RemixChange, settings: Gui
         seeds=[slot.seed for slot in draft.slots],
         aspect=aspect_of(template),
         steps=template.steps,
-        # A remix of a draft is a draft: same fewer steps, same place in the queue.
-        priority=PRIORITY_DRAFT if template.steps < get_preset(parent.model).steps else PRIORITY_FINAL,
+        # A remix of a draft is a draft: the same quality and fast path, the same place in the queue.
+        priority=PRIORITY_DRAFT if is_draft(template) else PRIORITY_FINAL,
         parent_id=parent.id,
         remix_kind=change.kind,
         remix_note=change.describe(),
