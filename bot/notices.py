@@ -14,7 +14,7 @@ import discord
 
 from bot import shown
 from bot.embeds import clip_text, message_link
-from bot.i18n import _, use
+from bot.i18n import _, pgettext, use
 from bot.i18n.discord import server_language
 from bot.origin import Origin
 from studio.job_views import JobView
@@ -32,8 +32,13 @@ def notice_text(remixer: str, parent_id: int, title: str, link: str) -> str:
     return "\n".join([
         _("🔁 **{remixer}** remixed your clip #{clip_id} “{title}”: {link}", remixer=clip_text(remixer, 80),
           clip_id=parent_id, title=clip_text(title, 100), link=link),
-        _("-# I tell you when someone remixes your clips. `/remixes notify:False` turns these notes off."),
+        _("-# I tell you when someone remixes your clips. `{command}` turns these notes off.", command=off_command()),
     ])
+
+
+def off_command() -> str:
+    """`/remixes notify:False` as the member's client names it (localized command and option names)."""
+    return f"/{pgettext('command', 'remixes')} {pgettext('option', 'notify')}:False"
 
 
 class RemixNotices:
