@@ -88,4 +88,7 @@ def announcement_post(message: discord.Message, challenge: Challenge) -> Post:
 
 
 def notice_post(message: discord.Message, remix: Clip, author_id: int) -> Post:
-    return Post(message.id, message.channel.id, None, "notice", remix.id, {}, people([author_id, remix.author_id]))
+    """A direct message about a remix made in a server: recorded under that server, so forgetting a member
+    there (a moderator's `/forget member`) finds it too."""
+    return Post(message.id, message.channel.id, remix.guild_id, "notice", remix.id, {},
+                people([author_id, remix.author_id]))
