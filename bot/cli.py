@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--style")
     generate.add_argument("--draft", action="store_true", help="fewer denoising steps")
     generate.add_argument("--image", type=Path, help="a PNG, JPEG or WebP picture the video starts from")
+    generate.add_argument("--stills", action="store_true",
+                          help="stop after every shot's still: print the storyboard's and each still's path")
     generate.add_argument("--cast", help="characters to feature, by name or alias, comma-separated")
     _common(generate)
     _language(generate)

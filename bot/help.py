@@ -66,11 +66,12 @@ EXAMPLES: dict[str, dict[str, str]] = {
 WITHOUT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     (N_("Mention me"), N_("Mention me with a request to make a clip; attach a picture, or reply to one, and the "
                           "video starts from it."), N_("@Reelbot a red kite over the dunes")),
+    (N_("Storyboard"), N_("Every shot's still comes first, in seconds: edit a shot in words, re-roll it, remove it or "
+                          "pick takes, then Animate renders the video from the approved stills."), ""),
     (N_("Reply to a clip"), N_("Your reply is a remix of that clip: only the shots you change render again."),
      N_("make it noir · shot 2: the monster roars · extend")),
     (N_("Buttons on a clip"), N_("Remix, Re-roll (new seeds), Vary, Extend (while the clip has room for a shot), "
-                                 "Enter challenge (while one is open), Details, Delete; takes have Pick 1…N and "
-                                 "drafts Finalize."), ""),
+                                 "Enter challenge (while one is open), Details, Delete; drafts have Finalize."), ""),
     (N_("The gallery"), N_("Each clip post links its gallery page: play, download, lineage, every remix. "
                            "`/profile` links all your clips there."), ""),
 )

@@ -33,13 +33,15 @@ from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.views import clip_credits, status_message
+from bot.stills_views import sent_storyboard, storyboard_message_of
+from bot.views import cancel_view, clip_credits, status_message
 from studio.records import Clip
 from studio.resume import resume_requests
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
 from studio.requests import Accepted
 from studio.service import Studio
+from studio.storyboards.actions import animate_due
 from studio.takes import take_videos
 
 log = logging.getLogger(__name__)
@@ -176,6 +178,7 @@ class Delivery:
             if view.job.id not in self._delivered:
                 self._start_delivery(view)
         await self.show_progress(await self.studio.active_jobs())
+        await self._animate_due()
 
     def _start_delivery(self, view: JobView) -> None:
         job_id = view.job.id
@@ -249,7 +252,10 @@ class Delivery:
         job = view.job
         posted_id: int | None = None
         try:
-            if job.status == "done":
+            if job.status == "done" and job.kind == "stills":
+                with use(origin.language):  # the requester's stills: in the requester's language
+                    await self._show_storyboard(view, origin)
+            elif job.status == "done":
                 # A post for everyone: in the server's language.
                 with use(await server_language(self.studio, self.bot, origin.guild_id)):
                     posted_id = await self.post_clip(view, origin)
@@ -345,6 +351,24 @@ class Delivery:
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]),
             nonce=nonce,  # with enforce_nonce: a re-send within Discord's window returns this same message
         )
+
+    async def _show_storyboard(self, view: JobView, origin: Origin) -> None:
+        """The stills are ready: the request's status message becomes its storyboard (bot.stills_views), or a
+        new message says so where that message can't be edited."""
+        message = await storyboard_message_of(self.studio, view.clip, origin)
+        if await self._edit_status(origin, **message):
+            return
+        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+        await self.budget.take(origin.channel_id)
+        await channel.send(**sent_storyboard(message),
+                           allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]))
+
+    async def _animate_due(self) -> None:
+        """Auto mode: animate the storyboards whose grace is over; their controls give way to Cancel."""
+        for job in await animate_due(self.studio, TRANSPORT):
+            origin = Origin.of(await self.studio.clip(job.clip_id))
+            if origin is not None:
+                await self._edit_status(origin, view=cancel_view(job.id))
 
     async def _retire_status(self, origin: Origin) -> None:
         """Delete the status message once its clip is posted (a moderator may have removed it already)."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,15 +18,17 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-from generation.encoding import encode_mp4, last_frame_png, probe, read_frame, stitch
+from generation.drawing import save_png
+from generation.conditioning import read_draft
+from generation.encoding import last_frame_png, probe, read_frame, stitch
 from generation.errors import RenderCancelled
+from generation.frames import Frames
 from generation.pipelines import PipelineCache
 from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
 from generation.registry import validate_recipe
-from generation.frames import Frames
 from generation.render import CancelCheck, StepCallback, render_shot
-from generation.drawing import save_png
+from generation.shot_encoder import ShotEncoder
 from generation.storyboard import make_storyboard, panel_image
 
 log = logging.getLogger(__name__)
@@ -55,89 +56,6 @@ class ClipOutput:
     rendered: int
     reused: int
     gpu_seconds: float
-
-
-class _NonFiniteFrames(Exception):
-    """A shot's frames held NaN/inf pixels and were not encoded (`ShotEncoder.submit` with `verified`); never
-    reaches a member: `render_shots` renders the shot again at a wider dtype."""
-
-
-class ShotEncoder:
-    """Encodes rendered shots on one background thread, so the GPU starts the next shot at once.
-
-    Each queued encode holds its shot's frames (81 x 480 x 832 x 3 float32 = 388 MB for a Wan shot, in the
-    "unit" form the pipeline returned them in: converting them to bytes is part of the background work), so at most
-    `max_pending` are queued or running: `submit` waits for room beyond that. Shots still being
-    encoded are found by recipe hash (`in_progress`), so a repeated recipe is never rendered twice even
-    before the render cache has recorded it. Use as a context manager, or call `close`.
-    """
-
-    def __init__(self, max_pending: int = 2) -> None:
-        if max_pending < 1:
-            raise ValueError("max_pending must be at least 1")
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-encode")
-        self._room = threading.BoundedSemaphore(max_pending)
-        self._lock = threading.Lock()
-        self._pending: dict[str, Future[Path]] = {}
-
-    def submit(
-        self,
-        recipe_hash: str,
-        frames: Frames,
-        fps: float,
-        path: Path,
-        on_encoded: Callable[[Path], None],
-        *,
-        verified: Future[bool] | None = None,
-    ) -> Future[Path]:
-        """Encode `frames` (either form) to `path` in the background; `on_encoded(path)` runs on the
-        encoder thread once the file is in place. The future raises what encoding or `on_encoded` raised.
-
-        With `verified`, the frames are first checked for NaN/inf pixels (`Frames.finite`) on the encoder
-        thread and the answer set on `verified`; frames that fail are not encoded (the future raises
-        _NonFiniteFrames) and the caller renders the shot again."""
-        self._room.acquire()
-        mine: list[Future[Path]] = []
-
-        def encode() -> Path:
-            try:
-                if verified is not None:
-                    finite = frames.finite()
-                    verified.set_result(finite)
-                    if not finite:
-                        raise _NonFiniteFrames(recipe_hash)
-                done = encode_mp4(frames.to_bytes(), fps, path)
-                on_encoded(done)
-                return done
-            except BaseException as error:
-                if verified is not None and not verified.done():
-                    verified.set_exception(error)
-                raise
-            finally:
-                with self._lock:
-                    if mine and self._pending.get(recipe_hash) is mine[0]:
-                        del self._pending[recipe_hash]
-                self._room.release()
-
-        with self._lock:
-            future = self._pool.submit(encode)
-            mine.append(future)
-            self._pending[recipe_hash] = future
-        return future
-
-    def in_progress(self, recipe_hash: str) -> Future[Path] | None:
-        with self._lock:
-            return self._pending.get(recipe_hash)
-
-    def close(self) -> None:
-        """Wait for queued encodes, then stop the thread."""
-        self._pool.shutdown(wait=True)
-
-    def __enter__(self) -> "ShotEncoder":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 @dataclass
@@ -238,9 +156,14 @@ def render_shots(
     subtitle: str | None = None,
     panel: str = "Shot",
     panels: Path | None = None,
+    between_shots: Callable[[], None] | None = None,
+    lead_picture: bool = True,
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
+    `between_shots()` runs before each shot after the first (a worker rendering other members' stills).
+    `lead_picture`: a first shot starting from a picture has it lead the storyboard (a member's picture;
+    not a clip animated from its approved stills, whose first shot starts from its still).
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
@@ -276,6 +199,8 @@ def render_shots(
     for index, recipe in enumerate(recipes):
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("The render was cancelled.")
+        if index and between_shots is not None:
+            between_shots()
         if recipe.continues_from is not None:
             confirm()  # it starts from the previous shot's last frame, which must be good
         base = _RENDER_SHARE * index / total
@@ -298,7 +223,8 @@ def render_shots(
         confirm()  # the shots before this one, checked while it rendered
         unconfirmed.append((index, recipe, verified))
     confirm()
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, recipes[0].init_image, panels)
+    picture = recipes[0].init_image if lead_picture else None
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, picture, panels)
 
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
@@ -372,37 +298,59 @@ def render_segments(
     (saved as a PNG in `work_dir`), joined and cut to the shot's length. `on_step(done, total)` counts
     the steps of every segment. A one-pass shot comes back in the pipeline's "unit" form (the encoder
     thread converts it) and, with `check_finite=False`, not checked for NaN (see `render_shot`); joined or
-    trimmed segments in "bytes", each converted (and so checked) as it is rendered. `widen`: render at a wider dtype (a retry).
-    `render` renders one generation, with `render_shot`'s signature (default: `render_shot`; a stand-in in
-    tests). A shot continuing from the previous shot must come through `continued_from` first; raises
-    ValueError otherwise."""
+    trimmed segments in "bytes", each converted (and so checked) as it is rendered. `widen`: render at a
+    wider dtype (a retry). A refine (`recipe.init_video`) gives each segment its share of the draft's
+    frames (`draft_share`) instead of a start frame. `render` renders one generation, with `render_shot`'s
+    signature (default: `render_shot`; a stand-in in tests). A shot continuing from the previous shot must
+    come through `continued_from` first; raises ValueError otherwise, RecipeError for an unreadable draft."""
     if recipe.continues_from is not None:
         raise ValueError("a continuing shot needs its start frame first (continued_from)")
     render = render or render_shot
     # The NaN options only when they differ from render_shot's defaults, so a stand-in need not know them.
-    checks = {"check_finite": False} if not check_finite else {}
+    checks: dict = {"check_finite": False} if not check_finite else {}
     if widen:
         checks["widen"] = True
+    draft = _draft(recipe)
     if _single_pass(recipe):
+        if draft is not None:
+            checks["source"] = draft_share(recipe, draft, 0)
         return render(recipe, pipelines, on_step=on_step, should_cancel=should_cancel, **checks)
     pieces: list[Frames] = []
     init_image = recipe.init_image
     for index in range(recipe.segments):
         part = dataclasses.replace(recipe, segments=1, keep_frames=None, continued=False, init_image=init_image,
                                    seed=recipe.seed + index)
+        extra: dict = {"widen": True} if widen else {}
+        if draft is not None:
+            extra["source"] = draft_share(recipe, draft, index)
 
         def step(done: int, steps: int, index: int = index) -> None:
             if on_step is not None:
                 on_step(index * steps + done, recipe.segments * steps)
 
         # In bytes at once: a quarter of the memory while the other segments render.
-        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel,
-                        **({"widen": True} if widen else {})).as_bytes()  # fmt: skip
+        frames = render(part, pipelines, on_step=step, should_cancel=should_cancel, **extra).as_bytes()
         # A continued segment opens on the frame it was given: that frame is already in the shot.
         pieces.append(frames[1:] if index and recipe.continued else frames)
-        if recipe.continued and index + 1 < recipe.segments:
+        if recipe.continued and draft is None and index + 1 < recipe.segments:
             init_image = str(frames.save_picture(-1, work_dir / f"segment-{recipe.content_hash()[:12]}-{index + 1}.png"))
     return Frames.join(pieces)[: recipe.frames]
+
+
+def _draft(recipe: ShotRender) -> Frames | None:
+    """The decoded draft a refine starts from; None for any other recipe."""
+    return None if recipe.init_video is None else read_draft(recipe.init_video)
+
+
+def draft_share(recipe: ShotRender, draft: Frames, segment: int) -> Frames:
+    """The frames of `draft` that segment `segment` of refine `recipe` refines: num_frames of them, from
+    where the segment sits in the joined shot (segments overlap by one frame when `recipe.continued`); a
+    draft cut shorter than its last generation (a trimmed shot) is padded with its last frame."""
+    overlap = 1 if recipe.continued else 0
+    start = segment * (recipe.num_frames - overlap)
+    share = draft[start : start + recipe.num_frames]
+    last = draft[len(draft) - 1 :]
+    return Frames.join([share, *[last] * (recipe.num_frames - len(share))])
 
 
 def render_clip(

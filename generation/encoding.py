@@ -19,6 +19,7 @@ from PIL import Image
 
 from common.files import staging_path
 from generation.errors import EncodeError
+from generation.frames import Frames
 
 DISCORD_LIMIT_BYTES = 10 * 1024 * 1024
 # Shots and stitched clips are intermediates at high quality (the bot re-encodes them to fit an upload
@@ -217,6 +218,14 @@ def last_frame_png(video: Path) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(read_frame(Path(video), -1)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def read_video(path: Path) -> Frames:
+    """Every frame of a video, decoded, as Frames in bytes. Raises EncodeError for an unreadable file."""
+    frames = [frame.to_ndarray(format="rgb24") for frame in _decode(Path(path))]
+    if not frames:
+        raise EncodeError("That video file couldn't be read.", detail=f"{path}: no frames")
+    return Frames(np.stack(frames))
 
 
 def read_frame(path: Path, index: int) -> np.ndarray:

@@ -89,10 +89,12 @@ FAST_PATHS: dict[str, FastPath] = {
 DRAFT_PATHS: dict[str, tuple[str, ...]] = {
     "wan2.2-ti2v-5b": ("fastwan2.2-ti2v-5b", "wan-first-block-cache"),
     "wan-1.3b": ("wan-first-block-cache",),
+    "wan-vace-1.3b": ("wan-first-block-cache",),
     "ltx-video": ("ltx-taylorseer",),
     "cogvideox-2b": ("cogvideox-taylorseer",),
     "tiny-wan": ("tiny-wan-distill-lora", "wan-first-block-cache"),
     "tiny-wan2.2": ("tiny-fastwan2.2", "wan-first-block-cache"),
+    "tiny-wan-vace": ("wan-first-block-cache",),
     "tiny-ltx": ("ltx-taylorseer",),
     "tiny-cogvideox": ("cogvideox-taylorseer",),
 }

@@ -32,6 +32,7 @@ _WAN = Licence("apache-2.0", "model card: license apache-2.0 (Wan-AI)")
 LICENCES: dict[str, Licence] = {
     "wan-1.3b": _WAN,
     "wan2.2-ti2v-5b": _WAN,
+    "wan-vace-1.3b": _WAN,
     # The card's field is "other": the repo's License.txt sets use restrictions (OpenRAIL-M style for the
     # 0.9.x weights; later checkpoints moved to the "LTXV Open Weights" licence).
     "ltx-video": Licence("other", "Lightricks/LTX-Video License.txt: use-based restrictions, not Apache/MIT"),
@@ -43,6 +44,7 @@ LICENCES: dict[str, Licence] = {
     "planner": Licence("apache-2.0", "model card: license apache-2.0 (Qwen2.5-1.5B-Instruct)"),
     "tiny-wan": _OURS,
     "tiny-wan2.2": _OURS,
+    "tiny-wan-vace": _OURS,
     "tiny-ltx": _OURS,
     "tiny-cogvideox": _OURS,
     "tiny-fastwan2.2": _OURS,

@@ -1,7 +1,7 @@
 """Keeps loaded diffusers pipelines warm: loading a video model takes far longer than one render.
 
-One set of weights per preset: the image-to-video pipeline is built from the loaded text-to-video one with
-diffusers' `from_pipe`, which shares every module instead of loading a second copy. Fast paths attach to
+One set of weights per preset: the image-to-video and video-to-video pipelines are built from the loaded
+text-to-video one, sharing every module instead of loading a second copy. Fast paths attach to
 that same loaded model (generation.fast_paths): a distilled preset's transformer is loaded beside it and
 served with its text encoder, tokenizer and VAE; a distilled LoRA is loaded into its transformer once.
 """
@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import torch
 
@@ -50,8 +50,11 @@ def use_available_cores() -> int:
     return max(1, cores)
 
 
-# A loaded model's pipelines: (preset name, i2v). The preset is the loaded one or a distilled preset of it.
-PipeKey = tuple[str, bool]
+# Which of a preset's pipelines: text-to-video, image-to-video (a starting picture or still), video-to-video
+# (refining a draft).
+Variant = Literal["t2v", "i2v", "v2v"]
+# A loaded model's pipelines: (preset name, variant). The preset is the loaded one or a distilled preset of it.
+PipeKey = tuple[str, Variant]
 
 
 @dataclass
@@ -63,7 +66,7 @@ class LoadedModel:
     tier: Tier
     pipes: dict[PipeKey, Any] = field(default_factory=dict)
     # The pipeline whose model-offload hooks are installed (they follow one pipeline's module order).
-    hooked: PipeKey = ("", False)
+    hooked: PipeKey = ("", "t2v")
     adapters: set[str] = field(default_factory=set)
     # Transformers (by preset name) compiled at load: they need a warm-up at their shot size.
     compiled: set[str] = field(default_factory=set)
@@ -91,16 +94,20 @@ class PipelineCache:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, preset_name: str, *, i2v: bool = False) -> Any:
-        """The pipeline for a preset (image-to-video when `i2v`), loading it if needed. A distilled preset's
-        pipeline is its base's with the distilled transformer and sampler (the base is loaded too).
+    def get(self, preset_name: str, *, i2v: bool = False, v2v: bool = False) -> Any:
+        """The pipeline for a preset (image-to-video when `i2v`, video-to-video when `v2v`), loading it if
+        needed. A distilled preset's pipeline is its base's with the distilled transformer and sampler (the
+        base is loaded too).
 
-        Raises RecipeError (unknown preset, no i2v), ModelUnavailableError (not downloaded, broken folder,
+        Raises RecipeError (unknown preset, no i2v or v2v), ModelUnavailableError (not downloaded, broken folder,
         missing package, no CUDA), OutOfMemoryRenderError, PipelineError (any other load failure).
         """
         preset = get_preset(preset_name)
         if i2v and not preset.supports_i2v:
             raise RecipeError("{model} can't continue from an image.", model=preset.name)
+        if v2v and preset.v2v_pipeline_class is None:
+            raise RecipeError("{model} can't refine a video.", model=preset.name)
+        variant: Variant = "v2v" if v2v else "i2v" if i2v else "t2v"
         base = get_preset(preset.distilled_from) if preset.distilled_from else preset
         with self._lock:
             loaded = self._models.get(base.name)
@@ -111,11 +118,11 @@ class PipelineCache:
                 self.loads += 1
                 self._models[base.name] = loaded
             self._models.move_to_end(base.name)
-            key = (preset.name, i2v)
+            key: PipeKey = (preset.name, variant)
             if key not in loaded.pipes:
-                loaded.pipes[key] = self._derive(loaded, preset, i2v)
+                loaded.pipes[key] = self._derive(loaded, preset, variant)
             pipe = loaded.pipes[key]
-            if loaded.tier == "model" and loaded.hooked != key:
+            if loaded.tier == "model" and loaded.pipes.get(loaded.hooked) is not pipe:
                 # diffusers: re-apply model offload on a pipeline made with from_pipe (its own module order).
                 pipe.enable_model_cpu_offload(device=self.device)
                 loaded.hooked = key
@@ -154,11 +161,12 @@ class PipelineCache:
             log.info("warmed up %s in %.1f s%s", name, time.monotonic() - started, " (compiled)" * compiled)
 
     def loaded(self) -> list[str]:
-        """Loaded pipelines, least recently used preset first ('name', 'name:i2v', and a distilled preset's
-        as 'name:distilled' or 'name:distilled:i2v': the part before the first ':' is the loaded preset)."""
+        """Loaded pipelines, least recently used preset first ('name', 'name:i2v', 'name:v2v', and a distilled
+        preset's as 'name:distilled' or 'name:distilled:i2v': the part before the first ':' is the loaded
+        preset)."""
         with self._lock:
-            return [":".join([name] + [variant] * (variant != name) + ["i2v"] * i2v)
-                    for name, model in self._models.items() for variant, i2v in model.pipes]  # fmt: skip
+            return [":".join([name] + [preset] * (preset != name) + [variant] * (variant != "t2v"))
+                    for name, model in self._models.items() for preset, variant in model.pipes]  # fmt: skip
 
     def has_loaded(self, preset_name: str) -> bool:
         """True when the preset's weights are in memory (under any of its names). Its image-to-video
@@ -239,7 +247,7 @@ class PipelineCache:
 
         pipe, compiles = self._guarded(preset, load)
         pipe.set_progress_bar_config(disable=True)
-        key = (preset.name, False)
+        key: PipeKey = (preset.name, "t2v")
         return LoadedModel(preset, tier, {key: pipe}, hooked=key, compiled={preset.name} if compiles else set())
 
     def _decision(self, transformer: Any) -> Any:
@@ -277,13 +285,16 @@ class PipelineCache:
         except Exception as exc:
             raise PipelineError("Couldn't load the {model} model.", model=preset.name, detail=repr(exc)) from exc
 
-    def _derive(self, loaded: LoadedModel, preset: ModelPreset, i2v: bool) -> Any:
-        """Another pipeline of the loaded model: its image-to-video one, or a distilled preset's (sharing
-        every module but the transformer and the scheduler)."""
+    def _derive(self, loaded: LoadedModel, preset: ModelPreset, variant: Variant) -> Any:
+        """Another pipeline of the loaded model: its image-to-video or video-to-video one, or a distilled
+        preset's (sharing every module but the transformer and the scheduler)."""
         import diffusers
 
-        class_name = preset.i2v_pipeline_class if i2v else preset.pipeline_class
-        base = loaded.pipes[(loaded.preset.name, False)]
+        class_name = {"t2v": preset.pipeline_class, "i2v": preset.i2v_pipeline_class,
+                      "v2v": preset.v2v_pipeline_class}[variant]  # fmt: skip
+        base = loaded.pipes[(loaded.preset.name, "t2v")]
+        if class_name == type(base).__name__ and preset is loaded.preset:
+            return base  # one pipeline does both (WanVACEPipeline: a starting picture is an optional input)
         cls = getattr(diffusers, class_name)
         components = dict(base.components)
         if preset is not loaded.preset:
@@ -305,7 +316,7 @@ class PipelineCache:
         if other is not None:
             return {"transformer": other.transformer, "scheduler": other.scheduler}
         source = self._source(preset)
-        base = loaded.pipes[(loaded.preset.name, False)]
+        base = loaded.pipes[(loaded.preset.name, "t2v")]
         dtype = base.transformer.dtype
 
         def load() -> Any:

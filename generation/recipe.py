@@ -46,6 +46,13 @@ class ShotRender:
     # file's name is its SHA-256 and the recipe hashes by it (`picture_digest`): the render cache keys on
     # the pictures, and a recipe still hashes after its pictures were deleted.
     references: tuple[str, ...] = ()
+    # A still: the shot's first frame alone (num_frames 1), rendered in seconds so a member approves it before
+    # the shot is animated (see generation.still_recipes).
+    still: bool = False
+    # Video-to-video: the draft video this render refines (hashed by content, like init_image), and how far
+    # it may move from it (0-1]: diffusers starts int(steps x strength) steps before the end of the schedule.
+    init_video: str | None = None
+    strength: float | None = None
 
     def __post_init__(self) -> None:
         # Stored recipes come back from JSON with lists: equal recipes must compare (and hash) equal.
@@ -59,11 +66,12 @@ class ShotRender:
     def content_hash(self) -> str:
         fields = dataclasses.asdict(self)
         # Recipes hash as they did before these fields existed, so their cached renders stay valid.
-        for name, default in _SEGMENT_DEFAULTS.items():
+        for name, default in _LATER_DEFAULTS.items():
             if fields[name] == default:
                 del fields[name]
-        if self.init_image is not None:
-            fields["init_image"] = hashlib.sha256(Path(self.init_image).read_bytes()).hexdigest()
+        for name in _BY_CONTENT:
+            if fields.get(name) is not None:
+                fields[name] = hashlib.sha256(Path(fields[name]).read_bytes()).hexdigest()
         if self.references:
             fields["references"] = [picture_digest(path) for path in self.references]
         fields["_v"] = RECIPE_VERSION
@@ -76,6 +84,12 @@ class ShotRender:
     @classmethod
     def from_dict(cls, data: dict) -> "ShotRender":
         return cls(**data)
+
+    @property
+    def refine_steps(self) -> int:
+        """Denoising steps a video-to-video render runs: int(steps x strength), as diffusers counts them
+        (`get_timesteps` of its video-to-video pipelines); all of them otherwise."""
+        return int(self.steps * self.strength) if self.init_video is not None and self.strength else self.steps
 
     @property
     def joined_frames(self) -> int:
@@ -100,9 +114,13 @@ class ShotRender:
         return self.frames / self.fps
 
 
-# Fields added after the first recipes were stored, with their defaults: left out of the hash at the default.
-_SEGMENT_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
-                     "quality": "final", "fast_path": None, "references": ()}
+# Fields added after the first recipes were hashed, with their defaults: left out of the hash when at the
+# default, so every earlier recipe keeps its hash (and its cached render).
+_LATER_DEFAULTS = {"segments": 1, "keep_frames": None, "continued": False, "continues_from": None,
+                   "quality": "final", "fast_path": None, "references": (), "still": False, "init_video": None,
+                   "strength": None}
+# File fields hashed by their content, not their path.
+_BY_CONTENT = ("init_image", "init_video")
 _SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 
 

@@ -20,6 +20,7 @@ from generation.errors import (
 )
 from generation import adapters, cache_hooks
 from generation.fast_paths import FAST_PATHS, FastPath, pipeline_preset
+from generation.conditioning import conditioning_inputs
 from generation.frames import Frames
 from generation.pipelines import OOM_ERRORS, PipelineCache
 from generation.placement import wants_vae_tiling
@@ -40,6 +41,7 @@ def render_shot(
     should_cancel: CancelCheck | None = None,
     check_finite: bool = True,
     widen: bool = False,
+    source: Frames | None = None,
 ) -> Frames:
     """Frames (num_frames, height, width, 3) in the "unit" form (float32 in [0, 1], as the pipeline returned
     them; see generation.frames); identical for identical recipes on one setup. A caller converts them
@@ -50,27 +52,32 @@ def render_shot(
     RenderError (a caller's per-job timeout raises RenderTimeout), which propagates unchanged.
 
     A recipe with a `fast_path` renders through it (generation.fast_paths): a distilled preset's pipeline,
-    its LoRA switched on, or a cache hook, each only for this render.
+    its LoRA switched on, or a cache hook, each only for this render. A recipe with `init_image` renders
+    with the preset's image-to-video pipeline (see generation.conditioning for how the picture goes in);
+    one with `init_video` refines that draft with its video-to-video pipeline, `source` being the draft's
+    frames when the caller has them (a segment's share); a refine runs `recipe.refine_steps` steps, and
+    `on_step` counts those.
 
     Output is checked: extra frames (the CogVideoX VAE pads some counts) are trimmed, too few or a wrong
     size raise PipelineError; NaN/inf pixels (a known half-precision fault) are rendered once more with
     every module at a wider dtype, and raise NonFiniteOutputError if they persist. `check_finite=False`
-    leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with `widen=True` if it fails: every module
-    at the wider dtype from the start, NonFiniteOutputError if the frames are still not finite.
+    leaves that check to the caller (`Frames.finite` off the GPU's critical path), who renders again with
+    `widen=True` if it fails: every module at the wider dtype from the start, NonFiniteOutputError if the
+    frames are still not finite.
     """
     validate_recipe(recipe)
     preset = get_preset(recipe.model)
     if should_cancel is not None and should_cancel():
         raise RenderCancelled("The render was cancelled.")
-    i2v = recipe.init_image is not None
     path = _fast_path(recipe)
-    pipe = cache.get(pipeline_preset(recipe), i2v=i2v)
+    pipe = cache.get(pipeline_preset(recipe), i2v=recipe.init_image is not None, v2v=recipe.init_video is not None)
+    conditioning = conditioning_inputs(recipe, preset, source)
     if path is not None and path.kind == "lora":
         cache.load_adapter(recipe.model, adapters.get_adapter(path.source or ""))
 
     def step_end(_pipe: Any, step: int, _timestep: Any, _tensors: dict) -> dict:
         if on_step is not None:
-            on_step(step + 1, recipe.steps)
+            on_step(step + 1, recipe.refine_steps)
         if should_cancel is not None and should_cancel():
             # Raising stops at once; the pipeline's own interrupt flag would still run the VAE decode.
             raise RenderCancelled("The render was cancelled.")
@@ -88,7 +95,6 @@ def render_shot(
             negative_prompt=recipe.negative_prompt or None,
             height=recipe.height,
             width=recipe.width,
-            num_frames=recipe.num_frames,
             num_inference_steps=recipe.steps,
             guidance_scale=recipe.guidance,
             generator=generator,
@@ -97,13 +103,7 @@ def render_shot(
         )
         if preset.family == "ltx":
             kwargs["frame_rate"] = recipe.fps  # LTX conditions its positional encoding on the frame rate
-        if i2v:
-            kwargs["image"] = _load_image(recipe.init_image, recipe.width, recipe.height)
-        if recipe.references:
-            # WanVACEPipeline scales each picture to fit the frame on a white canvas itself (its
-            # preprocess_conditions), so they go in whole, in the recipe's order.
-            kwargs["reference_images"] = _load_references(recipe.references)
-        return kwargs
+        return {**kwargs, **conditioning}
 
     _set_vae_tiling(pipe, preset, recipe, cache.device)
     started = time.monotonic()
@@ -229,31 +229,6 @@ def _set_vae_tiling(pipe: Any, preset: Any, recipe: ShotRender, device: str) -> 
         vae.enable_tiling()  # decodes in overlapping tiles so large videos fit in memory
     else:
         vae.disable_tiling()
-
-
-def _load_image(path: str, width: int, height: int):
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            # Crop to the target aspect rather than squash: a stretched first frame makes a stretched video.
-            return ImageOps.fit(image.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
-    except (OSError, UnidentifiedImageError) as exc:
-        raise RecipeError("The starting image for this shot couldn't be read.", detail=repr(exc)) from exc
-
-
-def _load_references(paths: tuple[str, ...]) -> list:
-    """The reference pictures as RGB PIL images. Raises RecipeError when one can't be read."""
-    from PIL import Image, UnidentifiedImageError
-
-    pictures = []
-    for path in paths:
-        try:
-            with Image.open(path) as image:
-                pictures.append(image.convert("RGB"))
-        except (OSError, UnidentifiedImageError) as exc:
-            raise RecipeError("A reference picture for this shot couldn't be read.", detail=repr(exc)) from exc
-    return pictures
 
 
 def _release(pipe: Any) -> None:

@@ -32,10 +32,11 @@ def make_storyboard(
     title: str | None = None,
     subtitle: str | None = None,
     headings: Sequence[str] | None = None,
+    columns: int | None = None,
 ) -> Path:
     """Keyframes in a grid under `title` (two lines at most) and `subtitle` (the film's style; one line),
     each panel captioned with its heading ("Shot n" unless `headings` says otherwise: a starting picture,
-    takes) plus its caption (four lines at most). Returns `out_path`.
+    takes) plus its caption (four lines at most), `columns` panels a row (default 3). Returns `out_path`.
 
     Keyframes are pictures or uint8 (H, W, 3) arrays (`Frames.frame`); any other array raises TypeError.
     The board's PNG lists where each panel is (`board_panels` reads them back)."""
@@ -51,7 +52,7 @@ def make_storyboard(
     caption_height = line_height(heading) + 4 + CAPTION_LINES * caption_line
     panel_height = thumb_height + 8 + caption_height
 
-    columns = min(COLUMNS, len(thumbs))
+    columns = min(columns or COLUMNS, len(thumbs))
     rows = math.ceil(len(thumbs) / columns)
     width = columns * PANEL_WIDTH + (columns + 1) * GAP
     title_font, subtitle_font = face_for(title or "", title_font), face_for(subtitle or "", caption_font)

@@ -127,9 +127,24 @@ def build_wan22(out_dir: Path) -> None:
               latents_std=[1.0] * 48)  # fmt: skip
 
 
-def _save_wan(out_dir: Path, *, latent_channels: int, shift: float, **vae: Any) -> None:
-    """A tiny Wan pipeline (UMT5 tokenizer.json, `latent_channels` latent channels, the hub's flow `shift`,
-    expand_timesteps) with the VAE built from `vae`, saved to `out_dir`."""
+def build_wan_vace(out_dir: Path) -> None:
+    """Wan-AI/Wan2.1-VACE-1.3B-diffusers layout (WanVACEPipeline, UMT5 tokenizer.json, Wan 2.1 VAE): a
+    two-block WanVACETransformer3DModel with a control block at each layer, taking 96 control channels
+    (16 latent channels each of the kept and the generated video, plus the 8x8 mask), as in diffusers' tests."""
+    from diffusers import WanVACEPipeline, WanVACETransformer3DModel
+
+    transformer = _seeded(3, lambda: WanVACETransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=_TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, vace_layers=[0, 1], vace_in_channels=96))  # fmt: skip
+    _save_wan(out_dir, latent_channels=16, shift=3.0, base_dim=3, pipeline=WanVACEPipeline, transformer=transformer)
+
+
+def _save_wan(out_dir: Path, *, latent_channels: int, shift: float, pipeline: Any = None, transformer: Any = None,
+              **vae: Any) -> None:
+    """A tiny Wan pipeline (UMT5 tokenizer.json, `latent_channels` latent channels, the hub's flow `shift`)
+    with the VAE built from `vae`, saved to `out_dir`: WanPipeline with expand_timesteps and a plain Wan
+    transformer, or `pipeline` (a class) with `transformer`."""
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
 
     tokenizer = fast_tokenizer()
@@ -137,14 +152,14 @@ def _save_wan(out_dir: Path, *, latent_channels: int, shift: float, **vae: Any) 
     vae_model = _seeded(2, lambda: AutoencoderKLWan(
         z_dim=latent_channels, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
         **vae))  # fmt: skip
-    WanPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae_model,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=shift),
-        transformer=_seeded(3, lambda: _wan_transformer(latent_channels)),
-        expand_timesteps=True,
-    ).save_pretrained(out_dir)
+    components = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae_model,
+                      scheduler=FlowMatchEulerDiscreteScheduler(shift=shift))  # fmt: skip
+    if pipeline is None:
+        components.update(transformer=_seeded(3, lambda: _wan_transformer(latent_channels)), expand_timesteps=True)
+        pipeline = WanPipeline
+    else:
+        components["transformer"] = transformer
+    pipeline(**components).save_pretrained(out_dir)
 
 
 def build_fastwan22(out_dir: Path) -> None:
@@ -215,6 +230,7 @@ def build_cogvideox(out_dir: Path) -> None:
 TINY_MODELS: dict[str, Callable[[Path], None]] = {
     "tiny-wan": build_wan,
     "tiny-wan2.2": build_wan22,
+    "tiny-wan-vace": build_wan_vace,
     "tiny-ltx": build_ltx,
     "tiny-cogvideox": build_cogvideox,
     "tiny-fastwan2.2": build_fastwan22,

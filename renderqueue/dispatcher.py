@@ -15,21 +15,26 @@ its attempt counted; shots are keyed by recipe hash, so a duplicate is harmless.
 
 from __future__ import annotations
 
+import io
 import logging
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
+from PIL import Image
 
 from common.errors import N_
 from common.files import write_atomically
 from common.text import Text
 from generation import assemble
-from generation.encoding import last_frame_png
+from generation.encoding import last_frame_png, read_frame
 from generation.errors import PipelineError, RenderCancelled
+from generation.frames import Frames
 from generation.recipe import ShotRender, picture_digest
 from generation.registry import validate_recipe
+from generation.stills import render_still
 from renderqueue.jobs import claim_next, requeue_stale, requeue_vanished
 from renderqueue.remote import (
     Executor,
@@ -46,7 +51,9 @@ from renderqueue.finishing import record_success
 from renderqueue.job_watch import JobWatch, ProgressWriter, fail_hung
 from renderqueue.outcomes import record_cancelled, record_failure
 from renderqueue.render_cache import RenderCacheAccess
-from renderqueue.rendering import captions, clip_dir, renderable_clip
+from renderqueue.claims import renderable_clip
+from renderqueue.rendering import captions, clip_dir
+from renderqueue.stills_job import run_stills_job
 from renderqueue.worker_config import WorkerConfig
 from storage.db import open_db
 from storage.records import RenderJob
@@ -166,6 +173,9 @@ class SlotRunner:
 
     def run_job(self, db: sqlite_utils.Database, job: RenderJob) -> None:
         """Render one claimed job on this slot and record how it ended; never raises for render failures."""
+        if job.kind == "stills":
+            self.run_stills(db, job)
+            return
         found = renderable_clip(db, job, self.config)
         if found is None:
             return
@@ -210,6 +220,30 @@ class SlotRunner:
                 record_failure(db, job, clip, recipes, self.config, error)
             else:
                 record_success(db, job, self.config, output, cache, load_seconds)
+
+    def run_stills(self, db: sqlite_utils.Database, job: RenderJob) -> None:
+        """A stills job on this slot: each still is a one-frame shot rendered by the GPU host (a still that
+        starts from a member's picture is that picture, here), the rest as a local worker does it."""
+        call = _Call()
+        with JobWatch(self.config, job, self.stop, lambda: self.loaded, on_stop=call.cancel) as watch:
+
+            def render(recipe: ShotRender, **_progress: object) -> Frames:
+                if recipe.init_image is not None:
+                    return render_still(recipe, _NoGpuHere())  # type: ignore[arg-type]
+                request = RenderRequest(job.id, (ShotTask(0, recipe.to_dict()),), 1)
+                for event in call.start(self.executor.submit(self.slot, request)):
+                    if isinstance(event, Loaded):
+                        self.loaded = event.model
+                    elif isinstance(event, Shot):
+                        return Frames.of_images([Image.open(io.BytesIO(_first_frame_png(event.mp4)))])
+                raise PipelineError("A still never came back from its GPU host; it will be tried again.",
+                                    detail=f"slot {self.slot.id}")  # fmt: skip
+
+            try:
+                run_stills_job(db, job, None, self.config, self.stop, loaded=lambda: self.loaded, render=render,
+                               watch=watch)  # fmt: skip
+            except SlotLost as error:
+                self._slot_lost(db, job, error)
 
     def _render_missing(
         self,
@@ -349,3 +383,13 @@ def _task(recipes: list[ShotRender], index: int, missing: dict[int, str], cache:
 
 def _presets(slot: SlotInfo) -> str:
     return "any" if slot.presets is None else ", ".join(sorted(slot.presets)) or "none"
+
+
+def _first_frame_png(mp4: bytes) -> bytes:
+    """The first frame of a still's one-frame shot file, as PNG (what the bot host keeps as the still)."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as shot:
+        shot.write(mp4)
+        shot.flush()
+        buffer = io.BytesIO()
+        Image.fromarray(read_frame(Path(shot.name), 0)).save(buffer, format="PNG")
+        return buffer.getvalue()

@@ -19,11 +19,12 @@ from renderqueue.queue_state import queue_state
 from renderqueue.scheduler import DEFAULT_POLICY, QueuedJob, SchedulerPolicy, decide_lines
 from storage.clips import move_clip
 from storage.db import DB_NOW, db_time, timestamp
+from storage.stills import set_storyboard
 from storage.transactions import transaction
 from common.errors import N_, NotAllowed, NotFound, QueueFull
 from common.text import Text
 from storage.forget import DELETED_MEMBER_ID, forgets, in_guild, params
-from storage.records import PRIORITY_DRAFT, GuildSettings, RenderJob
+from storage.records import PRIORITY_DRAFT, PRIORITY_STILLS, GuildSettings, JobKind, RenderJob
 
 DEFAULT_MAX_ATTEMPTS = 3
 # A job fails once its worker vanished this many times: far more than any run of outside kills, few enough
@@ -71,10 +72,12 @@ def enqueue_clip_job(
     cost_estimate: float,
     limits: QueueLimits | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    kind: JobKind = "clip",
     now: float | None = None,
 ) -> RenderJob:
-    """Queue the clip for rendering, or raise QueueFull. Re-submitting a clip that is already queued or
-    rendering returns its live job rather than rendering it twice.
+    """Queue the clip for rendering (`kind` "clip": its video; "stills": its queued stills, at
+    PRIORITY_STILLS), or raise QueueFull. Re-submitting a clip that is already queued or rendering returns
+    its live job rather than rendering it twice.
 
     Run inside `storage.transactions.transaction` together with `create_clip` so a refused request leaves no clip.
     """
@@ -99,8 +102,8 @@ def enqueue_clip_job(
                 )
         cursor = db.execute(
             "INSERT INTO jobs (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, "
-            "stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-            (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, timestamp(now)),
+            "stage, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            (clip_id, user_id, guild_id, model, priority, max_attempts, cost_estimate, kind, timestamp(now)),
         )
         move_clip(db, clip_id, "queued")
         return get_job(db, cursor.lastrowid)  # type: ignore[arg-type]
@@ -127,6 +130,13 @@ def _serves(models: Collection[str]) -> Callable[[QueuedJob], bool]:
     return eligible
 
 
+def _eligible(models: Collection[str] | None, stills_only: bool) -> Callable[[QueuedJob], bool] | None:
+    serves = None if models is None else _serves(models)
+    if not stills_only:
+        return serves
+    return lambda job: job.priority == PRIORITY_STILLS and (serves is None or serves(job))
+
+
 def claim_next(
     db: sqlite_utils.Database,
     worker_id: str,
@@ -135,14 +145,18 @@ def claim_next(
     now: float | None = None,
     policy: SchedulerPolicy = DEFAULT_POLICY,
     models: Collection[str] | None = None,
+    stills_only: bool = False,
 ) -> RenderJob | None:
     """Atomically take the job the scheduler picks for this worker and mark it running.
 
     `models`: the presets this worker's host can load (None: any); jobs needing another model are
-    left for other workers, while fully cached jobs (no model needed) fit every worker.
+    left for other workers, while fully cached jobs (no model needed) fit every worker. `stills_only`:
+    only a stills job (a worker taking one between two shots of a long clip).
     """
     # Idle workers poll often; don't take the write lock just to find an empty queue.
-    if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
+    wanted = " AND priority = ?" if stills_only else ""
+    if db.execute(f"SELECT 1 FROM jobs WHERE status = 'queued'{wanted} LIMIT 1",
+                  (PRIORITY_STILLS,) if stills_only else ()).fetchone() is None:  # fmt: skip
         return None
     # The kept queue state may be refreshed inside this transaction only if it starts it (nothing written
     # yet that a rollback could take back).
@@ -158,7 +172,7 @@ def claim_next(
             last_served=state.last_served,
             now=now,
             policy=policy,
-            eligible=None if models is None else _serves(models),
+            eligible=_eligible(models, stills_only),
         )
         if decision is None:
             return None
@@ -367,6 +381,8 @@ def cancel_job(
             (timestamp(now), job_id),
         )
         move_clip(db, job.clip_id, "cancelled")
+        if job.kind == "stills":  # everything queued for the request goes: its storyboard too
+            set_storyboard(db, job.clip_id, "cancelled", now=now)
         return get_job(db, job_id)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from common.files import staging_path
 from generation.encoding import probe
 from generation.errors import EncodeError
 from generation.recipe import ShotRender
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 class RenderCacheAccess:
     """The render cache as render_shots sees it: lookup by recipe hash, record each fresh shot.
 
-    Shots are linked into media/renders/<hash>.mp4 so the cache outlives the clip folder they were
+    Shots are linked into media/renders/<hash>.mp4 (stills: .png) so the cache outlives the clip folder they were
     rendered in. Fresh work and GPU seconds are summed for the model's speed statistics. `lookup` uses
     `db` (the calling thread's connection); `record` runs on the encoder thread, so it opens its own.
     """
@@ -63,9 +64,8 @@ class RenderCacheAccess:
     def record(self, recipe_hash: str, shot_path: Path, gpu_seconds: float) -> None:
         recipe = self.by_hash[recipe_hash]
         self.dir.mkdir(parents=True, exist_ok=True)
-        cached = self.dir / f"{recipe_hash}.mp4"
-        staging = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
-        staging.unlink(missing_ok=True)
+        cached = self.dir / f"{recipe_hash}{shot_path.suffix}"  # .mp4 for a shot, .png for a still
+        staging = staging_path(cached)  # swept at start-up if this process dies before the rename
         try:
             os.link(shot_path, staging)
         except OSError:

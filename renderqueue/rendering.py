@@ -11,18 +11,17 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from common.errors import N_
-from common.text import Text
 from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
+from renderqueue.claims import loaded_model, renderable_clip
 from renderqueue.finishing import FinishingJob
 from renderqueue.job_watch import JobWatch
-from renderqueue.jobs import fail_job
 from renderqueue.outcomes import Attempt
 from renderqueue.render_cache import RenderCacheAccess
+from renderqueue.stills_job import run_stills_job, stills_between_shots
 from renderqueue.transient import Backoff
 from renderqueue.worker_config import WorkerConfig
-from storage.clips import find_clip
+from storage.stills import get_storyboard
 from storage.records import Clip, RenderJob
 
 if TYPE_CHECKING:
@@ -32,11 +31,6 @@ if TYPE_CHECKING:
     from generation.pipelines import PipelineCache
 
 log = logging.getLogger(__name__)
-
-
-def loaded_model(pipelines: PipelineCache) -> str | None:
-    loaded = pipelines.loaded()
-    return loaded[-1].split(":")[0] if loaded else None
 
 
 def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderCacheAccess) -> float | None:
@@ -55,18 +49,6 @@ def _preload(pipelines: PipelineCache, recipes: list[ShotRender], cache: RenderC
     return time.monotonic() - started
 
 
-def renderable_clip(
-    db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig
-) -> tuple[Clip, list[ShotRender]] | None:
-    """The claimed job's clip and its shot recipes; None (and the job failed) if the clip is gone."""
-    clip = find_clip(db, job.clip_id)
-    if clip is None or clip.status == "deleted":
-        fail_job(db, job.id, Text.of(N_("Clip #{clip_id} no longer exists."), clip_id=job.clip_id), retry=False,
-                 worker_id=config.worker_id)
-        return None
-    return clip, [ShotRender.from_dict(recipe) for recipe in clip.recipes]
-
-
 def process_job(
     db: sqlite_utils.Database,
     job: RenderJob,
@@ -75,12 +57,15 @@ def process_job(
     stop: threading.Event,
     *,
     encoder: assemble.ShotEncoder | None = None,
-) -> assemble.ClipOutput | None:
+) -> assemble.ClipOutput | Path | None:
     """Render one claimed job start to end and record how it ended; never raises for render failures.
 
-    Returns what was made, or None when the job did not complete. `run_worker` runs the two halves,
-    `start_job` and `FinishingJob.finish`, on two threads instead, so the next job renders meanwhile.
+    Returns what was made (for a stills job, its stills board), or None when the job did not complete.
+    `run_worker` runs the two halves, `start_job` and `FinishingJob.finish`, on two threads instead, so the
+    next job renders meanwhile.
     """
+    if job.kind == "stills":
+        return run_stills_job(db, job, pipelines, config, stop, loaded=lambda: loaded_model(pipelines))
     if encoder is None:
         from generation import assemble
 
@@ -129,6 +114,8 @@ def start_job(
             subtitle=(clip.shot_list.get("bible") or {}).get("style"),
             panel="Take" if clip.remix_kind == "takes" else "Shot",
             panels=cache.dir,
+            between_shots=lambda: stills_between_shots(db, pipelines, config, stop, lambda: loaded_model(pipelines)),
+            lead_picture=get_storyboard(db, clip.id) is None,
         )
         return load_seconds, rendered
 

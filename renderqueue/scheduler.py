@@ -2,8 +2,9 @@
 the queue-position estimate and the fairness benchmark all run the very same code.
 
 Order of concerns:
-1. priority class: drafts (0) before finals (1); a job's class improves by one for every
-   `promote_after_s` it has waited, so a stream of drafts cannot starve finals;
+1. priority class: a request's stills (-1, seconds of work) before drafts (0) before finals (1); a
+   job's class improves by one for every `promote_after_s` it has waited, up to the drafts' class, so a
+   stream of drafts cannot starve finals;
 2. round robin across users: within a class, each user's oldest job forms the first round, ordered by
    who was served least recently (never served first), then every user's second job, and so on;
 3. model affinity: when the fair choice needs a model other than the loaded one, a worker may take the
@@ -23,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from generation.recipe import ShotRender
+from storage.records import PRIORITY_DRAFT, PRIORITY_STILLS
 
 
 class QueuedJob(NamedTuple):
@@ -79,8 +81,11 @@ def job_cost(recipes: Sequence[ShotRender], cached_hashes: Collection[str]) -> f
 
 
 def effective_priority(job: QueuedJob, now: float, policy: SchedulerPolicy) -> int:
+    """The job's class now: waiting promotes it towards the drafts' class, never past it (stills keep theirs)."""
+    if job.priority <= PRIORITY_DRAFT:
+        return job.priority
     waited = max(0.0, now - job.enqueued_at)
-    return max(0, job.priority - int(waited // policy.promote_after_s))
+    return max(PRIORITY_DRAFT, job.priority - int(waited // policy.promote_after_s))
 
 
 def rank(
@@ -161,10 +166,9 @@ def decide_lines(
         for job in line:
             if eligible is not None and not eligible(job):
                 continue
-            # A draft is in class 0 whatever its wait (the common case, without the arithmetic).
-            job_class = 0 if job.priority <= 0 else effective_priority(job, now, policy)
-            if job_class == 0:  # no better class: later jobs can't be in the first round of the top class
-                firsts[0].append(job)
+            job_class = effective_priority(job, now, policy)
+            if job_class == PRIORITY_STILLS:  # no better class: later jobs can't be in the first round of the top class
+                firsts[job_class].append(job)
                 break
             if job_class not in seen:
                 seen.add(job_class)
@@ -290,7 +294,7 @@ class _Simulation:
         # Jobs that full `decide` calls may still look at: a pathological queue could otherwise need one
         # (n log n) per position.
         self.full_decision_budget = _FULL_DECISION_BUDGET
-        self.job_class = {job.id: 0 if job.priority <= 0 else effective_priority(job, now, policy) for job in queued}
+        self.job_class = {job.id: effective_priority(job, now, policy) for job in queued}
         lines: dict[tuple[int, int], list[QueuedJob]] = defaultdict(list)
         oldest_first = sorted(queued, key=_AGE) if by_user is None else (job for line in by_user for job in line)
         for job in oldest_first:  # each user's jobs stay oldest first within each class

@@ -22,7 +22,9 @@ import sqlite_utils
 from renderqueue.finishing import Finisher
 from renderqueue.jobs import claim_next, requeue_stale
 from renderqueue.orphans import pid_alive
-from renderqueue.rendering import loaded_model, start_job
+from renderqueue.claims import loaded_model
+from renderqueue.rendering import start_job
+from renderqueue.stills_job import run_stills_job
 from renderqueue.transient import Backoff
 from renderqueue.worker_config import WorkerConfig
 from storage.db import DatabaseBusy, is_locked, open_db
@@ -69,6 +71,9 @@ def _work_once(
         finisher.wait()  # nothing to overlap with: record the last job now
         worker_heartbeat(db, config.worker_id, loaded_model=loaded_model(pipelines), job_id=None)
         stop.wait(config.settings.poll_interval_s)
+        return
+    if job.kind == "stills":
+        run_stills_job(db, job, pipelines, config, stop, loaded=lambda: loaded_model(pipelines), backoff=backoff)
         return
     finishing = start_job(db, job, pipelines, config, stop, encoder, backoff)
     if finishing is not None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import functools
 import logging
 import threading
@@ -22,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from storage.db import LOCK_WAIT_S, open_db, while_locked
+from storage.db import LOCK_WAIT_S, StorageFull, is_full, open_db, while_locked
 
 from storage.transactions import transaction
 
@@ -77,11 +78,20 @@ class AsyncDatabase:
 
     def _write(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         # A transaction that hit another program's lock was rolled back whole, so running it again is safe.
-        for attempt in while_locked(self.lock_wait_s, on_retry=_log_wait):
-            with attempt:
-                db = self._connection(query_only=False)
-                with transaction(db):
-                    return fn(db, *args, **kwargs)
+        try:
+            for attempt in while_locked(self.lock_wait_s, on_retry=_log_wait):
+                with attempt:
+                    db = self._connection(query_only=False)
+                    with transaction(db):
+                        return fn(db, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if not is_full(error):
+                raise
+            log.error("the database at %s is full (%s): free disk space", self.path, error)
+            raise StorageFull(
+                "Reelbot's disk is full, so that couldn't be saved. Nothing was lost; please try again once the "
+                "operator has made room.", detail=str(error),
+            ) from error
         raise AssertionError("unreachable: while_locked returns or raises")
 
     async def read(

@@ -109,6 +109,18 @@ def set_clip_recipes(db: sqlite_utils.Database, clip_id: int, recipes: list[dict
     db.execute("UPDATE clips SET recipes = ? WHERE id = ?", (json.dumps(recipes, ensure_ascii=False), clip_id))
 
 
+def set_clip_plan(
+    db: sqlite_utils.Database, clip_id: int, shot_list: dict, recipes: list[dict], captions: list[str]
+) -> None:
+    """Replace the clip's plan before it renders: its shot list, recipes and captions (a storyboard's shot
+    edited, re-rolled or removed by its author)."""
+    db.execute(
+        "UPDATE clips SET shot_list = ?, recipes = ?, captions = ? WHERE id = ?",
+        (json.dumps(shot_list, ensure_ascii=False), json.dumps(recipes, ensure_ascii=False),
+         json.dumps(captions, ensure_ascii=False), clip_id),
+    )  # fmt: skip
+
+
 def set_posted_message(db: sqlite_utils.Database, clip_id: int, message_id: int) -> None:
     """Record the chat message the clip was posted as (so replies and links find it)."""
     db.execute("UPDATE clips SET posted_message_id = ? WHERE id = ?", (message_id, clip_id))

@@ -29,6 +29,17 @@ class DatabaseBusy(ReelbotError):
     code = "busy"
 
 
+class StorageFull(ReelbotError):
+    """A write the database could not take: its disk (or its size limit) is full. Nothing of it was kept."""
+
+    code = "disk_full"
+
+
+def is_full(error: BaseException) -> bool:
+    """Whether `error` is SQLite's SQLITE_FULL ("database or disk is full")."""
+    return isinstance(error, sqlite3.OperationalError) and "is full" in str(error)
+
+
 def is_locked(error: BaseException) -> bool:
     """Whether `error` is SQLite's "database is locked" / "database is busy" (another connection holds
     the lock past the busy timeout): worth waiting for, unlike any other OperationalError."""

@@ -14,7 +14,14 @@ JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 ChallengeKind = Literal["vote", "relay"]
 ChallengeStatus = Literal["open", "closed", "cancelled"]
 
+JobKind = Literal["clip", "stills"]
+StoryboardStatus = Literal["stills", "ready", "animating", "cancelled"]
+StillStatus = Literal["queued", "ready", "failed"]
+
 ACTIVE_JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
+# Priority classes of the fair queue, best first: a request's stills (seconds of work) go ahead of
+# drafts, drafts ahead of finals.
+PRIORITY_STILLS = -1
 PRIORITY_DRAFT = 0
 PRIORITY_FINAL = 1
 
@@ -86,6 +93,13 @@ class GuildSettings:
     # The language of posts for everyone and the fallback for members, as a Discord locale ("zh-CN", "en-US");
     # None: the server's own Discord language. Members whose Discord language has a catalog get theirs.
     language: str | None = None
+    # Storyboard first: every shot's still in seconds before any video. ask: wait for the member's Animate;
+    # auto: animate after `stills_grace_s` unless the member acts; off: render the video at once. What
+    # Animate renders at: final, or draft (fewer steps; Finalize then refines the picked clip). None: the
+    # bot's configuration (`[stills]`, whose `first` is "ask").
+    stills_first: str | None = None
+    stills_grace_s: int | None = None
+    animate_quality: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,8 @@ class RenderJob:
     notified_at: float | None
     # How often the job's worker vanished mid-render (killed, crashed, host lost); counted apart from attempts.
     vanished: int = 0
+    # "clip" renders the clip's video; "stills" renders its stills for approval (storage/stills.py).
+    kind: JobKind = "clip"
 
     @property
     def reason(self) -> Text | None:
@@ -186,6 +202,57 @@ class RenderJob:
     def active(self) -> bool:
         """Queued or running: counts against queue limits and can be cancelled."""
         return self.status in ACTIVE_JOB_STATUSES
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    """A clip's storyboard of stills, before its video, and its author (`user_id`, `guild_id`): `mode` ask (waits for Animate) or auto (animates at
+    `animate_at`, Unix s, unless the member acts), status (stills rendering, ready for approval, animating,
+    cancelled), the `quality` Animate renders at, takes per shot, the seconds auto mode waits once the stills
+    are ready (`grace_s`), and the stills board PNG once drawn."""
+
+    clip_id: int
+    user_id: int
+    guild_id: int | None
+    mode: str
+    status: StoryboardStatus
+    quality: str
+    takes: int
+    grace_s: float
+    board_path: str | None
+    animate_at: float | None
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Storyboard":
+        """From a `storyboards` row."""
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Still:
+    """One still of a storyboard: shot and take (0-based), its recipe (JSON-shaped), status, whether it is the
+    shot's picked take, the PNG once rendered, and why it failed (a `common.text.Text` as JSON)."""
+
+    clip_id: int
+    shot: int
+    take: int
+    recipe: dict
+    status: StillStatus
+    picked: bool
+    path: str | None
+    error: str | None
+
+    @property
+    def reason(self) -> Text | None:
+        """Why the still failed, for the front-end to say in the member's language; None when it didn't."""
+        return Text.loads(self.error)
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Still":
+        """From a `stills` row (recipe decoded from JSON)."""
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        return cls(**{**values, "recipe": json.loads(row["recipe"]), "picked": bool(row["picked"])})
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,42 @@ _CAST = Migration(
     ),
 )
 
+# Storyboard first (storage/stills.py): a request's stills, rendered by a job of kind 'stills' ahead of
+# video work, then edited, re-rolled, picked and approved shot by shot before its clip job animates them.
+_STILLS = Migration(
+    "stills: storyboards awaiting approval, their stills, and the kind of each job",
+    (
+        "ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'clip' CHECK (kind IN ('clip', 'stills'))",
+        """CREATE TABLE storyboards (
+            clip_id INTEGER PRIMARY KEY REFERENCES clips(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            mode TEXT NOT NULL CHECK (mode IN ('ask', 'auto')),
+            status TEXT NOT NULL DEFAULT 'stills'
+                CHECK (status IN ('stills', 'ready', 'animating', 'cancelled')),
+            quality TEXT NOT NULL DEFAULT 'final' CHECK (quality IN ('final', 'draft')),
+            takes INTEGER NOT NULL DEFAULT 1,
+            grace_s REAL NOT NULL DEFAULT 0,
+            board_path TEXT,
+            animate_at REAL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX storyboards_due ON storyboards(animate_at) WHERE status = 'ready' AND mode = 'auto'",
+        "CREATE INDEX storyboards_user ON storyboards(user_id, guild_id)",
+        """CREATE TABLE stills (
+            clip_id INTEGER NOT NULL REFERENCES clips(id) ON DELETE CASCADE,
+            shot INTEGER NOT NULL,
+            take INTEGER NOT NULL,
+            recipe TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'ready', 'failed')),
+            picked INTEGER NOT NULL DEFAULT 0,
+            path TEXT,
+            error TEXT,
+            PRIMARY KEY (clip_id, shot, take)
+        )""",
+    ),
+)
+
 # What the bot's messages show (storage/posts.py): every message it posts or keeps up (a status message, a
 # clip's post, results, a relay's film, an announcement, a remix notice) with the members it names, quotes or
 # shows, so forgetting a member finds each one to edit or take down. Clip posts made before are recorded
@@ -415,7 +451,7 @@ _POSTS = Migration(
 
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _DELIVERIES, _CAST,
-    _POSTS,
+    _STILLS, _POSTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -36,12 +36,13 @@ Problem = tuple[str, dict[str, Any]]
 
 def _int_range(low: int, high: int) -> Callable[[Any], Problem | None]:
     problem = (N_("`{key}` must be between {low} and {high}."), {"low": low, "high": high})
-    return lambda value: None if low <= value <= high else problem
+    # None: a setting whose default is the bot's configuration.
+    return lambda value: None if value is None or low <= value <= high else problem
 
 
 def _one_of(*choices: str) -> Callable[[Any], Problem | None]:
     problem = (N_("`{key}` must be one of: {choices}."), {"choices": ", ".join(choices)})
-    return lambda value: None if value in choices else problem
+    return lambda value: None if value is None or value in choices else problem
 
 
 def _check(ok: Callable[[Any], bool], template: str) -> Callable[[Any], Problem | None]:
@@ -64,6 +65,9 @@ _CHECKS: dict[str, Callable[[Any], Problem | None]] = {
     # A ShotList holds at most 6 shots.
     "max_shots": _int_range(1, 6),
     "takes": _int_range(1, 4),
+    "stills_first": _one_of("ask", "auto", "off"),
+    "stills_grace_s": _int_range(0, 3600),
+    "animate_quality": _one_of("final", "draft"),
     "draft_quality": _one_of("fast", "full"),
     "blocklist": _check(lambda words: all(0 < len(word) <= 100 for word in words),
                         N_("`{key}` words must be 1-100 characters long.")),

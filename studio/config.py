@@ -3,9 +3,9 @@ variables, then the command line, validated by pydantic-settings.
 
 Sections of reelbot.toml: top-level keys, `[worker]` (renderqueue.settings.WorkerSettings), `[expander]`
 (prompts.base.ExpanderConfig), `[safety]` (prompts.safety.SafetyPolicy), `[cluster]`
-(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig), `[cast]` (CastConfig) and `[models]`
-(ModelsConfig). Any setting can come from the environment as `REELBOT_<KEY>` or `REELBOT_<SECTION>__<KEY>`;
-the short names in `ENV_NAMES` are kept too.
+(renderqueue.cluster.ClusterConfig), `[gallery]` (GalleryConfig), `[cast]` (CastConfig), `[models]`
+(ModelsConfig) and `[stills]` (StillsConfig). Any setting can come from the environment as `REELBOT_<KEY>`
+or `REELBOT_<SECTION>__<KEY>`; the short names in `ENV_NAMES` are kept too.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import os
 from contextvars import ContextVar
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_settings import (
@@ -123,6 +123,22 @@ class ModelsConfig(BaseModel):
     cache_finals: bool = False
 
 
+class StillsConfig(BaseModel):
+    """Storyboard first, for every server that sets nothing else (`/settings stills_first`, ...).
+
+    `first`: "ask" renders every shot's still and waits for the member's Animate; "auto" animates
+    `grace_s` seconds after the stills are ready unless the member acts; "off" renders the video at once.
+    `animate_quality`: what Animate renders at, "final" or "draft" (fewer steps; Finalize then refines the
+    picked clip instead of re-rolling it).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first: Literal["ask", "auto", "off"] = "ask"
+    grace_s: float = Field(120.0, ge=0, le=3600)
+    animate_quality: Literal["final", "draft"] = "final"
+
+
 class ConfigError(ValueError):
     """A setting could not be read: `key` is its dotted name ("worker.job_timeout_s"), `value` what was
     given, `reason` pydantic's explanation, `source` the file the settings came from (None: defaults,
@@ -190,7 +206,7 @@ class Config(BaseSettings):
     commands at once (a global sync can take an hour). `workers`: render worker processes `reelbot run`
     starts (0: run them elsewhere with `reelbot worker`; "auto", the default: one per GPU, each pinned to
     its own device, or one without a GPU). `worker`, `expander`, `safety`, `cluster`, `gallery`, `cast`,
-    `models`: the sections.
+    `models`, `stills`: the sections.
     `config_file`: the TOML file these settings were read from, so worker subprocesses read it too.
     """
 
@@ -214,6 +230,7 @@ class Config(BaseSettings):
     gallery: GalleryConfig = GalleryConfig()
     cast: CastConfig = CastConfig()
     models: ModelsConfig = ModelsConfig()
+    stills: StillsConfig = StillsConfig()
     config_file: Path | None = None
 
     @property

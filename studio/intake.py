@@ -23,7 +23,8 @@ from renderqueue.scheduler import job_cost
 from storage import clips as clip_store
 from storage import requests as request_store
 from storage.cast_uses import CastCredit, record_cast
-from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings, RenderJob
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, PRIORITY_STILLS, Clip, GuildSettings, RenderJob
+from storage.stills import create_storyboard
 from storage.renders import cached_hashes
 from storage.requests import StoredRequest
 from studio.busy import refuse_or_keep
@@ -37,11 +38,12 @@ from studio.plan_checks import check_renderable
 from studio.pictures import PictureError, start_from_picture
 from studio.quality import drafts, finals
 from studio.request_kinds import finishes
-from studio.requests import Accepted, ClipPlan, VideoOptions
+from studio.requests import Accepted, ClipPlan, StoryboardPlan, VideoOptions
+from studio.server_settings import ServerSettings
 from studio.shots import (
-    MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, take_seeds, takes_plan, with_render_notes,
-    with_rendered_durations,
+    MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations,
 )  # fmt: skip
+from studio.storyboards.plan import storyboard_plan, storyboard_stills
 
 
 class RequestIntake(CastIntake):
@@ -144,8 +146,10 @@ class RequestIntake(CastIntake):
             shot_list = with_render_notes(shot_list, model)
             seed = options.seed if options.seed is not None else random_seed()
             takes = options.takes or settings.takes
-            # Takes are drafts by definition: the chosen one is made final with Finalize.
-            draft = options.draft or takes > 1
+            storyboard = storyboard_plan(options.stills, settings, self.config.stills, takes=takes,
+                                         draft=options.draft)  # fmt: skip
+            # With stills first the storyboard says what the video renders at; otherwise a draft is asked for.
+            draft = storyboard.quality == "draft" if storyboard.stills_first else options.draft
             recipes = recipes_for(shot_list, model, shot_seeds(seed, len(shot_list.shots)), aspect=shot_list.aspect)
             recipes = drafts(recipes, settings, self.config) if draft else finals(recipes, self.config)
             notes: tuple[Text, ...] = ()
@@ -159,10 +163,9 @@ class RequestIntake(CastIntake):
                 steps=recipes[0].steps,
                 priority=PRIORITY_DRAFT if draft else PRIORITY_FINAL,
                 recipes=tuple(recipes),
+                storyboard=storyboard,
                 casting=casting,
             )
-            if takes > 1:
-                plan = takes_plan(plan, take_seeds(seed, takes))
             accepted = await self.queue_plan(request_id, member, text, plan, settings, origin)
             return dataclasses.replace(accepted, notes=notes)
         except ReelbotError as error:
@@ -207,6 +210,10 @@ class RequestIntake(CastIntake):
             plan = dataclasses.replace(plan, shot_list=with_rendered_durations(plan.shot_list, recipes))
         captions = list(plan.captions or [caption(shot, recipe) for shot, recipe in
                                           zip(plan.shot_list.shots, recipes, strict=True)])  # fmt: skip
+        storyboard = plan.storyboard if plan.storyboard is not None else self._storyboard_for(plan, settings)
+        if storyboard is not None and not storyboard.stills_first:
+            storyboard = None
+        stills = storyboard_stills(storyboard, recipes) if storyboard is not None else []
 
         def persist(db: Any) -> tuple[Clip, RenderJob, int, list[CastCredit]]:
             hashes = [recipe.content_hash() for recipe in recipes]
@@ -228,15 +235,24 @@ class RequestIntake(CastIntake):
                 origin=origin,
                 transport=member.transport,
             )
+            work, priority = recipes, plan.priority
+            if storyboard is not None:
+                create_storyboard(
+                    db, clip.id, [(shot, take, still.to_dict()) for shot, take, still in stills], user_id=member.id,
+                    guild_id=member.guild_id, mode=storyboard.mode, quality=storyboard.quality, takes=storyboard.takes,
+                    grace_s=storyboard.grace_s,
+                )  # fmt: skip
+                work, priority = [still for _shot, _take, still in stills], PRIORITY_STILLS
             job = job_store.enqueue_clip_job(
                 db,
                 clip.id,
                 user_id=member.id,
                 guild_id=member.guild_id,
                 model=plan.model,
-                priority=plan.priority,
-                cost_estimate=job_cost(recipes, cached),
+                priority=priority,
+                cost_estimate=job_cost(work, cached_hashes(db, [r.content_hash() for r in work])),
                 limits=job_store.QueueLimits.from_settings(settings),
+                kind="clip" if storyboard is None else "stills",
             )
             credits = [dataclasses.replace(credit, clip_id=clip.id) for credit in cast.credits]
             record_cast(db, credits)
@@ -248,6 +264,13 @@ class RequestIntake(CastIntake):
         clip, job, reused, credits = await self.adb.write(persist)
         estimate = await self.adb.read(queue_position, job.id)
         return Accepted(request_id, clip, job, plan.shot_list, estimate, reused, cast=tuple(credits))
+
+    def _storyboard_for(self, plan: ClipPlan, settings: GuildSettings) -> StoryboardPlan | None:
+        """The storyboard of a plan that asked for none itself (a remix, a relay turn), by the server's
+        setting; never for a pick or a finalize of a clip whose look was already approved."""
+        if plan.remix_kind in ("pick", "finalize", "takes"):
+            return None
+        return storyboard_plan(None, settings, self.config.stills, takes=1, draft=plan.priority == PRIORITY_DRAFT)
 
 
 @finishes("create")

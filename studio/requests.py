@@ -8,7 +8,7 @@ from common.text import Text
 from generation.recipe import ShotRender
 from prompts.schema import ShotList
 from storage.cast_uses import CastCredit
-from storage.records import Clip, QueueEstimate, RenderJob
+from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, QueueEstimate, RenderJob
 from studio.cast.casting import NO_CAST, Casting
 
 
@@ -27,10 +27,35 @@ class VideoOptions:
     draft: bool = False
     # A stored picture (studio.pictures.read_picture's path) that the first shot starts from.
     image: str | None = None
+    # Stills first for this request: "ask", "auto" or "off" (None: the server's `stills_first`). The
+    # console and `reelbot generate` choose their own.
+    stills: str | None = None
     # Draft takes of the first shot to pick from (2-4; None: the server's `takes` setting).
     takes: int | None = None
     # Characters to feature, by name or alias, comma-separated (`cast:`); besides those the text names.
     cast: str | None = None
+
+
+@dataclass(frozen=True)
+class StoryboardPlan:
+    """How a clip's storyboard of stills is made before its video (studio.storyboards): `mode` "ask" (wait
+    for the member's Animate), "auto" (animate `grace_s` seconds after the stills are ready unless the
+    member acts) or "off" (no storyboard: the video at once), the `quality` the video renders at ("final"
+    or "draft"), and `takes` stills per shot."""
+
+    mode: str
+    quality: str
+    takes: int = 1
+    grace_s: float = 0.0
+
+    @property
+    def stills_first(self) -> bool:
+        return self.mode != "off"
+
+    @property
+    def priority(self) -> int:
+        """The priority class of the clip's video once animated."""
+        return PRIORITY_DRAFT if self.quality == "draft" else PRIORITY_FINAL
 
 
 @dataclass(frozen=True)
@@ -72,5 +97,8 @@ class ClipPlan:
     recipes: tuple[ShotRender, ...] | None = None
     # Storyboard captions, one per recipe, when they aren't the shots' (takes are one shot, N seeds).
     captions: tuple[str, ...] | None = None
+    # Stills first: the storyboard to render and approve before the video (mode "off": the video at once;
+    # None: as the server's settings say).
+    storyboard: StoryboardPlan | None = None
     # The characters the clip features (studio.cast), put into its prompts and recipes when it is queued.
     casting: Casting = NO_CAST

@@ -1,16 +1,14 @@
 """Turning a ShotList into render recipes: the one place where shot text meets model settings."""
 from __future__ import annotations
 
-import dataclasses
 import random
 
-from common.text import N_, Nn_, Text
+from common.text import N_, Text
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, MAX_SEED, get_preset
 from generation.segments import segmented_recipe
 from prompts.compose import shot_core
 from prompts.schema import Shot, ShotList
-from studio.requests import ClipPlan
 
 # Takes of a first shot a member can ask for at once (each costs a draft render).
 MAX_TAKES = 4
@@ -94,19 +92,3 @@ def take_seeds(base_seed: int, count: int) -> list[int]:
     """Seeds of `count` takes: the first is `base_seed` (so `seed:` plus `takes:` repeats), the others far
     from it and from the per-shot seeds of shot_seeds."""
     return [(base_seed + 104729 * index) % MAX_SEED for index in range(count)]
-
-
-def takes_plan(plan: ClipPlan, seeds: list[int]) -> ClipPlan:
-    """The clip of takes for a planned clip: its first shot's recipe once per seed, captioned by seed. The
-    clip keeps the whole shot list, so picking a take (studio.takes.pick) queues the rest unchanged."""
-    if plan.recipes is None:
-        raise ValueError("takes need the plan's recipes")
-    first = plan.recipes[0]
-    return dataclasses.replace(
-        plan,
-        seeds=seeds,
-        recipes=tuple(dataclasses.replace(first, seed=seed) for seed in seeds),
-        captions=tuple(f"seed {seed}" for seed in seeds),
-        remix_kind="takes",
-        remix_note=Text.count(Nn_("{n} take of shot 1", "{n} takes of shot 1"), len(seeds)),
-    )

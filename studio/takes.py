@@ -1,11 +1,13 @@
-"""Takes and finals: pick one of a clip's draft takes, or re-render a draft clip in full quality.
+"""Takes and finals: pick one of a clip's draft takes, or make a draft clip final.
 
 A clip of takes (remix_kind "takes", made by `/video ... takes:N`) holds the whole planned shot list and
 N draft renders of its first shot, one per seed. Picking take k queues the full clip with take k's seed
 as its base seed, at the same draft steps, so its first shot is take k itself, served from the render
-cache. Finalizing a draft re-renders the same shots, seeds and prompts at the preset's native size and
-full steps (or on another preset) as a new clip in the lineage (remix_kind "finalize"); shots already
-final keep their recipe and come from the cache.
+cache. Finalizing a draft makes a new clip in the lineage (remix_kind "finalize") at the preset's native
+size and full steps: each shot refined from its draft where the preset can (studio.storyboards.refine),
+so the final keeps the look that was picked; on another preset, re-rendered. Shots already final keep
+their recipe and come from the cache. (Clips of takes, remix_kind "takes", were made before takes became
+stills; their Pick still works.)
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from generation.registry import get_preset
 from generation.segments import resized
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from storage.renders import cached_paths
+from studio.storyboards.refine import finalize_note, refined_recipes
 from storage.requests import StoredRequest
 from common.errors import ReelbotError
 from studio.busy import refuse_or_keep
@@ -110,8 +113,9 @@ async def _fulfil_finalize(
         if finals == recipes:
             raise RemixError("Clip #{clip_id} is already final: nothing to re-render.", code="already_final",
                              clip_id=clip.id)  # fmt: skip
-        note = (Text.of(N_("finalized in full quality")) if target == clip.model else
-                Text.of(N_("finalized in full quality on {model}"), model=get_preset(target).name))
+        videos = await studio.adb.read(cached_paths, [recipe.content_hash() for recipe in recipes])
+        finals = await asyncio.to_thread(refined_recipes, recipes, finals, videos)
+        note = finalize_note(finals, target, changed_model=get_preset(target).name != get_preset(clip.model).name)
         casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
         plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note, casting=casting)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)

@@ -33,7 +33,7 @@ BOB, CAROL, DAVE, ERIN, FRANK = (member(i, n) for i, n in enumerate(("bob", "car
 
 
 def open_studio(home: Path) -> Studio:
-    config = Config(home=home)
+    config = Config(home=home, stills={"first": "off"})
     return Studio(config, AsyncDatabase(config.db_path))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 # Fixture modules several test files share (plain modules so tests can also import their helpers).
-pytest_plugins = ["storage_fixtures", "studio_fixtures", "bot_harness"]
+pytest_plugins = ["storage_fixtures", "studio_fixtures", "stills_fixtures", "bot_harness"]
 
 
 @pytest.fixture(scope="session")

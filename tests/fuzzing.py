@@ -60,7 +60,7 @@ def typed_lines(max_lines: int) -> st.SearchStrategy[list[tuple[str, str]]]:
 def open_fuzz_studio(home: Path) -> Studio:
     # The tiny model named outright: "auto" would probe for GPUs in a child process (seconds per example)
     # and the fuzzed paths never render.
-    config = Config(home=home, default_model="tiny")
+    config = Config(home=home, default_model="tiny", stills={"first": "off"})
     return Studio(config, AsyncDatabase(config.db_path, lock_wait_s=5))
 
 

@@ -20,7 +20,8 @@ def make_config(home: Path, tiny_models_dir: Path) -> Config:
     home.mkdir(parents=True, exist_ok=True)
     # Every test home shares the session's tiny model instead of building its own.
     (home / "models").symlink_to(tiny_models_dir, target_is_directory=True)
-    return Config(home=home, default_model="tiny", worker={"poll_interval_s": 0.1})
+    # Storyboard first is tested on its own (test_stills_*); elsewhere a request renders its video at once.
+    return Config(home=home, default_model="tiny", worker={"poll_interval_s": 0.1}, stills={"first": "off"})
 
 
 @pytest.fixture

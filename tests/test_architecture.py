@@ -86,6 +86,7 @@ def test_every_request_kind_the_core_writes_has_a_resumer() -> None:
     import studio.challenges  # noqa: F401 - the features register their kinds on import
     import studio.remix  # noqa: F401
     import studio.service  # noqa: F401
+    import studio.storyboards.editing  # noqa: F401
     import studio.takes  # noqa: F401
     from studio.request_kinds import resumer_for
 
@@ -96,7 +97,7 @@ def test_every_request_kind_the_core_writes_has_a_resumer() -> None:
                 kind = node.args[1] if len(node.args) > 1 else None
                 if isinstance(kind, ast.Constant):
                     written.add(kind.value)
-    assert written == {"create", "remix", "relay", "finalize", "pick"}
+    assert written == {"create", "remix", "relay", "finalize", "pick", "still_edit"}
     assert all(resumer_for(kind) is not None for kind in written)
 
 

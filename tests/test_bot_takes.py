@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot_harness import REQUEST, World, embed_text
-from generation.encoding import probe
+from storage.settings import set_setting
 from studio.service import Studio
 
 
@@ -18,45 +18,41 @@ def picture(width: int = 128, height: int = 64, fmt: str = "PNG") -> bytes:
 
 
 async def test_a_picture_with_takes_then_pick_then_finalize(world: World, worker, tmp_path: Path) -> None:  # noqa: ANN001
+    """Takes are stills of every shot on one storyboard: a pick renders nothing, Animate renders the picks,
+    and the draft's Finalize refines it."""
     fake = world.fake
+    await world.studio.adb.write(set_setting, world.guild.id, "animate_quality", "draft")
     async with fake.running(world.bot()):
         ix = await fake.slash(world.alice, "video", {"prompt": REQUEST, "shots": 1, "duration": 1, "takes": 2,
                                                      "image": ("boat.png", picture())})  # fmt: skip
-        status = await ix.wait_message(lambda m: bool(m.embeds))
-        assert "center-cropped to 64x64" in status.content
-        takes = await world.studio.clip(1)
-        recipes = Studio.recipes(takes)
-        assert takes.remix_kind == "takes" and len({r.seed for r in recipes}) == 2
-        assert all(Path(r.init_image).parent == world.config.media_dir / "pictures" for r in recipes)
+        status = await ix.wait_message(lambda m: any(a.filename == "stills-1.png" for a in m.attachments), timeout=120)
+        clip = await world.studio.clip(1)
+        assert clip.remix_kind is None and "reelbot:stills:take:1" in status.custom_ids()
+        options = [option["value"] for option in status.component("reelbot:stills:take:1")["options"]]
+        assert options == ["1:1", "1:2", "all:1", "all:2"]
+        # The picture is shot 1's first take; the second take is another seed.
+        first = Studio.recipes(clip)[0]
+        assert Path(first.init_image).parent == world.config.media_dir / "pictures"
 
-        grid = await world.posted_clip()
-        assert grid.custom_ids() == ["reelbot:take:one:1", "reelbot:take:two:1"]
-        # The grid preview: each take's own short video, and the contact sheet.
-        assert [a.filename for a in grid.attachments] == ["clip-1-take-1.mp4", "clip-1-take-2.mp4", "storyboard-1.png"]
-        assert grid.attachment("storyboard-1.png").data.startswith(b"\x89PNG")
-        for number, recipe in enumerate(recipes, start=1):
-            (tmp_path / f"take-{number}.mp4").write_bytes(grid.attachment(f"clip-1-take-{number}.mp4").data)
-            assert probe(tmp_path / f"take-{number}.mp4").frame_count == recipe.frames
-
-        chosen = await fake.click(grid, "reelbot:take:two:1", world.alice)
-        await chosen.wait_message(lambda m: bool(m.embeds))
-        picked_post = await world.posted_clip()
-        picked = await world.studio.clip(2)
-        assert (picked.parent_id, picked.remix_kind) == (1, "pick")
-        assert Studio.recipes(picked)[0] == recipes[1]
-        assert "reelbot:clip:finalize:2" in picked_post.custom_ids()  # a draft: it can be finalized
+        picked = await fake.click(status, "reelbot:stills:take:1", world.alice, values=["1:2"])
+        assert "shot 1: take 2" in (await picked.wait_message(lambda m: m.ephemeral)).content
+        animate = await fake.click(status, "reelbot:storyboard:animate:1", world.alice)
+        await animate.wait_response()
+        post = await world.posted_clip()
+        animated = Studio.recipes(await world.studio.clip(1))[0]
+        assert animated.seed != first.seed and animated.quality == "draft"
+        assert "reelbot:clip:finalize:1" in post.custom_ids()
         # The post says so: tiny-wan's drafts take its distilled LoRA, 4 steps.
-        assert "Quality: draft · 4 steps" in embed_text(picked_post)
+        assert "Quality: draft · 4 steps" in embed_text(post)
 
-        final = await fake.click(picked_post, "reelbot:clip:finalize:2", world.bob)
+        final = await fake.click(post, "reelbot:clip:finalize:1", world.bob)
         await final.wait_message(lambda m: bool(m.embeds))
         final_post = await world.posted_clip()
-        finalized = await world.studio.clip(3)
-        assert (finalized.parent_id, finalized.remix_kind, finalized.author_id) == (2, "finalize", world.bob.id)
-        # Bob finalized alice's pick: credited as what it is.
-        assert "final of alice's clip #2" in embed_text(final_post)
+        finalized = await world.studio.clip(2)
+        assert (finalized.parent_id, finalized.remix_kind, finalized.author_id) == (1, "finalize", world.bob.id)
+        assert Studio.recipes(finalized)[0].init_video is not None  # refined from the draft, not re-rolled
         assert "Quality: final · 3 steps" in embed_text(final_post)
-        assert "reelbot:clip:finalize:3" not in final_post.custom_ids()
+        assert "reelbot:clip:finalize:2" not in final_post.custom_ids()
 
 
 async def test_bad_attachments_are_refused_and_a_mention_replying_to_a_picture_starts_from_it(world: World) -> None:

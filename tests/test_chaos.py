@@ -11,29 +11,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_workers_killed_at_random_points_lose_nothing(tmp_path, tiny_models_dir):
+def chaos(home: Path, models: Path, *options: str) -> list[str]:
+    """benchmarks/chaos.py's output lines, after checking it ended with nothing lost and nothing twice."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "chaos.py"), "--rounds", "2", "--clips", "2", "--seed", "3",
-         "--models", str(tiny_models_dir), "--home", str(tmp_path / "home"), "--drain-timeout", "120",
-         "--frontend-rounds", "0"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [sys.executable, str(ROOT / "benchmarks" / "chaos.py"), "--models", str(models), "--home", str(home),
+         *options], capture_output=True, text=True, timeout=600, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "chaos_lost=0 chaos_duplicates=0", result.stdout[-3000:]
+    return lines
+
+
+def test_workers_killed_at_random_points_lose_nothing(tmp_path, tiny_models_dir):
+    lines = chaos(tmp_path / "home", tiny_models_dir, "--rounds", "2", "--clips", "2", "--seed", "3",
+                  "--drain-timeout", "120", "--frontend-rounds", "0")
     assert sum(line.startswith("round") and "killed" in line for line in lines) == 2
     clips = [line for line in lines if line.startswith("clip #")]
     assert len(clips) == 2 and all(": ok (" in line for line in clips)
 
 
 def test_front_ends_killed_while_requests_arrive_lose_nothing_and_post_nothing_twice(tmp_path, tiny_models_dir):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "chaos.py"), "--rounds", "0", "--clips", "0", "--seed", "11",
-         "--models", str(tiny_models_dir), "--home", str(tmp_path / "home"), "--drain-timeout", "180",
-         "--frontend-rounds", "2"],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "chaos_lost=0 chaos_duplicates=0", result.stdout[-3000:]
+    lines = chaos(tmp_path / "home", tiny_models_dir, "--rounds", "0", "--clips", "0", "--seed", "11",
+                  "--drain-timeout", "180", "--frontend-rounds", "2")
     assert [line.split()[0] for line in lines if "round" in line and "killed" in line] == ["console", "discord"]

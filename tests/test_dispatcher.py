@@ -299,3 +299,33 @@ def test_a_continuing_shot_names_its_previous_shot_or_gets_its_last_frame_from_t
     last = np.asarray(Image.open(io.BytesIO(task.start_frame)))
     assert (task.index, task.previous) == (1, first.content_hash())
     assert np.array_equal(last, read_frame(tmp_path / "shot.mp4", -1)), "the cached shot 1's last frame"
+
+
+def test_a_stills_job_renders_each_still_on_a_slot_and_the_board_here(db, config, mp4, tmp_path):
+    from generation.still_recipes import still_recipe
+    from generation.storyboard_check import panel_faults
+    from renderqueue.jobs import enqueue_clip_job
+    from storage.records import PRIORITY_STILLS
+    from storage.stills import clip_stills, create_storyboard, get_storyboard
+    from storage_fixtures import make_clip
+    from storage.transactions import transaction
+
+    shots = [ShotRender.from_dict(tiny_recipe(i)) for i in range(2)]
+    with transaction(db):
+        clip = make_clip(db, recipes=[shot.to_dict() for shot in shots])
+        create_storyboard(db, clip.id, [(i, 0, still_recipe(shot).to_dict()) for i, shot in enumerate(shots)],
+                          user_id=1, guild_id=10, mode="ask", quality="final", takes=1)  # fmt: skip
+        job = enqueue_clip_job(db, clip.id, user_id=1, guild_id=10, model="tiny", priority=PRIORITY_STILLS,
+                               cost_estimate=1.0, kind="stills")  # fmt: skip
+    executor = FakeExecutor([SLOT_A], mp4)
+    with dispatching(config, executor):
+        wait_for(lambda: finished(db, job.id), what="the stills job to finish")
+    assert get_job(db, job.id).status == "done" and get_clip(db, clip.id).status == "queued"  # no video yet
+    assert [request.total for _slot, request in executor.submitted] == [1, 1]  # one still at a time
+    stills = clip_stills(db, clip.id)
+    assert [s.status for s in stills] == ["ready", "ready"]
+    board = get_storyboard(db, clip.id)
+    assert board.status == "ready" and panel_faults(Path(board.board_path), [Path(s.path) for s in stills]) == []
+    # Each still is the first frame of the one-frame shot its slot sent back.
+    (tmp_path / "sent.mp4").write_bytes(mp4)
+    assert np.array_equal(np.asarray(Image.open(stills[0].path)), read_frame(tmp_path / "sent.mp4", 0))

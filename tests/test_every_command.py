@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import discord
 import pytest
@@ -20,11 +21,13 @@ from bot.console import ConsoleSession, console_member
 from bot.console.session import COMMANDS
 from bot.incidents import GENERIC_APOLOGY
 from bot_harness import QUICK, REQUEST, World, embed_text, rendering
+from cast_fixtures import MIRA, portrait
 from discord_fake import FakeInteraction, FakeMessage
 from studio.config import Config, GalleryConfig
 from studio.runtime import open_studio
 
 APOLOGY = GENERIC_APOLOGY.split(".")[0]
+ROOT = Path(__file__).resolve().parents[1]
 # The status message of a queued clip says this under its shot list.
 QUEUED = "reply to the clip with a change to remix it"
 
@@ -117,12 +120,43 @@ async def _relay_modal(run: Run) -> str:
     return await run.answer(submitted, has_embed)
 
 
+def _entry_button(run: Run) -> str:
+    return next(c for c in run.posted["entry"].custom_ids() if c.startswith("reelbot:clip:submit:"))
+
+
 async def _clip_entry_select(run: Run) -> str:
     """With two open challenges, Enter challenge asks which one: a select of its own."""
-    menu = await (await run.click("clip", "reelbot:clip:submit:3", "alice")).wait_message()
+    menu = await (await run.click("entry", _entry_button(run), "alice")).wait_message()
     select = next(c for c in menu.custom_ids() if c.startswith("reelbot:clip-entry:"))
     value = menu.component(select)["options"][0]["value"]
     return await run.answer(await run.world.fake.click(menu, select, run.world.alice, values=[value]))
+
+
+async def _cast_prompt(run: Run, action: str) -> str:
+    """Alice features bob's "ask me" character: bob's private prompt, answered with its button."""
+    fake, world = run.world.fake, run.world
+    status = await (await fake.slash(world.alice, "video", {"prompt": f"Mira {action}s in the rain", **QUICK})).wait_message()
+    dm = fake.state.open_dm(world.bob.user)
+    prompt = await fake.wait_until(lambda: next((m for m in reversed(fake.channel_messages(dm))
+                                                 if any(c.startswith(f"reelbot:cast:{action}:") for c in m.custom_ids())), None),
+                                   timeout=30, what="the owner's prompt")
+    custom_id = next(c for c in prompt.custom_ids() if c.startswith(f"reelbot:cast:{action}:"))
+    await fake.click(prompt, custom_id, world.bob)
+    await fake.wait_until(lambda: not prompt.custom_ids(), timeout=30, what="the prompt to be answered")
+    return words(prompt) + "\n" + words(status)
+
+
+async def _forget(run: Run, who: str, name: str, options: dict) -> str:
+    """/forget asks first: its Forget button (a view of its own, for the asker) carries it out."""
+    options = {key: getattr(run.world, value[1:]) for key, value in options.items()}  # "@bob": a member
+    ix = await run.world.fake.slash(getattr(run.world, who), name, options)
+    asked = await ix.wait_message()
+    clicked = await run.world.fake.click(asked, asked.custom_ids()[0], getattr(run.world, who))
+    return words(await clicked.wait_message(lambda m: "can't be undone" not in m.content, timeout=60))
+
+
+async def _entry_submit(run: Run) -> str:
+    return await run.answer(await run.click("entry", _entry_button(run), "alice"))
 
 
 def _button(message: str, custom_id: str, who: str, until: Callable[[FakeMessage], bool] = lambda m: True) -> Row:
@@ -176,7 +210,7 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "clip:reroll": (_button("clip", "reelbot:clip:reroll:3", "bob", has_embed), "re-rolled"),
     "clip:vary": (_button("clip", "reelbot:clip:vary:3", "bob", has_embed), QUEUED),
     "clip:extend": (_button("clip", "reelbot:clip:extend:3", "bob", has_embed), "extended"),
-    "clip:submit": (_button("clip", "reelbot:clip:submit:3", "alice"), "#3"),
+    "clip:submit": (lambda run: _entry_submit(run), "your entry"),
     "clip:remix": (_modal_title("clip", "reelbot:clip:remix:3"), "Remix"),
     "RemixModal": (_remix_modal, "noir"),
     "remix": (_slash("bob", "remix", {"clip": "3", "change": "shot 1: the monster roars"}, has_embed), "roars"),
@@ -185,8 +219,18 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "finalize": (_finalize_slash, QUEUED),
     "take:*": (_button("takes", "reelbot:take:two:4", "alice", has_embed), QUEUED),
     "clip:delete": (_button("clip", "reelbot:clip:delete:3", "alice"), "deleted"),
-    "forget member": (_slash("admin", "forget member", {"member": "@bob"}), "bob"),
-    "forget me": (_slash("alice", "forget me"), "records about you deleted or anonymized"),
+    "cast create": (_slash("bob", "cast create", {"name": "Mira", "description": MIRA, "consent": "ask",
+                                                  "picture": ("mira.png", portrait((200, 40, 40)))}), "Mira is ready"),
+    "cast list": (_slash("alice", "cast list"), "Mira"),
+    "cast show": (_slash("alice", "cast show", {"name": "Mira"}), "Mira"),
+    "cast edit": (_slash("bob", "cast edit", {"name": "Mira", "notify": False}), "Mira"),
+    "cast:approve": (lambda run: _cast_prompt(run, "approve"), "You approved Mira"),
+    "cast waiting": (_slash("bob", "cast waiting"), "waiting for your answer"),
+    "cast:decline": (lambda run: _cast_prompt(run, "decline"), "declined"),
+    "cast delete": (_slash("bob", "cast delete", {"name": "Mira"}), "Mira is deleted"),
+    "forget member": (lambda run: _forget(run, "admin", "forget member", {"member": "@bob"}), "bob"),
+    "forget me": (_slash("alice", "forget me"), "It can't be undone"),
+    "ConfirmForget": (lambda run: _forget(run, "alice", "forget me", {}), "records about you deleted or anonymized"),
 }
 
 
@@ -206,7 +250,9 @@ def _bot_components() -> set[str]:
             found |= {"take:*"} if namespace == "take" else {f"{namespace}:{action}" for action in cls.actions}
         elif (template := getattr(cls, "__discord_ui_compiled_template__", None)) is not None:
             found.add(template.pattern.split("(?P")[0].removeprefix("reelbot:").rstrip(":"))
-    found |= {cls.__name__ for cls in walk(discord.ui.Modal) if cls.__module__.startswith("bot.")}
+    # Forms, and views whose buttons live only as long as their message (not DynamicItems), by class name.
+    found |= {cls.__name__ for base in (discord.ui.Modal, discord.ui.View) for cls in walk(base)
+              if cls.__module__.startswith("bot.")}
     return found
 
 
@@ -241,6 +287,9 @@ async def test_every_slash_command_button_and_form_answers_in_words(world: World
                         channel=world.general, predicate=lambda m: "reelbot:relay:add:2" in m.custom_ids())
                     # A second vote challenge: Enter challenge then asks which one (the clip-entry select).
                     await run.slash("admin", "challenge start", {"theme": "kites", "duration": "2h"})
+                    # A clip posted while challenges are open carries Enter challenge.
+                    await run.slash("alice", "video", {"prompt": "a kite at sea", **QUICK}, until=has_embed)
+                    run.posted["entry"] = await world.posted_clip()
                     continue
                 answers[name] = await row(run)
             await world.delivered()
@@ -269,12 +318,18 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "queue": [("/queue", "#")],
     "cancel": [("/cancel 6", "ancel")],
     "optout": [("/optout on", "remix")],
+    "notify": [("/notify off", "you won't be told"), ("/notify on", "you'll be told")],
     "as": [("/as bob", "bob")],
     "profile": [("/profile", "bob")],
     "challenge": [("/challenge start 2h boats at sea", "boats at sea"), ("/challenge list", "boats at sea"),
                   ("/challenge show 1", "boats at sea")],
     "relay": [("/relay start 2h a ship's voyage", "voyage"), ("/relay film", "film so far")],
     "gallery": [("/gallery 1", "http")],
+    "cast": [(f"/cast create Mira 'a girl in a yellow raincoat' --picture {ROOT / 'docs' / 'gallery-clip.png'} "
+              "--alias 米拉", "made Mira"), ("/cast list", "Mira (also 米拉) by bob"), ("/cast show 米拉", "yellow raincoat"),
+             ("/cast edit Mira --consent 'ask me'", "consent: ask me"), ("/cast use Mira", "next request features Mira"),
+             ("/cast waiting", "nobody is waiting"), ("/cast approve 99", "isn't waiting for your answer"),
+             ("/cast delete Mira", "deleted Mira")],
     "forget": [("/forget me", "forgot")],
 }
 

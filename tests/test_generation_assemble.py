@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 import generation.assemble as assemble
+import generation.shot_encoder as shot_encoder
 from generation.assemble import ShotEncoder, render_clip
 from generation.encoding import probe
 from generation.errors import RecipeError, RenderCancelled
@@ -106,7 +107,7 @@ def test_each_shot_encodes_while_the_next_one_renders(pipelines, tmp_path, monke
     """Shot 1's encode is held until shot 2's render has started: only a pipelined render finishes."""
     shots = recipes()
     second_render = threading.Event()
-    real_encode, real_render = assemble.encode_mp4, assemble.render_shot
+    real_encode, real_render = shot_encoder.encode_mp4, assemble.render_shot
 
     def encode_mp4(frames, fps, path, **kwargs):
         assert frames.dtype == np.uint8
@@ -121,7 +122,7 @@ def test_each_shot_encodes_while_the_next_one_renders(pipelines, tmp_path, monke
         assert frames.form == "unit", "frames reach the encoder thread unconverted"
         return frames
 
-    monkeypatch.setattr(assemble, "encode_mp4", encode_mp4)
+    monkeypatch.setattr(shot_encoder, "encode_mp4", encode_mp4)
     monkeypatch.setattr(assemble, "render_shot", render_shot)
     cache = RenderCache()
     out = render_clip(shots, ["a", "b"], pipelines=pipelines, out_dir=tmp_path, lookup=cache.lookup,

@@ -40,7 +40,7 @@ class _Cache:
     def __init__(self, pipe):
         self.pipe = pipe
 
-    def get(self, name, *, i2v=False):
+    def get(self, name, *, i2v=False, v2v=False):
         return self.pipe
 
 

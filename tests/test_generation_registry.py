@@ -8,8 +8,9 @@ from generation.registry import MAX_STEPS, PRESETS, clip_models, get_preset, val
 
 
 def test_presets_cover_the_supported_models():
-    assert set(PRESETS) == {"tiny-wan", "tiny-wan2.2", "tiny-ltx", "tiny-cogvideox", "wan-1.3b", "wan2.2-ti2v-5b",
-                            "ltx-video", "cogvideox-2b", "fastwan2.2-ti2v-5b", "tiny-fastwan2.2"}
+    assert set(PRESETS) == {"tiny-wan", "tiny-wan2.2", "tiny-wan-vace", "tiny-ltx", "tiny-cogvideox", "wan-1.3b",
+                            "wan2.2-ti2v-5b", "wan-vace-1.3b", "ltx-video", "cogvideox-2b", "fastwan2.2-ti2v-5b",
+                            "tiny-fastwan2.2"}
     assert get_preset("tiny") is get_preset("tiny-wan")  # the old name stays an alias
     assert get_preset("wan-1.3b").repo_id == "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
     assert get_preset("ltx-video").supports_i2v and get_preset("ltx-video").size_multiple == 32
@@ -33,12 +34,15 @@ def test_every_real_preset_has_a_tiny_twin_of_its_family_and_honest_memory_figur
     tiny = [preset for preset in PRESETS.values() if preset.local]
     for preset in real:
         # The same family and the same VAE compression (Wan 2.1 and 2.2 differ): the twin's size rules.
-        twin = next(t for t in tiny if (t.family, t.size_multiple) == (preset.family, preset.size_multiple))
+        twin = next(t for t in tiny if (t.family, t.size_multiple, t.pipeline_class)
+                    == (preset.family, preset.size_multiple, preset.pipeline_class))  # fmt: skip
         assert twin.pipeline_class == preset.pipeline_class
         # (tiny-wan also continues images, Wan2.2-TI2V style; wan-1.3b has no i2v checkpoint)
         assert not preset.supports_i2v or twin.i2v_pipeline_class == preset.i2v_pipeline_class
         assert (twin.size_multiple, twin.frame_step, twin.fixed_size) == (
             preset.size_multiple, preset.frame_step, preset.fixed_size)  # fmt: skip
+        # A still goes in, and a draft is refined, the same way on the twin as on the real preset.
+        assert (twin.first_frame, twin.v2v_pipeline_class) == (preset.first_frame, preset.v2v_pipeline_class)
         # Model offload keeps the whole text encoder (UMT5-XXL/T5-XXL: 9.5-11.4 GB) on the GPU while it runs.
         # A distilled preset downloads its transformer only (its base's encoder and VAE serve it).
         assert 9.5 < preset.vram_offload_gb < preset.vram_gb and preset.download_gb >= (5 if preset.distilled_from else 10)
@@ -112,8 +116,11 @@ def test_validate_recipe_rejects_bad_recipes(change, code):
 def test_models_without_image_to_video_reject_an_init_image(tmp_path):
     image = tmp_path / "frame.png"
     image.write_bytes(b"not read by validation")
-    with refused("model_no_i2v", RecipeError) as info:
+    with refused("model_no_i2v", RecipeError):
         get_preset("wan-1.3b").recipe("a cat", "", seed=1, init_image=image)
-    assert "ltx-video" in info.value.params["able"]
+    # Validation names the presets that can (every recipe is validated through it before it renders).
+    with refused("model_no_i2v", RecipeError) as info:
+        validate_recipe(dataclasses.replace(get_preset("wan-1.3b").recipe("a cat", "", seed=1), init_image=str(image)))
+    assert "ltx-video" in info.value.params["able"] and "wan-vace-1.3b" in info.value.params["able"]
     with refused("fixed_size", RecipeError):
         validate_recipe(dataclasses.replace(get_preset("cogvideox-2b").recipe("x", "", 0), width=480, height=720))

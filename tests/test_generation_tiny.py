@@ -13,6 +13,7 @@ from generation.tiny import STAMP_FILE, TINY_BUILD, TINY_MODELS, corpus, ensure_
 # Components of each family's hub repo (model_index.json), and how its tokenizer is stored.
 HUB_LAYOUT = {
     "tiny-wan": ("WanPipeline", "UMT5EncoderModel", "tokenizer.json"),
+    "tiny-wan-vace": ("WanVACEPipeline", "UMT5EncoderModel", "tokenizer.json"),
     "tiny-ltx": ("LTXPipeline", "T5EncoderModel", "spiece.model"),
     "tiny-cogvideox": ("CogVideoXPipeline", "T5EncoderModel", "spiece.model"),
 }
@@ -74,7 +75,7 @@ def test_tokenizers_are_bilingual_and_t5_style(pipelines, name):
     assert any("猫" in line for line in corpus()) and len(corpus()) > 300
 
 
-@pytest.mark.parametrize("name", ["tiny-wan", "tiny-ltx", "tiny-cogvideox"])
+@pytest.mark.parametrize("name", ["tiny-wan", "tiny-wan-vace", "tiny-ltx", "tiny-cogvideox"])
 def test_each_family_renders_through_the_real_presets_code(pipelines, tmp_path, name):
     preset = get_preset(name)
     recipe = preset.recipe("a red dragon flies over the beach at sunset.", "blurry", seed=5)
@@ -90,3 +91,6 @@ def test_each_family_renders_through_the_real_presets_code(pipelines, tmp_path, 
         i2v = pipelines.get(name, i2v=True)
         assert type(i2v).__name__ == preset.i2v_pipeline_class
         assert i2v.transformer is pipelines.get(name).transformer  # shared weights, not a second copy
+    if preset.v2v_pipeline_class is not None:
+        v2v = pipelines.get(name, v2v=True)
+        assert type(v2v).__name__ == preset.v2v_pipeline_class and v2v.transformer is pipelines.get(name).transformer

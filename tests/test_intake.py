@@ -70,3 +70,18 @@ def test_digits_of_one_script_are_read_and_bounded(text: str, digits: str | None
 def test_the_planner_reads_numbers_past_pythons_limit_as_words_not_a_crash(request_text: str) -> None:
     facts = parse_request(request_text)
     assert facts.shots is None and facts.duration is None and facts.asked.shot_seconds is None
+
+
+async def test_a_full_database_disk_is_a_clear_refusal_and_the_console_keeps_serving(studio) -> None:
+    """The round's probe: a full disk reached the console as a raw sqlite3.OperationalError and ended it."""
+    from bot.console import ConsoleSession, console_member
+
+    session = ConsoleSession(studio, console_member("alice"))
+    await studio.adb.write(lambda db: db.execute("PRAGMA max_page_count = 1"))  # this connection: no room at all
+    full = await session.handle("a lighthouse in a storm")
+    assert full == ("error: Reelbot's disk is full, so that couldn't be saved. Nothing was lost; please try again "
+                    "once the operator has made room.")
+    await studio.adb.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    assert "#1" in await session.handle("a lighthouse in a storm, 1 shot, 1 second")
+    for task in list(session.watchers):
+        task.cancel()

@@ -1,6 +1,7 @@
 """Picture to video, takes and HD finalize through the Studio, rendered on the tiny models."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import zlib
@@ -14,8 +15,11 @@ from generation.encoding import read_frame
 from storage.settings import set_setting
 from studio.pictures import MAX_PICTURE_PIXELS, PictureError, read_picture, read_picture_file
 from studio.remix import RemixError, recipe_card
-from studio.requests import VideoOptions
+from common.text import Text
+from studio.requests import ClipPlan, VideoOptions
 from studio.service import Studio
+from studio.shots import take_seeds
+from studio.storyboards.refine import REFINE_STRENGTH
 from studio.takes import finalize, is_draft, pick
 from test_remix_studio import ALICE, BOB, GUILD, Renderer
 
@@ -154,22 +158,18 @@ async def test_a_model_that_cannot_take_a_picture_says_which_can(studio, tmp_pat
     assert auto.clip.model == "tiny-wan"  # the default can't, so an image-to-video preset is chosen
 
 
-async def test_takes_render_distinct_seeds_and_picking_renders_the_chosen_one(studio, renderer):
+async def test_a_clip_of_video_takes_made_before_takes_were_stills_can_still_be_picked(studio, renderer):
+    """Takes are stills now (test_stills_flow); clips of takes posted earlier keep working Pick buttons."""
     single = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2, draft=True, seed=5))
     await studio.cancel(ALICE, single.job.id)
-    accepted = await studio.create(ALICE, REQUEST, VideoOptions(shots=2, duration=2, takes=3, seed=5))
-    takes = accepted.clip
+    first = Studio.recipes(single.clip)[0]
+    seeds = take_seeds(5, 3)
+    plan = ClipPlan(shot_list=single.shot_list, model=first.model, seeds=seeds, aspect=None, steps=first.steps,
+                    priority=0, remix_kind="takes", recipes=tuple(dataclasses.replace(first, seed=s) for s in seeds),
+                    captions=tuple(f"seed {s}" for s in seeds))  # fmt: skip
+    takes = (await studio.queue_plan(single.request_id, ALICE, REQUEST, plan, await studio.settings(GUILD), None)).clip
     recipes = Studio.recipes(takes)
-    assert takes.remix_kind == "takes" and len(recipes) == 3 and len({r.seed for r in recipes}) == 3
-    # Drafts through tiny-wan's draft path (its LoRA: 4 steps without CFG, fewer passes than its final's 3 x 2).
-    assert len({r.prompt for r in recipes}) == 1
-    assert all((r.quality, r.fast_path, r.steps, r.guidance) == ("draft", "tiny-wan-distill-lora", 4, 1.0) for r in recipes)
-    # Fair-queue cost counts every take: three first shots cost 1.5 times the two-shot draft clip.
-    assert accepted.job.cost_estimate == pytest.approx(1.5 * single.job.cost_estimate)
-    assert accepted.job.priority == 0 and recipes[0] == Studio.recipes(single.clip)[0]
-    output = renderer.run()
-    assert output.rendered == 3 and len(output.shot_paths) == 3
-
+    assert renderer.run().rendered == 3
     with pytest.raises(RemixError) as info:
         await pick(studio, BOB, takes.id, 2)
     assert info.value.code == "not_your_takes"
@@ -179,11 +179,9 @@ async def test_takes_render_distinct_seeds_and_picking_renders_the_chosen_one(st
     picked = await pick(studio, ALICE, takes.id, 2)
     clip = picked.clip
     assert (clip.parent_id, clip.remix_kind) == (takes.id, "pick")
-    assert Studio.recipes(clip)[0] == recipes[1] and picked.reused == 1
-    assert len(Studio.recipes(clip)) == 2
+    assert Studio.recipes(clip)[0] == recipes[1] and picked.reused == 1 and len(Studio.recipes(clip)) == 2
     full = renderer.run()
     assert (full.rendered, full.reused) == (1, 1)
-    assert [s.seed for s in renderer.shots] == [Studio.recipes(clip)[1].seed]
     with pytest.raises(RemixError) as info:
         await finalize(studio, ALICE, takes.id)
     assert info.value.code == "pick_a_take"
@@ -199,6 +197,9 @@ async def test_finalize_rerenders_a_draft_in_full_and_reuses_final_shots(studio,
     old, new = Studio.recipes(draft), Studio.recipes(clip)
     assert [r.seed for r in new] == [r.seed for r in old] and [r.prompt for r in new] == [r.prompt for r in old]
     assert all(r.steps == 3 for r in new) and final.job.priority == 1 and not is_draft(clip)
+    # Refined from the draft's own video (tiny-wan has a video-to-video pipeline), not re-rolled.
+    assert all(r.init_video is not None and r.strength == REFINE_STRENGTH for r in new)
+    assert "refined from the draft in 1 of 3 steps" in Text.loads(clip.remix_note).english()
     out = renderer.run()
     assert (out.rendered, out.reused) == (1, 0)
     with pytest.raises(RemixError) as info:
@@ -227,9 +228,9 @@ async def test_the_console_takes_a_picture_takes_and_finalize(studio, tmp_path):
     assert Studio.recipes(await studio.clip(1))[0].init_image.endswith("-64x64.png")
     assert session.picture is None  # one picture, one request
     assert (await session.handle("/takes 2 a paper boat")).startswith("clip #2")
-    assert (await studio.clip(2)).remix_kind == "takes"
-    assert "picked take 2" in await session.handle("/pick 2 2")
+    assert (await studio.clip(2)).remix_kind is None  # takes are stills of every shot, on one storyboard
+    assert "clip #2" in await session.handle("/pick 2 2")
     assert "error:" in await session.handle("/pick 2 5")
-    assert "finalized in full quality" in await session.handle("/finalize 3")
+    assert "already final" in await session.handle("/finalize 1")
     for task in list(session.watchers):
         task.cancel()

@@ -49,7 +49,7 @@ class FakePipelines:
     def has_loaded(self, preset_name: str) -> bool:
         return preset_name == "tiny"
 
-    def get(self, name: str, *, i2v: bool = False) -> None:
+    def get(self, name: str, *, i2v: bool = False, v2v: bool = False) -> None:
         raise AssertionError("the fake renders must not load models")
 
 

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.help import help_embeds
 from bot.pictures import read_attachment
+from bot.stills_views import STORYBOARD_ITEMS
 from bot.views import ClipButton, queue_from_interaction
 from bot.model_choices import check_loadable, model_autocomplete
 from generation.registry import ASPECTS, MAX_SEED
@@ -27,10 +28,10 @@ class CreateCog(commands.Cog):
 
     async def cog_load(self) -> None:
         # The buttons on every clip ever posted, by any earlier process, are routed by custom_id.
-        self.bot.add_dynamic_items(ClipButton)
+        self.bot.add_dynamic_items(ClipButton, *STORYBOARD_ITEMS)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ClipButton)
+        self.bot.remove_dynamic_items(ClipButton, *STORYBOARD_ITEMS)
 
     @app_commands.command(name="video", description="Turn a casual request into a multi-shot video")
     @app_commands.guild_only()
@@ -45,7 +46,7 @@ class CreateCog(commands.Cog):
         negative="What to keep out of the picture",
         draft="Faster, rougher render that jumps the queue",
         image="A picture (PNG, JPEG, WebP) the video starts from",
-        takes="Render 2-4 quick takes of the first shot to pick from",
+        takes="2-4 stills of every shot to pick from before animating",
         cast="Characters to feature, by name, comma-separated (see /cast list)",
     )
     @app_commands.choices(aspect=[app_commands.Choice(name=aspect, value=aspect) for aspect in ASPECTS])

@@ -57,9 +57,10 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, None), view=None)
 
         await interaction.response.send_message(
-            _("This deletes your requests, clips, votes, entries and profile from Reelbot, in every server, and takes "
-              "your posts down. Remixes others made of your clips stay up, crediting a deleted member; your shots in "
-              "relay films stay in those films, without your name or words. It can't be undone."),
+            _("This deletes your requests, clips, votes, entries, characters and their pictures, and profile from "
+              "Reelbot, in every server, and takes your posts down. Remixes others made of your clips stay up, "
+              "crediting a deleted member; your shots in relay films stay in those films, without your name or "
+              "words. It can't be undone."),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
@@ -76,9 +77,10 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, name), view=None)
 
         await interaction.response.send_message(
-            _("This deletes {name}'s requests, clips, votes, entries and profile in this server, and takes their "
-              "posts down. Remixes others made of their clips stay up, crediting a deleted member; their shots in "
-              "relay films stay in those films, without their name or words. It can't be undone.", name=name),
+            _("This deletes {name}'s requests, clips, votes, entries, characters and their pictures, and profile in "
+              "this server, and takes their posts down. Remixes others made of their clips stay up, crediting a "
+              "deleted member; their shots in relay films stay in those films, without their name or words. It "
+              "can't be undone.", name=name),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     async def _take_down(self, forgotten: Forgotten) -> None:

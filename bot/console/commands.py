@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.console.replies import describe_accepted, progress_line
 from bot.console.session import COMMANDS, CONSOLE_GUILD, ConsoleSession, command, console_member
+from bot.console.stills_commands import pick_in_storyboard, reroll_in_storyboard
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
 from bot.i18n import _, ngettext, say
@@ -65,8 +66,12 @@ async def _remix(session: ConsoleSession, arg: str) -> str:
 
 @command("reroll")
 async def _reroll(session: ConsoleSession, arg: str) -> str:
+    """`/reroll CLIP [SHOT]`: a new seed; a still of a storyboard, else a remix of the clip."""
     ref, _sep, shot = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    in_storyboard = await reroll_in_storyboard(session, clip.id, shot)
+    if in_storyboard is not None:
+        return in_storyboard
     return await _queue_remix(session, clip.id, remixing.RemixChange("reroll", shot=to_shot_number(shot)))
 
 
@@ -92,16 +97,20 @@ async def _image(session: ConsoleSession, arg: str) -> str:
 
 @command("takes")
 async def _takes(session: ConsoleSession, arg: str) -> str:
-    """`/takes N request`: N draft takes of the first shot to `/pick` from."""
+    """`/takes N request`: N stills of every shot to `/pick` from, then `/animate`."""
     count, _sep, text = arg.partition(" ")
     return await session.create(text, takes=to_whole_number(count, "takes", 2, MAX_TAKES))
 
 
 @command("pick")
 async def _pick(session: ConsoleSession, arg: str) -> str:
-    """`/pick CLIP TAKE`: render the full clip from one take."""
+    """`/pick CLIP TAKE [SHOT]`: pick a take of a storyboard's stills (of one shot, or every shot); for a
+    clip of video takes made before takes were stills, render the full clip from that take."""
     ref, _sep, take = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
+    in_storyboard = await pick_in_storyboard(session, clip.id, take)
+    if in_storyboard is not None:
+        return in_storyboard
     accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"

@@ -1,6 +1,8 @@
-"""What the console prints: a plan as queued, a job's progress and outcome, a challenge and its results."""
+"""What the console prints: a plan as queued, a job's progress and outcome, a storyboard of stills, a challenge and
+its results."""
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from bot.i18n import _, error_message, ngettext, say
@@ -15,6 +17,7 @@ from studio.notices import RemixNotice
 from studio.records import CastCredit
 from studio.requests import Accepted
 from studio.service import Studio
+from studio.storyboards.views import StoryboardView
 
 
 def progress_line(view: JobView) -> str:
@@ -73,6 +76,33 @@ def describe_notice(notice: RemixNotice) -> str:
     return _('🔁 {author}: {remixer} remixed your clip #{clip_id} "{title}" as clip #{remix_id} (/notify off to stop '
              'these notes)', author=parent.author_name, remixer=remix.author_name, clip_id=parent.id,
              title=parent.shot_list.get("title") or parent.request, remix_id=remix.id)
+
+
+def describe_storyboard(view: StoryboardView) -> str:
+    """The stills of a storyboard and what the member can do next: Animate, or change a shot first."""
+    clip_id, board = view.clip.id, view.storyboard
+    if board.status == "cancelled":
+        return _("clip #{clip_id}: storyboard cancelled", clip_id=clip_id)
+    lines = [_("clip #{clip_id}: stills ready\nstoryboard: {board}", clip_id=clip_id, board=view.board)]
+    for still in view.stills:
+        label = (_("  shot {shot}", shot=still.shot + 1) if board.takes == 1 else
+                 _("  shot {shot} take {take}", shot=still.shot + 1, take=still.take + 1))
+        if still.status == "failed":
+            lines.append(_("{label}: failed: {reason}", label=label, reason=say(still.reason)))
+        else:
+            lines.append(f"{label}{' *' if still.picked and board.takes > 1 else ''}: {still.path}")
+    if not view.opens_on_still:
+        lines.append(_("  preview: the video may differ ({model} can't start from a picture)", model=view.clip.model))
+    if view.failed():
+        lines.append(_("  /retry {clip_id} renders the failed stills again", clip_id=clip_id))
+    if board.takes > 1:
+        lines.append(_("  /pick {clip_id} TAKE [SHOT] picks a take (* marks the picked ones)", clip_id=clip_id))
+    lines.append(_("Animate? /animate {clip_id} — or first /edit {clip_id} SHOT text, /reroll {clip_id} SHOT, "
+                   "/remove {clip_id} SHOT, /discard {clip_id}", clip_id=clip_id))
+    if board.mode == "auto" and board.animate_at is not None:
+        lines.append(_("  (animates by itself in {seconds:.0f} s unless you act)",
+                       seconds=max(0.0, board.animate_at - time.time())))
+    return "\n".join(lines)
 
 
 def describe_challenge(view: ChallengeView) -> str:

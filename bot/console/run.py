@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.console.cast_commands import cast_round
 from bot.console.live import LiveProgress
-from bot.console.replies import describe_accepted, describe_result, describe_results
+from bot.console.replies import describe_accepted, describe_result, describe_results, describe_storyboard
 from bot.console.session import CONSOLE, ConsoleSession, console_member
 from bot.i18n import _, error_message
 from bot.incidents import incident
@@ -23,12 +23,18 @@ from studio.pictures import read_picture_file
 from studio.requests import VideoOptions
 from studio.resume import resume_requests
 from studio.runtime import follow_job, open_studio, workers_for
+from studio.service import Studio
+from studio.storyboards.actions import animate, animate_due, storyboard
 
 
 async def generate_once(config: Config, args: argparse.Namespace) -> int:
-    """Render one request with an in-process worker; prints the video and storyboard paths."""
+    """Render one request with an in-process worker. With stills first (the default, or `--stills`), the
+    stills come first and their board's path is printed as soon as they exist; `--stills` stops there and
+    prints every still's path, otherwise the stills are animated at once (as a member pressing Animate)
+    and the video and storyboard paths are printed."""
     studio = open_studio(config)
     workers = workers_for(config, separate_processes=False).start()
+    member = console_member(getpass.getuser())
     try:
         try:
             image = getattr(args, "image", None)
@@ -36,8 +42,9 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
             options = VideoOptions(
                 shots=args.shots, seed=args.seed, aspect=args.aspect, duration=args.duration, style=args.style,
                 draft=args.draft, image=None if picture is None else str(picture.path), cast=getattr(args, "cast", None),
+                stills="ask" if getattr(args, "stills", False) else None,
             )  # fmt: skip
-            accepted = await studio.create(console_member(getpass.getuser()), args.request, options)
+            accepted = await studio.create(member, args.request, options)
         except ReelbotError as error:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2
@@ -50,6 +57,22 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         view = await follow_job(studio, accepted.job.id, show, interval=0.5)
         live.show(view)
         await studio.mark_delivered(view.job)
+        if view.job.status == "done" and view.job.kind == "stills":
+            board = await storyboard(studio, member, view.clip.id)
+            if getattr(args, "stills", False):
+                print(describe_storyboard(board), file=sys.stderr)
+                for path in (board.board, *board.still_paths()):
+                    print(path)
+                return 1 if board.failed() else 0
+            print(_("stills: {board}", board=board.board), file=sys.stderr)
+            try:
+                job = await animate(studio, member, view.clip.id)
+            except ReelbotError as error:
+                print(_("error: {message}", message=error_message(error)), file=sys.stderr)
+                return 1
+            view = await follow_job(studio, job.id, show, interval=0.5)
+            live.show(view)
+            await studio.mark_delivered(view.job)
         if view.job.status != "done":
             print(describe_result(view), file=sys.stderr)
             return 1
@@ -59,6 +82,16 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
     finally:
         workers.stop()
         await studio.aclose()
+
+
+async def animate_when_due(studio: Studio, session: ConsoleSession, interval: float = 1.0) -> None:
+    """Auto mode: animate the storyboards whose grace is over, and follow their clips, until cancelled."""
+    while True:
+        for job in await animate_due(studio, CONSOLE):
+            print(_("clip #{clip_id}: animating the stills by itself (job {job_id})", clip_id=job.clip_id,
+                    job_id=job.id), file=session.out, flush=True)  # fmt: skip
+            session.watch_job(job.id, job.clip_id)
+        await asyncio.sleep(interval)
 
 
 async def _cast_loop(session: ConsoleSession, out: TextIO, interval: float = 1.0) -> None:
@@ -87,6 +120,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         print(describe_results(results), file=out, flush=True)
 
     deadlines = asyncio.create_task(DeadlineLoop(session.challenges, announce).run())
+    due = asyncio.create_task(animate_when_due(studio, session))
     casting = asyncio.create_task(_cast_loop(session, out))
     try:
         try:
@@ -118,6 +152,7 @@ async def chat(config: Config, stdin: TextIO = sys.stdin, out: TextIO = sys.stdo
         return 0
     finally:
         deadlines.cancel()
+        due.cancel()
         casting.cancel()
         await session.close()
         workers.stop()

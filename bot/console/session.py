@@ -13,7 +13,8 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.console.live import LiveProgress
-from bot.console.replies import describe_accepted, describe_notice, describe_result, waiting_line
+from bot.console.replies import (describe_accepted, describe_notice, describe_result, describe_storyboard,
+                                 waiting_line)
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
 from bot.i18n import current as current_language
@@ -28,6 +29,7 @@ from studio.notices import remix_notice
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
 from studio.service import Studio
+from studio.storyboards.actions import storyboard
 
 
 # The console's transport name, and its one server and channel.
@@ -137,8 +139,9 @@ class ConsoleSession:
         self.watch_job(accepted.job.id, accepted.clip.id)
 
     def watch_job(self, job_id: int, clip_id: int) -> None:
-        """Show the job's progress live, print its outcome once it ends, then record it delivered (printed
-        first: a console killed in between prints it again on its next start rather than never)."""
+        """Show the job's progress live, print its outcome once it ends (the clip, or its storyboard of stills
+        and the question), then record it delivered (printed first: a console killed in between prints it
+        again on its next start rather than never)."""
         async def show(view: JobView) -> None:
             self.live.show(view)
 
@@ -146,9 +149,14 @@ class ConsoleSession:
             try:
                 view = await follow_job(self.studio, job_id, show, interval=0.5)
                 self.live.show(view)
-                print(describe_result(view, await self.studio.clip_cast(view.clip.id)), file=self.out, flush=True)
+                if view.job.kind == "stills" and view.job.status == "done":
+                    text = describe_storyboard(await storyboard(self.studio, self.member, view.clip.id))
+                else:
+                    text = describe_result(view, await self.studio.clip_cast(view.clip.id))
+                print(text, file=self.out, flush=True)
                 await self.studio.mark_delivered(view.job)
-                notice = await remix_notice(self.studio, view.clip) if view.job.status == "done" else None
+                done = view.job.status == "done" and view.job.kind != "stills"
+                notice = await remix_notice(self.studio, view.clip) if done else None
                 if notice is not None:  # the console is everyone's screen: the author reads it here
                     print(describe_notice(notice), file=self.out, flush=True)
             except Exception as error:

@@ -34,7 +34,7 @@ _BUILTIN = set(dir(builtins))
 # Names (or name endings) of the ReelbotError classes; tests/test_i18n_catalogs.py checks that every
 # subclass in the code is covered, so a new refusal class can't silently drop out of the catalogs.
 _REFUSALS = ("Error", "NotFound", "NotAllowed", "QueueFull", "InvalidValue", "Conflict", "DatabaseBusy",
-             "RenderCancelled", "RenderTimeout", "UnsafeRequest", "AwaitingApproval")
+             "RenderCancelled", "RenderTimeout", "UnsafeRequest", "AwaitingApproval", "StorageFull")
 
 
 def is_refusal(called: str) -> bool:
