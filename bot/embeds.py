@@ -86,12 +86,17 @@ def remaining_seconds(view: JobView, now: float) -> float | None:
     return remaining
 
 
+def cancelled_line(clip_id: int) -> str:
+    """What a cancelled request leaves, whether its video or its storyboard was cancelled: one short line."""
+    return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip_id)
+
+
 def outcome_line(view: JobView) -> str:
     """What a cancelled or failed request leaves in the channel: one short line. A failure says its real
     cause, whose own words carry the advice that fits it (a model to download, a shorter clip...)."""
     clip, job = view.clip, view.job
     if job.status == "cancelled":
-        return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip.id)
+        return cancelled_line(clip.id)
     if job.reason is None:
         return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: the render failed. Please try again.",
                  user_id=job.user_id, clip_id=clip.id)

@@ -33,7 +33,7 @@ from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.stills_views import sent_storyboard, storyboard_message_of
+from bot.stills_views import animating, sent_storyboard, storyboard_message_of
 from bot.views import cancel_view, clip_credits, status_message
 from studio.records import Clip
 from studio.resume import resume_requests
@@ -166,8 +166,7 @@ class Delivery:
                     if item.accepted is not None:
                         await self.edit_status(origin, **await self.status(item.accepted))
                     elif item.error is not None:
-                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
-                                                view=None)
+                        await self.status_line(origin, f"⚠️ {error_message(item.error)}")
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
 
@@ -242,6 +241,11 @@ class Delivery:
             # Deleted by a moderator, or no access any more: the clip itself still gets posted.
             log.info("could not edit status message %s: %s", origin.status_message_id, error)
             return False
+
+    async def status_line(self, origin: Origin, text: str) -> bool:
+        """The status message becomes one short line (`text`): its card, files (a storyboard's stills) and
+        controls go. False when it can no longer be edited."""
+        return await self.edit_status(origin, content=text, embed=None, attachments=[], view=None)
 
     # --- outcomes -------------------------------------------------------------------------------------
 
@@ -356,19 +360,23 @@ class Delivery:
         """The stills are ready: the request's status message becomes its storyboard (bot.stills_views), or a
         new message says so where that message can't be edited."""
         message = await storyboard_message_of(self.studio, view.clip, origin)
-        if await self._edit_status(origin, **message):
-            return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        await self.budget.take(origin.channel_id)
-        await channel.send(**sent_storyboard(message),
-                           allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]))
+        if await self.edit_status(origin, **message):
+            shown_as: int = origin.status_message_id  # type: ignore[assignment]
+        else:
+            await self.budget.take(origin.channel_id)
+            shown_as = (await channel.send(**sent_storyboard(message), allowed_mentions=discord.AllowedMentions(
+                users=[discord.Object(origin.requester_id)]))).id  # fmt: skip
+        # It shows the requester's stills (their words drawn under them): theirs to take down if forgotten.
+        await self.studio.record_post(shown.storyboard_post(shown_as, origin.channel_id, view.clip))
 
     async def _animate_due(self) -> None:
         """Auto mode: animate the storyboards whose grace is over; their controls give way to Cancel."""
         for job in await animate_due(self.studio, TRANSPORT):
             origin = Origin.of(await self.studio.clip(job.clip_id))
             if origin is not None:
-                await self._edit_status(origin, view=cancel_view(job.id))
+                with use(origin.language):
+                    await self.edit_status(origin, **animating(job))
 
     async def _retire_status(self, origin: Origin) -> None:
         """Delete the status message once its clip is posted (a moderator may have removed it already)."""
@@ -388,7 +396,7 @@ class Delivery:
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        if await self.edit_status(origin, content=text, embed=None, view=None):
+        if await self.status_line(origin, text):
             message: discord.PartialMessage | discord.Message = channel.get_partial_message(origin.status_message_id)  # type: ignore[arg-type]
         else:
             key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
@@ -409,7 +417,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self.edit_status(origin, content=text, view=None):
+        if await self.status_line(origin, text):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -5,6 +5,7 @@ Kinds, and the members each shows:
 
 - `status`: a request's status message (its card: the request, the credit naming the chain's authors, the
   cast's owners);
+- `storyboard`: that message once it became the request's storyboard of stills (the requester);
 - `outcome`: that message once it became a cancelled or failed line (the requester, mentioned);
 - `clip`: a finished clip's post (its author, the chain's authors in the credit, the cast's owners);
   `detail` names its image;
@@ -44,6 +45,11 @@ async def clip_people(studio: Studio, clip: Clip) -> frozenset[int]:
 
 def status_post(message_id: int, channel_id: int, guild_id: int | None, clip: Clip, members: frozenset[int]) -> Post:
     return Post(message_id, channel_id, guild_id, "status", clip.id, {}, members)
+
+
+def storyboard_post(message_id: int, channel_id: int, clip: Clip) -> Post:
+    """A request's status message become its storyboard of stills (bot.stills_views): the requester's."""
+    return Post(message_id, channel_id, clip.guild_id, "storyboard", clip.id, {}, people([clip.author_id]))
 
 
 def outcome_post(message: discord.Message | discord.PartialMessage, guild_id: int | None, clip: Clip,

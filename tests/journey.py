@@ -1,16 +1,18 @@
 """One community's journey through Reelbot on the loopback Discord, and what a member sees of it.
 
-Three members and a moderator: create -> remix (by reply and by every button of a clip) -> takes -> pick ->
-finalize -> challenge (every button of the announcement, 🏆 under a clip) -> relay (Add a shot, Film so
-far) -> forget. `run_journey` plays it against a running bot and returns a `Journey`: every message the
+Three members and a moderator, on a server that shows every request's storyboard of stills first (the
+default): create (a still re-rolled and edited, then Animate) -> remix (by reply and by every button of a
+clip) -> takes (stills to pick) -> finalize -> challenge (every button of the announcement, 🏆 under a clip)
+-> relay (Add a shot, Film so far) -> forget. `run_journey` plays it against a running bot and returns a `Journey`: every message the
 channel ended with, every edit judged visible or not, every component offered and clicked with what it
 answered, the direct messages, and a transcript a person can read. The quick test (tests/test_journey.py)
 and the benchmark (benchmarks/journey.py) play this same journey.
 
 Every component on every post is usable: Details and Remix (its form opened) are clicked on every clip post;
-each other component (Re-roll, Restyle, Extend, Delete, Cancel, Pick, Finalize, Enter challenge, Submit,
-Vote, Entries, Add a shot, Film so far, Forget) at least once on its kind of post, and `Journey.unclicked`
-names any component a post offered that nobody tried.
+each other component (the storyboard's shot and take menus, Animate and Cancel; Re-roll, Restyle, Extend,
+Delete, Cancel on a rendering clip, Finalize, Enter challenge, Submit, Vote, Entries, Add a shot, Film so far,
+Forget) at least once on its kind of post, and `Journey.unclicked` names any component a post offered that
+nobody tried.
 """
 from __future__ import annotations
 
@@ -106,6 +108,8 @@ def post_kind(message: FakeMessage) -> str:
         return "takes post"
     if re.search(r"clip-\d+\.mp4", names):
         return "clip post"
+    if "reelbot:storyboard:" in ids or "reelbot:stills:" in ids:
+        return "storyboard"
     if "reelbot:job:cancel" in ids:
         return "status message"
     if "reelbot:relay:" in ids:
@@ -169,8 +173,11 @@ class Player:
         custom_id = next(cid for cid, shown in labels(message) if shown == label)
         kind = post_kind(message)
         self.journey.clicked.add((kind, label))
-        self.note(f"\n> {member.name} presses [{label}] on the {kind}")
-        interaction = await self.fake.click(message, custom_id, member)
+        menu = message.component(custom_id)["type"] != 2  # a select menu: picking is the click
+        self.note(f"\n> {member.name} {'picks ' + repr(pick) + ' in' if menu else 'presses'} [{label}] on the {kind}")
+        interaction = await self.fake.click(message, custom_id, member, values=[pick] if menu else None)
+        if menu:
+            pick = None
         reply = await self._answer(interaction, member, kind, label, source=message)
         if isinstance(reply, dict):  # a form
             self.note(f"{member.name} sees the form “{reply['title']}”")
@@ -221,6 +228,34 @@ class Player:
             await asyncio.sleep(0.05)
         return post
 
+    async def storyboard(self, status: FakeMessage) -> FakeMessage:
+        """Until the request's status message has become its storyboard, every still rendered."""
+        await self.fake.wait_until(lambda: ("storyboard", "Animate") in {(post_kind(status), label)
+                                                                        for _id, label in labels(status)},
+                                   timeout=RENDER_S, what=f"the storyboard of message {status.id}")  # fmt: skip
+        clip_id = clip_number(status)
+        for _ in range(400):  # a still re-rolled or edited a moment ago is drawn in once it is rendered
+            if not any(view.clip.id == clip_id for view in await self.studio.active_jobs()):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        self.saw("everyone", status)
+        return status
+
+    async def animated(self, status: FakeMessage, member: FakeMember) -> FakeMessage:
+        """The request's post: once its storyboard is there, the requester approves it (Animate). A request
+        without stills first (a finalize refines its draft) is posted straight away."""
+        clip_id = clip_number(status)
+
+        def storyboard_or_post() -> bool:
+            return any(label == "Animate" for _id, label in labels(status)) or any(
+                any(a.filename == f"clip-{clip_id}.mp4" for a in m.attachments) for m in self.fake.messages)
+
+        await self.fake.wait_until(storyboard_or_post, timeout=RENDER_S, what=f"clip #{clip_id}'s storyboard or post")
+        if any(label == "Animate" for _id, label in labels(status)):
+            await self.use(await self.storyboard(status), "Animate", member)
+        return await self.requested(clip_id)
+
     async def details_and_remix_form(self, post: FakeMessage, member: FakeMember) -> None:
         """The two buttons every clip post answers without rendering anything: Details, and Remix's form."""
         await self.use(post, "Details", member)
@@ -234,37 +269,50 @@ async def run_journey(fake: FakeDiscord, guild: FakeGuild, studio: Studio, membe
     play = Player(fake, guild, studio, journey, members)
     watch_edits(fake, journey)
 
-    # create, then remix by replying to the post
-    first = await play.requested(await play.slash(alice, "video", {
-        "prompt": "a lighthouse keeper's cat watches the storm", **QUICK}))
+    # The server makes storyboards first (the default): every request's message shows its stills first.
+    await play.slash(mod, "settings set", {"key": "stills_first", "value": "ask"})
+    # create: stills, a shot re-rolled and edited in words, then Animate; remix by replying to the post
+    status = await play.slash(alice, "video", {"prompt": "a lighthouse keeper's cat watches the storm", **QUICK})
+    await play.use(await play.storyboard(status), "Change a shot…", alice, pick="reroll:1")
+    await play.use(await play.storyboard(status), "Change a shot…", alice, pick="edit:1", form={"note": "at dusk"})
+    first = await play.animated(status, alice)
     play.note("\n> bob replies to clip #1: make it noir")
     await fake.say(bob, play.channel, "make it noir", reply_to=first, mention_author=False)
-    noir = await play.requested(2)
+    # The bot's reply to the reply is the remix's status message: its card names clip #2.
+    reply = await fake.wait_for_message(channel=play.channel, predicate=lambda m: about_request(m, 2) or any(
+        (embed.get("footer") or {}).get("text", "").startswith("Clip #2 ") for embed in m.embeds), timeout=RENDER_S)
+    noir = await play.animated(reply, bob)
     # every button of a clip post
     await play.details_and_remix_form(first, carol)
-    sunset = await play.requested(await play.use(noir, "Remix", carol, form={"change": "make it sunset", "shot": ""}))
+    sunset = await play.animated(await play.use(noir, "Remix", carol, form={"change": "make it sunset", "shot": ""}),
+                                 carol)  # fmt: skip
     await play.slash(alice, "remixes", {"notify": False})  # no more notes for alice
-    rerolled = await play.requested(await play.use(first, "Re-roll", bob))
-    restyled = await play.use(first, "Restyle", alice)
-    extended = await play.use(first, "Extend", alice)
-    await play.use(extended, "Cancel", alice)  # queued behind the restyle: cancelled before it renders
-    journey.requests.append(clip_number(extended))
-    restyle = await play.requested(restyled)
+    rerolled = await play.storyboard(await play.use(first, "Re-roll", bob))
+    journey.requests.append(clip_number(rerolled))
+    await play.use(rerolled, "Cancel", bob)  # bob changes his mind at the storyboard
+    restyled = await play.storyboard(await play.use(first, "Restyle", alice))
+    extended = await play.storyboard(await play.use(first, "Extend", alice))
+    restyle_id, extend_id = clip_number(restyled), clip_number(extended)
+    await play.use(restyled, "Animate", alice)
+    await play.use(extended, "Animate", alice)
+    await play.use(extended, "Cancel", alice)  # its video queued behind the restyle's: cancelled before it renders
+    journey.requests.append(extend_id)
+    restyle = await play.requested(restyle_id)
     await play.use(restyle, "Delete", alice)
-    for post in (noir, sunset, rerolled):
+    for post in (noir, sunset):
         await play.details_and_remix_form(post, alice)
     # a challenge: entries by Submit and by 🏆 under a clip posted while it runs, a vote, the entries
     await play.slash(mod, "challenge start", {"theme": "storms", "duration": "1h"})
     contest = await play.posted(lambda m: "New challenge" in m.content, "the announcement")
     await play.use(contest, "Submit", alice, pick="1")
     await play.use(contest, "Entries", bob)
-    # takes, pick, finalize
-    takes = await play.requested(await play.slash(carol, "video", {
+    # takes are stills to pick from; the picked clip is a draft, then its final
+    takes = await play.storyboard(await play.slash(carol, "video", {
         "prompt": "a paper boat on a rainy street", **QUICK, "takes": 2, "draft": True}))
-    picked = await play.requested(await play.use(takes, "Pick 1", carol))
-    second = await play.requested(await play.use(takes, "Pick 2", carol))
-    final = await play.requested(await play.use(picked, "Finalize", carol))
-    for post in (picked, second, final):
+    await play.use(takes, "Pick takes…", carol, pick="all:2")
+    picked = await play.animated(takes, carol)
+    final = await play.animated(await play.use(picked, "Finalize", carol), carol)
+    for post in (picked, final):
         await play.details_and_remix_form(post, bob)
     await play.use(noir, "Details", bob)
     await play.use(final, "Enter challenge", carol)
@@ -276,9 +324,9 @@ async def run_journey(fake: FakeDiscord, guild: FakeGuild, studio: Studio, membe
     await play.slash(mod, "challenge start", {"theme": "a fox in the snow", "duration": "1h", "kind": "relay",
                                               "shot_seconds": 1, "max_turns": 2})  # fmt: skip
     relay = await play.posted(lambda m: "New relay" in m.content, "the relay's announcement")
-    fox = await play.requested(await play.use(relay, "Add a shot", alice, form={"text": "the fox digs for mice"}))
+    fox = await play.animated(await play.use(relay, "Add a shot", alice, form={"text": "the fox digs for mice"}), alice)
     await play.use(relay, "Film so far", carol)
-    owl = await play.requested(await play.slash(bob, "relay add", {"text": "an owl watches from a pine"}))
+    owl = await play.animated(await play.slash(bob, "relay add", {"text": "an owl watches from a pine"}), bob)
     await play.posted(lambda m: "final cut" in m.content, "the final cut")
     for post in (fox, owl):
         await play.details_and_remix_form(post, carol)
@@ -355,7 +403,7 @@ def about_request(message: FakeMessage, clip_id: int) -> bool:
         return True
     if any(re.match(rf"Clip #{clip_id}\b", (embed.get("footer") or {}).get("text", "")) for embed in message.embeds):
         return True
-    return bool(re.match(r"(🚫|❌|⏳|✅|▰|▱|⚠️|🎬|🗑️)", message.content)) and bool(
+    return bool(re.match(r"(🚫|❌|⏳|✅|▰|▱|⚠️|🎬|🗑️|<@\d+> the stills)", message.content)) and bool(
         re.search(rf"clip #{clip_id}\b", message.content, re.I))
 
 
