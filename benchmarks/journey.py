@@ -1,8 +1,8 @@
 """The channel a community's journey leaves behind, measured: lasting public bot messages per request and
 edits that changed nothing a member could see.
 
-Plays tests/journey.py's journey (three members and a moderator: create, remix by reply, takes, pick,
-finalize, a vote challenge, a two-shot relay, forget) on the loopback Discord with an in-process render
+Plays tests/journey.py's journey (three members and a moderator: create, remix by reply and by every
+button of a clip, takes, pick, finalize, a vote challenge, a two-shot relay, forget) on the loopback Discord with an in-process render
 worker and the tiny model, then prints what stayed in the channel. Targets:
 lasting_messages_per_request <= 1.0 (the post itself) and noop_edits == 0.
 
@@ -70,6 +70,8 @@ def main() -> int:
     print(f"requests={len(journey.requests)} lasting_messages={sum(map(len, journey.lasting.values()))} "
           f"edits={len(journey.edits)} failures_said_twice={sum(1 for n in journey.failures_said.values() if n > 1)} "
           f"degenerate_images={sum(1 for _name, image in journey.images if degenerate(image))} "
+          f"components_offered={len(journey.offered)} components_unclicked={len(journey.unclicked)} "
+          f"dead_ends={len(journey.dead_ends)} direct_messages_left={sum(map(len, journey.direct.values()))} "
           f"seconds={time.monotonic() - started:.0f}")
     if crowded:
         print(f"requests not at one lasting message: {crowded}")

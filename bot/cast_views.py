@@ -80,7 +80,7 @@ async def finish(host: ReelHost, waiting: Waiting) -> None:
         return
     with use(origin.language):
         credits = await clip_credits(host.studio, accepted.clip, yours=True)
-        await host.delivery.edit_status(origin, **host.delivery.status(accepted, credit=credits.remix))
+        await host.delivery.edit_status(origin, **await host.delivery.status(accepted, credit=credits.remix))
 
 
 class CastRound:
@@ -142,7 +142,7 @@ class CastRound:
         language = origin.language if origin is not None else None
         with use(language):
             text = f"🚫 {say(waiting.refusal())}"
-            if origin is None or not await self.host.delivery.edit_status(origin, content=text, embed=None, view=None):
+            if origin is None or not await self.host.delivery.status_line(origin, text):
                 await self._dm(waiting.request.user_id, text)
 
     async def _tell_use(self, credit: CastCredit, clip: Clip) -> None:

@@ -8,7 +8,9 @@ import discord
 
 from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_link
 from bot.i18n import _, ngettext, say
+from common.text import Text
 from prompts.schema import StyleBible
+from studio.members import DELETED_MEMBER_ID, DELETED_MEMBER_NAME
 from studio.records import Challenge, Clip
 from studio.profiles import Profile
 from studio.challenges import (
@@ -30,6 +32,12 @@ DESCRIPTION_CHARS = 4000
 def notify(user_ids: set[int]) -> discord.AllowedMentions:
     """Ping exactly these members (never roles or everyone, whatever a theme or title says)."""
     return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(i) for i in sorted(user_ids)])
+
+
+def mention(user_id: int, name: Text) -> str:
+    """`<@id>`, or the member's name as members read it where there is nobody to mention (a forgotten
+    member: "a deleted member")."""
+    return say(name) if user_id == DELETED_MEMBER_ID else f"<@{user_id}>"
 
 
 def when(timestamp: float | None) -> str:
@@ -112,7 +120,7 @@ def announcement(view: ChallengeView, *, gallery: str | None = None) -> dict[str
         embed.add_field(name=_("Shared style"), value=clip_text(style, 300) or "—", inline=False)
     if rules_text(view.rules):
         embed.add_field(name=_("Rules"), value=clip_text(rules_text(view.rules), 300), inline=False)
-    embed.add_field(name=_("Started by"), value=f"<@{challenge.created_by}>")
+    embed.add_field(name=_("Started by"), value=mention(challenge.created_by, Text.of(DELETED_MEMBER_NAME)))
     gallery_field(embed, gallery)
     embed.set_footer(text=name_of(challenge))
     return {"content": content, "embed": embed}
@@ -158,7 +166,8 @@ def challenge_embed(view: ChallengeView) -> discord.Embed:
     lines = [state_line(view)]
     if challenge.kind == "relay":
         lines += [
-            f"**{turn.turn.position}.** {clip_text(turn.author_name, 40)}: {clip_text(turn.turn.text, 120)}"
+            f"**{turn.turn.position}.** {clip_text(say(turn.author), 40)}"
+            + (f": {clip_text(turn.turn.text, 120)}" if turn.turn.text else "")
             + ("" if turn.status == "ready" else f" *({_turn_status(turn.status)})*")
             for turn in view.turns
         ] or [_("No shots yet: add the first one with `/relay add`.")]
@@ -232,14 +241,17 @@ def credit_lines(results: ChallengeResults) -> list[str]:
         credits = results.credits.get(winner.clip.id, [])
         if credits:
             chain = _(", then ").join(_("#{clip_id} by {author}", clip_id=credit.clip_id,
-                                        author=f"<@{credit.user_id}>") for credit in credits)
+                                        author=mention(credit.user_id, credit.author)) for credit in credits)
             lines.append(_("🔁 #{clip_id} builds on {chain}", clip_id=winner.clip.id, chain=chain))
     return lines
 
 
-def results_message(results: ChallengeResults, *, image: str | None, gallery: str | None = None) -> dict[str, Any]:
+def results_message(
+    results: ChallengeResults, *, image: str | None, gallery: str | None = None, updated: bool = False
+) -> dict[str, Any]:
     """The results post: winners and credits in the text (so they are notified), the ranking in the embed, a link
-    to the challenge's `gallery` page (every entry playable there) when there is one."""
+    to the challenge's `gallery` page (every entry playable there) when there is one. `updated`: drawn again
+    after a member was forgotten (their entries and votes no longer count), which the post says."""
     challenge = results.challenge
     parts = [_("🏁 **{challenge} “{theme}” is over!**", challenge=name_of(challenge),
                theme=clip_text(challenge.theme, 150))]
@@ -250,12 +262,17 @@ def results_message(results: ChallengeResults, *, image: str | None, gallery: st
         others = [f"{MEDALS[w.rank]} <@{w.clip.author_id}> (#{w.clip.id})" for w in results.winners[1:]]  # ties share a rank and a medal
         if others:
             parts.append(_("Also on the podium: {others}.", others=_(", ").join(others)))
+    elif results.ranking and updated:
+        parts.append(_("No vote counts any more, so there is no winner."))
     elif results.ranking:
         parts.append(_("No votes were cast, so there is no winner this time."))
     else:
         parts.append(_("Nobody entered this time."))
     head = " ".join(parts)
-    content = clip_text_lines("\n".join([head, *credit_lines(results)]), CONTENT_CHARS)
+    lines = [head, *credit_lines(results)]
+    if updated:
+        lines.append(_("✏️ Updated: a member's entries and votes were removed at their request."))
+    content = clip_text_lines("\n".join(lines), CONTENT_CHARS)
     embed = discord.Embed(
         title=_("Results: {theme}", theme=clip_text(challenge.theme, 200)),
         description=clip_text_lines("\n".join(ranking_lines(results)) or _("No entries."), DESCRIPTION_CHARS),
@@ -269,12 +286,17 @@ def results_message(results: ChallengeResults, *, image: str | None, gallery: st
         embed.set_image(url=f"attachment://{image}")
     mentioned = {w.clip.author_id for w in results.winners}
     mentioned |= {c.user_id for w in results.winners for c in results.credits.get(w.clip.id, [])}
+    mentioned.discard(DELETED_MEMBER_ID)
     return {"content": content, "embed": embed, "allowed_mentions": notify(mentioned)}
 
 
 def contributor_lines(film: RelayFilm) -> list[str]:
+    """`**2.** @bob: an owl watches from a pine` per shot; a forgotten member's shot is kept, anonymised:
+    `**2.** a deleted member`."""
     return [
-        f"**{shot.turn.position}.** <@{shot.turn.user_id}>: {clip_text(shot.turn.text, 120)}" for shot in film.shots
+        f"**{shot.turn.position}.** " + (f"<@{shot.turn.user_id}>: {clip_text(shot.turn.text, 120)}"
+                                         if shot.turn.user_id in film.contributor_ids else say(shot.author))
+        for shot in film.shots
     ]
 
 
@@ -300,12 +322,12 @@ def final_cut_message(
         # <…> keeps Discord from unfurling the link into a second preview.
         lines.append(_("🖼️ Every shot in the gallery: <{link}>", link=gallery))
     return {"content": clip_text_lines("\n".join(lines), CONTENT_CHARS),
-            "allowed_mentions": notify({shot.turn.user_id for shot in film.shots})}
+            "allowed_mentions": notify(set(film.contributor_ids))}
 
 
 def film_so_far_text(challenge: Challenge, film: RelayFilm, *, note: str = "") -> str:
     """The grown film's post: names, not mentions, so nobody is pinged at every turn."""
-    names = _(", ").join(clip_text(name, 40) for name in film.contributors)
+    names = _(", ").join(clip_text(say(name), 40) for name in film.contributors)
     parts = [_("🎞️ **{challenge} “{theme}”**, the film so far: {shots} by {names}.", challenge=name_of(challenge),
                theme=clip_text(challenge.theme, 150), shots=ngettext("{n} shot", "{n} shots", len(film.shots)),
                names=names)]

@@ -14,6 +14,7 @@ import discord
 from bot.i18n import _, use
 from bot.i18n.discord import server_language
 from bot import challenge_embeds as texts
+from bot import shown
 from bot.embeds import full_clip_line, message_link
 from bot.origin import TRANSPORT, Origin, upload_limit
 from bot.uploads import BASE_UPLOAD_LIMIT, fit_video, too_large
@@ -104,14 +105,19 @@ class ChallengePoster:
         if results.leaderboard_path is not None:
             image = f"leaderboard-{results.challenge.id}.png"
             try:
-                return await channel.send(file=discord.File(results.leaderboard_path, filename=image),
-                                          **texts.results_message(results, image=image, gallery=gallery))
+                message = await channel.send(file=discord.File(results.leaderboard_path, filename=image),
+                                             **texts.results_message(results, image=image, gallery=gallery))
             except discord.HTTPException as error:
                 if not too_large(error):
                     raise
                 log.info("the leaderboard of challenge %s is too large for its channel", results.challenge.id)
+            else:
+                await self.service.studio.record_post(shown.results_post(message, results))
+                return message
         # The ranking is in the text too: the image is a nicety.
-        return await channel.send(**texts.results_message(results, image=None, gallery=gallery))
+        message = await channel.send(**texts.results_message(results, image=None, gallery=gallery))
+        await self.service.studio.record_post(shown.results_post(message, results))
+        return message
 
     async def _post_final_cut(self, results: RelayResults) -> discord.Message:
         async with self._film_lock(results.challenge.id):
@@ -126,13 +132,23 @@ class ChallengePoster:
         posted = self._films.get(challenge.id)
         if film.path is not None and posted is not None and posted[0] == film.path:
             # Nothing changed since the film was last posted: point to it rather than upload it again.
-            return await self._channel(challenge).send(
+            message = await self._channel(challenge).send(
                 **texts.final_cut_message(results, gallery=gallery, posted=posted[1]))
+            await self.service.studio.record_post(
+                shown.film_post(message, challenge, film, kind="final_cut", posted=posted[1]))
+            return message
         limit = await self._film_limit(challenge, film)
-        return await send_video(
-            self._channel(challenge), film.path, f"relay-{challenge.id}.mp4", limit, self.upload_dir,
-            lambda note: texts.final_cut_message(results, note=note, gallery=gallery), gallery=gallery,
-        )
+        notes: list[str] = []
+
+        def compose(note: str) -> dict[str, Any]:
+            notes.append(note)
+            return texts.final_cut_message(results, note=note, gallery=gallery)
+
+        message = await send_video(self._channel(challenge), film.path, f"relay-{challenge.id}.mp4", limit,
+                                   self.upload_dir, compose, gallery=gallery)  # fmt: skip
+        await self.service.studio.record_post(shown.film_post(message, challenge, film, kind="final_cut",
+                                                              note=notes[-1] if notes else ""))
+        return message
 
     async def gallery_link(self, challenge: Challenge) -> str | None:
         """The challenge's signed gallery page, or None when the gallery is off."""
@@ -194,10 +210,17 @@ class ChallengePoster:
             self._films[challenge.id] = (film.path, message_link(challenge.guild_id, challenge.channel_id, message.id))
 
     async def _send_grown_film(self, challenge: Challenge, film: RelayFilm, origin: Origin) -> discord.Message:
-        return await send_video(
+        notes: list[str] = []
+
+        def compose(note: str) -> dict[str, Any]:
+            notes.append(note)
+            return {"content": texts.film_so_far_text(challenge, film, note=note),
+                    "allowed_mentions": discord.AllowedMentions.none()}
+
+        message = await send_video(
             self._channel(challenge), film.path, f"relay-{challenge.id}-{len(film.shots)}.mp4",
-            origin.upload_limit, self.upload_dir,
-            lambda note: {"content": texts.film_so_far_text(challenge, film, note=note),
-                          "allowed_mentions": discord.AllowedMentions.none()},
-            gallery=await self.gallery_link(challenge),
+            origin.upload_limit, self.upload_dir, compose, gallery=await self.gallery_link(challenge),
         )
+        await self.service.studio.record_post(shown.film_post(message, challenge, film, kind="film",
+                                                              note=notes[-1] if notes else ""))
+        return message

@@ -86,12 +86,17 @@ def remaining_seconds(view: JobView, now: float) -> float | None:
     return remaining
 
 
+def cancelled_line(clip_id: int) -> str:
+    """What a cancelled request leaves, whether its video or its storyboard was cancelled: one short line."""
+    return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip_id)
+
+
 def outcome_line(view: JobView) -> str:
     """What a cancelled or failed request leaves in the channel: one short line. A failure says its real
     cause, whose own words carry the advice that fits it (a model to download, a shorter clip...)."""
     clip, job = view.clip, view.job
     if job.status == "cancelled":
-        return _("🚫 Clip #{clip_id} was cancelled.", clip_id=clip.id)
+        return cancelled_line(clip.id)
     if job.reason is None:
         return _("❌ <@{user_id}>, clip #{clip_id} couldn't be made: the render failed. Please try again.",
                  user_id=job.user_id, clip_id=clip.id)
@@ -148,12 +153,13 @@ def clip_embed(
     credited to its owner); footer with its number. `gallery` (the clip's signed gallery link) makes the
     title a link and adds an "Open in gallery" field."""
     shot_list = Studio.shot_list(clip)
-    description = f"> {clip_text(clip.request, 600)}"
+    # A remix quotes its original's request, unless that member was forgotten (storage.forget).
+    lines = [f"> {clip_text(clip.request, 600)}"] if clip.request.strip() else []
     if credits.remix:
-        description += f"\n🔁 {clip_text(credits.remix, 300)}"
+        lines.append(f"🔁 {clip_text(credits.remix, 300)}")
     if clip.remix_note:
-        description += f"\n✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}"
-    embed = discord.Embed(title=clip_text(shot_list.title, 250), description=description, colour=ACCENT)
+        lines.append(f"✏️ {clip_text(say(Text.loads(clip.remix_note)), 300)}")
+    embed = discord.Embed(title=clip_text(shot_list.title, 250), description="\n".join(lines) or None, colour=ACCENT)
     embed.set_author(name=_("by @{author}", author=clip_text(clip.author_name, 80)))
     total = sum(recipe.duration for recipe in Studio.recipes(clip))
     embed.add_field(name=_("Shots ({count}, {seconds:.1f}s)", count=len(shot_list.shots), seconds=total),
@@ -192,14 +198,15 @@ def full_clip_line(gallery: str | None, *, left_out: bool, reduced: bool = False
     return _("▶️ Watch the full clip: <{link}>", link=gallery)
 
 
-def details_embed(clip: Clip, recipe: str, family: str) -> discord.Embed:
-    embed = discord.Embed(title=_("Clip #{clip_id}: recipe", clip_id=clip.id),
-                          description=clip_text_lines(recipe, 3900), colour=ACCENT)
-    if family:
-        embed.add_field(name=_("Remix family"), value=f"```\n{clip_text_lines(family, FIELD_CHARS - 10)}\n```",
-                        inline=False)
+def details_embed(clip: Clip, lines: Sequence[Text]) -> discord.Embed:
+    """Details, short (studio.remix.shot_details): each shot's seed, steps, real frames and rate, and prompt;
+    where the whole recipe and the remix family are."""
+    body = "\n".join(clip_text(say(line), 700) for line in lines)
+    embed = discord.Embed(title=_("Clip #{clip_id}: details", clip_id=clip.id), description=clip_text_lines(body, 3900),
+                          colour=ACCENT)
+    embed.set_footer(text=_("The whole recipe: /clip {clip_id} · the remix family: /lineage {clip_id}",
+                            clip_id=clip.id))
     return embed
-
 
 def queue_lines(views: list[JobView], *, show_author: bool) -> str:
     if not views:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import supported
 from bot.origin import TRANSPORT
 from studio.records import GuildSettings
 from studio.members import Member
@@ -29,6 +30,7 @@ async def interaction_member(studio: Studio, interaction: discord.Interaction) -
         can_moderate=interaction.guild_id is not None and can_moderate(interaction.permissions, role_ids, settings),
         role_ids=role_ids,
         transport=TRANSPORT,
+        language=supported(str(interaction.locale)) if interaction.locale is not None else None,
     )
     return member, settings
 

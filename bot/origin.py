@@ -1,8 +1,11 @@
 """Where a Discord request came from and where its clip goes, stored with the clip (`Clip.origin`)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from bot.i18n import _, use
+from generation.storyboard import BoardWords
 
 from studio.records import Clip, GuildSettings
 
@@ -23,7 +26,8 @@ class Origin:
     language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As stored with the clip, with the storyboard's words in its language (the worker draws them)."""
+        return {**asdict(self), "board_words": board_words(self.language)}
 
     @classmethod
     def of(cls, clip: Clip) -> "Origin | None":
@@ -42,3 +46,10 @@ class Origin:
 
 def upload_limit(discord_limit: int, settings: GuildSettings) -> int:
     return min(discord_limit, settings.upload_limit)
+
+
+def board_words(language: str | None) -> dict[str, str]:
+    """The words a storyboard draws around its pictures (generation.storyboard.BoardWords: "Shot 1", "Take 2",
+    a take's seed) in `language`, for the clip's origin: the worker, which knows no languages, draws these."""
+    with use(language):
+        return {field.name: _(getattr(BoardWords(), field.name)) for field in fields(BoardWords)}

@@ -23,7 +23,7 @@ from typing import Any
 
 import discord
 
-from bot import embeds
+from bot import embeds, shown
 from bot.i18n import _, error_message, say, use
 from bot.i18n.discord import server_language
 from bot.gallery.links import GalleryLinks
@@ -33,7 +33,7 @@ from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.stills_views import sent_storyboard, storyboard_message_of
+from bot.stills_views import animating, sent_storyboard, storyboard_message_of
 from bot.views import cancel_view, clip_credits, status_message
 from studio.records import Clip
 from studio.resume import resume_requests
@@ -113,12 +113,18 @@ class Delivery:
     def upload_dir(self) -> Path:
         return self.studio.config.media_dir / "uploads"
 
-    def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
+    async def status(self, accepted: Accepted, *, credit: str = "") -> dict[str, Any]:
         """The status message of a freshly queued clip (`views.status_message`), remembered so later
-        progress edits keep its notes and are made only when its text changes."""
+        progress edits keep its notes and are made only when its text changes, and recorded with who it
+        shows (bot.shown)."""
         fields = status_message(accepted, credit=credit)
         self._notes[accepted.job.id] = tuple(f"ℹ️ {say(note)}" for note in accepted.notes)
         self._text[accepted.job.id] = fields["content"]
+        origin = Origin.of(accepted.clip)
+        if origin is not None and origin.status_message_id is not None:
+            members = await shown.clip_people(self.studio, accepted.clip)
+            await self.studio.record_post(shown.status_post(origin.status_message_id, origin.channel_id,
+                                                            origin.guild_id, accepted.clip, members))
         return fields
 
     @contextmanager
@@ -158,10 +164,9 @@ class Delivery:
             try:
                 with use(origin.language):
                     if item.accepted is not None:
-                        await self.edit_status(origin, **self.status(item.accepted))
+                        await self.edit_status(origin, **await self.status(item.accepted))
                     elif item.error is not None:
-                        await self.edit_status(origin, content=f"⚠️ {error_message(item.error)}", embed=None,
-                                                view=None)
+                        await self.status_line(origin, f"⚠️ {error_message(item.error)}")
             except Exception as error:  # one member's status message failing leaves the others' alone
                 incident(f"resuming request {item.request.id}", error)
 
@@ -237,6 +242,11 @@ class Delivery:
             log.info("could not edit status message %s: %s", origin.status_message_id, error)
             return False
 
+    async def status_line(self, origin: Origin, text: str) -> bool:
+        """The status message becomes one short line (`text`): its card, files (a storyboard's stills) and
+        controls go. False when it can no longer be edited."""
+        return await self.edit_status(origin, content=text, embed=None, attachments=[], view=None)
+
     # --- outcomes -------------------------------------------------------------------------------------
 
     async def deliver(self, view: JobView) -> None:
@@ -291,6 +301,7 @@ class Delivery:
         assert self.bot.user is not None
         found = await existing_post(channel, self.bot.user.id, clip.id, key)
         if found is not None:
+            await self._record_post(found, origin, clip, storyboard_name(clip) if upload.storyboard is not None else None)
             return found
         nonce = key.nonce
         try:
@@ -310,7 +321,14 @@ class Delivery:
                     raise
                 refused = Upload(None, None, _("Discord refused the video as too large for this channel, sorry."))
                 message = await self._send_clip(channel, clip, origin, refused, credit, gallery, nonce)
+        shows_board = any(a.filename == storyboard_name(clip) for a in message.attachments)
+        await self._record_post(message.id, origin, clip, storyboard_name(clip) if shows_board else None)
         return message.id
+
+    async def _record_post(self, message_id: int, origin: Origin, clip: Clip, image: str | None) -> None:
+        """Record a clip's post with who it shows (bot.shown), so forgetting any of them finds it."""
+        members = await shown.clip_people(self.studio, clip)
+        await self.studio.record_post(shown.clip_post(message_id, origin.channel_id, clip, members, image))
 
     async def _send_clip(
         self,
@@ -342,19 +360,23 @@ class Delivery:
         """The stills are ready: the request's status message becomes its storyboard (bot.stills_views), or a
         new message says so where that message can't be edited."""
         message = await storyboard_message_of(self.studio, view.clip, origin)
-        if await self.edit_status(origin, **message):
-            return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        await self.budget.take(origin.channel_id)
-        await channel.send(**sent_storyboard(message),
-                           allowed_mentions=discord.AllowedMentions(users=[discord.Object(origin.requester_id)]))
+        if await self.edit_status(origin, **message):
+            shown_as: int = origin.status_message_id  # type: ignore[assignment]
+        else:
+            await self.budget.take(origin.channel_id)
+            shown_as = (await channel.send(**sent_storyboard(message), allowed_mentions=discord.AllowedMentions(
+                users=[discord.Object(origin.requester_id)]))).id  # fmt: skip
+        # It shows the requester's stills (their words drawn under them): theirs to take down if forgotten.
+        await self.studio.record_post(shown.storyboard_post(shown_as, origin.channel_id, view.clip))
 
     async def _animate_due(self) -> None:
         """Auto mode: animate the storyboards whose grace is over; their controls give way to Cancel."""
         for job in await animate_due(self.studio, TRANSPORT):
             origin = Origin.of(await self.studio.clip(job.clip_id))
             if origin is not None:
-                await self.edit_status(origin, view=cancel_view(job.id))
+                with use(origin.language):
+                    await self.edit_status(origin, **animating(job))
 
     async def _retire_status(self, origin: Origin) -> None:
         """Delete the status message once its clip is posted (a moderator may have removed it already)."""
@@ -366,18 +388,23 @@ class Delivery:
             await channel.get_partial_message(origin.status_message_id).delete()
         except discord.HTTPException as error:
             log.info("could not delete status message %s: %s", origin.status_message_id, error)
+        else:
+            await self.studio.drop_post(origin.status_message_id)
 
     async def post_outcome(self, view: JobView, origin: Origin) -> None:
         """A cancelled or failed request: its status message becomes one short line (the card, its shot list
         and buttons go). Said once: a new message only when that message can't be edited any more."""
         text = embeds.outcome_line(view)
-        if await self.edit_status(origin, content=text, embed=None, view=None):
-            return
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
-        await self.budget.take(origin.channel_id)
-        await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
-                           nonce=key.nonce)
+        if await self.status_line(origin, text):
+            message: discord.PartialMessage | discord.Message = channel.get_partial_message(origin.status_message_id)  # type: ignore[arg-type]
+        else:
+            key = await self.studio.begin_delivery(view.job)  # a re-send after a restart returns this message
+            await self.budget.take(origin.channel_id)
+            message = await channel.send(
+                text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(view.job.user_id)]),
+                nonce=key.nonce)
+        await self.studio.record_post(shown.outcome_post(message, origin.guild_id, view.clip, view.job.user_id))
 
     async def explain_undeliverable(self, view: JobView, origin: Origin) -> None:
         """The bot may no longer post in the channel: say so where it still can (status message, DM)."""
@@ -390,7 +417,7 @@ class Delivery:
                 "my permissions here.",
                 user_id=origin.requester_id, clip_id=clip_id,
             )
-        if await self.edit_status(origin, content=text, view=None):
+        if await self.status_line(origin, text):
             return
         try:
             user = self.bot.get_user(origin.requester_id) or await self.bot.fetch_user(origin.requester_id)

@@ -14,6 +14,7 @@ from typing import Any
 import discord
 
 from bot.buttons import Action, action_buttons
+from bot.embeds import cancelled_line
 from bot.host import host_of
 from bot.i18n import N_, _, say
 from bot.i18n.discord import SpeaksMemberLanguage
@@ -26,7 +27,7 @@ from studio.storyboards.actions import (
 )  # fmt: skip
 from studio.storyboards.editing import edit_still
 from studio.members import Member
-from studio.records import Clip
+from studio.records import Clip, RenderJob
 from studio.storyboards.views import StoryboardView
 
 
@@ -153,8 +154,14 @@ async def _animate(interaction: discord.Interaction, clip_id: int) -> None:
     studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     job = await animate(studio, member, clip_id)
-    # The storyboard stays as the request's message; its controls give way to the video's Cancel.
-    await interaction.response.edit_message(view=cancel_view(job.id))
+    await interaction.response.edit_message(**animating(job))
+
+
+def animating(job: RenderJob) -> dict[str, Any]:
+    """A storyboard once Animate was pressed (or auto mode animated it): it stays the request's message,
+    saying so until the progress line takes over, and its controls give way to the video's Cancel."""
+    return {"content": _("🎬 Clip #{clip_id} is being animated from its stills.", clip_id=job.clip_id),
+            "view": cancel_view(job.id)}
 
 
 async def _retry(interaction: discord.Interaction, clip_id: int) -> None:
@@ -168,8 +175,9 @@ async def _cancel(interaction: discord.Interaction, clip_id: int) -> None:
     studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     await cancel_storyboard(studio, member, clip_id)
-    await interaction.response.edit_message(content=_("✖️ Clip #{clip_id} cancelled.", clip_id=clip_id),
-                                            embed=None, attachments=[], view=None)  # fmt: skip
+    # The same one short line a cancelled video leaves (bot.embeds.outcome_line), so it isn't said twice apart.
+    await interaction.response.edit_message(content=cancelled_line(clip_id), embed=None, attachments=[],
+                                            view=None)  # fmt: skip
 
 
 STORYBOARD_ACTIONS: dict[str, Action] = {

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot import embeds
+from bot import embeds, shown
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_views import enter_clip
 from bot.host import host_of
@@ -28,7 +28,6 @@ from studio.records import Clip
 from studio import remix as remixing
 from studio.converters import to_shot_number
 from studio.errors import StudioError
-from studio.lineage import lineage, lineage_text
 from studio.job_views import JobView
 from studio.members import Member
 from studio.requests import Accepted
@@ -97,7 +96,7 @@ async def queue_from_interaction(interaction: discord.Interaction, submit: Submi
         ancestry = await remixing.ancestors(bot.studio, accepted.clip) if accepted.clip.parent_id else ([], 0)
         with use(public):
             credit = embeds.credit_text(ancestry, accepted.clip, yours=True)
-            await fill_placeholder(interaction, **bot.delivery.status(accepted, credit=credit))
+            await fill_placeholder(interaction, **await bot.delivery.status(accepted, credit=credit))
     return accepted
 
 
@@ -172,23 +171,26 @@ async def _delete(interaction: discord.Interaction, clip_id: int) -> None:
     gone = deleted_message(clip_id, member.name)
     if interaction.message is not None and interaction.message.id == clip.posted_message_id:
         await interaction.response.edit_message(**gone)
-        return
-    await send_ephemeral(interaction, _("Deleted clip #{clip_id}.", clip_id=clip_id))
-    if clip.posted_message_id is not None and clip.channel_id is not None:
+    else:
+        await send_ephemeral(interaction, _("Deleted clip #{clip_id}.", clip_id=clip_id))
+        if clip.posted_message_id is None or clip.channel_id is None:
+            return
         channel = bot.get_partial_messageable(clip.channel_id, guild_id=clip.guild_id)
         try:
             await channel.get_partial_message(clip.posted_message_id).edit(**gone)
         except discord.HTTPException:
-            pass  # already gone, or no access: the clip is deleted either way
+            return  # already gone, or no access: the clip is deleted either way
+    if clip.posted_message_id is not None and clip.channel_id is not None:
+        # The line names who deleted it: forgetting them takes it down (bot.takedown).
+        await bot.studio.record_post(shown.deleted_post(clip.posted_message_id, clip.channel_id, clip.guild_id,
+                                                        clip_id, member.id))
 
 
 async def _details(interaction: discord.Interaction, clip_id: int) -> None:
     studio = host_of(interaction).studio
     member, _settings = await interaction_member(studio, interaction)
     clip = await studio.visible_clip(member, clip_id)
-    recipe = "\n".join(map(say, await remixing.recipe_card(studio, member, clip_id)))
-    family = lineage_text(await lineage(studio, member, clip_id), max_chars=embeds.FIELD_CHARS - 10, say=say)
-    await send_ephemeral(interaction, embed=embeds.details_embed(clip, recipe, family))
+    await send_ephemeral(interaction, embed=embeds.details_embed(clip, remixing.shot_details(clip)))
 
 
 CLIP_ACTIONS: dict[str, Action] = {

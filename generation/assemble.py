@@ -29,7 +29,7 @@ from generation.recipe import ShotRender
 from generation.registry import validate_recipe
 from generation.render import CancelCheck, StepCallback, render_shot
 from generation.shot_encoder import ShotEncoder
-from generation.storyboard import make_storyboard, panel_image
+from generation.storyboard import BoardWords, make_storyboard, panel_image
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,15 @@ class RenderedClip:
     out_dir: Path
     title: str | None
     subtitle: str | None = None
-    # What the storyboard calls each panel: "Shot" ("Shot 1"), or "Take" for a clip of takes.
-    panel: str = "Shot"
+    # What the storyboard calls each panel: a shot ("Shot 1"), or a take ("Take 1") for a clip of takes;
+    # `words` says it in the readers' language.
+    panel: str = "shot"
     # The member's starting picture, which leads the storyboard.
     picture: str | None = None
     # Where storyboard panels are kept by recipe hash (the render cache's folder), so a shot reused from
     # the cache is not decoded again for its panel; None keeps none.
     panels: Path | None = None
+    words: BoardWords = BoardWords()
 
     def finish(self, on_progress: ProgressCallback | None = None) -> ClipOutput:
         """Wait for the shot encodes, stitch out_dir/clip.mp4 and draw out_dir/storyboard.png.
@@ -99,13 +101,13 @@ class RenderedClip:
         video_path = stitch(shot_paths, self.out_dir / "clip.mp4")
         report(0.95, "Drawing the storyboard")
         keyframes: list = [self._panel(shot, path) for shot, path in zip(self.shots, shot_paths, strict=True)]
-        headings = [f"{self.panel} {n + 1}" for n in range(len(self.shots))]
+        headings = [self.words.say(self.panel, shot=n + 1, take=n + 1) for n in range(len(self.shots))]
         captions = list(self.captions)
         if self.picture is not None:  # the member's picture leads the board: what shot 1 grew from
             with Image.open(self.picture) as picture:
                 keyframes.insert(0, picture.convert("RGB"))
-            headings.insert(0, "Picture")
-            captions.insert(0, "the starting picture")
+            headings.insert(0, self.words.say("picture"))
+            captions.insert(0, self.words.say("starting_picture"))
         storyboard_path = make_storyboard(
             keyframes, captions, self.out_dir / "storyboard.png", title=self.title, subtitle=self.subtitle,
             headings=headings,
@@ -154,16 +156,18 @@ def render_shots(
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
-    panel: str = "Shot",
+    panel: str = "shot",
     panels: Path | None = None,
     between_shots: Callable[[], None] | None = None,
     lead_picture: bool = True,
+    words: BoardWords = BoardWords(),
 ) -> RenderedClip:
     """Render every shot not already in the render cache, handing each to `encoder`; returns at once
     after the last shot's denoise, with its encode (and maybe earlier ones) still running.
     `between_shots()` runs before each shot after the first (a worker rendering other members' stills).
     `lead_picture`: a first shot starting from a picture has it lead the storyboard (a member's picture;
-    not a clip animated from its approved stills, whose first shot starts from its still).
+    not a clip animated from its approved stills, whose first shot starts from its still). `panel`: what
+    the storyboard calls each panel ("shot", or "take" for a clip of takes), in the readers' `words`.
 
     `lookup(recipe_hash)` returns a cached shot video (used without rendering when the file exists);
     `record(recipe_hash, path, gpu_seconds)` is called on the encoder thread after each fresh shot's
@@ -224,7 +228,7 @@ def render_shots(
         unconfirmed.append((index, recipe, verified))
     confirm()
     picture = recipes[0].init_image if lead_picture else None
-    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, picture, panels)
+    return RenderedClip(shots, list(captions), out_dir, title, subtitle, panel, picture, panels, words)
 
 
 def load_pipelines(recipe: ShotRender, pipelines: PipelineCache) -> None:
@@ -365,13 +369,15 @@ def render_clip(
     should_cancel: CancelCheck | None = None,
     title: str | None = None,
     subtitle: str | None = None,
-    panel: str = "Shot",
+    panel: str = "shot",
+    words: BoardWords = BoardWords(),
 ) -> ClipOutput:
     """`render_shots` then `finish`, with an encoder of its own: one clip, start to end, in one call."""
     with ShotEncoder() as encoder:
         rendered = render_shots(
             recipes, captions, pipelines=pipelines, encoder=encoder, out_dir=out_dir, lookup=lookup, record=record,
             on_progress=on_progress, should_cancel=should_cancel, title=title, subtitle=subtitle, panel=panel,
+            words=words,
         )  # fmt: skip
         return rendered.finish(on_progress)
 

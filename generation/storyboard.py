@@ -1,15 +1,22 @@
 """Storyboard PNG: one keyframe per shot in a grid, each captioned with its shot number and text."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from common.text import N_
 from generation.drawing import BACKGROUND, MUTED, TEXT, face_for, font, line_height, save_png, wrap
+
+log = logging.getLogger(__name__)
 
 PANEL_WIDTH = 320
 COLUMNS = 3
@@ -24,6 +31,36 @@ PANELS_KEY = "reelbot:panels"
 STORYBOARD_COMPRESS_LEVEL = 1
 
 
+@dataclass(frozen=True)
+class BoardWords:
+    """The words a storyboard draws around its pictures (headings, a take's caption), in its readers'
+    language. Generation knows no languages: a front-end translates these English templates (the defaults,
+    marked for its catalogs) and they travel with the clip to the worker (`of`). Fields: `{shot}`, `{take}`,
+    `{seed}`."""
+
+    shot: str = N_("Shot {shot}")
+    shot_take: str = N_("Shot {shot} · take {take}")
+    take: str = N_("Take {take}")
+    picture: str = N_("Picture")
+    starting_picture: str = N_("the starting picture")
+    seed: str = N_("seed {seed}")
+
+    @classmethod
+    def of(cls, words: Mapping[str, Any] | None) -> "BoardWords":
+        """The words a front-end stored (a mapping of these fields to its templates); a missing or malformed
+        one stays English."""
+        words = words if isinstance(words, Mapping) else {}
+        return cls(**{f.name: words[f.name] for f in dataclasses.fields(cls) if isinstance(words.get(f.name), str)})
+
+    def say(self, name: str, **values: Any) -> str:
+        """The template `name` filled with `values`; a translation that breaks its fields falls back to English."""
+        try:
+            return getattr(self, name).format(**values)
+        except (KeyError, IndexError, ValueError):
+            log.warning("storyboard words %r do not fit %s; drawn in English", getattr(self, name), sorted(values))
+            return getattr(BoardWords(), name).format(**values)
+
+
 def make_storyboard(
     keyframes: Sequence[np.ndarray | Image.Image],
     captions: Sequence[str],
@@ -36,13 +73,16 @@ def make_storyboard(
 ) -> Path:
     """Keyframes in a grid under `title` (two lines at most) and `subtitle` (the film's style; one line),
     each panel captioned with its heading ("Shot n" unless `headings` says otherwise: a starting picture,
-    takes) plus its caption (four lines at most), `columns` panels a row (default 3). Returns `out_path`.
+    takes, or the readers' language: BoardWords) plus its caption (four lines at most), `columns` panels a
+    row (default 3). Headings and captions in any script a font here draws (generation.drawing.face_for).
+    Returns `out_path`.
 
     Keyframes are pictures or uint8 (H, W, 3) arrays (`Frames.frame`); any other array raises TypeError.
     The board's PNG lists where each panel is (`board_panels` reads them back)."""
     if not keyframes or len(keyframes) != len(captions):
         raise ValueError("need one caption per keyframe, and at least one keyframe")
-    headings = list(headings) if headings is not None else [f"Shot {n + 1}" for n in range(len(keyframes))]
+    headings = list(headings) if headings is not None else [BoardWords().say("shot", shot=n + 1)
+                                                            for n in range(len(keyframes))]
     if len(headings) != len(keyframes):
         raise ValueError("need one heading per keyframe")
     thumbs = [panel_image(frame) for frame in keyframes]
@@ -77,7 +117,7 @@ def make_storyboard(
         board.paste(thumb, (x, thumb_y))
         boxes.append((x, thumb_y, x + thumb.width, thumb_y + thumb.height))
         text_y = y + thumb_height + 8
-        draw.text((x, text_y), headings[index], font=heading, fill=MUTED)
+        draw.text((x, text_y), headings[index], font=face_for(headings[index], heading), fill=MUTED)
         text_y += line_height(heading) + 4
         face = face_for(caption, caption_font)
         for line in wrap(caption, face, PANEL_WIDTH, CAPTION_LINES):

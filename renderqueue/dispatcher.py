@@ -52,7 +52,7 @@ from renderqueue.job_watch import JobWatch, ProgressWriter, fail_hung
 from renderqueue.outcomes import record_cancelled, record_failure
 from renderqueue.render_cache import RenderCacheAccess
 from renderqueue.claims import renderable_clip
-from renderqueue.rendering import captions, clip_dir
+from renderqueue.rendering import board_words, captions, clip_dir
 from renderqueue.stills_job import run_stills_job
 from renderqueue.worker_config import WorkerConfig
 from storage.db import open_db
@@ -197,9 +197,11 @@ class SlotRunner:
         with JobWatch(self.config, job, self.stop, lambda: self.loaded, on_stop=call.cancel, on_hung=hung) as watch:
             try:
                 load_seconds = self._render_missing(job, recipes, cache, out_dir, progress, call, watch)
+                # The same storyboard a local worker draws: headings, style line and words of the clip's own.
+                words = board_words(clip)
                 output = assemble.render_clip(
                     recipes,
-                    captions(clip, len(recipes)),
+                    captions(clip, recipes, words),
                     pipelines=_NoGpuHere(),  # type: ignore[arg-type]
                     out_dir=out_dir,
                     lookup=cache.lookup,
@@ -207,6 +209,9 @@ class SlotRunner:
                     on_progress=progress,
                     should_cancel=watch.should_cancel,
                     title=clip.shot_list.get("title"),
+                    subtitle=(clip.shot_list.get("bible") or {}).get("style"),
+                    panel="take" if clip.remix_kind == "takes" else "shot",
+                    words=words,
                 )
             except SlotLost as error:
                 self._slot_lost(db, job, error)

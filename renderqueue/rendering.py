@@ -13,6 +13,7 @@ import sqlite_utils
 
 from generation.fast_paths import pipeline_preset
 from generation.recipe import ShotRender
+from generation.storyboard import BoardWords
 from renderqueue.claims import loaded_model, renderable_clip
 from renderqueue.finishing import FinishingJob
 from renderqueue.job_watch import JobWatch
@@ -100,9 +101,10 @@ def start_job(
 
     def render() -> tuple[float | None, assemble.RenderedClip]:
         load_seconds = _preload(pipelines, recipes, cache)
+        words = board_words(clip)
         rendered = assemble.render_shots(
             recipes,
-            captions(clip, len(recipes)),
+            captions(clip, recipes, words),
             pipelines=pipelines,
             encoder=encoder,
             out_dir=clip_dir(config, clip),
@@ -112,7 +114,8 @@ def start_job(
             should_cancel=watch.should_cancel,
             title=clip.shot_list.get("title"),
             subtitle=(clip.shot_list.get("bible") or {}).get("style"),
-            panel="Take" if clip.remix_kind == "takes" else "Shot",
+            panel="take" if clip.remix_kind == "takes" else "shot",
+            words=words,
             panels=cache.dir,
             between_shots=lambda: stills_between_shots(db, pipelines, config, stop, lambda: loaded_model(pipelines)),
             lead_picture=get_storyboard(db, clip.id) is None,
@@ -132,7 +135,16 @@ def clip_dir(config: WorkerConfig, clip: Clip) -> Path:
     return config.media_dir / "clips" / str(clip.id)
 
 
-def captions(clip: Clip, count: int) -> list[str]:
-    """One caption per shot: the clip's own, then 'Shot N' for any shot without one."""
-    caption_list = list(clip.captions[:count])
-    return caption_list + [f"Shot {index + 1}" for index in range(len(caption_list), count)]
+def board_words(clip: Clip) -> BoardWords:
+    """The words the clip's storyboards draw, in the language its front-end stored with it (the clip's
+    origin: a Discord server's, the console's); English when it stored none."""
+    return BoardWords.of((clip.origin or {}).get("board_words"))
+
+
+def captions(clip: Clip, recipes: list[ShotRender], words: BoardWords) -> list[str]:
+    """One caption per shot: the clip's own (a clip of takes: each take's seed), then the shot's heading
+    for any shot without one."""
+    if clip.remix_kind == "takes":
+        return [words.say("seed", seed=recipe.seed) for recipe in recipes]
+    caption_list = list(clip.captions[: len(recipes)])
+    return caption_list + [words.say("shot", shot=index + 1) for index in range(len(caption_list), len(recipes))]

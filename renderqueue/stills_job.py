@@ -21,6 +21,7 @@ import sqlite_utils
 from common.text import Text
 from generation.errors import RenderCancelled, RenderError, RenderTimeout
 from generation.recipe import ShotRender
+from generation.storyboard import BoardWords
 from renderqueue.claims import renderable_clip
 from renderqueue.job_watch import JobWatch
 from renderqueue.jobs import claim_next
@@ -96,6 +97,8 @@ def _render(
     out_dir.mkdir(parents=True, exist_ok=True)
     storyboard = get_storyboard(db, clip.id)
     takes = storyboard.takes if storyboard is not None else 1
+    # In the language the clip's front-end stored with it (renderqueue.rendering.board_words).
+    words = BoardWords.of((clip.origin or {}).get("board_words"))
     done = 0
     while True:
         if watch.should_cancel():
@@ -105,9 +108,9 @@ def _render(
             stills = clip_stills(db, clip.id)
             board = stills_board(
                 [Path(s.path) if s.status == "ready" and s.path else None for s in stills],
-                [_caption(clip, s, takes) for s in stills], out_dir / "stills.png",
+                [_caption(clip, s, takes, words) for s in stills], out_dir / "stills.png",
                 title=clip.shot_list.get("title"), subtitle=(clip.shot_list.get("bible") or {}).get("style"),
-                headings=[_heading(s, takes) for s in stills], columns=takes if takes > 1 else None,
+                headings=[_heading(s, takes, words) for s in stills], columns=takes if takes > 1 else None,
             )  # fmt: skip
             if written(lambda: _complete(db, job, config, clip, board)):
                 log.info("job %s: %d stills rendered for clip #%s", job.id, done, clip.id)
@@ -161,15 +164,17 @@ def _complete(db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, c
         return True
 
 
-def _heading(still: Still, takes: int) -> str:
-    """A panel's heading: its shot, and its take in a grid of takes."""
-    return f"Shot {still.shot + 1}" if takes == 1 else f"Shot {still.shot + 1} · take {still.take + 1}"
+def _heading(still: Still, takes: int, words: BoardWords) -> str:
+    """A panel's heading: its shot, and its take in a grid of takes, in the readers' words."""
+    if takes == 1:
+        return words.say("shot", shot=still.shot + 1)
+    return words.say("shot_take", shot=still.shot + 1, take=still.take + 1)
 
 
-def _caption(clip: Clip, still: Still, takes: int) -> str:
+def _caption(clip: Clip, still: Still, takes: int, words: BoardWords) -> str:
     """A panel's caption: the shot's own, or the take's seed in a grid of takes (one row per shot)."""
     if takes > 1 or len(clip.captions) <= still.shot:
-        return f"seed {still.recipe.get('seed')}"
+        return words.say("seed", seed=still.recipe.get("seed"))
     return clip.captions[still.shot]
 
 

@@ -202,6 +202,12 @@ def entered_challenges(
     ]
 
 
+def voter_ids(db: sqlite_utils.Database, challenge_id: int) -> list[int]:
+    """Who voted in the challenge, by id."""
+    return [row[0] for row in db.execute("SELECT voter_id FROM votes WHERE challenge_id = ? ORDER BY voter_id",
+                                         (challenge_id,))]  # fmt: skip
+
+
 def tally(db: sqlite_utils.Database, challenge_id: int) -> list[tuple[int, int]]:
     """(clip_id, votes) for every entry, most votes first; ties go to the earlier entry."""
     rows = db.execute(

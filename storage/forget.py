@@ -8,9 +8,12 @@ only) and returns how many rows it changed. All of them run in one write transac
 forgotten everywhere or not at all, and running it again changes nothing (it is idempotent).
 
 What the core forgets: requests (deleted); clips (text, shot lists, recipes, files and author wiped,
-status deleted; remixes others made of them stay viewable, crediting "a deleted member"); jobs (live
-ones cancelled, all anonymized; renderqueue.jobs registers it); challenge entries and votes (deleted);
-relay turns (text wiped, author anonymized); and, when forgetting everywhere, the member's profile.
+status deleted; remixes others made of them stay viewable, crediting "a deleted member", and no longer
+quote the member's request); jobs (live ones cancelled, all anonymized; renderqueue.jobs registers it);
+challenge entries and votes (deleted); relay turns (text wiped, author anonymized: the policy is "kept,
+anonymised", so a rendered relay shot keeps its video for the film others built on, while its storyboard,
+words and author go); the member's place on the bot's messages (`storage.posts`), which `Forgotten.shown`
+hands to the front-end to edit or take down; and, when forgetting everywhere, the member's profile.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import sqlite_utils
 from common.errors import N_
 from common.files import remove_with_derived
 from common.registry import register_once
+from storage.posts import Post, posts_showing, unshow_member
 
 # Who a forgotten member's clips are credited to; id 0 is no Discord user (and no console name's id).
 DELETED_MEMBER_ID = 0
@@ -40,11 +44,11 @@ def forgets(name: str) -> Callable[[Forgetter], Forgetter]:
 
 @dataclass(frozen=True)
 class Forgotten:
-    """What forgetting changed: rows per feature, and the chat messages the member's clips were posted
-    as, (channel_id, message_id), for the front-end to take down."""
+    """What forgetting changed: rows per feature, and the bot's messages that showed the member (as they
+    were recorded before), for the front-end to edit from what the database says now, or take down."""
 
     changed: dict[str, int]
-    posted: list[tuple[int, int]] = field(default_factory=list)
+    shown: list[Post] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -55,15 +59,8 @@ class Forgotten:
 def forget_user(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> Forgotten:
     """Run every registered forgetter for `user_id` (everywhere when `guild_id` is None). Run it in one
     write transaction (`AsyncDatabase.write`)."""
-    posted = [
-        (row[0], row[1])
-        for row in db.execute(
-            f"SELECT channel_id, posted_message_id FROM clips WHERE author_id = ?{in_guild(guild_id)} "
-            "AND posted_message_id IS NOT NULL AND channel_id IS NOT NULL",
-            params(user_id, guild_id),
-        ).fetchall()
-    ]
-    return Forgotten({name: forget(db, user_id, guild_id) for name, forget in _FORGETTERS.items()}, posted)
+    shown = posts_showing(db, user_id, guild_id)
+    return Forgotten({name: forget(db, user_id, guild_id) for name, forget in _FORGETTERS.items()}, shown)
 
 
 def in_guild(guild_id: int | None, column: str = "guild_id") -> str:
@@ -85,22 +82,45 @@ def _requests(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> 
 @forgets("clips")
 def _clips(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
     rows = db.execute(
-        f"SELECT id, video_path, storyboard_path FROM clips WHERE author_id = ?{in_guild(guild_id)}",
+        "SELECT id, video_path, storyboard_path, request, status, "
+        "id IN (SELECT clip_id FROM relay_turns WHERE clip_id IS NOT NULL) "
+        f"FROM clips WHERE author_id = ?{in_guild(guild_id)}",
         params(user_id, guild_id),
     ).fetchall()
-    for clip_id, *paths in rows:
-        for path in paths:
+    for clip_id, video, storyboard, request, status, relay_shot in rows:
+        # A rendered relay shot is kept, anonymised: the film others built on keeps its frames.
+        kept = video if relay_shot and status == "ready" else None
+        for path in (storyboard, None if kept else video):
             if path:
                 # With the poster frame and preview the gallery made of it (generation.previews).
                 remove_with_derived(Path(path))
         # The row stays (as a deleted placeholder) so remixes of it keep their lineage and credit.
         db.execute(
             "UPDATE clips SET status = 'deleted', author_id = ?, author_name = ?, request = '', shot_list = '{}', "
-            "recipes = '[]', captions = '[]', remix_note = NULL, origin = NULL, video_path = NULL, "
+            "recipes = '[]', captions = '[]', remix_note = NULL, origin = NULL, video_path = ?, "
             "storyboard_path = NULL WHERE id = ?",
-            (DELETED_MEMBER_ID, DELETED_MEMBER_NAME, clip_id),
+            (DELETED_MEMBER_ID, DELETED_MEMBER_NAME, kept, clip_id),
         )
+        if request:
+            _unquote(db, clip_id, request)
     return len(rows)
+
+
+def _unquote(db: sqlite_utils.Database, clip_id: int, request: str) -> None:
+    """Remixes carry their original's request as theirs: where one still quotes the forgotten member's
+    words, they go (the remix's own shots, its work, stay)."""
+    db.execute(
+        "WITH RECURSIVE family(id) AS (SELECT id FROM clips WHERE parent_id = ? UNION "
+        "SELECT clips.id FROM clips JOIN family ON clips.parent_id = family.id) "
+        "UPDATE clips SET request = '' WHERE id IN (SELECT id FROM family) AND request = ?",
+        (clip_id, request),
+    )
+
+
+@forgets("posts")
+def _posts(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -> int:
+    # The messages themselves are the front-end's to edit or take down (`Forgotten.shown`).
+    return unshow_member(db, user_id, guild_id)
 
 
 @forgets("challenges")

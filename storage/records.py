@@ -32,17 +32,22 @@ def _json(value: str | None, default: Any) -> Any:
 
 @dataclass(frozen=True)
 class User:
-    """A member as storage knows them: transport id, last seen display name, remix opt-out, first seen (Unix s)."""
+    """A member as storage knows them: transport id, last seen display name, remix opt-out, first seen (Unix s),
+    the language they last spoke to the bot in (a catalog tag such as "zh-CN"; None when never heard), and
+    whether they are told when someone remixes their clip."""
 
     id: int
     name: str
     remix_opt_out: bool
     created_at: float
+    language: str | None = None
+    remix_notices: bool = True
 
     @classmethod
     def from_row(cls, row: dict) -> "User":
         """From a `users` row."""
-        return cls(row["id"], row["name"], bool(row["remix_opt_out"]), row["created_at"])
+        return cls(row["id"], row["name"], bool(row["remix_opt_out"]), row["created_at"], row["language"],
+                   bool(row["remix_notices"]))
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,13 @@ def record_request(
     origin: dict | None = None,
     transport: str = "console",
     status: RequestStatus = "received",
+    language: str | None = None,
     now: float | None = None,
 ) -> StoredRequest:
-    """Store a member's request as 'received' (or 'waiting' for owners' approvals) and the member as a user,
-    before any slow work, so it can be finished after a crash. `options` and `origin` are stored as JSON."""
-    upsert_user(db, user_id, user_name, now=now)
+    """Store a member's request as 'received' (or 'waiting' for owners' approvals) and the member as a user (with
+    the `language` they spoke in, when known), before any slow work, so it can be finished after a crash.
+    `options` and `origin` are stored as JSON."""
+    upsert_user(db, user_id, user_name, language=language, now=now)
     cursor = db.execute(
         "INSERT INTO requests (kind, guild_id, channel_id, user_id, user_name, text, options, origin, transport, "
         "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

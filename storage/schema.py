@@ -415,9 +415,43 @@ _STILLS = Migration(
     ),
 )
 
+# What the bot's messages show (storage/posts.py): every message it posts or keeps up (a status message, a
+# clip's post, results, a relay's film, an announcement, a remix notice) with the members it names, quotes or
+# shows, so forgetting a member finds each one to edit or take down. Clip posts made before are recorded
+# from clips.posted_message_id. Members also get the language the bot last heard them in and whether they
+# want a private notice when their clip is remixed.
+_POSTS = Migration(
+    "posts: the bot's messages and the members each shows; members' language and remix notices",
+    (
+        """CREATE TABLE posts (
+            message_id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            kind TEXT NOT NULL,
+            subject_id INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX posts_subject ON posts(kind, subject_id)",
+        """CREATE TABLE post_members (
+            message_id INTEGER NOT NULL REFERENCES posts(message_id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            PRIMARY KEY (message_id, user_id)
+        )""",
+        "CREATE INDEX post_members_user ON post_members(user_id)",
+        "INSERT OR IGNORE INTO posts (message_id, channel_id, guild_id, kind, subject_id, created_at) "
+        "SELECT posted_message_id, channel_id, guild_id, 'clip', id, created_at FROM clips "
+        "WHERE posted_message_id IS NOT NULL AND channel_id IS NOT NULL AND transport = 'discord'",
+        "INSERT OR IGNORE INTO post_members (message_id, user_id) SELECT posted_message_id, author_id FROM clips "
+        "WHERE posted_message_id IN (SELECT message_id FROM posts)",
+        "ALTER TABLE users ADD COLUMN language TEXT",
+        "ALTER TABLE users ADD COLUMN remix_notices INTEGER NOT NULL DEFAULT 1",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE, _COMMUNITY, _REQUESTS, _TRANSPORT, _RENDER_CHECKSUMS, _QUEUE_CLOCK, _VANISHED, _DELIVERIES, _CAST,
-    _STILLS,
+    _STILLS, _POSTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

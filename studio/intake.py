@@ -76,6 +76,7 @@ class RequestIntake(CastIntake):
             stored = request_store.record_request(
                 db, kind=kind, guild_id=member.guild_id, channel_id=member.channel_id, user_id=member.id,
                 user_name=member.name, text=text, options=options, origin=origin, transport=member.transport,
+                language=member.language,
                 status="waiting" if casting.asks else "received",
             )  # fmt: skip
             self.ask_for(db, stored.id, casting.asks)

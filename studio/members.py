@@ -30,6 +30,9 @@ class Member:
     role_ids: tuple[int, ...] = ()
     # The front-end the member reached us through ("discord", "console", ...): it delivers their clips.
     transport: str = "console"
+    # The language the member speaks to us in (a catalog tag, "zh-CN"), when their front-end knows it: kept
+    # with their profile for what is said to them later, unasked (a remix notice).
+    language: str | None = None
 
     def __post_init__(self) -> None:
         # A name is member text like any other (a Discord display name, a console `/as` name): cleaned

@@ -7,7 +7,8 @@ from storage.cast import Character, CharacterPicture
 from storage.cast_uses import CastCredit
 from storage.deliveries import DeliveryKey
 from storage.forget import Forgotten
+from storage.posts import Post
 from storage.records import Challenge, Clip, GuildSettings, QueueEstimate, RenderJob
 
 __all__ = ["CastCredit", "Challenge", "Character", "CharacterPicture", "Clip", "DeliveryKey", "Forgotten",
-           "GuildSettings", "QueueEstimate", "RenderJob"]
+           "GuildSettings", "Post", "QueueEstimate", "RenderJob"]

@@ -24,9 +24,10 @@ from studio.config import Config, expander_config, with_auto_model
 from studio.intake import RequestIntake
 from studio.job_views import JobDesk
 from studio.members import Member, visible_clip
+from studio.posts import PostBook
 
 
-class Studio(RequestIntake, JobDesk):
+class Studio(RequestIntake, JobDesk, PostBook):
     """The application core every front-end calls: requests, remixes, jobs, settings and forgetting, over one
     database (`adb`) and a planner (`expander`). Every refusal is a `common.errors.ReelbotError`."""
 

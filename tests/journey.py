@@ -1,9 +1,18 @@
 """One community's journey through Reelbot on the loopback Discord, and what a member sees of it.
 
-Three members and a moderator: create -> remix (by reply) -> takes -> pick -> finalize -> challenge ->
-relay -> forget. `run_journey` plays it against a running bot and returns a `Journey`: every message the
-channel ended with, every edit judged visible or not, and a transcript a person can read. The quick test
-(tests/test_journey.py) and the benchmark (benchmarks/journey.py) play this same journey.
+Three members and a moderator, on a server that shows every request's storyboard of stills first (the
+default): create (a still re-rolled and edited, then Animate) -> remix (by reply and by every button of a
+clip) -> takes (stills to pick) -> finalize -> challenge (every button of the announcement, 🏆 under a clip)
+-> relay (Add a shot, Film so far) -> forget. `run_journey` plays it against a running bot and returns a `Journey`: every message the
+channel ended with, every edit judged visible or not, every component offered and clicked with what it
+answered, the direct messages, and a transcript a person can read. The quick test (tests/test_journey.py)
+and the benchmark (benchmarks/journey.py) play this same journey.
+
+Every component on every post is usable: Details and Remix (its form opened) are clicked on every clip post;
+each other component (the storyboard's shot and take menus, Animate and Cancel; Re-roll, Restyle, Extend,
+Delete, Cancel on a rendering clip, Finalize, Enter challenge, Submit, Vote, Entries, Add a shot, Film so far,
+Forget) at least once on its kind of post, and `Journey.unclicked` names any component a post offered that
+nobody tried.
 """
 from __future__ import annotations
 
@@ -16,16 +25,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from discord_fake import FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from bot.incidents import GENERIC_APOLOGY
+from discord_fake import FakeDiscord, FakeGuild, FakeInteraction, FakeMember, FakeMessage
 from studio.service import Studio
 
 RENDER_S = 60.0
 QUICK = {"shots": 1, "duration": 1}
+# What a component must never answer: a refusal or an apology means it led nowhere.
+DEAD_ENDS = ("⚠️", "older version", str(GENERIC_APOLOGY))
 
 
 @dataclass
 class Journey:
-    """What the journey left: the requests made (clip ids), the channel, the edits, the transcript."""
+    """What the journey left: the requests made (clip ids), the channel, the edits, the components, the
+    direct messages, the transcript."""
 
     requests: list[int] = field(default_factory=list)
     transcript: list[str] = field(default_factory=list)
@@ -34,6 +47,14 @@ class Journey:
     lasting: dict[int, list[FakeMessage]] = field(default_factory=dict)
     failures_said: dict[int, int] = field(default_factory=dict)
     images: list[tuple[str, Image.Image]] = field(default_factory=list)
+    # (kind of post, component label) offered by any public bot message, and those a member clicked.
+    offered: set[tuple[str, str]] = field(default_factory=set)
+    clicked: set[tuple[str, str]] = field(default_factory=set)
+    # (who, kind of post, label, what it answered) for every click that led nowhere.
+    dead_ends: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # What stayed in the channel after the forget, and every member's direct messages from the bot.
+    after_forget: list[FakeMessage] = field(default_factory=list)
+    direct: dict[str, list[FakeMessage]] = field(default_factory=dict)
 
     @property
     def noop_edits(self) -> int:
@@ -42,6 +63,10 @@ class Journey:
     @property
     def lasting_messages_per_request(self) -> float:
         return sum(len(messages) for messages in self.lasting.values()) / max(1, len(self.requests))
+
+    @property
+    def unclicked(self) -> set[tuple[str, str]]:
+        return self.offered - self.clicked
 
 
 def visible(message: FakeMessage) -> tuple:
@@ -69,6 +94,31 @@ def watch_edits(fake: FakeDiscord, journey: Journey) -> None:
     state.edit_message = edit_message  # type: ignore[method-assign]
 
 
+def labels(message: FakeMessage) -> list[tuple[str, str]]:
+    """(custom id, label as shown) of every component of the message."""
+    return [(c["custom_id"], c.get("label") or c.get("placeholder") or "") for c in message.walk_components()
+            if "custom_id" in c]  # fmt: skip
+
+
+def post_kind(message: FakeMessage) -> str:
+    """What kind of post a bot message is, for the component coverage."""
+    ids = " ".join(message.custom_ids())
+    names = " ".join(a.filename for a in message.attachments)
+    if "-take-" in names:
+        return "takes post"
+    if re.search(r"clip-\d+\.mp4", names):
+        return "clip post"
+    if "reelbot:storyboard:" in ids or "reelbot:stills:" in ids:
+        return "storyboard"
+    if "reelbot:job:cancel" in ids:
+        return "status message"
+    if "reelbot:relay:" in ids:
+        return "relay announcement"
+    if "reelbot:challenge:" in ids:
+        return "challenge announcement"
+    return "message"
+
+
 def describe(message: FakeMessage) -> str:
     """A message as a member reads it, in a few lines."""
     lines = [message.content] if message.content else []
@@ -78,26 +128,35 @@ def describe(message: FakeMessage) -> str:
             lines.append("  " + embed["description"].replace("\n", "\n  "))
         for item in embed.get("fields") or []:
             lines.append(f"  {item['name']}: {item['value']}".replace("\n", "\n    "))
-    labels = [c.get("label") or c.get("placeholder") or "" for row in message.components for c in row.get("components", [])]
-    if labels:
-        lines.append("[buttons] " + " · ".join(labels))
+        if (embed.get("footer") or {}).get("text"):
+            lines.append(f"  ({embed['footer']['text']})")
+    shown = [label for _id, label in labels(message)]
+    if shown:
+        lines.append("[buttons] " + " · ".join(shown))
     if message.attachments:
         lines.append("[files] " + ", ".join(a.filename for a in message.attachments))
     return "\n".join(lines)
 
 
+def clip_number(message: FakeMessage) -> int:
+    """The clip a status message or post is about (its card's footer, or its first line)."""
+    texts = [(embed.get("footer") or {}).get("text", "") for embed in message.embeds] + [message.content]
+    return int(next(m for text in texts if (m := re.search(r"[Cc]lip #(\d+)", text)))[1])
+
+
 class Player:
     """Drives the journey and writes what each member did and saw into the transcript."""
 
-    def __init__(self, fake: FakeDiscord, guild: FakeGuild, studio: Studio, journey: Journey) -> None:
-        self.fake, self.guild, self.studio, self.journey = fake, guild, studio, journey
+    def __init__(self, fake: FakeDiscord, guild: FakeGuild, studio: Studio, journey: Journey,
+                 members: dict[str, FakeMember]) -> None:  # fmt: skip
+        self.fake, self.guild, self.studio, self.journey, self.members = fake, guild, studio, journey, members
         self.channel = guild.channel("general")
 
     def note(self, text: str) -> None:
         self.journey.transcript.append(text)
 
     def saw(self, who: str, message: FakeMessage) -> None:
-        where = "privately" if message.ephemeral else "in #general"
+        where = "privately" if message.ephemeral else "in #general" if message.guild_id else "in a direct message"
         self.note(f"{who} sees {where}:\n" + "\n".join("    " + line for line in describe(message).splitlines()))
 
     async def slash(self, member: FakeMember, command: str, options: dict | None = None) -> FakeMessage:
@@ -106,13 +165,44 @@ class Player:
         self.saw(member.name, reply)
         return reply
 
-    async def click(self, message: FakeMessage, custom_id: str, member: FakeMember) -> FakeMessage:
-        label = next((c.get("label") for row in message.components for c in row.get("components", [])
-                      if c.get("custom_id") == custom_id), custom_id)  # fmt: skip
-        self.note(f"\n> {member.name} presses [{label}]")
-        interaction = await self.fake.click(message, custom_id, member)
-        reply = await interaction.wait_message(timeout=30)
-        self.saw(member.name, reply)
+    async def use(self, message: FakeMessage, label: str, member: FakeMember, *, form: dict | None = None,
+                  pick: str | None = None) -> FakeMessage | None:  # fmt: skip
+        """`member` uses the component shown as `label` on `message`: fills its `form` (a modal; without one
+        the form is only opened, and then closed), or picks `pick` in the menu its reply shows. Returns what
+        the member saw last; a reply that leads nowhere is recorded in `Journey.dead_ends`."""
+        custom_id = next(cid for cid, shown in labels(message) if shown == label)
+        kind = post_kind(message)
+        self.journey.clicked.add((kind, label))
+        menu = message.component(custom_id)["type"] != 2  # a select menu: picking is the click
+        self.note(f"\n> {member.name} {'picks ' + repr(pick) + ' in' if menu else 'presses'} [{label}] on the {kind}")
+        interaction = await self.fake.click(message, custom_id, member, values=[pick] if menu else None)
+        if menu:
+            pick = None
+        reply = await self._answer(interaction, member, kind, label, source=message)
+        if isinstance(reply, dict):  # a form
+            self.note(f"{member.name} sees the form “{reply['title']}”")
+            if form is None:
+                return None
+            self.note(f"> {member.name} fills it in: {form}")
+            reply = await self._answer(await self.fake.submit_modal(interaction, form), member, kind, label)
+        if pick is not None and isinstance(reply, FakeMessage):
+            menu = next(cid for cid, _shown in labels(reply))
+            self.note(f"> {member.name} picks {pick}")
+            reply = await self._answer(await self.fake.click(reply, menu, member, values=[pick]), member, kind, label)
+        return reply if isinstance(reply, FakeMessage) else None
+
+    async def _answer(self, interaction: FakeInteraction, member: FakeMember, kind: str, label: str, *,
+                      source: FakeMessage | None = None) -> FakeMessage | dict:  # fmt: skip
+        await self.fake.wait_until(lambda: interaction.modal or interaction.messages(), timeout=30,
+                                   what=f"an answer to {label}")
+        if interaction.modal:
+            return interaction.modal
+        reply = interaction.messages()[0]
+        if reply is not source or reply.edits:  # an acknowledged click shows nothing new until its edit
+            self.saw(member.name, reply)
+        text = reply.content + " ".join(str(embed.get("description") or "") for embed in reply.embeds)
+        if any(dead in text for dead in DEAD_ENDS):
+            self.journey.dead_ends.append((member.name, kind, label, text[:200]))
         return reply
 
     async def posted(self, predicate, what: str) -> FakeMessage:  # noqa: ANN001
@@ -126,7 +216,9 @@ class Player:
                                                a.filename.startswith(f"clip-{clip_id}-take-") for a in m.attachments),
                                  f"clip #{clip_id}")  # fmt: skip
 
-    async def requested(self, clip_id: int) -> FakeMessage:
+    async def requested(self, status: FakeMessage | int) -> FakeMessage:
+        """The post of the request `status` (its status message, or its clip number) made."""
+        clip_id = status if isinstance(status, int) else clip_number(status)
         self.journey.requests.append(clip_id)
         post = await self.clip_post(clip_id)
         # Members act on a post once the bot knows it as the clip's (a reply a moment earlier is conversation).
@@ -136,58 +228,121 @@ class Player:
             await asyncio.sleep(0.05)
         return post
 
+    async def storyboard(self, status: FakeMessage) -> FakeMessage:
+        """Until the request's status message has become its storyboard, every still rendered."""
+        await self.fake.wait_until(lambda: ("storyboard", "Animate") in {(post_kind(status), label)
+                                                                        for _id, label in labels(status)},
+                                   timeout=RENDER_S, what=f"the storyboard of message {status.id}")  # fmt: skip
+        clip_id = clip_number(status)
+        for _ in range(400):  # a still re-rolled or edited a moment ago is drawn in once it is rendered
+            if not any(view.clip.id == clip_id for view in await self.studio.active_jobs()):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        self.saw("everyone", status)
+        return status
+
+    async def animated(self, status: FakeMessage, member: FakeMember) -> FakeMessage:
+        """The request's post: once its storyboard is there, the requester approves it (Animate). A request
+        without stills first (a finalize refines its draft) is posted straight away."""
+        clip_id = clip_number(status)
+
+        def storyboard_or_post() -> bool:
+            return any(label == "Animate" for _id, label in labels(status)) or any(
+                any(a.filename == f"clip-{clip_id}.mp4" for a in m.attachments) for m in self.fake.messages)
+
+        await self.fake.wait_until(storyboard_or_post, timeout=RENDER_S, what=f"clip #{clip_id}'s storyboard or post")
+        if any(label == "Animate" for _id, label in labels(status)):
+            await self.use(await self.storyboard(status), "Animate", member)
+        return await self.requested(clip_id)
+
+    async def details_and_remix_form(self, post: FakeMessage, member: FakeMember) -> None:
+        """The two buttons every clip post answers without rendering anything: Details, and Remix's form."""
+        await self.use(post, "Details", member)
+        await self.use(post, "Remix", member)
+
 
 async def run_journey(fake: FakeDiscord, guild: FakeGuild, studio: Studio, members: dict[str, FakeMember],
                       journey: Journey) -> Journey:  # fmt: skip
     """Play the journey against a running bot (the caller starts it, with a render worker)."""
     alice, bob, carol, mod = members["alice"], members["bob"], members["carol"], members["mod"]
-    play = Player(fake, guild, studio, journey)
+    play = Player(fake, guild, studio, journey, members)
     watch_edits(fake, journey)
 
-    # create
-    await play.slash(alice, "video", {"prompt": "a lighthouse keeper's cat watches the storm", **QUICK})
-    first = await play.requested(1)
-    # remix, by replying to the post
+    # The server makes storyboards first (the default): every request's message shows its stills first.
+    await play.slash(mod, "settings set", {"key": "stills_first", "value": "ask"})
+    # create: stills, a shot re-rolled and edited in words, then Animate; remix by replying to the post
+    status = await play.slash(alice, "video", {"prompt": "a lighthouse keeper's cat watches the storm", **QUICK})
+    await play.use(await play.storyboard(status), "Change a shot…", alice, pick="reroll:1")
+    await play.use(await play.storyboard(status), "Change a shot…", alice, pick="edit:1", form={"note": "at dusk"})
+    first = await play.animated(status, alice)
     play.note("\n> bob replies to clip #1: make it noir")
     await fake.say(bob, play.channel, "make it noir", reply_to=first, mention_author=False)
-    remix = await play.requested(2)
-    # takes, pick, finalize
-    await play.slash(carol, "video", {"prompt": "a paper boat on a rainy street", **QUICK, "takes": 2, "draft": True})
-    takes = await play.requested(3)
-    await play.click(takes, "reelbot:take:one:3", carol)
-    picked = await play.requested(4)
-    finalize = next((c for c in picked.custom_ids() if ":finalize:" in c), None)
-    if finalize is not None:
-        await play.click(picked, finalize, carol)
-        await play.requested(5)
-    # a challenge: entries, votes, results
+    # The bot's reply to the reply is the remix's status message: its card names clip #2.
+    reply = await fake.wait_for_message(channel=play.channel, predicate=lambda m: about_request(m, 2) or any(
+        (embed.get("footer") or {}).get("text", "").startswith("Clip #2 ") for embed in m.embeds), timeout=RENDER_S)
+    noir = await play.animated(reply, bob)
+    # every button of a clip post
+    await play.details_and_remix_form(first, carol)
+    sunset = await play.animated(await play.use(noir, "Remix", carol, form={"change": "make it sunset", "shot": ""}),
+                                 carol)  # fmt: skip
+    await play.slash(alice, "remixes", {"notify": False})  # no more notes for alice
+    rerolled = await play.storyboard(await play.use(first, "Re-roll", bob))
+    journey.requests.append(clip_number(rerolled))
+    await play.use(rerolled, "Cancel", bob)  # bob changes his mind at the storyboard
+    restyled = await play.storyboard(await play.use(first, "Restyle", alice))
+    extended = await play.storyboard(await play.use(first, "Extend", alice))
+    restyle_id, extend_id = clip_number(restyled), clip_number(extended)
+    await play.use(restyled, "Animate", alice)
+    await play.use(extended, "Animate", alice)
+    await play.use(extended, "Cancel", alice)  # its video queued behind the restyle's: cancelled before it renders
+    journey.requests.append(extend_id)
+    restyle = await play.requested(restyle_id)
+    await play.use(restyle, "Delete", alice)
+    for post in (noir, sunset):
+        await play.details_and_remix_form(post, alice)
+    # a challenge: entries by Submit and by 🏆 under a clip posted while it runs, a vote, the entries
     await play.slash(mod, "challenge start", {"theme": "storms", "duration": "1h"})
-    announcement = await play.posted(lambda m: "New challenge" in m.content, "the announcement")
-    await play.slash(alice, "challenge submit", {"clip": "#1"})
+    contest = await play.posted(lambda m: "New challenge" in m.content, "the announcement")
+    await play.use(contest, "Submit", alice, pick="1")
+    await play.use(contest, "Entries", bob)
+    # takes are stills to pick from; the picked clip is a draft, then its final
+    takes = await play.storyboard(await play.slash(carol, "video", {
+        "prompt": "a paper boat on a rainy street", **QUICK, "takes": 2, "draft": True}))
+    await play.use(takes, "Pick takes…", carol, pick="all:2")
+    picked = await play.animated(takes, carol)
+    final = await play.animated(await play.use(picked, "Finalize", carol), carol)
+    for post in (picked, final):
+        await play.details_and_remix_form(post, bob)
+    await play.use(noir, "Details", bob)
+    await play.use(final, "Enter challenge", carol)
     await play.slash(bob, "challenge submit", {"clip": "#2"})
-    await play.slash(carol, "challenge vote", {"challenge": 1, "clip": "#2"})
+    await play.use(contest, "Vote", carol, pick="2")
     await play.slash(mod, "challenge close", {"id": 1})
     await play.posted(lambda m: "is over" in m.content, "the results")
-    del announcement
     # a relay of two shots
     await play.slash(mod, "challenge start", {"theme": "a fox in the snow", "duration": "1h", "kind": "relay",
                                               "shot_seconds": 1, "max_turns": 2})  # fmt: skip
-    await play.posted(lambda m: "New relay" in m.content, "the relay's announcement")
-    for member, text in ((alice, "the fox digs for mice"), (bob, "an owl watches from a pine")):
-        await play.slash(member, "relay add", {"text": text})
-        await play.requested(max(journey.requests) + 1)
+    relay = await play.posted(lambda m: "New relay" in m.content, "the relay's announcement")
+    fox = await play.animated(await play.use(relay, "Add a shot", alice, form={"text": "the fox digs for mice"}), alice)
+    await play.use(relay, "Film so far", carol)
+    owl = await play.animated(await play.slash(bob, "relay add", {"text": "an owl watches from a pine"}), bob)
     await play.posted(lambda m: "final cut" in m.content, "the final cut")
+    for post in (fox, owl):
+        await play.details_and_remix_form(post, carol)
     await settle(fake, studio)
     record_channel(play)  # every request is done: what stays for each, before anyone leaves
     # forget
     await play.slash(bob, "profile")
     ask = await play.slash(bob, "forget me")
-    play.note("\n> bob presses [Forget]")
-    await fake.click(ask, ask.custom_ids()[0], bob)
+    await play.use(ask, "Forget", bob)
     await fake.wait_until(lambda: ask.content.startswith("Done"), what="bob to be forgotten")
     play.saw("bob", ask)
     await settle(fake, studio)
-    show_channel(play, "What stayed in #general after bob left")
+    journey.after_forget = show_channel(play, "What stayed in #general after bob left")
+    journey.images += images_of(journey.after_forget)
+    journey.direct = {name: direct_messages(fake, member) for name, member in members.items()}
+    play.note(f"\nDirect messages from the bot left: {sum(map(len, journey.direct.values()))}")
     return journey
 
 
@@ -200,29 +355,45 @@ async def settle(fake: FakeDiscord, studio: Studio) -> None:
     await asyncio.sleep(0.5)  # the last retired status messages
 
 
+def direct_messages(fake: FakeDiscord, member: FakeMember) -> list[FakeMessage]:
+    """The bot's direct messages to `member` still there."""
+    channels = {c.id for c in fake.state.channels.values() if c.type == 1 and c.recipient is not None
+                and c.recipient.id == member.user.id}  # fmt: skip
+    return [m for m in fake.messages if m.channel_id in channels and not m.deleted and m.author.id == fake.bot_user.id]
+
+
 def record_channel(play: Player) -> None:
-    """What stayed in the channel: lasting bot messages per request, failures said, the images posted."""
+    """What stayed in the channel: lasting bot messages per request, failures said, the images posted, and
+    every component any public bot message offered."""
     journey = play.journey
     bot_id = play.fake.bot_user.id
-    lasting = [m for m in play.fake.channel_messages(play.channel) if m.author.id == bot_id]
+    lasting = show_channel(play, "What stayed in #general once every request was done")
     for clip_id in journey.requests:
         journey.lasting[clip_id] = [m for m in lasting if about_request(m, clip_id)]
         said = re.compile(rf"clip #{clip_id} couldn't be made", re.I)
         journey.failures_said[clip_id] = sum(1 for m in play.fake.messages
                                              if m.author.id == bot_id and said.search(m.content))  # fmt: skip
-    for message in lasting:
-        for attachment in message.attachments:
-            if attachment.filename.endswith(".png"):
-                journey.images.append((attachment.filename, Image.open(io.BytesIO(attachment.data)).convert("RGB")))
-    show_channel(play, "What stayed in #general once every request was done")
+    journey.images += images_of(lasting)
+    for name, member in play.members.items():
+        for message in direct_messages(play.fake, member):
+            play.saw(name, message)
+    for message in play.fake.messages:
+        if message.author.id == bot_id and not message.ephemeral and message.channel_id == play.channel.id:
+            journey.offered |= {(post_kind(message), label) for _id, label in labels(message)}
 
 
-def show_channel(play: Player, heading: str) -> None:
+def images_of(messages: list[FakeMessage]) -> list[tuple[str, Image.Image]]:
+    return [(a.filename, Image.open(io.BytesIO(a.data)).convert("RGB"))
+            for message in messages for a in message.attachments if a.filename.endswith(".png")]  # fmt: skip
+
+
+def show_channel(play: Player, heading: str) -> list[FakeMessage]:
     bot_id = play.fake.bot_user.id
     play.note(f"\n## {heading}\n")
-    for message in play.fake.channel_messages(play.channel):
-        if message.author.id == bot_id:
-            play.note(describe(message) + "\n---")
+    shown = [m for m in play.fake.channel_messages(play.channel) if m.author.id == bot_id]
+    for message in shown:
+        play.note(describe(message) + "\n---")
+    return shown
 
 
 def about_request(message: FakeMessage, clip_id: int) -> bool:
@@ -232,7 +403,7 @@ def about_request(message: FakeMessage, clip_id: int) -> bool:
         return True
     if any(re.match(rf"Clip #{clip_id}\b", (embed.get("footer") or {}).get("text", "")) for embed in message.embeds):
         return True
-    return bool(re.match(r"(🚫|❌|⏳|✅|▰|▱|⚠️|🎬)", message.content)) and bool(
+    return bool(re.match(r"(🚫|❌|⏳|✅|▰|▱|⚠️|🎬|🗑️|<@\d+> the stills)", message.content)) and bool(
         re.search(rf"clip #{clip_id}\b", message.content, re.I))
 
 

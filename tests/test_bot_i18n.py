@@ -39,7 +39,7 @@ async def test_a_chinese_member_gets_the_shot_list_progress_errors_and_buttons_i
 
         # A button on an English post answers the Chinese member in Chinese.
         details = await (await fake.click(posted, "reelbot:clip:details:1", mei)).wait_message()
-        assert details.ephemeral and "短片 #1：配方" in embed_text(details)
+        assert details.ephemeral and "短片 #1：详情" in embed_text(details)
         nope = await (await fake.click(posted, "reelbot:clip:delete:1", world.bob)).wait_message()
         assert nope.content == "Only the clip's author or a server admin can delete it."
         helped = await (await fake.slash(mei, "help")).wait_message()

@@ -44,7 +44,12 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
 
         details = await fake.click(posted, "reelbot:clip:details:1", world.bob)
         recipe = await details.wait_message()
-        assert recipe.flags & MessageFlag.EPHEMERAL and "seed 7" in embed_text(recipe)
+        # Details is short: per shot its seed, steps, the frames it really has at their rate, and its prompt.
+        shot = clip.recipes[0]
+        short = embed_text(recipe)
+        assert recipe.flags & MessageFlag.EPHEMERAL and (
+            f"**Shot 1** · seed 7 · {shot['steps']} steps · {info.frame_count} frames at {info.fps:g} fps" in short)
+        assert f"> {shot['prompt']}" in short and "negative" not in short and len(short) < 900, short
 
         reroll = await fake.click(posted, "reelbot:clip:reroll:1", world.bob)
         remix_status = await reroll.wait_message(lambda m: bool(m.embeds))

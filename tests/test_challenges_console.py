@@ -49,7 +49,7 @@ async def test_a_challenge_from_start_to_results_at_the_console(studio):
     results = await say("alice", "/challenge close 1")
     assert f'1. clip #{bob_clip.id} "Bob\'s boat" by bob: 1 vote' in results
     assert f'1. clip #{carol_clip.id} "Carol\'s cove" by carol: 1 vote' in results
-    assert re.search(r"leaderboard: .*challenges/1/leaderboard\.png", results)
+    assert re.search(r"leaderboard: .*challenges/1/leaderboard-[0-9a-f]{12}\.png", results)
 
     late = await ready_clip(studio, dave)
     assert await say("dave", f"/challenge submit {late.id} 1") == (

@@ -393,6 +393,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "queue": [("/queue", "#")],
     "cancel": [("/cancel 6", "ancel")],
     "optout": [("/optout on", "remix")],
+    "notify": [("/notify off", "you won't be told"), ("/notify on", "you'll be told")],
     "as": [("/as bob", "bob")],
     "profile": [("/profile", "bob")],
     "challenge": [("/challenge start 2h boats at sea", "boats at sea"), ("/challenge list", "boats at sea"),

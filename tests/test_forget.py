@@ -8,13 +8,14 @@ import pytest
 from bot.console import ConsoleSession, console_member
 from common.errors import NotAllowed, NotFound
 from renderqueue import jobs as job_store
+from storage import challenges as challenge_store
 from storage.forget import DELETED_MEMBER_NAME
 from storage.users import get_user, set_remix_opt_out
 from studio.challenges import ChallengeService
 from studio.lineage import lineage, lineage_text
 from studio.remix import credit
 from studio.requests import VideoOptions
-from challenge_fixtures import ALICE, BOB, CAROL, T0, ready_clip, studio  # noqa: F401
+from challenge_fixtures import ALICE, BOB, CAROL, DAVE, T0, ready_clip, studio  # noqa: F401
 
 MARKER = "zebra-marker-4711"
 
@@ -87,3 +88,61 @@ async def test_console_forget(studio):
         await studio.clip(clip.id)
     assert MARKER not in dump(studio)
 
+
+
+async def test_forget_hands_back_every_message_that_showed_the_member_and_takes_them_off(studio):
+    from storage.posts import Post
+
+    original = await ready_clip(studio, CAROL, title="Carol's cat")
+    remix = await ready_clip(studio, BOB, parent=original, title="Bob's cat")
+    await studio.record_post(Post(501, 20, 10, "clip", original.id, {}, frozenset({CAROL.id})))
+    await studio.record_post(Post(502, 20, 10, "clip", remix.id, {"image": "storyboard-2.png"},
+                                  frozenset({BOB.id, CAROL.id})))
+    await studio.record_post(Post(503, 20, 10, "clip", remix.id, {}, frozenset({BOB.id})))
+    # A direct message about a remix in server 10 (its channel the DM's), and a post in another server.
+    await studio.record_post(Post(504, 30, 10, "notice", remix.id, {}, frozenset({CAROL.id, BOB.id})))
+    await studio.record_post(Post(505, 20, 99, "results", 1, {}, frozenset({CAROL.id})))
+
+    forgotten = await studio.forget(ALICE, CAROL.id)  # a moderator of server 10: that server only
+    assert [(post.message_id, post.kind, post.detail) for post in forgotten.shown] == [
+        (501, "clip", {}), (502, "clip", {"image": "storyboard-2.png"}), (504, "notice", {})]
+    assert forgotten.changed["posts"] == 3
+    assert (await studio.post(502)).members == frozenset({BOB.id}) and (await studio.post(505)).members == {CAROL.id}
+    everywhere = await studio.forget(CAROL)
+    assert [post.message_id for post in everywhere.shown] == [505]
+    assert (await studio.forget(CAROL)).shown == []
+    await studio.drop_post(503)
+    assert await studio.post(503) is None and [p.message_id for p in await studio.posts_about("clip", remix.id)] == [502]
+
+
+async def test_a_forgotten_members_words_leave_the_remixes_that_quoted_them(studio):
+    original = await ready_clip(studio, CAROL, title="Cat", request=f"{MARKER} a cat at sea")
+    remix = await ready_clip(studio, BOB, parent=original, title="Cat, noir", request=f"{MARKER} a cat at sea")
+    again = await ready_clip(studio, DAVE, parent=remix, title="Cat, noir, night", request=f"{MARKER} a cat at sea")
+    own = await ready_clip(studio, BOB, parent=original, title="Bob's own words", request="a dog at sea")
+    await studio.forget(CAROL)
+    assert [(await studio.clip(c.id)).request for c in (remix, again, own)] == ["", "", "a dog at sea"]
+    assert MARKER not in dump(studio)
+
+
+async def test_a_forgotten_members_relay_shot_stays_in_the_film_anonymised(studio):
+    service = ChallengeService(studio)
+    relay = (await service.start(ALICE, "A fox in the snow", "2h", kind="relay", now=T0)).challenge
+
+    shots = []
+    for author, text in ((BOB, "the fox digs"), (CAROL, f"{MARKER} an owl watches")):
+        clip = await ready_clip(studio, author, title=text, storyboard=True)
+        await studio.adb.write(challenge_store.add_relay_turn, relay.id, user_id=author.id, text=text, clip_id=clip.id)
+        shots.append(clip)
+    before = await service.relay_film(BOB, relay.id)
+    await studio.forget(CAROL)
+    after = await service.relay_film(BOB, relay.id)
+    # The same cut, the same file: Carol's frames stay, her words, name and storyboard go.
+    assert after.path == before.path and [shot.turn.position for shot in after.shots] == [1, 2]
+    assert [name.english() for name in after.contributors] == ["bob", DELETED_MEMBER_NAME]
+    kept = after.shots[1]
+    assert kept.kept and kept.turn.text == "" and kept.clip.storyboard_path is None
+    assert (studio.config.media_dir / "challenges").exists() and after.path.is_file()
+    assert MARKER not in dump(studio)
+    with pytest.raises(NotFound):
+        await studio.clip(shots[1].id)  # no page, no remix, no profile count: only the film keeps it

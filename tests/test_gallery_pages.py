@@ -84,6 +84,14 @@ async def test_a_relay_page_plays_the_film_and_names_its_contributors(studio, cl
     clip_page = await page(client, links.clip(GUILD, 1))
     assert "Shot 1 of the relay film" in clip_page and "A fox in the snow" in clip_page
 
+    # Bob is forgotten: the film keeps his shot, anonymised (README's policy), and plays as before.
+    await studio.forget(BOB)
+    html = await page(client, url)
+    assert "With alice, a deleted member" in html and "Shot 2" in html and "in the film" in html
+    assert "an owl watches" not in html and "bob" not in html and "member 2" not in html and "missing" not in html
+    again = await client.get(links.signed(GUILD, film_path(GUILD, relay.id)), headers={"Range": "bytes=0-99"})
+    assert again.status == 206 and (await service.film_so_far(relay)).path == film.path
+
 
 async def test_member_pages_show_clips_and_remixes_received_and_only_here(studio, client, links):
     original = await make_clip(studio, ALICE, title="Cat plumber")

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.i18n import _, use
 from bot.i18n.discord import server_language, server_speaking
 from bot import challenge_embeds as texts
-from bot import challenge_views
+from bot import challenge_views, shown
 from bot.challenge_posting import ChallengePoster
 from bot.uploads import fit_video
 from bot.challenge_views import CHALLENGE_ITEMS, COG_NAME, challenge_buttons
@@ -117,6 +117,7 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
             message = await channel.send(**texts.announcement(view, gallery=gallery),
                                          view=announcement_buttons(view.challenge))
         await self.service.set_announcement(view.challenge.id, message.id)
+        await self.bot.studio.record_post(shown.announcement_post(message, view.challenge))
         link = message_link(view.challenge.guild_id, view.challenge.channel_id, message.id)
         await interaction.followup.send(_("✅ {challenge} has started: {link}", challenge=texts.name_of(view.challenge),
                                           link=link), ephemeral=True)
@@ -221,12 +222,12 @@ class ChallengeCog(commands.Cog, name=COG_NAME):
     async def profile(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         asker, _settings = await interaction_member(self.bot.studio, interaction)
         who = asker if member is None else Member(member.id, member.display_name, asker.guild_id, asker.channel_id, transport=asker.transport)
-        shown = member or interaction.user
+        user = member or interaction.user
         links = await self.bot.delivery.gallery_links(asker.guild_id)
         gallery = None if links is None or asker.guild_id is None else links.member(asker.guild_id, who.id)
         # Only the asker sees it: a profile is looked up, not announced.
         await interaction.response.send_message(
-            embed=texts.profile_embed(await profiles.profile(self.bot.studio, who), shown.display_avatar.url,
+            embed=texts.profile_embed(await profiles.profile(self.bot.studio, who), user.display_avatar.url,
                                       gallery=gallery),
             allowed_mentions=discord.AllowedMentions.none(), ephemeral=True,
         )

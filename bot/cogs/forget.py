@@ -1,7 +1,7 @@
 """/forget me and /forget member: a member's data leaves Reelbot (Red-DiscordBot's `red_delete_data_for_user`).
 
-The core deletes or anonymizes the records (`Studio.forget`); this cog also takes down the chat messages
-the member's clips were posted as, so nothing of theirs stays on show.
+The core deletes or anonymizes the records (`Studio.forget`); this cog then edits or takes down every message
+of the bot that showed the member (bot.takedown), so nothing of theirs stays on show.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.i18n import _, ngettext
 from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
 from bot.replies import report_error
+from bot.takedown import take_down
 from studio.records import Forgotten
 
 if TYPE_CHECKING:
@@ -57,8 +58,9 @@ class ForgetCog(commands.Cog):
 
         await interaction.response.send_message(
             _("This deletes your requests, clips, votes, entries, characters and their pictures, and profile from "
-              "Reelbot, in every server, and takes your clip posts down. "
-              "Remixes others made of your clips stay up, crediting a deleted member. It can't be undone."),
+              "Reelbot, in every server, and takes your posts down. Remixes others made of your clips stay up, "
+              "crediting a deleted member; your shots in relay films stay in those films, without your name or "
+              "words. It can't be undone."),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
@@ -76,16 +78,14 @@ class ForgetCog(commands.Cog):
 
         await interaction.response.send_message(
             _("This deletes {name}'s requests, clips, votes, entries, characters and their pictures, and profile in "
-              "this server, and takes their clip posts down. Remixes others made of their clips stay up, crediting "
-              "a deleted member. It can't be undone.", name=name),
+              "this server, and takes their posts down. Remixes others made of their clips stay up, crediting a "
+              "deleted member; their shots in relay films stay in those films, without their name or words. It "
+              "can't be undone.", name=name),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     async def _take_down(self, forgotten: Forgotten) -> None:
-        for channel_id, message_id in forgotten.posted:
-            try:
-                await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).delete()
-            except discord.HTTPException as error:  # already gone, or no access: the data is gone either way
-                log.info("could not delete message %s in channel %s: %s", message_id, channel_id, error)
+        # The member's reply is private and in their language; the messages redrawn are everyone's.
+        await take_down(self.bot, forgotten)
 
 
 class ConfirmForget(SpeaksMemberLanguage, discord.ui.View):

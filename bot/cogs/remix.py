@@ -18,10 +18,12 @@ from bot.origin import Origin, upload_limit
 from bot.uploads import prepare_upload
 from bot.incidents import incident
 from bot.replies import missing_posting_permissions, permission_names, send_permission
+from bot.notices import RemixNotices
 from bot.take_views import posted_view
 from bot.views import clip_credits, queue_remix, waiting_text
 from common.errors import NotFound
 from bot.references import clip_ref
+from studio import notices
 from studio import remix as remixing
 from studio.cast.intake import AwaitingApproval
 from common.errors import ReelbotError
@@ -52,6 +54,14 @@ CLIP_STATUS = {
 class RemixCog(commands.Cog):
     def __init__(self, bot: "ReelBot") -> None:
         self.bot = bot
+        self.notices = RemixNotices(bot)
+
+    async def cog_load(self) -> None:
+        # Authors hear of a remix once it is posted (bot.notices).
+        self.bot.delivery.after_post.append(self.notices.after_post)
+
+    async def cog_unload(self) -> None:
+        self.bot.delivery.after_post.remove(self.notices.after_post)
 
     @property
     def studio(self) -> Studio:
@@ -122,17 +132,28 @@ class RemixCog(commands.Cog):
             ephemeral=True,
         )
 
-    @app_commands.command(name="remixes", description="Allow or stop others remixing your clips")
-    @app_commands.describe(allow="Whether other members may remix your clips (your own remixes always work)")
-    async def remixes(self, interaction: discord.Interaction, allow: bool) -> None:
+    @app_commands.command(name="remixes", description="Allow or stop others remixing your clips, and remix notes")
+    @app_commands.describe(allow="Whether other members may remix your clips (your own remixes always work)",
+                           notify="Whether I tell you privately when someone remixes one of your clips")
+    async def remixes(self, interaction: discord.Interaction, allow: bool | None = None,
+                      notify: bool | None = None) -> None:
         member, _settings = await interaction_member(self.studio, interaction)
-        opted_out = await remixing.set_opt_out(self.studio, member, not allow)
-        await interaction.response.send_message(
-            _("Others can't remix your clips now; remixes already made stay up.")
-            if opted_out
-            else _("Others can remix your clips again, and you'll be credited on every remix."),
-            ephemeral=True,
-        )
+        lines = []
+        if allow is not None:
+            opted_out = await remixing.set_opt_out(self.studio, member, not allow)
+            lines.append(_("Others can't remix your clips now; remixes already made stay up.") if opted_out
+                         else _("Others can remix your clips again, and you'll be credited on every remix."))
+        if notify is not None:
+            told = await notices.set_notices(self.studio, member, notify)
+            lines.append(_("I'll tell you privately when someone remixes one of your clips.") if told
+                         else _("I won't tell you when someone remixes your clips any more."))
+        if not lines:  # neither option: what is set now
+            opted_out = await remixing.opted_out(self.studio, member)
+            told = await notices.wants_notices(self.studio, member)
+            lines.append(_("Others can't remix your clips.") if opted_out else _("Others may remix your clips."))
+            lines.append(_("I tell you privately when someone remixes one of your clips.") if told
+                         else _("I don't tell you when someone remixes your clips."))
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -192,7 +213,7 @@ class RemixCog(commands.Cog):
             except Exception as error:
                 await status.edit(content=incident(f"remix reply to clip {clip_id}", error), delete_after=60)
                 return
-            await status.edit(**self.bot.delivery.status(accepted, credit=credit))
+            await status.edit(**await self.bot.delivery.status(accepted, credit=credit))
 
 
 async def setup(bot: "ReelBot") -> None:

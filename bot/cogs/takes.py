@@ -116,7 +116,7 @@ class TakesCog(commands.Cog):
                 await status.edit(content=incident(f"mention request in channel {message.channel.id}", error),
                                   delete_after=60)
                 return
-            await status.edit(**self.bot.delivery.status(accepted))
+            await status.edit(**await self.bot.delivery.status(accepted))
 
     async def _picture_of(self, message: discord.Message) -> discord.Attachment | None:
         """The picture a request starts from: the message's own, else the replied-to message's (not a

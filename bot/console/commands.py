@@ -1,6 +1,6 @@
 """The console's commands for making and following clips: `/help`, `/as`, `/queue`, `/cancel`, `/clip`,
 `/remix`, `/reroll`, `/image`, `/takes`, `/pick`, `/finalize`, `/lineage`, `/recipe`, `/gallery`, `/optout`,
-`/forget` and `/settings`."""
+`/notify`, `/forget` and `/settings`."""
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +14,7 @@ from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
 from bot.i18n import _, ngettext, say
 from common.text import Text
+from studio import notices
 from studio import remix as remixing
 from studio.converters import to_id, to_shot_number, to_whole_number
 from studio.lineage import lineage, lineage_image, lineage_text
@@ -162,6 +163,16 @@ async def _optout(session: ConsoleSession, arg: str) -> str:
     if await remixing.set_opt_out(session.studio, session.member, arg == "on"):
         return _("others can no longer remix your clips")
     return _("others may remix your clips again")
+
+
+@command("notify")
+async def _notify(session: ConsoleSession, arg: str) -> str:
+    """/notify on|off: whether you are told when someone remixes one of your clips."""
+    if arg not in ("on", "off"):
+        return _("usage: {usage}", usage="/notify on|off")
+    if await notices.set_notices(session.studio, session.member, arg == "on"):
+        return _("you'll be told when someone remixes your clips")
+    return _("you won't be told when someone remixes your clips")
 
 
 @command("forget")

@@ -13,6 +13,7 @@ from studio.challenges import ChallengeView, RelayResults, Results
 from studio.converters import format_duration
 from studio.job_views import JobView
 from studio.members import author_text
+from studio.notices import RemixNotice
 from studio.records import CastCredit
 from studio.requests import Accepted
 from studio.service import Studio
@@ -69,6 +70,14 @@ def describe_result(view: JobView, cast: Sequence[CastCredit] = ()) -> str:
     return _("clip #{clip_id} failed: {reason}", clip_id=view.clip.id, reason=reason)
 
 
+def describe_notice(notice: RemixNotice) -> str:
+    """A remix notice, as the console prints it for the original's author (`/notify off` stops them)."""
+    parent, remix = notice.parent, notice.remix
+    return _('🔁 {author}: {remixer} remixed your clip #{clip_id} "{title}" as clip #{remix_id} (/notify off to stop '
+             'these notes)', author=parent.author_name, remixer=remix.author_name, clip_id=parent.id,
+             title=parent.shot_list.get("title") or parent.request, remix_id=remix.id)
+
+
 def describe_storyboard(view: StoryboardView) -> str:
     """The stills of a storyboard and what the member can do next: Animate, or change a shot first."""
     clip_id, board = view.clip.id, view.storyboard
@@ -120,7 +129,7 @@ def describe_challenge(view: ChallengeView) -> str:
                     author=say(author_text(e.clip))) for e in view.entries]
     else:
         lines += [_("  shot {position} by {author} [{status}]: {text}", position=t.turn.position,
-                    author=t.author_name, status=t.status, text=t.turn.text) for t in view.turns]
+                    author=say(t.author), status=t.status, text=t.turn.text) for t in view.turns]
     if view.results is not None:
         lines.append(describe_results(view.results))
     return "\n".join(lines)
@@ -132,7 +141,7 @@ def describe_results(results: Results) -> str:
         film = results.film
         lines = [_('relay #{challenge_id} "{theme}" final cut: {film}', challenge_id=challenge.id,
                    theme=challenge.theme, film=film.path or _("no shot was rendered"))]
-        lines += [_("  shot {position} by {author}: {text}", position=s.turn.position, author=s.author_name,
+        lines += [_("  shot {position} by {author}: {text}", position=s.turn.position, author=say(s.author),
                     text=s.turn.text) for s in film.shots]
         if film.pending:
             lines.append(ngettext("  ({n} shot still rendering, not in this cut)",

@@ -13,7 +13,8 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.console.live import LiveProgress
-from bot.console.replies import describe_accepted, describe_result, describe_storyboard, waiting_line
+from bot.console.replies import (describe_accepted, describe_notice, describe_result, describe_storyboard,
+                                 waiting_line)
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
 from bot.i18n import current as current_language
@@ -24,6 +25,7 @@ from studio.cast.intake import AwaitingApproval
 from studio.challenges import ChallengeService
 from studio.job_views import JobView
 from studio.members import Member
+from studio.notices import remix_notice
 from studio.requests import Accepted, VideoOptions
 from studio.runtime import follow_job
 from studio.service import Studio
@@ -153,6 +155,10 @@ class ConsoleSession:
                     text = describe_result(view, await self.studio.clip_cast(view.clip.id))
                 print(text, file=self.out, flush=True)
                 await self.studio.mark_delivered(view.job)
+                done = view.job.status == "done" and view.job.kind != "stills"
+                notice = await remix_notice(self.studio, view.clip) if done else None
+                if notice is not None:  # the console is everyone's screen: the author reads it here
+                    print(describe_notice(notice), file=self.out, flush=True)
             except Exception as error:
                 print(incident(f"console delivery of clip #{clip_id}", error), file=self.out, flush=True)
 

@@ -48,7 +48,8 @@ def won(db: sqlite_utils.Database, challenge: Challenge, entry: ChallengeEntry) 
 def leaderboard_row(ranked: Ranked, credits: list[Credit]) -> Row:
     """The leaderboard image's row for a ranked entry, noting whose clip it remixed (`credits`, nearest ancestor
     first)."""
-    note = Text.of(N_("remix of #{clip_id} by {author}"), clip_id=credits[0].clip_id, author=credits[0].name) if credits else None
+    note = (Text.of(N_("remix of #{clip_id} by {author}"), clip_id=credits[0].clip_id, author=credits[0].author)
+            if credits else None)  # fmt: skip
     return Row(
         rank=ranked.rank,
         title=ranked.title,

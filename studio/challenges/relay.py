@@ -146,11 +146,8 @@ class RelayMethods(ServiceBase):
 
     async def _film(self, challenge: Challenge, *, make: bool) -> RelayFilm:
         turns = await self.adb.read(turn_views, challenge.id)
-        shots = [
-            turn
-            for turn in turns
-            if turn.clip is not None and turn.clip.status == "ready" and _is_file(turn.clip.video_path)
-        ]
+        # A forgotten member's rendered shot stays in the film, anonymised (storage.forget's policy).
+        shots = [turn for turn in turns if turn.playable and _is_file(turn.clip.video_path)]  # type: ignore[union-attr]
         pending = [turn for turn in turns if turn.status in ("queued", "rendering")]
         if not shots:
             return RelayFilm(None, [], pending)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import sqlite_utils
 
@@ -148,7 +151,10 @@ class ChallengeService(VoteMethods, RelayMethods):
 
         entries, turns = await self.adb.read(read)
         left = max(0.0, (challenge.ends_at or 0) - timestamp(now)) if challenge.status == "open" else 0.0
-        results = await self._results(challenge, make_media=False) if challenge.status == "closed" else None
+        # A vote's leaderboard is drawn here when the ranking changed since it was (made once per ranking);
+        # a relay's film is only stitched by its posts.
+        results = (await self._results(challenge, make_media=challenge.kind == "vote")
+                   if challenge.status == "closed" else None)  # fmt: skip
         return ChallengeView(challenge, ChallengeRules.from_dict(challenge.rules), entries, turns, left, results)
 
     # --- closing ----------------------------------------------------------------------------------
@@ -225,27 +231,45 @@ class ChallengeService(VoteMethods, RelayMethods):
         if challenge.kind == "relay":
             return RelayResults(challenge, await self._film(challenge, make=make_media))
 
-        def read(db: sqlite_utils.Database) -> tuple[list[Ranked], dict[int, list[Credit]]]:
+        def read(db: sqlite_utils.Database) -> tuple[list[Ranked], dict[int, list[Credit]], frozenset[int]]:
             ranking = ranking_of(db, challenge)
             credits = {
                 ranked.clip.id: [Credit(a.author_id, a.author_name, a.id) for a in ancestry(db, ranked.clip)[0]]
                 for ranked in podium(ranking)
             }
-            return ranking, credits
+            return ranking, credits, frozenset(store.voter_ids(db, challenge.id))
 
-        ranking, credits = await self.adb.read(read)
-        path = self._media_dir(challenge) / "leaderboard.png"
-        if ranking and make_media:
-            rows = [leaderboard_row(ranked, credits.get(ranked.clip.id, [])) for ranked in ranking]
-            votes = sum(ranked.votes for ranked in ranking)
-            heading = Text.of(N_("Challenge #{challenge_id}: {theme}"), challenge_id=challenge.id, theme=challenge.theme)
-            subheading = Text.of(N_("{entries} · {votes}"),
-                                 entries=Text.count(Nn_("{n} entry", "{n} entries"), len(ranking)),
-                                 votes=Text.count(Nn_("{n} vote", "{n} votes"), votes))
-            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path,
-                                    say=await self.say_for(challenge.guild_id))
-        leaderboard = path if path.is_file() else None
-        return ChallengeResults(challenge, ranking, podium(ranking), credits, leaderboard)
+        ranking, credits, voters = await self.adb.read(read)
+        leaderboard = None
+        if ranking:
+            leaderboard = await self._leaderboard(challenge, ranking, credits, make=make_media)
+        return ChallengeResults(challenge, ranking, podium(ranking), credits, leaderboard, voters)
+
+    async def _leaderboard(
+        self, challenge: Challenge, ranking: list[Ranked], credits: dict[int, list[Credit]], *, make: bool
+    ) -> Path | None:
+        """The leaderboard image of the ranking as it stands (drawn when `make`, else only if drawn already):
+        named by what it shows, so results that changed (a forgotten member's entry or vote gone) never point
+        to an image of the old ranking, which is removed once a new one is drawn."""
+        rows = [leaderboard_row(ranked, credits.get(ranked.clip.id, [])) for ranked in ranking]
+        votes = sum(ranked.votes for ranked in ranking)
+        heading = Text.of(N_("Challenge #{challenge_id}: {theme}"), challenge_id=challenge.id, theme=challenge.theme)
+        subheading = Text.of(N_("{entries} · {votes}"),
+                             entries=Text.count(Nn_("{n} entry", "{n} entries"), len(ranking)),
+                             votes=Text.count(Nn_("{n} vote", "{n} votes"), votes))
+        say = await self.say_for(challenge.guild_id)
+        shown = [say(heading), say(subheading),
+                 *[(row.rank, row.title, row.author, row.votes, row.video_path, row.note and say(row.note))
+                   for row in rows]]  # fmt: skip
+        key = hashlib.sha1(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:12]
+        folder = self._media_dir(challenge)
+        path = folder / f"leaderboard-{key}.png"
+        if make and not path.is_file():
+            await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path, say=say)
+            for old in folder.glob("leaderboard*.png"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        return path if path.is_file() else None
 
     # --- deadlines --------------------------------------------------------------------------------
 

@@ -5,16 +5,20 @@ the end, which run on the database thread.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
+from common.text import Text
 from storage import challenges as store
 from storage.clips import find_clip
+from storage.forget import DELETED_MEMBER_ID, DELETED_MEMBER_NAME
 from storage.records import Challenge, ChallengeEntry, Clip, RelayTurn
 from storage.users import get_user
 from studio.challenges.rules import ChallengeRules
+from studio.members import author_named
 from studio.requests import Accepted
 
 
@@ -33,17 +37,29 @@ class EntryView:
 
 @dataclass(frozen=True)
 class TurnView:
-    """A relay turn: its place in the story, who added it, and the clip rendering it."""
+    """A relay turn: its place in the story, who added it (as members read them: "a deleted member" once
+    forgotten), and the clip rendering it."""
 
     turn: RelayTurn
-    author_name: str
+    author: Text
     # None while the turn's clip is being queued, or if it was removed.
     clip: Clip | None
 
     @property
+    def kept(self) -> bool:
+        """A rendered shot whose author was forgotten: kept in the film, anonymised (storage.forget)."""
+        return self.turn.user_id == DELETED_MEMBER_ID and self.clip is not None and self.clip.status == "deleted"
+
+    @property
     def status(self) -> str:
-        """The turn's clip status ("queued", "rendering", "ready", "failed", ...), or "missing" without a clip."""
-        return "missing" if self.clip is None else self.clip.status
+        """The turn's clip status ("queued", "rendering", "ready", "failed", ...; "ready" for a kept shot), or
+        "missing" without a clip."""
+        return "missing" if self.clip is None else "ready" if self.kept else self.clip.status
+
+    @property
+    def playable(self) -> bool:
+        """Whether the shot is in the film: rendered, with its video recorded (kept shots too)."""
+        return self.status == "ready" and self.clip is not None and self.clip.video_path is not None
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,11 @@ class Credit:
     name: str
     clip_id: int
 
+    @property
+    def author(self) -> Text:
+        """Who made the ancestor, as members read them ("a deleted member" once forgotten)."""
+        return author_named(self.user_id, self.name)
+
 
 @dataclass(frozen=True)
 class ChallengeResults:
@@ -83,6 +104,8 @@ class ChallengeResults:
     # Winning clip id -> its remix ancestors, nearest first.
     credits: dict[int, list[Credit]]
     leaderboard_path: Path | None
+    # Who voted (the counts show their votes): a forgotten voter changes the results.
+    voter_ids: frozenset[int] = frozenset()
 
     @property
     def total_votes(self) -> int:
@@ -100,9 +123,22 @@ class RelayFilm:
     pending: list[TurnView]
 
     @property
-    def contributors(self) -> list[str]:
-        """Everyone with a shot in the film, in order of their first shot."""
-        return list(dict.fromkeys(shot.author_name for shot in self.shots))
+    def contributors(self) -> list[Text]:
+        """Everyone with a shot in the film, in order of their first shot (forgotten members as one "a
+        deleted member")."""
+        return list({shot.turn.user_id: shot.author for shot in self.shots}.values())
+
+    @property
+    def contributor_ids(self) -> frozenset[int]:
+        """The ids of everyone with a shot in the film (forgotten members' 0 left out)."""
+        return frozenset(shot.turn.user_id for shot in self.shots) - {DELETED_MEMBER_ID}
+
+    def of_clips(self, clip_ids: Sequence[int], pending_ids: Sequence[int] = ()) -> "RelayFilm":
+        """The film as an earlier post showed it: the shots of these clips, those of `pending_ids` still
+        rendering then (no file: the post carries its own)."""
+        turns = [*self.shots, *self.pending]
+        return RelayFilm(None, [turn for turn in self.shots if turn.turn.clip_id in clip_ids],
+                         [turn for turn in turns if turn.turn.clip_id in pending_ids])
 
 
 @dataclass(frozen=True)
@@ -184,17 +220,26 @@ def entry_views(db: sqlite_utils.Database, challenge_id: int) -> list[EntryView]
 
 
 def turn_views(db: sqlite_utils.Database, challenge_id: int) -> list[TurnView]:
-    """The relay's turns in story order; a deleted clip shows as missing, its author by name."""
+    """The relay's turns in story order; a deleted clip shows as missing (unless its shot was kept in the
+    film when its author was forgotten), its author by name."""
     views = []
     for turn in store.relay_turns(db, challenge_id):
         clip = None if turn.clip_id is None else find_clip(db, turn.clip_id)
-        if clip is not None and clip.status == "deleted":
+        kept = turn.user_id == DELETED_MEMBER_ID and clip is not None and clip.video_path is not None
+        if clip is not None and clip.status == "deleted" and not kept:
             clip = None
-        user = get_user(db, turn.user_id)
-        name = clip.author_name if clip is not None else (user.name if user is not None else f"member {turn.user_id}")
-        views.append(TurnView(turn, name, clip))
+        views.append(TurnView(turn, _turn_author(db, turn, clip), clip))
     return views
 
+
+
+def _turn_author(db: sqlite_utils.Database, turn: RelayTurn, clip: Clip | None) -> Text:
+    """Who added the turn, as members read them; a forgotten one (or one no longer known) is "a deleted
+    member", never a bare id."""
+    user = get_user(db, turn.user_id)
+    if turn.user_id == DELETED_MEMBER_ID or (clip is None and user is None):
+        return Text.of(DELETED_MEMBER_NAME)
+    return Text.raw(clip.author_name if clip is not None else user.name)  # type: ignore[union-attr]
 
 
 def _title(clip: Clip) -> str:

@@ -14,11 +14,13 @@ from studio.remix.credits import (
     ancestors,
     credit,
     credit_line,
+    opted_out,
     parse_clip_ref,
     recipe_card,
     recipe_text,
     resolve_clip,
     set_opt_out,
+    shot_details,
 )
 from studio.remix.kinds import aspect_of, recompose, save_last_frame
 from studio.remix.planning import fulfil_remix, remix
@@ -36,6 +38,7 @@ __all__ = [
     "credit",
     "credit_line",
     "fulfil_remix",
+    "opted_out",
     "parse_change",
     "parse_clip_ref",
     "recipe_card",
@@ -45,4 +48,5 @@ __all__ = [
     "resolve_clip",
     "save_last_frame",
     "set_opt_out",
+    "shot_details",
 ]

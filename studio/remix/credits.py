@@ -13,7 +13,7 @@ from common.text import N_, Nn_, Text
 from generation.recipe import picture_digest
 from storage.cast_uses import CastCredit, clip_cast
 from storage.records import Clip
-from storage.users import set_remix_opt_out
+from storage.users import remix_opted_out, set_remix_opt_out
 from studio.cast.credits import recipe_lines as cast_recipe_lines
 from studio.converters import to_id
 from studio.members import Member, ancestry, author_text, visible_clip
@@ -134,6 +134,26 @@ def recipe_text(
     return lines
 
 
+def shot_details(clip: Clip) -> list[Text]:
+    """What Details shows, short: per shot (per take, for a clip of takes) its seed, steps, the frames it
+    really has and their rate, and its prompt; then the model and size (`recipe_text` has the rest)."""
+    recipes = Studio.recipes(clip)
+    takes = clip.remix_kind == "takes"
+    lines: list[Text] = []
+    for index, recipe in enumerate(recipes, start=1):
+        values = {"number": index, "seed": recipe.seed, "steps": Text.count(Nn_("{n} step", "{n} steps"), recipe.steps),
+                  "frames": Text.count(Nn_("{n} frame", "{n} frames"), recipe.frames), "fps": recipe.fps,
+                  "seconds": f"{recipe.duration:.1f}"}
+        lines.append(Text.of(N_("**Take {number}** · seed {seed} · {steps} · {frames} at {fps} fps ({seconds} s)")
+                             if takes else
+                             N_("**Shot {number}** · seed {seed} · {steps} · {frames} at {fps} fps ({seconds} s)"),
+                             **values))
+        lines.append(Text.raw(f"> {recipe.prompt}"))
+    first = recipes[0]
+    lines.append(Text.of(N_("{model}, {width}×{height}"), model=clip.model, width=first.width, height=first.height))
+    return lines
+
+
 async def recipe_card(studio: Studio, member: Member, clip_id: int) -> list[Text]:
     """The recipe of a clip `member` can see (NotFound otherwise); ancestors they can't see are left out
     of its credit line."""
@@ -174,3 +194,8 @@ async def set_opt_out(studio: Studio, member: Member, opt_out: bool) -> bool:
     """Stop (or allow again) others remixing the member's clips; returns the new setting."""
     user = await studio.adb.write(set_remix_opt_out, member.id, opt_out, name=member.name)
     return user.remix_opt_out
+
+
+async def opted_out(studio: Studio, member: Member) -> bool:
+    """Whether the member stopped others remixing their clips."""
+    return await studio.adb.read(remix_opted_out, member.id)
