@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.i18n import _, use
 from generation.storyboard import BoardWords
-
 from studio.records import Clip, GuildSettings
 
 TRANSPORT = "discord"
