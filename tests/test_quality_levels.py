@@ -10,7 +10,9 @@ from studio.config import ModelsConfig
 from studio.requests import VideoOptions
 from studio.remix import RemixChange, recipe_text, remix
 from studio.service import Studio
-from studio.takes import finalize, is_draft, pick
+from studio.storyboards.actions import animate, pick_still
+from studio.takes import finalize, is_draft
+from stills_fixtures import ALICE as STILLS_ALICE, GUILD as STILLS_GUILD
 from test_remix_studio import ALICE, BOB, GUILD, studio
 
 __all__ = ["studio"]  # the shared tiny-model studio with roomy queue limits
@@ -44,16 +46,28 @@ async def test_a_fast_draft_costs_less_in_the_queue_than_its_final(studio):
     assert draft.job.cost_estimate == pytest.approx(final.job.cost_estimate / 2)
 
 
-async def test_remixes_and_picks_keep_their_drafts_path_and_finalize_restores_the_full_schedule(studio):
+async def test_remixes_keep_their_drafts_path_and_finalize_restores_the_full_schedule(studio):
     draft = (await studio.create(ALICE, REQUEST, VideoOptions(shots=2, model="tiny-wan2.2", draft=True))).clip
     remixed = await remix(studio, BOB, draft.id, RemixChange("style", "watercolor"))
     assert _schedule(remixed.clip) == _schedule(draft) and remixed.job.priority == 0
-    takes = (await studio.create(ALICE, REQUEST, VideoOptions(shots=2, model="tiny-wan2.2", takes=2))).clip
-    picked = await pick(studio, ALICE, takes.id, 2)
-    assert _schedule(picked.clip) == {("tiny-wan2.2", "draft", "tiny-fastwan2.2", 3, 1.0)}
     final = await finalize(studio, BOB, draft.id)
     assert _schedule(final.clip) == {("tiny-wan2.2", "final", None, 3, 5.0)} and not is_draft(final.clip)
     assert [r.seed for r in Studio.recipes(final.clip)] == [r.seed for r in Studio.recipes(draft)]
+
+
+async def test_picked_takes_animate_through_the_drafts_path_when_the_server_animates_drafts(stills_studio,
+                                                                                            stills_worker):
+    """Takes are stills: a pick renders nothing, and Animate renders the picks at `animate_quality`."""
+    await stills_studio.adb.write(set_setting, STILLS_GUILD, "animate_quality", "draft")
+    takes = (await stills_studio.create(STILLS_ALICE, REQUEST, VideoOptions(shots=2, model="tiny-wan2.2", takes=2)))
+    assert takes.job.kind == "stills"
+    stills_worker.run()
+    view = await pick_still(stills_studio, STILLS_ALICE, takes.clip.id, 2)
+    assert [still.take for still in view.picked()] == [1, 1]
+    job = await animate(stills_studio, STILLS_ALICE, takes.clip.id)
+    animated = await stills_studio.clip(job.clip_id)
+    assert _schedule(animated) == {("tiny-wan2.2", "draft", "tiny-fastwan2.2", 3, 1.0)} and is_draft(animated)
+    assert [r.seed for r in Studio.recipes(animated)] == [int(s.recipe["seed"]) for s in view.picked()]
 
 
 async def test_finals_take_the_conservative_cache_hook_only_when_the_operator_turns_it_on(studio):
