@@ -8,6 +8,7 @@ from PIL import Image
 
 from bot.cli import main
 from generation.encoding import probe
+from generation.storyboard_check import panel_faults
 from studio.config import ConfigError, load_config
 from studio.worker_process import parse_worker_args, worker_config
 
@@ -29,6 +30,27 @@ def test_generate_prints_a_playable_clip_and_a_storyboard(
     assert info.duration > 0 and info.frame_count >= 2
     assert Image.open(storyboard).size[0] > 0
     assert "monster" in err.lower()
+
+
+def test_generate_stills_stops_at_the_storyboard_and_says_where_to_animate_it(
+    tmp_path: Path, tiny_models_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models").symlink_to(tiny_models_dir, target_is_directory=True)
+
+    code = main(["generate", "a red fox trots across a frozen lake at dusk", "--model", "tiny", "--home", str(home),
+                 "--shots", "2", "--stills", "--config", str(tmp_path / "none.toml")])  # fmt: skip
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    board, *stills = (Path(line) for line in out.split())
+    assert len(stills) == 2 and all(path.suffix == ".png" and path.is_file() for path in (board, *stills))
+    assert panel_faults(board, stills) == []  # each panel is its still: not blank, not another shot's
+    assert "clip #1: stills ready" in err and "fox" in err.lower()
+    # The command has ended: the next step is named where it can be taken, not as a bare console command.
+    assert "in `reelbot chat` with /animate 1" in err and "Animate? /animate" not in err
+    assert not (home / "media" / "clips" / "1" / "clip.mp4").exists()  # stills only, no video
 
 
 def test_generate_reports_bad_input_without_a_traceback(

@@ -78,8 +78,9 @@ def describe_notice(notice: RemixNotice) -> str:
              title=parent.shot_list.get("title") or parent.request, remix_id=remix.id)
 
 
-def describe_storyboard(view: StoryboardView) -> str:
-    """The stills of a storyboard and what the member can do next: Animate, or change a shot first."""
+def describe_storyboard(view: StoryboardView, *, elsewhere: bool = False) -> str:
+    """The stills of a storyboard and what the member can do next: Animate, or change a shot first (in
+    `reelbot chat` when `elsewhere`: said by a command that has ended, `reelbot generate --stills`)."""
     clip_id, board = view.clip.id, view.storyboard
     if board.status == "cancelled":
         return _("clip #{clip_id}: storyboard cancelled", clip_id=clip_id)
@@ -104,8 +105,13 @@ def describe_storyboard(view: StoryboardView) -> str:
         lines.append(_("  /retry {clip_id} renders the failed stills again", clip_id=clip_id))
     if board.takes > 1:
         lines.append(_("  /pick {clip_id} TAKE [SHOT] picks a take (* marks the picked ones)", clip_id=clip_id))
-    lines.append(_("Animate? /animate {clip_id} — or first /edit {clip_id} SHOT text, /reroll {clip_id} SHOT, "
-                   "/remove {clip_id} SHOT, /discard {clip_id}", clip_id=clip_id))
+    if elsewhere:  # `reelbot generate --stills` has ended: the commands are the console's
+        lines.append(_("Animate it in `reelbot chat` with /animate {clip_id}, or change it first: /edit {clip_id} "
+                       "SHOT text, /reroll {clip_id} SHOT, /remove {clip_id} SHOT, /discard {clip_id}",
+                       clip_id=clip_id))  # fmt: skip
+    else:
+        lines.append(_("Animate? /animate {clip_id} — or first /edit {clip_id} SHOT text, /reroll {clip_id} SHOT, "
+                       "/remove {clip_id} SHOT, /discard {clip_id}", clip_id=clip_id))
     if board.mode == "auto" and board.animate_at is not None:
         lines.append(_("  (animates by itself in {seconds:.0f} s unless you act)",
                        seconds=max(0.0, board.animate_at - time.time())))

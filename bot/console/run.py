@@ -60,7 +60,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
         if view.job.status == "done" and view.job.kind == "stills":
             board = await storyboard(studio, member, view.clip.id)
             if getattr(args, "stills", False):
-                print(describe_storyboard(board), file=sys.stderr)
+                print(describe_storyboard(board, elsewhere=True), file=sys.stderr)
                 for path in (board.board, *board.still_paths()):
                     print(path)
                 return 1 if board.failed() else 0
