@@ -70,8 +70,9 @@ WITHOUT_COMMANDS: tuple[tuple[str, str, str], ...] = (
                           "pick takes, then Animate renders the video from the approved stills."), ""),
     (N_("Reply to a clip"), N_("Your reply is a remix of that clip: only the shots you change render again."),
      N_("make it noir · shot 2: the monster roars · extend")),
-    (N_("Buttons on a clip"), N_("Remix, Re-roll (new seeds), Vary, Extend (while the clip has room for a shot), "
-                                 "Enter challenge (while one is open), Details, Delete; drafts have Finalize."), ""),
+    (N_("Buttons on a clip"), N_("Remix, Re-roll (new seeds), Vary (subtle) (the same shots with new detail), "
+                                 "Restyle (another look), Extend (while the clip has room for a shot), Enter "
+                                 "challenge (while one is open), Details, Delete; drafts have Finalize."), ""),
     (N_("The gallery"), N_("Each clip post links its gallery page: play, download, lineage, every remix. "
                            "`/profile` links all your clips there."), ""),
 )

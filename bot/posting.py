@@ -251,6 +251,10 @@ class Delivery:
 
     async def deliver(self, view: JobView) -> None:
         origin = Origin.of(view.clip)
+        if origin is None and view.clip.transport == TRANSPORT and view.clip.status == "deleted":
+            # Forgotten (or deleted) before it was posted: its origin is gone with it, and nothing is left to show.
+            await self.studio.mark_delivered(view.job)
+            return
         if origin is None or origin.status_message_id in self._held:
             return  # another front-end's job, or its status message is still being filled in
         job = view.job

@@ -33,6 +33,7 @@ from studio.members import Member
 from studio.requests import Accepted
 from studio.service import Studio
 from studio.takes import finalize
+from studio.variations import vary
 
 Submit = Callable[[Member, dict[str, Any]], Awaitable[Accepted]]
 
@@ -146,6 +147,15 @@ async def _vary(interaction: discord.Interaction, clip_id: int) -> None:
     await queue_remix(interaction, clip_id, vary_change(clip))
 
 
+async def _vary_subtle(interaction: discord.Interaction, clip_id: int) -> None:
+    studio = host_of(interaction).studio
+
+    async def submit(member: Member, origin: dict[str, Any]) -> Accepted:
+        return await vary(studio, member, clip_id, origin=origin)
+
+    await queue_from_interaction(interaction, submit)
+
+
 async def _extend(interaction: discord.Interaction, clip_id: int) -> None:
     await queue_remix(interaction, clip_id, remixing.RemixChange("extend"))
 
@@ -196,6 +206,8 @@ async def _details(interaction: discord.Interaction, clip_id: int) -> None:
 CLIP_ACTIONS: dict[str, Action] = {
     "remix": Action(N_("Remix"), discord.ButtonStyle.primary, "✏️", _open_remix_modal, row=0),
     "reroll": Action(N_("Re-roll"), discord.ButtonStyle.secondary, "🎲", _reroll, row=0),
+    # Midjourney's name: the same composition with new detail (studio.variations); Re-roll is the strong one.
+    "subtle": Action(N_("Vary (subtle)"), discord.ButtonStyle.secondary, "🪶", _vary_subtle, row=0),
     # A new look for the same shots ("vary" in its custom_id, so buttons posted before the rename still work).
     "vary": Action(N_("Restyle"), discord.ButtonStyle.secondary, "🎨", _vary, row=0),
     "extend": Action(N_("Extend"), discord.ButtonStyle.secondary, "➕", _extend, row=0),

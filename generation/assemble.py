@@ -20,7 +20,7 @@ from PIL import Image
 
 from generation.drawing import save_png
 from generation.conditioning import read_draft
-from generation.encoding import last_frame_png, probe, read_frame, stitch
+from generation.encoding import frame_png, probe, read_frame, stitch
 from generation.errors import RenderCancelled
 from generation.frames import Frames
 from generation.pipelines import PipelineCache
@@ -408,5 +408,5 @@ def continued_from(recipe: ShotRender, previous_shot: Path, work_dir: Path, inde
     from the last frame of that shot's file `previous_shot`, saved as a PNG in `work_dir`. The shot stays
     cached under its own recipe's hash. Raises EncodeError when the previous shot can't be decoded."""
     frame = work_dir / f"last-frame-{index:02d}.png"
-    frame.write_bytes(last_frame_png(previous_shot))
+    frame.write_bytes(frame_png(previous_shot, -1))
     return dataclasses.replace(recipe, init_image=str(frame), continues_from=None)

@@ -212,11 +212,11 @@ def probe(path: Path) -> VideoInfo:
     return VideoInfo(width, height, fps, frame_count, duration, path.stat().st_size)
 
 
-def last_frame_png(video: Path) -> bytes:
-    """The video's last frame, encoded as PNG (what a shot continuing from it starts from); raises
-    EncodeError when it can't be decoded."""
+def frame_png(video: Path, index: int) -> bytes:
+    """Frame `index` of the video (as `read_frame` counts: -1 is the last, what a shot continuing from it
+    starts from), encoded as PNG; raises EncodeError when it can't be decoded."""
     buffer = io.BytesIO()
-    Image.fromarray(read_frame(Path(video), -1)).save(buffer, format="PNG")
+    Image.fromarray(read_frame(Path(video), index)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -29,7 +29,7 @@ from common.errors import N_
 from common.files import write_atomically
 from common.text import Text
 from generation import assemble
-from generation.encoding import last_frame_png, read_frame
+from generation.encoding import frame_png, read_frame
 from generation.errors import PipelineError, RenderCancelled
 from generation.frames import Frames
 from generation.recipe import ShotRender, picture_digest
@@ -383,7 +383,7 @@ def _task(recipes: list[ShotRender], index: int, missing: dict[int, str], cache:
             "A shot of this clip continues from a shot that is no longer cached; it will be tried again.",
             detail=f"shot {index} continues from {previous}, missing from the render cache",
         )
-    return ShotTask(index, recipe.to_dict(), init_image, previous, last_frame_png(cached), references)
+    return ShotTask(index, recipe.to_dict(), init_image, previous, frame_png(cached, -1), references)
 
 
 def _presets(slot: SlotInfo) -> str:
@@ -395,6 +395,4 @@ def _first_frame_png(mp4: bytes) -> bytes:
     with tempfile.NamedTemporaryFile(suffix=".mp4") as shot:
         shot.write(mp4)
         shot.flush()
-        buffer = io.BytesIO()
-        Image.fromarray(read_frame(Path(shot.name), 0)).save(buffer, format="PNG")
-        return buffer.getvalue()
+        return frame_png(Path(shot.name), 0)

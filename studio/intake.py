@@ -267,8 +267,8 @@ class RequestIntake(CastIntake):
 
     def _storyboard_for(self, plan: ClipPlan, settings: GuildSettings) -> StoryboardPlan | None:
         """The storyboard of a plan that asked for none itself (a remix, a relay turn), by the server's
-        setting; never for a pick or a finalize of a clip whose look was already approved."""
-        if plan.remix_kind in ("pick", "finalize", "takes"):
+        setting; never for a pick, a finalize or a variation of a clip whose look was already approved."""
+        if plan.remix_kind in ("pick", "finalize", "takes", "vary"):
             return None
         return storyboard_plan(None, settings, self.config.stills, takes=1, draft=plan.priority == PRIORITY_DRAFT)
 

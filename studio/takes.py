@@ -89,7 +89,7 @@ async def finalize(
     settings = await studio.check_member_may_request(member)
     if model is not None:
         model = get_preset(model).name
-    casting = await _source_cast(studio, member, clip_id, settings)
+    casting = await source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "finalize", f"finalize clip #{clip_id}",
                                          {"clip_id": clip_id, "model": model}, origin, casting)  # fmt: skip
     return await _fulfil_finalize(studio, stored.id, member, clip_id, model, origin)
@@ -117,13 +117,13 @@ async def _fulfil_finalize(
         finals = await asyncio.to_thread(refined_recipes, recipes, finals, videos)
         note = finalize_note(finals, target, changed_model=get_preset(target).name != get_preset(clip.model).name)
         casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
-        plan = _child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note, casting=casting)
+        plan = child_plan(clip, finals, priority=PRIORITY_FINAL, kind="finalize", note=note, casting=casting)
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:
         await refuse_or_keep(studio, request_id, error)
 
 
-def _child_plan(
+def child_plan(
     clip: Clip, recipes: list[ShotRender], *, priority: int, kind: str, note: Text, casting: Casting
 ) -> ClipPlan:
     """The plan of a clip re-rendering `clip`'s shot list with `recipes` (a pick or a finalize), queued as
@@ -136,7 +136,7 @@ def _child_plan(
     )  # fmt: skip
 
 
-async def _source_cast(studio: Studio, member: Member, clip_id: int, settings: GuildSettings) -> Casting:
+async def source_cast(studio: Studio, member: Member, clip_id: int, settings: GuildSettings) -> Casting:
     """The cast a pick or finalize of clip `clip_id` keeps, once the member may make one of it (raises
     NotFound and the remix refusals otherwise, and the cast's own)."""
     check_may_remix(member, await studio.adb.read(load_source, clip_id), settings)
@@ -155,7 +155,7 @@ async def pick(studio: Studio, member: Member, clip_id: int, take: int, *, origi
     "pick"). Only the takes' author (or a moderator) picks. Raises RemixError (codes "not_takes",
     "no_such_take"), NotAllowed, and the refusals of any remix."""
     settings = await studio.check_member_may_request(member)
-    casting = await _source_cast(studio, member, clip_id, settings)
+    casting = await source_cast(studio, member, clip_id, settings)
     stored = await studio.record_request(member, "pick", f"take {take} of clip #{clip_id}",
                                          {"clip_id": clip_id, "take": take}, origin, casting)  # fmt: skip
     return await _fulfil_pick(studio, stored.id, member, clip_id, take, origin)
@@ -188,7 +188,7 @@ async def _fulfil_pick(
         if chosen.init_image is not None:
             recipes[1:] = [dataclasses.replace(r, continues_from="") for r in recipes[1:]]  # linked() fills them
         casting = await studio.casting(member, "", settings=settings, parent_id=clip.id, request_id=request_id)
-        plan = _child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick", casting=casting,
+        plan = child_plan(clip, recipes, priority=PRIORITY_DRAFT, kind="pick", casting=casting,
                            note=Text.of(N_("picked take {take} (seed {seed})"), take=take, seed=chosen.seed))
         return await studio.queue_plan(request_id, member, clip.request, plan, settings, origin)
     except ReelbotError as error:

@@ -271,6 +271,7 @@ DISCORD_ROWS: dict[str, tuple[Row, str]] = {
     "clip:details": (_button("clip", "reelbot:clip:details:3", "bob"), "Clip #3"),
     "clip:reroll": (_button("clip", "reelbot:clip:reroll:3", "bob", has_embed), "re-rolled"),
     "clip:vary": (_button("clip", "reelbot:clip:vary:3", "bob", has_embed), QUEUED),
+    "clip:subtle": (_button("clip", "reelbot:clip:subtle:3", "bob", has_embed), "variation of alice's clip #3"),
     "clip:extend": (_button("clip", "reelbot:clip:extend:3", "bob", has_embed), "extended"),
     "clip:submit": (lambda run: _entry_submit(run), "your entry"),
     "clip:remix": (_modal_title("clip", "reelbot:clip:remix:3"), "Remix"),
@@ -387,6 +388,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "finalize": [("/finalize 2", "#4"), ("/finalize 99", "no clip #99")],
     "remix": [("/remix 1 make it noir", "#5")],
     "reroll": [("/reroll 1 1", "#6")],
+    "vary": [("/vary 1", "#7")],  # once clip 1 is rendered (below)
     "clip": [("/clip 1", "#1")],
     "recipe": [("/recipe 1", "seed")],
     "lineage": [("/lineage 1", "#5")],
@@ -413,6 +415,10 @@ def _rendering_stills(db: Any) -> int:
     return db.execute("SELECT COUNT(*) FROM storyboards WHERE status = 'stills'").fetchone()[0]
 
 
+def _first_clip(db: Any) -> str:
+    return db.execute("SELECT status FROM clips WHERE id = 1").fetchone()[0]
+
+
 async def test_every_console_command_answers_in_words(config: Config, worker) -> None:
     assert set(CONSOLE_ROWS) == set(COMMANDS), "a console command without a row (or a row without a command)"
     from test_gallery_hardening import free_port
@@ -427,6 +433,8 @@ async def test_every_console_command_answers_in_words(config: Config, worker) ->
             for line, _words in rows:
                 # The storyboard commands act on ready stills (an edit renders its still again).
                 await eventually(lambda: studio.adb.read(_rendering_stills), lambda count: count == 0, timeout=120)
+                if line.startswith("/vary"):  # a variation starts from the clip's rendered shots
+                    await eventually(lambda: studio.adb.read(_first_clip), lambda status: status == "ready", timeout=120)
                 answers[line] = await session.handle(line)
     finally:
         await session.close()

@@ -15,7 +15,7 @@ from PIL import Image
 from storage_fixtures import tiny_recipe
 
 from generation.assemble import render_clip
-from generation.encoding import last_frame_png, probe, read_frame
+from generation.encoding import frame_png, probe, read_frame
 from generation.errors import PipelineError, RenderCancelled
 from generation.frames import Frames
 from generation.recipe import ShotRender
@@ -131,7 +131,7 @@ def test_continuing_shots_render_as_the_local_worker_renders_them(actor, pipelin
     together = list(actor.render(RenderRequest(1, (ShotTask(0, tasks[0], picture),
                                                    ShotTask(1, tasks[1], previous=recipes[0].content_hash())), 2)))
     # Shot 1 came from the render cache: the bot host sends its last frame, as the dispatcher does.
-    start = last_frame_png(local.shot_paths[0])
+    start = frame_png(local.shot_paths[0], -1)
     alone = list(actor.render(RenderRequest(2, (ShotTask(1, tasks[1], None, recipes[0].content_hash(), start),), 2)))
 
     shots = [event for event in together + alone if isinstance(event, Shot)]

@@ -40,8 +40,9 @@ async def test_discord_resumes_the_good_requests_around_a_poisoned_one(world: Wo
     try:
         async with fake.running(world.bot(second_process)):
             good, bad, also_good = (ix.original for ix in asked)
+            # Three plans made again at start-up: roomier than the fake's default on a loaded machine.
             await fake.wait_until(lambda: bool(good.embeds) and bool(also_good.embeds) and "⚠️" in bad.content,
-                                  what="the three status messages to say how their requests ended")
+                                  what="the three status messages to say how their requests ended", timeout=30)
             assert bad.content == ("⚠️ Your request #2 couldn't be finished after a restart. Sorry: please send it "
                                    "again.")
             assert "queued" in good.content and "queued" in also_good.content

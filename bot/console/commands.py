@@ -1,5 +1,5 @@
 """The console's commands for making and following clips: `/help`, `/as`, `/queue`, `/cancel`, `/clip`,
-`/remix`, `/reroll`, `/image`, `/takes`, `/pick`, `/finalize`, `/lineage`, `/recipe`, `/gallery`, `/optout`,
+`/remix`, `/reroll`, `/vary`, `/image`, `/takes`, `/pick`, `/finalize`, `/lineage`, `/recipe`, `/gallery`, `/optout`,
 `/notify`, `/forget` and `/settings`."""
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from studio.members import author_text
 from studio.pictures import read_picture_file
 from studio.shots import MAX_TAKES
 from studio.takes import finalize, pick
+from studio.variations import vary
 
 
 @command("help")
@@ -122,6 +123,15 @@ async def _finalize(session: ConsoleSession, arg: str) -> str:
     ref, _sep, model = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
     accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
+    session.watch(accepted)
+    return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
+
+
+@command("vary")
+async def _vary(session: ConsoleSession, arg: str) -> str:
+    """`/vary CLIP`: the same shots with new detail (Vary (subtle)); `/reroll` is the strong variation."""
+    clip = await remixing.resolve_clip(session.studio, arg, session.member)
+    accepted = await vary(session.studio, session.member, clip.id)
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 

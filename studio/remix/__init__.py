@@ -22,7 +22,7 @@ from studio.remix.credits import (
     set_opt_out,
     shot_details,
 )
-from studio.remix.kinds import aspect_of, recompose, save_last_frame
+from studio.remix.kinds import aspect_of, recompose, save_frame
 from studio.remix.planning import fulfil_remix, remix
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
     "recompose",
     "remix",
     "resolve_clip",
-    "save_last_frame",
+    "save_frame",
     "set_opt_out",
     "shot_details",
 ]

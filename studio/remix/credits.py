@@ -25,6 +25,7 @@ from studio.service import Studio
 _CREDITS: dict[str | None, tuple[str, str]] = {
     "finalize": (N_("final of {author}'s clip {clip}"), N_("final of your clip {clip}")),
     "pick": (N_("picked from {author}'s takes {clip}"), N_("picked from your takes {clip}")),
+    "vary": (N_("variation of {author}'s clip {clip}"), N_("variation of your clip {clip}")),
 }
 _REMIX_CREDIT = (N_("remix of {author}'s clip {clip}"), N_("remix of your clip {clip}"))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from common.files import store_by_content
 from common.text import N_, Text
-from generation.encoding import last_frame_png
+from generation.encoding import frame_png
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
@@ -260,10 +260,10 @@ async def _last_frame(studio: Studio, parent: Clip) -> Path:
             "Clip #{clip_id} isn't finished yet; extend it once its video is ready.",
             clip_id=parent.id, code="not_ready",
         )
-    return await asyncio.to_thread(save_last_frame, Path(parent.video_path), studio.config.media_dir / "frames")
+    return await asyncio.to_thread(save_frame, Path(parent.video_path), studio.config.media_dir / "frames")
 
 
-def save_last_frame(video: Path, out_dir: Path) -> Path:
-    """The video's last frame as a PNG named by its content hash, so equal frames share one file and a
-    recipe that starts from it hashes the same every time."""
-    return store_by_content(last_frame_png(video), out_dir)
+def save_frame(video: Path, out_dir: Path, index: int = -1) -> Path:
+    """Frame `index` of the video (the last by default) as a PNG in `out_dir` named by its content hash, so
+    equal frames share one file and a recipe that starts from it hashes the same every time."""
+    return store_by_content(frame_png(video, index), out_dir)
