@@ -34,7 +34,7 @@ from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
 from bot.stills_views import animating, sent_storyboard, storyboard_message_of
-from bot.views import cancel_view, clip_credits, status_message
+from bot.views import clip_credits, status_message
 from studio.records import Clip
 from studio.resume import resume_requests
 from studio.challenges import ChallengeService

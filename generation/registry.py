@@ -48,11 +48,6 @@ def reference_models(*, local: bool = False) -> list[str]:
     return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
 
 
-def reference_models(*, local: bool = False) -> list[str]:
-    """Presets that can take reference pictures: the downloadable ones, or (local=True) the tiny ones too."""
-    return [name for name in clip_models() if PRESETS[name].references and (local or not PRESETS[name].local)]
-
-
 def validate_recipe(recipe: ShotRender) -> None:
     """Raise RecipeError, with a message a user can act on, if the model cannot render this recipe."""
     preset = get_preset(recipe.model)

@@ -29,7 +29,7 @@ from common.errors import N_
 from common.files import write_atomically
 from common.text import Text
 from generation import assemble
-from generation.encoding import frame_png, read_frame
+from generation.encoding import frame_png
 from generation.errors import PipelineError, RenderCancelled
 from generation.frames import Frames
 from generation.recipe import ShotRender, picture_digest

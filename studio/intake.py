@@ -39,7 +39,6 @@ from studio.pictures import PictureError, start_from_picture
 from studio.quality import drafts, finals
 from studio.request_kinds import finishes
 from studio.requests import Accepted, ClipPlan, StoryboardPlan, VideoOptions
-from studio.server_settings import ServerSettings
 from studio.shots import (
     MAX_TAKES, caption, random_seed, recipes_for, shot_seeds, with_render_notes, with_rendered_durations,
 )  # fmt: skip

@@ -88,6 +88,7 @@ def test_every_request_kind_the_core_writes_has_a_resumer() -> None:
     import studio.service  # noqa: F401
     import studio.storyboards.editing  # noqa: F401
     import studio.takes  # noqa: F401
+    import studio.variations  # noqa: F401
     from studio.request_kinds import resumer_for
 
     written = set()
@@ -97,7 +98,7 @@ def test_every_request_kind_the_core_writes_has_a_resumer() -> None:
                 kind = node.args[1] if len(node.args) > 1 else None
                 if isinstance(kind, ast.Constant):
                     written.add(kind.value)
-    assert written == {"create", "remix", "relay", "finalize", "pick", "still_edit"}
+    assert written == {"create", "remix", "relay", "finalize", "pick", "still_edit", "vary"}
     assert all(resumer_for(kind) is not None for kind in written)
 
 

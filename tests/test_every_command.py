@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import discord
-import pytest
 from discord import app_commands
 
 import bot

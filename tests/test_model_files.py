@@ -12,7 +12,7 @@ from storage_fixtures import submit, tiny_recipe
 
 from generation import model_files
 from generation.errors import ModelUnavailableError, RecipeError
-from generation.model_files import check_model_folder, pull, ready_folder
+from generation.model_files import check_model_folder, pull
 from generation.pipelines import PipelineCache
 from generation.registry import get_preset
 from renderqueue.settings import WorkerSettings

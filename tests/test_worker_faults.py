@@ -43,9 +43,6 @@ class FakePipelines:
     def loaded(self) -> list[str]:
         return ["tiny-wan"]
 
-    def has_loaded(self, name: str) -> bool:
-        return True
-
     def has_loaded(self, preset_name: str) -> bool:
         return preset_name == "tiny"
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from common.text import N_, Nn_, Text
-from common.errors import N_, NotAllowed, NotFound
+from common.errors import NotAllowed, NotFound
 from generation.registry import MAX_SEED, get_preset
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from storage import challenges as store

@@ -16,6 +16,7 @@ from aiohttp import web
 from .commands import build_command_data
 from .contract import Checker, ContractViolation, load_contract
 from .gateway import Gateway
+from .nonces import NonceMemory
 from .models import (
     DEFAULT_FILESIZE_LIMIT, ApiError, FakeChannel, FakeGuild, FakeInteraction, FakeMember, FakeMessage, FakeRole,
     FakeUser, Perm, RecordedRequest,
