@@ -9,7 +9,7 @@ answered, the direct messages, and a transcript a person can read. The quick tes
 and the benchmark (benchmarks/journey.py) play this same journey.
 
 Every component on every post is usable: Details and Remix (its form opened) are clicked on every clip post;
-each other component (the storyboard's shot and take menus, Animate and Cancel; Re-roll, Restyle, Extend,
+each other component (the storyboard's shot and take menus, Animate and Cancel; Re-roll, Vary (subtle), Restyle, Extend,
 Delete, Cancel on a rendering clip, Finalize, Enter challenge, Submit, Vote, Entries, Add a shot, Film so far,
 Forget) at least once on its kind of post, and `Journey.unclicked` names any component a post offered that
 nobody tried.
@@ -287,6 +287,8 @@ async def run_journey(fake: FakeDiscord, guild: FakeGuild, studio: Studio, membe
     sunset = await play.animated(await play.use(noir, "Remix", carol, form={"change": "make it sunset", "shot": ""}),
                                  carol)  # fmt: skip
     await play.slash(alice, "remixes", {"notify": False})  # no more notes for alice
+    # a subtle variation keeps the look already approved: no storyboard, posted straight away
+    await play.animated(await play.use(first, "Vary (subtle)", carol), carol)
     rerolled = await play.storyboard(await play.use(first, "Re-roll", bob))
     journey.requests.append(clip_number(rerolled))
     await play.use(rerolled, "Cancel", bob)  # bob changes his mind at the storyboard

@@ -56,7 +56,7 @@ async def test_posts_for_everyone_use_the_servers_language(world: World, worker)
         assert "镜头（1 个" in embed_text(status)  # public, so in the server's language
         posted = await world.posted_clip(guild.channel("general"))
         assert "做好了" in posted.content and "镜头（1 个" in embed_text(posted)
-        assert labels(posted)[:4] == ["二创", "重新生成", "换风格", "延长"]
+        assert labels(posted)[:5] == ["二创", "重新生成", "细微变化", "换风格", "延长"]
 
 
 async def test_the_server_language_setting_is_the_fallback_for_unsupported_languages(world: World) -> None:

@@ -28,7 +28,7 @@ async def test_video_is_posted_as_a_playable_clip_with_storyboard_embed_and_butt
         assert "by @alice" in text and "Seed: 7" in text and "Model: tiny" in text and "Clip #1" in text
         assert REQUEST in text and posted.embeds[0]["image"]["url"] == "attachment://storyboard-1.png"
         # Only buttons that work: no challenge is open, so no Enter challenge.
-        actions = ("remix", "reroll", "vary", "extend", "details", "delete")
+        actions = ("remix", "reroll", "subtle", "vary", "extend", "details", "delete")
         assert posted.custom_ids() == [f"reelbot:clip:{action}:1" for action in actions]
 
         # One status message, edited in place with progress while rendering, then replaced by the post: one
