@@ -46,6 +46,8 @@ def storyboard_message(view: StoryboardView, origin: Origin) -> dict[str, Any]:
     if board.mode == "auto" and board.animate_at is not None:
         lines.append(_("⏱️ Animates by itself <t:{when}:R> unless you change something.", when=int(board.animate_at)))
     embed = discord.Embed(title=clip.shot_list.get("title") or _("Clip #{clip_id}", clip_id=clip.id))
+    # Which clip it is stays in view while a still renders again and progress replaces the text above.
+    embed.set_footer(text=_("Clip #{clip_id}", clip_id=clip.id))
     files = []
     if view.board is not None:
         embed.set_image(url=f"attachment://{board_name(clip.id)}")

@@ -338,7 +338,8 @@ async def run_journey(fake: FakeDiscord, guild: FakeGuild, studio: Studio, membe
     await play.slash(bob, "profile")
     ask = await play.slash(bob, "forget me")
     await play.use(ask, "Forget", bob)
-    await fake.wait_until(lambda: ask.content.startswith("Done"), what="bob to be forgotten")
+    # Every message that shows bob is edited within the channel's message budget: seconds, not a moment.
+    await fake.wait_until(lambda: ask.content.startswith("Done"), what="bob to be forgotten", timeout=RENDER_S)
     play.saw("bob", ask)
     await settle(fake, studio)
     journey.after_forget = show_channel(play, "What stayed in #general after bob left")
