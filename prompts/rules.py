@@ -23,7 +23,7 @@ from prompts.lexicon import DEFAULT_STYLE, STYLES, TIMES, WEATHER
 from prompts.parts import Parts, read_parts
 from prompts.request import (PLACEHOLDER_SUBJECT, RequestFacts, english_beat, find_look, is_animate, is_human,
                              is_plural, parse_request, proper_places)
-from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
+from prompts.schema import MAX_SHOT_SECONDS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
 from prompts.timing import MAX_TOTAL_SECONDS, fit_durations
 from prompts.titles import make_title
 
@@ -101,15 +101,15 @@ def _english(facts: RequestFacts) -> str:
 
 
 def _count(facts: RequestFacts, options: ExpandOptions, beats: list[Beat], notes: list[Text]) -> int:
-    """The shots to plan: as asked (at most MAX_SHOTS, said in a note), else one per beat, else as many as the
-    total asked for holds at SHOT_SECONDS each, else DEFAULT_SHOTS, but never more of one beat than it has
-    parts to show."""
+    """The shots to plan: as asked (at most `options.shot_limit`, said in a note), else one per beat, else as
+    many as the total asked for holds at SHOT_SECONDS each, else DEFAULT_SHOTS, but never more of one beat
+    than it has parts to show, nor more than the limit."""
     asked = options.asked_shots(facts)
     if asked is not None:
-        if asked > MAX_SHOTS:
+        if asked > options.shot_limit:
             notes.append(Text.of(N_("You asked for {asked} shots; a clip has at most {most}, so this one has {most}."),
-                                 asked=asked, most=MAX_SHOTS))
-        return max(1, min(MAX_SHOTS, int(asked)))
+                                 asked=asked, most=options.shot_limit))
+        return options.shot_count(facts) or 1
     total = options.total_seconds(facts)
     if len(beats) > 1:
         count = len(beats)
@@ -119,7 +119,7 @@ def _count(facts: RequestFacts, options: ExpandOptions, beats: list[Beat], notes
         count = min(DEFAULT_SHOTS, _distinct(beats[0]))
     if total is not None:
         count = min(count, int(total // MIN_SHOT_SECONDS))
-    return max(1, min(MAX_SHOTS, count))
+    return max(1, min(options.shot_limit, count))
 
 
 def _distinct(beat: Beat) -> int:
