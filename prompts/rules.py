@@ -241,7 +241,8 @@ def _lighting(facts: RequestFacts, beat: Beat, accent: str) -> str:
 
 def _subject_ref(subject: str) -> str:
     """The subject as later shots refer to it: "a giant monster" -> "the giant monster"."""
-    return re.sub(r"^(?:an?|one|some)\s+", "the ", subject.strip(), flags=re.IGNORECASE)
+    # Each noun of a list too: "a fox, a bear and a deer" -> "the fox, the bear and the deer".
+    return re.sub(r"(^|,\s*|\band\s+)(?:an?|one|some)\s+", r"\1the ", subject.strip(), flags=re.IGNORECASE)
 
 
 def title(facts: RequestFacts, first: Beat) -> str:
