@@ -52,16 +52,16 @@ def strip_framing(text: str, code: str = "en", *, keep: bool = True) -> str:
     framing = _framing(code)
     stripped = text.strip()
     for pattern in framing.anywhere:
-        stripped = tidy(pattern.sub(" ", stripped))
-    stripped = tidy(framing.aside.sub(",", stripped))
+        stripped = tidy(pattern.sub(" ", stripped), code)
+    stripped = tidy(framing.aside.sub(",", stripped), code)
     previous = None
     while previous != stripped:
         previous = stripped
         for pattern in framing.leading:
             match = pattern.match(stripped)
             if match and match.end():
-                stripped = tidy(stripped[match.end():])
-        stripped = tidy(framing.trailing.sub("", stripped))
+                stripped = tidy(stripped[match.end():], code)
+        stripped = tidy(framing.trailing.sub("", stripped), code)
     return stripped or (text.strip() if keep else "")
 
 
@@ -118,17 +118,18 @@ def split_beats(text: str, code: str = "en") -> list[str]:
     cleaned: list[str] = []
     pending = ""
     for beat in beats:
-        beat = tidy(rules.first.sub("", beat.strip()))
+        beat = tidy(rules.first.sub("", beat.strip()), code)
         if not beat:
             continue
         if not _has_content(beat):
             pending = f"{pending} {beat}".strip()
             continue
-        cleaned += [tidy(rules.existential.sub("", clause)) for clause in split_clauses(tidy(f"{pending} {beat}"), code)]
+        clauses = split_clauses(tidy(f"{pending} {beat}", code), code)
+        cleaned += [tidy(rules.existential.sub("", clause), code) for clause in clauses]
         pending = ""
     if pending and cleaned:
-        cleaned[-1] = tidy(f"{cleaned[-1]} {pending}")
-    return cleaned or [tidy(text)]
+        cleaned[-1] = tidy(f"{cleaned[-1]} {pending}", code)
+    return cleaned or [tidy(text, code)]
 
 
 _FUNCTION = frozenset("the a an and or of to it its this that le la les el los las un una une der die das".split())
@@ -173,7 +174,8 @@ def carry_subjects(beats: list[str], subject: str | None, code: str) -> list[str
         when = kept.match(beat)
         prefix, beat = (beat[:when.end()], beat[when.end():]) if when else ("", beat)
         words = beat.split(" ", 1)
-        if subject and needs_subject(beat, code):
+        if subject and needs_subject(beat, code) and (code == "en" or words[0].lower() not in pronouns):
+            # Outside English the subject comes from the member's words, so "il saute" keeps its pronoun.
             if words[0].lower() in pronouns:
                 beat = f"{subject} {words[1] if len(words) > 1 else ''}".strip()
             else:

@@ -84,7 +84,8 @@ def _opens_clause(words: list[str], code: str, *, own_subject: bool) -> bool:
         return len(words) > 1 and bool(verb_at(words, 1, code))
     stops = {*data.words("parts.place_preps"), *data.words("beats.joiners"), *data.words("parts.relatives")}
     for index in range(1, min(len(words), _NOUN_PHRASE_WORDS + 1)):
-        if words[index - 1].lower().strip(_PUNCT) in stops or words[index - 1][-1:] in _PUNCT:
+        previous = words[index - 1].lower().strip(_PUNCT)
+        if (previous in stops and previous not in data.words("parts.articles")) or words[index - 1][-1:] in _PUNCT:
             return False
         if verb_at(words, index, code):
             return True

@@ -90,6 +90,8 @@ def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
     if not beats:
         beats = [facts.text or PLACEHOLDER_SUBJECT]
     subject = _subject_ref(facts.subject) if facts.understood and facts.names_subject else None
+    if subject is None and not facts.chinese and beats and read_parts(beats[0], language).found:
+        subject = read_parts(beats[0], language).subject  # "un gato se despierta, se sienta": "un gato se sienta"
     return carry_subjects(beats, subject, language)
 
 
