@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prompts.clauses import finite_verbs
 from prompts.coverage import core_key
 from prompts.faithful import has_filler, missing_words
 from prompts.langdata import language
@@ -124,7 +125,10 @@ def _characters(plan: ShotList, facts: RequestFacts) -> list[str]:
     while len(words) > 1 and words[0] in ("a", "an", "the"):
         words.pop(0)
     known = set(re.findall(r"[^\W_]+", f"{facts.text} {' '.join(s.prompt for s in plan.shots)}".lower()))
-    if words[0] in _FRAGMENT_EDGES or words[-1] in _FRAGMENT_EDGES | {"a", "an", "the"} or \
+    # "two astronauts float": a character that ends on its verb took the verb for a noun.
+    verb_end = len(words) > 1 and words[-2].endswith("s") and language(facts.language).spaced \
+        and words[-1] in finite_verbs(facts.language)
+    if verb_end or words[0] in _FRAGMENT_EDGES or words[-1] in _FRAGMENT_EDGES | {"a", "an", "the"} or \
             any(word not in known and word not in ("a", "an", "the") for word in re.findall(r"[^\W_]+", characters.lower())):
         return [f"characters {characters!r} is a fragment"]
     return []

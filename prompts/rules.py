@@ -90,6 +90,8 @@ def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
     if not beats:
         beats = [facts.text or PLACEHOLDER_SUBJECT]
     subject = _subject_ref(facts.subject) if facts.understood and facts.names_subject else None
+    if subject is None and not facts.chinese and beats and read_parts(beats[0], language).found:
+        subject = read_parts(beats[0], language).subject  # "un gato se despierta, se sienta": "un gato se sienta"
     return carry_subjects(beats, subject, language)
 
 
@@ -241,7 +243,8 @@ def _lighting(facts: RequestFacts, beat: Beat, accent: str) -> str:
 
 def _subject_ref(subject: str) -> str:
     """The subject as later shots refer to it: "a giant monster" -> "the giant monster"."""
-    return re.sub(r"^(?:an?|one|some)\s+", "the ", subject.strip(), flags=re.IGNORECASE)
+    # Each noun of a list too: "a fox, a bear and a deer" -> "the fox, the bear and the deer".
+    return re.sub(r"(^|,\s*|\band\s+)(?:an?|one|some)\s+", r"\1the ", subject.strip(), flags=re.IGNORECASE)
 
 
 def title(facts: RequestFacts, first: Beat) -> str:
