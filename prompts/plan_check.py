@@ -84,6 +84,9 @@ def check_plan(case: PlanCase, plan: ShotList) -> list[str]:
         if _contains(content, term):
             failures.append(f"negative: {term!r} shown in a prompt")
     failures += _film(case, plan, facts)
+    if not (facts.asked.camera_size or facts.asked.camera_move) and any(
+            a.camera == b.camera for a, b in zip(plan.shots, plan.shots[1:])):
+        failures.append("two shots in a row share one camera setup (a jump cut)")
     return failures
 
 

@@ -53,9 +53,10 @@ class RuleBasedExpander:
         durations = plan_durations([SECONDS[shot.role] for shot in planned], facts, options, notes)
         bible = options.bible or make_bible(facts, options.style_text(facts), slow=facts.asked.slow_motion)
         negative = negative_prompt(join_within([options.negative or "", *facts.negative], 300))
-        shots = [_shot(facts, bible, shot, beats[min(shot.beat, len(beats) - 1)], seconds, negative,
-                       options.bible is not None)
-                 for shot, seconds in zip(planned, durations, strict=True)]
+        shots: list[Shot] = []
+        for shot, seconds in zip(planned, durations, strict=True):
+            shots.append(_shot(facts, bible, shot, beats[min(shot.beat, len(beats) - 1)], seconds, negative,
+                               options.bible is not None, after=shots[-1].camera if shots else None))
         return ShotList(
             title=title(facts, beats[0]),
             logline=_logline(facts, cores),
@@ -210,9 +211,11 @@ def make_bible(facts: RequestFacts, style: str | None = None, *, slow: bool = Fa
 
 
 def _shot(facts: RequestFacts, bible: StyleBible, planned: Planned, beat: Beat, seconds: float, negative: str,
-          from_bible: bool) -> Shot:
+          from_bible: bool, *, after: str | None = None) -> Shot:
+    """One planned shot; `after`: the camera of the shot before it, which this one does not repeat (a cut
+    between two identical setups reads as a jump cut) unless the member asked for that camera."""
     size, move = pick_camera(planned.role, facts.text + planned.role + str(planned.beat), facts.asked.camera_size,
-                             facts.asked.camera_move)
+                             facts.asked.camera_move, avoid=after)
     camera = shorten(f"{size}, {move}", 120)
     lighting = _lighting(facts, beat, ACCENT.get(planned.role, ""))
     style = shorten(bible.style, 200)
