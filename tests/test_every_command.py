@@ -406,7 +406,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
              ("/cast edit Mira --consent 'ask me'", "consent: ask me"), ("/cast use Mira", "next request features Mira"),
              ("/cast waiting", "nobody is waiting"), ("/cast approve 99", "isn't waiting for your answer"),
              ("/cast delete Mira", "deleted Mira")],
-    "forget": [("/forget me", "forgot")],
+    "forget": [("/forget me", "It can't be undone"), ("/forget me confirm", "deleted or anonymized")],
 }
 
 

@@ -12,7 +12,8 @@ from bot.console.session import COMMANDS, CONSOLE_GUILD, ConsoleSession, command
 from bot.console.stills_commands import pick_in_storyboard, reroll_in_storyboard
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
-from bot.i18n import _, ngettext, say
+from bot.forget_texts import forget_warning, forgotten_text
+from bot.i18n import _, say
 from common.text import Text
 from studio import notices
 from studio import remix as remixing
@@ -187,18 +188,26 @@ async def _notify(session: ConsoleSession, arg: str) -> str:
 
 @command("forget")
 async def _forget(session: ConsoleSession, arg: str) -> str:
-    """/forget me | /forget member <name>: delete or anonymize a member's requests, clips, votes, profile."""
-    what, _sep, name = arg.partition(" ")
-    if what == "me":
-        forgotten = await session.studio.forget(session.member)
-    elif what == "member" and name.strip():
+    """`/forget me [confirm]` | `/forget member NAME [confirm]`: what a forget deletes, then, with `confirm` (as
+    Discord's Forget button), delete or anonymize the member's requests, clips and their files, votes, profile."""
+    words = arg.split()
+    confirmed = len(words) > 1 and words[-1].lower() == "confirm"
+    if confirmed:
+        words = words[:-1]
+    if words == ["me"]:
+        member, whose, user_id = session.member, None, None
+        again = "/forget me confirm"
+    elif len(words) > 1 and words[0] == "member":
+        name = " ".join(words[1:])
         # The console's operator runs the console, so they moderate it.
-        operator = replace(session.member, can_moderate=True)
-        forgotten = await session.studio.forget(operator, console_member(name.strip()).id)
+        member, whose, user_id = replace(session.member, can_moderate=True), name, console_member(name).id
+        again = f"/forget member {name} confirm"
     else:
         return _("usage: {usage}", usage="/forget me | /forget member <name>")
-    return ngettext("forgotten: {n} record deleted or anonymized", "forgotten: {n} records deleted or anonymized",
-                    forgotten.total)
+    if not confirmed:
+        session.studio.check_may_forget(member, user_id if user_id is not None else member.id)
+        return _("{warning}\nTo go ahead, type: {command}", warning=forget_warning(whose), command=again)
+    return forgotten_text(await session.studio.forget(member, user_id), whose)
 
 
 @command("settings")
