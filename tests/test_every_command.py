@@ -435,6 +435,11 @@ async def test_every_console_command_answers_in_words(config: Config, worker) ->
                 if line.startswith("/vary"):  # a variation starts from the clip's rendered shots
                     await eventually(lambda: studio.adb.read(_first_clip), lambda status: status == "ready", timeout=120)
                 answers[line] = await session.handle(line)
+        # Every clip a command made carries the words its storyboards draw in the session's language.
+        unworded = await studio.adb.read(lambda db: db.execute(
+            "SELECT id FROM clips WHERE status != 'deleted' AND (origin IS NULL OR origin NOT LIKE '%board_words%')"
+        ).fetchall())
+        assert unworded == []
     finally:
         await session.close()
         for task in list(session.watchers):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.console.replies import describe_accepted, describe_challenge, describe_results
-from bot.console.session import ConsoleSession, command, console_member
+from bot.console.session import ConsoleSession, command, console_member, console_origin
 from bot.i18n import _, ngettext
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio import profiles
@@ -107,7 +107,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
     elif action == "add" and args:
         relay_id = to_id(args[0], "relay") if args[0].startswith("#") else None
         text = " ".join(args[1:] if relay_id is not None else args)
-        added = await service.relay_add(session.member, text, relay_id)
+        added = await service.relay_add(session.member, text, relay_id, origin=console_origin())
         session.watch(added.accepted)
         replies.append(_("shot {position} of relay #{challenge_id}: {plan}", position=added.turn.position,
                          challenge_id=added.challenge.id, plan=describe_accepted(added.accepted)))

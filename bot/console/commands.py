@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.console.replies import describe_accepted, progress_line
-from bot.console.session import COMMANDS, CONSOLE_GUILD, ConsoleSession, command, console_member
+from bot.console.session import COMMANDS, CONSOLE_GUILD, ConsoleSession, command, console_member, console_origin
 from bot.console.stills_commands import pick_in_storyboard, reroll_in_storyboard
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
@@ -78,7 +78,7 @@ async def _reroll(session: ConsoleSession, arg: str) -> str:
 
 
 async def _queue_remix(session: ConsoleSession, clip_id: int, change: remixing.RemixChange) -> str:
-    accepted = await remixing.remix(session.studio, session.member, clip_id, change)
+    accepted = await remixing.remix(session.studio, session.member, clip_id, change, origin=console_origin())
     session.watch(accepted)
     credit = await remixing.credit(session.studio, accepted.clip)
     return _("{plan}\n{credit}: {note}", plan=describe_accepted(accepted), credit=say(credit),
@@ -113,7 +113,8 @@ async def _pick(session: ConsoleSession, arg: str) -> str:
     in_storyboard = await pick_in_storyboard(session, clip.id, take)
     if in_storyboard is not None:
         return in_storyboard
-    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES))
+    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES),
+                          origin=console_origin())
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 
@@ -123,7 +124,8 @@ async def _finalize(session: ConsoleSession, arg: str) -> str:
     """`/finalize CLIP [MODEL]`: the draft in full quality (on MODEL)."""
     ref, _sep, model = arg.partition(" ")
     clip = await remixing.resolve_clip(session.studio, ref, session.member)
-    accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None)
+    accepted = await finalize(session.studio, session.member, clip.id, model=model.strip() or None,
+                              origin=console_origin())
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 
@@ -132,7 +134,7 @@ async def _finalize(session: ConsoleSession, arg: str) -> str:
 async def _vary(session: ConsoleSession, arg: str) -> str:
     """`/vary CLIP`: the same shots with new detail (Vary (subtle)); `/reroll` is the strong variation."""
     clip = await remixing.resolve_clip(session.studio, arg, session.member)
-    accepted = await vary(session.studio, session.member, clip.id)
+    accepted = await vary(session.studio, session.member, clip.id, origin=console_origin())
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"
 

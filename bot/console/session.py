@@ -8,7 +8,7 @@ import sys
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from bot.console.replies import (describe_accepted, describe_notice, describe_re
                                  waiting_line)
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
+from bot.origin import board_words
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
 from common.intake import clean
@@ -45,6 +46,12 @@ CONSOLE_CHANNEL = 0
 async def _console_speaking(_guild_id: int | None) -> Callable[[Text], str]:
     """The console's one reader: texts in the session's language (the `--lang` of the run)."""
     return functools.partial(say_in, current_language())
+
+
+def console_origin() -> dict[str, Any]:
+    """What the console stores with every clip it asks for: the storyboard's words ("Shot 1", "Take 2") in
+    the session's language (`bot.origin.board_words`), as the worker, which knows no languages, draws them."""
+    return {"board_words": board_words(current_language())}
 
 
 def console_member(name: str) -> Member:
@@ -125,7 +132,7 @@ class ConsoleSession:
     async def create(self, text: str, takes: int | None = None) -> str:
         options = VideoOptions(image=self.picture, takes=takes, cast=self.cast)
         try:
-            accepted = await self.studio.create(self.member, text, options)
+            accepted = await self.studio.create(self.member, text, options, origin=console_origin())
         except AwaitingApproval as waiting:
             self.picture = self.cast = None
             return waiting_line(waiting)

@@ -3,7 +3,7 @@ and `/pick` act on a storyboard when the clip is still one (see `commands`)."""
 from __future__ import annotations
 
 from bot.console.replies import describe_accepted, describe_storyboard
-from bot.console.session import ConsoleSession, command
+from bot.console.session import ConsoleSession, command, console_origin
 from bot.i18n import _
 from studio import remix as remixing
 from studio.converters import to_shot_number, to_whole_number
@@ -57,7 +57,8 @@ async def _edit(session: ConsoleSession, arg: str) -> str:
     """`/edit CLIP SHOT text`: change a shot in words; its still renders again."""
     ref, _sep, rest = arg.partition(" ")
     shot, _sep, text = rest.strip().partition(" ")
-    accepted = await edit_still(session.studio, session.member, await _clip_id(session, ref), _shot(shot), text)
+    accepted = await edit_still(session.studio, session.member, await _clip_id(session, ref), _shot(shot), text,
+                                origin=console_origin())
     session.watch(accepted)
     return describe_accepted(accepted)
 
