@@ -17,7 +17,7 @@ from bot.i18n import _, say
 from common.text import Text
 from studio import notices
 from studio import remix as remixing
-from studio.converters import to_id, to_shot_number, to_whole_number
+from studio.converters import to_id, to_shot_number, to_take_number, to_whole_number
 from studio.lineage import lineage, lineage_image, lineage_text
 from studio.members import author_text
 from studio.pictures import read_picture_file
@@ -113,7 +113,7 @@ async def _pick(session: ConsoleSession, arg: str) -> str:
     in_storyboard = await pick_in_storyboard(session, clip.id, take)
     if in_storyboard is not None:
         return in_storyboard
-    accepted = await pick(session.studio, session.member, clip.id, to_whole_number(take, "take", 1, MAX_TAKES),
+    accepted = await pick(session.studio, session.member, clip.id, to_take_number(take),
                           origin=console_origin())
     session.watch(accepted)
     return f"{describe_accepted(accepted)}\n{say(Text.loads(accepted.clip.remix_note))}"

@@ -6,9 +6,8 @@ from bot.console.replies import describe_accepted, describe_storyboard
 from bot.console.session import ConsoleSession, command, console_origin
 from bot.i18n import _
 from studio import remix as remixing
-from studio.converters import to_shot_number, to_whole_number
+from studio.converters import to_shot_number, to_take_number
 from studio.errors import StudioError
-from studio.shots import MAX_TAKES
 from studio.storyboards.actions import (
     animate, cancel_storyboard, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
 )  # fmt: skip
@@ -102,6 +101,6 @@ async def pick_in_storyboard(session: ConsoleSession, clip_id: int, rest: str) -
     if await open_storyboard(session, clip_id) is None:
         return None
     take, _sep, shot = rest.strip().partition(" ")
-    view = await pick_still(session.studio, session.member, clip_id, to_whole_number(take, "take", 1, MAX_TAKES),
+    view = await pick_still(session.studio, session.member, clip_id, to_take_number(take),
                             shot=to_shot_number(shot) if shot.strip() else None)  # fmt: skip
     return describe_storyboard(view)
