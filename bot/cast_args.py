@@ -27,7 +27,8 @@ from common.errors import InvalidValue
 # Each action's syntax and an example, as the console's refusals and `/help` show them.
 CAST_SYNTAX: dict[str, tuple[str, str]] = {
     "create": ("/cast create NAME DESCRIPTION --picture PATH [--picture PATH …] [--alias A …] "
-               "[--consent server|ask|owner] [--quiet]", "/cast create Mira a small orange-haired girl --picture mira.png"),
+               "[--consent server|ask|owner] [--quiet]",
+               "/cast create Mira a small orange-haired girl --picture mira.png"),
     "list": ("/cast list", "/cast list"),
     "show": ("/cast show NAME", "/cast show Mira"),
     "edit": ("/cast edit NAME [--name N] [--description D] [--alias A … | --no-aliases] [--picture PATH …] "

@@ -398,7 +398,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "as": [("/as bob", "bob")],
     "profile": [("/profile", "bob")],
     "challenge": [("/challenge start 2h boats at sea", "boats at sea"), ("/challenge list", "boats at sea"),
-                  ("/challenge show 1", "boats at sea")],
+                  ("/challenge show 1", "boats at sea"), ("/challenge results 1", "still running")],
     "relay": [("/relay start 2h a ship's voyage", "voyage"), ("/relay film", "film so far")],
     "gallery": [("/gallery 1", "http")],
     "cast": [(f"/cast create Mira 'a girl in a yellow raincoat' --picture {ROOT / 'docs' / 'gallery-clip.png'} "

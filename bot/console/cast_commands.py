@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.cast_args import CAST_SYNTAX, RefusingParser, cast_arguments, name_and_description, usage_problem
 from bot.console.replies import describe_accepted
 from bot.console.session import ConsoleSession, command, console_member
-from bot.i18n import _, error_message, say
+from bot.i18n import N_, _, error_message, say
 from common.errors import InvalidValue, ReelbotError
 from studio.cast import approvals
 from studio.cast.desk import CastDesk
@@ -100,7 +100,10 @@ async def _answer(session: ConsoleSession, request_id: int, *, approve: bool) ->
     return _("approved request #{request_id}:", request_id=request_id) + "\n" + describe_accepted(accepted)
 
 
-@command("cast")
+@command("cast", "/cast create NAME DESCRIPTION --picture PATH … | list | show NAME | edit NAME … | delete NAME "
+         "| use NAMES | waiting | approve REQUEST | decline REQUEST",
+         "/cast create Mira a small orange-haired girl --picture mira.png",
+         N_("your characters: the same look in every shot, credited to you"))
 async def _cast(session: ConsoleSession, arg: str) -> str:
     """/cast create | list | show | edit | delete | use | waiting | approve | decline (see `/cast` alone)."""
     parser = cast_arguments(RefusingParser(prog="/cast"))

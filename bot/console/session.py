@@ -65,18 +65,42 @@ def console_member(name: str) -> Member:
 Command = Callable[["ConsoleSession", str], Awaitable[str]]
 
 
-# Every console command, by name; a feature's commands add themselves with `@command(name)`.
+@dataclass(frozen=True)
+class Usage:
+    """How a command is typed (`syntax`, placeholders in capitals), one `example` a member can type as is,
+    and what it does (`about`, an English template marked for translation, shown through `_`)."""
+
+    syntax: str
+    example: str
+    about: str
+
+
+# Every console command, by name; a feature's commands add themselves with `@command(name, …)`.
 COMMANDS: dict[str, Command] = {}
 
 
-def command(name: str) -> Callable[[Command], Command]:
-    """Register the decorated coroutine as `/name`; it takes the session and the rest of the line."""
+USAGES: dict[str, Usage] = {}
+
+
+def command(name: str, syntax: str, example: str, about: str) -> Callable[[Command], Command]:
+    """Register the decorated coroutine as `/name`, typed as `syntax` (e.g. `example`), doing `about` (marked
+    with N_): `/help` and README's console section show them. The handler takes the session and the rest of
+    the line."""
+    if not (syntax.startswith(f"/{name}") and example.startswith(f"/{name}")):
+        raise ValueError(f"/{name}: its syntax and example start with /{name}")
 
     def register(handler: Command) -> Command:
         COMMANDS[name] = handler
+        USAGES[name] = Usage(syntax, example, about)
         return handler
 
     return register
+
+
+def usage_of(name: str) -> str:
+    """The refusal for `/name` typed incompletely: its syntax and its example, on one line."""
+    usage = USAGES[name]
+    return _("usage: {usage}", usage=usage.syntax) + " · " + _("e.g. {example}", example=usage.example)
 
 
 @dataclass
