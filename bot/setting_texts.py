@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from studio.server_settings import ShownSetting
 
-SOURCES = {"server": "set here", "default": "default", "installation": "this installation's default"}
+SOURCES = {"server": N_("set here"), "default": N_("default"), "installation": N_("this installation's default")}
 
 
 def setting_text(shown: ShownSetting, *, channel: Callable[[int], str], role: Callable[[int], str],
