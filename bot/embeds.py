@@ -12,7 +12,7 @@ from bot.i18n import _, ngettext, say
 from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
 from studio.cast.credits import credited
-from bot.setting_texts import setting_text
+from bot.setting_texts import changed_text, setting_text
 from studio.records import CastCredit, Clip
 from studio.server_settings import ShownSetting
 from studio.remix import credit_line
@@ -228,7 +228,9 @@ def settings_embed(shown: list[ShownSetting]) -> discord.Embed:
     return embed
 
 
-def discord_setting_text(shown: ShownSetting) -> str:
-    """A setting's value and source as a server's members read it: channels and roles as mentions."""
-    return setting_text(shown, channel=lambda channel: f"<#{channel}>", role=lambda role: f"<@&{role}>",
-                        language=_("the server's Discord language"))
+def discord_setting_text(shown: ShownSetting, *, changed: bool = False) -> str:
+    """A setting's value and source as a server's members read it (`changed`: as `/settings set` answers,
+    `bot.setting_texts.changed_text`): channels and roles as mentions."""
+    words = (changed_text if changed else setting_text)
+    return words(shown, channel=lambda channel: f"<#{channel}>", role=lambda role: f"<@&{role}>",
+                 language=_("the server's Discord language"))

@@ -20,6 +20,14 @@ def setting_text(shown: ShownSetting, *, channel: Callable[[int], str], role: Ca
              source=_(SOURCES[shown.source]))
 
 
+def changed_text(shown: ShownSetting, *, channel: Callable[[int], str], role: Callable[[int], str],
+                 language: str) -> str:
+    """What a setting is after `/settings set`: the value the member just set, or with its source once a reset
+    word restored a default ("4 (default)")."""
+    words = dict(channel=channel, role=role, language=language)
+    return setting_value(shown, **words) if shown.source == "server" else setting_text(shown, **words)
+
+
 def setting_value(shown: ShownSetting, *, channel: Callable[[int], str], role: Callable[[int], str],
                   language: str) -> str:
     """`shown`'s value alone, in words (`setting_text`)."""

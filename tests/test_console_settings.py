@@ -13,7 +13,7 @@ async def test_settings_show_and_set_at_the_console(studio) -> None:
     session = ConsoleSession(studio, console_member("operator"))
     shown = await session.handle("/settings show")
     assert "max_shots: 4 (default)" in shown and "safety_level: standard (default)" in shown
-    assert await session.handle("/settings set max_shots 3") == "max_shots is now 3 (set here)"
+    assert await session.handle("/settings set max_shots 3") == "max_shots is now 3"
     assert (await studio.settings(0)).max_shots == 3
     assert "max_shots: 3 (set here)" in await session.handle("/settings show")
     assert await session.handle("/settings set max_shots default") == "max_shots is now 4 (default)"

@@ -34,3 +34,15 @@ async def test_the_relay_film_says_its_turns_wait_for_their_authors_animate(stil
     finally:
         for watcher in session.watchers:
             watcher.cancel()
+
+
+def test_pending_turns_are_counted_by_what_they_wait_for() -> None:
+    """The same words in Discord's film posts and replies (bot/challenge_embeds.py, bot/relay_views.py)."""
+    from types import SimpleNamespace
+
+    from bot.stages import pending_text
+
+    turns = [SimpleNamespace(waiting_for=kind) for kind in ("animate", "animate", "render", "stills")]
+    assert pending_text(turns) == ("2 shots wait for their authors' Animate, 1 shot's stills are rendering, "
+                                   "1 shot still rendering")
+    assert pending_text(turns[:1]) == "1 shot waits for its author's Animate"

@@ -370,9 +370,9 @@ async def test_every_slash_command_button_and_form_answers_in_words(world: World
 ConsoleRow = tuple[str, str]  # (the line typed, words the answer holds)
 
 CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
-    "settings": [("/settings set max_queued_per_user 50", "max_queued_per_user: 50"),
+    "settings": [("/settings set max_queued_per_user 50", "max_queued_per_user is now 50"),
                  ("/settings set default_model ../x", "name of a model"),
-                 ("/settings set animate_quality draft", "animate_quality: draft")],
+                 ("/settings set animate_quality draft", "animate_quality is now draft")],
     "help": [("/help", "/finalize")],
     "image": [("/image /nowhere/boat.png", "Can't read the picture")],
     # Takes are a storyboard of stills: clip 2 until Animate renders it (a draft: animate_quality above).

@@ -54,7 +54,7 @@ class AdminCog(commands.Cog):
         await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id,
                                              server=server)
         [changed] = [s for s in await self.bot.studio.settings_shown(interaction.guild_id) if s.name == key.strip()]
-        shown = discord_setting_text(changed)
+        shown = discord_setting_text(changed, changed=True)
         await interaction.response.send_message(_("✅ `{key}` is now {value}.", key=key.strip(), value=shown),
                                                 ephemeral=True)
 

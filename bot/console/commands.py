@@ -16,7 +16,7 @@ from bot.gallery.links import GalleryLinks
 from bot.forget_texts import forget_warning, forgotten_text
 from bot.i18n import N_, _, say
 from bot.i18n import current as current_language
-from bot.setting_texts import setting_text
+from bot.setting_texts import changed_text, setting_text
 from bot.stages import clip_state_text
 from common.text import Text
 from studio import notices
@@ -261,7 +261,7 @@ async def _settings(session: ConsoleSession, arg: str) -> str:
     if action == "set" and key and value.strip():
         await session.studio.change_setting(CONSOLE_GUILD, key, value, by_user_id=session.member.id)
         [changed] = [s for s in await session.studio.settings_shown(CONSOLE_GUILD) if s.name == key.strip()]
-        return _("{key} is now {value}", key=changed.name, value=_console_setting(changed))
+        return _("{key} is now {value}", key=changed.name, value=_console_setting(changed, changed=True))
     if action not in ("show", "") or rest.strip():  # `/settings set` without its key and value, or a typo
         return usage_of("settings")
     shown = await session.studio.settings_shown(CONSOLE_GUILD)
@@ -269,6 +269,7 @@ async def _settings(session: ConsoleSession, arg: str) -> str:
     return "\n".join(lines if action else [*lines, usage_of("settings")])
 
 
-def _console_setting(shown: ShownSetting) -> str:
-    return setting_text(shown, channel=lambda channel: f"#{channel}", role=str,
-                        language=_("the console's language ({language})", language=current_language()))
+def _console_setting(shown: ShownSetting, *, changed: bool = False) -> str:
+    return (changed_text if changed else setting_text)(
+        shown, channel=lambda channel: f"#{channel}", role=str,
+        language=_("the console's language ({language})", language=current_language()))
