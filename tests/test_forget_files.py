@@ -22,15 +22,26 @@ def files_under(root) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
-def rendered_like_a_worker(clip) -> None:
-    """The files a render leaves in a clip's folder beside its video: shots, their last frames, stills."""
+OWN, SHARED, STILL = "09c9974c64ea16c670cb4f3c9f3e91c1", "b6879cb22a89198c94297d2f1579bcf2", "a4ba0c92fb081805b35a5f0ba63f5f2b"
+
+
+def rendered_like_a_worker(clip, shots: tuple[str, ...], still: str | None = None) -> None:
+    """The files a render leaves: the render cache's shots (`renders/<hash>.mp4`, with the panel drawn of
+    it) and stills, and in the clip's folder beside its video their copies, last frames and storyboard."""
     folder = Path(clip.video_path).parent
-    shutil.copy(clip.video_path, folder / "shot-01-09c9974c64ea.mp4")
+    renders = folder.parents[1] / "renders"
+    renders.mkdir(exist_ok=True)
     frame = np.full((64, 64, 3), 200, dtype=np.uint8)
-    Image.fromarray(frame).save(folder / "segment-09c9974c64ea-1.png")
-    (folder / "stills").mkdir()
-    Image.fromarray(frame).save(folder / "stills" / "still-01-1-a4ba0c92fb08.png")
-    make_storyboard([frame], [f"{MARKER} a cat sails"], folder / "stills" / "stills.png")
+    for number, digest in enumerate(shots, start=1):
+        shutil.copy(clip.video_path, renders / f"{digest}.mp4")
+        Image.fromarray(frame).save(renders / f"{digest}.panel-v2.png")
+        shutil.copy(clip.video_path, folder / f"shot-{number:02d}-{digest[:12]}.mp4")
+        Image.fromarray(frame).save(folder / f"segment-{digest[:12]}-1.png")
+    if still is not None:
+        Image.fromarray(frame).save(renders / f"{still}.png")
+        (folder / "stills").mkdir()
+        Image.fromarray(frame).save(folder / "stills" / f"still-01-1-{still[:12]}.png")
+        make_storyboard([frame], [f"{MARKER} a cat sails"], folder / "stills" / "stills.png")
 
 
 async def test_console_forget_asks_first_then_removes_every_file_that_showed_the_member(studio):
@@ -38,8 +49,9 @@ async def test_console_forget_asks_first_then_removes_every_file_that_showed_the
     service = ChallengeService(studio)
     challenge = (await service.start(ALICE, "Cats at sea", "1h", now=T0)).challenge
     original = await ready_clip(studio, CAROL, title=f"{MARKER} cat", storyboard=True)
-    rendered_like_a_worker(original)
+    rendered_like_a_worker(original, (OWN, SHARED), STILL)
     remix = await ready_clip(studio, BOB, parent=original, title="Bob's cat", colour=(200, 10, 10))
+    rendered_like_a_worker(remix, (SHARED,))  # Bob's remix reused Carol's second shot
     await service.submit(CAROL, original.id, challenge.id, now=T0 + 1)
     await service.submit(BOB, remix.id, challenge.id, now=T0 + 1)
     await service.vote(DAVE, challenge.id, remix.id, now=T0 + 2)
@@ -60,6 +72,8 @@ async def test_console_forget_asks_first_then_removes_every_file_that_showed_the
     assert done.startswith("Done: ") and "records about you deleted or anonymized" in done
     assert not (media / "clips" / str(original.id)).exists(), "the clip's shots, segments and stills go too"
     assert (media / "clips" / str(remix.id) / "clip.mp4").is_file(), "Bob's remix stays"
+    assert sorted(path.name for path in (media / "renders").iterdir()) == [f"{SHARED}.mp4", f"{SHARED}.panel-v2.png"], \
+        "her shots and stills leave the render cache, but the shot Bob's remix reused"
     assert not board.exists() and list((media / "lineage").glob("*.png")) == []
     left = files_under(media)
     assert not [name for name, data in left.items() if MARKER.encode() in data or b"carol" in data]
