@@ -8,6 +8,7 @@ import discord
 
 from bot.embeds import ACCENT, FIELD_CHARS, clip_text, clip_text_lines, message_link
 from bot.i18n import _, ngettext, say
+from bot.stages import pending_text
 from common.text import Text
 from prompts.schema import StyleBible
 from studio.members import DELETED_MEMBER_ID, DELETED_MEMBER_NAME
@@ -312,8 +313,7 @@ def final_cut_message(
             else _("🏁 **{challenge} “{theme}” is over**, but no shot was rendered.", **names))
     lines = [head, *contributor_lines(film)]
     if film.pending:
-        lines.append(ngettext("({n} shot still rendering didn't make it.)",
-                              "({n} shots still rendering didn't make it.)", len(film.pending)))
+        lines.append(_("(Not in the final cut: {pending}.)", pending=pending_text(film.pending)))
     if posted:
         lines.append(_("▶️ The final cut is the film posted above: {link}", link=posted))
     if note:
@@ -332,7 +332,7 @@ def film_so_far_text(challenge: Challenge, film: RelayFilm, *, note: str = "") -
                theme=clip_text(challenge.theme, 150), shots=ngettext("{n} shot", "{n} shots", len(film.shots)),
                names=names)]
     if film.pending:
-        parts.append(ngettext("{n} more still rendering.", "{n} more still rendering.", len(film.pending)))
+        parts.append(_("Not in it yet: {pending}.", pending=pending_text(film.pending)))
     max_turns = ChallengeRules.from_dict(challenge.rules).max_turns
     if challenge.status == "open" and (max_turns is None or len(film.shots) + len(film.pending) < max_turns):
         parts.append(_("Add the next shot with `/relay add`!"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.cast_args import cast_arguments
 from common.errors import InvalidValue
+from common.logs import configure_logging
 from common.redact import install_redaction
 from generation.registry import ASPECTS
 from prompts.expand import BACKENDS
@@ -150,38 +151,6 @@ def _gpu_node(config: Config, args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print("error: Ray is not installed here; run: pip install 'reelbot[cluster]'", file=sys.stderr)
         return 2
-
-
-OUR_PACKAGES = ("bot", "studio", "renderqueue", "generation", "prompts", "storage", "common")
-
-
-class OursOnly(logging.Filter):
-    """Passes Reelbot's own records: libraries' notices (torchvision, float32 hints) are not for the member."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.name.split(".")[0] in OUR_PACKAGES
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def configure_logging(level: int, log_file: Path | None) -> None:
-    """The process's logging, unless something configured it already (a test runner): records at `level` to
-    stderr; with `log_file` (interactive commands), every record, Python warnings included, goes to that file
-    and the terminal keeps only Reelbot's own (a library's notice would read as if the member had done
-    something wrong)."""
-    if logging.getLogger().handlers:
-        return
-    if log_file is None:
-        logging.basicConfig(level=level, format=LOG_FORMAT)
-        return
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    terminal = logging.StreamHandler()
-    terminal.addFilter(OursOnly())
-    terminal.setLevel(level)
-    to_file = logging.FileHandler(log_file, encoding="utf-8")
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=[terminal, to_file])
-    logging.captureWarnings(True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,6 @@
 """How clips, jobs and settings look in Discord: embeds and one-line status texts (no I/O here)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -13,7 +12,9 @@ from bot.i18n import _, ngettext, say
 from common.text import Text
 from bot.stages import place_text, stage_text, waiting_reason
 from studio.cast.credits import credited
-from studio.records import CastCredit, Clip, GuildSettings
+from bot.setting_texts import changed_text, setting_text
+from studio.records import CastCredit, Clip
+from studio.server_settings import ShownSetting
 from studio.remix import credit_line
 from studio.job_views import JobView
 from studio.quality import clip_quality
@@ -213,27 +214,18 @@ def queue_lines(views: list[JobView], *, show_author: bool) -> str:
     return clip_text_lines("\n".join(lines), 1900)
 
 
-def settings_embed(settings: GuildSettings) -> discord.Embed:
+def settings_embed(shown: list[ShownSetting]) -> discord.Embed:
+    """Every setting with the value in effect and where it comes from (`bot.setting_texts`)."""
     embed = discord.Embed(title=_("Reelbot settings for this server"), colour=ACCENT)
-    for field in dataclasses.fields(settings):
-        embed.add_field(name=field.name, value=setting_value(field.name, getattr(settings, field.name)))
+    for setting in shown:
+        embed.add_field(name=setting.name, value=discord_setting_text(setting))
     embed.set_footer(text=_("Change one with /settings set; the value `default` restores the default."))
     return embed
 
 
-def setting_value(name: str, value: object) -> str:
-    if name == "allowed_channels":
-        return ", ".join(f"<#{channel}>" for channel in value) or _("every channel")  # type: ignore[union-attr]
-    if name == "moderator_roles":
-        return ", ".join(f"<@&{role}>" for role in value) or _("none")  # type: ignore[union-attr]
-    if name == "upload_limit":
-        return _("{megabytes:g} MB", megabytes=value / 1024 / 1024)  # type: ignore[operator]
-    if name == "language" and value is None:
-        return _("the server's Discord language")
-    if isinstance(value, list):
-        return clip_text(", ".join(map(str, value)), 200) or _("none")
-    if value is None:
-        return _("bot default")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return clip_text(str(value), 200)
+def discord_setting_text(shown: ShownSetting, *, changed: bool = False) -> str:
+    """A setting's value and source as a server's members read it (`changed`: as `/settings set` answers,
+    `bot.setting_texts.changed_text`): channels and roles as mentions."""
+    words = (changed_text if changed else setting_text)
+    return words(shown, channel=lambda channel: f"<#{channel}>", role=lambda role: f"<@&{role}>",
+                 language=_("the server's Discord language"))

@@ -7,8 +7,9 @@ from typing import Any
 
 import discord
 
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _
 from bot.i18n.discord import SpeaksMemberLanguage
+from bot.stages import pending_text
 from bot.buttons import Action, action_buttons, buttons_view
 from bot.challenge_embeds import film_so_far_text, name_of
 from bot.challenge_views import service_of
@@ -75,8 +76,7 @@ async def send_film(interaction: discord.Interaction, challenge_id: int | None) 
     await interaction.response.defer(ephemeral=True, thinking=True)
     film = await service.relay_film(member, challenge_id)
     if film.path is None:
-        text = (ngettext("No shot of this relay is rendered yet ({n} still rendering).",
-                         "No shot of this relay is rendered yet ({n} still rendering).", len(film.pending))
+        text = (_("No shot of this relay is rendered yet ({pending}).", pending=pending_text(film.pending))
                 if film.pending else _("No shot of this relay is rendered yet."))
         await interaction.followup.send(text, ephemeral=True)
         return

@@ -19,6 +19,7 @@ from typing import Any, Callable, Literal
 
 import torch
 
+from common.logs import route_library_logs
 from generation.accel import Acceleration, apply, decide, installed_kernels
 from generation.adapters import Adapter, adapter_file, load_adapter
 from generation.errors import ModelUnavailableError, OutOfMemoryRenderError, PipelineError, RecipeError, RenderError
@@ -228,6 +229,7 @@ class PipelineCache:
         # Load-time progress bars would interleave with the worker's log and the console's own progress.
         diffusers.utils.logging.disable_progress_bar()
         transformers.utils.logging.disable_progress_bar()
+        route_library_logs()  # their notices to the process's log, not straight to the member's terminal
         self._check_device()
         source = self._source(preset)
         on_gpu = self.device.startswith("cuda")

@@ -49,6 +49,10 @@ class Forgotten:
 
     changed: dict[str, int]
     shown: list[Post] = field(default_factory=list)
+    # The forgotten clips (their ids), for the front-end's core to delete their folders of files
+    # (`studio.forget_files`), and the files of theirs that stay (rendered relay shots, kept anonymised).
+    clip_ids: tuple[int, ...] = ()
+    kept_files: frozenset[str] = frozenset()
 
     @property
     def total(self) -> int:
@@ -60,7 +64,13 @@ def forget_user(db: sqlite_utils.Database, user_id: int, guild_id: int | None) -
     """Run every registered forgetter for `user_id` (everywhere when `guild_id` is None). Run it in one
     write transaction (`AsyncDatabase.write`)."""
     shown = posts_showing(db, user_id, guild_id)
-    return Forgotten({name: forget(db, user_id, guild_id) for name, forget in _FORGETTERS.items()}, shown)
+    clip_ids = tuple(clip_id for (clip_id,) in db.execute(
+        f"SELECT id FROM clips WHERE author_id = ?{in_guild(guild_id)}", params(user_id, guild_id)).fetchall())
+    changed = {name: forget(db, user_id, guild_id) for name, forget in _FORGETTERS.items()}
+    kept = frozenset(path for (path,) in db.execute(
+        f"SELECT video_path FROM clips WHERE video_path IS NOT NULL AND id IN ({', '.join('?' * len(clip_ids))})",
+        clip_ids).fetchall()) if clip_ids else frozenset()
+    return Forgotten(changed, shown, clip_ids, kept)
 
 
 def in_guild(guild_id: int | None, column: str = "guild_id") -> str:

@@ -179,6 +179,21 @@ def get_settings(db: sqlite_utils.Database, guild_id: int | None) -> GuildSettin
     return dataclasses.replace(GuildSettings(), **overrides)
 
 
+def overridden_keys(db: sqlite_utils.Database, guild_id: int | None) -> frozenset[str]:
+    """The settings the guild set itself (that still validate); the rest are defaults."""
+    if guild_id is None:
+        return frozenset()
+    rows = db.query("SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,))
+    set_here = set()
+    for row in rows:
+        try:
+            validate_setting(row["key"], json.loads(row["value"]))
+        except InvalidValue:
+            continue
+        set_here.add(row["key"])
+    return frozenset(set_here)
+
+
 def set_setting(
     db: sqlite_utils.Database,
     guild_id: int,

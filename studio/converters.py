@@ -86,6 +86,17 @@ def to_shot_number(text: str | int | None, count: int | None = None) -> int | No
     return value
 
 
+def to_take_number(text: str | int) -> int:
+    """A 1-based take number ('2', '#2'). Raises InvalidValue (code "invalid_take"); whether the clip has
+    that take is the core's to say, from the clip ("Clip #6 has takes 1 to 3.")."""
+    value = _whole(str(text).strip().lstrip("#"))
+    if value is None or value < 1:
+        raise InvalidValue(
+            "The take number should be a number like 2, not `{value}`.", code="invalid_take", value=shown(text)
+        )
+    return value
+
+
 def to_seed(text: str | int) -> int:
     """A seed from 0 to MAX_SEED. Raises InvalidValue (code "invalid_seed")."""
     value = _whole(text)

@@ -3,16 +3,33 @@ and whether a member may ask for videos where they are."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from common.intake import clean_line
 from prompts.safety import SafetyPolicy
 from storage.aio import AsyncDatabase
 from storage.records import GuildSettings
-from storage.settings import SETTING_NAMES, get_settings, is_reset, set_setting, validate_setting
+from storage.settings import SETTING_NAMES, get_settings, is_reset, overridden_keys, set_setting, validate_setting
 from studio.config import Config
 from studio.errors import StudioError
 from studio.members import Member
 from studio.setting_checks import ServerFacts, check_server_setting, usable
+
+
+SettingSource = Literal["server", "default", "installation"]
+
+
+@dataclass(frozen=True)
+class ShownSetting:
+    """One setting as `/settings show` shows it: its `value` in effect, and where that comes from: the
+    server set it ("server"), the built-in default ("default"), or this installation's configuration
+    ("installation": `default_model`, `[stills]`). `value` is None only for `language` left to the
+    front-end (Discord: the server's Discord language; the console: its `--lang`)."""
+
+    name: str
+    value: Any
+    source: SettingSource
 
 
 class ServerSettings:
@@ -25,6 +42,24 @@ class ServerSettings:
         """The server's settings (its overrides over the defaults; the defaults for None); a model stored
         before models were checked that names none falls back to the bot's default."""
         return usable(await self.adb.read(get_settings, guild_id), guild_id)
+
+    async def settings_shown(self, guild_id: int | None) -> list[ShownSetting]:
+        """Every setting with the value in effect and its source, in `setting_names` order."""
+        settings = await self.settings(guild_id)
+        set_here = await self.adb.read(overridden_keys, guild_id)
+        installation = {"default_model": self.config.default_model, "stills_first": self.config.stills.first,
+                        "stills_grace_s": round(self.config.stills.grace_s),
+                        "animate_quality": self.config.stills.animate_quality}  # fmt: skip
+        shown = []
+        for name in SETTING_NAMES:
+            value = getattr(settings, name)
+            if name in set_here and value is not None:
+                shown.append(ShownSetting(name, value, "server"))
+            elif name in installation:
+                shown.append(ShownSetting(name, installation[name], "installation"))
+            else:
+                shown.append(ShownSetting(name, value, "default"))
+        return shown
 
     @staticmethod
     def setting_names() -> tuple[str, ...]:

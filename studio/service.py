@@ -21,6 +21,7 @@ from storage.cast_uses import CastCredit, clip_cast
 from storage.forget import Forgotten, forget_user
 from storage.records import Clip, ClipStatus
 from studio.config import Config, expander_config, with_auto_model
+from studio.forget_files import remove_forgotten_files
 from studio.intake import RequestIntake
 from studio.job_views import JobDesk
 from studio.members import Member, visible_clip
@@ -91,11 +92,15 @@ class Studio(RequestIntake, JobDesk, PostBook):
     async def forget(self, member: Member, user_id: int | None = None) -> Forgotten:
         """Forget a member's data (`storage.forget`): without `user_id`, everything about `member` in every
         server (`/forget me`); with it, that member's data in `member`'s server, for moderators only
-        (`/forget member`). Idempotent. Raises NotAllowed."""
+        (`/forget member`); then their files (`studio.forget_files`). Idempotent. Raises NotAllowed."""
         if user_id is None or user_id == member.id:
-            return await self.adb.write(forget_user, member.id, None)
-        self.check_may_forget(member, user_id)
-        return await self.adb.write(forget_user, user_id, member.guild_id)
+            forgotten = await self.adb.write(forget_user, member.id, None)
+        else:
+            self.check_may_forget(member, user_id)
+            forgotten = await self.adb.write(forget_user, user_id, member.guild_id)
+        # Then the files that showed them: clips' folders, and the lineages and leaderboards drawn of them.
+        await asyncio.to_thread(remove_forgotten_files, self.config.media_dir, forgotten)
+        return forgotten
 
     @staticmethod
     def check_may_forget(member: Member, user_id: int) -> None:

@@ -7,7 +7,6 @@ worker process never runs with settings of its own. `reelbot worker` runs the sa
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -15,6 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from common.logs import configure_logging, log_file, terminal_level
 from common.redact import install_redaction
 from renderqueue.orphans import die_with_parent
 from renderqueue.worker import run_worker
@@ -24,27 +24,30 @@ from studio.config import Config, load_config
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def worker_process_command(config: Config, log_level: str) -> tuple[str, ...]:
-    """The command line of a worker process for `config`. Its home is made absolute, since the process
-    may start elsewhere; the environment (with any REELBOT_* settings) is inherited."""
+def worker_process_command(config: Config, log_level: str, log_to: Path | None = None) -> tuple[str, ...]:
+    """The command line of a worker process for `config`, showing records at `log_level` on the terminal,
+    and with `log_to` logging to that file as its front-end does (`common.logs`). Its home is made absolute,
+    since the process may start elsewhere; the environment (with any REELBOT_* settings) is inherited."""
     command = [sys.executable, "-m", "studio.worker_process", "--home", str(config.home.resolve()),
                "--parent-pid", str(os.getpid())]
     if config.config_file is not None:
         command += ["--config", str(config.config_file)]
+    if log_to is not None:
+        command += ["--log-file", str(log_to)]
     return (*command, "--log-level", log_level)
 
 
 def worker_config(config: Config) -> WorkerConfig:
     """The worker settings of `config`, with the command line that starts a worker process reading the
     same settings (`python -m studio.worker_process`)."""
-    log_level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    log_level = terminal_level()
     return WorkerConfig(
         db_path=config.db_path,
         media_dir=config.media_dir,
         models_dir=config.models_dir,
         settings=config.worker,
         log_level=log_level,
-        process_command=worker_process_command(config, log_level),
+        process_command=worker_process_command(config, log_level, log_file()),
     )
 
 
@@ -90,10 +93,13 @@ class WorkerArgs:
     log_level: str
     # The front-end that started the worker: the worker stops when it dies.
     parent_pid: int | None = None
+    # The front-end's log file, which the worker writes to as well (`common.logs`).
+    log_file: Path | None = None
 
 
 def parse_worker_args(argv: list[str]) -> WorkerArgs:
-    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV] [--parent-pid PID]`
+    """Read `--home DIR [--config FILE] [--worker-id ID] [--log-level LEVEL] [--device DEV] [--parent-pid PID]
+    [--log-file FILE]`
     and load the settings (`--device` overrides `[worker] device` and nothing else of that section).
 
     Raises SystemExit on bad arguments and ConfigError on a bad settings file."""
@@ -104,10 +110,12 @@ def parse_worker_args(argv: list[str]) -> WorkerArgs:
     parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
     parser.add_argument("--device", help="pin this worker to a torch device (workers = \"auto\": its own GPU)")
     parser.add_argument("--parent-pid", type=int, help="stop when this process (the front-end) dies")
+    parser.add_argument("--log-file", type=Path, help="log every record here, and only Reelbot's at --log-level "
+                        "to the terminal (the console's log, common.logs)")
     args = parser.parse_args(argv)
     pinned = {"worker": {"device": args.device}} if args.device else {}
     config = load_config(args.config, home=args.home, **pinned)
-    return WorkerArgs(config, args.worker_id, args.log_level, args.parent_pid)
+    return WorkerArgs(config, args.worker_id, args.log_level, args.parent_pid, args.log_file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if refusal is not None:
         print(f"error: {refusal}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level, args.log_file)
     install_redaction(args.config.secrets)
     serve(args.config, worker_id=args.worker_id, parent_pid=args.parent_pid)
     return 0

@@ -2,14 +2,19 @@
 worker, which knows no languages, draws them."""
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from bot.cli import main
+from bot.console import ConsoleSession, console_member
+from bot.i18n import use
 from bot.origin import Origin
-from generation.drawing import _lacks_letters, face_for, font
-from generation.storyboard import PANELS_KEY, BoardWords, board_panels, make_storyboard
+from generation.drawing import BACKGROUND, MUTED, _lacks_letters, face_for, font, line_height
+from generation.storyboard import FONT_SIZE, PANEL_WIDTH, PANELS_KEY, BoardWords, board_panels, make_storyboard
 
 
 def _origin(language: str | None) -> dict:
@@ -46,3 +51,45 @@ def test_japanese_headings_are_drawn_with_a_face_that_has_their_letters(tmp_path
         boxes = json.loads(image.info[PANELS_KEY])
     below = pixels[boxes[0][3] + 8: boxes[0][3] + 28, boxes[0][0]: boxes[0][2]]
     assert (np.abs(below.astype(int) - below[0, -1].astype(int)).sum(axis=2) > 60).sum() > 30  # the heading's ink
+
+
+def _heading_strip(board, index: int, height: int) -> np.ndarray:
+    """The pixels of panel `index`'s heading line, as `make_storyboard` lays it out below the panel."""
+    with Image.open(board) as image:
+        left, _top, _right, bottom = json.loads(image.info[PANELS_KEY])[index]
+        return np.asarray(image.convert("RGB"))[bottom + 8: bottom + 8 + height, left: left + PANEL_WIDTH]
+
+
+def _drawn(heading: str, height: int) -> np.ndarray:
+    strip = Image.new("RGB", (PANEL_WIDTH, height), BACKGROUND)
+    ImageDraw.Draw(strip).text((0, 0), heading, font=face_for(heading, font(FONT_SIZE + 2)), fill=MUTED)
+    return np.asarray(strip)
+
+
+def test_generate_stills_in_japanese_heads_each_panel_in_japanese(tmp_path, tiny_models_dir, capsys):
+    """`reelbot generate --stills --lang ja` stores the board's words with the clip; the worker draws them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models").symlink_to(tiny_models_dir, target_is_directory=True)
+    code = main(["generate", "a red fox trots across a frozen lake at dusk", "--model", "tiny", "--home", str(home),
+                 "--shots", "2", "--stills", "--lang", "ja", "--config", str(tmp_path / "none.toml")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    board = Path(out.split()[0])
+    height = line_height(font(FONT_SIZE + 2))
+    for index in (0, 1):
+        strip = _heading_strip(board, index, height)
+        assert np.array_equal(strip, _drawn(f"ショット {index + 1}", height)), f"panel {index + 1}'s heading"
+        assert not np.array_equal(strip, _drawn(f"Shot {index + 1}", height))
+
+
+async def test_every_console_request_stores_the_boards_words_of_its_language(studio):
+    """The console's clips (requests, remixes, picks, finalizes, variations, relay turns) all carry the
+    session's words; tests/test_every_command.py checks every clip its commands made."""
+    session = ConsoleSession(studio, console_member("ken"), io.StringIO())
+    with use("ja"):
+        await session.handle("a fox in the snow, 1 shot")
+        await session.handle("/remix 1 make it noir")
+    for clip_id in (1, 2):
+        words = BoardWords.of((await studio.clip(clip_id)).origin["board_words"])
+        assert words.say("shot", shot=1) == "ショット 1"

@@ -63,7 +63,7 @@ async def test_who_is_told_of_a_remix_and_the_console_switch(world: World) -> No
     assert describe_notice(notice) == (f'🔁 dora: eve remixed your clip #{kite.id} "Dora\'s kite" as clip #{remix.id} '
                                        "(/notify off to stop these notes)")
     session = ConsoleSession(studio, dora)
-    assert await session.handle("/notify maybe") == "usage: /notify on|off"
+    assert await session.handle("/notify maybe") == "usage: /notify on|off · e.g. /notify off"
     assert await session.handle("/notify off") == "you won't be told when someone remixes your clips"
     assert await remix_notice(studio, remix) is None
     assert await session.handle("/notify on") == "you'll be told when someone remixes your clips"

@@ -49,7 +49,12 @@ async def test_settings_are_for_admins_and_validated(world: World) -> None:
         bad = await admin_sets("max_shots", "lots")
         assert bad.ephemeral and bad.content == "`max_shots` must be a whole number."
         listed = await (await fake.slash(world.admin, "settings show")).wait_message()
-        assert "max_shots: 2" in embed_text(listed)
+        shown = embed_text(listed)
+        assert "max_shots: 2 (set here)" in shown and "max_queued_per_user: 3 (default)" in shown
+        # Settings left to the installation show its value, never None or a bare "bot default".
+        assert "stills_first: off (this installation's default)" in shown, shown
+        assert "None" not in shown and "bot default" not in shown
+        assert "language: the server's Discord language (default)" in shown
     assert (await world.studio.settings(world.guild.id)).max_shots == 2
 
 

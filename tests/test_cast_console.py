@@ -43,7 +43,9 @@ async def test_create_list_show_edit_delete_and_refusals(studio, photos):
     assert listed == "Mira (also 米拉, ミラ) by bob · consent: this server · use notes: on"
     assert again == "error: “mira” is already taken in this server (by the character Mira). Pick another name or alias."
     assert none == "error: A character needs 1 to 3 pictures of them (you gave 0)."
-    assert bad.startswith("error: the following arguments are required: name, description. Usage: /cast create")
+    assert bad == ("error: /cast create needs: NAME, DESCRIPTION. Usage: /cast create NAME DESCRIPTION --picture PATH "
+                   "[--picture PATH …] [--alias A …] [--consent server|ask|owner] [--quiet], e.g. /cast create Mira a "
+                   "small orange-haired girl --picture mira.png")
     assert shown.splitlines()[1] == f"  {MIRA}"
     alice = ConsoleSession(studio, console_member("alice"), io.StringIO())
     [refused] = await typed(alice, "/cast edit Mira --description 'a villain'")
@@ -114,3 +116,27 @@ def test_reelbot_cast_and_generate_cast_on_the_command_line(config: Config, phot
     assert main(["generate", "a walk in the park", "--shots", "1", "--duration", "1", "--cast", "Mira", *home]) == 0
     captured = capsys.readouterr()
     assert "Cast: Mira by " in captured.err and captured.out.strip().splitlines()[0].endswith(".mp4")
+
+
+async def test_create_as_readme_writes_it_takes_the_description_unquoted(studio, photos):
+    bob = ConsoleSession(studio, console_member("bob"), io.StringIO())
+    made, captain, edited, shown, stray, unknown, bare = await typed(
+        bob,
+        f"/cast create Mira a small orange-haired girl --picture {photos[0]}",
+        f"/cast create Captain Leo: an old sailor with a white beard --picture {photos[1]} --alias Leo",
+        "/cast edit Mira --description a tall girl in a red coat",
+        "/cast show Captain Leo",
+        "/cast list everything",
+        "/cast make Mira",
+        "/cast",
+    )
+    assert made.startswith("made Mira:\n") and made.splitlines()[2] == "  a small orange-haired girl"
+    assert captain.startswith("made Captain Leo:\n") and "  an old sailor with a white beard" in captain
+    assert edited.splitlines()[2] == "  a tall girl in a red coat"
+    assert shown.startswith("Captain Leo (also Leo) by bob")
+    assert stray == "error: /cast list doesn't take `everything`. Usage: /cast list, e.g. /cast list"
+    assert unknown == ("error: /cast has no `make`. Try one of: create, list, show, edit, delete, use, waiting, "
+                       "approve, decline, e.g. /cast list.")
+    assert bare.startswith("error: /cast needs an action: create, list")
+    for answer in (stray, unknown, bare):
+        assert "usage: /cast {" not in answer.lower() and "\n" not in answer

@@ -74,7 +74,7 @@ async def test_console_commands_catch_up_on_deadlines_that_passed(studio):
     assert "no votes were cast, so there is no winner" in listed
     assert listed.endswith(f"challenge #{challenge.id}: Dogs at dawn [closed]")
     assert (await session.handle("/challenge list")) == f"challenge #{challenge.id}: Dogs at dawn [closed]"
-    assert (await session.handle("/challenge frobnicate")).startswith("usage: /challenge start <duration>")
+    assert (await session.handle("/challenge frobnicate")).startswith("usage: /challenge start DURATION THEME")
 
 
 async def test_a_relay_at_the_console(studio):

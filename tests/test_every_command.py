@@ -370,9 +370,9 @@ async def test_every_slash_command_button_and_form_answers_in_words(world: World
 ConsoleRow = tuple[str, str]  # (the line typed, words the answer holds)
 
 CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
-    "settings": [("/settings set max_queued_per_user 50", "max_queued_per_user: 50"),
+    "settings": [("/settings set max_queued_per_user 50", "max_queued_per_user is now 50"),
                  ("/settings set default_model ../x", "name of a model"),
-                 ("/settings set animate_quality draft", "animate_quality: draft")],
+                 ("/settings set animate_quality draft", "animate_quality is now draft")],
     "help": [("/help", "/finalize")],
     "image": [("/image /nowhere/boat.png", "Can't read the picture")],
     # Takes are a storyboard of stills: clip 2 until Animate renders it (a draft: animate_quality above).
@@ -398,7 +398,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
     "as": [("/as bob", "bob")],
     "profile": [("/profile", "bob")],
     "challenge": [("/challenge start 2h boats at sea", "boats at sea"), ("/challenge list", "boats at sea"),
-                  ("/challenge show 1", "boats at sea")],
+                  ("/challenge show 1", "boats at sea"), ("/challenge results 1", "still running")],
     "relay": [("/relay start 2h a ship's voyage", "voyage"), ("/relay film", "film so far")],
     "gallery": [("/gallery 1", "http")],
     "cast": [(f"/cast create Mira 'a girl in a yellow raincoat' --picture {ROOT / 'docs' / 'gallery-clip.png'} "
@@ -406,7 +406,7 @@ CONSOLE_ROWS: dict[str, list[ConsoleRow]] = {
              ("/cast edit Mira --consent 'ask me'", "consent: ask me"), ("/cast use Mira", "next request features Mira"),
              ("/cast waiting", "nobody is waiting"), ("/cast approve 99", "isn't waiting for your answer"),
              ("/cast delete Mira", "deleted Mira")],
-    "forget": [("/forget me", "forgot")],
+    "forget": [("/forget me", "It can't be undone"), ("/forget me confirm", "deleted or anonymized")],
 }
 
 
@@ -435,6 +435,11 @@ async def test_every_console_command_answers_in_words(config: Config, worker) ->
                 if line.startswith("/vary"):  # a variation starts from the clip's rendered shots
                     await eventually(lambda: studio.adb.read(_first_clip), lambda status: status == "ready", timeout=120)
                 answers[line] = await session.handle(line)
+        # Every clip a command made carries the words its storyboards draw in the session's language.
+        unworded = await studio.adb.read(lambda db: db.execute(
+            "SELECT id FROM clips WHERE status != 'deleted' AND (origin IS NULL OR origin NOT LIKE '%board_words%')"
+        ).fetchall())
+        assert unworded == []
     finally:
         await session.close()
         for task in list(session.watchers):

@@ -81,8 +81,10 @@ async def test_a_moderator_forgets_a_member_in_their_own_server_only(studio):
 async def test_console_forget(studio):
     session = ConsoleSession(studio, console_member("dora"))
     clip = await ready_clip(studio, session.member, title=MARKER)
-    assert (await session.handle("/forget me")).startswith("forgotten: ")
-    assert await session.handle("/forget me") == "forgotten: 0 records deleted or anonymized"
+    assert (await session.handle("/forget me")).endswith("To go ahead, type: /forget me confirm")
+    assert (await studio.clip(clip.id)).request.startswith(MARKER), "asking forgets nothing"
+    assert (await session.handle("/forget me confirm")).startswith("Done: 3 records about you")
+    assert await session.handle("/forget me confirm") == "Reelbot holds nothing more about you."
     assert "usage" in await session.handle("/forget everyone")
     with pytest.raises(NotFound):
         await studio.clip(clip.id)

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import _
-from bot.embeds import setting_value, settings_embed
+from bot.embeds import discord_setting_text, settings_embed
 from studio.service import Studio
 from studio.setting_checks import ServerFacts
 
@@ -38,8 +38,8 @@ class AdminCog(commands.Cog):
     @settings.command(name="show", description="Show this server's Reelbot settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def settings_show(self, interaction: discord.Interaction) -> None:
-        settings = await self.bot.studio.settings(interaction.guild_id)
-        await interaction.response.send_message(embed=settings_embed(settings), ephemeral=True)
+        shown = await self.bot.studio.settings_shown(interaction.guild_id)
+        await interaction.response.send_message(embed=settings_embed(shown), ephemeral=True)
 
     @settings.command(name="set", description="Change one setting (`default` restores the default)")
     @app_commands.describe(key="The setting to change", value="Its new value, e.g. #clips, 3, strict, yes")
@@ -51,9 +51,10 @@ class AdminCog(commands.Cog):
         # The roles and channels a setting may name: this server's own, as Discord sent them.
         server = ServerFacts.of([role.id for role in guild.roles], [c.id for c in (*guild.channels, *guild.threads)]) \
             if guild is not None else None
-        settings = await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id,
-                                                        server=server)
-        shown = setting_value(key.strip(), getattr(settings, key.strip()))
+        await self.bot.studio.change_setting(interaction.guild_id, key, value, by_user_id=interaction.user.id,
+                                             server=server)
+        [changed] = [s for s in await self.bot.studio.settings_shown(interaction.guild_id) if s.name == key.strip()]
+        shown = discord_setting_text(changed, changed=True)
         await interaction.response.send_message(_("✅ `{key}` is now {value}.", key=key.strip(), value=shown),
                                                 ephemeral=True)
 

@@ -13,7 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.i18n import _, ngettext
+from bot.forget_texts import forget_warning, forgotten_text
+from bot.i18n import _
 from bot.i18n.discord import SpeaksMemberLanguage
 from bot.members import interaction_member
 from bot.replies import report_error
@@ -24,21 +25,6 @@ if TYPE_CHECKING:
     from bot.app import ReelBot
 
 log = logging.getLogger(__name__)
-
-
-def forgotten_text(forgotten: Forgotten, whose: str | None) -> str:
-    """The reply to /forget, in the current language; `whose` is the forgotten member's name, None for
-    the member themselves."""
-    if forgotten.total == 0:
-        return _("Reelbot holds nothing more about you.") if whose is None else _(
-            "Reelbot holds nothing more about {name}.", name=whose)
-    if whose is None:
-        return ngettext("Done: {n} record about you deleted or anonymized. Remixes others made stay up, crediting "
-                        "a deleted member.", "Done: {n} records about you deleted or anonymized. Remixes others "
-                        "made stay up, crediting a deleted member.", forgotten.total)
-    return ngettext("Done: {n} record about {name} deleted or anonymized. Remixes others made stay up, crediting "
-                    "a deleted member.", "Done: {n} records about {name} deleted or anonymized. Remixes others "
-                    "made stay up, crediting a deleted member.", forgotten.total, name=whose)
 
 
 class ForgetCog(commands.Cog):
@@ -57,10 +43,7 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, None), view=None)
 
         await interaction.response.send_message(
-            _("This deletes your requests, clips, votes, entries, characters and their pictures, and profile from "
-              "Reelbot, in every server, and takes your posts down. Remixes others made of your clips stay up, "
-              "crediting a deleted member; your shots in relay films stay in those films, without your name or "
-              "words. It can't be undone."),
+            forget_warning(None),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     @forget.command(name="member", description="Delete a member's Reelbot data in this server (admins, moderators)")
@@ -77,10 +60,7 @@ class ForgetCog(commands.Cog):
             await confirmed.edit_original_response(content=forgotten_text(forgotten, name), view=None)
 
         await interaction.response.send_message(
-            _("This deletes {name}'s requests, clips, votes, entries, characters and their pictures, and profile in "
-              "this server, and takes their posts down. Remixes others made of their clips stay up, crediting a "
-              "deleted member; their shots in relay films stay in those films, without their name or words. It "
-              "can't be undone.", name=name),
+            forget_warning(name),
             view=ConfirmForget(interaction.user.id, forget), ephemeral=True)
 
     async def _take_down(self, forgotten: Forgotten) -> None:

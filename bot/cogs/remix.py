@@ -22,6 +22,7 @@ from bot.notices import RemixNotices
 from bot.take_views import posted_view
 from bot.views import clip_credits, queue_remix, waiting_text
 from common.errors import NotFound
+from prompts.schema import MAX_SHOTS
 from bot.references import clip_ref
 from studio import notices
 from studio import remix as remixing
@@ -79,7 +80,8 @@ class RemixCog(commands.Cog):
         interaction: discord.Interaction,
         clip: app_commands.Range[str, 1, 200],
         change: app_commands.Range[str, 1, 600],
-        shot: app_commands.Range[int, 1, 6] | None = None,
+        # Discord's own check only knows the most any clip has; the clip's own shots are the core's to check.
+        shot: app_commands.Range[int, 1, MAX_SHOTS] | None = None,
     ) -> None:
         member, _settings = await interaction_member(self.studio, interaction)
         source = await remixing.resolve_clip(self.studio, clip_ref(clip), member)

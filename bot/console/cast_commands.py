@@ -9,10 +9,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from bot.cast_args import RefusingParser, cast_arguments
+from bot.cast_args import CAST_SYNTAX, RefusingParser, cast_arguments, name_and_description, usage_problem
 from bot.console.replies import describe_accepted
 from bot.console.session import ConsoleSession, command, console_member
-from bot.i18n import _, error_message, say
+from bot.i18n import N_, _, error_message, say
 from common.errors import InvalidValue, ReelbotError
 from studio.cast import approvals
 from studio.cast.desk import CastDesk
@@ -46,8 +46,12 @@ async def _pictures(session: ConsoleSession, paths: list[Path]) -> list:
 async def run_cast(session: ConsoleSession, args: argparse.Namespace) -> str:
     """Do what the parsed `args` say, as `session.member`; returns what to print. Raises ReelbotError."""
     desk, member = CastDesk(session.studio), session.member
+    for key in ("name", "new_name", "description"):  # words typed unquoted, joined (bot.cast_args)
+        if isinstance(getattr(args, key, None), list) and not (args.action == "create" and key == "description"):
+            setattr(args, key, " ".join(getattr(args, key)))
     if args.action == "create":
-        made = await desk.create(member, args.name, args.description, await _pictures(session, args.picture),
+        name, description = name_and_description([args.name, *args.description])
+        made = await desk.create(member, name, description, await _pictures(session, args.picture),
                                  aliases=args.alias, consent=consent_of(args.consent), notify=not args.quiet)
         return _("made {name}:", name=made.name) + "\n" + describe_character(made)
     if args.action == "list":
@@ -96,16 +100,22 @@ async def _answer(session: ConsoleSession, request_id: int, *, approve: bool) ->
     return _("approved request #{request_id}:", request_id=request_id) + "\n" + describe_accepted(accepted)
 
 
-@command("cast")
+@command("cast", "/cast create NAME DESCRIPTION --picture PATH … | list | show NAME | edit NAME … | delete NAME "
+         "| use NAMES | waiting | approve REQUEST | decline REQUEST",
+         "/cast create Mira a small orange-haired girl --picture mira.png",
+         N_("your characters: the same look in every shot, credited to you"))
 async def _cast(session: ConsoleSession, arg: str) -> str:
     """/cast create | list | show | edit | delete | use | waiting | approve | decline (see `/cast` alone)."""
     parser = cast_arguments(RefusingParser(prog="/cast"))
     try:
         words = shlex.split(arg)
     except ValueError as error:
-        raise InvalidValue("{problem}. Usage: {usage}", code="cast_usage", problem=str(error),
-                           usage=" ".join(parser.format_usage().split())) from error  # fmt: skip
-    return await run_cast(session, parser.parse_args(words))
+        action = next(iter(arg.split()), None)
+        raise usage_problem(str(error), action if action in CAST_SYNTAX else "") from error
+    args, extra = parser.parse_known_args(words)
+    if extra:  # argparse finds these only once the action is parsed, so its refusal could not name it
+        raise usage_problem(f"unrecognized arguments: {' '.join(extra)}", args.action)
+    return await run_cast(session, args)
 
 
 async def cast_round(session: ConsoleSession) -> list[str]:

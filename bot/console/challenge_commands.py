@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.console.replies import describe_accepted, describe_challenge, describe_results
-from bot.console.session import ConsoleSession, command, console_member
-from bot.i18n import _, ngettext
+from bot.console.session import ConsoleSession, command, console_member, console_origin, usage_of
+from bot.i18n import N_, _, ngettext
+from bot.stages import pending_text
 from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS
 from studio import profiles
 from studio.challenges import MAX_RELAY_TURNS, ChallengeRules, ChallengeService
@@ -50,10 +51,11 @@ def _operator(session: ConsoleSession) -> Member:
     return replace(session.member, can_moderate=True)
 
 
-@command("challenge")
+@command("challenge", "/challenge start DURATION THEME [max_shots=N model=M remixes=no] | list | show ID "
+         "| submit CLIP [CHALLENGE] | vote CHALLENGE CLIP | results ID | close ID", "/challenge start 48h cats at sea",
+         N_("challenges: members enter clips and vote"))
 async def _challenge(session: ConsoleSession, arg: str) -> str:
-    """/challenge start <duration> <theme> [max_shots=N model=M remixes=no] | list | show <id> |
-    submit <clip> [<challenge>] | vote <challenge> <clip> | close <id>"""
+    """A vote challenge: start, list, show, submit, vote, results, close (its `Usage`)."""
     service = session.challenges
     replies = await _caught_up(service)
     action, _sep, rest = arg.partition(" ")
@@ -85,17 +87,20 @@ async def _challenge(session: ConsoleSession, arg: str) -> str:
         else:
             replies.append(_("vote for clip #{clip_id} in challenge #{challenge_id} recorded",
                              clip_id=result.clip_id, challenge_id=result.challenge.id))
+    elif action == "results" and len(args) == 1:
+        replies.append(describe_results(await service.results(session.member, to_id(args[0], "challenge"))))
     elif action == "close" and len(args) == 1:
         replies.append(describe_results(await service.close(_operator(session), to_id(args[0], "challenge"))))
     else:
-        replies.append(_("usage: {usage}", usage=" ".join((_challenge.__doc__ or "").split())))
+        replies.append(usage_of("challenge"))
     return "\n".join(replies)
 
 
-@command("relay")
+@command("relay", "/relay start DURATION THEME [max_turns=N model=M shot_seconds=S] | add [#RELAY] TEXT "
+         "| film [RELAY] | show RELAY", "/relay add the ship reaches the harbour at dawn",
+         N_("relay films: members take turns adding shots to one film"))
 async def _relay(session: ConsoleSession, arg: str) -> str:
-    """/relay start <duration> <theme> [max_turns=N model=M shot_seconds=S] | add [#relay] <text> |
-    film [<relay>] | show <relay>"""
+    """A relay film: start, add a shot, the film so far, show (its `Usage`)."""
     service = session.challenges
     replies = await _caught_up(service)
     action, _sep, rest = arg.partition(" ")
@@ -107,7 +112,7 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
     elif action == "add" and args:
         relay_id = to_id(args[0], "relay") if args[0].startswith("#") else None
         text = " ".join(args[1:] if relay_id is not None else args)
-        added = await service.relay_add(session.member, text, relay_id)
+        added = await service.relay_add(session.member, text, relay_id, origin=console_origin())
         session.watch(added.accepted)
         replies.append(_("shot {position} of relay #{challenge_id}: {plan}", position=added.turn.position,
                          challenge_id=added.challenge.id, plan=describe_accepted(added.accepted)))
@@ -115,16 +120,17 @@ async def _relay(session: ConsoleSession, arg: str) -> str:
         film = await service.relay_film(session.member, to_id(args[0], "relay") if args else None)
         line = _("film so far: no shot is rendered yet") if film.path is None else _("film so far: {path}", path=film.path)
         if film.pending:
-            line += " " + ngettext("({n} shot still rendering)", "({n} shots still rendering)", len(film.pending))
+            line += f" ({pending_text(film.pending)})"
         replies.append(line)
     elif action == "show" and len(args) == 1:
         replies.append(describe_challenge(await service.show(session.member, to_id(args[0], "relay"))))
     else:
-        replies.append(_("usage: {usage}", usage=" ".join((_relay.__doc__ or "").split())))
+        replies.append(usage_of("relay"))
     return "\n".join(replies)
 
 
-@command("profile")
+@command("profile", "/profile [NAME]", "/profile bob",
+         N_("a member's clips, remixes, wins, entries and relay shots"))
 async def _profile(session: ConsoleSession, name: str) -> str:
     member = console_member(name) if name else session.member
     profile = await profiles.profile(session.studio, member)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from bot.i18n import _, error_message, ngettext, say
-from bot.stages import place_text, stage_text, waiting_reason
+from bot.stages import clip_state_text, place_text, stage_text, waiting_reason
 from studio.cast.credits import cast_line
 from studio.cast.intake import AwaitingApproval
 from studio.challenges import ChallengeView, RelayResults, Results
@@ -135,7 +135,8 @@ def describe_challenge(view: ChallengeView) -> str:
                     author=say(author_text(e.clip))) for e in view.entries]
     else:
         lines += [_("  shot {position} by {author} [{status}]: {text}", position=t.turn.position,
-                    author=say(t.author), status=t.status, text=t.turn.text) for t in view.turns]
+                    author=say(t.author), status=clip_state_text(t.status, t.storyboard), text=t.turn.text)
+                  for t in view.turns]
     if view.results is not None:
         lines.append(describe_results(view.results))
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.console.cast_commands import cast_round
 from bot.console.live import LiveProgress
 from bot.console.replies import describe_accepted, describe_result, describe_results, describe_storyboard
-from bot.console.session import CONSOLE, ConsoleSession, console_member
+from bot.console.session import CONSOLE, ConsoleSession, console_member, console_origin
 from bot.i18n import _, error_message
 from bot.incidents import incident
 from common.errors import ReelbotError
@@ -44,7 +44,7 @@ async def generate_once(config: Config, args: argparse.Namespace) -> int:
                 draft=args.draft, image=None if picture is None else str(picture.path), cast=getattr(args, "cast", None),
                 stills="ask" if getattr(args, "stills", False) else None,
             )  # fmt: skip
-            accepted = await studio.create(member, args.request, options)
+            accepted = await studio.create(member, args.request, options, origin=console_origin())
         except ReelbotError as error:
             print(_("error: {message}", message=error_message(error)), file=sys.stderr)
             return 2

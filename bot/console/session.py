@@ -8,7 +8,7 @@ import sys
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 
@@ -17,6 +17,7 @@ from bot.console.replies import (describe_accepted, describe_notice, describe_re
                                  waiting_line)
 from bot.i18n import _, error_message, say_in
 from bot.incidents import incident
+from bot.origin import board_words
 from bot.i18n import current as current_language
 from common.errors import ReelbotError
 from common.intake import clean
@@ -47,6 +48,12 @@ async def _console_speaking(_guild_id: int | None) -> Callable[[Text], str]:
     return functools.partial(say_in, current_language())
 
 
+def console_origin() -> dict[str, Any]:
+    """What the console stores with every clip it asks for: the storyboard's words ("Shot 1", "Take 2") in
+    the session's language (`bot.origin.board_words`), as the worker, which knows no languages, draws them."""
+    return {"board_words": board_words(current_language())}
+
+
 def console_member(name: str) -> Member:
     # A stable id per name, so `/as alice` is the same member across sessions (lineage, votes).
     return Member(
@@ -58,18 +65,42 @@ def console_member(name: str) -> Member:
 Command = Callable[["ConsoleSession", str], Awaitable[str]]
 
 
-# Every console command, by name; a feature's commands add themselves with `@command(name)`.
+@dataclass(frozen=True)
+class Usage:
+    """How a command is typed (`syntax`, placeholders in capitals), one `example` a member can type as is,
+    and what it does (`about`, an English template marked for translation, shown through `_`)."""
+
+    syntax: str
+    example: str
+    about: str
+
+
+# Every console command, by name; a feature's commands add themselves with `@command(name, …)`.
 COMMANDS: dict[str, Command] = {}
 
 
-def command(name: str) -> Callable[[Command], Command]:
-    """Register the decorated coroutine as `/name`; it takes the session and the rest of the line."""
+USAGES: dict[str, Usage] = {}
+
+
+def command(name: str, syntax: str, example: str, about: str) -> Callable[[Command], Command]:
+    """Register the decorated coroutine as `/name`, typed as `syntax` (e.g. `example`), doing `about` (marked
+    with N_): `/help` and README's console section show them. The handler takes the session and the rest of
+    the line."""
+    if not (syntax.startswith(f"/{name}") and example.startswith(f"/{name}")):
+        raise ValueError(f"/{name}: its syntax and example start with /{name}")
 
     def register(handler: Command) -> Command:
         COMMANDS[name] = handler
+        USAGES[name] = Usage(syntax, example, about)
         return handler
 
     return register
+
+
+def usage_of(name: str) -> str:
+    """The refusal for `/name` typed incompletely: its syntax and its example, on one line."""
+    usage = USAGES[name]
+    return _("usage: {usage}", usage=usage.syntax) + " · " + _("e.g. {example}", example=usage.example)
 
 
 @dataclass
@@ -125,7 +156,7 @@ class ConsoleSession:
     async def create(self, text: str, takes: int | None = None) -> str:
         options = VideoOptions(image=self.picture, takes=takes, cast=self.cast)
         try:
-            accepted = await self.studio.create(self.member, text, options)
+            accepted = await self.studio.create(self.member, text, options, origin=console_origin())
         except AwaitingApproval as waiting:
             self.picture = self.cast = None
             return waiting_line(waiting)

@@ -3,12 +3,11 @@ and `/pick` act on a storyboard when the clip is still one (see `commands`)."""
 from __future__ import annotations
 
 from bot.console.replies import describe_accepted, describe_storyboard
-from bot.console.session import ConsoleSession, command
-from bot.i18n import _
+from bot.console.session import ConsoleSession, command, console_origin
+from bot.i18n import N_, _
 from studio import remix as remixing
-from studio.converters import to_shot_number, to_whole_number
+from studio.converters import to_shot_number, to_take_number
 from studio.errors import StudioError
-from studio.shots import MAX_TAKES
 from studio.storyboards.actions import (
     animate, cancel_storyboard, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
 )  # fmt: skip
@@ -38,13 +37,15 @@ def _shot(text: str) -> int:
     return shot
 
 
-@command("stills")
+@command("stills", "/stills CLIP", "/stills 3",
+         N_("a clip's storyboard of stills and what to do next"))
 async def _stills(session: ConsoleSession, arg: str) -> str:
     """`/stills CLIP`: the clip's storyboard of stills and what to do next."""
     return describe_storyboard(await storyboard(session.studio, session.member, await _clip_id(session, arg)))
 
 
-@command("animate")
+@command("animate", "/animate CLIP", "/animate 3",
+         N_("render the video as the storyboard shows it"))
 async def _animate(session: ConsoleSession, arg: str) -> str:
     """`/animate CLIP`: render the video as the storyboard shows it."""
     job = await animate(session.studio, session.member, await _clip_id(session, arg))
@@ -52,17 +53,20 @@ async def _animate(session: ConsoleSession, arg: str) -> str:
     return _("clip #{clip_id}: animating the approved stills (job {job_id})", clip_id=job.clip_id, job_id=job.id)
 
 
-@command("edit")
+@command("edit", "/edit CLIP SHOT TEXT", "/edit 3 2 at night",
+         N_("change a shot in words; its still renders again"))
 async def _edit(session: ConsoleSession, arg: str) -> str:
     """`/edit CLIP SHOT text`: change a shot in words; its still renders again."""
     ref, _sep, rest = arg.partition(" ")
     shot, _sep, text = rest.strip().partition(" ")
-    accepted = await edit_still(session.studio, session.member, await _clip_id(session, ref), _shot(shot), text)
+    accepted = await edit_still(session.studio, session.member, await _clip_id(session, ref), _shot(shot), text,
+                                origin=console_origin())
     session.watch(accepted)
     return describe_accepted(accepted)
 
 
-@command("remove")
+@command("remove", "/remove CLIP SHOT", "/remove 3 2",
+         N_("take a shot out of the storyboard"))
 async def _remove(session: ConsoleSession, arg: str) -> str:
     """`/remove CLIP SHOT`: take a shot out of the storyboard."""
     ref, _sep, shot = arg.partition(" ")
@@ -72,7 +76,8 @@ async def _remove(session: ConsoleSession, arg: str) -> str:
              count=view.shots)
 
 
-@command("retry")
+@command("retry", "/retry CLIP", "/retry 3",
+         N_("render the stills that failed once more"))
 async def _retry(session: ConsoleSession, arg: str) -> str:
     """`/retry CLIP`: render the stills that failed once more."""
     view = await retry_stills(session.studio, session.member, await _clip_id(session, arg))
@@ -80,7 +85,8 @@ async def _retry(session: ConsoleSession, arg: str) -> str:
     return _("clip #{clip_id}: rendering the failed stills again", clip_id=view.clip.id)
 
 
-@command("discard")
+@command("discard", "/discard CLIP", "/discard 3",
+         N_("cancel a storyboard and everything queued for it"))
 async def _discard(session: ConsoleSession, arg: str) -> str:
     """`/discard CLIP`: cancel a storyboard and everything queued for it."""
     view = await cancel_storyboard(session.studio, session.member, await _clip_id(session, arg))
@@ -101,6 +107,6 @@ async def pick_in_storyboard(session: ConsoleSession, clip_id: int, rest: str) -
     if await open_storyboard(session, clip_id) is None:
         return None
     take, _sep, shot = rest.strip().partition(" ")
-    view = await pick_still(session.studio, session.member, clip_id, to_whole_number(take, "take", 1, MAX_TAKES),
+    view = await pick_still(session.studio, session.member, clip_id, to_take_number(take),
                             shot=to_shot_number(shot) if shot.strip() else None)  # fmt: skip
     return describe_storyboard(view)

@@ -226,8 +226,9 @@ class ChallengeService(VoteMethods, RelayMethods):
         return await self._results(challenge, make_media=False)
 
     async def _results(self, challenge: Challenge, *, make_media: bool) -> Results:
-        """The outcome of a closed challenge; `make_media` draws the leaderboard or stitches the final cut
-        (otherwise only media already made is pointed to)."""
+        """The outcome of a closed challenge; `make_media` stitches a relay's final cut (otherwise only a cut
+        already made is pointed to). A leaderboard is always drawn when missing: it is cheap, and a forget
+        removes the drawn ones (`studio.forget_files`)."""
         if challenge.kind == "relay":
             return RelayResults(challenge, await self._film(challenge, make=make_media))
 
@@ -242,13 +243,13 @@ class ChallengeService(VoteMethods, RelayMethods):
         ranking, credits, voters = await self.adb.read(read)
         leaderboard = None
         if ranking:
-            leaderboard = await self._leaderboard(challenge, ranking, credits, make=make_media)
+            leaderboard = await self._leaderboard(challenge, ranking, credits)
         return ChallengeResults(challenge, ranking, podium(ranking), credits, leaderboard, voters)
 
     async def _leaderboard(
-        self, challenge: Challenge, ranking: list[Ranked], credits: dict[int, list[Credit]], *, make: bool
-    ) -> Path | None:
-        """The leaderboard image of the ranking as it stands (drawn when `make`, else only if drawn already):
+        self, challenge: Challenge, ranking: list[Ranked], credits: dict[int, list[Credit]]
+    ) -> Path:
+        """The leaderboard image of the ranking as it stands (drawn unless drawn already):
         named by what it shows, so results that changed (a forgotten member's entry or vote gone) never point
         to an image of the old ranking, which is removed once a new one is drawn."""
         rows = [leaderboard_row(ranked, credits.get(ranked.clip.id, [])) for ranked in ranking]
@@ -264,12 +265,12 @@ class ChallengeService(VoteMethods, RelayMethods):
         key = hashlib.sha1(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:12]
         folder = self._media_dir(challenge)
         path = folder / f"leaderboard-{key}.png"
-        if make and not path.is_file():
+        if not path.is_file():
             await asyncio.to_thread(render_leaderboard, heading, subheading, rows, path, say=say)
             for old in folder.glob("leaderboard*.png"):
                 if old != path:
                     old.unlink(missing_ok=True)
-        return path if path.is_file() else None
+        return path
 
     # --- deadlines --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from storage import challenges as store
 from storage.clips import find_clip
 from storage.forget import DELETED_MEMBER_ID, DELETED_MEMBER_NAME
 from storage.records import Challenge, ChallengeEntry, Clip, RelayTurn
+from storage.stills import get_storyboard
 from storage.users import get_user
 from studio.challenges.rules import ChallengeRules
 from studio.members import author_named
@@ -44,6 +45,8 @@ class TurnView:
     author: Text
     # None while the turn's clip is being queued, or if it was removed.
     clip: Clip | None
+    # Its clip's storyboard status ("stills", "ready": waiting for the author's Animate, ...), None without one.
+    storyboard: str | None = None
 
     @property
     def kept(self) -> bool:
@@ -55,6 +58,15 @@ class TurnView:
         """The turn's clip status ("queued", "rendering", "ready", "failed", ...; "ready" for a kept shot), or
         "missing" without a clip."""
         return "missing" if self.clip is None else "ready" if self.kept else self.clip.status
+
+    @property
+    def waiting_for(self) -> str | None:
+        """What a turn not yet in the film waits for: "animate" (its stills are ready, for its author's
+        Animate), "stills" (its stills are rendering), "render" (its video is queued or rendering); None once
+        rendered, failed or missing."""
+        if self.status not in ("queued", "rendering"):
+            return None
+        return {"ready": "animate", "stills": "stills"}.get(self.storyboard or "", "render")
 
     @property
     def playable(self) -> bool:
@@ -228,7 +240,8 @@ def turn_views(db: sqlite_utils.Database, challenge_id: int) -> list[TurnView]:
         kept = turn.user_id == DELETED_MEMBER_ID and clip is not None and clip.video_path is not None
         if clip is not None and clip.status == "deleted" and not kept:
             clip = None
-        views.append(TurnView(turn, _turn_author(db, turn, clip), clip))
+        board = None if clip is None else get_storyboard(db, clip.id)
+        views.append(TurnView(turn, _turn_author(db, turn, clip), clip, None if board is None else board.status))
     return views
 
 
