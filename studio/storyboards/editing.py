@@ -30,7 +30,7 @@ from studio.service import Studio
 from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import caption, take_seeds
 from studio.storyboards.actions import open_for_changes, shot_index, queue_stills
-from studio.storyboards.views import read_storyboard
+from studio.storyboards.views import StoryboardView, read_storyboard
 
 
 async def edit_still(
@@ -45,9 +45,15 @@ async def edit_still(
     settings = await studio.check_member_may_request(member)
     text = sanitize_request(text)
     await ensure_screened(text, studio.safety_policy(settings))
-    await studio.adb.read(lambda db: open_for_changes(read_storyboard(db, member, clip_id, acting=True)))
+    await studio.adb.read(lambda db: _check_open(read_storyboard(db, member, clip_id, acting=True), shot))
     stored = await studio.record_request(member, "still_edit", text, {"clip_id": clip_id, "shot": shot}, origin)
     return await _fulfil(studio, stored.id, member, clip_id, shot, text)
+
+
+def _check_open(view: StoryboardView, shot: int) -> None:
+    """Before the note is stored: the storyboard can change and has that shot (StudioError otherwise)."""
+    open_for_changes(view)
+    shot_index(view, shot)
 
 
 async def _fulfil(studio: Studio, request_id: int, member: Member, clip_id: int, shot: int, text: str) -> Accepted:
