@@ -1,4 +1,5 @@
-"""Once a storyboard's video is done, every storyboard command says so in words (the clip changes by a
+"""A storyboard is its author's until the video: another member can't remix it before the author animates it.
+Once its video is done, every storyboard command says so in words (the clip changes by a
 remix now), in the console and through the studio Discord's menus and buttons call; a shot out of range
 names the shots there are. The storyboard used to stay "being animated" forever."""
 from __future__ import annotations
@@ -7,10 +8,11 @@ import dataclasses
 import io
 
 from refusals import refused
-from stills_fixtures import ALICE, REQUEST
+from stills_fixtures import ALICE, BOB, REQUEST
 
 from bot.console.session import ConsoleSession
 from studio.errors import StudioError
+from studio.remix import RemixError, parse_change, remix
 from studio.requests import VideoOptions
 from studio.storyboards.actions import (
     animate, cancel_storyboard, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
@@ -53,3 +55,21 @@ async def test_every_storyboard_command_says_an_animated_clip_is_done(stills_stu
                 lambda: edit_still(studio, ALICE, clip_id, 2, "at night")):  # fmt: skip
         with refused("already_animated", StudioError):
             await act()
+
+
+async def test_another_member_remixes_a_storyboard_only_once_it_is_animated(stills_studio, stills_worker):
+    studio = stills_studio
+    clip_id = (await studio.create(CONSOLE_ALICE, REQUEST, THREE)).clip.id
+    bob = ConsoleSession(studio, dataclasses.replace(BOB, transport="console"), io.StringIO())
+    refusal = (f"error: Clip #{clip_id} is still alice's storyboard: its stills are theirs until they animate it. "
+               "You can remix it once it is posted.")
+    assert await bob.handle(f"/remix {clip_id} make it noir") == refusal  # stills rendering
+    stills_worker.run()
+    assert await bob.handle(f"/remix {clip_id} make it noir") == refusal  # stills ready, waiting for Animate
+    with refused("not_animated_yet", RemixError):  # a Discord member (Remix button, reply) likewise
+        await remix(studio, BOB, clip_id, parse_change("shot 2: the keeper waves"))
+    # Its author may branch it (and changes it with the storyboard commands).
+    assert "remix of alice's clip" in await ConsoleSession(studio, CONSOLE_ALICE, io.StringIO()).handle(
+        f"/remix {clip_id} make it noir")
+    await animate(studio, CONSOLE_ALICE, clip_id)
+    assert f"remix of alice's clip #{clip_id}: style: noir" in await bob.handle(f"/remix {clip_id} make it noir")
