@@ -7,13 +7,12 @@ them on the clip's stills job (the running one takes them too), and the storyboa
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from common.errors import N_
 from generation.recipe import ShotRender, linked
-from generation.still_recipes import still_recipe
+from generation.still_recipes import replanned, still_recipe
 from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage.clips import move_clip, set_clip_plan
@@ -88,7 +87,7 @@ async def reroll_still(studio: Studio, member: Member, clip_id: int, shot: int) 
         open_for_changes(view)
         index = shot_index(view, shot)
         recipes = [ShotRender.from_dict(recipe) for recipe in view.clip.recipes]
-        recipes[index] = dataclasses.replace(recipes[index], seed=random_seed())
+        recipes[index] = replanned(recipes[index], seed=random_seed())
         _replan(db, view, recipes)
         for take, seed in enumerate(take_seeds(recipes[index].seed, view.storyboard.takes)):
             queue_still(db, clip_id, index, take, still_recipe(recipes[index], seed=seed).to_dict())
@@ -206,7 +205,7 @@ def _animate(
                           else N_("The stills of shots {shots} failed: retry them or remove those shots first."),
                           code="still_failed", shots=", ".join(map(str, failed)))  # fmt: skip
     recipes = [ShotRender.from_dict(recipe) for recipe in view.clip.recipes]
-    cached = cached_hashes(db, [dataclasses.replace(r, seed=int(s.recipe["seed"])).content_hash()
+    cached = cached_hashes(db, [replanned(r, seed=int(s.recipe["seed"])).content_hash()
                                 for r, s in zip(recipes, view.picked(), strict=True)])  # fmt: skip
     animated = animate_recipes(recipes, view.picked(), cached, at_quality)
     set_clip_plan(db, view.clip.id, view.clip.shot_list, [r.to_dict() for r in animated], view.clip.captions)

@@ -7,12 +7,11 @@ the approved stills stay as they are.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from common.errors import ReelbotError
 from generation.recipe import ShotRender, linked
-from generation.still_recipes import still_recipe
+from generation.still_recipes import replanned, still_recipe
 from prompts.expand import ExpandOptions
 from prompts.request import parse_request
 from prompts.safety import ensure_screened, sanitize_request
@@ -74,7 +73,7 @@ async def _fulfil(studio: Studio, request_id: int, member: Member, clip_id: int,
             current = read_storyboard(db, member, clip_id, acting=True)
             open_for_changes(current)
             recipes = [ShotRender.from_dict(recipe) for recipe in current.clip.recipes]
-            recipe = dataclasses.replace(recipes[index], prompt=edited.prompt, negative_prompt=edited.negative_prompt)
+            recipe = replanned(recipes[index], prompt=edited.prompt, negative_prompt=edited.negative_prompt)
             recipes[index] = recipe
             shots = list(ShotList.model_validate(current.clip.shot_list).shots)
             shots[index] = edited
