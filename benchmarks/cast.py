@@ -7,18 +7,17 @@ descriptions in the prompts and the pictures in the recipes), and the worker's `
 every shot. Each call of the pipeline is recorded where `generation.render` makes it; a featured shot
 counts when its call's `reference_images` hold exactly the pixels of its characters' stored pictures.
 
-No preset of this checkout takes reference pictures yet: `wan-vace-1.3b` (WanVACEPipeline, issue 24) and
-its tiny twin come with the storyboard work. Until then the renders run on a stand-in built here: tiny-wan's
-own text encoder, tokenizer, VAE and scheduler with a tiny random `WanVACETransformer3DModel`, saved as a
-WanVACEPipeline folder and loaded by the real `PipelineCache` (random weights: noise, like every tiny
-preset). Identity similarity on real weights is not measured (no GPU here).
+The renders run on `tiny-wan-vace`, the tiny twin of `wan-vace-1.3b` (WanVACEPipeline, which takes the
+pictures as `reference_images`): built locally with random weights (noise, like every tiny preset) and
+loaded by the real `PipelineCache`, as the worker loads it. Identity similarity on real weights is not
+measured (no GPU here).
 
 Figures: `share` = featured shots whose call got their references / featured shots (target 1.00); the
 extra render time per shot from conditioning: the same featured recipe rendered with and without its
 pictures, alternately, median of `--repeats` pairs (reported, no target). Last line:
 `cast_reference_share=<share>`.
 
-    python benchmarks/cast.py            # 6 clips, 12 shots, tiny stand-in on CPU (~1 minute)
+    python benchmarks/cast.py            # 6 clips, 12 shots, tiny-wan-vace on CPU (~1 minute)
     python benchmarks/cast.py --quick    # 2 clips (the suite runs this)
 """
 from __future__ import annotations
@@ -42,7 +41,6 @@ from PIL import Image
 from generation import render
 from generation.pipelines import PipelineCache
 from generation.recipe import ShotRender
-from generation.registry import PRESETS
 from generation.tiny import ensure_tiny_model
 from renderqueue.jobs import claim_next
 from renderqueue.rendering import process_job
@@ -57,7 +55,7 @@ from studio.pictures import read_picture
 from studio.requests import VideoOptions
 from studio.service import Studio
 
-STAND_IN = "tiny-wan-vace-stand-in"
+MODEL = "tiny-wan-vace"
 MIRA = "a girl with short red hair, a yellow raincoat and green rubber boots"
 LEO = "a grey tabby cat with one white ear and a blue collar"
 REQUESTS = (
@@ -68,36 +66,6 @@ REQUESTS = (
     "Leo chases a butterfly, then Mira catches it",
     "Mira reads under a tree, then Leo climbs it",
 )
-
-
-def stand_in_preset() -> Any:
-    """tiny-wan's geometry, rendered by a WanVACEPipeline that takes reference pictures."""
-    return dataclasses.replace(
-        PRESETS["tiny-wan"], name=STAND_IN, local=False, pipeline_class="WanVACEPipeline", i2v_pipeline_class=None,
-        supports_i2v=False, references=True, description="tiny-wan with a tiny random VACE transformer (bench)",
-    )  # fmt: skip
-
-
-def build_stand_in(models_dir: Path) -> Path:
-    """Save the stand-in: tiny-wan's text encoder, tokenizer, VAE and scheduler, and a tiny random VACE
-    transformer of tiny-wan's width (VACE blocks at layers 0 and 1; 96 control channels: 2 x 16 latent
-    channels plus 8 x 8 mask channels, as diffusers' WanVACEPipeline prepares them)."""
-    import diffusers
-    from diffusers import WanPipeline, WanVACEPipeline, WanVACETransformer3DModel
-
-    diffusers.utils.logging.disable_progress_bar()
-    ensure_tiny_model(models_dir, "tiny-wan")
-    base = WanPipeline.from_pretrained(models_dir / "tiny-wan")
-    torch.manual_seed(5)
-    transformer = WanVACETransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=base.transformer.config.text_dim, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, vace_layers=[0, 1], vace_in_channels=96,
-    )  # fmt: skip
-    folder = models_dir / STAND_IN
-    WanVACEPipeline(tokenizer=base.tokenizer, text_encoder=base.text_encoder, vae=base.vae, scheduler=base.scheduler,
-                    transformer=transformer).save_pretrained(folder)  # fmt: skip
-    return folder
 
 
 class Calls:
@@ -136,10 +104,10 @@ def portrait(colour: tuple[int, int, int]) -> bytes:
 
 
 async def bench(args: argparse.Namespace, home: Path) -> dict[str, float]:
-    PRESETS[STAND_IN] = stand_in_preset()
     models_dir = home / "models"
-    build_stand_in(models_dir)
-    config = Config(home=home, default_model=STAND_IN)
+    ensure_tiny_model(models_dir, MODEL)
+    # The video path at once (a featured shot's still takes the same pictures: tests/test_cast_render.py).
+    config = Config(home=home, default_model=MODEL, stills={"first": "off"})
     studio = Studio(config, AsyncDatabase(config.db_path))
     pipelines = PipelineCache(models_dir, device="cpu")
     torch.set_num_threads(args.threads)
@@ -185,7 +153,7 @@ async def bench(args: argparse.Namespace, home: Path) -> dict[str, float]:
     share = received / featured if featured else 0.0
     print(f"featured shots {featured}; with their reference pictures at the pipeline call {received}")
     print(f"conditioning on the pictures: +{extra:.3f} s per shot (x{ratio:.2f} the render without them), "
-          f"median of {args.repeats} pairs on the tiny stand-in, CPU")
+          f"median of {args.repeats} pairs on {MODEL}, CPU")
     return {"share": share, "extra_s": extra, "ratio": ratio}
 
 

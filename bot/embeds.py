@@ -18,6 +18,7 @@ from studio.remix import credit_line
 from studio.job_views import JobView
 from studio.quality import clip_quality
 from studio.service import Studio
+from studio.shots import what_happens
 
 ACCENT = discord.Colour.from_rgb(240, 180, 60)
 BAR_CELLS = 10
@@ -109,15 +110,9 @@ def shot_lines(clip: Clip, limit: int = FIELD_CHARS) -> str:
     length the shot renders at (its recipe's)."""
     shots = Studio.shot_list(clip).shots
     seconds = Studio.shot_seconds(clip)
-    lines = [
-        (_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=length,
-           camera=clip_text(shot.camera, 40), action=clip_text(shot.action, 150))
-         if shot.action.startswith(shot.subject[:12])
-         else _("**{number}.** {seconds:.1f}s · {camera} — {subject}, {action}", number=index, seconds=length,
-                camera=clip_text(shot.camera, 40), subject=clip_text(shot.subject, 60),
-                action=clip_text(shot.action, 90)))
-        for index, (shot, length) in enumerate(zip(shots, seconds, strict=True), start=1)
-    ]
+    lines = [_("**{number}.** {seconds:.1f}s · {camera} — {action}", number=index, seconds=length,
+               camera=clip_text(shot.camera, 40), action=clip_text(what_happens(shot), 150))
+             for index, (shot, length) in enumerate(zip(shots, seconds, strict=True), start=1)]
     return clip_text_lines("\n".join(lines), limit)
 
 

@@ -23,6 +23,8 @@ from generation.recipe import ShotRender
 
 # The grey WanVACEPipeline's docs fill frames to generate with (the VACE authors' value for "unknown").
 VACE_GREY = (128, 128, 128)
+# Frames per latent frame of the Wan VAE (after the first): a Wan video has 4k+1 frames.
+WAN_TEMPORAL = 4
 
 
 def conditioning_inputs(recipe: ShotRender, preset: ModelPreset, source: Frames | None = None) -> dict[str, Any]:
@@ -31,16 +33,27 @@ def conditioning_inputs(recipe: ShotRender, preset: ModelPreset, source: Frames 
     `recipe.init_video`). Raises RecipeError when a picture or video can't be read."""
     if recipe.init_video is not None:
         return {"video": draft_frames(recipe, source), "strength": recipe.strength}
-    inputs: dict[str, Any] = {"num_frames": recipe.num_frames}
     references = load_references(recipe.references)
+    inputs: dict[str, Any] = {"num_frames": frames_for(recipe.num_frames, references)}
     if recipe.init_image is None:
         return {**inputs, "reference_images": references} if references else inputs
     picture = load_picture(recipe.init_image, recipe.width, recipe.height)
     if preset.first_frame == "vace":
-        inputs.update(vace_inputs(picture, recipe.num_frames, references))
+        inputs.update(vace_inputs(picture, inputs["num_frames"], references))
     else:
         inputs["image"] = picture
     return inputs
+
+
+def frames_for(num_frames: int, references: Sequence[Image.Image]) -> int:
+    """The frames to ask of a pipeline taking `references`: `num_frames`, or more for a still with several
+    pictures. Diffusers' WanVACEPipeline pads its mask with one frame per reference picture cut from the mask's
+    own latent frames (`prepare_masks`: `mask_[:, :num_ref_images]`), so a render needs at least as many
+    latent frames as pictures; a one-frame still of a character with two pictures is asked for 5 frames (two
+    latent frames) and keeps its first (render._checked_shape): the nearest cheap path."""
+    if len(references) <= 1:
+        return num_frames
+    return max(num_frames, WAN_TEMPORAL * (len(references) - 1) + 1)
 
 
 def vace_inputs(

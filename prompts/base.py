@@ -13,7 +13,8 @@ class ExpandOptions:
     """Overrides from the command, which beat what the request's own words say: `shots` exact shot count,
     `style` look words or free text, `duration` target clip length in seconds, `shot_seconds` length of every
     shot, `aspect` "16:9", "9:16" or "1:1", `negative` extra things to avoid, `bible` a style bible to keep
-    as is (remixes re-expand under the parent clip's bible)."""
+    as is (remixes re-expand under the parent clip's bible), `most_shots` the most shots a clip may have
+    where it is asked for (a server's `max_shots`; MAX_SHOTS at most)."""
 
     shots: int | None = None
     style: str | None = None
@@ -22,15 +23,21 @@ class ExpandOptions:
     bible: StyleBible | None = None
     shot_seconds: float | None = None
     aspect: str | None = None
+    most_shots: int = MAX_SHOTS
+
+    @property
+    def shot_limit(self) -> int:
+        """The most shots this plan may have: the server's limit within the planner's own (1..MAX_SHOTS)."""
+        return max(1, min(MAX_SHOTS, self.most_shots))
 
     def asked_shots(self, facts: RequestFacts) -> int | None:
         """The count asked for, unclamped (by option first, then by the request's own words); None = free."""
         return self.shots if self.shots is not None else facts.asked.shots
 
     def shot_count(self, facts: RequestFacts) -> int | None:
-        """The exact count to plan, within 1..MAX_SHOTS; None = free."""
+        """The exact count to plan, within 1..shot_limit; None = free."""
         count = self.asked_shots(facts)
-        return None if count is None else max(1, min(MAX_SHOTS, int(count)))
+        return None if count is None else max(1, min(self.shot_limit, int(count)))
 
     def total_seconds(self, facts: RequestFacts) -> float | None:
         return self.duration if self.duration is not None else facts.asked.total_seconds

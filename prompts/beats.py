@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from prompts.clauses import split_clauses, verb_at
 from prompts.grammar import splice, tidy
 from prompts.langdata import Language, alternation, in_play, language, template_regex
 
@@ -51,16 +52,16 @@ def strip_framing(text: str, code: str = "en", *, keep: bool = True) -> str:
     framing = _framing(code)
     stripped = text.strip()
     for pattern in framing.anywhere:
-        stripped = tidy(pattern.sub(" ", stripped))
-    stripped = tidy(framing.aside.sub(",", stripped))
+        stripped = tidy(pattern.sub(" ", stripped), code)
+    stripped = tidy(framing.aside.sub(",", stripped), code)
     previous = None
     while previous != stripped:
         previous = stripped
         for pattern in framing.leading:
             match = pattern.match(stripped)
             if match and match.end():
-                stripped = tidy(stripped[match.end():])
-        stripped = tidy(framing.trailing.sub("", stripped))
+                stripped = tidy(stripped[match.end():], code)
+        stripped = tidy(framing.trailing.sub("", stripped), code)
     return stripped or (text.strip() if keep else "")
 
 
@@ -69,6 +70,7 @@ class _Beats:
     split: re.Pattern[str]
     kept: frozenset[str]
     first: re.Pattern[str]
+    existential: re.Pattern[str]
 
 
 @cache
@@ -86,17 +88,20 @@ def _beats(code: str) -> _Beats:
     if any(data.text("beats.sentence") for data in languages):
         parts.append(r"(?<=[.!?])\s+(?=\S)|[。！？；]\s*")
     first = "|".join(template_regex(t, {}, data.spaced) for data in languages for t in data.templates("beats.first"))
+    existential = alternation(language(code).words("beats.existential"))
     return _Beats(
         split=re.compile("|".join(parts), re.IGNORECASE),
         kept=frozenset(word for data in languages for word in data.words("beats.kept")),
         first=re.compile(rf"^(?:{first or '(?!)'})[\s,，、]*", re.IGNORECASE),
+        existential=re.compile(rf"^{existential}\s+(?=\S)", re.IGNORECASE),
     )
 
 
 def split_beats(text: str, code: str = "en") -> list[str]:
     """The request's beats in order; one beat (the whole text) when it names no sequence. A break that
     also says when ("the next morning", "第二天") stays at the start of the beat it opens; a piece with no
-    word of its own ("the") joins the beat after it."""
+    word of its own ("the") joins the beat after it; the clauses a beat lists are beats of their own
+    (prompts.clauses), and "there is" before what a beat shows goes."""
     rules = _beats(code)
     beats: list[str] = []
     carry = ""
@@ -113,17 +118,18 @@ def split_beats(text: str, code: str = "en") -> list[str]:
     cleaned: list[str] = []
     pending = ""
     for beat in beats:
-        beat = tidy(rules.first.sub("", beat.strip()))
+        beat = tidy(rules.first.sub("", beat.strip()), code)
         if not beat:
             continue
         if not _has_content(beat):
             pending = f"{pending} {beat}".strip()
             continue
-        cleaned.append(tidy(f"{pending} {beat}"))
+        clauses = split_clauses(tidy(f"{pending} {beat}", code), code)
+        cleaned += [tidy(rules.existential.sub("", clause), code) for clause in clauses]
         pending = ""
     if pending and cleaned:
-        cleaned[-1] = tidy(f"{cleaned[-1]} {pending}")
-    return cleaned or [tidy(text)]
+        cleaned[-1] = tidy(f"{cleaned[-1]} {pending}", code)
+    return cleaned or [tidy(text, code)]
 
 
 _FUNCTION = frozenset("the a an and or of to it its this that le la les el los las un una une der die das".split())
@@ -136,15 +142,15 @@ def _has_content(beat: str) -> bool:
 
 
 def needs_subject(beat: str, code: str = "en") -> bool:
-    """True when a follow-on beat starts with its verb or a pronoun ("draws his sword", "jumping into the
-    water", "it jumps", "salta al agua")."""
+    """True when a follow-on beat starts with its verb or a pronoun ("draws his sword", "fix a panel",
+    "jumping into the water", "it jumps", "salta al agua")."""
     data = language(code)
-    first = beat.split(" ", 1)[0].lower().strip(",.")
-    if first in data.words("parts.pronouns") or first in data.words("parts.verbs"):
+    words = beat.split()
+    first = words[0].lower().strip(",.") if words else ""
+    if first in data.words("parts.pronouns") or (words and verb_at(words, 0, code)):
         return True
     suffixes = data.words("parts.verb_suffixes")
-    return any(first.endswith(suffix) and len(first) > len(suffix) + 2 for suffix in suffixes) or (
-        code == "en" and first in data.words("parts.base_verbs"))
+    return any(first.endswith(suffix) and len(first) > len(suffix) + 2 for suffix in suffixes)
 
 
 def carry_subjects(beats: list[str], subject: str | None, code: str) -> list[str]:
@@ -168,7 +174,8 @@ def carry_subjects(beats: list[str], subject: str | None, code: str) -> list[str
         when = kept.match(beat)
         prefix, beat = (beat[:when.end()], beat[when.end():]) if when else ("", beat)
         words = beat.split(" ", 1)
-        if subject and needs_subject(beat, code):
+        if subject and needs_subject(beat, code) and (code == "en" or words[0].lower() not in pronouns):
+            # Outside English the subject comes from the member's words, so "il saute" keeps its pronoun.
             if words[0].lower() in pronouns:
                 beat = f"{subject} {words[1] if len(words) > 1 else ''}".strip()
             else:

@@ -55,8 +55,10 @@ def pick(key: str, choices: tuple[str, ...]) -> str:
     return choices[int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % len(choices)]
 
 
-def camera(role: str, key: str, asked_size: str | None = None, asked_move: str | None = None) -> tuple[str, str]:
-    """(size, move) for a shot of `role`; `key` makes the choice among equals stable per request."""
+def camera(role: str, key: str, asked_size: str | None = None, asked_move: str | None = None,
+           avoid: str | None = None) -> tuple[str, str]:
+    """(size, move) for a shot of `role`; `key` makes the choice among equals stable per request; `avoid`
+    ("size, move": the previous shot's) is not chosen again while the role has another fitting move."""
     sizes, moves = ROLES[role]
     if asked_size and asked_size not in PAIRS:
         asked_size = None
@@ -71,4 +73,7 @@ def camera(role: str, key: str, asked_size: str | None = None, asked_move: str |
     if asked_move and fits(size, asked_move):
         return size, asked_move
     preferred = tuple(move for move in moves if fits(size, move)) or PAIRS[size][:2]
-    return size, pick(key, preferred)
+    move = pick(key, preferred)
+    if avoid == f"{size}, {move}":
+        move = next((other for other in (*preferred, *PAIRS[size]) if other != move), move)
+    return size, move

@@ -76,6 +76,8 @@ def is_plural(noun_phrase: str) -> bool:
         first in {"two", "three", "four", "five", "six", "many", "several", "some"}
         or " and " in noun_phrase or " group of " in f" {noun_phrase} "
         or (noun_phrase.endswith("s") and not noun_phrase.endswith("ss"))
+        # "children", "people"; "fish" and "deer" may be one
+        or noun_phrase.lower().rsplit(" ", 1)[-1] in {"men", "women", "mice", "people", "children"}
     )
 
 

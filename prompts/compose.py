@@ -54,11 +54,21 @@ def compose_prompt(*, camera: str, subject: str, action: str, lighting: str, sty
 
 def shot_core(subject: str, action: str) -> str:
     """What happens in a shot as one clause: "the monster" + "roars" -> "the monster roars"; an action that
-    already names its subject (the rule-based planner keeps the member's whole sentence) stands alone."""
-    def bare(text: str) -> str:
-        return re.sub(r"^(?:an?|the|one|some)\s+", "", text.strip().lower())
+    already names its subject anywhere (the rule-based planner keeps the member's whole sentence: "the fox
+    stops", "一只熊猫在雪地里打滚" for 熊猫, "走るミラ" for ミラ) stands alone, so the subject is said once."""
+    return action if names_subject(action, subject) else f"{subject} {action}".strip()
 
-    return action if bare(action).startswith(bare(subject)) else f"{subject} {action}"
+
+def names_subject(action: str, subject: str) -> bool:
+    """Whether `action` already names `subject` (its words without an article, as a whole word in spaced
+    scripts; anywhere in scripts written without spaces)."""
+    bare = re.sub(r"^(?:an?|the|one|some)\s+", "", subject.strip().lower())
+    if not bare:
+        return True
+    text = action.lower()
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", bare):
+        return bare in text
+    return re.search(rf"(?<!\w){re.escape(bare)}(?!\w)", text) is not None
 
 
 def compose_core(*, camera: str, core: str, lighting: str, style: str, bible: StyleBible,

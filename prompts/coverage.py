@@ -111,7 +111,8 @@ def candidates(beat: Beat) -> dict[str, list[tuple[str, str]]]:
     """Role -> (core, what it frames) candidates, best first, every one built from the beat's parts."""
     parts, data = beat.parts, language(beat.language)
     subject = beat.subject or parts.subject
-    frame = (beat.plural and data.table("parts.frame_plural")) or data.table("parts.frame")
+    # "two knights' faces"; a plural that does not end in -s takes the singular's "'s" ("the deer's face").
+    frame = (beat.plural and subject.endswith("s") and data.table("parts.frame_plural")) or data.table("parts.frame")
 
     def framed(name: str) -> str:
         return frame[name].format(s=subject) if name in frame and subject else ""
@@ -119,8 +120,10 @@ def candidates(beat: Beat) -> dict[str, list[tuple[str, str]]]:
     place = parts.setting or re.sub(r"^\w+\s+", "", beat.when)  # "in the snow": the snow is where it happens
     setting = _join(place, beat.when if parts.setting and beat.when.lower() not in place.lower() else "", data.spaced)
     order = data.table("parts.order")
-    introduce = order.get("introduce", "{s} {place}").format(s=subject, place=parts.place, setting=parts.setting) \
-        if parts.place and subject else ""
+    # With no place named, the time words place the subject ("the dog at sunset").
+    where = parts.place or beat.when
+    introduce = order.get("introduce", "{s} {place}").format(s=subject, place=where, setting=parts.setting or place) \
+        if where and subject else ""
     doing = order.get("doing", "{s} {action}").format(s=subject, action=parts.action) if parts.action and subject else ""
     body = [(framed("hands"), subject)] if beat.human else []
     face = [(framed("face"), subject)] if beat.animate else []

@@ -62,9 +62,11 @@ def read_options(text: str, language: str = "en") -> tuple[str, AskedOptions]:
     return option_fragments(text, asked, language)
 
 
-def tidy(text: str) -> str:
+def tidy(text: str, code: str = "en") -> str:
     """Close the gaps that cut phrases leave: doubled spaces and punctuation, dangling joiners ("and",
-    "please") at either end. Prepositions are left alone: "the lights turn on" ends on one."""
+    "please") at either end. Prepositions are left alone: "the lights turn on" ends on one. English (`code`)
+    "a"/"an" agree with the next word; in other languages "a" is a word of its own ("il y a un", "salta a
+    un lago")."""
     text = " ".join(text.split())
     text = re.sub(r"\s+([,.;:!?，。；、])", r"\1", text)
     text = re.sub(r"([,;:，；、])(?:\s*[,;:，；、])+", r"\1", text)
@@ -75,6 +77,8 @@ def tidy(text: str) -> str:
         text = re.sub(r"^[\s,.;:!?\-，。；、]+|[\s,;:\-，；、]+$", "", text)
         text = re.sub(r"\s+\b(?:and|please|but|so|plus|or)$", "", text, flags=re.IGNORECASE)
         text = re.sub(r"^(?:and|with|but|so|also|plus)\b\s*", "", text, flags=re.IGNORECASE)
+    if code != "en":
+        return text
     return re.sub(
         r"\b([Aa])n?\s+([A-Za-z])",
         lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} {m.group(2)}",
@@ -331,4 +335,4 @@ def option_fragments(text: str, asked: AskedOptions, language: str = "en") -> tu
             asked = replace(asked, style=bare, phrases=(*asked.phrases, part.strip()))
             continue
         kept.append(part)
-    return tidy("".join(kept)), asked
+    return tidy("".join(kept), language), asked

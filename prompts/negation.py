@@ -54,7 +54,7 @@ def read_negations(text: str, code: str = "en") -> tuple[str, tuple[str, ...]]:
             if not match:
                 break
             negated.append(_bare(match.group("x"), articles))
-            text = tidy(splice(text[:match.start()].rstrip(), text[match.end():].lstrip()))
+            text = tidy(splice(text[:match.start()].rstrip(), text[match.end():].lstrip()), code)
     return text, tuple(dict.fromkeys(term for term in negated if term))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prompts.clauses import finite_verbs
 from prompts.coverage import core_key
 from prompts.faithful import has_filler, missing_words
 from prompts.langdata import language
@@ -83,6 +84,9 @@ def check_plan(case: PlanCase, plan: ShotList) -> list[str]:
         if _contains(content, term):
             failures.append(f"negative: {term!r} shown in a prompt")
     failures += _film(case, plan, facts)
+    if not (facts.asked.camera_size or facts.asked.camera_move) and any(
+            a.camera == b.camera for a, b in zip(plan.shots, plan.shots[1:])):
+        failures.append("two shots in a row share one camera setup (a jump cut)")
     return failures
 
 
@@ -124,7 +128,10 @@ def _characters(plan: ShotList, facts: RequestFacts) -> list[str]:
     while len(words) > 1 and words[0] in ("a", "an", "the"):
         words.pop(0)
     known = set(re.findall(r"[^\W_]+", f"{facts.text} {' '.join(s.prompt for s in plan.shots)}".lower()))
-    if words[0] in _FRAGMENT_EDGES or words[-1] in _FRAGMENT_EDGES | {"a", "an", "the"} or \
+    # "two astronauts float": a character that ends on its verb took the verb for a noun.
+    verb_end = len(words) > 1 and words[-2].endswith("s") and language(facts.language).spaced \
+        and words[-1] in finite_verbs(facts.language)
+    if verb_end or words[0] in _FRAGMENT_EDGES or words[-1] in _FRAGMENT_EDGES | {"a", "an", "the"} or \
             any(word not in known and word not in ("a", "an", "the") for word in re.findall(r"[^\W_]+", characters.lower())):
         return [f"characters {characters!r} is a fragment"]
     return []

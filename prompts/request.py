@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from prompts.beats import split_beats, strip_framing
+from prompts.clauses import base_form, finite_verbs
 from prompts.detect import HAN, detect_language
 from prompts.grammar import AskedOptions, normalize, option_fragments, read_options
 from prompts.langdata import in_play, language as language_data
@@ -227,12 +228,31 @@ _HUMAN = frozenset(_EN.words("parts.human"))
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;]|\b(?:while|as|and then|then|when|before|after|until|whilst)\b)\s*",
                            re.IGNORECASE)
 _DETERMINERS = frozenset({"a", "an", "the", "some", "my", "his", "her", "their", "our", "this", "that"})
+_AUXILIARIES = frozenset(_EN.words("parts.auxiliaries"))
+# Verbs with a particle that is no place ("picks up a shell"), object pronouns that are none ("looks at it"),
+# and the preposition that names who does a passive's action ("struck by lightning").
+_PHRASAL = frozenset(_EN.words("parts.phrasal"))
+_OBJECT_PRONOUNS = frozenset(_EN.words("parts.object_pronouns"))
+_AGENT = frozenset(_EN.words("parts.agent"))
+_JOINERS = frozenset(_EN.words("beats.joiners"))
+_IRREGULAR_PLURAL_NOUNS = frozenset(_EN.words("parts.irregular_plurals"))
 
 
-def _is_verb(word: str, previous: str) -> bool:
+def _plural_noun(word: str) -> bool:
+    """"astronauts", "children": a plural noun, which a base-form verb may follow ("two astronauts float")."""
     bare = word.lower().strip(",.!?;:")
-    if bare in _VERBS:
+    return bare in _IRREGULAR_PLURAL_NOUNS or (
+        len(bare) > 3 and bare.endswith("s") and not bare.endswith(("ss", "us", "is", "'s"))
+        and bare not in _DETERMINERS | _PLACE_PREPS and bare not in _VERBS)
+
+
+def _is_verb(word: str, previous: str, compound: bool = False) -> bool:
+    """`compound`: the words before join two nouns ("a cat and a dog"), a plural subject."""
+    bare = word.lower().strip(",.!?;:")
+    if bare in _VERBS or (bare in _AUXILIARIES and previous.lower() not in _DETERMINERS):
         return True
+    if bare in finite_verbs("en") and (_plural_noun(previous) or compound) and previous.lower() not in _DETERMINERS:
+        return True  # "two astronauts float", "the kids play", "a cat and a dog play"
     gerund = len(bare) >= 5 and bare.endswith("ing") and bare not in _NOT_GERUNDS
     # "a flying car": after a determiner the -ing word is an adjective.
     return gerund and previous.lower() not in _DETERMINERS
@@ -241,9 +261,9 @@ def _is_verb(word: str, previous: str) -> bool:
 def _parse_english(text: str) -> dict[str, str]:
     text = proper_places(_tidy(text))
     words = text.split()
-    verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1])), None)
+    verb = next((i for i in range(1, len(words)) if _is_verb(words[i], words[i - 1], "and" in words[:i - 1])), None)
     if verb is not None and verb >= 3 and words[0].lower() in _DETERMINERS and words[verb - 2].lower() != "of" \
-            and words[verb - 1].lower().endswith("s") and not words[verb - 1].lower().endswith(("ss", "'s")):
+            and words[verb].lower().endswith("s") and words[verb - 1].lower().endswith("s") and not words[verb - 1].lower().endswith(("ss", "'s")):
         verb -= 1  # "a robot waters plants": of two -s words in a row, the first is the verb
     if verb is None:
         # "a robot waters plants": an -s word right after "a/the + noun (+ noun)" is the verb.
@@ -256,9 +276,15 @@ def _parse_english(text: str) -> dict[str, str]:
     if relative is not None and (verb is None or relative < verb):
         verb = relative
     start = verb + 1 if verb is not None else 1
+    if verb is not None and len(words) > start and \
+            f"{base_form(words[verb].lower())} {words[start].lower()}" in _PHRASAL:
+        start += 1  # "picks up a shell": the particle belongs to the verb
     preps = _PLACE_PREPS if verb is not None else _PLACE_PREPS - _AFTER_VERB_ONLY
-    # A preposition that ends the beat is the verb's ("floating up"), not a place.
-    place = next((i for i in range(start, len(words) - 1) if words[i].lower() in preps), None)
+    if verb is not None and words[verb].lower() in _AUXILIARIES:
+        preps = preps - _AGENT  # "struck by lightning in a field": the place is the field
+    # A preposition that ends the beat is the verb's ("floating up"), not a place; so is one before a pronoun.
+    place = next((i for i in range(start, len(words) - 1) if words[i].lower() in preps
+                  and words[i + 1].lower().strip(",.") not in _OBJECT_PRONOUNS), None)
     end_subject = verb if verb is not None else place if place is not None else len(words)
     subject = " ".join(words[:end_subject])
     action = " ".join(words[verb:place]) if verb is not None else ""
@@ -266,6 +292,8 @@ def _parse_english(text: str) -> dict[str, str]:
     if place is not None:
         prep = words[place].lower()
         setting, detail = _split_clause(" ".join(words[place + 1:]))
+        setting, more = _next_action(setting)
+        detail = _tidy(f"{more} {detail}")
     elif action:
         action, detail = _split_clause(action)
     return {
@@ -292,7 +320,8 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
             if current:
                 objects.append(" ".join(current))
             current = [word]
-        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in ("and", "while", "as", "to", "for", "with"):
+        elif bare in _PLACE_PREPS or bare in _RELATIVES or bare in _JOINERS or \
+                bare in ("and", "while", "as", "to", "for", "with") or bare in finite_verbs("en"):
             if current:
                 objects.append(" ".join(current))
             current = []
@@ -302,12 +331,6 @@ def english_beat(beat: str) -> tuple[Parts, str, str]:
         objects.append(" ".join(current))
     prep = STATIC_PREPS.get(parsed["prep"], parsed["prep"])
     setting = parsed["setting"]
-    # "a huge library and finds a book": the place ends where the next thing it does begins.
-    words = setting.split()
-    cut = next((i for i in range(1, len(words) - 1) if words[i].lower() == "and" and _is_verb(words[i + 1], "and")),
-               None)
-    if cut is not None:
-        setting = " ".join(words[:cut])
     parts = Parts(subject=subject, action=action, objects=tuple(o for o in objects if len(o.split()) > 1),
                   place=f"{prep} {setting}" if setting else "", setting=setting)
     return parts, prep, when.group(0) if when else ""
@@ -329,6 +352,15 @@ def _with_article(noun_phrase: str) -> str:
         and not is_plural(noun_phrase)
     )
     return f"{'an' if first[0] in 'aeiou' else 'a'} {noun_phrase}" if bare else noun_phrase
+
+
+def _next_action(setting: str) -> tuple[str, str]:
+    """"a huge library and finds a book" -> ("a huge library", "and finds a book"): a place ends where the
+    next thing its subject does begins (a joiner and a verb)."""
+    words = setting.split()
+    cut = next((i for i in range(1, len(words) - 1) if words[i].lower() in _JOINERS
+                and words[i + 1].lower().strip(",.") in finite_verbs("en")), None)
+    return (setting, "") if cut is None else (" ".join(words[:cut]), " ".join(words[cut:]))
 
 
 def _split_clause(text: str) -> tuple[str, str]:

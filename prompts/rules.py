@@ -23,7 +23,7 @@ from prompts.lexicon import DEFAULT_STYLE, STYLES, TIMES, WEATHER
 from prompts.parts import Parts, read_parts
 from prompts.request import (PLACEHOLDER_SUBJECT, RequestFacts, english_beat, find_look, is_animate, is_human,
                              is_plural, parse_request, proper_places)
-from prompts.schema import MAX_SHOT_SECONDS, MAX_SHOTS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
+from prompts.schema import MAX_SHOT_SECONDS, MIN_SHOT_SECONDS, Shot, ShotList, StyleBible
 from prompts.timing import MAX_TOTAL_SECONDS, fit_durations
 from prompts.titles import make_title
 
@@ -53,9 +53,10 @@ class RuleBasedExpander:
         durations = plan_durations([SECONDS[shot.role] for shot in planned], facts, options, notes)
         bible = options.bible or make_bible(facts, options.style_text(facts), slow=facts.asked.slow_motion)
         negative = negative_prompt(join_within([options.negative or "", *facts.negative], 300))
-        shots = [_shot(facts, bible, shot, beats[min(shot.beat, len(beats) - 1)], seconds, negative,
-                       options.bible is not None)
-                 for shot, seconds in zip(planned, durations, strict=True)]
+        shots: list[Shot] = []
+        for shot, seconds in zip(planned, durations, strict=True):
+            shots.append(_shot(facts, bible, shot, beats[min(shot.beat, len(beats) - 1)], seconds, negative,
+                               options.bible is not None, after=shots[-1].camera if shots else None))
         return ShotList(
             title=title(facts, beats[0]),
             logline=_logline(facts, cores),
@@ -90,6 +91,8 @@ def beat_cores(facts: RequestFacts, options: ExpandOptions) -> list[str]:
     if not beats:
         beats = [facts.text or PLACEHOLDER_SUBJECT]
     subject = _subject_ref(facts.subject) if facts.understood and facts.names_subject else None
+    if subject is None and not facts.chinese and beats and read_parts(beats[0], language).found:
+        subject = read_parts(beats[0], language).subject  # "un gato se despierta, se sienta": "un gato se sienta"
     return carry_subjects(beats, subject, language)
 
 
@@ -101,15 +104,15 @@ def _english(facts: RequestFacts) -> str:
 
 
 def _count(facts: RequestFacts, options: ExpandOptions, beats: list[Beat], notes: list[Text]) -> int:
-    """The shots to plan: as asked (at most MAX_SHOTS, said in a note), else one per beat, else as many as the
-    total asked for holds at SHOT_SECONDS each, else DEFAULT_SHOTS, but never more of one beat than it has
-    parts to show."""
+    """The shots to plan: as asked (at most `options.shot_limit`, said in a note), else one per beat, else as
+    many as the total asked for holds at SHOT_SECONDS each, else DEFAULT_SHOTS, but never more of one beat
+    than it has parts to show, nor more than the limit."""
     asked = options.asked_shots(facts)
     if asked is not None:
-        if asked > MAX_SHOTS:
+        if asked > options.shot_limit:
             notes.append(Text.of(N_("You asked for {asked} shots; a clip has at most {most}, so this one has {most}."),
-                                 asked=asked, most=MAX_SHOTS))
-        return max(1, min(MAX_SHOTS, int(asked)))
+                                 asked=asked, most=options.shot_limit))
+        return options.shot_count(facts) or 1
     total = options.total_seconds(facts)
     if len(beats) > 1:
         count = len(beats)
@@ -119,7 +122,7 @@ def _count(facts: RequestFacts, options: ExpandOptions, beats: list[Beat], notes
         count = min(DEFAULT_SHOTS, _distinct(beats[0]))
     if total is not None:
         count = min(count, int(total // MIN_SHOT_SECONDS))
-    return max(1, min(MAX_SHOTS, count))
+    return max(1, min(options.shot_limit, count))
 
 
 def _distinct(beat: Beat) -> int:
@@ -208,9 +211,11 @@ def make_bible(facts: RequestFacts, style: str | None = None, *, slow: bool = Fa
 
 
 def _shot(facts: RequestFacts, bible: StyleBible, planned: Planned, beat: Beat, seconds: float, negative: str,
-          from_bible: bool) -> Shot:
+          from_bible: bool, *, after: str | None = None) -> Shot:
+    """One planned shot; `after`: the camera of the shot before it, which this one does not repeat (a cut
+    between two identical setups reads as a jump cut) unless the member asked for that camera."""
     size, move = pick_camera(planned.role, facts.text + planned.role + str(planned.beat), facts.asked.camera_size,
-                             facts.asked.camera_move)
+                             facts.asked.camera_move, avoid=after)
     camera = shorten(f"{size}, {move}", 120)
     lighting = _lighting(facts, beat, ACCENT.get(planned.role, ""))
     style = shorten(bible.style, 200)
@@ -241,7 +246,8 @@ def _lighting(facts: RequestFacts, beat: Beat, accent: str) -> str:
 
 def _subject_ref(subject: str) -> str:
     """The subject as later shots refer to it: "a giant monster" -> "the giant monster"."""
-    return re.sub(r"^(?:an?|one|some)\s+", "the ", subject.strip(), flags=re.IGNORECASE)
+    # Each noun of a list too: "a fox, a bear and a deer" -> "the fox, the bear and the deer".
+    return re.sub(r"(^|,\s*|\band\s+)(?:an?|one|some)\s+", r"\1the ", subject.strip(), flags=re.IGNORECASE)
 
 
 def title(facts: RequestFacts, first: Beat) -> str:

@@ -27,7 +27,9 @@ def make_title(parts: Parts, code: str, fallback: str, prep: str = "") -> str:
     subject = _head(parts.subject, code) or _head(fallback, code)
     place = f"{prep} {parts.setting}" if prep and parts.setting else parts.place
     tries = [f"{subject} {place}" if place else "", _without_indefinite(f"{subject} {place}") if place else "",
-             f"{subject} {parts.objects[0]}" if parts.objects and code != "en" else "", subject]
+             f"{subject} {parts.objects[0]}" if parts.objects and code != "en" else "",
+             # "Chef Tastes the Soup": with no place, what the subject does names the film
+             f"{subject} {parts.action}" if parts.action and code == "en" else "", subject]
     for candidate in tries:
         words = candidate.split()
         if code == "en" and len(words) == 2 and words[0].lower() in _INDEFINITE:

@@ -138,6 +138,7 @@ class RequestIntake(CastIntake):
                     negative=options.negative,
                     bible=None,
                     aspect=options.aspect,
+                    most_shots=settings.max_shots,
                 ),
                 settings,
             )

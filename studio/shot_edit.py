@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from prompts.compose import compose_core, join_within, shorten
+from prompts.compose import compose_core, join_within, shorten, shot_core
 from prompts.request import RequestFacts, parse_request
 from prompts.schema import Shot, StyleBible
 
@@ -37,9 +37,8 @@ def edit_shot(shot: Shot, bible: StyleBible, note: str, written: Shot | None = N
     (its action becomes the shot's; the camera, light and style stay)."""
     facts = parse_request(amendment(note))
     if written is not None and describes_a_shot(facts):
-        core = written.action if written.action.lower().startswith(written.subject.lower()[:12]) else \
-            f"{written.subject} {written.action}"
-        return _recomposed(shot, bible, core=core, subject=written.subject, lighting=shot.lighting)
+        return _recomposed(shot, bible, core=shot_core(written.subject, written.action), subject=written.subject,
+                           lighting=shot.lighting)
     looks = [facts.look_phrase(name, "") for name in ("time", "weather")]
     # "at night", "rain", "夜景": the look says it all; a longer English note is kept in its own words.
     said = facts.text if facts.language == "en" and not (any(looks) and len(facts.text.split()) <= 2) else ""
@@ -58,9 +57,8 @@ def edit_shot(shot: Shot, bible: StyleBible, note: str, written: Shot | None = N
 def rewritten_shot(shot: Shot, bible: StyleBible, written: Shot) -> Shot:
     """`shot` with what happens in it taken from `written` (a writer model's rewrite of the shot with a
     member's note in it); its camera, light, style and seed stay, so the cut still matches."""
-    core = written.action if written.action.lower().startswith(written.subject.lower()[:12]) else \
-        f"{written.subject} {written.action}"
-    return _recomposed(shot, bible, core=core, subject=written.subject, lighting=shot.lighting)
+    return _recomposed(shot, bible, core=shot_core(written.subject, written.action), subject=written.subject,
+                       lighting=shot.lighting)
 
 
 def _recomposed(shot: Shot, bible: StyleBible, *, core: str, subject: str, lighting: str) -> Shot:

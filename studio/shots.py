@@ -50,8 +50,13 @@ def caption(shot: Shot, recipe: ShotRender | None = None) -> str:
     """Storyboard caption with the shot's rendered length (the recipe's, when given); the storyboard numbers
     the panels itself."""
     seconds = recipe.duration if recipe is not None else shot.duration
-    # What the shot shows, said once ("the red fox's face", not "the red fox — the red fox's face").
-    return f"{shot_core(shot.subject, shot.action)} ({shot.camera}, {seconds:.1f} s)"
+    return f"{what_happens(shot)} ({shot.camera}, {seconds:.1f} s)"
+
+
+def what_happens(shot: Shot) -> str:
+    """What the shot shows, its subject said once ("the red fox's face", not "the red fox, the red fox's
+    face"): what storyboards, posts and the gallery print for a shot."""
+    return shot_core(shot.subject, shot.action)
 
 
 def shot_rows(shot_list: ShotList, recipes: list[ShotRender]) -> list[dict]:

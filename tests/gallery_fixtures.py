@@ -46,10 +46,12 @@ async def make_clip(
     request: str | None = None,
     parent: Clip | None = None,
     seconds: float = 1.0,
+    remix: tuple[str, str] = ("style", "make it noir"),
 ) -> Clip:
-    """A ready clip of `author`'s server with a video and a storyboard in the media folder."""
+    """A ready clip of `author`'s server with a video and a storyboard in the media folder; a child of
+    `parent` is of remix kind and note `remix`."""
     return await ready_clip(studio, author, title=title, request=request, parent=parent, video=frames(seconds),
-                            storyboard=True, remix=("style", "make it noir"))  # fmt: skip
+                            storyboard=True, remix=remix)
 
 
 async def set_gallery(studio: Studio, guild_id: int, value: str) -> None:

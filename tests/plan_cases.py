@@ -121,6 +121,11 @@ STARTING: tuple[C, ...] = (
     C("a dragon flying over 纽约 at night", content=("dragon", "纽约/New York", "night")),
     C("a rocket launch, 2 minutes, 3 shots", shots=3, total=24, content=("rocket launch",),
       not_in=("2 minutes", "3 shots")),
+    # a count of shots that opens the request; shots of a drink stay a drink
+    C("3 shots of a horse running on a beach", shots=3, content=("horse", "running", "beach"), not_in=("3 shots",)),
+    C("two shots of the moon rising over a lake", shots=2, content=("moon", "rising", "lake"), not_in=("two shots",)),
+    C("50 shots of a horse", shots=6, content=("horse",), not_in=("50 shots",)),
+    C("a barista pours 3 shots of espresso", content=("barista", "pours", "3 shots of espresso")),
 )
 
 CASES: tuple[C, ...] = STARTING + WORLD

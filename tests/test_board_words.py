@@ -21,7 +21,7 @@ def test_a_japanese_members_board_says_shot_and_take_in_japanese():
     assert words.say("shot", shot=2) == "ショット 2"
     assert words.say("shot_take", shot=1, take=3) == "ショット 1 · テイク 3"
     assert words.say("seed", seed=42) == "シード 42"
-    assert BoardWords.of(_origin("zh_TW")["board_words"]).say("take", take=2) == "第 2 條"
+    assert BoardWords.of(_origin("zh_TW")["board_words"]).say("take", take=2) == "備選 2"
     english = BoardWords.of(_origin(None)["board_words"])
     assert (english.say("shot", shot=1), english.say("picture")) == ("Shot 1", "Picture")
 

@@ -289,6 +289,6 @@ async def test_owners_hear_of_uses_by_others_unless_they_opted_out(studio, tmp_p
     uses = await approvals.uses_to_tell(studio, "console")
     # Alice's Mira clip only: Carol opted out for Leo, and Bob used his own Mira.
     assert [(credit.name, clip.id) for credit, clip in uses] == [("Mira", made[0].clip.id)]
-    assert approvals.use_text(*uses[0]).english() == f"alice featured your character Mira in clip #{made[0].clip.id} “The Mira”."
+    assert approvals.use_text(*uses[0]).english() == f"alice featured your character Mira in clip #{made[0].clip.id} “Mira Dances”."
     await approvals.use_told(studio, uses[0][0])
     assert await approvals.uses_to_tell(studio, "console") == []

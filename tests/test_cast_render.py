@@ -1,6 +1,7 @@
 """Rendering that holds the likeness: a featured shot's recipe carries its characters' pictures by content
 hash, only a preset whose pipeline takes reference pictures gets them, and the pixels reach the pipeline
-call (benchmarks/cast.py --quick, on a tiny WanVACEPipeline stand-in, through the worker's own path)."""
+call, for the shot's still (what the member approves) and its video (benchmarks/cast.py --quick, on tiny-wan-vace,
+through the worker's own path)."""
 from __future__ import annotations
 
 import dataclasses
@@ -84,3 +85,30 @@ def test_the_reference_pixels_reach_the_pipeline_call_for_every_featured_shot() 
         "clip #2 shot 2: Leo; 1 picture(s) reached the pipeline",
     ]
     assert any(re.match(r"conditioning on the pictures: \+-?\d+\.\d+ s per shot", line) for line in lines)
+
+
+def test_a_featured_shots_still_is_rendered_from_its_characters_pictures(tmp_path: Path, pipelines, monkeypatch) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from generation import render
+    from generation.still_recipes import still_recipe
+    from generation.stills import render_still
+
+    pictures = [store_by_content(portrait(colour), tmp_path) for colour in ((200, 40, 40), (40, 40, 200))]
+    shot = dataclasses.replace(PRESETS["tiny-wan-vace"].recipe("Mira waves at the harbour", "", seed=5),
+                               references=tuple(map(str, pictures)))
+    still = still_recipe(shot)
+    assert still.references == shot.references  # the approved still holds the likeness the video starts from
+    seen: list[list[np.ndarray]] = []
+    real = render._run
+
+    def recording(pipe, kwargs, *how):  # noqa: ANN001, ANN202
+        seen.append([np.asarray(image.convert("RGB")) for image in kwargs.get("reference_images") or []])
+        return real(pipe, kwargs, *how)
+
+    monkeypatch.setattr(render, "_run", recording)
+    frames = render_still(still, pipelines)
+    assert frames.to_bytes().shape[0] == 1 and len(seen) == 1
+    wanted = [np.asarray(Image.open(path).convert("RGB")) for path in pictures]
+    assert len(seen[0]) == 2 and all(np.array_equal(a, b) for a, b in zip(seen[0], wanted))

@@ -40,6 +40,17 @@ async def test_a_signed_link_opens_the_clip_page_with_everything_about_the_clip(
         assert (await client.get(href)).status == 200, href
 
 
+async def test_each_child_card_says_what_it_is_beside_its_parent(studio, client, links):
+    original = await make_clip(studio, ALICE)
+    await make_clip(studio, BOB, parent=original)
+    await make_clip(studio, ALICE, parent=original, remix=("finalize", "finalized in full quality"))
+    await make_clip(studio, BOB, parent=original, remix=("vary", "varied subtly"))
+    html = await (await client.get(links.clip(GUILD, original.id))).text()
+    cards = re.findall(r'#(\d+) · by <a[^>]*>\w+</a>\s*· ([\w ]+?)\s*(?:·|</span>)', html)
+    assert dict(cards) == {
+        "2": "remix", "3": "final", "4": "variation"}
+
+
 async def test_link_mode_refuses_unsigned_tampered_and_other_server_links(studio, client, links):
     clip = await make_clip(studio, ALICE)
     good = links.clip(GUILD, clip.id)
@@ -223,3 +234,4 @@ async def test_the_secret_lives_in_the_home_folder_and_is_private(studio):
     secret = load_secret(studio.config.home)
     assert path.read_bytes() == secret and len(secret) == 32 and path.stat().st_mode & 0o077 == 0
     assert load_secret(studio.config.home) == secret
+

@@ -90,7 +90,7 @@ async def test_every_word_of_the_request_reaches_the_clip_and_each_shot_frames_a
     assert "while a dragon watches" in shot_list.logline
     assert sum("two knights fighting in the snow while a dragon watches" in shot.prompt for shot in shot_list.shots) == 1
     assert [shot.action for shot in shot_list.shots] == [
-        "the snow", "two knights", "two knights fighting in the snow while a dragon watches", "two knights' faces",
+        "the snow", "two knights in the snow", "two knights fighting in the snow while a dragon watches", "two knights' faces",
         "two knights' hands", "two knights fighting"]
 
 

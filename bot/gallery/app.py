@@ -28,6 +28,8 @@ from studio.cast.rules import consent_text
 from studio.config import Config
 from studio.gallery import Gallery
 from studio.quality import clip_is_draft, clip_quality
+from studio.remix import kind_word
+from studio.shots import what_happens
 from studio.runtime import open_studio
 from studio.service import Studio
 
@@ -159,7 +161,7 @@ def create_app(studio: Studio, signer: Signer) -> web.Application:
     # Templates word their text with gettext functions of their own (html_gettext) (extracted by Babel's Jinja2 method,
     # babel.cfg) and render the core's texts (common.text) with `say`.
     aiohttp_jinja2.get_env(app).globals.update(_=html_gettext, ngettext=html_ngettext, say=say, language=current,
-                                               clip_quality=clip_quality, clip_is_draft=clip_is_draft,
+                                               clip_quality=clip_quality, clip_is_draft=clip_is_draft, kind_word=kind_word, what_happens=what_happens,
                                                consent=consent_text, character_name=character_name,
                                                owner_of=owner_text, cast_of=cast_line)  # fmt: skip
     app.add_routes(routes.routes)

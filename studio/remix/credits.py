@@ -28,6 +28,16 @@ _CREDITS: dict[str | None, tuple[str, str]] = {
     "vary": (N_("variation of {author}'s clip {clip}"), N_("variation of your clip {clip}")),
 }
 _REMIX_CREDIT = (N_("remix of {author}'s clip {clip}"), N_("remix of your clip {clip}"))
+# What a child clip is, in a word (a gallery card's label), by its remix kind; any other kind is a remix.
+_KIND_WORDS: dict[str, str] = {"finalize": N_("final"), "pick": N_("picked take"), "vary": N_("variation")}
+
+
+def kind_word(clip: Clip) -> Text | None:
+    """What `clip` is beside its parent in a word, as its credit words it ("final", "variation", "picked
+    take", else "remix"); None for an original."""
+    if clip.parent_id is None:
+        return None
+    return Text.of(_KIND_WORDS.get(clip.remix_kind or "", N_("remix")))
 
 
 def credit_line(
