@@ -13,6 +13,7 @@ STAGES = {
     "starting": N_("Starting"),
     "rendering shot {shot}/{shots}": N_("Rendering shot {shot}/{shots}"),
     "reused shot {shot}/{shots}": N_("Reused shot {shot}/{shots}"),
+    "rendering still {shot}/{shots}": N_("Rendering still {shot}/{shots}"),
     "stitching shots": N_("Stitching shots"),
     "drawing the storyboard": N_("Drawing the storyboard"),
 }
@@ -31,9 +32,9 @@ def stage_text(stage: str | None) -> str:
 def _stage_pattern(stage: str) -> tuple[str, dict[str, str]]:
     """"rendering shot 2/3" -> ("rendering shot {shot}/{shots}", {"shot": "2", "shots": "3"})."""
     words = stage.lower().split()
-    if len(words) == 3 and words[1] == "shot" and "/" in words[2]:
+    if len(words) == 3 and words[1] in ("shot", "still") and "/" in words[2]:
         shot, shots = words[2].split("/", 1)
-        return f"{words[0]} shot {{shot}}/{{shots}}", {"shot": shot, "shots": shots}
+        return f"{words[0]} {words[1]} {{shot}}/{{shots}}", {"shot": shot, "shots": shots}
     return stage.lower(), {}
 
 

@@ -23,7 +23,7 @@ from bot.origin import Origin
 from bot.replies import report_error, send_ephemeral
 from bot.views import cancel_view
 from studio.storyboards.actions import (
-    animate, cancel_storyboard, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
+    animate, cancel_storyboard, open_for_changes, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
 )  # fmt: skip
 from studio.storyboards.editing import edit_still
 from studio.members import Member
@@ -117,7 +117,8 @@ class StoryboardMenu(SpeaksMemberLanguage, discord.ui.DynamicItem[discord.ui.Sel
                 picks = ", ".join(_("shot {shot}: take {take}", shot=s.shot + 1, take=s.take + 1) for s in view.picked())
                 done = _("🎬 Picked {picks}. Animate when you are ready.", picks=picks)
             elif first == "edit":
-                await storyboard(studio, member, self.clip_id)  # a clip gone fails here, before any typing
+                # A clip gone, or animated meanwhile, is refused here, before any typing.
+                open_for_changes(await storyboard(studio, member, self.clip_id))
                 await interaction.response.send_modal(EditShotModal(self.clip_id, int(second)))
                 return
             elif first == "reroll":

@@ -53,6 +53,11 @@ class ShotRender:
     # it may move from it (0-1]: diffusers starts int(steps x strength) steps before the end of the schedule.
     init_video: str | None = None
     strength: float | None = None
+    # init_image is this shot's own approved still, set on Animate (generation.still_recipes.animated_recipe),
+    # not a picture the member brought: it belongs to this exact recipe, so a shot changed in any way (text,
+    # seed, style...) drops it and renders a new still (`still_recipes.replanned`). Not hashed: the pixels
+    # depend on the picture alone.
+    from_still: bool = False
 
     def __post_init__(self) -> None:
         # Stored recipes come back from JSON with lists: equal recipes must compare (and hash) equal.
@@ -65,6 +70,7 @@ class ShotRender:
 
     def content_hash(self) -> str:
         fields = dataclasses.asdict(self)
+        del fields["from_still"]  # where the picture came from, not what is rendered
         # Recipes hash as they did before these fields existed, so their cached renders stay valid.
         for name, default in _LATER_DEFAULTS.items():
             if fields[name] == default:

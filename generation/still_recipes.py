@@ -30,10 +30,10 @@ def still_recipe(shot: ShotRender, *, seed: int | None = None) -> ShotRender:
     member's picture keeps it: its still is that picture (see `render_still`). Raises RecipeError as
     validate_recipe does."""
     # On the preset's own sampler (no draft fast path: a distilled preset's schedule is not the shot's look).
+    shot = replanned(shot, seed=shot.seed if seed is None else seed)  # another take: not the approved still
     still = dataclasses.replace(
         shot, num_frames=1, segments=1, keep_frames=None, continued=False, continues_from=None, init_video=None,
-        strength=None, still=True, steps=still_steps(shot.model), seed=shot.seed if seed is None else seed,
-        quality="draft", fast_path=None, guidance=get_preset(shot.model).guidance,
+        strength=None, still=True, steps=still_steps(shot.model), quality="draft", fast_path=None, guidance=get_preset(shot.model).guidance,
     )  # fmt: skip
     validate_recipe(still)
     return still
@@ -51,4 +51,18 @@ def animated_recipe(shot: ShotRender, still: Path | str | None) -> ShotRender:
     instead); with any other preset, or without a still, the shot as planned."""
     if still is None or not opens_on_still(shot.model):
         return shot
-    return dataclasses.replace(shot, init_image=str(still), continues_from=None)
+    # A shot that started from a picture of its own (the member's, a clip's last frame) keeps it as its
+    # start when changed later; its still is that picture.
+    from_still = shot.from_still or shot.init_image is None
+    return dataclasses.replace(shot, init_image=str(still), continues_from=None, from_still=from_still)
+
+
+def replanned(shot: ShotRender, **changes: object) -> ShotRender:
+    """`shot` with `changes` (ShotRender fields: a new seed, prompt, size...). A shot animated from its
+    approved still (`from_still`) no longer starts from it once anything changes: its new still renders from
+    the new recipe, and Animate starts it from that one. A shot left exactly as it was keeps its still (and
+    its render in the cache)."""
+    changed = dataclasses.replace(shot, **changes)  # type: ignore[arg-type]
+    if shot.from_still and changed != shot:
+        changed = dataclasses.replace(changed, init_image=None, from_still=False)
+    return changed

@@ -23,14 +23,17 @@ from generation.storyboard import board_panels, panel_image
 # tiny-ltx). Another shot is usually 1.4x or more further off; frames next to each other in a shot that
 # continues from a still frame can be within 1.2x.
 MAX_RIVAL_RATIO = 0.9
-# A panel whose pixels spread less than this (standard deviation, 0-255) is one flat colour.
-MIN_PANEL_SPREAD = 2.0
+# A panel whose every colour channel spreads less than this (standard deviation over the panel, 0-255) is
+# one flat colour. Per channel: a flat panel's channels differ in level (137, 157, 133), which the spread
+# of all its values together counts as detail (~10). The flat tiny-wan stills measured at most 3.5; the
+# tiny presets' stills and frames 15 or more.
+MIN_PANEL_SPREAD = 6.0
 
 
 @dataclass(frozen=True)
 class PanelReport:
     """One panel against its reference frame (`difference`) and the nearest other frame of the clip
-    (`rival`; inf when there is none): mean absolute differences, 0-255; `spread`: its pixels' deviation."""
+    (`rival`; inf when there is none): mean absolute differences, 0-255; `spread`: `pixel_spread`."""
 
     index: int
     difference: float
@@ -78,13 +81,19 @@ def check_panels(board: Path, sources: Sequence[Path], *, skip: int = 0) -> list
         rivals = [frame for path, (_, frames) in candidates.items() for at, frame in enumerate(frames)
                   if path != Path(source) or at != middle]  # fmt: skip
         rival = min((_difference(shown, frame) for frame in rivals), default=float("inf"))
-        reports.append(PanelReport(index, _difference(shown, own[middle]), rival, float(shown.std())))
+        reports.append(PanelReport(index, _difference(shown, own[middle]), rival, pixel_spread(shown)))
     return reports
 
 
 def panel_faults(board: Path, sources: Sequence[Path], *, skip: int = 0) -> list[str]:
     """The faults `check_panels` finds, in words; empty when every panel shows its shot."""
     return [report.fault for report in check_panels(board, sources, skip=skip) if report.fault is not None]
+
+
+def pixel_spread(pixels: np.ndarray) -> float:
+    """How much a picture's pixels vary: the largest of its colour channels' standard deviations, 0-255.
+    `pixels`: (height, width, 3), or any (..., 3) array of them."""
+    return float(np.asarray(pixels, dtype=np.float32).reshape(-1, 3).std(axis=0).max())
 
 
 def _pixels(image: Image.Image) -> np.ndarray:

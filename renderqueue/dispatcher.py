@@ -34,6 +34,7 @@ from generation.errors import PipelineError, RenderCancelled
 from generation.frames import Frames
 from generation.recipe import ShotRender, picture_digest
 from generation.registry import validate_recipe
+from generation.render import StepCallback
 from generation.stills import render_still
 from renderqueue.jobs import claim_next, requeue_stale, requeue_vanished
 from renderqueue.remote import (
@@ -48,7 +49,7 @@ from renderqueue.remote import (
     SlotLost,
 )
 from renderqueue.finishing import record_success
-from renderqueue.job_watch import JobWatch, ProgressWriter, fail_hung
+from renderqueue.job_watch import JobWatch, MonotonicProgress, ProgressWriter, fail_hung
 from renderqueue.outcomes import record_cancelled, record_failure
 from renderqueue.render_cache import RenderCacheAccess
 from renderqueue.claims import renderable_clip
@@ -64,21 +65,6 @@ log = logging.getLogger(__name__)
 # Share of the progress bar for rendering shots, as in `generation.assemble.render_clip`; stitching and
 # the storyboard on the bot host fill the rest.
 RENDER_SHARE = 0.9
-
-
-class MonotonicProgress:
-    """Passes on only progress that moves forward: the remote render reports 0..RENDER_SHARE, then
-    `render_clip` on the bot host walks its cached shots from 0 again before stitching."""
-
-    def __init__(self, write: ProgressWriter) -> None:
-        self.write = write
-        self.fraction = 0.0
-
-    def __call__(self, fraction: float, stage: str) -> None:
-        if fraction < self.fraction:
-            return
-        self.fraction = fraction
-        self.write(fraction, stage)
 
 
 class _NoGpuHere:
@@ -232,13 +218,15 @@ class SlotRunner:
         call = _Call()
         with JobWatch(self.config, job, self.stop, lambda: self.loaded, on_stop=call.cancel) as watch:
 
-            def render(recipe: ShotRender, **_progress: object) -> Frames:
+            def render(recipe: ShotRender, *, on_step: StepCallback | None = None, **_cancel: object) -> Frames:
                 if recipe.init_image is not None:
                     return render_still(recipe, _NoGpuHere())  # type: ignore[arg-type]
                 request = RenderRequest(job.id, (ShotTask(0, recipe.to_dict()),), 1)
                 for event in call.start(self.executor.submit(self.slot, request)):
                     if isinstance(event, Loaded):
                         self.loaded = event.model
+                    elif isinstance(event, Progress) and event.step and on_step is not None:
+                        on_step(event.step, event.steps)
                     elif isinstance(event, Shot):
                         return Frames.of_images([Image.open(io.BytesIO(_first_frame_png(event.mp4)))])
                 raise PipelineError("A still never came back from its GPU host; it will be tried again.",

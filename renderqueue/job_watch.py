@@ -24,6 +24,23 @@ from storage.workers import unregister_worker, worker_heartbeat
 log = logging.getLogger(__name__)
 
 
+class MonotonicProgress:
+    """Passes on only progress that moves forward (`write(fraction, stage)`, e.g. `JobWatch.report` or a
+    `ProgressWriter`): a remote clip render reports 0..RENDER_SHARE, then `render_clip` on the bot host
+    walks its cached shots from 0 again before stitching; a stills job's stills queued meanwhile add to
+    its count."""
+
+    def __init__(self, write: Callable[[float, str], None]) -> None:
+        self.write = write
+        self.fraction = 0.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if fraction < self.fraction:
+            return
+        self.fraction = fraction
+        self.write(fraction, stage)
+
+
 class JobWatch:
     """Everything that runs beside one render on a background thread: heartbeats (which also reveal
     cancellation or loss of the job), progress writes, the per-job timeout, and the last-resort hang

@@ -23,7 +23,7 @@ from generation.errors import RenderCancelled, RenderError, RenderTimeout
 from generation.recipe import ShotRender
 from generation.storyboard import BoardWords
 from renderqueue.claims import renderable_clip
-from renderqueue.job_watch import JobWatch
+from renderqueue.job_watch import JobWatch, MonotonicProgress
 from renderqueue.jobs import claim_next
 from renderqueue.outcomes import Attempt
 from renderqueue.render_cache import RenderCacheAccess
@@ -99,7 +99,8 @@ def _render(
     takes = storyboard.takes if storyboard is not None else 1
     # In the language the clip's front-end stored with it (renderqueue.rendering.board_words).
     words = BoardWords.of((clip.origin or {}).get("board_words"))
-    done = 0
+    done = processed = 0  # stills rendered; stills rendered or failed (what progress counts)
+    report = MonotonicProgress(watch.report)
     while True:
         if watch.should_cancel():
             raise RenderCancelled("The render was cancelled.")
@@ -119,13 +120,13 @@ def _render(
         recipe = ShotRender.from_dict(still.recipe)
         recipe_hash = recipe.content_hash()
         cache = RenderCacheAccess(db, config.db_path, config.media_dir, [recipe])
-        watch.report(0.0, f"Still of shot {still.shot + 1}")
+        on_step = _board_progress(report, processed, processed + _queued(db, clip.id))
+        on_step(0, 1)
         try:
             cached = cache.lookup(recipe_hash)
             if cached is None:
                 started = time.monotonic()
-                frames = render(recipe, should_cancel=watch.should_cancel,
-                                on_step=lambda step, steps: watch.report(step / steps, f"Still of shot {still.shot + 1}"))  # fmt: skip
+                frames = render(recipe, should_cancel=watch.should_cancel, on_step=on_step)
                 picture = out_dir / f"still-{still.shot + 1:02d}-{still.take + 1}-{recipe_hash[:12]}.png"
                 frames.picture(0).save(picture)
                 cache.record(recipe_hash, picture, time.monotonic() - started)
@@ -139,6 +140,25 @@ def _render(
             log.warning("job %s: the still of shot %d failed: %s", job.id, still.shot + 1, error)
             reason = Text.of_error(error).dumps()
             written(lambda: still_failed(db, still, reason))
+        processed += 1
+
+
+def _queued(db: sqlite_utils.Database, clip_id: int) -> int:
+    """How many stills of the clip wait to render (the one about to render among them)."""
+    return sum(still.status == "queued" for still in clip_stills(db, clip_id))
+
+
+def _board_progress(report: Callable[[float, str], None], before: int, count: int) -> Callable[[int, int], None]:
+    """The step callback of still `before + 1` of `count` this job renders: progress over the whole board
+    (the stills before it done, plus this one's steps), staged as `Rendering still 2/3 (step 1/2)`
+    (bot.stages reads it in the member's language). `report` never goes back (stills queued meanwhile
+    grow `count`)."""
+    label = f"Rendering still {before + 1}/{count}"
+
+    def on_step(step: int, steps: int) -> None:
+        report((before + step / max(1, steps)) / max(1, count), f"{label} (step {step}/{steps})" if step else label)
+
+    return on_step
 
 
 def _complete(db: sqlite_utils.Database, job: RenderJob, config: WorkerConfig, clip: Clip, board: Path) -> bool:

@@ -32,7 +32,7 @@ async def test_an_upload_discord_refuses_as_too_large_is_retried_smaller(world: 
         await (await fake.slash(world.alice, "video", {"prompt": REQUEST, **QUICK})).wait_message(
             lambda m: bool(m.embeds))
         # The server loses its boosts while the clip renders: the limit the bot was told is now wrong.
-        world.guild.filesize_limit = 7_000
+        world.guild.filesize_limit = 12_000
         with rendering(world.config):
             posted = await world.posted_clip()
         await world.delivered()
@@ -41,7 +41,7 @@ async def test_an_upload_discord_refuses_as_too_large_is_retried_smaller(world: 
     assert [r.status for r in sends] == [413, 200]
     assert [f.filename for f in sends[0].files] == ["clip-1.mp4", "storyboard-1.png"]
     [video] = posted.attachments
-    assert video.size <= 7_000 and video_of(posted, tmp_path).frame_count == 8
+    assert video.size <= 12_000 and video_of(posted, tmp_path).frame_count == 8
     assert (await world.studio.clip(1)).posted_message_id == posted.id
 
 

@@ -55,8 +55,8 @@ async def test_stills_come_first_then_animate_opens_each_shot_on_its_still(still
     assert all(r.continues_from is None and r.steps == 3 for r in animated)
     output = stills_worker.run()
     assert output.rendered == 2 and panel_faults(output.storyboard_path, output.shot_paths) == []
-    assert (await storyboard(studio, ALICE, accepted.clip.id)).storyboard.status == "animating"
-    with refused("already_animating", StudioError):
+    assert (await storyboard(studio, ALICE, accepted.clip.id)).stage == "animated"  # the video is done
+    with refused("already_animated", StudioError):
         await animate(studio, ALICE, accepted.clip.id)
 
 

@@ -19,7 +19,7 @@ from generation.segments import segmented_recipe
 from generation.still_recipes import animated_recipe, opens_on_still, still_recipe, still_steps
 from generation.stills import render_still, stills_board
 from generation.storyboard import board_panels
-from generation.storyboard_check import panel_faults
+from generation.storyboard_check import MIN_PANEL_SPREAD, panel_faults, pixel_spread
 
 PROMPT = "a lighthouse keeper climbs the spiral stairs with a lantern"
 
@@ -52,13 +52,17 @@ def test_new_recipe_fields_keep_every_earlier_hash():
 
 @pytest.mark.parametrize("name", ["tiny-wan", "tiny-wan2.2", "tiny-wan-vace", "tiny-ltx", "tiny-cogvideox"])
 def test_a_still_renders_one_frame_on_every_tiny_preset(pipelines, name):
+    """A still shows something: every channel spreads well past flat (tiny-wan's one-frame renders were
+    one flat green, per-channel spread 1-3.5, until its VAE's biases started at zero), and another seed's
+    still (another take) looks visibly different (they differed by 0.9 of 255 on average)."""
     still = still_recipe(get_preset(name).recipe(PROMPT, "", seed=5))
     frames = render_still(still, pipelines)
-    assert frames.shape == (1, still.height, still.width, 3) and frames.to_bytes().std() > 2
+    assert frames.shape == (1, still.height, still.width, 3)
+    assert pixel_spread(frames.frame(0)) > 2 * MIN_PANEL_SPREAD
     again = render_still(still, pipelines)
     assert np.array_equal(frames.to_bytes(), again.to_bytes())
     other = render_still(still_recipe(get_preset(name).recipe(PROMPT, "", seed=6)), pipelines)
-    assert not np.array_equal(frames.to_bytes(), other.to_bytes())
+    assert np.abs(frames.frame(0).astype(float) - other.frame(0).astype(float)).mean() > 5
 
 
 def test_a_still_of_a_shot_that_starts_from_a_picture_is_the_picture(pipelines, tmp_path):

@@ -61,7 +61,9 @@ def test_each_panel_matches_its_shots_middle_frame(pipelines, tmp_path, layout):
 
 def test_a_shot_continuing_from_the_last_one_and_a_starting_picture(pipelines, tmp_path):
     picture = tmp_path / "start.png"
-    Image.new("RGB", (64, 64), (220, 40, 40)).save(picture)
+    # Red with a gradient across it: a flat picture would make a flat panel, which the check reports.
+    ramp = np.linspace(0, 120, 64)[None, :, None] * np.array([-1, 1, 1])
+    Image.fromarray(np.broadcast_to(np.clip([220, 40, 40] + ramp, 0, 255), (64, 64, 3)).astype(np.uint8)).save(picture)
     first, second = shots("tiny-wan", 1.0)
     first = dataclasses.replace(first, init_image=str(picture))
     second = dataclasses.replace(second, continues_from=first.content_hash())
@@ -115,6 +117,19 @@ def test_a_white_or_wrong_panel_is_reported(pipelines, tmp_path):
     assert len(faults) == 2 and "flat colour" in faults[0] and "differs" in faults[1]
     swapped = make_storyboard(board_panels(out.storyboard_path)[::-1], ["a", "b"], tmp_path / "swapped.png")
     assert len(panel_faults(swapped, out.shot_paths)) == 2
+
+
+def test_a_flat_panel_with_faint_noise_is_reported(tmp_path):
+    """One flat colour whose channels sit at different levels, with a faint texture (tiny-wan's stills
+    before its VAE's biases started at zero: spread 1.2-3.4 per channel) is flat, though all its values
+    together spread ~10; the tiny presets' stills spread 15 or more."""
+    noise = np.random.default_rng(0).normal(0, [1.2, 3.4, 1.2], (64, 64, 3))
+    flat = np.clip(np.array([138, 157, 133]) + noise, 0, 255).astype(np.uint8)
+    assert flat.std() > 8  # what the check measured before
+    Image.fromarray(flat).save(tmp_path / "still.png")
+    board = make_storyboard([flat], ["a"], tmp_path / "board.png")
+    [fault] = panel_faults(board, [tmp_path / "still.png"])
+    assert "flat colour" in fault
 
 
 def test_frames_convert_once_and_refuse_the_wrong_form():

@@ -82,8 +82,16 @@ def describe_storyboard(view: StoryboardView, *, elsewhere: bool = False) -> str
     """The stills of a storyboard and what the member can do next: Animate, or change a shot first (in
     `reelbot chat` when `elsewhere`: said by a command that has ended, `reelbot generate --stills`)."""
     clip_id, board = view.clip.id, view.storyboard
-    if board.status == "cancelled":
+    if view.stage == "cancelled":
         return _("clip #{clip_id}: storyboard cancelled", clip_id=clip_id)
+    if not view.is_open:  # Animate was pressed: the shots change by a remix now
+        if view.stage == "animating":
+            return _("clip #{clip_id}: being animated from its stills; /remix {clip_id} once it is posted",
+                     clip_id=clip_id)
+        if view.stage == "failed":
+            return _("clip #{clip_id}: its video failed; /remix {clip_id} tries again", clip_id=clip_id)
+        return _("clip #{clip_id}: animated from its stills; /clip {clip_id} shows it, /remix {clip_id} changes a shot",
+                 clip_id=clip_id)
     if board.status == "stills":
         done = sum(still.status != "queued" for still in view.stills)
         lines = [_("clip #{clip_id}: stills rendering, {done} of {count} done", clip_id=clip_id, done=done,

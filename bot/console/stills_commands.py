@@ -9,21 +9,20 @@ from studio import remix as remixing
 from studio.converters import to_shot_number, to_take_number
 from studio.errors import StudioError
 from studio.storyboards.actions import (
-    animate, cancel_storyboard, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
+    animate, cancel_storyboard, open_for_changes, pick_still, remove_shot, reroll_still, retry_stills, storyboard,
 )  # fmt: skip
 from studio.storyboards.editing import edit_still
 from studio.storyboards.views import StoryboardView
 
 
-async def open_storyboard(session: ConsoleSession, clip_id: int) -> StoryboardView | None:
-    """The clip's storyboard while it can still change (stills rendering or ready); None otherwise."""
+async def clip_storyboard(session: ConsoleSession, clip_id: int) -> StoryboardView | None:
+    """The clip's storyboard, or None for a clip made without one."""
     try:
-        view = await storyboard(session.studio, session.member, clip_id)
+        return await storyboard(session.studio, session.member, clip_id)
     except StudioError as error:
         if error.code == "no_storyboard":
             return None
         raise
-    return view if view.storyboard.status in ("stills", "ready") else None
 
 
 async def _clip_id(session: ConsoleSession, ref: str) -> int:
@@ -94,8 +93,10 @@ async def _discard(session: ConsoleSession, arg: str) -> str:
 
 
 async def reroll_in_storyboard(session: ConsoleSession, clip_id: int, shot: str) -> str | None:
-    """`/reroll CLIP SHOT` on a storyboard: a new seed for the shot's still; None when the clip has none."""
-    if await open_storyboard(session, clip_id) is None:
+    """`/reroll CLIP SHOT` on a storyboard: a new seed for the shot's still; None when the clip has none that
+    can change (then the clip itself is re-rolled: a remix)."""
+    view = await clip_storyboard(session, clip_id)
+    if view is None or not view.is_open:
         return None
     view = await reroll_still(session.studio, session.member, clip_id, _shot(shot))
     session.watch_job(view.job.id, view.clip.id)
@@ -103,9 +104,12 @@ async def reroll_in_storyboard(session: ConsoleSession, clip_id: int, shot: str)
 
 
 async def pick_in_storyboard(session: ConsoleSession, clip_id: int, rest: str) -> str | None:
-    """`/pick CLIP TAKE [SHOT]` on a storyboard: pick a still (no render); None when the clip has none."""
-    if await open_storyboard(session, clip_id) is None:
+    """`/pick CLIP TAKE [SHOT]` on a storyboard: pick a still (no render); None when the clip has none.
+    Raises StudioError for a storyboard that can't change any more (already animated...)."""
+    view = await clip_storyboard(session, clip_id)
+    if view is None:
         return None
+    open_for_changes(view)
     take, _sep, shot = rest.strip().partition(" ")
     view = await pick_still(session.studio, session.member, clip_id, to_take_number(take),
                             shot=to_shot_number(shot) if shot.strip() else None)  # fmt: skip

@@ -132,7 +132,9 @@ def recipe_text(
             lines.append(Text.of(N_("  negative: (none)")))
         if recipe.init_image:
             # Content hash: the stored file's name is the picture's (or a frame's) own hash.
-            lines.append(Text.of(N_("  starts from picture {picture}"), picture=Path(recipe.init_image).stem[:16]))
+            said = N_("  starts from its approved still {picture}") if recipe.from_still else N_(
+                "  starts from picture {picture}")
+            lines.append(Text.of(said, picture=Path(recipe.init_image).stem[:16]))
         if recipe.references:
             lines.append(Text.of(N_("  reference pictures: {pictures}"),
                                  pictures=", ".join(picture_digest(path)[:12] for path in recipe.references)))

@@ -16,6 +16,7 @@ from generation.encoding import frame_png
 from generation.recipe import ShotRender
 from generation.registry import ASPECTS, get_preset
 from generation.segments import resized
+from generation.still_recipes import replanned
 from prompts.compose import compose_prompt, shorten, style_description
 from prompts.expand import ExpandOptions, RuleBasedExpander
 from prompts.request import parse_request
@@ -224,9 +225,10 @@ APPLY_CHANGE: dict[str, Callable[[RemixContext, RemixDraft, RemixChange], Awaita
 def carried_recipes(
     parent_list: ShotList, parent_recipes: list[ShotRender], slots: Sequence[Slot]
 ) -> list[ShotRender]:
-    """A shot the remix left alone (same text, length and seed) keeps its parent's recipe exactly;
-    others take their source's (or the clip's) size, steps and guidance with their own prompt, seed
-    and length."""
+    """A shot the remix left alone (same text, length and seed) keeps its parent's recipe exactly (its still
+    and render with it); others take their source's (or the clip's) size, steps and guidance with their own
+    prompt, seed and length, and start from their source's picture only where it was the member's own (a
+    shot animated from its approved still gets a new still: `still_recipes.replanned`)."""
     carried = {
         (shot.prompt, shot.negative_prompt, shot.duration, recipe.seed): recipe
         for shot, recipe in zip(parent_list.shots, parent_recipes, strict=True)
@@ -236,14 +238,12 @@ def carried_recipes(
         shot = slot.shot
         recipe = carried.get((shot.prompt, shot.negative_prompt, shot.duration, slot.seed))
         if recipe is None:
-            template = slot.source or parent_recipes[-1]
-            recipe = resized(dataclasses.replace(
-                template,
-                prompt=shot.prompt.strip(),
-                negative_prompt=shot.negative_prompt.strip(),
-                seed=slot.seed,
-                init_image=slot.source.init_image if slot.source else slot.init_image,
-            ), shot.duration)
+            changes = dict(prompt=shot.prompt.strip(), negative_prompt=shot.negative_prompt.strip(), seed=slot.seed)
+            if slot.source is not None:  # changed: the parent's approved still is not this shot's any more
+                recipe = replanned(slot.source, **changes)
+            else:
+                recipe = dataclasses.replace(parent_recipes[-1], init_image=slot.init_image, from_still=False, **changes)
+            recipe = resized(recipe, shot.duration)
         recipes.append(recipe)
     return recipes
 

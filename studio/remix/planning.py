@@ -19,6 +19,7 @@ from storage import clips as clip_store
 from storage.records import PRIORITY_DRAFT, PRIORITY_FINAL, Clip, GuildSettings
 from studio.quality import is_draft
 from storage.requests import StoredRequest
+from storage.stills import get_storyboard
 from storage.users import remix_opted_out
 from studio.busy import refuse_or_keep
 from studio.members import Member, may_bring
@@ -94,6 +95,9 @@ class RemixSource:
     # Authors anywhere in the clip's chain (the clip, its parent, ... the original) who stop others
     # remixing their work: a remix of a remix still carries every earlier author's shots.
     opted_out: frozenset[int]
+    # A storyboard of stills waiting for its author's Animate (stills rendering or ready): its shots are
+    # the author's to change until then (a clip without stills, or whose video is on its way, is not one).
+    unanimated: bool = False
 
 
 def load_source(db: sqlite_utils.Database, clip_id: int) -> RemixSource:
@@ -101,12 +105,15 @@ def load_source(db: sqlite_utils.Database, clip_id: int) -> RemixSource:
     clip = clip_store.get_clip(db, clip_id)
     chain = clip_store.ancestors(db, clip_id)
     authors = {c.author_id for c in (clip, *chain)}
-    return RemixSource(clip, chain, frozenset(a for a in authors if remix_opted_out(db, a)))
+    storyboard = get_storyboard(db, clip_id)
+    unanimated = storyboard is not None and storyboard.status in ("stills", "ready")
+    return RemixSource(clip, chain, frozenset(a for a in authors if remix_opted_out(db, a)), unanimated)
 
 
 def check_may_remix(member: Member, source: RemixSource, settings: GuildSettings) -> None:
     """Whether `member` may remix the source where they are: raises NotFound for a clip they can't see,
-    RemixError (codes "remix_off", "opted_out") when the server or an author in the chain says no."""
+    RemixError (codes "remix_off", "opted_out") when the server or an author in the chain says no,
+    "not_animated_yet" for another member's storyboard still waiting for its author's Animate."""
     clip = source.clip
     own = clip.author_id == member.id
     if not own and not member.sees(clip.guild_id, clip.author_id):
@@ -117,6 +124,11 @@ def check_may_remix(member: Member, source: RemixSource, settings: GuildSettings
         raise RemixError(
             "Clip #{clip_id} holds other members' work from where it was made, so it can't be brought here. "
             "Remix it there instead.", code="foreign_work", clip_id=clip.id,
+        )
+    if source.unanimated and not own:
+        raise RemixError(
+            "Clip #{clip_id} is still {name}'s storyboard: its stills are theirs until they animate it. You can "
+            "remix it once it is posted.", code="not_animated_yet", clip_id=clip.id, name=clip.author_name,
         )
     if not settings.allow_remix and not own:
         raise RemixError(

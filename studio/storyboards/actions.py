@@ -7,13 +7,12 @@ them on the clip's stills job (the running one takes them too), and the storyboa
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from common.errors import N_
 from generation.recipe import ShotRender, linked
-from generation.still_recipes import still_recipe
+from generation.still_recipes import replanned, still_recipe
 from renderqueue import jobs as job_store
 from renderqueue.scheduler import job_cost
 from storage.clips import move_clip, set_clip_plan
@@ -53,20 +52,30 @@ def queue_stills(db: Any, view: StoryboardView) -> RenderJob:
 
 
 def open_for_changes(view: StoryboardView) -> None:
-    status = view.storyboard.status
-    if status == "animating":
+    """Raises StudioError unless the storyboard's shots can still change: codes "already_animating" (its
+    video renders), "already_animated" (the video is done), "video_failed", "storyboard_cancelled"."""
+    stage, clip_id = view.stage, view.clip.id
+    if stage == "animating":
         raise StudioError("Clip #{clip_id} is being animated already; remix it once it is posted.",
-                          code="already_animating", clip_id=view.clip.id)  # fmt: skip
-    if status == "cancelled":
+                          code="already_animating", clip_id=clip_id)  # fmt: skip
+    if stage == "animated":
+        raise StudioError("Clip #{clip_id} is already animated: remix it to change a shot.", code="already_animated",
+                          clip_id=clip_id)  # fmt: skip
+    if stage == "failed":
+        raise StudioError("The video of clip #{clip_id} failed: remix it to try again.", code="video_failed",
+                          clip_id=clip_id)  # fmt: skip
+    if stage == "cancelled":
         raise StudioError("The storyboard of clip #{clip_id} was cancelled.", code="storyboard_cancelled",
-                          clip_id=view.clip.id)  # fmt: skip
+                          clip_id=clip_id)  # fmt: skip
 
 
 def shot_index(view: StoryboardView, shot: int) -> int:
-    """The 0-based index of 1-based `shot`. Raises StudioError (code "no_such_shot")."""
+    """The 0-based index of 1-based `shot`. Raises StudioError (code "no_such_shot") naming the shots there are."""
     if not 1 <= shot <= view.shots:
-        raise StudioError("Clip #{clip_id} has shots 1 to {count}.", code="no_such_shot", clip_id=view.clip.id,
-                          count=view.shots)  # fmt: skip
+        if view.shots == 1:
+            raise StudioError("Clip #{clip_id} has 1 shot: use shot 1.", code="no_such_shot", clip_id=view.clip.id)
+        raise StudioError("Clip #{clip_id} has {count} shots: pick one from 1 to {count}.", code="no_such_shot",
+                          clip_id=view.clip.id, count=view.shots)  # fmt: skip
     return shot - 1
 
 
@@ -78,7 +87,7 @@ async def reroll_still(studio: Studio, member: Member, clip_id: int, shot: int) 
         open_for_changes(view)
         index = shot_index(view, shot)
         recipes = [ShotRender.from_dict(recipe) for recipe in view.clip.recipes]
-        recipes[index] = dataclasses.replace(recipes[index], seed=random_seed())
+        recipes[index] = replanned(recipes[index], seed=random_seed())
         _replan(db, view, recipes)
         for take, seed in enumerate(take_seeds(recipes[index].seed, view.storyboard.takes)):
             queue_still(db, clip_id, index, take, still_recipe(recipes[index], seed=seed).to_dict())
@@ -165,8 +174,7 @@ async def cancel_storyboard(studio: Studio, member: Member, clip_id: int) -> Sto
 async def animate(studio: Studio, member: Member, clip_id: int) -> RenderJob:
     """Render the clip's video as approved: each shot with its picked still's seed, starting from the still
     where the preset can (studio.storyboards.plan.animate_recipes), at the storyboard's quality. Raises
-    StudioError (codes "stills_rendering", "still_failed", "already_animating", "storyboard_cancelled"),
-    QueueFull."""
+    StudioError (codes "stills_rendering", "still_failed", and open_for_changes's), QueueFull."""
     settings = await studio.settings(member.guild_id)
 
     def write(db: Any) -> RenderJob:
@@ -197,7 +205,7 @@ def _animate(
                           else N_("The stills of shots {shots} failed: retry them or remove those shots first."),
                           code="still_failed", shots=", ".join(map(str, failed)))  # fmt: skip
     recipes = [ShotRender.from_dict(recipe) for recipe in view.clip.recipes]
-    cached = cached_hashes(db, [dataclasses.replace(r, seed=int(s.recipe["seed"])).content_hash()
+    cached = cached_hashes(db, [replanned(r, seed=int(s.recipe["seed"])).content_hash()
                                 for r, s in zip(recipes, view.picked(), strict=True)])  # fmt: skip
     animated = animate_recipes(recipes, view.picked(), cached, at_quality)
     set_clip_plan(db, view.clip.id, view.clip.shot_list, [r.to_dict() for r in animated], view.clip.captions)

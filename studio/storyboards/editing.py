@@ -7,12 +7,11 @@ the approved stills stay as they are.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from common.errors import ReelbotError
 from generation.recipe import ShotRender, linked
-from generation.still_recipes import still_recipe
+from generation.still_recipes import replanned, still_recipe
 from prompts.expand import ExpandOptions
 from prompts.request import parse_request
 from prompts.safety import ensure_screened, sanitize_request
@@ -30,7 +29,7 @@ from studio.service import Studio
 from studio.shot_edit import amendment, describes_a_shot, edit_shot
 from studio.shots import caption, take_seeds
 from studio.storyboards.actions import open_for_changes, shot_index, queue_stills
-from studio.storyboards.views import read_storyboard
+from studio.storyboards.views import StoryboardView, read_storyboard
 
 
 async def edit_still(
@@ -45,9 +44,15 @@ async def edit_still(
     settings = await studio.check_member_may_request(member)
     text = sanitize_request(text)
     await ensure_screened(text, studio.safety_policy(settings))
-    await studio.adb.read(lambda db: open_for_changes(read_storyboard(db, member, clip_id, acting=True)))
+    await studio.adb.read(lambda db: _check_open(read_storyboard(db, member, clip_id, acting=True), shot))
     stored = await studio.record_request(member, "still_edit", text, {"clip_id": clip_id, "shot": shot}, origin)
     return await _fulfil(studio, stored.id, member, clip_id, shot, text)
+
+
+def _check_open(view: StoryboardView, shot: int) -> None:
+    """Before the note is stored: the storyboard can change and has that shot (StudioError otherwise)."""
+    open_for_changes(view)
+    shot_index(view, shot)
 
 
 async def _fulfil(studio: Studio, request_id: int, member: Member, clip_id: int, shot: int, text: str) -> Accepted:
@@ -68,7 +73,7 @@ async def _fulfil(studio: Studio, request_id: int, member: Member, clip_id: int,
             current = read_storyboard(db, member, clip_id, acting=True)
             open_for_changes(current)
             recipes = [ShotRender.from_dict(recipe) for recipe in current.clip.recipes]
-            recipe = dataclasses.replace(recipes[index], prompt=edited.prompt, negative_prompt=edited.negative_prompt)
+            recipe = replanned(recipes[index], prompt=edited.prompt, negative_prompt=edited.negative_prompt)
             recipes[index] = recipe
             shots = list(ShotList.model_validate(current.clip.shot_list).shots)
             shots[index] = edited

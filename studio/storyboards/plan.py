@@ -8,11 +8,10 @@ is already in the render cache (a remix's unchanged shot) keeps it: it is served
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection, Sequence
 
 from generation.recipe import ShotRender, linked
-from generation.still_recipes import animated_recipe, still_recipe
+from generation.still_recipes import animated_recipe, replanned, still_recipe
 from storage.records import GuildSettings, Still
 from studio.config import StillsConfig
 from studio.requests import StoryboardPlan
@@ -52,7 +51,7 @@ def animate_recipes(
     from its still where the preset can. `picked`: the shot's picked still, one per shot, in shot order."""
     out: list[ShotRender] = []
     for recipe, still in zip(recipes, picked, strict=True):
-        shot = dataclasses.replace(recipe, seed=int(still.recipe["seed"]))
+        shot = replanned(recipe, seed=int(still.recipe["seed"]))  # another take's seed: not the old still
         if shot.content_hash() not in cached:
             shot = animated_recipe(at_quality(shot), still.path)
         out.append(shot)

@@ -30,6 +30,22 @@ class StoryboardView:
         return 1 + max(still.shot for still in self.stills) if self.stills else 0
 
     @property
+    def stage(self) -> str:
+        """Where the storyboard stands: "stills" (rendering), "ready" (waiting for Animate), "animating" (its
+        video renders), "animated" (the video is done: the clip changes by a remix now), "failed" (the video
+        failed), "cancelled". Derived from the clip's own status once Animate was pressed, so it never stays
+        "animating" after the video."""
+        status = self.storyboard.status
+        if status != "animating" or self.clip.status in ("queued", "rendering"):
+            return status
+        return {"ready": "animated", "failed": "failed"}.get(self.clip.status, "cancelled")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether its shots can still change (stills rendering or ready)."""
+        return self.stage in ("stills", "ready")
+
+    @property
     def opens_on_still(self) -> bool:
         return opens_on_still(self.clip.model)
 
