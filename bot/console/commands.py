@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.console.replies import describe_accepted, progress_line
 from bot.console.session import (CONSOLE_GUILD, USAGES, ConsoleSession, Usage, command, console_member, console_origin,
                                  usage_of)
-from bot.console.stills_commands import open_storyboard, pick_in_storyboard, reroll_in_storyboard
+from bot.console.stills_commands import clip_storyboard, pick_in_storyboard, reroll_in_storyboard
 from bot.gallery.app import GalleryUnavailable, start_gallery
 from bot.gallery.links import GalleryLinks
 from bot.forget_texts import forget_warning, forgotten_text
@@ -78,7 +78,7 @@ async def _cancel(session: ConsoleSession, arg: str) -> str:
          N_("a clip: its author, where it stands, its request and video"))
 async def _clip(session: ConsoleSession, arg: str) -> str:
     clip = await session.studio.visible_clip(session.member, to_id(arg))
-    board = await open_storyboard(session, clip.id)
+    board = await clip_storyboard(session, clip.id)
     state = clip_state_text(clip.status, None if board is None else board.storyboard.status)
     video = clip.video_path or _("not rendered yet")
     return _("clip #{clip_id} by {author} [{status}]: {request}\nvideo: {video}", clip_id=clip.id,
