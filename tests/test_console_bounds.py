@@ -18,11 +18,11 @@ async def test_take_and_shot_numbers_are_checked_against_the_clip(stills_studio,
     assert answers == {
         "/pick 1 9": "error: Clip #1 has takes 1 to 3.",
         "/pick 1 4": "error: Clip #1 has takes 1 to 3.",
-        "/pick 1 2 9": "error: Clip #1 has shots 1 to 2.",
+        "/pick 1 2 9": "error: Clip #1 has 2 shots: pick one from 1 to 2.",
         "/pick 1 x": "error: The take number should be a number like 2, not `x`.",
-        "/reroll 1 9": "error: Clip #1 has shots 1 to 2.",
-        "/edit 1 3 at night": "error: Clip #1 has shots 1 to 2.",
-        "/remove 1 9": "error: Clip #1 has shots 1 to 2.",
+        "/reroll 1 9": "error: Clip #1 has 2 shots: pick one from 1 to 2.",
+        "/edit 1 3 at night": "error: Clip #1 has 2 shots: pick one from 1 to 2.",
+        "/remove 1 9": "error: Clip #1 has 2 shots: pick one from 1 to 2.",
         "/reroll 1 0": "error: The shot number should be a number like 2, not `0`.",
     }
 
