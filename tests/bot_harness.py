@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +131,32 @@ def embed_text(message: FakeMessage) -> str:
                   (embed.get("footer") or {}).get("text", "")]
         parts += [f"{field['name']}: {field['value']}" for field in embed.get("fields") or []]
     return "\n".join(parts)
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    """In a pytest-xdist worker: hand what this process's fakes checked to the controller, which sums them
+    (`pytest_testnodedown`) for the summary line."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from discord_fake.contract import SESSION
+
+        workeroutput["discord_contract"] = {
+            "operations": dict(SESSION.operations), "requests": SESSION.requests, "replies": SESSION.replies,
+            "unchecked": SESSION.unchecked, "seconds": SESSION.seconds,
+            "violations": [dataclasses.asdict(violation) for violation in SESSION.violations],
+        }
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown, and never called, without it
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller of a pytest-xdist run adds up its workers' contract checks."""
+    from discord_fake.contract import SESSION, ContractLog, Violation
+
+    checked = getattr(node, "workeroutput", {}).get("discord_contract")
+    if checked:
+        violations = [Violation(**{**v, "keys": tuple(v["keys"])}) for v in checked["violations"]]
+        SESSION.add(ContractLog(Counter(checked["operations"]), checked["requests"], checked["replies"],
+                                checked["unchecked"], violations, checked["seconds"]))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
