@@ -33,7 +33,7 @@ from bot.incidents import incident
 from bot.ratelimit import ChannelBudget
 from bot.take_views import posted_view
 from bot.uploads import BASE_UPLOAD_LIMIT, Upload, prepare_upload, storyboard_name, too_large
-from bot.stills_views import animating, sent_storyboard, storyboard_message_of
+from bot.stills_views import animating, sent_storyboard, storyboard_message_of, storyboard_seen_as
 from bot.views import clip_credits, status_message
 from studio.records import Clip
 from studio.resume import resume_requests
@@ -85,6 +85,11 @@ class Delivery:
         # Delivered since the last read of finished jobs: that read may predate the delivery's record.
         self._delivered: set[int] = set()
         self._shown: dict[int, tuple] = {}
+        # By status message: the storyboard this delivery last showed there (its words, card, controls and
+        # board by content), so a stills job that rendered nothing new does not edit it again.
+        self._boards: dict[int, tuple] = {}
+        # One storyboard edit at a time per status message: two stills jobs of a clip end together.
+        self._board_locks: dict[int, asyncio.Lock] = {}
         # By job: the text its status message shows now, and the notes it keeps under the progress line
         # until the clip is posted ("your picture was center-cropped").
         self._text: dict[int, str] = {}
@@ -226,6 +231,7 @@ class Delivery:
         """Edit the status message (waiting for the channel's budget unless already `budgeted`)."""
         if origin.status_message_id is None:
             return False
+        self._boards.pop(origin.status_message_id, None)  # it shows something else from now on
         if not budgeted:
             await self.budget.take(origin.channel_id)
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
@@ -363,14 +369,19 @@ class Delivery:
     async def _show_storyboard(self, view: JobView, origin: Origin) -> None:
         """The stills are ready: the request's status message becomes its storyboard (bot.stills_views), or a
         new message says so where that message can't be edited."""
-        message = await storyboard_message_of(self.studio, view.clip, origin)
-        channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
-        if await self.edit_status(origin, **message):
-            shown_as: int = origin.status_message_id  # type: ignore[assignment]
-        else:
-            await self.budget.take(origin.channel_id)
-            shown_as = (await channel.send(**sent_storyboard(message), allowed_mentions=discord.AllowedMentions(
-                users=[discord.Object(origin.requester_id)]))).id  # fmt: skip
+        async with self._board_locks.setdefault(origin.status_message_id or 0, asyncio.Lock()):
+            message = await storyboard_message_of(self.studio, view.clip, origin)
+            board = await asyncio.to_thread(storyboard_seen_as, message)
+            if origin.status_message_id is not None and self._boards.get(origin.status_message_id) == board:
+                return  # a stills job whose stills an earlier one rendered: the message shows them already
+            channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
+            if await self.edit_status(origin, **message):
+                shown_as: int = origin.status_message_id  # type: ignore[assignment]
+                self._boards[shown_as] = board
+            else:
+                await self.budget.take(origin.channel_id)
+                shown_as = (await channel.send(**sent_storyboard(message), allowed_mentions=discord.AllowedMentions(
+                    users=[discord.Object(origin.requester_id)]))).id  # fmt: skip
         # It shows the requester's stills (their words drawn under them): theirs to take down if forgotten.
         await self.studio.record_post(shown.storyboard_post(shown_as, origin.channel_id, view.clip))
 
@@ -386,6 +397,8 @@ class Delivery:
         """Delete the status message once its clip is posted (a moderator may have removed it already)."""
         if origin.status_message_id is None:
             return
+        self._boards.pop(origin.status_message_id, None)
+        self._board_locks.pop(origin.status_message_id, None)
         await self.budget.take(origin.channel_id)
         channel = self.bot.get_partial_messageable(origin.channel_id, guild_id=origin.guild_id)
         try:

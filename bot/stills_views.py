@@ -8,6 +8,7 @@ Cancel buttons. The core of every action is in `studio.storyboards`; this module
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -198,6 +199,17 @@ async def storyboard_message_of(studio: Any, clip: Clip, origin: Origin) -> dict
     bot's `studio.service.Studio`."""
     author = Member(clip.author_id, clip.author_name, clip.guild_id, clip.channel_id, transport=clip.transport)
     return storyboard_message(await storyboard(studio, author, clip.id), origin)
+
+
+def storyboard_seen_as(message: dict[str, Any]) -> tuple:
+    """What a storyboard message (`storyboard_message`'s fields) shows a member: its words, card, controls and
+    board picture by content. Reads the board file, then rewinds it for the send."""
+    files = []
+    for file in message["attachments"]:
+        files.append((file.filename, hashlib.sha256(file.fp.read()).hexdigest()))
+        file.reset()
+    return (message["content"], repr(message["embed"].to_dict()), repr(message["view"].to_components()),
+            tuple(files))
 
 
 def sent_storyboard(message: dict[str, Any]) -> dict[str, Any]:

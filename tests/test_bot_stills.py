@@ -62,3 +62,24 @@ async def test_the_request_message_becomes_the_storyboard_then_the_clip(world: W
         stills = [s.path for s in (await _board_of(world, 1)).stills]
         assert [r.init_image for r in Studio.recipes(await world.studio.clip(1))] == stills  # animated as approved
         await world.delivered()
+
+
+async def test_two_stills_jobs_ending_together_edit_the_storyboard_once(world: World, worker) -> None:  # noqa: ANN001
+    """A re-roll and an edit queued back to back: the first stills job renders both stills and the second finds
+    nothing new. Delivered together, the second must not edit the message to what it already shows."""
+    import asyncio
+
+    from bot.origin import Origin
+
+    fake = world.fake
+    await world.studio.adb.write(set_setting, world.guild.id, "stills_first", "ask")
+    async with fake.running(world.bot()) as bot:
+        ix = await fake.slash(world.alice, "video", {"prompt": REQUEST, "shots": 1, "duration": 1})
+        status = await ix.wait_message(_has_board, timeout=120)
+        view = await world.studio.job_view((await _board_of(world, 1)).job.id)
+        origin = Origin.of(view.clip)
+        edits = lambda: sum(1 for r in fake.state.requests  # noqa: E731
+                            if r.method == "PATCH" and r.path.endswith(f"/messages/{status.id}"))
+        before = edits()
+        await asyncio.gather(bot.delivery._show_storyboard(view, origin), bot.delivery._show_storyboard(view, origin))
+        assert edits() - before <= 1 and _has_board(status)
