@@ -89,18 +89,21 @@ def make_storyboard(
     caption_font, heading, title_font = font(FONT_SIZE), font(FONT_SIZE + 2), font(TITLE_SIZE)
     caption_line = line_height(caption_font)
     thumb_height = max(t.height for t in thumbs)
-    caption_height = line_height(heading) + 4 + CAPTION_LINES * caption_line
-    panel_height = thumb_height + 8 + caption_height
+    lines = [wrap(caption, face_for(caption, caption_font), PANEL_WIDTH, CAPTION_LINES) for caption in captions]
 
     columns = min(columns or COLUMNS, len(thumbs))
     rows = math.ceil(len(thumbs) / columns)
+    # Each row as tall as its longest caption needs (a grid of takes captioned "seed N" has no empty bands).
+    row_heights = [thumb_height + 8 + line_height(heading) + 4 + caption_line * max(
+        len(lines[i]) for i in range(row * columns, min(len(thumbs), (row + 1) * columns))) for row in range(rows)]
     width = columns * PANEL_WIDTH + (columns + 1) * GAP
     title_font, subtitle_font = face_for(title or "", title_font), face_for(subtitle or "", caption_font)
     title_lines = wrap(title, title_font, width - 2 * GAP, 2) if title else []
     subtitle_lines = wrap(subtitle, subtitle_font, width - 2 * GAP, 1) if subtitle else []
     header = len(title_lines) * line_height(title_font) + len(subtitle_lines) * caption_line
     top = GAP + (header + GAP if header else 0)
-    height = top + rows * (panel_height + GAP)
+    row_tops = [top + sum(row_heights[:row]) + row * GAP for row in range(rows)]
+    height = row_tops[-1] + row_heights[-1] + GAP
 
     board = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(board)
@@ -112,7 +115,7 @@ def make_storyboard(
     for index, (thumb, caption) in enumerate(zip(thumbs, captions, strict=True)):
         row, column = divmod(index, columns)
         x = GAP + column * (PANEL_WIDTH + GAP)
-        y = top + row * (panel_height + GAP)
+        y = row_tops[row]
         thumb_y = y + (thumb_height - thumb.height) // 2
         board.paste(thumb, (x, thumb_y))
         boxes.append((x, thumb_y, x + thumb.width, thumb_y + thumb.height))
@@ -120,7 +123,7 @@ def make_storyboard(
         draw.text((x, text_y), headings[index], font=face_for(headings[index], heading), fill=MUTED)
         text_y += line_height(heading) + 4
         face = face_for(caption, caption_font)
-        for line in wrap(caption, face, PANEL_WIDTH, CAPTION_LINES):
+        for line in lines[index]:
             draw.text((x, text_y), line, font=face, fill=TEXT)
             text_y += caption_line
 

@@ -93,3 +93,17 @@ async def test_every_console_request_stores_the_boards_words_of_its_language(stu
     for clip_id in (1, 2):
         words = BoardWords.of((await studio.clip(clip_id)).origin["board_words"])
         assert words.say("shot", shot=1) == "ショット 1"
+
+
+def test_a_row_is_as_tall_as_its_captions_need(tmp_path):
+    """A grid of takes captioned "seed N" has no empty band under each row where four caption lines would go."""
+    frames = [np.full((48, 64, 3), (90, 120, 200), np.uint8)] * 6
+    short = make_storyboard(frames, [f"seed {n}" for n in range(6)], tmp_path / "short.png")
+    long = make_storyboard(frames, ["a lighthouse keeper climbs the spiral stairs with a lantern " * 3] * 6,
+                           tmp_path / "long.png")
+    with Image.open(short) as a, Image.open(long) as b:
+        assert b.height - a.height >= 2 * 3 * 17  # three more caption lines in each of the two rows
+        pixels = np.asarray(a.convert("RGB")).astype(int)
+    panels = json.loads(Image.open(short).info[PANELS_KEY])
+    under_first_row = pixels[panels[0][3] + 60: panels[3][1] - 2]  # below the first row's caption, above row 2
+    assert len(under_first_row) < 40  # no band of empty background taller than a gap and a line
