@@ -42,6 +42,8 @@ class Run:
 
     world: World
     posted: dict[str, FakeMessage] = field(default_factory=dict)
+    # By interaction: the message clicked and what it showed then (a click may answer by editing it).
+    clicked: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     async def slash(self, who: str, name: str, options: dict | None = None, *,
                     until: Callable[[FakeMessage], bool] = lambda m: True) -> str:
@@ -53,10 +55,20 @@ class Run:
 
     async def click(self, message: str, custom_id: str, who: str, values: list[str] | None = None,
                     until: Callable[[FakeMessage], bool] = lambda m: True) -> FakeInteraction:
-        return await self.world.fake.click(self.posted[message], custom_id, getattr(self.world, who), values=values)
+        source = self.posted[message]
+        seen = words(source) + " ".join(source.custom_ids())
+        ix = await self.world.fake.click(source, custom_id, getattr(self.world, who), values=values)
+        self.clicked[ix.id] = (source.id, seen)
+        return ix
 
     async def answer(self, ix: FakeInteraction, until: Callable[[FakeMessage], bool] = lambda m: True) -> str:
-        return words(await ix.wait_message(until, timeout=60))
+        """What the member got back: a new message, or the clicked message once the click changed it."""
+        source_id, seen = self.clicked.get(ix.id, (None, ""))
+
+        def answered(m: FakeMessage) -> bool:
+            return until(m) and (m.id != source_id or words(m) + " ".join(m.custom_ids()) != seen)
+
+        return words(await ix.wait_message(answered, timeout=60))
 
 
 Row = Callable[[Run], Awaitable[str]]
@@ -205,7 +217,10 @@ async def _edit_shot_modal(run: Run) -> str:
 
 async def _animate_button(run: Run) -> str:
     """Animate: the storyboard's controls give way to the video's Cancel."""
-    message = await (await run.click("takes", "reelbot:storyboard:animate:4", "alice")).wait_message()
+    clicked = await run.click("takes", "reelbot:storyboard:animate:4", "alice")
+    # The click edits the storyboard message itself, which exists already: wait for the edit, not the message.
+    message = await clicked.wait_message(lambda m: not any(c.startswith("reelbot:storyboard:") for c in m.custom_ids()),
+                                         timeout=60)
     return words(message) + "\n" + " ".join(message.custom_ids())
 
 
