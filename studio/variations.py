@@ -36,17 +36,17 @@ from studio.takes import child_plan, is_draft, source_cast
 VARY_STRENGTH = 0.35
 
 
-def subtle_recipe(recipe: ShotRender, video: Path | None, first_frame: Path | None, seed: int) -> ShotRender | None:
+def subtle_recipe(recipe: ShotRender, video: Path | None, frames_dir: Path, seed: int) -> ShotRender | None:
     """Shot `recipe` varied with `seed`: a video-to-video pass over `video` (the shot's rendered file) at
-    `VARY_STRENGTH` where the preset has one, else the shot animated from `first_frame` (a picture of its
-    opening) where the preset starts from pictures; None for a shot with neither (its render is no longer
-    kept, or the preset can do neither)."""
+    `VARY_STRENGTH` where the preset has one, else the shot animated from its first frame (saved as a picture
+    in `frames_dir`, decoded only then) where the preset starts from pictures; None for a shot with neither
+    (its render is no longer kept, or the preset can do neither)."""
     preset = get_preset(recipe.model)
     if video is not None and preset.v2v_pipeline_class is not None:
         return dataclasses.replace(recipe, seed=seed, init_image=None, continues_from=None, init_video=str(video),
                                    strength=VARY_STRENGTH)  # fmt: skip
-    if first_frame is not None and opens_on_still(recipe.model):
-        return dataclasses.replace(animated_recipe(recipe, first_frame), seed=seed)
+    if video is not None and opens_on_still(recipe.model):
+        return dataclasses.replace(animated_recipe(recipe, save_frame(video, frames_dir, 0)), seed=seed)
     return None
 
 
@@ -74,12 +74,8 @@ async def _fulfil(studio: Studio, request_id: int, member: Member, clip_id: int,
         videos = await studio.adb.read(cached_paths, [recipe.content_hash() for recipe in recipes])
         frames_dir = studio.config.media_dir / "frames"
 
-        def varied(recipe: ShotRender) -> ShotRender | None:
-            video = videos.get(recipe.content_hash())
-            first = save_frame(video, frames_dir, 0) if video is not None else None
-            return subtle_recipe(recipe, video, first, random_seed())
-
-        subtle = await asyncio.to_thread(lambda: [varied(recipe) for recipe in recipes])
+        subtle = await asyncio.to_thread(lambda: [subtle_recipe(recipe, videos.get(recipe.content_hash()), frames_dir,
+                                                                random_seed()) for recipe in recipes])
         if None in subtle:
             raise RemixError("Clip #{clip_id} can't be varied subtly: its shots are no longer kept. Re-roll it "
                              "instead.", code="cannot_vary", clip_id=clip.id)  # fmt: skip
